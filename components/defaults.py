@@ -1,0 +1,83 @@
+"""Every Well-Architected default of the components, in one place, with the reason for it.
+
+Components read these values only as the defaults of their args, so a default changes here
+once; users override per component through the args.
+"""
+
+from __future__ import annotations
+
+# -- Lambda ---------------------------------------------------------------------------------
+#: Newest Python runtime with a Powertools layer; older ones reach deprecation sooner.
+FUNCTION_RUNTIME = "python3.12"
+#: Graviton: about 20 % cheaper per GB-second and usually faster for Python.
+FUNCTION_ARCHITECTURE = "arm64"
+#: 256 MB buys a proportional CPU share that keeps boto3 cold starts short.
+FUNCTION_MEMORY_MB = 256
+#: Short enough to fail fast; queue visibility timeouts are derived from it.
+FUNCTION_TIMEOUT_SECONDS = 10
+#: API Gateway's integration timeout: a function behind an API must finish within it.
+API_FUNCTION_MAX_TIMEOUT_SECONDS = 29
+#: A cap per function so one hot path cannot starve the account's concurrency pool.
+RESERVED_CONCURRENCY = 10
+#: What AWS keeps unreserved in every account (reserved concurrency can never take these).
+ACCOUNT_UNRESERVED_MINIMUM = 100
+#: Lambda's hard upper bounds, used to validate args early.
+FUNCTION_MEMORY_RANGE_MB = (128, 10240)
+FUNCTION_TIMEOUT_MAX_SECONDS = 900
+
+#: Async invocations: Lambda retries twice by default; two is the most we allow, one more
+#: than zero so a transient fault heals, and events older than an hour go to the DLQ.
+ASYNC_MAX_RETRIES = 2
+ASYNC_MAX_EVENT_AGE_SECONDS = 3600
+
+# -- Powertools -----------------------------------------------------------------------------
+#: AWS publishes the Powertools layer from this account in every commercial region.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+#: The layer's version is the same in every region; override through the stack context.
+POWERTOOLS_LAYER_VERSION = 27
+POWERTOOLS_LOG_LEVEL = "INFO"
+
+# -- Logs -----------------------------------------------------------------------------------
+#: Two weeks is enough to debug a dev stack; production overrides to 90 days in config.
+LOG_RETENTION_DAYS = 14
+
+# -- SQS ------------------------------------------------------------------------------------
+#: Long polling: fewer empty receives (cost) and lower latency than short polling.
+QUEUE_RECEIVE_WAIT_SECONDS = 20
+#: Four days (SQS's own default) of buffering for a consumer outage.
+QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+#: A DLQ keeps messages for the SQS maximum so nobody loses a poison message over a weekend.
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+#: Three attempts before a message is parked (the seed's value): transient faults heal,
+#: poison messages stop burning retries.
+MAX_RECEIVE_COUNT = 3
+#: AWS's guidance: visibility timeout at least six times the function timeout, plus the
+#: batching window, so a message is not redelivered while a retried batch still runs.
+VISIBILITY_TIMEOUT_FACTOR = 6
+#: Used when a queue has no consumer function to derive it from.
+QUEUE_VISIBILITY_TIMEOUT_SECONDS = 30
+
+# -- Event source mappings ----------------------------------------------------------------------
+SQS_BATCH_SIZE = 10
+SQS_BATCHING_WINDOW_SECONDS = 5
+#: Partial batch responses: one bad message does not make the whole batch retry.
+BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
+
+# -- API Gateway ----------------------------------------------------------------------------
+#: The seed's stage-wide throttling: protects the backend from a traffic spike or a bad client.
+API_THROTTLE_RATE_LIMIT = 1000
+API_THROTTLE_BURST_LIMIT = 2000
+#: ERROR-level execution logs are cheap and carry no request bodies (data trace off: PII).
+API_LOGGING_LEVEL = "ERROR"
+API_STAGE_NAME = "api"
+
+# -- EventBridge ----------------------------------------------------------------------------
+#: Retries over at most an hour, then the event goes to the target's DLQ.
+EVENT_TARGET_MAX_RETRIES = 3
+EVENT_TARGET_MAX_EVENT_AGE_SECONDS = 3600
+#: Archive everything on the bus for a month: replay after an incident.
+EVENT_ARCHIVE_RETENTION_DAYS = 30
+
+# -- Alarms ---------------------------------------------------------------------------------
+#: Five minutes is CloudWatch's standard-resolution period the seed's alarms use.
+ALARM_PERIOD_SECONDS = 300

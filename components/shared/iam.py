@@ -1,0 +1,144 @@
+"""Least-privilege IAM: statements composed from what a resource is wired to, and roles.
+
+Policy documents are built with ``Output.json_dumps`` rather than ``get_policy_document``:
+no invoke per role keeps synthesis linear and works identically under mocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_aws import iam
+
+Statement = dict[str, Any]
+
+
+def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], sid: str | None = None) -> Statement:
+    if not actions or not resources:
+        raise ValueError("a statement needs at least one action and one resource")
+    statement: Statement = {"Effect": "Allow", "Action": sorted(set(actions)), "Resource": list(resources)}
+    if sid:
+        statement["Sid"] = sid
+    return statement
+
+
+def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust_policy(service: str) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+# -- grants: one function per kind of wiring, named after what the principal may do -----------
+def sqs_consume(queue_arn: pulumi.Input[str]) -> Statement:
+    return allow(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], [queue_arn])
+
+
+def sqs_send(queue_arn: pulumi.Input[str]) -> Statement:
+    return allow(["sqs:SendMessage"], [queue_arn])
+
+
+def sns_publish(topic_arn: pulumi.Input[str]) -> Statement:
+    return allow(["sns:Publish"], [topic_arn])
+
+
+def events_put(bus_arn: pulumi.Input[str]) -> Statement:
+    return allow(["events:PutEvents"], [bus_arn])
+
+
+def lambda_invoke(function_arns: Sequence[pulumi.Input[str]]) -> Statement:
+    return allow(["lambda:InvokeFunction"], list(function_arns))
+
+
+def states_start(state_machine_arn: pulumi.Input[str]) -> Statement:
+    return allow(["states:StartExecution"], [state_machine_arn])
+
+
+def dynamodb_read(table_arn: pulumi.Input[str]) -> Statement:
+    return allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], [table_arn])
+
+
+def dynamodb_write(table_arn: pulumi.Input[str]) -> Statement:
+    return allow(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"], [table_arn])
+
+
+def dynamodb_read_write(table_arn: pulumi.Input[str]) -> Statement:
+    return allow(dynamodb_read(table_arn)["Action"] + dynamodb_write(table_arn)["Action"], [table_arn])
+
+
+def dynamodb_scan(table_arn: pulumi.Input[str]) -> Statement:
+    return allow(["dynamodb:Scan"], [table_arn])
+
+
+def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> Statement:
+    return allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [stream_arn])
+
+
+def kinesis_consume(stream_arn: pulumi.Input[str]) -> Statement:
+    return allow(
+        ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"],
+        [stream_arn],
+    )
+
+
+def s3_read(bucket_arn: pulumi.Input[str], prefix: str = "") -> Statement:
+    return allow(["s3:GetObject"], [pulumi.Output.concat(bucket_arn, "/", prefix, "*")])
+
+
+def s3_write(bucket_arn: pulumi.Input[str], prefix: str = "") -> Statement:
+    return allow(["s3:PutObject"], [pulumi.Output.concat(bucket_arn, "/", prefix, "*")])
+
+
+def secret_read(secret_arn: pulumi.Input[str]) -> Statement:
+    return allow(["secretsmanager:GetSecretValue"], [secret_arn])
+
+
+def logs_write(log_group_arn: pulumi.Input[str]) -> Statement:
+    return allow(["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(log_group_arn, ":*")])
+
+
+def xray_write() -> Statement:
+    # X-Ray has no resource-level permissions: "*" is the only valid resource here.
+    return allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
+
+
+@dataclass
+class ServiceRole:
+    role: iam.Role
+    #: The inline policy; depend on it so nothing runs with the role before it may act.
+    policy: iam.RolePolicy
+
+
+def service_role(
+    name: str,
+    service: str,
+    statements: Sequence[Statement],
+    *,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+) -> ServiceRole:
+    """A role only ``service`` may assume, with ``statements`` as its one inline policy."""
+    if not statements:
+        raise ValueError(f"{name}: a service role needs at least one statement")
+    role = iam.Role(
+        f"{name}-role",
+        assume_role_policy=trust_policy(service),
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    policy = iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=policy_document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return ServiceRole(role, policy)

@@ -1,0 +1,172 @@
+"""Run a Pulumi Python program in-process, under mocks, the way the language host would."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import os
+import runpy
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.mocks import MockEngine, MockSettings, Mocks
+from pulumi.runtime.proto import engine_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from synthesis.recording import RecordingMonitor, Synthesis
+
+
+class ProgramError(Exception):
+    """The program could not be synthesized: bad project files, unknown stack, or the program raised."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A project's name and one stack's configuration, read from Pulumi.yaml and Pulumi.<stack>.yaml."""
+
+    program_dir: Path
+    project: str
+    stack: str
+    values: dict[str, str] = field(default_factory=dict)
+    secret_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, program_dir: str | os.PathLike[str], stack: str) -> StackConfig:
+        root = Path(program_dir).resolve()
+        project_file = root / "Pulumi.yaml"
+        if not project_file.is_file():
+            raise ProgramError(f"no Pulumi.yaml in {root}: --program must name a Pulumi project directory")
+        project_doc = _read_yaml(project_file)
+        project = project_doc.get("name")
+        if not isinstance(project, str) or not project:
+            raise ProgramError(f"{project_file}: 'name' is missing")
+        stack_file = root / f"Pulumi.{stack}.yaml"
+        if not stack_file.is_file():
+            known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+            raise ProgramError(f"unknown stack {stack!r}: no {stack_file.name} in {root} (stacks: {', '.join(known) or 'none'})")
+        values: dict[str, str] = {}
+        secrets: list[str] = []
+        # Project-level defaults first; the stack file overrides them, as in the CLI.
+        for key, spec in (project_doc.get("config") or {}).items():
+            default = spec.get("default") if isinstance(spec, dict) and "type" in spec else spec
+            if default is not None:
+                values[_qualify(key, project)] = _config_string(default)
+        for key, value in (_read_yaml(stack_file).get("config") or {}).items():
+            full = _qualify(key, project)
+            if isinstance(value, dict) and "secure" in value:
+                # Ciphertext can't be decrypted offline; the program still sees a secret value.
+                values[full] = "offline-placeholder-secret"
+                secrets.append(full)
+            else:
+                values[full] = _config_string(value)
+        return cls(root, project, stack, values, tuple(secrets))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ProgramError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ProgramError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _qualify(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _config_string(value: Any) -> str:
+    # The CLI hands structured config to programs as JSON, scalars as their text.
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+class _RecordingEngine(MockEngine):
+    """Keeps the program's log messages (pulumi.log.warn/error) for the report."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("synthesis"))
+        self.messages: list[tuple[int, str]] = []
+
+    def Log(self, request):  # noqa: N802 - the gRPC method name
+        self.messages.append((request.severity, request.message))
+        return super().Log(request)
+
+
+@contextlib.contextmanager
+def _program_context(program_dir: Path) -> Iterator[None]:
+    """The working directory and import path the language host gives a program."""
+    previous_cwd = os.getcwd()
+    sys.path.insert(0, str(program_dir))
+    os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        sys.path.remove(str(program_dir))
+
+
+def _import_statements(main: Path) -> Any:
+    """The program's top-level imports alone, so their cost is timed apart from synthesis."""
+    tree = ast.parse(main.read_text(), str(main))
+    tree.body = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return compile(tree, str(main), "exec")
+
+
+def synthesize(config: StackConfig, mocks: Mocks, *, preview: bool = False) -> Synthesis:
+    """Run the program of ``config`` under ``mocks`` and return every registration.
+
+    ``preview`` runs it as ``pulumi preview`` would: outputs the mocks leave out stay unknown.
+    """
+    main = config.program_dir / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"no __main__.py in {config.program_dir}")
+    monitor = RecordingMonitor(mocks)
+    engine = _RecordingEngine()
+    pulumi_settings.configure(
+        MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=engine,
+            project=config.project,
+            stack=config.stack,
+            dry_run=preview,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    pulumi_config.set_all_config(config.values, list(config.secret_keys))
+    pulumi_settings.ROOT.set(None)
+
+    with _program_context(config.program_dir):
+        try:
+            exec(_import_statements(main), {"__name__": "__imports__"})  # noqa: S102 - the program's own imports
+            started = time.perf_counter()
+            _sync_await(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+            seconds = time.perf_counter() - started
+        except ProgramError:
+            raise
+        except Exception as exc:  # the program's own failure, summarized for the user
+            raise ProgramError(f"the program raised {type(exc).__name__}: {exc}") from exc
+    errors = [message for severity, message in engine.messages if severity == engine_pb2.ERROR]
+    if errors:
+        raise ProgramError("the program logged errors: " + "; ".join(errors))
+    return Synthesis(
+        project=config.project,
+        stack=config.stack,
+        resources=list(monitor.records),
+        stack_outputs=monitor.stack_outputs,
+        seconds=seconds,
+    )

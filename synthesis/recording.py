@@ -1,0 +1,157 @@
+"""The recording resource monitor: what the Pulumi engine would have seen, per resource."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.mocks import MockMonitor, Mocks
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+# The engine's wire sentinel for a value not known until the resource exists.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def wire(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A property struct as plain JSON in the engine's wire format (unknowns, secrets and
+    archives keep their signature objects), exactly what the CLI hands a policy."""
+    return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+
+
+@dataclass
+class RecordedResource:
+    """One registered resource as the engine sees it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    id: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_type(self) -> str:
+        return self.urn.split("::")[2]
+
+
+@dataclass
+class Synthesis:
+    """The result of one program run: resources in registration order and the stack outputs."""
+
+    project: str
+    stack: str
+    resources: list[RecordedResource]
+    stack_outputs: dict[str, Any]
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator[RecordedResource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        for res in self.resources:
+            if res.urn == urn:
+                return res
+        raise KeyError(f"no resource with URN {urn!r}")
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str, type_: str | None = None) -> RecordedResource:
+        """The one resource with this logical name (and type, when names repeat across types)."""
+        found = [r for r in self.resources if r.name == name and (type_ is None or r.type == type_)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r} of type {type_ or 'any'}")
+        return found[0]
+
+    def children(self, parent: RecordedResource) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def descendants(self, ancestor: RecordedResource) -> list[RecordedResource]:
+        found: list[RecordedResource] = []
+        frontier = [ancestor.urn]
+        while frontier:
+            urn = frontier.pop()
+            for res in self.resources:
+                if res.parent == urn:
+                    found.append(res)
+                    frontier.append(res.urn)
+        return found
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that keeps every registration in the engine's own terms.
+
+    Two differences from the stock MockMonitor matter to consumers: URNs carry the full parent
+    type chain without the root stack's type (as the engine makes them, so URN patterns in
+    policy config match the real CLI), and inputs/outputs are kept in wire format.
+    """
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[RecordedResource] = []
+        self.stack_urn = ""
+        self.stack_outputs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != ROOT_STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self._stack()}::{self._project()}::{type_}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == ROOT_STACK_TYPE:
+            self.stack_urn = response.urn
+            return response
+        record = RecordedResource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            custom=bool(request.custom),
+            id=response.id,
+            dependencies=list(request.dependencies),
+            property_dependencies={
+                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            inputs=wire(request.object),
+            outputs=wire(response.object),
+        )
+        with self._lock:
+            self.records.append(record)
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method name
+        outputs = wire(request.outputs)
+        with self._lock:
+            if request.urn == self.stack_urn:
+                self.stack_outputs = outputs
+            else:
+                for record in self.records:
+                    if record.urn == request.urn:
+                        record.outputs = outputs
+        return super().RegisterResourceOutputs(request)
+
+    @staticmethod
+    def _stack() -> str:
+        from pulumi.runtime.settings import get_stack
+
+        return get_stack()
+
+    @staticmethod
+    def _project() -> str:
+        from pulumi.runtime.settings import get_project
+
+        return get_project()
