@@ -81,3 +81,9 @@ EVENT_ARCHIVE_RETENTION_DAYS = 30
 # -- Alarms ---------------------------------------------------------------------------------
 #: Five minutes is CloudWatch's standard-resolution period the seed's alarms use.
 ALARM_PERIOD_SECONDS = 300
+
+# -- DynamoDB -------------------------------------------------------------------------------
+#: On-demand capacity: no capacity planning, no throttling at unforeseen peaks (the seed's).
+TABLE_BILLING_MODE = "PAY_PER_REQUEST"
+#: Point-in-time recovery: 35 days of restores after a bad deploy or a bad write.
+TABLE_POINT_IN_TIME_RECOVERY = True

@@ -7,7 +7,7 @@ local cloud).
 """
 
 from synthesis.fake_cloud import FakeCloud, FirstDeploy
-from synthesis.program import ProgramError, StackConfig, synthesize
+from synthesis.program import ProgramError, StackConfig, run_program, synthesize, synthesize_inline
 from synthesis.recording import RecordedResource, RecordingMonitor, Synthesis
 
 __all__ = [
@@ -18,5 +18,7 @@ __all__ = [
     "RecordingMonitor",
     "StackConfig",
     "Synthesis",
+    "run_program",
     "synthesize",
+    "synthesize_inline",
 ]

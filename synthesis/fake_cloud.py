@@ -9,6 +9,8 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
+from synthesis.program import StackConfig
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -30,6 +32,11 @@ class FakeCloud(Mocks):
         self.region = region
         self.account_id = account_id
 
+    @classmethod
+    def for_stack(cls, config: StackConfig) -> FakeCloud:
+        """Outputs in the stack's configured region."""
+        return cls(region=config.values.get("aws:region", DEFAULT_REGION))
+
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, Outputs]:
         if not args.custom:
             return "", {}
@@ -43,14 +50,14 @@ class FakeCloud(Mocks):
         outputs.update(computed)
         return resource_id, outputs
 
-    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:root", "userId": "AIDAFAKE", "id": self.account_id}, None
+            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:root", "userId": "AIDAFAKE", "id": self.account_id}, []
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, None
+            return {"name": self.region, "region": self.region, "id": self.region}, []
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None
-        return {}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        return {}, []
 
     # -- helpers shared by the shapes ------------------------------------------------------
     def _arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
@@ -217,5 +224,5 @@ class FirstDeploy(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, Outputs]:
         return "", dict(args.inputs) if args.custom else {}
 
-    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         return FakeCloud().call(args)

@@ -10,7 +10,7 @@ import os
 import runpy
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,7 @@ from typing import Any
 import yaml
 from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.mocks import MockEngine, MockSettings, Mocks
-from pulumi.runtime.proto import engine_pb2
+from pulumi.runtime.mocks import Mocks, set_mocks
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -93,16 +92,15 @@ def _config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-class _RecordingEngine(MockEngine):
-    """Keeps the program's log messages (pulumi.log.warn/error) for the report."""
+class _CapturingHandler(logging.Handler):
+    """Keeps the errors a program logs (pulumi.log.error): they fail the synthesis, as in the CLI."""
 
     def __init__(self) -> None:
-        super().__init__(logging.getLogger("synthesis"))
-        self.messages: list[tuple[int, str]] = []
+        super().__init__(logging.ERROR)
+        self.errors: list[str] = []
 
-    def Log(self, request):  # noqa: N802 - the gRPC method name
-        self.messages.append((request.severity, request.message))
-        return super().Log(request)
+    def emit(self, record: logging.LogRecord) -> None:
+        self.errors.append(record.getMessage())
 
 
 @contextlib.contextmanager
@@ -133,36 +131,56 @@ def synthesize(config: StackConfig, mocks: Mocks, *, preview: bool = False) -> S
     main = config.program_dir / "__main__.py"
     if not main.is_file():
         raise ProgramError(f"no __main__.py in {config.program_dir}")
-    monitor = RecordingMonitor(mocks)
-    engine = _RecordingEngine()
-    pulumi_settings.configure(
-        MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=engine,
-            project=config.project,
-            stack=config.stack,
-            dry_run=preview,
-            organization="organization",
-            callbacks=None,
-        )
-    )
-    pulumi_config.set_all_config(config.values, list(config.secret_keys))
-    pulumi_settings.ROOT.set(None)
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
 
     with _program_context(config.program_dir):
         try:
             exec(_import_statements(main), {"__name__": "__imports__"})  # noqa: S102 - the program's own imports
-            started = time.perf_counter()
-            _sync_await(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
-            seconds = time.perf_counter() - started
+        except Exception as exc:
+            raise ProgramError(f"the program's imports failed: {type(exc).__name__}: {exc}") from exc
+        return run_program(program, config, mocks, preview=preview)
+
+
+def synthesize_inline(
+    program: Callable[[], None],
+    mocks: Mocks,
+    *,
+    project: str = "test",
+    stack: str = "test",
+    config: dict[str, str] | None = None,
+    preview: bool = False,
+) -> Synthesis:
+    """Run a Python callable as a Pulumi program (for tests of single components)."""
+    values = {key if ":" in key else f"{project}:{key}": value for key, value in (config or {}).items()}
+    return run_program(program, StackConfig(Path.cwd(), project, stack, values), mocks, preview=preview)
+
+
+def run_program(program: Callable[[], None], config: StackConfig, mocks: Mocks, *, preview: bool = False) -> Synthesis:
+    """The one place the Pulumi runtime is pointed at mocks: configure, run in a fresh root
+    stack, wait for every registration, and return the records."""
+    monitor = RecordingMonitor(mocks)
+    messages = _CapturingHandler()
+    logger = logging.getLogger("synthesis.engine")
+    logger.addHandler(messages)
+    try:
+        set_mocks(mocks, project=config.project, stack=config.stack, preview=preview, logger=logger, monitor=monitor)
+        pulumi_config.set_all_config(config.values, list(config.secret_keys))
+        # set_mocks installs a finished root stack; a program needs a live one to export outputs.
+        pulumi_settings.ROOT.set(None)
+        started = time.perf_counter()
+        try:
+            _sync_await(run_in_stack(program))
         except ProgramError:
             raise
         except Exception as exc:  # the program's own failure, summarized for the user
             raise ProgramError(f"the program raised {type(exc).__name__}: {exc}") from exc
-    errors = [message for severity, message in engine.messages if severity == engine_pb2.ERROR]
-    if errors:
-        raise ProgramError("the program logged errors: " + "; ".join(errors))
+        seconds = time.perf_counter() - started
+    finally:
+        logger.removeHandler(messages)
+    if messages.errors:
+        raise ProgramError("the program logged errors: " + "; ".join(messages.errors))
     return Synthesis(
         project=config.project,
         stack=config.stack,

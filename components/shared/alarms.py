@@ -9,6 +9,7 @@ from pulumi_aws import cloudwatch, sns
 
 from components import defaults
 from components.shared.context import StackContext
+from components.shared.kms import service_key
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def metric_alarm(
 class AlarmTopic(pulumi.ComponentResource):
     """The stack's alarm topic: every alarm of every component notifies it.
 
-    ``email`` subscribes an address (the recipient must confirm it); ``kms_master_key_id``
-    defaults to the AWS-managed SNS key so alarm payloads are encrypted at rest.
+    ``email`` subscribes an address (the recipient must confirm it). The topic is encrypted
+    with a key of its own that CloudWatch may use: alarms cannot publish to a topic under the
+    AWS-managed SNS key.
     """
 
     topic: sns.Topic
@@ -68,7 +70,6 @@ class AlarmTopic(pulumi.ComponentResource):
         name: str,
         *,
         email: str | None = None,
-        kms_master_key_id: str = "alias/aws/sns",
         tags: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -76,7 +77,8 @@ class AlarmTopic(pulumi.ComponentResource):
         if email is not None and "@" not in email:
             raise ValueError(f"AlarmTopic email must be an e-mail address, got {email!r}")
         child = pulumi.ResourceOptions(parent=self)
-        self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=kms_master_key_id, tags=tags, opts=child)
+        key = service_key(name, ["cloudwatch.amazonaws.com"], description="Encrypts the stack's alarm topic", parent=self, tags=tags or {})
+        self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, tags=tags, opts=child)
         if email:
             sns.TopicSubscription(f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=email, opts=child)
         self.arn = self.topic.arn

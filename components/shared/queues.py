@@ -14,14 +14,14 @@ from components.shared.context import StackContext
 
 
 @dataclass(frozen=True)
-class QueueSender:
+class ServiceSender:
     """A service allowed to send to a queue, only on behalf of one source (``aws:SourceArn``)."""
 
     service: str
     source_arn: pulumi.Input[str]
 
 
-def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[QueueSender] = ()) -> pulumi.Output[str]:
+def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[ServiceSender] = ()) -> pulumi.Output[str]:
     statements: list[dict] = [
         {
             "Sid": "DenyInsecureTransport",
@@ -46,7 +46,7 @@ def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[QueueS
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def queue_policy(name: str, queue: sqs.Queue, senders: Sequence[QueueSender], *, parent: pulumi.Resource) -> sqs.QueuePolicy:
+def queue_policy(name: str, queue: sqs.Queue, senders: Sequence[ServiceSender], *, parent: pulumi.Resource) -> sqs.QueuePolicy:
     return sqs.QueuePolicy(
         f"{name}-policy",
         queue_url=queue.url,
@@ -80,7 +80,7 @@ def dead_letter_queue(
     parent: pulumi.Resource,
     tags: dict[str, str],
     fifo: bool = False,
-    senders: Sequence[QueueSender] = (),
+    senders: Sequence[ServiceSender] = (),
     retention_seconds: int = defaults.DLQ_RETENTION_SECONDS,
     kms_master_key_id: pulumi.Input[str] | None = None,
 ) -> DeadLetterQueue:

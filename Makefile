@@ -1,0 +1,31 @@
+# Every target bootstraps .venv idempotently from the pinned requirements, then runs.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint preview clean
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: synthesize the dev stack offline and print the resource tree, counts, outputs and timing
+run: $(STAMP)
+	$(PY) -m synthesis --stack $(or $(STACK),dev)
+
+## test: the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff (lint + format check) and mypy on the components
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy components synthesis
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
