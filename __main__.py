@@ -14,8 +14,6 @@ from components import (
     EventSchema,
     FanOut,
     FanOutArgs,
-    Queue,
-    QueueArgs,
     QueueProcessor,
     QueueProcessorArgs,
     RestApi,

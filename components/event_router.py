@@ -128,7 +128,11 @@ class EventRouter(pulumi.ComponentResource):
             )
         if args.schemas:
             registry = schemas.Registry(
-                f"{name}-schemas", name=self._context.physical_name(name, 64), description=f"Events on the {name} bus", tags=self._tags, opts=child
+                f"{name}-schemas",
+                name=self._context.physical_name(name, 64),
+                description=f"Events on the {name} bus",
+                tags=self._tags,
+                opts=child,
             )
             for schema in args.schemas:
                 schemas.Schema(
@@ -152,7 +156,9 @@ class EventRouter(pulumi.ComponentResource):
 
     def rule_arn(self, rule: str) -> pulumi.Output[str]:
         """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""
-        return pulumi.Output.concat(self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]), ":rule/", self.bus.name, "/", self.rule_name(rule))
+        return pulumi.Output.concat(
+            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]), ":rule/", self.bus.name, "/", self.rule_name(rule)
+        )
 
     def add_rule(self, rule: EventRule) -> cloudwatch.EventRule:
         rule.validate()

@@ -120,7 +120,9 @@ def aws_region() -> str:
 
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
     flavour = runtime.replace(".", "")
-    return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
+    return (
+        f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
+    )
 
 
 def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:

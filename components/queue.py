@@ -85,16 +85,6 @@ class Queue(pulumi.ComponentResource):
             retention_seconds=args.dlq_retention_seconds,
             kms_master_key_id=args.kms_master_key_id,
         ).queue
-        fifo_settings = (
-            {
-                "fifo_queue": True,
-                "content_based_deduplication": args.content_based_deduplication,
-                "deduplication_scope": "messageGroup",
-                "fifo_throughput_limit": "perMessageGroupId",
-            }
-            if args.fifo
-            else {}
-        )
         self.queue = sqs.Queue(
             f"{name}-queue",
             visibility_timeout_seconds=(
@@ -109,9 +99,12 @@ class Queue(pulumi.ComponentResource):
             redrive_policy=self.dlq.arn.apply(
                 lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": args.max_receive_count})
             ),
+            fifo_queue=args.fifo or None,
+            content_based_deduplication=args.content_based_deduplication if args.fifo else None,
+            deduplication_scope="messageGroup" if args.fifo else None,
+            fifo_throughput_limit="perMessageGroupId" if args.fifo else None,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
-            **fifo_settings,
         )
         queue_policy(f"{name}-queue", self.queue, args.senders, parent=self)
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name

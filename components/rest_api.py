@@ -138,9 +138,7 @@ class RestApi(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.api = apigateway.RestApi(
-            f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child
-        )
+        self.api = apigateway.RestApi(f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child)
         resources = self._resources(name, args.routes)
         validator = None
         if any(r.request_schema for r in args.routes):

@@ -63,9 +63,9 @@ class Table(pulumi.ComponentResource):
         super().__init__("serverless:table:Table", name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
-        attributes = [{"name": args.hash_key, "type": args.hash_key_type}]
+        attributes = [dynamodb.TableAttributeArgs(name=args.hash_key, type=args.hash_key_type)]
         if args.range_key:
-            attributes.append({"name": args.range_key, "type": args.range_key_type})
+            attributes.append(dynamodb.TableAttributeArgs(name=args.range_key, type=args.range_key_type))
         self.table = dynamodb.Table(
             f"{name}-table",
             billing_mode=defaults.TABLE_BILLING_MODE,
@@ -74,7 +74,7 @@ class Table(pulumi.ComponentResource):
             attributes=attributes,
             stream_enabled=bool(args.stream_view_type) or None,
             stream_view_type=args.stream_view_type,
-            ttl={"attribute_name": args.ttl_attribute, "enabled": True} if args.ttl_attribute else None,
+            ttl=dynamodb.TableTtlArgs(attribute_name=args.ttl_attribute, enabled=True) if args.ttl_attribute else None,
             point_in_time_recovery={"enabled": args.point_in_time_recovery},
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=args.deletion_protection,

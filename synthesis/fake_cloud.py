@@ -52,7 +52,12 @@ class FakeCloud(Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:root", "userId": "AIDAFAKE", "id": self.account_id}, []
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:root",
+                "userId": "AIDAFAKE",
+                "id": self.account_id,
+            }, []
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}, []
         if args.token == "aws:index/getPartition:getPartition":
@@ -107,7 +112,11 @@ def _function(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
 
 def _role(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = cloud.physical_name(args)
-    return name, {"name": name, "arn": cloud._arn("iam", f"role/{name}", regional=False), "uniqueId": f"AROA{_suffix(name, length=17).upper()}"}
+    return name, {
+        "name": name,
+        "arn": cloud._arn("iam", f"role/{name}", regional=False),
+        "uniqueId": f"AROA{_suffix(name, length=17).upper()}",
+    }
 
 
 def _log_group(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
@@ -126,7 +135,12 @@ def _table(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
 
 def _bucket(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = cloud.physical_name(args, "bucket").lower()
-    return name, {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketDomainName": f"{name}.s3.amazonaws.com", "bucketRegionalDomainName": f"{name}.s3.{cloud.region}.amazonaws.com"}
+    return name, {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{cloud.region}.amazonaws.com",
+    }
 
 
 def _named_arn(service: str, kind: str) -> Shape:

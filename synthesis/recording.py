@@ -123,9 +123,7 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             id=response.id,
             dependencies=list(request.dependencies),
-            property_dependencies={
-                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
-            },
+            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             inputs=wire(request.object),
             outputs=wire(response.object),
         )

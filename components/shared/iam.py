@@ -68,7 +68,10 @@ def dynamodb_read(table_arn: pulumi.Input[str]) -> Statement:
 
 
 def dynamodb_write(table_arn: pulumi.Input[str]) -> Statement:
-    return allow(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"], [table_arn])
+    return allow(
+        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
+        [table_arn],
+    )
 
 
 def dynamodb_read_write(table_arn: pulumi.Input[str]) -> Statement:
@@ -85,7 +88,14 @@ def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> Statement:
 
 def kinesis_consume(stream_arn: pulumi.Input[str]) -> Statement:
     return allow(
-        ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"],
+        [
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "kinesis:SubscribeToShard",
+        ],
         [stream_arn],
     )
 
