@@ -87,3 +87,69 @@ ALARM_PERIOD_SECONDS = 300
 TABLE_BILLING_MODE = "PAY_PER_REQUEST"
 #: Point-in-time recovery: 35 days of restores after a bad deploy or a bad write.
 TABLE_POINT_IN_TIME_RECOVERY = True
+
+# -- Step Functions saga ------------------------------------------------------------------------
+#: The seed's five minutes for a whole saga: a stuck execution fails (and alarms) instead of
+#: holding reservations for a year, Step Functions' maximum.
+SAGA_TIMEOUT_SECONDS = 300
+#: Per task: three times the default function timeout, so Lambda's own timeout fires first
+#: and the error names the function rather than the state.
+SAGA_TASK_TIMEOUT_SECONDS = 30
+#: Transient errors worth retrying: Lambda's service-side faults and a task timeout. Handler
+#: errors are not retried here (the handler retries what it knows is transient).
+SAGA_RETRY_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "States.Timeout",
+)
+#: Step Functions' recommended Lambda retry: 1 s, 2 s, 4 s with full jitter, three attempts.
+SAGA_RETRY_INTERVAL_SECONDS = 1
+SAGA_RETRY_MAX_ATTEMPTS = 3
+SAGA_RETRY_BACKOFF_RATE = 2.0
+SAGA_RETRY_JITTER = "FULL"
+#: Every state transition logged, without the execution data (inputs/outputs carry PII).
+SAGA_LOG_LEVEL = "ALL"
+SAGA_LOG_EXECUTION_DATA = False
+
+# -- Stream event source mappings (DynamoDB streams, Kinesis) ----------------------------------
+#: Lambda's default batch for streams; a poison record is isolated by bisecting.
+STREAM_BATCH_SIZE = 100
+#: Finite retries (Lambda's default, -1, retries a poison record until it expires and blocks
+#: the shard meanwhile): three, then the record's coordinates go to the on-failure queue.
+STREAM_MAX_RETRIES = 3
+#: A record older than an hour is parked rather than holding up the whole shard.
+STREAM_MAX_RECORD_AGE_SECONDS = 3600
+#: Projections read the event store from its beginning: no event is skipped on first deploy.
+EVENT_STORE_STARTING_POSITION = "TRIM_HORIZON"
+#: The event store is the system of record: deleting it loses the history (override for
+#: throw-away stacks).
+EVENT_STORE_DELETION_PROTECTION = True
+#: Kinesis (the seed): 5 s batching window, 10 concurrent batches per shard, new records only.
+KINESIS_BATCHING_WINDOW_SECONDS = 5
+KINESIS_PARALLELIZATION_FACTOR = 10
+KINESIS_STARTING_POSITION = "LATEST"
+#: Seven days of replay after a consumer bug (the seed); the iterator-age alarm fires at half.
+KINESIS_RETENTION_HOURS = 168
+#: The AWS-managed Kinesis key: encryption at rest without a key policy to manage.
+KINESIS_KMS_KEY = "alias/aws/kinesis"
+
+# -- Schedules ------------------------------------------------------------------------------
+#: Cron expressions read in UTC unless a job names its own time zone.
+SCHEDULE_TIMEZONE = "UTC"
+#: Scheduler/rule delivery retries within an hour, then the DLQ (same budget as event targets).
+SCHEDULE_MAX_RETRIES = 3
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
+
+# -- Webhooks -------------------------------------------------------------------------------
+#: Replay protection: a signed timestamp older (or newer) than five minutes is rejected.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+# -- S3 -------------------------------------------------------------------------------------
+#: SSE-S3: encryption at rest with no key policy to manage and no KMS request cost.
+BUCKET_SSE_ALGORITHM = "AES256"
+#: Versioning recovers overwritten or deleted objects; old versions expire after 90 days so
+#: storage does not grow forever, and abandoned multipart uploads after 7.
+BUCKET_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
+BUCKET_ABORT_INCOMPLETE_UPLOAD_DAYS = 7

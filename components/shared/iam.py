@@ -152,3 +152,43 @@ def service_role(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return ServiceRole(role, policy)
+
+
+# -- grants for service roles and encrypted resources (Saga, BucketProcessor) --------------------
+def states_log_delivery() -> Statement:
+    # Step Functions sets up vended log delivery through these CloudWatch Logs APIs, which have
+    # no resource-level permissions: "*" is the only valid resource (AWS's documented policy).
+    return allow(
+        [
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:GetLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:UpdateLogDelivery",
+        ],
+        ["*"],
+    )
+
+
+def xray_sampling() -> Statement:
+    # Services that trace on the caller's behalf (Step Functions) also read the sampling rules;
+    # like every X-Ray API, these have no resource-level permissions.
+    return allow(["xray:GetSamplingRules", "xray:GetSamplingTargets"], ["*"])
+
+
+def kms_for_topic(topic_arn: pulumi.Input[str]) -> Statement:
+    """Use of the KMS key of an encrypted topic, only when SNS encrypts for that topic.
+
+    The key's ARN is not needed (nor always known to the publisher): SNS sets the encryption
+    context ``aws:sns:topicArn``, so the condition confines the grant to this one topic.
+    """
+    statement = allow(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"])
+    statement["Condition"] = {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}}
+    return statement
+
+
+def kms_decrypt(key_arn: pulumi.Input[str]) -> Statement:
+    return allow(["kms:Decrypt"], [key_arn])
