@@ -1,0 +1,1 @@
+"""Code every function archive carries next to its own folder (imported as ``shared.<module>``)."""
