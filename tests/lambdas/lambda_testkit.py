@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 from shared.aws import client
 from shared.dynamo import from_item, to_item
 from shared.envelope import Event
+from shared.orders import order_placed_data
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -205,3 +206,13 @@ def metrics_emitted(output: str) -> dict[str, float]:
                 value = blob[metric["Name"]]
                 values[metric["Name"]] = sum(value) if isinstance(value, list) else value
     return values
+
+
+def order_placed(order_id: str = "order-1", customer_id: str = "cust-1", unit_price: float = 9.99, qty: int = 2) -> Event:
+    data = order_placed_data(customer_id, [{"sku": "SKU-1", "qty": qty, "unitPrice": unit_price}], "EUR")
+    return Event.new("OrderPlaced", order_id, 1, data)
+
+
+def saga_state(order: Event | None = None, **extra: Any) -> dict[str, Any]:
+    """The Step Functions state a saga task receives: the triggering bus event plus ``results``/``error``/``outcome``."""
+    return {**bus_event(order or order_placed()), "results": {}, **extra}

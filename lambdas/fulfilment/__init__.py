@@ -1,0 +1,1 @@
+"""order-fulfilment saga steps (Step Functions Lambda tasks) and their compensations."""
