@@ -1,7 +1,8 @@
 """ConcludeOrder: the saga's last task; appends OrderConfirmed or OrderCancelled to the event store.
 
 ``event["outcome"]`` is "confirmed" (every step succeeded) or "cancelled" (after the compensations, with the caught
-error at ``event["error"]``). The append uses optimistic concurrency with retries, so a PaymentConfirmed appended
+error at ``error`` of the state). The saga's state is either the payload itself or, as the Saga component's final
+task sends it, nested under ``event["saga"]`` next to the constant ``outcome``. The append uses optimistic concurrency with retries, so a PaymentConfirmed appended
 concurrently by the webhook worker does not make it fail. A repeated task is a no-op; concluding an order that was
 already concluded the other way (e.g. cancelled by the reconcile job) raises OrderAlreadyConcludedError.
 """
@@ -38,10 +39,11 @@ def cancellation(error: object) -> dict[str, Any]:
     return {"reason": error.get("Error", "unspecified"), "detail": detail}
 
 
-def conclude_order(state: dict[str, Any]) -> dict[str, Any]:
-    outcome = state.get("outcome")
+def conclude_order(payload: dict[str, Any]) -> dict[str, Any]:
+    outcome = payload.get("outcome")
     if outcome not in OUTCOMES:
         raise InvalidEventError(f"'outcome' must be one of {sorted(OUTCOMES)}, got {outcome!r}")
+    state = payload.get("saga", payload)
     order = order_from_state(state)
     status = OUTCOMES[outcome]
     data = cancellation(state.get("error")) if status == CANCELLED else {}
@@ -51,6 +53,6 @@ def conclude_order(state: dict[str, Any]) -> dict[str, Any]:
     return {"orderId": order.order_id, "status": status, "version": event.version if event else None}
 
 
-@entrypoint(correlation_id_path=CORRELATION_ID_PATH)
+@entrypoint(correlation_id_path=f"saga.{CORRELATION_ID_PATH} || {CORRELATION_ID_PATH}")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return conclude_order(event)

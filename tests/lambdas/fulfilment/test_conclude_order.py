@@ -36,6 +36,12 @@ def test_a_failed_saga_cancels_the_order_with_the_caught_error(step, store, cont
     assert (cancelled.type, cancelled.data) == ("OrderCancelled", {"reason": "PaymentDeclined", "detail": "payment declined: limit"})
 
 
+def test_the_state_may_come_nested_under_saga_as_the_saga_component_sends_it(step, store, context):
+    payload = {"outcome": "cancelled", "saga": saga_state(error=DECLINED)}
+    assert step.handler(payload, context) == {"orderId": "order-1", "status": "Cancelled", "version": 2}
+    assert store.load("order-1")[-1].data["reason"] == "PaymentDeclined"
+
+
 def test_a_cause_that_is_not_lambda_json_is_kept_as_text(step, store, context):
     step.handler(saga_state(outcome="cancelled", error={"Error": "States.Timeout", "Cause": "task timed out"}), context)
     assert store.load("order-1")[-1].data == {"reason": "States.Timeout", "detail": "task timed out"}

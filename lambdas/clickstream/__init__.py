@@ -1,0 +1,1 @@
+"""Clickstream: Kinesis stream `clickstream` -> processor -> per-minute aggregates in the metrics table."""

@@ -1,0 +1,1 @@
+"""Invoice tasks: POST /orders/{id}/invoice -> task queue -> worker -> S3."""
