@@ -1,0 +1,1 @@
+"""Bulk order import: S3 `uploads/` ObjectCreated -> importer -> OrderPlaced events."""
