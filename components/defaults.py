@@ -122,7 +122,10 @@ STREAM_MAX_RETRIES = 3
 #: A record older than an hour is parked rather than holding up the whole shard.
 STREAM_MAX_RECORD_AGE_SECONDS = 3600
 #: Projections read the event store from its beginning: no event is skipped on first deploy.
-EVENT_STORE_STARTING_POSITION = "TRIM_HORIZON"
+PROJECTION_STARTING_POSITION = "TRIM_HORIZON"
+#: Projections keep read models fresh: no batching delay, one batch per shard at a time.
+PROJECTION_BATCHING_WINDOW_SECONDS = 0
+PROJECTION_PARALLELIZATION_FACTOR = 1
 #: The event store is the system of record: deleting it loses the history (override for
 #: throw-away stacks).
 EVENT_STORE_DELETION_PROTECTION = True
