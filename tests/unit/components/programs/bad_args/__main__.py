@@ -2,11 +2,22 @@
 
 import pulumi
 
+from components.event_store import EventStore, EventStoreArgs, Projection
 from components.saga import Saga, SagaArgs, Step
+from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from tests.unit.components.synth_helpers import function_args
 
 CASES = {
     "saga-without-compensation": lambda: Saga(
         "saga", SagaArgs(steps=[Step(name="Pay", function_arn="arn:aws:lambda:eu-west-1:123456789012:function:pay")])
+    ),
+    "stream-with-infinite-retries": lambda: StreamProcessor(
+        "stream",
+        StreamProcessorArgs(function=function_args(), max_retries=-1),
+    ),
+    "event-store-duplicate-projections": lambda: EventStore(
+        "store",
+        EventStoreArgs(projections=[Projection(name="p", function=function_args())] * 2),
     ),
 }
 
