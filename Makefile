@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## test: the whole test suite
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format check) and mypy on the components
 lint: $(STAMP)

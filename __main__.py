@@ -31,6 +31,8 @@ from components import (
     use_stack_context,
 )
 from components.defaults import RESERVED_CONCURRENCY
+from components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
+from components.stream_processor import StreamProcessor, StreamProcessorArgs
 
 config = pulumi.Config()
 EVENT_SOURCE = "orders.platform"
@@ -57,15 +59,85 @@ def function(handler: str, **overrides) -> ServerlessFunctionArgs:
     return ServerlessFunctionArgs(handler=handler, code=[f"lambdas/{folder}", "lambdas/shared"], **overrides)
 
 
-# -- Data -----------------------------------------------------------------------------------
-event_store = Table(
-    "event-store",
-    TableArgs(hash_key="aggregateId", range_key="version", range_key_type="N", stream_view_type="NEW_IMAGE", deletion_protection=protect),
-)
+# -- Domain events bus ------------------------------------------------------------------------
+
+
+def event_schema(event_type: str) -> EventSchema:
+    """OpenAPI 3 schema of a domain event on the bus: the shared envelope as the detail."""
+    envelope = {
+        "type": "object",
+        "required": ["id", "type", "aggregateId", "version", "occurredAt", "data"],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string", "enum": [event_type]},
+            "aggregateId": {"type": "string"},
+            "version": {"type": "integer", "minimum": 1},
+            "occurredAt": {"type": "string", "format": "date-time"},
+            "data": {"type": "object"},
+        },
+    }
+    return EventSchema(
+        name=f"{EVENT_SOURCE}@{event_type}",
+        description=f"{event_type} as published by the order projector",
+        content={
+            "openapi": "3.0.0",
+            "info": {"title": event_type, "version": "1.0.0"},
+            "paths": {},
+            "components": {
+                "schemas": {
+                    "AWSEvent": {
+                        "type": "object",
+                        "required": ["detail-type", "source", "detail"],
+                        "properties": {
+                            "detail-type": {"type": "string"},
+                            "source": {"type": "string"},
+                            "detail": {"$ref": f"#/components/schemas/{event_type}"},
+                        },
+                    },
+                    event_type: envelope,
+                }
+            },
+        },
+    )
+
+
+bus = EventRouter("orders", EventRouterArgs(schemas=[event_schema(t) for t in ORDER_LIFECYCLE]))
+
+
+# -- Data: read models and the event store, projected to the read model and the bus (outbox via stream)
 orders = Table("orders", TableArgs(hash_key="orderId", deletion_protection=protect))
 idempotency = Table("idempotency", TableArgs(hash_key="id", ttl_attribute="expiration"))
 operations = Table("operations", TableArgs(hash_key="pk", range_key="sk", deletion_protection=protect))
 metrics = Table("metrics", TableArgs(hash_key="pk", range_key="sk"))
+event_store = EventStore(
+    "event-store",
+    EventStoreArgs(
+        deletion_protection=protect,
+        projections=[
+            Projection(
+                name="order-projector",
+                function=function(
+                    "order_projector.projector.handler",
+                    environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.bus_name},
+                    permissions=[iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
+                ),
+                filter_patterns=[INSERTS_ONLY],
+            )
+        ],
+    ),
+)
+
+# -- Clickstream: Kinesis → processor → per-minute aggregates ---------------------------------------
+clickstream = StreamProcessor(
+    "clickstream",
+    StreamProcessorArgs(
+        function=function(
+            "clickstream.processor.handler",
+            environment={"METRICS_TABLE": metrics.name},
+            permissions=[iam.dynamodb_read_write(metrics.arn)],
+        )
+    ),
+)
 
 # -- Invoice task queue (async task processing) -------------------------------------------------
 invoice_tasks = QueueProcessor(
@@ -115,48 +187,6 @@ api = RestApi(
 )
 
 # -- Domain events: bus → SNS fan-out → one worker per concern ---------------------------------
-
-
-def event_schema(event_type: str) -> EventSchema:
-    """OpenAPI 3 schema of a domain event on the bus: the shared envelope as the detail."""
-    envelope = {
-        "type": "object",
-        "required": ["id", "type", "aggregateId", "version", "occurredAt", "data"],
-        "properties": {
-            "id": {"type": "string"},
-            "type": {"type": "string", "enum": [event_type]},
-            "aggregateId": {"type": "string"},
-            "version": {"type": "integer", "minimum": 1},
-            "occurredAt": {"type": "string", "format": "date-time"},
-            "data": {"type": "object"},
-        },
-    }
-    return EventSchema(
-        name=f"{EVENT_SOURCE}@{event_type}",
-        description=f"{event_type} as published by the order projector",
-        content={
-            "openapi": "3.0.0",
-            "info": {"title": event_type, "version": "1.0.0"},
-            "paths": {},
-            "components": {
-                "schemas": {
-                    "AWSEvent": {
-                        "type": "object",
-                        "required": ["detail-type", "source", "detail"],
-                        "properties": {
-                            "detail-type": {"type": "string"},
-                            "source": {"type": "string"},
-                            "detail": {"$ref": f"#/components/schemas/{event_type}"},
-                        },
-                    },
-                    event_type: envelope,
-                }
-            },
-        },
-    )
-
-
-bus = EventRouter("orders", EventRouterArgs(schemas=[event_schema(t) for t in ORDER_LIFECYCLE]))
 
 
 def on_types(*types: str) -> dict:
@@ -217,6 +247,7 @@ bus.add_rule(
 
 pulumi.export("api_url", api.url)
 pulumi.export("bus_name", bus.bus_name)
+pulumi.export("clickstream_stream", clickstream.name)
 pulumi.export("alarm_topic_arn", alarms.arn)
 pulumi.export(
     "queue_urls",
