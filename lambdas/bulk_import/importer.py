@@ -108,9 +108,10 @@ def import_rows(lines: Iterable[str], report: ImportReport) -> None:
         except InvalidRowError as invalid:
             report.rejected.append({"line": line, "orderRef": ref, "reason": str(invalid)})
             continue
-        outcome = {"line": line, "orderRef": ref, "orderId": order_id_for(ref)}
+        order_id = order_id_for(ref)
+        outcome = {"line": line, "orderRef": ref, "orderId": order_id}
         try:
-            store.append(Event.new(ORDER_PLACED, outcome["orderId"], 1, data))
+            store.append(Event.new(ORDER_PLACED, order_id, 1, data))
         except ConcurrencyConflictError:
             report.duplicates.append(outcome)
         else:

@@ -113,7 +113,7 @@ def read_order_request() -> PlaceOrder:
     size = len(body.encode())
     if size > MAX_BODY_BYTES:
         raise RequestEntityTooLargeError(f"Request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes")
-    return parse(event=body, model=PlaceOrder)  # type: ignore[arg-type]  # parse() validates JSON text too
+    return parse(event=body, model=PlaceOrder)  # type: ignore[call-overload]  # parse() validates JSON text too
 
 
 @route("/orders", "POST")

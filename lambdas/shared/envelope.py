@@ -52,18 +52,14 @@ class Event:
     def from_dict(cls, raw: object) -> Event:
         if not isinstance(raw, Mapping):
             raise InvalidEventError(f"event envelope must be a JSON object, got {type(raw).__name__}")
-        texts = {name: raw.get(name) for name in ("id", "type", "aggregateId", "occurredAt")}
-        for name, value in texts.items():
-            if not isinstance(value, str) or not value:
-                raise InvalidEventError(f"event envelope field {name!r} must be a non-empty string, got {value!r}")
         version = raw.get("version")
-        # bool is an int subclass; JSON numbers from DynamoDB arrive as int after plain() conversion.
+        # bool is an int subclass; numbers read from DynamoDB arrive as int after plain() conversion.
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise InvalidEventError(f"event envelope field 'version' must be an integer >= 1, got {version!r}")
         data = raw.get("data", {})
         if not isinstance(data, Mapping):
             raise InvalidEventError(f"event envelope field 'data' must be an object, got {type(data).__name__}")
-        return cls(texts["id"], texts["type"], texts["aggregateId"], version, texts["occurredAt"], dict(data))
+        return cls(_text(raw, "id"), _text(raw, "type"), _text(raw, "aggregateId"), version, _text(raw, "occurredAt"), dict(data))
 
     @classmethod
     def from_bridge(cls, bus_event: object) -> Event:
@@ -75,3 +71,10 @@ class Event:
         if detail_type is not None and detail_type != event.type:
             raise InvalidEventError(f"detail-type {detail_type!r} does not match the envelope type {event.type!r}")
         return event
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidEventError(f"event envelope field {name!r} must be a non-empty string, got {value!r}")
+    return value

@@ -8,7 +8,7 @@ metrics flushed per invocation (with the ColdStart metric).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,7 +26,7 @@ def entrypoint(correlation_id_path: str | None = None) -> Callable[[Handler], Ha
     def decorate(handler: Handler) -> Handler:
         measured = metrics.log_metrics(handler, capture_cold_start_metric=True)
         traced = tracer.capture_lambda_handler(measured)
-        return logger.inject_lambda_context(traced, correlation_id_path=correlation_id_path, clear_state=True)
+        return cast(Handler, logger.inject_lambda_context(traced, correlation_id_path=correlation_id_path, clear_state=True))
 
     return decorate
 

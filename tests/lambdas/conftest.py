@@ -2,19 +2,17 @@
 environment, and the AWS resources a handler touches, created only by the tests that ask for them.
 
 Function modules read their settings at import, as in Lambda's INIT; the environment is set for this directory only
-(package scope), so tests import function modules inside fixtures (``importlib.import_module``), never at
-collection time.
+(package scope), so tests import function modules inside fixtures (``lambda_testkit.load``), never at collection
+time.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from moto import mock_aws
@@ -25,32 +23,8 @@ LAMBDAS = HERE.parents[1] / "lambdas"
 # test kit; both are inserted explicitly so the tests import the same way under any pytest import mode.
 sys.path[:0] = [str(LAMBDAS), str(HERE)]
 
-from lambda_testkit import ACCOUNT, BUS, REGION, SECRET_NAME, TABLES, queue_url  # noqa: E402
+from lambda_testkit import ACCOUNT, BUS, ENVIRONMENT, REGION, SECRET_NAME, TABLES, UNSET, queue_url  # noqa: E402
 from shared.aws import client  # noqa: E402
-
-ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # moto's DynamoDB Streams with botocore 1.44
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_SERVICE_NAME": "order-platform",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderPlatform",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "EVENT_STORE_TABLE": TABLES["event_store"],
-    "ORDERS_TABLE": TABLES["orders"],
-    "IDEMPOTENCY_TABLE": TABLES["idempotency"],
-    "OPERATIONS_TABLE": TABLES["operations"],
-    "METRICS_TABLE": TABLES["metrics"],
-    "INVOICE_QUEUE_URL": queue_url("invoice-tasks"),
-    "WEBHOOK_QUEUE_URL": queue_url("payment-webhooks"),
-    "WEBHOOK_SECRET_NAME": SECRET_NAME,
-    "EVENT_BUS_NAME": BUS,
-    "INVOICE_BUCKET": "order-invoices",
-}
-UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "WEBHOOK_TOLERANCE_SECONDS", "STUCK_ORDER_MINUTES", "AWS_LAMBDA_FUNCTION_NAME")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,11 +40,6 @@ def function_environment() -> Iterator[None]:
         for name in UNSET:
             patch.delenv(name, raising=False)
         yield
-
-
-def load(module: str) -> ModuleType:
-    """A function module, imported once per test session like a warm Lambda environment."""
-    return importlib.import_module(module)
 
 
 @dataclass

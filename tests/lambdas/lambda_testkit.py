@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import uuid
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -29,6 +31,36 @@ TABLES = {
 
 def queue_url(name: str) -> str:
     return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
+
+
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # moto's DynamoDB Streams with botocore 1.44
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_SERVICE_NAME": "order-platform",
+    "POWERTOOLS_METRICS_NAMESPACE": "OrderPlatform",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "EVENT_STORE_TABLE": TABLES["event_store"],
+    "ORDERS_TABLE": TABLES["orders"],
+    "IDEMPOTENCY_TABLE": TABLES["idempotency"],
+    "OPERATIONS_TABLE": TABLES["operations"],
+    "METRICS_TABLE": TABLES["metrics"],
+    "INVOICE_QUEUE_URL": queue_url("invoice-tasks"),
+    "WEBHOOK_QUEUE_URL": queue_url("payment-webhooks"),
+    "WEBHOOK_SECRET_NAME": SECRET_NAME,
+    "EVENT_BUS_NAME": BUS,
+    "INVOICE_BUCKET": "order-invoices",
+}
+UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "WEBHOOK_TOLERANCE_SECONDS", "STUCK_ORDER_MINUTES", "AWS_LAMBDA_FUNCTION_NAME")
+
+
+def load(module: str) -> ModuleType:
+    """A function module, imported once per test session like a warm Lambda environment."""
+    return importlib.import_module(module)
 
 
 # --- events Lambda delivers -------------------------------------------------------------------------------------

@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import s3_event, scan
+from lambda_testkit import load, s3_event, scan
 from shared.aws import client
 
 HEADER = "orderRef,customerId,currency,items\n"

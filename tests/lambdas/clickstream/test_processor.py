@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import failed_ids, item, kinesis_event
+from lambda_testkit import failed_ids, item, kinesis_event, load
 
 
 @pytest.fixture

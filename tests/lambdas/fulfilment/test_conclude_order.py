@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import order_placed, saga_state
+from lambda_testkit import load, order_placed, saga_state
 from shared.envelope import Event, InvalidEventError
 from shared.event_store import EventStore
 from shared.orders import OrderAlreadyConcludedError, UnknownOrderError

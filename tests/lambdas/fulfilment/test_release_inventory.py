@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load
-from lambda_testkit import item, metrics_emitted, saga_state
+from lambda_testkit import item, load, metrics_emitted, saga_state
 
 
 @pytest.fixture

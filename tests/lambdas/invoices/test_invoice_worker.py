@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import failed_ids, sqs_event
+from lambda_testkit import failed_ids, load, sqs_event
 from shared.aws import client
 from shared.dynamo import to_item
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import load
-from lambda_testkit import scan, scheduled_event
+from lambda_testkit import load, scan, scheduled_event
 from shared.aws import client
 from shared.dynamo import to_item
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import load
-from lambda_testkit import order_placed, scheduled_event
+from lambda_testkit import load, order_placed, scheduled_event
 from shared.aws import client
 from shared.dynamo import to_item
 from shared.envelope import utc_iso

@@ -4,8 +4,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import load
-from lambda_testkit import failed_ids, item, received, stream_event
+from lambda_testkit import failed_ids, item, load, received, stream_event
 from shared.aws import client
 from shared.envelope import Event
 from shared.event_store import EventStore

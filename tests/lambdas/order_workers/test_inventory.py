@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import bus_event, failed_ids, item, order_placed, sqs_event
+from lambda_testkit import bus_event, failed_ids, item, load, order_placed, sqs_event
 from shared.envelope import Event
 from shared.orders import order_placed_data
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import bus_event, failed_ids, item, metrics_emitted, order_placed, sqs_event
+from lambda_testkit import bus_event, failed_ids, item, load, metrics_emitted, order_placed, sqs_event
 from shared.envelope import Event
 
 

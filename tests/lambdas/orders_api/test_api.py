@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import api_request, metrics_emitted, received, scan
+from lambda_testkit import api_request, load, metrics_emitted, received, scan
 
 ORDER = {
     "customerId": "cust-1",

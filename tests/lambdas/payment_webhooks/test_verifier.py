@@ -4,8 +4,7 @@ import json
 import time
 
 import pytest
-from conftest import load
-from lambda_testkit import SECRET_NAME, api_request, metrics_emitted, received
+from lambda_testkit import SECRET_NAME, api_request, load, metrics_emitted, received
 from payment_webhooks.signature import sign
 from shared.aws import client
 

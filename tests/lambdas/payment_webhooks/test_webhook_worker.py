@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load
-from lambda_testkit import failed_ids, order_placed, sqs_event
+from lambda_testkit import failed_ids, load, order_placed, sqs_event
 from shared.envelope import Event
 from shared.event_store import EventStore
 
