@@ -4,6 +4,7 @@ import pulumi
 
 from components.event_store import EventStore, EventStoreArgs, Projection
 from components.saga import Saga, SagaArgs, Step
+from components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from components.stream_processor import StreamProcessor, StreamProcessorArgs
 from tests.unit.components.synth_helpers import function_args
 
@@ -18,6 +19,10 @@ CASES = {
     "event-store-duplicate-projections": lambda: EventStore(
         "store",
         EventStoreArgs(projections=[Projection(name="p", function=function_args())] * 2),
+    ),
+    "schedule-with-both-days": lambda: ScheduledJob(
+        "job",
+        ScheduledJobArgs(function=function_args(), schedule="cron(0 2 * * * *)"),
     ),
 }
 
