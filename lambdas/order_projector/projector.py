@@ -26,7 +26,7 @@ from shared.config import require
 from shared.dynamo import get, is_condition_failure, plain, to_item
 from shared.envelope import SOURCE, Event
 from shared.observability import count, entrypoint, logger
-from shared.orders import CANCELLED, CONFIRMED, ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_PLACED, PAYMENT_CONFIRMED, PENDING
+from shared.orders import ORDER_CANCELLED, ORDER_PLACED, PAYMENT_CONFIRMED, STATUS_AFTER
 
 ORDERS_TABLE = require("ORDERS_TABLE")
 EVENT_BUS_NAME = require("EVENT_BUS_NAME")
@@ -42,14 +42,13 @@ class ProjectionGapError(RuntimeError):
 def read_model_changes(event: Event) -> dict[str, Any]:
     """The read-model attributes ``event`` sets; every event also advances ``version`` and ``updatedAt``."""
     changes: dict[str, Any] = {"version": event.version, "updatedAt": event.occurred_at}
+    if event.type in STATUS_AFTER:
+        changes["status"] = STATUS_AFTER[event.type]
     if event.type == ORDER_PLACED:
-        fields = ("customerId", "items", "total", "currency")
-        changes |= {name: event.data.get(name) for name in fields}
-        changes |= {"status": PENDING, "createdAt": event.occurred_at}
-    elif event.type == ORDER_CONFIRMED:
-        changes["status"] = CONFIRMED
+        changes |= {name: event.data.get(name) for name in ("customerId", "items", "total", "currency")}
+        changes["createdAt"] = event.occurred_at
     elif event.type == ORDER_CANCELLED:
-        changes |= {"status": CANCELLED, "cancellationReason": event.data.get("reason", "unspecified")}
+        changes["cancellationReason"] = event.data.get("reason", "unspecified")
     elif event.type == PAYMENT_CONFIRMED:
         changes["paymentStatus"] = "Confirmed"
     return changes

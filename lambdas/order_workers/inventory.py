@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.config import require
-from shared.dynamo import Item, add_counts, apply_once, get, to_item
+from shared.dynamo import Write, add_counts, apply_once, get, to_item
 from shared.envelope import Event, InvalidEventError
 from shared.observability import count, entrypoint
 from shared.orders import ORDER_CANCELLED, ORDER_PLACED
@@ -42,7 +42,7 @@ def quantities(event: Event) -> Counter[str]:
     """Quantity per SKU of an OrderPlaced event (one transaction may touch each SKU item only once)."""
     totals: Counter[str] = Counter()
     for item in event.data.get("items") or []:
-        sku, qty = item.get("sku"), item.get("qty")
+        sku, qty = (item.get("sku"), item.get("qty")) if isinstance(item, dict) else (None, None)
         if not isinstance(sku, str) or not isinstance(qty, int) or qty <= 0:
             raise InvalidEventError(f"{event.type} {event.id} has an invalid item {item!r}")
         totals[sku] += qty
@@ -51,7 +51,7 @@ def quantities(event: Event) -> Counter[str]:
     return totals
 
 
-def stock_changes(per_sku: Counter[str], sign: int) -> list[Item]:
+def stock_changes(per_sku: Counter[str], sign: int) -> list[Write]:
     return [add_counts(OPERATIONS_TABLE, {"pk": f"SKU#{sku}", "sk": "STOCK"}, {"committed": sign * qty}) for sku, qty in per_sku.items()]
 
 

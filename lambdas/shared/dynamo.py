@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 
 from shared.aws import client
 
-Item = dict[str, Any]
+Item = dict[str, Any]  # attribute name -> DynamoDB attribute value
+Write = dict[str, Any]  # one TransactWriteItems entry ({"Put": ...} or {"Update": ...})
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -88,7 +89,7 @@ def put_new(table: str, key: Mapping[str, Any], attributes: Mapping[str, Any]) -
     return item, True
 
 
-def add_counts(table: str, key: Mapping[str, Any], counts: Mapping[str, int | float]) -> Item:
+def add_counts(table: str, key: Mapping[str, Any], counts: Mapping[str, int | float]) -> Write:
     """A transaction ``Update`` that atomically ADDs each of ``counts`` to the item at ``key``."""
     names = {f"#c{index}": name for index, name in enumerate(counts)}
     values = {f":c{index}": amount for index, amount in enumerate(counts.values())}
@@ -103,7 +104,7 @@ def add_counts(table: str, key: Mapping[str, Any], counts: Mapping[str, int | fl
     }
 
 
-def apply_once(table: str, marker: str, writes: list[Item]) -> bool:
+def apply_once(table: str, marker: str, writes: list[Write]) -> bool:
     """Run ``writes`` and record ``marker`` in one transaction; False when the marker existed (a duplicate).
 
     The processed marker (pk ``PROCESSED#<marker>``) carries ``expiresAt`` (epoch seconds) so the cleanup job or

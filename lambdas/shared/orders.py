@@ -49,20 +49,17 @@ def order_placed_data(customer_id: str, items: Sequence[Mapping[str, Any]], curr
     return {"customerId": customer_id, "items": lines, "total": float(total), "currency": currency}
 
 
+#: The status an order has after each lifecycle event (other events leave it unchanged).
+STATUS_AFTER = {ORDER_PLACED: PENDING, ORDER_CONFIRMED: CONFIRMED, ORDER_CANCELLED: CANCELLED}
+_CONCLUSIONS = {CONFIRMED: ORDER_CONFIRMED, CANCELLED: ORDER_CANCELLED}
+
+
 def status_of(history: Sequence[Event]) -> str | None:
     """The order's status after ``history``; None when there is no order."""
     status = None
     for event in history:
-        if event.type == ORDER_PLACED:
-            status = PENDING
-        elif event.type == ORDER_CONFIRMED:
-            status = CONFIRMED
-        elif event.type == ORDER_CANCELLED:
-            status = CANCELLED
+        status = STATUS_AFTER.get(event.type, status)
     return status
-
-
-_CONCLUSIONS = {CONFIRMED: ORDER_CONFIRMED, CANCELLED: ORDER_CANCELLED}
 
 
 def conclude(store: EventStore, order_id: str, status: str, data: dict[str, Any]) -> Event | None:

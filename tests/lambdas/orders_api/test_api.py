@@ -102,14 +102,16 @@ def test_an_idempotency_key_reused_with_another_body_is_refused(call, event_stor
     assert len(scan(event_store_table)) == 1
 
 
-def test_a_request_whose_key_is_still_in_flight_gets_409(call, api, monkeypatch):
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+def test_a_retry_while_the_first_request_is_in_flight_gets_409(call, api, monkeypatch):
+    retries, real_append = [], api.store.append
 
-    def in_flight(order):
-        raise IdempotencyAlreadyInProgressError("in progress")
+    def append_while_the_client_retries(event):
+        retries.append(call("POST", "/orders", ORDER, {"Idempotency-Key": "checkout-42"}))
+        real_append(event)
 
-    monkeypatch.setattr(api, "place_order", in_flight)
-    status, body, _ = call("POST", "/orders", ORDER, {"Idempotency-Key": "checkout-42"})
+    monkeypatch.setattr(api.store, "append", append_while_the_client_retries)
+    assert call("POST", "/orders", ORDER, {"Idempotency-Key": "checkout-42"})[0] == 201
+    [(status, body, _)] = retries
     assert (status, body["message"]) == (409, "A request with this Idempotency-Key is still being processed; retry shortly")
 
 
