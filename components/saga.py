@@ -235,8 +235,8 @@ class SagaArgs:
     def _validate_task(self, owner: str, timeout_seconds: int, retry: Retry) -> None:
         if not 1 <= timeout_seconds < self.timeout_seconds:
             raise ValueError(
-                f"{owner}.timeout_seconds must be 1..{self.timeout_seconds - 1} (below SagaArgs.timeout_seconds, or the "
-                f"execution times out without compensating), got {timeout_seconds}"
+                f"{owner}.timeout_seconds must be 1..{self.timeout_seconds - 1} (below SagaArgs.timeout_seconds, "
+                f"or the execution times out without compensating), got {timeout_seconds}"
             )
         retry.validate(owner)
 

@@ -50,11 +50,11 @@ def validate_stream_mapping(
         )
     if not 0 <= max_retries <= 10_000:
         raise ValueError(
-            f"{owner}.max_retries must be 0..10000, got {max_retries}: unlimited retries (-1) block the shard on a poison record",
+            f"{owner}.max_retries must be 0..10000, got {max_retries} (-1 blocks the shard on a poison record)",
         )
     if not 60 <= max_record_age_seconds <= 604_800:
         raise ValueError(
-            f"{owner}.max_record_age_seconds must be 60..604800, got {max_record_age_seconds} (-1, forever, blocks the shard)",
+            f"{owner}.max_record_age_seconds must be 60..604800, got {max_record_age_seconds} (-1 blocks the shard)",
         )
     if len(filter_patterns) > MAX_FILTERS:
         raise ValueError(
