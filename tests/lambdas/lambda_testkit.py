@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 from shared.aws import client
 from shared.dynamo import from_item, to_item
 from shared.envelope import Event
+from shared.event_store import EventStore
 from shared.orders import order_placed_data
 
 REGION = "eu-west-1"
@@ -207,6 +208,11 @@ def stream_event(table: str) -> dict[str, Any]:
 # --- reading what the functions wrote ---------------------------------------------------------------------------
 
 
+def put(table: str, values: dict[str, Any]) -> None:
+    """Write an item directly (state another function would have left)."""
+    client("dynamodb").put_item(TableName=table, Item=to_item(values))
+
+
 def item(table: str, **key: Any) -> dict[str, Any] | None:
     found = client("dynamodb").get_item(TableName=table, Key=to_item(key), ConsistentRead=True).get("Item")
     return from_item(found) if found else None
@@ -248,3 +254,18 @@ def order_placed(order_id: str = "order-1", customer_id: str = "cust-1", unit_pr
 def saga_state(order: Event | None = None, **extra: Any) -> dict[str, Any]:
     """The Step Functions state a saga task receives: the triggering bus event plus ``results``/``error``/``outcome``."""
     return {**bus_event(order or order_placed()), "results": {}, **extra}
+
+
+def lose_the_race(monkeypatch: Any, competitor: str) -> None:
+    """Another writer appends a ``competitor`` event right after a writer reads a one-event history, so that
+    writer's append conflicts and must be retried on the new history (the backoff sleep is skipped)."""
+    original_load = EventStore.load
+
+    def load_then_be_beaten(self: EventStore, aggregate_id: str) -> list[Event]:
+        history = original_load(self, aggregate_id)
+        if len(history) == 1:
+            self.append(Event.new(competitor, aggregate_id, 2, {}))
+        return history
+
+    monkeypatch.setattr(EventStore, "load", load_then_be_beaten)
+    monkeypatch.setattr("shared.event_store.time.sleep", lambda seconds: None)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from lambda_testkit import load, order_placed, saga_state
-from shared.envelope import Event, InvalidEventError
+from lambda_testkit import load, lose_the_race, order_placed, saga_state
+from shared.envelope import InvalidEventError
 from shared.event_store import EventStore
 from shared.orders import OrderAlreadyConcludedError, UnknownOrderError
 
@@ -53,18 +53,8 @@ def test_a_retried_task_appends_once(step, store, context):
 
 
 def test_a_concurrent_append_is_retried_at_the_next_version(step, store, context, monkeypatch):
-    original_load = store.load.__func__
-
-    def load_then_be_beaten(self, aggregate_id):
-        history = original_load(self, aggregate_id)
-        if len(history) == 1:  # the webhook worker appends PaymentConfirmed right after our read
-            self.append(Event.new("PaymentConfirmed", aggregate_id, 2, {}))
-        return history
-
-    monkeypatch.setattr(EventStore, "load", load_then_be_beaten)
-    monkeypatch.setattr("shared.event_store.time.sleep", lambda seconds: None)
+    lose_the_race(monkeypatch, "PaymentConfirmed")  # the webhook worker appends right after our read
     assert step.handler(saga_state(outcome="confirmed"), context)["version"] == 3
-    monkeypatch.undo()
     assert [e.type for e in store.load("order-1")] == ["OrderPlaced", "PaymentConfirmed", "OrderConfirmed"]
 
 

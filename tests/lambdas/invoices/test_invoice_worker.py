@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from lambda_testkit import failed_ids, load, sqs_event
+from lambda_testkit import failed_ids, load, put, sqs_event
 from shared.aws import client
-from shared.dynamo import to_item
 
 ORDER = {
     "orderId": "order-1",
@@ -22,7 +21,7 @@ ORDER = {
 
 @pytest.fixture
 def worker(orders_table, invoice_bucket):
-    client("dynamodb").put_item(TableName=orders_table, Item=to_item(ORDER))
+    put(orders_table, ORDER)
     return load("invoices.worker")
 
 

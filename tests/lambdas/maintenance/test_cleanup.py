@@ -3,9 +3,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from lambda_testkit import load, scan, scheduled_event
+from lambda_testkit import load, put, scan, scheduled_event
 from shared.aws import client
-from shared.dynamo import to_item
 
 
 @pytest.fixture
@@ -13,22 +12,22 @@ def job(operations_table):
     return load("maintenance.cleanup")
 
 
-def put(table, pk, **attributes):
-    client("dynamodb").put_item(TableName=table, Item=to_item({"pk": pk, "sk": "PROCESSED", **attributes}))
+def marker(table, pk, **attributes):
+    put(table, {"pk": pk, "sk": "PROCESSED", **attributes})
 
 
 def test_expired_items_are_deleted_and_the_rest_kept(job, operations_table, context):
     now = int(time.time())
-    put(operations_table, "PROCESSED#old", expiresAt=now - 1)
-    put(operations_table, "PROCESSED#fresh", expiresAt=now + 3600)
-    put(operations_table, "ORDER#1")  # no expiresAt: kept forever
+    marker(operations_table, "PROCESSED#old", expiresAt=now - 1)
+    marker(operations_table, "PROCESSED#fresh", expiresAt=now + 3600)
+    marker(operations_table, "ORDER#1")  # no expiresAt: kept forever
     assert job.handler(scheduled_event(), context) == {"deleted": 1}
     assert sorted(row["pk"] for row in scan(operations_table)) == ["ORDER#1", "PROCESSED#fresh"]
 
 
 def test_deletes_are_batched_by_twenty_five(job, operations_table, context, monkeypatch):
     for n in range(30):
-        put(operations_table, f"PROCESSED#{n}", expiresAt=1)
+        marker(operations_table, f"PROCESSED#{n}", expiresAt=1)
     dynamodb = client("dynamodb")
     real_batch_write, sizes = dynamodb.batch_write_item, []
 
@@ -43,8 +42,8 @@ def test_deletes_are_batched_by_twenty_five(job, operations_table, context, monk
 
 
 def test_unprocessed_deletes_are_resent(job, operations_table, context, monkeypatch):
-    put(operations_table, "PROCESSED#a", expiresAt=1)
-    put(operations_table, "PROCESSED#b", expiresAt=1)
+    marker(operations_table, "PROCESSED#a", expiresAt=1)
+    marker(operations_table, "PROCESSED#b", expiresAt=1)
     dynamodb = client("dynamodb")
     real_batch_write, calls = dynamodb.batch_write_item, []
 

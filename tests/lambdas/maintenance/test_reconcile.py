@@ -3,9 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lambda_testkit import load, order_placed, scheduled_event
-from shared.aws import client
-from shared.dynamo import to_item
+from lambda_testkit import load, lose_the_race, order_placed, put, scheduled_event
 from shared.envelope import utc_iso
 from shared.event_store import EventStore
 from shared.orders import CONFIRMED, conclude
@@ -26,7 +24,7 @@ def pending(store, orders_table, order_id, minutes_ago):
     store.append(order_placed(order_id))
     created = utc_iso(datetime.now(UTC) - timedelta(minutes=minutes_ago))
     row = {"orderId": order_id, "status": "Pending", "createdAt": created, "version": 1}
-    client("dynamodb").put_item(TableName=orders_table, Item=to_item(row))
+    put(orders_table, row)
 
 
 def test_orders_pending_beyond_30_minutes_by_default_are_cancelled(job, store, orders_table, context):
@@ -50,3 +48,10 @@ def test_a_second_run_cancels_nothing_twice(job, store, orders_table, context):
     job.handler(scheduled_event(), context)
     assert job.handler(scheduled_event(), context) == {"cancelled": [], "alreadyConcluded": ["stuck"]}
     assert len(store.load("stuck")) == 2
+
+
+def test_a_saga_concluding_at_the_same_moment_wins_and_the_order_is_left_alone(job, store, orders_table, context, monkeypatch):
+    pending(store, orders_table, "stuck", minutes_ago=45)
+    lose_the_race(monkeypatch, "OrderConfirmed")  # conclude-order appends right after the job's read
+    assert job.handler(scheduled_event(), context) == {"cancelled": [], "alreadyConcluded": ["stuck"]}
+    assert [e.type for e in store.load("stuck")] == ["OrderPlaced", "OrderConfirmed"]

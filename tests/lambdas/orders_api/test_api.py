@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lambda_testkit import api_request, load, metrics_emitted, received, scan
+from lambda_testkit import api_request, load, metrics_emitted, put, received, scan
 
 ORDER = {
     "customerId": "cust-1",
@@ -43,13 +43,6 @@ def projected(order_id, status="Pending"):
         "updatedAt": "2024-05-01T12:00:00.000Z",
         "version": 1,
     }
-
-
-def put_order(table, order):
-    from shared.aws import client
-    from shared.dynamo import to_item
-
-    client("dynamodb").put_item(TableName=table, Item=to_item(order))
 
 
 # --- POST /orders ------------------------------------------------------------------------------------------------
@@ -177,7 +170,7 @@ def test_a_body_that_is_not_an_object_is_a_422(call):
 
 
 def test_an_order_is_read_from_the_projection(call, orders_table):
-    put_order(orders_table, projected("order-1"))
+    put(orders_table, projected("order-1"))
     status, body, _ = call("GET", "/orders/order-1")
     assert (status, body) == (200, projected("order-1"))
 
@@ -191,7 +184,7 @@ def test_an_unknown_order_is_a_404(call):
 
 
 def test_an_invoice_request_is_enqueued_and_answered_202(call, orders_table, invoice_queue):
-    put_order(orders_table, projected("order-1"))
+    put(orders_table, projected("order-1"))
     status, body, _ = call("POST", "/orders/order-1/invoice")
     assert (status, body) == (202, {"orderId": "order-1", "invoice": "requested"})
     assert received(invoice_queue) == [{"orderId": "order-1"}]
@@ -204,7 +197,7 @@ def test_an_invoice_for_an_unknown_order_is_a_404_and_enqueues_nothing(call, inv
 
 
 def test_a_cancelled_order_cannot_be_invoiced(call, orders_table, invoice_queue):
-    put_order(orders_table, projected("order-1", status="Cancelled"))
+    put(orders_table, projected("order-1", status="Cancelled"))
     status, body, _ = call("POST", "/orders/order-1/invoice")
     assert (status, body["message"]) == (409, "Order order-1 is cancelled; it cannot be invoiced")
     assert received(invoice_queue) == []

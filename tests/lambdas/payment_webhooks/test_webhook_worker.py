@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lambda_testkit import failed_ids, load, order_placed, sqs_event
-from shared.envelope import Event
+from lambda_testkit import failed_ids, load, lose_the_race, order_placed, sqs_event
 from shared.event_store import EventStore
 
 
@@ -61,16 +60,6 @@ def test_an_unparseable_message_fails_alone(worker, store, context):
 
 
 def test_a_conflicting_append_is_retried(worker, store, context, monkeypatch):
-    original_load = EventStore.load
-
-    def load_then_be_beaten(self, aggregate_id):
-        history = original_load(self, aggregate_id)
-        if len(history) == 1:  # the saga concludes the order right after our read
-            self.append(Event.new("OrderConfirmed", aggregate_id, 2, {}))
-        return history
-
-    monkeypatch.setattr(EventStore, "load", load_then_be_beaten)
-    monkeypatch.setattr("shared.event_store.time.sleep", lambda seconds: None)
+    lose_the_race(monkeypatch, "OrderConfirmed")  # the saga concludes the order right after our read
     assert worker.handler(sqs_event(webhook()), context) == {"batchItemFailures": []}
-    monkeypatch.undo()
     assert [(e.type, e.version) for e in store.load("order-1")] == [("OrderPlaced", 1), ("OrderConfirmed", 2), ("PaymentConfirmed", 3)]
