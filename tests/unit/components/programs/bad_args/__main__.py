@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.event_store import EventStore, EventStoreArgs, Projection
 from components.saga import Saga, SagaArgs, Step
 from components.scheduled_job import ScheduledJob, ScheduledJobArgs
@@ -24,6 +25,7 @@ CASES = {
         "job",
         ScheduledJobArgs(function=function_args(), schedule="cron(0 2 * * * *)"),
     ),
+    "bucket-without-target": lambda: BucketProcessor("bucket", BucketProcessorArgs()),
 }
 
 case = pulumi.Config().require("case")
