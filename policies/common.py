@@ -26,7 +26,7 @@ from pulumi_policy import (
     StackValidationPolicy,
     proxy,
 )
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -50,23 +50,28 @@ class NotEvaluated(Exception):  # noqa: N818 - an outcome, like pulumi_policy's 
 
 def raw(value: Any) -> Any:
     """Plain JSON data from pulumi_policy's unknown-checking proxies (unknowns stay as their sentinels)."""
-    if isinstance(value, Mapping):
-        target = value["__target"] if _is_proxy(value) else value
-        return {key: raw(item) for key, item in target.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        target = value["__target"] if _is_proxy(value) else value  # type: ignore[call-overload]
-        return [raw(item) for item in target]
+    # Exact type checks: ABC isinstance checks dominate the cost of walking large stacks.
+    kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
+        value = value["__target"]
+        kind = type(value)
+    if kind is dict or (kind is not str and isinstance(value, Mapping)):
+        return {key: raw(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [raw(item) for item in value]
     return value
 
 
-def _is_proxy(value: Any) -> bool:
-    return type(value).__module__ == "pulumi_policy.proxy"
+def raw_get(props: Mapping[str, Any], key: str) -> Any:
+    """``props[key]`` without the unknown check (for indexes that skip unknowns themselves)."""
+    target = props["__target"] if type(props) is _DictProxy else props
+    return target.get(key)
 
 
 class Res:
     """One resource as a rule sees it: inputs (per-resource rules) or outputs (stack rules)."""
 
-    __slots__ = ("deps", "name", "props", "provider_props", "type", "urn")
+    __slots__ = ("_tags", "deps", "name", "props", "provider_props", "type", "urn")
 
     def __init__(
         self,
@@ -83,6 +88,18 @@ class Res:
         self.props = props
         self.deps = deps or {}
         self.provider_props = provider_props or {}
+        self._tags: dict[str, Any] | None = None
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        """The resource's tags as plain data ({} when unknown)."""
+        if self._tags is None:
+            try:
+                tags = self.get("tags")
+            except UnknownValueError:
+                tags = None
+            self._tags = raw(tags) if isinstance(tags, Mapping) else {}
+        return self._tags
 
     @property
     def label(self) -> str:
@@ -139,10 +156,16 @@ def as_list(value: Any) -> list[Any]:
 # -- Messages -----------------------------------------------------------------------------------------
 
 
+class Text(str):
+    """A found value that is already prose (e.g. "Action \"*\""): shown as is, not quoted."""
+
+
 def show(value: Any) -> str:
     """A found value as a message shows it."""
     if value is None:
         return "not set"
+    if isinstance(value, Text):
+        return str(value)
     value = raw(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -308,7 +331,7 @@ class ExemptionBook:
         """The exemption of ``res`` from ``rule``, if one is in force."""
         if self._patterns is None:
             return None
-        tag = _tags(res).get(EXEMPT_TAG_PREFIX + rule)
+        tag = res.tags.get(EXEMPT_TAG_PREFIX + rule)
         if isinstance(tag, str) and len(tag.strip()) >= MIN_REASON_LENGTH:
             return Exemption(rule, tag.strip(), f"tag {EXEMPT_TAG_PREFIX}{rule}")
         for pattern in self._patterns.get(rule, ()):
@@ -319,11 +342,11 @@ class ExemptionBook:
     def report(self, res: Res) -> Iterator[str]:
         """Every exemption of ``res`` and every exemption tag on it that is ignored, as advisory messages."""
         for rule in self.rules.values():
-            if res.type in rule.types or EXEMPT_TAG_PREFIX + rule.name in _tags(res):
+            if res.type in rule.types or EXEMPT_TAG_PREFIX + rule.name in res.tags:
                 exemption = self.find(rule.name, res)
                 if exemption:
                     yield exemption_message(res, exemption)
-        for key, value in _tags(res).items():
+        for key, value in res.tags.items():
             if not key.startswith(EXEMPT_TAG_PREFIX):
                 continue
             rule_name = key[len(EXEMPT_TAG_PREFIX) :]
@@ -338,14 +361,6 @@ class ExemptionBook:
                     f"a reason of at least {MIN_REASON_LENGTH} characters",
                     f"write why {rule_name} does not apply as the tag's value; until then the rule still applies",
                 )
-
-
-def _tags(res: Res) -> dict[str, Any]:
-    try:
-        tags = res.get("tags")
-    except UnknownValueError:
-        return {}
-    return raw(tags) if isinstance(tags, Mapping) else {}
 
 
 # -- Stack view: matching through property dependencies and ARNs --------------------------------------------
@@ -414,8 +429,8 @@ class Stack:
             self._by_identity = {}
             for res in self.resources:
                 for prop in IDENTITY_PROPS:
-                    value = res.props["__target"].get(prop) if _is_proxy(res.props) else res.props.get(prop)
-                    if isinstance(value, str) and not _unknown(value):
+                    value = raw_get(res.props, prop)
+                    if isinstance(value, str) and value not in _UNKNOWNS:
                         self._by_identity.setdefault(value, []).append(res)
         return self._by_identity.get(text, [])
 
@@ -449,27 +464,26 @@ _UNKNOWNS = frozenset(
 )
 
 
-def _unknown(text: str) -> bool:
-    return text in _UNKNOWNS
-
-
 def _strings(value: Any) -> Iterator[str]:
     """Every string inside ``value``, including inside JSON documents held in strings (policies, redrives)."""
-    value = raw(value)
+    return _plain_strings(raw(value))
+
+
+def _plain_strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
-        if _unknown(value):
+        if value in _UNKNOWNS:
             return
         yield value
         if value[:1] in "{[":
             doc = json_doc(value)
             if doc is not None:
-                yield from _strings(doc)
+                yield from _plain_strings(doc)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from _plain_strings(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from _plain_strings(item)
 
 
 def _unique(items: Iterable[Res]) -> list[Res]:

@@ -26,6 +26,7 @@ from .common import (
     Finding,
     Res,
     Stack,
+    Text,
     as_list,
     integer,
     json_doc,
@@ -279,7 +280,7 @@ def log_retention(stack: Stack, config: Config) -> Iterator[Finding]:
                 yield violation(
                     fn,
                     f"log group {name}",
-                    None,
+                    Text("missing"),
                     f"declared in the stack with retention {wanted} (Lambda creates it with 'Never expire')",
                     f"declare aws.cloudwatch.LogGroup named {name} with retention_in_days, before the function",
                 )
@@ -407,7 +408,7 @@ def no_wildcard_iam(stack: Stack, config: Config) -> Iterator[Finding]:
                     yield violation(
                         fn,
                         f"execution role {role.name}: {where}",
-                        grant,
+                        Text(grant),
                         "specific actions on specific resources",
                         "replace wildcards with the actions and ARNs the function needs",
                     )
