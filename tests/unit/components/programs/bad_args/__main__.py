@@ -2,11 +2,13 @@
 
 import pulumi
 
+from components import QueueProcessorArgs
 from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.event_store import EventStore, EventStoreArgs, Projection
 from components.saga import Saga, SagaArgs, Step
 from components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 from tests.unit.components.synth_helpers import function_args
 
 CASES = {
@@ -26,6 +28,14 @@ CASES = {
         ScheduledJobArgs(function=function_args(), schedule="cron(0 2 * * * *)"),
     ),
     "bucket-without-target": lambda: BucketProcessor("bucket", BucketProcessorArgs()),
+    "webhook-with-slow-verifier": lambda: WebhookReceiver(
+        "hook",
+        WebhookReceiverArgs(
+            path="/hook",
+            verifier=function_args(timeout_seconds=60),
+            processor=QueueProcessorArgs(function=function_args()),
+        ),
+    ),
 }
 
 case = pulumi.Config().require("case")
