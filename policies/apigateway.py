@@ -178,7 +178,7 @@ def lambda_timeout(stack: Stack, config: Config) -> Iterator[Finding]:
     description="API methods use an authorizer, or carry an exemption saying why not (e.g. signed webhooks).",
     level=ADVISORY,
     fix='Set authorization ("AWS_IAM", "COGNITO_USER_POOLS" or "CUSTOM" with authorizer_id), or exempt the '
-    "method with a reason.",
+    'method in pack config: {"exemptions": {"apigw-authorization": [{"name_pattern": ..., "reason": ...}]}}.',
     pillar="security",
     anchors="AwsSolutions-APIG4",
 )
@@ -192,7 +192,7 @@ def authorization(method: Res, config: Config) -> Iterator[str]:
             "authorization",
             kind,
             '"AWS_IAM", "COGNITO_USER_POOLS" or "CUSTOM"',
-            "add an authorizer, or exempt the method with tag policy-exempt:apigw-authorization=<why>",
+            "add an authorizer, or exempt the method in pack config (exemptions.apigw-authorization) with the reason",
         )
 
 

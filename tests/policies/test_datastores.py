@@ -1,0 +1,168 @@
+"""Data store rules: DynamoDB recovery and capacity, Kinesis encryption, S3 protection, log retention, tags."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_aws as aws
+import pytest
+
+from preview import PolicyReport
+from synthesis import Synthesis
+
+from .conftest import TAGS, analyze, exempt, exempted, flagged, messages, synth, unevaluated, with_unknown
+
+KEY = [{"name": "id", "type": "S"}]
+ALL_BLOCKED = {
+    "block_public_acls": True,
+    "block_public_policy": True,
+    "ignore_public_acls": True,
+    "restrict_public_buckets": True,
+}
+
+
+def program() -> None:
+    aws.dynamodb.Table(
+        "on-demand", hash_key="id", attributes=KEY, billing_mode="PAY_PER_REQUEST",
+        point_in_time_recovery={"enabled": True}, tags=TAGS,
+    )  # fmt: skip
+    aws.dynamodb.Table("fixed", hash_key="id", attributes=KEY, read_capacity=5, write_capacity=5, tags=TAGS)
+    scaled = aws.dynamodb.Table("scaled", hash_key="id", attributes=KEY, read_capacity=5, write_capacity=5, tags=TAGS)
+    for dimension in ("Read", "Write"):
+        aws.appautoscaling.Target(
+            f"scaled-{dimension.lower()}",
+            resource_id=scaled.name.apply(lambda name: f"table/{name}"),
+            scalable_dimension=f"dynamodb:table:{dimension}CapacityUnits",
+            service_namespace="dynamodb",
+            min_capacity=5,
+            max_capacity=100,
+        )
+    aws.dynamodb.Table(
+        "legacy",
+        hash_key="id",
+        attributes=KEY,
+        read_capacity=1,
+        write_capacity=1,
+        tags=exempt("dynamodb-scalable-capacity"),
+    )
+
+    aws.kinesis.Stream("sealed", shard_count=1, encryption_type="KMS", kms_key_id="alias/aws/kinesis", tags=TAGS)
+    aws.kinesis.Stream("clear", shard_count=1, tags=TAGS)
+
+    private = aws.s3.Bucket("private", tags=TAGS)
+    aws.s3.BucketPublicAccessBlock("private-block", bucket=private.id, **ALL_BLOCKED)
+    aws.s3.BucketPolicy(
+        "private-policy",
+        bucket=private.id,
+        policy=private.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [arn, f"{arn}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ]
+                }
+            )
+        ),
+    )
+    half = aws.s3.Bucket("half-open", tags=TAGS)
+    aws.s3.BucketPublicAccessBlock("half-open-block", bucket=half.id, **{**ALL_BLOCKED, "block_public_policy": False})
+    aws.s3.Bucket("open", tags=TAGS)
+    aws.s3.Bucket("website", tags=exempt("s3-block-public-access", "static website served to the public"))
+
+    aws.cloudwatch.LogGroup("kept", retention_in_days=14, tags=TAGS)
+    aws.cloudwatch.LogGroup("forever", tags=TAGS)
+    aws.cloudwatch.LogGroup("hoarded", retention_in_days=3653 * 2, tags=TAGS)
+    aws.cloudwatch.LogGroup("untagged", retention_in_days=14)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Synthesis:
+    return synth(program)
+
+
+@pytest.fixture(scope="module")
+def report(stack: Synthesis) -> PolicyReport:
+    return analyze(stack)
+
+
+def test_pitr_accepts_enabled_recovery_and_flags_its_absence(report: PolicyReport) -> None:
+    assert "on-demand" not in flagged(report, "dynamodb-pitr")
+    assert "fixed" in flagged(report, "dynamodb-pitr")
+
+
+def test_scalable_capacity_accepts_on_demand(report: PolicyReport) -> None:
+    assert "on-demand" not in flagged(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_accepts_provisioned_with_read_and_write_scaling(report: PolicyReport) -> None:
+    assert "scaled" not in flagged(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_flags_fixed_provisioned_capacity(report: PolicyReport) -> None:
+    (message,) = messages(report, "dynamodb-scalable-capacity", "fixed")
+    assert "dynamodb:table:ReadCapacityUnits, dynamodb:table:WriteCapacityUnits" in message
+
+
+def test_scalable_capacity_lists_an_exempted_table(report: PolicyReport) -> None:
+    assert "legacy" in exempted(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_leaves_an_unknown_billing_mode_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "fixed", "billingMode"))
+    assert "fixed" in unevaluated(report, "dynamodb-scalable-capacity")
+
+
+def test_kinesis_encryption_accepts_kms_and_flags_none(report: PolicyReport) -> None:
+    assert flagged(report, "kinesis-encryption") == {"clear"}
+
+
+def test_block_public_access_accepts_all_four_flags(report: PolicyReport) -> None:
+    assert "private" not in flagged(report, "s3-block-public-access")
+
+
+def test_block_public_access_names_the_flag_left_off(report: PolicyReport) -> None:
+    (message,) = messages(report, "s3-block-public-access", "half-open")
+    assert "blockPublicPolicy is" in message
+
+
+def test_block_public_access_flags_a_bucket_without_a_block(report: PolicyReport) -> None:
+    assert "open" in flagged(report, "s3-block-public-access")
+
+
+def test_block_public_access_lists_an_exempted_bucket(report: PolicyReport) -> None:
+    assert "website" in exempted(report, "s3-block-public-access")
+    assert "website" not in flagged(report, "s3-block-public-access")
+
+
+def test_block_public_access_leaves_an_unknown_flag_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "private-block", "blockPublicAcls"))
+    assert "private" in unevaluated(report, "s3-block-public-access")
+
+
+def test_tls_only_accepts_a_policy_denying_insecure_transport(report: PolicyReport) -> None:
+    assert "private" not in flagged(report, "s3-tls-only")
+    assert "open" in flagged(report, "s3-tls-only")
+
+
+def test_log_group_retention_accepts_bounded_retention(report: PolicyReport) -> None:
+    assert "kept" not in flagged(report, "log-group-retention")
+
+
+def test_log_group_retention_flags_forever_and_too_long(report: PolicyReport) -> None:
+    assert {"forever", "hoarded"} <= flagged(report, "log-group-retention")
+
+
+def test_required_tags_flags_missing_tags_and_accepts_the_configured_set(report: PolicyReport) -> None:
+    assert "untagged" in flagged(report, "required-tags")
+    assert "kept" not in flagged(report, "required-tags")
+
+
+def test_required_tags_reads_the_configured_keys(stack: Synthesis) -> None:
+    report = analyze(stack, {"required-tags": {"tags": ["team"]}})
+    assert "kept" in flagged(report, "required-tags")
