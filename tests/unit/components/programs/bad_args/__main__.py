@@ -5,6 +5,7 @@ import pulumi
 from components import QueueProcessorArgs
 from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.event_store import EventStore, EventStoreArgs, Projection
+from components.observability import Dashboard, DashboardArgs
 from components.saga import Saga, SagaArgs, Step
 from components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from components.stream_processor import StreamProcessor, StreamProcessorArgs
@@ -36,6 +37,7 @@ CASES = {
             processor=QueueProcessorArgs(function=function_args()),
         ),
     ),
+    "dashboard-without-components": lambda: Dashboard("ops", DashboardArgs(components=[])),
 }
 
 case = pulumi.Config().require("case")

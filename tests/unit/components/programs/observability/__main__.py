@@ -1,0 +1,31 @@
+"""A small stack of every charted kind of component, one dashboard over all of it, one tuned."""
+
+from components import (
+    QueueProcessor,
+    QueueProcessorArgs,
+    RestApi,
+    RestApiArgs,
+    Route,
+    ServerlessFunction,
+    StackContext,
+    use_stack_context,
+)
+from components.event_store import EventStore, EventStoreArgs, Projection
+from components.observability import Dashboard, DashboardArgs
+from components.saga import Saga, SagaArgs, Step
+from components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from tests.unit.components.synth_helpers import function_args
+
+use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))
+
+handler = ServerlessFunction("shop-handler", function_args(behind_api=True))
+api = RestApi("shop", RestApiArgs(routes=[Route("GET", "/items", handler)]))
+tasks = QueueProcessor("tasks", QueueProcessorArgs(function=function_args()))
+checkout = Saga("checkout", SagaArgs(steps=[Step(name="Charge", function_arn=handler.arn, no_compensation="demo")]))
+clicks = StreamProcessor("clicks", StreamProcessorArgs(function=function_args()))
+store = EventStore("store", EventStoreArgs(projections=[Projection(name="view", function=function_args())]))
+nightly = ScheduledJob("nightly", ScheduledJobArgs(function=function_args(), schedule="rate(1 day)"))
+
+Dashboard("ops", DashboardArgs(components=[api, handler, [tasks], {"saga": checkout}, clicks, store, nightly]))
+Dashboard("tuned", DashboardArgs(components=[tasks], period_seconds=60))
