@@ -1,0 +1,149 @@
+"""The pack as the CLI loads it: its entry point, its manifest, and the catalogue it publishes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+import yaml
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from preview import load_pack
+from preview.pack import POLICIES_DIR
+
+REPO = POLICIES_DIR.parent
+R, S = "resource", "stack"
+M, A = "mandatory", "advisory"
+# The catalogue (name, kind, default level), in the order of the rule tables.
+CATALOGUE = [
+    ("lambda-tracing-active", R, M),
+    ("lambda-reserved-concurrency", R, M),
+    ("lambda-explicit-memory", R, A),
+    ("lambda-explicit-timeout", R, A),
+    ("lambda-supported-runtime", R, M),
+    ("lambda-arm64", R, A),
+    ("lambda-powertools-service-name", R, A),
+    ("lambda-log-retention", S, M),
+    ("lambda-async-failure-destination", S, M),
+    ("lambda-no-wildcard-iam", S, M),
+    ("lambda-permission-source-arn", R, M),
+    ("lambda-function-url-auth", R, M),
+    ("lambda-account-concurrency-headroom", S, M),
+    ("esm-stream-failure-handling", R, M),
+    ("esm-batch-item-failures", R, M),
+    ("esm-sqs-visibility-timeout", S, M),
+    ("sqs-redrive-policy", S, M),
+    ("sqs-encryption", R, M),
+    ("sqs-dlq-retention", S, A),
+    ("sqs-dlq-alarm", S, M),
+    ("sns-subscription-redrive", R, M),
+    ("sns-encryption", R, A),
+    ("eventbridge-target-dlq", R, M),
+    ("eventbridge-target-retry", R, A),
+    ("eventbridge-bus-no-public-access", R, M),
+    ("eventbridge-bus-archive", S, A),
+    ("scheduler-target-dlq", R, M),
+    ("sfn-tracing", R, M),
+    ("sfn-logging", R, M),
+    ("sfn-task-retry", R, A),
+    ("sfn-task-timeout", R, A),
+    ("apigw-tracing", R, M),
+    ("apigw-access-logging", R, M),
+    ("apigw-default-throttling", S, M),
+    ("apigw-execution-logging", R, A),
+    ("apigw-lambda-timeout", S, M),
+    ("apigw-authorization", R, A),
+    ("dynamodb-pitr", R, A),
+    ("dynamodb-scalable-capacity", S, M),
+    ("kinesis-encryption", R, M),
+    ("s3-block-public-access", S, M),
+    ("s3-tls-only", S, A),
+    ("log-group-retention", R, M),
+    ("required-tags", R, A),
+]
+CONFIG_KEYS = {
+    "lambda-reserved-concurrency": {"max": 1000},
+    "lambda-explicit-memory": {"min": 128, "max": 10240},
+    "lambda-explicit-timeout": {"max": 900},
+    "lambda-log-retention": {"min_days": 7, "max_days": 3653},
+    "lambda-account-concurrency-headroom": {"account_limit": 1000},
+    "sqs-redrive-policy": {"max_receive_count": 10},
+}
+
+
+def test_the_pack_publishes_the_whole_catalogue_with_kinds_and_levels() -> None:
+    pack = load_pack()
+    published = [(p.name, p.kind, p.level) for p in pack.policies.values() if p.name != "exemptions"]
+    assert published == CATALOGUE
+
+
+def test_the_exemptions_policy_runs_first_and_is_advisory() -> None:
+    first = next(iter(load_pack().policies.values()))
+    assert (first.name, first.level) == ("exemptions", "advisory")
+
+
+@pytest.mark.parametrize(("policy", "defaults"), CONFIG_KEYS.items())
+def test_configurable_numbers_have_a_schema_with_the_catalogue_defaults(policy: str, defaults: dict[str, int]) -> None:
+    schema = load_pack().policies[policy].properties
+    assert {key: spec["default"] for key, spec in schema.items()} == defaults
+
+
+def test_loading_the_pack_in_process_does_not_serve_or_block() -> None:
+    started = time.perf_counter()
+    pack = load_pack()
+    assert pack.label == "serverless-well-architected@v0.1.0"
+    assert time.perf_counter() - started < 5
+
+
+def test_the_cli_entry_point_serves_the_pack_from_a_copied_directory(tmp_path: Path) -> None:
+    # The CLI runs `python -m pulumi.policy <engine> <pack dir>` in the pack directory and reads the port.
+    pack_dir = tmp_path / "my-policies"
+    shutil.copytree(POLICIES_DIR, pack_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    plugin = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
+        cwd=pack_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(plugin.stdout.readline().strip())  # type: ignore[union-attr]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
+        assert info.name == "serverless-well-architected"
+        assert len(info.policies) == len(CATALOGUE) + 1
+    finally:
+        plugin.kill()
+        plugin.wait(timeout=10)
+
+
+def test_the_manifest_declares_a_python_pack_with_a_version() -> None:
+    manifest = yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"]["name"] == "python"
+    assert manifest["version"]
+
+
+def test_the_pack_requirements_pin_the_project_versions() -> None:
+    def pins(path: Path) -> dict[str, str]:
+        lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+        return dict(line.split("==") for line in lines if "==" in line)
+
+    project = pins(REPO / "requirements.txt")
+    pack = pins(POLICIES_DIR / "requirements.txt")
+    assert set(pack) == {"pulumi", "pulumi-policy"}
+    assert all(project[name] == version for name, version in pack.items())
+
+
+def test_the_readme_documents_every_rule() -> None:
+    readme = (POLICIES_DIR / "README.md").read_text()
+    missing = [name for name, _, _ in CATALOGUE if f"`{name}`" not in readme]
+    assert not missing
