@@ -203,8 +203,9 @@ class ScheduledJobArgs:
 
 
 class ScheduledJob(pulumi.ComponentResource):
-    """A function on a schedule, with delivery retries and a DLQ on the schedule and an async
-    invoke config (retries, max age, DLQ) on the function.
+    """A function on a schedule, with delivery retries on the schedule and an async invoke config
+    (retries, max age) on the function; runs that could not be delivered and runs that failed land
+    in one alarmed DLQ (a rule needs a DLQ of its own, admitting only the rule).
 
     Example::
 
@@ -214,7 +215,7 @@ class ScheduledJob(pulumi.ComponentResource):
     """
 
     function: ServerlessFunction
-    #: Where deliveries that exhausted their retries go (the function's own DLQ is function.dlq).
+    #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule.
     dlq: sqs.Queue
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
@@ -230,8 +231,9 @@ class ScheduledJob(pulumi.ComponentResource):
         payload = json.dumps(args.input) if args.input is not None else None
         self.schedule, self.rule = None, None
         if args.kind == "scheduler":
-            self.dlq = dead_letter_queue(f"{name}-schedule", context=context, parent=self, tags=tags).queue
-            # Scheduler invokes the function and sends to its DLQ with this role, nothing else.
+            assert self.function.dlq is not None  # an async target always has one
+            self.dlq = self.function.dlq
+            # Scheduler invokes the function and sends to the DLQ with this role, nothing else.
             statements = [iam.lambda_invoke([self.function.arn]), iam.sqs_send(self.dlq.arn)]
             role = iam.service_role(f"{name}-schedule", "scheduler.amazonaws.com", statements, parent=self, tags=tags)
             window = args.flexible_window_minutes

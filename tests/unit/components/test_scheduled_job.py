@@ -25,8 +25,8 @@ def schedule(stack, name="cleanup"):
     return one(stack, name, SCHEDULE).inputs
 
 
-def schedule_dlq(stack, name="cleanup"):
-    return stack.named(f"{name}-schedule-dlq", QUEUE)
+def dlq(stack, name="cleanup"):
+    return stack.named(f"{name}-dlq", QUEUE)
 
 
 # -- Scheduler ------------------------------------------------------------------------------------
@@ -42,12 +42,12 @@ def test_the_schedule_targets_the_component_function(stack):
     assert "input" not in schedule(stack)["target"]
 
 
-def test_deliveries_are_retried_3_times_within_an_hour_then_go_to_an_alarmed_dlq(stack):
+def test_deliveries_are_retried_3_times_within_an_hour_then_go_to_the_functions_alarmed_dlq(stack):
     target = schedule(stack)["target"]
     assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
-    assert target["deadLetterConfig"] == {"arn": schedule_dlq(stack).outputs["arn"]}
-    alarm = stack.named("cleanup-schedule-dlq-alarm").inputs
-    assert alarm["dimensions"] == {"QueueName": schedule_dlq(stack).outputs["name"]}
+    assert target["deadLetterConfig"] == {"arn": dlq(stack).outputs["arn"]}
+    assert stack.named("cleanup-dlq-alarm").inputs["dimensions"] == {"QueueName": dlq(stack).outputs["name"]}
+    assert len(within(stack, "cleanup", QUEUE)) == 1
 
 
 def test_the_schedule_role_may_only_invoke_the_one_function_and_send_to_its_dlq(stack):
@@ -61,16 +61,15 @@ def test_the_schedule_role_may_only_invoke_the_one_function_and_send_to_its_dlq(
             "Action": ["lambda:InvokeFunction"],
             "Resource": [one(stack, "cleanup", FUNCTION).outputs["arn"]],
         },
-        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [schedule_dlq(stack).outputs["arn"]]},
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [dlq(stack).outputs["arn"]]},
     ]
     assert schedule(stack)["target"]["roleArn"] == role.outputs["arn"]
 
 
-def test_the_function_is_an_async_target_with_retries_max_age_and_its_own_dlq(stack):
+def test_the_function_is_an_async_target_with_retries_max_age_and_the_dlq(stack):
     config = one(stack, "cleanup", INVOKE_CONFIG).inputs
     assert (config["maximumRetryAttempts"], config["maximumEventAgeInSeconds"]) == (2, 3600)
-    function_dlq = stack.named("cleanup-dlq", QUEUE).outputs["arn"]
-    assert config["destinationConfig"] == {"onFailure": {"destination": function_dlq}}
+    assert config["destinationConfig"] == {"onFailure": {"destination": dlq(stack).outputs["arn"]}}
 
 
 def test_scheduler_overrides_time_zone_window_input_retries_and_state(stack):
