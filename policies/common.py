@@ -369,12 +369,10 @@ class ExemptionBook:
 IDENTITY_PROPS = ("arn", "id", "name", "url", "bucket", "invokeArn", "qualifiedArn", "streamArn")
 
 
-class Stack:
-    """All resources of the stack for one stack rule, with the lookups rules match resources by."""
+class StackIndex:
+    """One AnalyzeStack request's resources and the lookups rules match them by, built once for all stack rules."""
 
-    def __init__(self, resources: Sequence[PolicyResource], rule: str, book: ExemptionBook) -> None:
-        self.rule = rule
-        self.book = book
+    def __init__(self, resources: Sequence[PolicyResource]) -> None:
         self.resources = [
             Res(
                 r.name,
@@ -391,25 +389,9 @@ class Stack:
             self._by_type.setdefault(res.type, []).append(res)
         self._by_identity: dict[str, list[Res]] | None = None
         self._referrers: dict[str, list[tuple[Res, str]]] | None = None
-        self.not_evaluated: list[str] = []
 
     def of_type(self, *types: str) -> list[Res]:
         return [res for type_ in types for res in self._by_type.get(type_, ())]
-
-    def each(self, types: Iterable[str], check: Callable[[Res], Iterable[str]]) -> Iterator[Finding]:
-        """Run ``check`` on every non-exempt subject; unknown values make that subject "not evaluated"."""
-        for res in self.of_type(*types):
-            if self.book.find(self.rule, res):
-                continue
-            try:
-                messages = list(check(res))
-            except (UnknownValueError, NotEvaluated) as exc:
-                self.not_evaluated.append(not_evaluated_line(res, _why(exc)))
-                continue
-            yield from (Finding(res, message) for message in messages)
-
-    def exempt(self, res: Res) -> bool:
-        return self.book.find(self.rule, res) is not None
 
     def targets(self, res: Res, prop: str, *types: str) -> list[Res]:
         """What ``res.prop`` points at: its property dependencies, else known identifiers in its value."""
@@ -449,6 +431,59 @@ class Stack:
             for urn, prop in sorted(seen):
                 index.setdefault(urn, []).append((res, prop))
         return index
+
+
+class StackIndexCache:
+    """Shares one :class:`StackIndex` between the stack rules of an AnalyzeStack call.
+
+    The servicer hands each stack policy its own copies of the same resources; a new Analyze pass (the
+    ``exemptions`` policy runs first in each) starts a new generation, so a later stack is indexed afresh.
+    """
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._key: tuple[int, tuple[str, ...]] | None = None
+        self._index: StackIndex | None = None
+
+    def analyzing(self) -> None:
+        if self._key is not None and self._key[0] == self._generation:
+            self._generation += 1
+
+    def get(self, resources: Sequence[PolicyResource]) -> StackIndex:
+        key = (self._generation, tuple(r.urn for r in resources))
+        if self._index is None or key != self._key:
+            self._index, self._key = StackIndex(resources), key
+        return self._index
+
+
+class Stack:
+    """The stack as one stack rule sees it: the shared index, plus the rule's exemptions and unknowns."""
+
+    def __init__(self, index: StackIndex, rule: str, book: ExemptionBook) -> None:
+        self.index = index
+        self.rule = rule
+        self.book = book
+        self.by_urn = index.by_urn
+        self.of_type = index.of_type
+        self.targets = index.targets
+        self.referrers = index.referrers
+        self.identified_by = index.identified_by
+        self.not_evaluated: list[str] = []
+
+    def each(self, types: Iterable[str], check: Callable[[Res], Iterable[str]]) -> Iterator[Finding]:
+        """Run ``check`` on every non-exempt subject; unknown values make that subject "not evaluated"."""
+        for res in self.of_type(*types):
+            if self.book.find(self.rule, res):
+                continue
+            try:
+                messages = list(check(res))
+            except (UnknownValueError, NotEvaluated) as exc:
+                self.not_evaluated.append(not_evaluated_line(res, _why(exc)))
+                continue
+            yield from (Finding(res, message) for message in messages)
+
+    def exempt(self, res: Res) -> bool:
+        return self.book.find(self.rule, res) is not None
 
 
 _UNKNOWNS = frozenset(
@@ -537,7 +572,7 @@ class ResourcePolicy(ResourceValidationPolicy):
 class StackPolicy(StackValidationPolicy):
     """A whole-stack rule as CrossGuard runs it."""
 
-    def __init__(self, rule: Rule, book: ExemptionBook) -> None:
+    def __init__(self, rule: Rule, book: ExemptionBook, indexes: StackIndexCache) -> None:
         super().__init__(
             rule.name,
             rule.description,
@@ -548,9 +583,10 @@ class StackPolicy(StackValidationPolicy):
         )
         self.rule = rule
         self.book = book
+        self.indexes = indexes
 
     def validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:  # type: ignore[override]
-        stack = Stack(args.resources, self.rule.name, self.book)
+        stack = Stack(self.indexes.get(args.resources), self.rule.name, self.book)
         assert self.rule.stack_check is not None
         try:
             findings = list(self.rule.stack_check(stack, self.rule.settings(args.get_config())))
@@ -570,7 +606,7 @@ class ExemptionsPolicy(ResourceValidationPolicy):
     It must run before the rules for each resource: :func:`compose` puts it first.
     """
 
-    def __init__(self, book: ExemptionBook) -> None:
+    def __init__(self, book: ExemptionBook, indexes: StackIndexCache) -> None:
         entries = {"type": "array", "items": exemption_entry_schema()}
         super().__init__(
             EXEMPTIONS_POLICY,
@@ -585,8 +621,10 @@ class ExemptionsPolicy(ResourceValidationPolicy):
             tags=["operational-excellence"],
         )
         self.book = book
+        self.indexes = indexes
 
     def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:  # type: ignore[override]
+        self.indexes.analyzing()
         self.book.load(args.get_config())
         for message in self.book.report(Res(args.name, args.resource_type, args.urn, args.props)):
             report_violation(message, None)
@@ -599,8 +637,8 @@ def compose(*groups: Sequence[Rule]) -> list[Policy]:
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"duplicate policy names: {', '.join(duplicates)}")
-    book = ExemptionBook(rules)
-    policies: list[Policy] = [ExemptionsPolicy(book)]
+    book, indexes = ExemptionBook(rules), StackIndexCache()
+    policies: list[Policy] = [ExemptionsPolicy(book, indexes)]
     for rule in rules:
-        policies.append(StackPolicy(rule, book) if rule.stack_check else ResourcePolicy(rule, book))
+        policies.append(StackPolicy(rule, book, indexes) if rule.stack_check else ResourcePolicy(rule, book))
     return policies
