@@ -56,7 +56,6 @@ def _children(value: Any) -> Iterator[Any]:
 def discover(components: Sequence[Any]) -> Charted:
     """Walk the components (and what they hold: child components, dicts, lists, dataclasses)."""
     found, seen = Charted(), set()
-    in_queue_component: set[int] = set()
     frontier = list(reversed(components))
     while frontier:
         value = frontier.pop()
@@ -68,7 +67,7 @@ def discover(components: Sequence[Any]) -> Charted:
         elif isinstance(value, Queue):
             found.queues.append(value.name)
             found.dlqs.append(value.dlq.name)
-            in_queue_component.update({id(value.queue), id(value.dlq)})
+            continue  # its own queues are charted: nothing else inside
         elif isinstance(value, RestApi):
             found.apis.append((value.api.name, value.stage.stage_name))
         elif isinstance(value, Saga):
@@ -78,7 +77,7 @@ def discover(components: Sequence[Any]) -> Charted:
             found.stream_consumers.append(value.function.name)
         elif isinstance(value, StreamConsumer):
             found.stream_consumers.append(value.function.name)
-        elif isinstance(value, sqs.Queue) and id(value) not in in_queue_component:
+        elif isinstance(value, sqs.Queue):
             # Bare queues held by components are their DLQs and on-failure destinations.
             found.dlqs.append(value.name)
         frontier.extend(reversed(list(_children(value))))
