@@ -30,9 +30,15 @@ from components import (
     iam,
     use_stack_context,
 )
+from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.defaults import RESERVED_CONCURRENCY
+from components.event_router import StateMachineTarget
 from components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
+from components.observability import Dashboard, DashboardArgs
+from components.saga import Compensation, FinalTask, Saga, SagaArgs, Step
+from components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 
 config = pulumi.Config()
 EVENT_SOURCE = "orders.platform"
@@ -108,7 +114,7 @@ bus = EventRouter("orders", EventRouterArgs(schemas=[event_schema(t) for t in OR
 orders = Table("orders", TableArgs(hash_key="orderId", deletion_protection=protect))
 idempotency = Table("idempotency", TableArgs(hash_key="id", ttl_attribute="expiration"))
 operations = Table("operations", TableArgs(hash_key="pk", range_key="sk", deletion_protection=protect))
-metrics = Table("metrics", TableArgs(hash_key="pk", range_key="sk"))
+metrics = Table("metrics", TableArgs(hash_key="pk", range_key="sk", ttl_attribute="expiresAt"))
 event_store = EventStore(
     "event-store",
     EventStoreArgs(
@@ -172,6 +178,24 @@ orders_api = ServerlessFunction(
         ],
     ),
 )
+
+# -- Payment webhooks: signed POST → verifier → queue → worker records PaymentConfirmed --------------
+payment_webhooks = WebhookReceiver(
+    "payment-webhooks",
+    WebhookReceiverArgs(
+        path="/webhooks/payments",
+        generate_secret=config.get_bool("generateWebhookSecret") or False,
+        verifier=function("payment_webhooks.verifier.handler", behind_api=True),
+        processor=QueueProcessorArgs(
+            function=function(
+                "payment_webhooks.worker.handler",
+                environment={"EVENT_STORE_TABLE": event_store.name, "IDEMPOTENCY_TABLE": idempotency.name},
+                permissions=[iam.dynamodb_read_write(event_store.arn), iam.dynamodb_read_write(idempotency.arn)],
+            )
+        ),
+    ),
+)
+
 api = RestApi(
     "orders",
     RestApiArgs(
@@ -179,6 +203,7 @@ api = RestApi(
             Route("POST", "/orders", orders_api),
             Route("GET", "/orders/{id}", orders_api),
             Route("POST", "/orders/{id}/invoice", orders_api),
+            payment_webhooks.route,
         ],
         throttle_rate_limit=config.get_int("apiThrottleRateLimit") or 1000,
         throttle_burst_limit=config.get_int("apiThrottleBurstLimit") or 2000,
@@ -245,18 +270,131 @@ bus.add_rule(
     )
 )
 
+# -- Order fulfilment saga: OrderPlaced → reserve → pay → ship; compensations on failure -----------
+operations_access = {"environment": {"OPERATIONS_TABLE": operations.name}, "permissions": [iam.dynamodb_read_write(operations.arn)]}
+saga_functions = {
+    step: ServerlessFunction(f"saga-{step.replace('_', '-')}", function(f"fulfilment.{step}.handler", **operations_access))
+    for step in ("reserve_inventory", "process_payment", "arrange_shipping", "release_inventory", "refund_payment")
+}
+conclude = ServerlessFunction(
+    "saga-conclude-order",
+    function(
+        "fulfilment.conclude_order.handler",
+        environment={"EVENT_STORE_TABLE": event_store.name},
+        permissions=[iam.dynamodb_read_write(event_store.arn)],
+    ),
+)
+fulfilment = Saga(
+    "order-fulfilment",
+    SagaArgs(
+        comment="Reserve inventory, take payment and arrange shipping; undo in reverse on failure",
+        steps=[
+            Step(
+                name="ReserveInventory",
+                function_arn=saga_functions["reserve_inventory"].arn,
+                compensation=Compensation(name="ReleaseInventory", function_arn=saga_functions["release_inventory"].arn),
+            ),
+            Step(
+                name="ProcessPayment",
+                function_arn=saga_functions["process_payment"].arn,
+                compensation=Compensation(name="RefundPayment", function_arn=saga_functions["refund_payment"].arn),
+            ),
+            Step(
+                name="ArrangeShipping",
+                function_arn=saga_functions["arrange_shipping"].arn,
+                no_compensation="last step: once shipping is arranged the order is confirmed",
+            ),
+        ],
+        on_success=FinalTask(name="ConfirmOrder", function_arn=conclude.arn, payload={"outcome": "confirmed"}),
+        on_failure=FinalTask(name="CancelOrder", function_arn=conclude.arn, payload={"outcome": "cancelled"}),
+    ),
+)
+bus.add_rule(
+    EventRule(
+        name="order-placed",
+        description="Every placed order starts its fulfilment saga",
+        event_pattern={"source": [EVENT_SOURCE], "detail-type": ["OrderPlaced"]},
+        targets=[StateMachineTarget(fulfilment.arn)],
+    )
+)
+
+# -- Bulk import: CSV uploaded under uploads/ → importer writes orders and a report next to the file ---
+imports = BucketProcessor(
+    "bulk-import",
+    BucketProcessorArgs(
+        prefix="uploads/",
+        suffix=".csv",
+        function=function(
+            "bulk_import.importer.handler",
+            timeout_seconds=60,
+            environment={"EVENT_STORE_TABLE": event_store.name},
+            permissions=[iam.dynamodb_read_write(event_store.arn)],
+        ),
+    ),
+)
+
+# -- Scheduled jobs: nightly cleanup, and reconcile orders stuck in Pending ---------------------
+ScheduledJob(
+    "cleanup",
+    ScheduledJobArgs(
+        schedule="cron(0 2 * * ? *)",
+        description="Delete expired processed-markers from the operations table",
+        function=function(
+            "maintenance.cleanup.handler",
+            timeout_seconds=60,
+            environment={"OPERATIONS_TABLE": operations.name},
+            permissions=[iam.dynamodb_read_write(operations.arn), iam.dynamodb_scan(operations.arn)],
+        ),
+    ),
+)
+ScheduledJob(
+    "reconcile",
+    ScheduledJobArgs(
+        schedule="rate(5 minutes)",
+        kind="rule",
+        description="Cancel orders stuck in Pending through the event store",
+        function=function(
+            "maintenance.reconcile.handler",
+            timeout_seconds=60,
+            environment={
+                "ORDERS_TABLE": orders.name,
+                "EVENT_STORE_TABLE": event_store.name,
+                "STUCK_ORDER_MINUTES": str(config.get_int("stuckOrderMinutes") or 30),
+            },
+            permissions=[iam.dynamodb_read(orders.arn), iam.dynamodb_scan(orders.arn), iam.dynamodb_read_write(event_store.arn)],
+        ),
+    ),
+)
+
+# -- Observability: one dashboard over every flow -----------------------------------------------
+Dashboard(
+    "order-platform",
+    DashboardArgs(
+        components=[api, orders_api, event_store, invoice_tasks, order_events, fulfilment, clickstream, payment_webhooks, imports]
+    ),
+)
+
 pulumi.export("api_url", api.url)
 pulumi.export("bus_name", bus.bus_name)
+pulumi.export("state_machine_arn", fulfilment.arn)
+pulumi.export("webhook_url", pulumi.Output.concat(api.url, "/webhooks/payments"))
+pulumi.export("webhook_secret_name", payment_webhooks.secret.name)
+pulumi.export("uploads_bucket", imports.name)
 pulumi.export("clickstream_stream", clickstream.name)
 pulumi.export("alarm_topic_arn", alarms.arn)
 pulumi.export(
     "queue_urls",
     {
         "invoice_tasks": invoice_tasks.queue.url,
+        "payment_webhooks": payment_webhooks.processor.queue.url,
         **{name: queue.url for name, queue in order_events.queues.items()},
     },
 )
 pulumi.export(
     "dlq_urls",
-    {"invoice_tasks": invoice_tasks.queue.dlq.url, **{name: q.dlq.url for name, q in order_events.queues.items()}},
+    {
+        "invoice_tasks": invoice_tasks.queue.dlq.url,
+        "payment_webhooks": payment_webhooks.processor.queue.dlq.url,
+        **{name: q.dlq.url for name, q in order_events.queues.items()},
+    },
 )

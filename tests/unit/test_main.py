@@ -1,44 +1,97 @@
-"""The reference order platform: flows wired as architecture.md describes, per stack config."""
+"""The reference order platform: one test per flow row of the architecture, per stack config."""
 
 from __future__ import annotations
 
 import json
 
 FUNCTION = "aws:lambda/function:Function"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
-def functions(stack):
-    return {r.inputs["handler"]: r for r in stack.of_type(FUNCTION)}
+def function(stack, handler):
+    return next(r for r in stack.of_type(FUNCTION) if r.inputs["handler"] == handler)
 
 
 def env(stack, handler):
-    return functions(stack)[handler].inputs["environment"]["variables"]
+    return function(stack, handler).inputs["environment"]["variables"]
 
 
-def test_orders_api_routes_are_the_three_order_endpoints(dev_stack):
+def grants(stack, handler):
+    """(action, resource) pairs of the function's role policy."""
+    fn = function(stack, handler)
+    role_policy = next(r for r in stack.of_type("aws:iam/rolePolicy:RolePolicy") if r.parent == fn.parent)
+    return {(a, res) for s in json.loads(role_policy.inputs["policy"])["Statement"] for a in s["Action"] for res in s["Resource"]}
+
+
+def mapping_into(stack, handler):
+    arn = function(stack, handler).outputs["arn"]
+    return next(m.inputs for m in stack.of_type(MAPPING) if m.inputs["functionName"] == arn)
+
+
+def table(stack, name):
+    return stack.named(f"{name}-table", "aws:dynamodb/table:Table").outputs
+
+
+def test_post_orders_appends_to_the_event_store_with_idempotency(dev_stack):
+    variables = env(dev_stack, "orders_api.api.handler")
+    assert variables["EVENT_STORE_TABLE"] == table(dev_stack, "event-store")["name"]
+    assert variables["IDEMPOTENCY_TABLE"] == table(dev_stack, "idempotency")["name"]
+    assert ("dynamodb:PutItem", table(dev_stack, "event-store")["arn"]) in grants(dev_stack, "orders_api.api.handler")
+
+
+def test_api_routes_cover_orders_invoices_and_webhooks(dev_stack):
     methods = {(m.inputs["httpMethod"], m.name) for m in dev_stack.of_type("aws:apigateway/method:Method")}
     assert methods == {
         ("POST", "orders-post-orders-method"),
         ("GET", "orders-get-orders-id-method"),
         ("POST", "orders-post-orders-id-invoice-method"),
+        ("POST", "orders-post-webhooks-payments-method"),
     }
 
 
-def test_orders_api_is_wired_to_its_tables_and_the_invoice_queue(dev_stack):
-    variables = env(dev_stack, "orders_api.api.handler")
-    assert set(variables) >= {"EVENT_STORE_TABLE", "ORDERS_TABLE", "IDEMPOTENCY_TABLE", "INVOICE_QUEUE_URL"}
-    assert variables["INVOICE_QUEUE_URL"] == dev_stack.stack_outputs["queue_urls"]["invoice_tasks"]
+def test_get_order_reads_the_projection(dev_stack):
+    assert env(dev_stack, "orders_api.api.handler")["ORDERS_TABLE"] == table(dev_stack, "orders")["name"]
+    assert ("dynamodb:GetItem", table(dev_stack, "orders")["arn"]) in grants(dev_stack, "orders_api.api.handler")
 
 
-def test_lifecycle_events_flow_from_the_bus_to_the_fanout_topic(dev_stack):
-    rule = dev_stack.named("orders-order-lifecycle-rule")
+def test_event_store_stream_feeds_the_projector_with_bisect_and_on_failure(dev_stack):
+    mapping = mapping_into(dev_stack, "order_projector.projector.handler")
+    assert mapping["eventSourceArn"] == table(dev_stack, "event-store")["streamArn"]
+    assert mapping["bisectBatchOnFunctionError"] is True
+    assert mapping["destinationConfig"]["onFailure"]["destinationArn"].startswith("arn:aws:sqs:")
+    assert json.loads(mapping["filterCriteria"]["filters"][0]["pattern"]) == {"eventName": ["INSERT"]}
+
+
+def test_projector_updates_the_read_model_and_publishes_to_the_bus(dev_stack):
+    bus = dev_stack.named("orders-bus").outputs
+    assert env(dev_stack, "order_projector.projector.handler")["EVENT_BUS_NAME"] == bus["name"]
+    assert ("events:PutEvents", bus["arn"]) in grants(dev_stack, "order_projector.projector.handler")
+
+
+def test_order_placed_starts_the_fulfilment_saga(dev_stack):
+    rule = dev_stack.named("orders-order-placed-rule")
+    target = dev_stack.named("orders-order-placed-target0")
+    assert json.loads(rule.inputs["eventPattern"])["detail-type"] == ["OrderPlaced"]
+    assert target.inputs["arn"] == dev_stack.stack_outputs["state_machine_arn"]
+
+
+def test_saga_runs_reserve_pay_ship_and_compensates_in_reverse(dev_stack):
+    machine = dev_stack.of_type("aws:sfn/stateMachine:StateMachine")[0]
+    states = json.loads(machine.inputs["definition"])["States"]
+    assert {
+        "ReserveInventory",
+        "ProcessPayment",
+        "ArrangeShipping",
+        "RefundPayment",
+        "ReleaseInventory",
+        "CancelOrder",
+        "ConfirmOrder",
+    } <= set(states)
+
+
+def test_lifecycle_events_fan_out_to_one_worker_per_concern(dev_stack):
     target = dev_stack.named("orders-order-lifecycle-target0")
-    topic = dev_stack.named("order-events-topic")
-    assert json.loads(rule.inputs["eventPattern"])["source"] == ["orders.platform"]
-    assert target.inputs["arn"] == topic.outputs["arn"]
-
-
-def test_each_worker_receives_only_its_event_types(dev_stack):
+    assert target.inputs["arn"] == dev_stack.named("order-events-topic").outputs["arn"]
     filters = {
         s.name: json.loads(s.inputs["filterPolicy"]) if "filterPolicy" in s.inputs else None
         for s in dev_stack.of_type("aws:sns/topicSubscription:TopicSubscription")
@@ -50,28 +103,82 @@ def test_each_worker_receives_only_its_event_types(dev_stack):
     }
 
 
-def test_invoice_worker_has_its_own_reserved_concurrency(dev_stack):
-    assert functions(dev_stack)["invoices.worker.handler"].inputs["reservedConcurrentExecutions"] == 2
+def test_webhook_verifier_enqueues_for_a_worker_that_records_payments(dev_stack):
+    variables = env(dev_stack, "payment_webhooks.verifier.handler")
+    assert variables["WEBHOOK_QUEUE_URL"] == dev_stack.stack_outputs["queue_urls"]["payment_webhooks"]
+    assert variables["WEBHOOK_TOLERANCE_SECONDS"] == "300"
+    assert env(dev_stack, "payment_webhooks.worker.handler")["EVENT_STORE_TABLE"] == table(dev_stack, "event-store")["name"]
+
+
+def test_invoice_requests_go_through_a_long_polling_task_queue_to_a_capped_worker(dev_stack):
+    queue_url = dev_stack.stack_outputs["queue_urls"]["invoice_tasks"]
+    queue = next(q for q in dev_stack.of_type("aws:sqs/queue:Queue") if q.outputs["url"] == queue_url)
+    assert queue.inputs["receiveWaitTimeSeconds"] == 20
+    assert env(dev_stack, "orders_api.api.handler")["INVOICE_QUEUE_URL"] == queue_url
+    assert function(dev_stack, "invoices.worker.handler").inputs["reservedConcurrentExecutions"] == 2
+
+
+def test_clickstream_is_processed_in_parallel_batches_with_bisect_and_on_failure(dev_stack):
+    mapping = mapping_into(dev_stack, "clickstream.processor.handler")
+    assert (mapping["batchSize"], mapping["maximumBatchingWindowInSeconds"], mapping["parallelizationFactor"]) == (100, 5, 10)
+    assert mapping["bisectBatchOnFunctionError"] is True
+    assert mapping["maximumRetryAttempts"] == 3
+    assert "onFailure" in mapping["destinationConfig"]
+
+
+def test_uploaded_csvs_trigger_the_bulk_import(dev_stack):
+    notification = dev_stack.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs
+    target = notification["lambdaFunctions"][0]
+    assert (target["filterPrefix"], target["filterSuffix"], target["events"]) == ("uploads/", ".csv", ["s3:ObjectCreated:*"])
+    assert target["lambdaFunctionArn"] == function(dev_stack, "bulk_import.importer.handler").outputs["arn"]
+
+
+def test_cleanup_runs_nightly_and_reconcile_every_five_minutes(dev_stack):
+    schedule = dev_stack.of_type("aws:scheduler/schedule:Schedule")[0].inputs
+    assert schedule["scheduleExpression"] == "cron(0 2 * * ? *)"
+    reconcile = dev_stack.named("reconcile-rule", "aws:cloudwatch/eventRule:EventRule").inputs
+    assert reconcile["scheduleExpression"] == "rate(5 minutes)"
+
+
+def test_every_function_traces_logs_json_and_alarms_to_the_alarm_topic(dev_stack):
+    topic = dev_stack.stack_outputs["alarm_topic_arn"]
+    for fn in dev_stack.of_type(FUNCTION):
+        assert fn.inputs["tracingConfig"] == {"mode": "Active"}
+        assert fn.inputs["loggingConfig"]["logFormat"] == "JSON"
+    assert all(a.inputs["alarmActions"] == [topic] for a in dev_stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    assert len(dev_stack.of_type("aws:cloudwatch/dashboard:Dashboard")) == 1
 
 
 def test_every_function_is_packaged_from_its_folder_with_the_shared_code(dev_stack):
-    for handler, function in functions(dev_stack).items():
-        assert sorted(function.inputs["code"]["assets"]) == sorted([handler.split(".")[0], "shared"])
+    for fn in dev_stack.of_type(FUNCTION):
+        assert sorted(fn.inputs["code"]["assets"]) == sorted([fn.inputs["handler"].split(".")[0], "shared"])
 
 
 def test_stack_exports_api_url_bus_and_queue_urls(dev_stack):
     outputs = dev_stack.stack_outputs
     assert outputs["api_url"].endswith("/api")
     assert outputs["bus_name"] == "order-platform-dev-orders"
-    assert set(outputs["queue_urls"]) == {"invoice_tasks", "inventory", "shipping", "analytics"}
+    assert set(outputs["queue_urls"]) == {"invoice_tasks", "payment_webhooks", "inventory", "shipping", "analytics"}
 
 
 def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
-    assert len(dev_stack) == len(prod_stack) - 1  # prod subscribes the on-call e-mail to the alarm topic
+    def resources(stack):
+        return {r.urn.replace(f"urn:pulumi:{stack.stack}::", "") for r in stack}
+
+    # Config switches: prod subscribes the on-call e-mail; dev generates its webhook secret for local senders.
+    assert resources(prod_stack) - resources(dev_stack) == {
+        "order-platform::serverless:observability:AlarmTopic$aws:sns/topicSubscription:TopicSubscription::alarms-email"
+    }
+    assert resources(dev_stack) - resources(prod_stack) == {
+        "order-platform::serverless:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:SecretVersion::payment-webhooks-secret-value"
+    }
     retention = {
         s.stack: {g.inputs["retentionInDays"] for g in s.of_type("aws:cloudwatch/logGroup:LogGroup")} for s in (dev_stack, prod_stack)
     }
     assert retention == {"dev": {14}, "prod": {90}}
+
+
+def test_prod_protects_its_tables_from_deletion(dev_stack, prod_stack):
     protected = {
         s.stack: sorted(t.name for t in s.of_type("aws:dynamodb/table:Table") if t.inputs["deletionProtectionEnabled"])
         for s in (dev_stack, prod_stack)
