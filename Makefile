@@ -13,9 +13,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 setup: $(STAMP)
 
-## run: synthesize the dev stack offline and print the resource tree, counts, outputs and timing
+## run: synthesize the stack offline (resource tree, counts, outputs, timing), then its policy preview
 run: $(STAMP)
-	$(PY) -m synthesis --stack $(or $(STACK),dev)
+	$(PY) -m preview --summary --stack $(or $(STACK),dev) --policy-config policy-config.json
+
+## preview: the policy pack over a stack offline (ARGS: --program DIR --stack prod --policy-config FILE --first-deploy --json)
+preview: $(STAMP)
+	$(PY) -m preview $(ARGS)
 
 ## test: the whole test suite
 test: $(STAMP)

@@ -200,9 +200,10 @@ api = RestApi(
     "orders",
     RestApiArgs(
         routes=[
-            Route("POST", "/orders", orders_api),
-            Route("GET", "/orders/{id}", orders_api),
-            Route("POST", "/orders/{id}/invoice", orders_api),
+            # Callers (the storefront backend, operators) sign requests with SigV4: no anonymous access to orders.
+            Route("POST", "/orders", orders_api, authorization="AWS_IAM"),
+            Route("GET", "/orders/{id}", orders_api, authorization="AWS_IAM"),
+            Route("POST", "/orders/{id}/invoice", orders_api, authorization="AWS_IAM"),
             payment_webhooks.route,
         ],
         throttle_rate_limit=config.get_int("apiThrottleRateLimit") or 1000,

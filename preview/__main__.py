@@ -18,6 +18,7 @@ from preview.config import ConfigError, load_config_file, reconcile
 from preview.pack import PackError, load_pack
 from preview.render import render
 from synthesis import FakeCloud, FirstDeploy, ProgramError, StackConfig, synthesize
+from synthesis.summary import render as render_summary
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--first-deploy", action="store_true", help="preview as before the first deploy: computed values unknown"
     )
     parser.add_argument("--json", action="store_true", help="print the resources and findings as JSON")
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the synthesis summary (resource tree, counts, outputs, timing) first",
+    )
     args = parser.parse_args(argv)
     try:
         pack = load_pack()
@@ -50,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProgramError, PackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.summary and not args.json:
+        print(render_summary(synthesis), end="\n\n")
     print(json.dumps(report.to_json(), indent=2) if args.json else render(report))
     return 1 if report.mandatory else 0
 
