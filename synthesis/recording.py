@@ -35,6 +35,9 @@ class RecordedResource:
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: The URNs the resource also answers to (its aliases, resolved as the engine resolves them):
+    #: a resource whose URN changed keeps the state of the one it had.
+    aliases: list[str] = field(default_factory=list)
 
     @property
     def qualified_type(self) -> str:
@@ -103,12 +106,25 @@ class RecordingMonitor(MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
+    def make_urn(self, parent: str, type_: str, name: str, *, stack: str = "", project: str = "") -> str:
         if parent:
             parent_type = parent.split("::")[2]
             if parent_type != ROOT_STACK_TYPE:
                 type_ = f"{parent_type}${type_}"
-        return f"urn:pulumi:{self._stack()}::{self._project()}::{type_}::{name}"
+        return f"urn:pulumi:{stack or self._stack()}::{project or self._project()}::{type_}::{name}"
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """Each alias as a URN: a spec leaves out what stays the same (name, type, parent)."""
+        urns = []
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            name, type_ = spec.name or request.name, spec.type or request.type
+            urns.append(self.make_urn(parent, type_, name, stack=spec.stack, project=spec.project))
+        return urns
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)
@@ -126,6 +142,7 @@ class RecordingMonitor(MockMonitor):
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             inputs=wire(request.object),
             outputs=wire(response.object),
+            aliases=self._alias_urns(request),
         )
         with self._lock:
             self.records.append(record)

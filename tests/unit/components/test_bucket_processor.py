@@ -1,11 +1,10 @@
-"""BucketProcessor: a locked-down bucket whose new objects reach a function or a queue."""
+"""BucketProcessor: a SecureBucket whose new objects reach a function or a queue (the bucket itself: test_bucket.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from components import QueueArgs
-from components.bucket_processor import BucketProcessorArgs
+from components import BucketProcessorArgs, QueueArgs, SecureBucketArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 
@@ -14,6 +13,8 @@ FUNCTION = "aws:lambda/function:Function"
 NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+PROCESSOR = "serverless:bucket:BucketProcessor"
+SECURE_BUCKET = "serverless:bucket:SecureBucket"
 
 
 @pytest.fixture(scope="module")
@@ -27,46 +28,6 @@ def bucket_id(stack, name="uploads"):
 
 def bucket_arn(stack, name="uploads"):
     return one(stack, name, BUCKET).outputs["arn"]
-
-
-def test_public_access_is_blocked_with_all_four_flags(stack):
-    block = one(stack, "uploads", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    assert block == {
-        "bucket": bucket_id(stack),
-        "blockPublicAcls": True,
-        "blockPublicPolicy": True,
-        "ignorePublicAcls": True,
-        "restrictPublicBuckets": True,
-    }
-
-
-def test_objects_are_encrypted_with_sse_s3_by_default(stack):
-    encryption = one(stack, "uploads", ENCRYPTION)
-    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-
-
-def test_versioning_is_enabled(stack):
-    versioning = one(stack, "uploads", "aws:s3/bucketVersioning:BucketVersioning").inputs
-    assert versioning["versioningConfiguration"] == {"status": "Enabled"}
-
-
-def test_the_bucket_policy_denies_every_request_without_tls(stack):
-    (statement,) = policy(one(stack, "uploads", "aws:s3/bucketPolicy:BucketPolicy"))["Statement"]
-    assert statement["Effect"] == "Deny" and statement["Principal"] == "*" and statement["Action"] == "s3:*"
-    assert statement["Resource"] == [bucket_arn(stack), f"{bucket_arn(stack)}/*"]
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-
-
-def test_the_bucket_policy_waits_for_the_public_access_block(stack):
-    block = one(stack, "uploads", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    assert block.urn in one(stack, "uploads", "aws:s3/bucketPolicy:BucketPolicy").dependencies
-
-
-def test_old_versions_expire_after_90_days_and_incomplete_uploads_after_7(stack):
-    rules = {rule["id"]: rule for rule in one(stack, "uploads", LIFECYCLE).inputs["rules"]}
-    assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
-    assert rules["abort-incomplete-uploads"]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
-    assert "expire-objects" not in rules
 
 
 def test_new_objects_matching_prefix_and_suffix_invoke_the_function(stack):
@@ -121,22 +82,44 @@ def test_the_queue_processor_function_may_read_the_objects_and_decrypt_them(stac
     assert resources["kms:Decrypt"] == ["arn:aws:kms:eu-west-1:123456789012:key/archive"]
 
 
-def test_overrides_kms_encryption_no_versioning_expiry_and_force_destroy(stack):
-    encryption = one(stack, "archive", ENCRYPTION)
-    assert encryption.inputs["rules"] == [
-        {
-            "applyServerSideEncryptionByDefault": {
-                "sseAlgorithm": "aws:kms",
-                "kmsMasterKeyId": "arn:aws:kms:eu-west-1:123456789012:key/archive",
-            },
-            "bucketKeyEnabled": True,
-        }
+def test_the_bucket_is_a_secure_bucket_of_the_same_name_under_the_processor(stack):
+    owner = stack.named("uploads", PROCESSOR)
+    secure = stack.named("uploads", SECURE_BUCKET)
+    assert secure.parent == owner.urn
+    assert sorted(r.name for r in stack.children(secure)) == [
+        "uploads-bucket",
+        "uploads-bucket-policy",
+        "uploads-encryption",
+        "uploads-lifecycle",
+        "uploads-public-access-block",
+        "uploads-versioning",
     ]
+    assert owner.outputs == {"bucket_name": bucket_id(stack), "bucket_arn": bucket_arn(stack)}
+
+
+def test_the_buckets_resources_keep_the_urns_they_had_directly_under_the_processor(stack):
+    # Before SecureBucket, the processor created them itself: the aliases adopt them on update.
+    children = stack.children(stack.named("uploads", SECURE_BUCKET))
+    for resource in children:
+        former = f"urn:pulumi:dev::bucket-processor-test::{PROCESSOR}${resource.type}::{resource.name}"
+        assert former in resource.aliases
+    assert len(children) == 6
+
+
+def test_bucket_args_reach_the_bucket_and_the_processor_tags_are_merged_under_its_own(stack):
+    encryption = one(stack, "archive", ENCRYPTION).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert encryption == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "arn:aws:kms:eu-west-1:123456789012:key/archive"}
     assert within(stack, "archive", "aws:s3/bucketVersioning:BucketVersioning") == []
     assert [rule["id"] for rule in one(stack, "archive", LIFECYCLE).inputs["rules"]] == ["expire-objects"]
-    assert one(stack, "archive", LIFECYCLE).inputs["rules"][0]["expiration"] == {"days": 365}
-    assert one(stack, "archive", BUCKET).inputs["forceDestroy"] is True
-    assert one(stack, "archive", BUCKET).inputs["tags"]["team"] == "finance"
+    bucket = one(stack, "archive", BUCKET).inputs
+    assert bucket["forceDestroy"] is True
+    assert (bucket["tags"]["team"], bucket["tags"]["retention"]) == ("finance", "1y")
+
+
+def test_the_default_bucket_is_versioned_and_encrypted_with_sse_s3(stack):
+    rules = one(stack, "uploads", ENCRYPTION).inputs["rules"]
+    assert rules == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    assert one(stack, "uploads", "aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
 
 
 def test_a_bare_queue_target_has_no_function(stack):
@@ -151,18 +134,17 @@ def test_a_bare_queue_target_has_no_function(stack):
         ({}, "BucketProcessorArgs: set exactly one of function=, processor= or queue="),
         ({"function": function_args(), "queue": QueueArgs()}, "BucketProcessorArgs: set exactly one of"),
         (
-            {"function": function_args(), "encryption": "SSE-C"},
-            "BucketProcessorArgs.encryption must be 'AES256' or 'aws:kms'",
-        ),
-        (
-            {"function": function_args(), "kms_key_arn": "arn:aws:kms:k"},
-            "BucketProcessorArgs.kms_key_arn needs encryption='aws:kms'",
-        ),
-        (
             {"function": function_args(), "prefix": "/uploads"},
             "BucketProcessorArgs.prefix: S3 keys do not start with '/'",
         ),
-        ({"function": function_args(), "expiration_days": 0}, "BucketProcessorArgs.expiration_days must be ≥ 1"),
+        (
+            {"function": function_args(), "bucket": SecureBucketArgs(encryption="SSE-C")},
+            "SecureBucketArgs.encryption must be 'AES256' or 'aws:kms'",
+        ),
+        (
+            {"function": function_args(), "bucket": SecureBucketArgs(expiration_days=0)},
+            "SecureBucketArgs.expiration_days must be ≥ 1",
+        ),
     ],
 )
 def test_bad_args_are_rejected_naming_the_arg(overrides, message):
@@ -175,6 +157,5 @@ def test_bad_args_fail_the_synthesis():
 
 
 def test_children_are_parented_and_named_after_the_processor(stack):
-    owner = next(r for r in stack if r.name == "uploads" and r.type == "serverless:bucket:BucketProcessor")
+    owner = stack.named("uploads", PROCESSOR)
     assert all(r.name.startswith("uploads") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"bucket_name", "bucket_arn"}

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import QueueProcessorArgs
+from components import QueueProcessorArgs, SecureBucket, SecureBucketArgs
 from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.event_store import EventStore, EventStoreArgs, Projection
 from components.observability import Dashboard, DashboardArgs
@@ -29,6 +29,7 @@ CASES = {
         ScheduledJobArgs(function=function_args(), schedule="cron(0 2 * * * *)"),
     ),
     "bucket-without-target": lambda: BucketProcessor("bucket", BucketProcessorArgs()),
+    "bucket-with-customer-keys": lambda: SecureBucket("bucket", SecureBucketArgs(encryption="SSE-C")),
     "webhook-with-slow-verifier": lambda: WebhookReceiver(
         "hook",
         WebhookReceiverArgs(

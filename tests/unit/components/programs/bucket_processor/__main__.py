@@ -1,6 +1,6 @@
 """BucketProcessor: uploads to a function (defaults), an archive to a queue processor (overrides), an inbox queue."""
 
-from components import QueueArgs, QueueProcessorArgs, StackContext, use_stack_context
+from components import QueueArgs, QueueProcessorArgs, SecureBucketArgs, StackContext, use_stack_context
 from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from tests.unit.components.synth_helpers import function_args
 
@@ -12,12 +12,15 @@ BucketProcessor(
     "archive",
     BucketProcessorArgs(
         processor=QueueProcessorArgs(function=function_args()),
-        encryption="aws:kms",
-        kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/archive",
-        versioning=False,
-        expiration_days=365,
-        abort_incomplete_upload_days=None,
-        force_destroy=True,
+        bucket=SecureBucketArgs(
+            encryption="aws:kms",
+            kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/archive",
+            versioning=False,
+            expiration_days=365,
+            abort_incomplete_upload_days=None,
+            force_destroy=True,
+            tags={"retention": "1y"},
+        ),
         tags={"team": "finance"},
     ),
 )
