@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import cloudwatch, lambda_, schemas
+from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from components import defaults
 from components.shared import iam
@@ -109,6 +109,8 @@ class EventRouter(pulumi.ComponentResource):
 
     bus: cloudwatch.EventBus
     rules: dict[str, cloudwatch.EventRule]
+    #: Per rule: where events its targets could not take after the retries park (alarmed).
+    dlqs: dict[str, sqs.Queue]
 
     def __init__(self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("serverless:events:EventRouter", name, None, opts)
@@ -145,7 +147,7 @@ class EventRouter(pulumi.ComponentResource):
                     tags=self._tags,
                     opts=child,
                 )
-        self.rules = {}
+        self.rules, self.dlqs = {}, {}
         for rule in args.rules:
             self.add_rule(rule)
         self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
@@ -182,6 +184,7 @@ class EventRouter(pulumi.ComponentResource):
         for index, target in enumerate(rule.targets):
             self._target(f"{base}-target{index}", rule, event_rule, target, dlq.arn)
         self.rules[rule.name] = event_rule
+        self.dlqs[rule.name] = dlq
         return event_rule
 
     def _target(self, name: str, rule: EventRule, event_rule: cloudwatch.EventRule, target: Target, dlq_arn: pulumi.Output[str]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pulumi
-from pulumi_aws import sns
+from pulumi_aws import sns, sqs
 
 from components.queue import Queue, QueueArgs
 from components.queue_processor import QueueProcessor, QueueProcessorArgs
@@ -77,6 +77,8 @@ class FanOut(pulumi.ComponentResource):
     topic: sns.Topic
     queues: dict[str, Queue]
     processors: dict[str, QueueProcessor]
+    #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
+    delivery_dlqs: dict[str, sqs.Queue]
 
     def __init__(self, name: str, args: FanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("serverless:fanout:FanOut", name, None, opts)
@@ -92,7 +94,7 @@ class FanOut(pulumi.ComponentResource):
         if args.publishers:
             sns.TopicPolicy(f"{name}-topic-policy", arn=self.topic.arn, policy=self._topic_policy(args.publishers), opts=child)
 
-        self.queues, self.processors = {}, {}
+        self.queues, self.processors, self.delivery_dlqs = {}, {}, {}
         from_topic = ServiceSender("sns.amazonaws.com", self.topic.arn)
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
@@ -107,6 +109,7 @@ class FanOut(pulumi.ComponentResource):
             self.queues[sub.name] = queue
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
             delivery_dlq = dead_letter_queue(f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]).queue
+            self.delivery_dlqs[sub.name] = delivery_dlq
             sns.TopicSubscription(
                 f"{sub_name}-subscription",
                 topic=self.topic.arn,

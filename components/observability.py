@@ -2,9 +2,13 @@
 
 The dashboard finds what to chart inside the components (functions, queues and their DLQs,
 APIs, state machines, streams and stream consumers), so adding a component to the list is
-all it takes. It creates no alarms: every alarm of the Well-Architected defaults is created by
-the component it belongs to (function errors and throttles, DLQ depth, saga executions, stream
-iterator age and read throttling) and notifies the stack's alarm topic.
+all it takes. Every dead-letter queue a component holds is charted, including those no Queue
+component owns: a function's async DLQ, a FanOut's delivery DLQs (``delivery_dlqs``), an
+EventRouter's rule DLQs (``dlqs``), a stream consumer's on-failure queue, a schedule's DLQ.
+
+It creates no alarms: every alarm of the Well-Architected defaults is created by the component
+it belongs to (function errors and throttles, DLQ depth, saga executions, stream iterator age
+and read throttling) and notifies the stack's alarm topic.
 """
 
 from __future__ import annotations
@@ -78,7 +82,8 @@ def discover(components: Sequence[Any]) -> Charted:
         elif isinstance(value, StreamConsumer):
             found.stream_consumers.append(value.function.name)
         elif isinstance(value, sqs.Queue):
-            # Bare queues held by components are their DLQs and on-failure destinations.
+            # Bare queues held by components (directly or in dicts such as FanOut.delivery_dlqs
+            # and EventRouter.dlqs) are their DLQs and on-failure destinations.
             found.dlqs.append(value.name)
         frontier.extend(reversed(list(_children(value))))
     return found

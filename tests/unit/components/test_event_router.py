@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 
 from components import (
@@ -51,6 +52,7 @@ def program() -> None:
         )
     )
     EventRouter("quiet", EventRouterArgs(archive_retention_days=0))
+    pulumi.export("dlqs", {name: queue.arn for name, queue in router.dlqs.items()})
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,14 @@ def test_retry_policy_and_input_path_can_be_overridden(stack):
     for target in targets(stack, "fanout"):
         assert target["retryPolicy"] == {"maximumRetryAttempts": 5, "maximumEventAgeInSeconds": 600}
         assert target["inputPath"] == "$.detail"
+
+
+def test_rule_dlqs_are_exposed_per_rule_and_take_what_its_targets_could_not(stack):
+    dlqs = stack.stack_outputs["dlqs"]
+    assert set(dlqs) == {"placed", "fanout"}
+    for name, arn in dlqs.items():
+        assert arn == stack.named(f"orders-{name}-dlq", "aws:sqs/queue:Queue").outputs["arn"]
+        assert {t["deadLetterConfig"]["arn"] for t in targets(stack, name)} == {arn}
 
 
 def test_rule_dlq_admits_only_eventbridge_from_this_rule(stack):

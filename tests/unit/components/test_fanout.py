@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 
 from components import FanOut, FanOutArgs, QueueArgs, QueueProcessorArgs, ServerlessFunctionArgs, ServiceSender, Subscriber
@@ -14,7 +15,7 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 
 def program() -> None:
-    FanOut(
+    events = FanOut(
         "events",
         FanOutArgs(
             publishers=[ServiceSender("events.amazonaws.com", RULE_ARN)],
@@ -30,6 +31,7 @@ def program() -> None:
         ),
     )
     FanOut("plain", FanOutArgs(encrypt=False, subscribers=[Subscriber(name="all", queue=QueueArgs())]))
+    pulumi.export("delivery_dlqs", {name: queue.arn for name, queue in events.delivery_dlqs.items()})
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +74,13 @@ def test_every_subscription_redrives_to_a_delivery_dlq(stack):
     for name in ("shipping", "audit"):
         target = json.loads(subscription(stack, name)["redrivePolicy"])["deadLetterTargetArn"]
         assert target == queues[f"events-{name}-delivery-dlq"].outputs["arn"]
+
+
+def test_delivery_dlqs_are_exposed_per_subscriber(stack):
+    queues = {r.name: r for r in within(stack, "events", "aws:sqs/queue:Queue")}
+    assert stack.stack_outputs["delivery_dlqs"] == {
+        name: queues[f"events-{name}-delivery-dlq"].outputs["arn"] for name in ("shipping", "audit")
+    }
 
 
 def test_subscriber_queues_admit_only_this_topic(stack):

@@ -49,15 +49,25 @@ def test_every_function_of_the_components_is_charted_for_invocations_errors_thro
         assert sorted(charted(stack, title)) == functions, title
 
 
+def main_queues(stack):
+    return [stack.named(name, "aws:sqs/queue:Queue").outputs["name"] for name in ("tasks-queue", "events-audit-queue")]
+
+
 def test_queues_are_charted_for_depth_and_oldest_message_age(stack):
-    assert charted(stack, "Queue depth") == [stack.named("tasks-queue", "aws:sqs/queue:Queue").outputs["name"]]
+    assert charted(stack, "Queue depth") == main_queues(stack)
     assert charted(stack, "Oldest message age") == charted(stack, "Queue depth")
 
 
 def test_every_dead_letter_and_on_failure_queue_is_charted(stack):
-    main_queue = stack.named("tasks-queue", "aws:sqs/queue:Queue").outputs["name"]
-    dlqs = sorted(n for n in names(stack, "aws:sqs/queue:Queue") if n != main_queue)
+    dlqs = sorted(n for n in names(stack, "aws:sqs/queue:Queue") if n not in main_queues(stack))
     assert sorted(charted(stack, "Dead-letter queue depth")) == dlqs
+
+
+def test_fanout_delivery_dlqs_and_event_router_rule_dlqs_are_charted(stack):
+    dlqs = charted(stack, "Dead-letter queue depth")
+    for dlq in ("events-audit-delivery-dlq", "bus-charge-dlq"):
+        assert stack.named(dlq, "aws:sqs/queue:Queue").outputs["name"] in dlqs, dlq
+    assert len(dlqs) == len(set(dlqs))
 
 
 def test_the_api_is_charted_for_requests_errors_and_latency_of_its_stage(stack):

@@ -1,6 +1,13 @@
 """A small stack of every charted kind of component, one dashboard over all of it, one tuned."""
 
 from components import (
+    EventRouter,
+    EventRouterArgs,
+    EventRule,
+    FanOut,
+    FanOutArgs,
+    LambdaTarget,
+    QueueArgs,
     QueueProcessor,
     QueueProcessorArgs,
     RestApi,
@@ -8,6 +15,7 @@ from components import (
     Route,
     ServerlessFunction,
     StackContext,
+    Subscriber,
     use_stack_context,
 )
 from components.event_store import EventStore, EventStoreArgs, Projection
@@ -26,6 +34,12 @@ checkout = Saga("checkout", SagaArgs(steps=[Step(name="Charge", function_arn=han
 clicks = StreamProcessor("clicks", StreamProcessorArgs(function=function_args()))
 store = EventStore("store", EventStoreArgs(projections=[Projection(name="view", function=function_args())]))
 nightly = ScheduledJob("nightly", ScheduledJobArgs(function=function_args(), schedule="rate(1 day)"))
+# Their DLQs belong to no Queue component: a subscription's delivery DLQ, a rule's target DLQ.
+events = FanOut("events", FanOutArgs(subscribers=[Subscriber(name="audit", queue=QueueArgs())]))
+bus = EventRouter(
+    "bus",
+    EventRouterArgs(rules=[EventRule(name="charge", event_pattern={"source": ["shop"]}, targets=[LambdaTarget(handler.arn)])]),
+)
 
-Dashboard("ops", DashboardArgs(components=[api, handler, [tasks], {"saga": checkout}, clicks, store, nightly]))
+Dashboard("ops", DashboardArgs(components=[api, handler, [tasks], {"saga": checkout}, clicks, store, nightly, events, bus]))
 Dashboard("tuned", DashboardArgs(components=[tasks], period_seconds=60))
