@@ -25,7 +25,10 @@ class FakeCloud(Mocks):
     """Deterministic AWS-shaped outputs for every resource; inputs are echoed as outputs.
 
     Physical names follow Pulumi's auto-naming (logical name + 7 characters) unless the
-    program set one, so output-derived values (ARNs in policies, URLs in env vars) look real.
+    program set one, so output-derived values (ARNs in policies, URLs in env vars, alarm
+    dimensions) look real. The engine fills in an auto-name before the provider sees the
+    inputs, which mocks never get: every shape of a resource with an auto-named ``name``
+    returns it.
     """
 
     def __init__(self, region: str = DEFAULT_REGION, account_id: str = ACCOUNT_ID) -> None:
@@ -167,10 +170,22 @@ def _state_machine(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outpu
 def _rest_api(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
     api_id = _suffix(args.typ, args.name, length=10)
     return api_id, {
+        # CloudWatch's ApiName dimension: the API's name, not its id.
+        "name": cloud.physical_name(args),
         "rootResourceId": _suffix(args.name, "root", length=10),
         "executionArn": cloud._arn("execute-api", api_id),
         "arn": f"arn:aws:apigateway:{cloud.region}::/restapis/{api_id}",
     }
+
+
+def _named_id(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    """A resource known by a generated id and named within its parent (API models and validators)."""
+    return _suffix(args.typ, args.name, length=6), {"name": cloud.physical_name(args)}
+
+
+def _role_policy(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    name = cloud.physical_name(args)
+    return f"{args.inputs.get('role', '')}:{name}", {"name": name}
 
 
 def _api_resource(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
@@ -209,6 +224,7 @@ _SHAPES: dict[str, Shape] = {
     "lambda/function": _function,
     "lambda/eventSourceMapping": _mapping,
     "iam/role": _role,
+    "iam/rolePolicy": _role_policy,
     "cloudwatch/logGroup": _log_group,
     "cloudwatch/metricAlarm": _named_arn("cloudwatch", "alarm:"),
     "cloudwatch/eventBus": _named_arn("events", "event-bus/"),
@@ -219,6 +235,8 @@ _SHAPES: dict[str, Shape] = {
     "s3/bucket": _bucket,
     "sfn/stateMachine": _state_machine,
     "apigateway/restApi": _rest_api,
+    "apigateway/model": _named_id,
+    "apigateway/requestValidator": _named_id,
     "apigateway/resource": _api_resource,
     "apigateway/stage": _stage,
     "kinesis/stream": _stream,

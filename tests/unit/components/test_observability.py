@@ -71,10 +71,10 @@ def test_fanout_delivery_dlqs_and_event_router_rule_dlqs_are_charted(stack):
 
 
 def test_the_api_is_charted_for_requests_errors_and_latency_of_its_stage(stack):
-    # (The mocks give a REST API no name; the pure widget test below checks the ApiName dimension.)
     metrics = charts(stack)["API requests and errors"]["properties"]["metrics"]
     assert [m[1] for m in metrics] == ["Count", "4XXError", "5XXError"]
-    assert {(m[4], m[5]) for m in metrics} == {("Stage", "api")}
+    api_name = one(stack, "shop", "aws:apigateway/restApi:RestApi").outputs["name"]
+    assert {(m[2], m[3], m[4], m[5]) for m in metrics} == {("ApiName", api_name, "Stage", "api")}
     assert charts(stack)["API latency p99"]["properties"]["metrics"][0][-1] == {"stat": "p99"}
 
 
