@@ -110,7 +110,7 @@ class BucketProcessor(pulumi.ComponentResource):
                 principal="s3.amazonaws.com",
                 source_arn=self.bucket.arn,
                 # Bucket ARNs carry no account: without it, a bucket of that name elsewhere could invoke.
-                source_account=self.function.arn.apply(lambda arn: arn.split(":")[4]),
+                source_account=iam.account_of(self.function.arn),
                 opts=child,
             )
             functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=self.function.arn, **notified)]

@@ -208,7 +208,15 @@ class EventRouter(pulumi.ComponentResource):
             arn = target.topic_arn
         else:
             arn = target.state_machine_arn
-            role = iam.service_role(name, "events.amazonaws.com", [iam.states_start(arn)], parent=self, tags=self._tags)
+            role = iam.service_role(
+                name,
+                "events.amazonaws.com",
+                [iam.states_start(arn)],
+                parent=self,
+                tags=self._tags,
+                # The bus's account: EventBridge assumes the role only for this account's rules.
+                source_account=iam.account_of(self.bus.arn),
+            )
             extra["role_arn"] = role.role.arn
             extra["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[role.policy])
         cloudwatch.EventTarget(

@@ -485,7 +485,16 @@ class Saga(pulumi.ComponentResource):
         if notify is not None:
             # The alarm topic is KMS-encrypted: publishing needs the key too, for this topic only.
             statements += [iam.sns_publish(notify), iam.kms_for_topic(notify)]
-        service_role = iam.service_role(name, "states.amazonaws.com", statements, parent=self, tags=tags)
+        service_role = iam.service_role(
+            name,
+            "states.amazonaws.com",
+            statements,
+            parent=self,
+            tags=tags,
+            # The log group's account (the steps' functions may live elsewhere): Step Functions
+            # assumes the role only for this account's state machines.
+            source_account=iam.account_of(self.log_group.arn),
+        )
         self.role = service_role.role
         self.definition = definition(args, notify)
         self.state_machine = sfn.StateMachine(

@@ -235,7 +235,15 @@ class ScheduledJob(pulumi.ComponentResource):
             self.dlq = self.function.dlq
             # Scheduler invokes the function and sends to the DLQ with this role, nothing else.
             statements = [iam.lambda_invoke([self.function.arn]), iam.sqs_send(self.dlq.arn)]
-            role = iam.service_role(f"{name}-schedule", "scheduler.amazonaws.com", statements, parent=self, tags=tags)
+            role = iam.service_role(
+                f"{name}-schedule",
+                "scheduler.amazonaws.com",
+                statements,
+                parent=self,
+                tags=tags,
+                # The function's account: Scheduler assumes the role only for this account's schedules.
+                source_account=iam.account_of(self.function.arn),
+            )
             window = args.flexible_window_minutes
             flexible = scheduler.ScheduleFlexibleTimeWindowArgs(
                 mode="FLEXIBLE" if window else "OFF",

@@ -6,7 +6,7 @@ no invoke per role keeps synthesis linear and works identically under mocks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,9 @@ import pulumi
 from pulumi_aws import iam
 
 Statement = dict[str, Any]
+#: An IAM ``Condition`` block: operator → condition key → value(s), e.g.
+#: ``{"ArnEquals": {"aws:SourceArn": rule_arn}}``.
+Conditions = Mapping[str, Mapping[str, Any]]
 
 
 def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], sid: str | None = None) -> Statement:
@@ -29,13 +32,32 @@ def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def trust_policy(service: str) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        }
-    )
+def account_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The account of an ARN (its fifth field): known as soon as the ARN is, with no invoke.
+
+    Use it on the ARN of a resource the component created, which lives in the deploying account.
+    """
+    return pulumi.Output.from_input(arn).apply(lambda value: value.split(":")[4])
+
+
+def trust_policy(
+    service: str,
+    *,
+    source_account: pulumi.Input[str] | None = None,
+    conditions: Conditions | None = None,
+) -> pulumi.Output[str]:
+    """``service`` may assume the role; with ``source_account`` only on behalf of a resource of
+    that account (``aws:SourceAccount``: confused-deputy protection), and under ``conditions``."""
+    statement: Statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    condition = {operator: dict(keys) for operator, keys in (conditions or {}).items()}
+    if source_account is not None:
+        equals = condition.setdefault("StringEquals", {})
+        if "aws:SourceAccount" in equals:
+            raise ValueError("trust_policy: aws:SourceAccount is set by both source_account= and conditions=")
+        equals["aws:SourceAccount"] = source_account
+    if condition:
+        statement["Condition"] = condition
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 # -- grants: one function per kind of wiring, named after what the principal may do -----------
@@ -135,13 +157,23 @@ def service_role(
     *,
     parent: pulumi.Resource,
     tags: dict[str, str],
+    source_account: pulumi.Input[str] | None = None,
+    conditions: Conditions | None = None,
 ) -> ServiceRole:
-    """A role only ``service`` may assume, with ``statements`` as its one inline policy."""
+    """A role only ``service`` may assume, with ``statements`` as its one inline policy.
+
+    ``source_account`` (e.g. ``account_of(<an ARN the component created>)``: no invoke per role)
+    lets the service assume the role only on behalf of that account's resources, so nobody
+    can make it act with this role from elsewhere (confused deputy); ``conditions`` adds further
+    keys such as ``aws:SourceArn``. EventBridge, EventBridge Scheduler and Step Functions set
+    them. ServerlessFunction leaves its ``lambda.amazonaws.com`` role without: a condition that
+    Lambda's source context fails would keep the function from running.
+    """
     if not statements:
         raise ValueError(f"{name}: a service role needs at least one statement")
     role = iam.Role(
         f"{name}-role",
-        assume_role_policy=trust_policy(service),
+        assume_role_policy=trust_policy(service, source_account=source_account, conditions=conditions),
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

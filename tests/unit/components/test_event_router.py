@@ -135,7 +135,10 @@ def test_state_machine_target_role_may_only_start_that_machine(stack):
     role_policy = within(stack, "orders", "aws:iam/rolePolicy:RolePolicy")[0]
     assert policy(role_policy)["Statement"] == [{"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [MACHINE_ARN]}]
     role = within(stack, "orders", "aws:iam/role:Role")[0]
-    assert policy(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+    (trust,) = policy(role, "assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    # Confused deputy: only rules of the bus's account.
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     sfn_target = next(t for t in targets(stack, "placed") if t["arn"] == MACHINE_ARN)
     assert sfn_target["roleArn"] == role.outputs["arn"]
 

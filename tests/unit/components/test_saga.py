@@ -362,9 +362,13 @@ def test_the_only_star_resources_are_log_delivery_and_xray(stack):
     assert "logs:PutLogEvents" not in star
 
 
-def test_the_role_trusts_only_step_functions(stack):
+def test_the_role_trusts_only_step_functions_of_this_account(stack):
     trust = json.loads(one(stack, "fulfilment", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "states.amazonaws.com"}
+    # The account of the saga's own log group (its steps' functions could live elsewhere).
+    log_group = one(stack, "fulfilment", "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": log_group.split(":")[4]}}
+    assert log_group.split(":")[4] == "123456789012"
 
 
 def test_alarms_on_failed_throttled_aborted_and_timed_out_executions(stack):

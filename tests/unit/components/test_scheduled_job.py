@@ -54,6 +54,8 @@ def test_the_schedule_role_may_only_invoke_the_one_function_and_send_to_its_dlq(
     role = stack.named("cleanup-schedule-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    # Confused deputy: only schedules of this account, which the function's ARN names.
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     statements = policy(stack.named("cleanup-schedule-policy"))["Statement"]
     assert statements == [
         {
