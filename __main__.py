@@ -1,44 +1,59 @@
 """The order platform: the reference system, composed from the components.
 
-Reads like the diagram in README.md: data, the orders API, domain events on the bus fanned out
-to workers, and the invoice task queue. Every knob comes from Pulumi.<stack>.yaml.
+Reads like the diagram in README.md, one section per flow: the event store and its projection to the
+bus, the orders API and payment webhooks, the fan-out workers, the fulfilment saga, the invoice
+task queue, clickstream, bulk import, scheduled jobs and the dashboard. Every knob comes from
+Pulumi.<stack>.yaml.
 """
 
 import pulumi
 
 from components import (
+    INSERTS_ONLY,
     AlarmTopic,
+    BucketProcessor,
+    BucketProcessorArgs,
+    Compensation,
+    Dashboard,
+    DashboardArgs,
     EventRouter,
     EventRouterArgs,
     EventRule,
     EventSchema,
+    EventStore,
+    EventStoreArgs,
     FanOut,
     FanOutArgs,
+    FinalTask,
+    Projection,
     QueueProcessor,
     QueueProcessorArgs,
     RestApi,
     RestApiArgs,
     Route,
+    Saga,
+    SagaArgs,
+    ScheduledJob,
+    ScheduledJobArgs,
+    SecureBucket,
     ServerlessFunction,
     ServerlessFunctionArgs,
     ServiceSender,
     StackContext,
+    StateMachineTarget,
+    Step,
+    StreamProcessor,
+    StreamProcessorArgs,
     Subscriber,
     Table,
     TableArgs,
     TopicTarget,
+    WebhookReceiver,
+    WebhookReceiverArgs,
     iam,
     use_stack_context,
 )
-from components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from components.defaults import RESERVED_CONCURRENCY
-from components.event_router import StateMachineTarget
-from components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
-from components.observability import Dashboard, DashboardArgs
-from components.saga import Compensation, FinalTask, Saga, SagaArgs, Step
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from components.stream_processor import StreamProcessor, StreamProcessorArgs
-from components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 
 config = pulumi.Config()
 EVENT_SOURCE = "orders.platform"
@@ -145,15 +160,16 @@ clickstream = StreamProcessor(
     ),
 )
 
-# -- Invoice task queue (async task processing) -------------------------------------------------
+# -- Invoice task queue (async task processing) → invoices bucket ---------------------------------
+invoices = SecureBucket("invoices")
 invoice_tasks = QueueProcessor(
     "invoice-worker",
     QueueProcessorArgs(
         function=function(
             "invoices.worker.handler",
             reserved_concurrency=config.get_int("invoiceWorkerConcurrency") or 2,
-            environment={"ORDERS_TABLE": orders.name},
-            permissions=[iam.dynamodb_read(orders.arn)],
+            environment={"ORDERS_TABLE": orders.name, "INVOICE_BUCKET": invoices.name},
+            permissions=[iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
         ),
     ),
 )
@@ -325,6 +341,7 @@ imports = BucketProcessor(
     BucketProcessorArgs(
         prefix="uploads/",
         suffix=".csv",
+        write_back=True,
         function=function(
             "bulk_import.importer.handler",
             timeout_seconds=60,
@@ -381,6 +398,7 @@ pulumi.export("state_machine_arn", fulfilment.arn)
 pulumi.export("webhook_url", pulumi.Output.concat(api.url, "/webhooks/payments"))
 pulumi.export("webhook_secret_name", payment_webhooks.secret.name)
 pulumi.export("uploads_bucket", imports.name)
+pulumi.export("invoices_bucket", invoices.name)
 pulumi.export("clickstream_stream", clickstream.name)
 pulumi.export("alarm_topic_arn", alarms.arn)
 pulumi.export(

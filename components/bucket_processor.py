@@ -39,6 +39,10 @@ class BucketProcessorArgs:
     prefix: str = ""
     #: Only keys ending with this (e.g. ".csv") are notified.
     suffix: str = ""
+    #: The processing function may also write under ``prefix`` (e.g. a report next to each
+    #: object). Off by default: least privilege. Written keys must not match ``suffix``, or
+    #: every write would notify again.
+    write_back: bool = False
     #: The bucket: encryption, versioning, lifecycle, force_destroy (its tags and context
     #: default to the processor's).
     bucket: SecureBucketArgs = field(default_factory=SecureBucketArgs)
@@ -49,6 +53,10 @@ class BucketProcessorArgs:
         targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
         if len(targets) != 1:
             raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
+        if self.write_back and self.queue is not None:
+            raise ValueError("BucketProcessorArgs.write_back needs function= or processor= (a bare queue has no writer to grant)")
+        if self.write_back and not self.suffix:
+            raise ValueError("BucketProcessorArgs.write_back needs a suffix, so the objects it writes do not notify again")
         if self.prefix.startswith("/"):
             raise ValueError(f"BucketProcessorArgs.prefix: S3 keys do not start with '/', got {self.prefix!r}")
         self.bucket.validate()
@@ -90,6 +98,8 @@ class BucketProcessor(pulumi.ComponentResource):
         self.bucket, self.arn, self.name = self.secure_bucket.bucket, self.secure_bucket.arn, self.secure_bucket.name
 
         read = [iam.s3_read(self.bucket.arn, args.prefix)]
+        if args.write_back:
+            read.append(iam.s3_write(self.bucket.arn, args.prefix))
         if args.bucket.kms_key_arn is not None:
             read.append(iam.kms_decrypt(args.bucket.kms_key_arn))
         self.function, self.processor, self.queue = None, None, None

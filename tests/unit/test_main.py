@@ -118,6 +118,13 @@ def test_invoice_requests_go_through_a_long_polling_task_queue_to_a_capped_worke
     assert function(dev_stack, "invoices.worker.handler").inputs["reservedConcurrentExecutions"] == 2
 
 
+def test_invoice_worker_writes_only_under_invoices_in_its_bucket(dev_stack):
+    bucket = dev_stack.named("invoices-bucket", "aws:s3/bucket:Bucket").outputs
+    assert env(dev_stack, "invoices.worker.handler")["INVOICE_BUCKET"] == bucket["bucket"]
+    writes = {res for action, res in grants(dev_stack, "invoices.worker.handler") if action == "s3:PutObject"}
+    assert writes == {f"{bucket['arn']}/invoices/*"}
+
+
 def test_clickstream_is_processed_in_parallel_batches_with_bisect_and_on_failure(dev_stack):
     mapping = mapping_into(dev_stack, "clickstream.processor.handler")
     assert (mapping["batchSize"], mapping["maximumBatchingWindowInSeconds"], mapping["parallelizationFactor"]) == (100, 5, 10)
@@ -131,6 +138,8 @@ def test_uploaded_csvs_trigger_the_bulk_import(dev_stack):
     target = notification["lambdaFunctions"][0]
     assert (target["filterPrefix"], target["filterSuffix"], target["events"]) == ("uploads/", ".csv", ["s3:ObjectCreated:*"])
     assert target["lambdaFunctionArn"] == function(dev_stack, "bulk_import.importer.handler").outputs["arn"]
+    bucket_arn = dev_stack.named("bulk-import-bucket", "aws:s3/bucket:Bucket").outputs["arn"]
+    assert ("s3:PutObject", f"{bucket_arn}/uploads/*") in grants(dev_stack, "bulk_import.importer.handler")
 
 
 def test_cleanup_runs_nightly_and_reconcile_every_five_minutes(dev_stack):

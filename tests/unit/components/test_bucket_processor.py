@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from components import BucketProcessorArgs, QueueArgs, SecureBucketArgs
+from components import BucketProcessor, BucketProcessorArgs, QueueArgs, SecureBucketArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
-from tests.unit.conftest import one, policy, within
+from tests.unit.conftest import one, policy, synth, within
 
 BUCKET = "aws:s3/bucket:Bucket"
 FUNCTION = "aws:lambda/function:Function"
@@ -159,3 +161,27 @@ def test_bad_args_fail_the_synthesis():
 def test_children_are_parented_and_named_after_the_processor(stack):
     owner = stack.named("uploads", PROCESSOR)
     assert all(r.name.startswith("uploads") for r in stack.descendants(owner))
+
+
+def test_write_back_grants_put_under_the_prefix_only():
+    def program() -> None:
+        BucketProcessor("reports", BucketProcessorArgs(prefix="in/", suffix=".csv", write_back=True, function=function_args()))
+
+    stack = synth(program)
+    bucket_arn = one(stack, "reports", "aws:s3/bucket:Bucket").outputs["arn"]
+    statements = json.loads(one(stack, "reports", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
+    assert {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"{bucket_arn}/in/*"]} in statements
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"queue": QueueArgs(), "suffix": ".csv"}, "write_back needs function= or processor="),
+        ({"function": "fn"}, "write_back needs a suffix"),
+    ],
+)
+def test_write_back_is_rejected_where_it_could_not_work(overrides, message):
+    if overrides.get("function") == "fn":
+        overrides["function"] = function_args()
+    with pytest.raises(ValueError, match=message):
+        BucketProcessorArgs(write_back=True, **overrides).validate()
