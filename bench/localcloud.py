@@ -1,0 +1,104 @@
+"""Local cloud throughput: orders/s end to end and p50/p99 per stage, against raw moto SQS throughput in the same run.
+
+The hook: the local cloud provides ``localcloud.bench.run(orders: int) -> dict`` returning
+``{"orders": <completed>, "seconds": <wall time>, "stages": {"<stage>": [<latency seconds>, ...]}}``; this module
+calls it in a child (``python -m bench.localcloud localcloud N``) next to its baseline (``... sqs N``). Until the
+entry point exists the section is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.measure import PYTHON, REPO, Stats, child_json, python_env, ratio
+from bench.report import Section, Table, cell, rate, seconds, times
+
+ENTRY = "localcloud.bench"
+UNAVAILABLE = f"not available: localcloud has no bench entry point yet (`{ENTRY}.run`)"
+
+
+def available(repo: Path = REPO) -> bool:
+    """Whether the entry point's module exists, without importing the local cloud (maybe mid-change) here."""
+    package = repo.joinpath(*ENTRY.split("."))
+    return package.with_suffix(".py").is_file() or (package / "__init__.py").is_file()
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def _sqs(messages: int) -> dict[str, Any]:
+    """Messages/s through one moto queue in-process: send, receive and delete each, one at a time."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+        started = time.perf_counter()
+        for index in range(messages):
+            sqs.send_message(QueueUrl=url, MessageBody=str(index))
+            [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return {"orders": messages, "seconds": time.perf_counter() - started, "stages": {}}
+
+
+def run(runs: int, orders: int) -> Section:
+    results: dict[str, list[dict[str, Any]]] = {"localcloud": [], "sqs": []}
+    for _ in range(runs):
+        for kind in results:
+            results[kind].append(child_json([PYTHON, "-m", "bench.localcloud", kind, str(orders)], env=python_env(), timeout=600))
+    throughput = {kind: Stats.of([r["orders"] / r["seconds"] for r in rs]) for kind, rs in results.items()}
+    stages: dict[str, list[float]] = {}
+    for result in results["localcloud"]:
+        for stage, latencies in result["stages"].items():
+            stages.setdefault(stage, []).extend(latencies)
+    return Section(
+        key="localcloud",
+        title="Local cloud",
+        notes=[
+            f"{orders} orders end to end per run, {runs} runs; baseline: messages sent, received and deleted one by one through a moto SQS queue."
+        ],
+        tables=[
+            Table(
+                ["figure", "median (min–max)", "moto SQS baseline", "ratio"],
+                [
+                    [
+                        "orders/s",
+                        cell(throughput["localcloud"], rate),
+                        cell(throughput["sqs"], rate),
+                        times(ratio(throughput["localcloud"].median, throughput["sqs"].median)),
+                    ]
+                ],
+            ),
+            Table(
+                ["stage", "p50", "p99"], [[stage, seconds(percentile(v, 50)), seconds(percentile(v, 99))] for stage, v in stages.items()]
+            ),
+        ],
+        data={
+            "throughput": {k: v.to_json() for k, v in throughput.items()},
+            "stages": {k: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for k, v in stages.items()},
+        },
+        summary=[
+            f"local cloud: {rate(throughput['localcloud'].median)} orders ({times(ratio(throughput['localcloud'].median, throughput['sqs'].median))} raw moto SQS)"
+        ],
+    )
+
+
+def main(argv: list[str]) -> None:
+    kind, orders = argv[0], int(argv[1])
+    result = _sqs(orders) if kind == "sqs" else importlib.import_module(ENTRY).run(orders)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
