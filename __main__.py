@@ -288,9 +288,14 @@ bus.add_rule(
 )
 
 # -- Order fulfilment saga: OrderPlaced → reserve → pay → ship; compensations on failure -----------
-operations_access = {"environment": {"OPERATIONS_TABLE": operations.name}, "permissions": [iam.dynamodb_read_write(operations.arn)]}
+operations_access = {
+    "environment": {"OPERATIONS_TABLE": operations.name},
+    "permissions": [iam.dynamodb_read_write(operations.arn)],
+}
 saga_functions = {
-    step: ServerlessFunction(f"saga-{step.replace('_', '-')}", function(f"fulfilment.{step}.handler", **operations_access))
+    step: ServerlessFunction(
+        f"saga-{step.replace('_', '-')}", function(f"fulfilment.{step}.handler", **operations_access)
+    )
     for step in ("reserve_inventory", "process_payment", "arrange_shipping", "release_inventory", "refund_payment")
 }
 conclude = ServerlessFunction(
@@ -309,7 +314,9 @@ fulfilment = Saga(
             Step(
                 name="ReserveInventory",
                 function_arn=saga_functions["reserve_inventory"].arn,
-                compensation=Compensation(name="ReleaseInventory", function_arn=saga_functions["release_inventory"].arn),
+                compensation=Compensation(
+                    name="ReleaseInventory", function_arn=saga_functions["release_inventory"].arn
+                ),
             ),
             Step(
                 name="ProcessPayment",
@@ -379,7 +386,11 @@ ScheduledJob(
                 "EVENT_STORE_TABLE": event_store.name,
                 "STUCK_ORDER_MINUTES": str(config.get_int("stuckOrderMinutes") or 30),
             },
-            permissions=[iam.dynamodb_read(orders.arn), iam.dynamodb_scan(orders.arn), iam.dynamodb_read_write(event_store.arn)],
+            permissions=[
+                iam.dynamodb_read(orders.arn),
+                iam.dynamodb_scan(orders.arn),
+                iam.dynamodb_read_write(event_store.arn),
+            ],
         ),
     ),
 )
@@ -388,7 +399,17 @@ ScheduledJob(
 Dashboard(
     "order-platform",
     DashboardArgs(
-        components=[api, orders_api, event_store, invoice_tasks, order_events, fulfilment, clickstream, payment_webhooks, imports]
+        components=[
+            api,
+            orders_api,
+            event_store,
+            invoice_tasks,
+            order_events,
+            fulfilment,
+            clickstream,
+            payment_webhooks,
+            imports,
+        ]
     ),
 )
 

@@ -72,7 +72,9 @@ class SecureBucket(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: SecureBucketArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: SecureBucketArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("serverless:bucket:SecureBucket", name, None, opts)
         args = args or SecureBucketArgs()
         args.validate()

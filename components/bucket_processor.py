@@ -54,9 +54,13 @@ class BucketProcessorArgs:
         if len(targets) != 1:
             raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
         if self.write_back and self.queue is not None:
-            raise ValueError("BucketProcessorArgs.write_back needs function= or processor= (a bare queue has no writer to grant)")
+            raise ValueError(
+                "BucketProcessorArgs.write_back needs function= or processor= (a bare queue has no writer to grant)"
+            )
         if self.write_back and not self.suffix:
-            raise ValueError("BucketProcessorArgs.write_back needs a suffix, so the objects it writes do not notify again")
+            raise ValueError(
+                "BucketProcessorArgs.write_back needs a suffix, so the objects it writes do not notify again"
+            )
         if self.prefix.startswith("/"):
             raise ValueError(f"BucketProcessorArgs.prefix: S3 keys do not start with '/', got {self.prefix!r}")
         self.bucket.validate()

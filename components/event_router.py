@@ -67,15 +67,21 @@ class EventRule:
 
     def validate(self) -> None:
         if not self.event_pattern:
-            raise ValueError(f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)")
+            raise ValueError(
+                f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)"
+            )
         if not self.targets:
             raise ValueError(f"EventRule {self.name!r}: targets is empty; a rule without targets drops every event")
         if len(self.targets) > 5:
-            raise ValueError(f"EventRule {self.name!r}: at most 5 targets per rule (EventBridge's limit), got {len(self.targets)}")
+            raise ValueError(
+                f"EventRule {self.name!r}: at most 5 targets per rule (EventBridge's limit), got {len(self.targets)}"
+            )
         if not 0 <= self.max_retries <= 185:
             raise ValueError(f"EventRule {self.name!r}: max_retries must be 0..185, got {self.max_retries}")
         if not 60 <= self.max_event_age_seconds <= 86400:
-            raise ValueError(f"EventRule {self.name!r}: max_event_age_seconds must be 60..86400, got {self.max_event_age_seconds}")
+            raise ValueError(
+                f"EventRule {self.name!r}: max_event_age_seconds must be 60..86400, got {self.max_event_age_seconds}"
+            )
 
 
 @dataclass(kw_only=True)
@@ -112,14 +118,18 @@ class EventRouter(pulumi.ComponentResource):
     #: Per rule: where events its targets could not take after the retries park (alarmed).
     dlqs: dict[str, sqs.Queue]
 
-    def __init__(self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("serverless:events:EventRouter", name, None, opts)
         args = args or EventRouterArgs()
         self._name = name
         self._context = args.context or current_stack_context()
         self._tags = self._context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.bus = cloudwatch.EventBus(f"{name}-bus", name=self._context.physical_name(name, 256), tags=self._tags, opts=child)
+        self.bus = cloudwatch.EventBus(
+            f"{name}-bus", name=self._context.physical_name(name, 256), tags=self._tags, opts=child
+        )
         if args.archive_retention_days:
             cloudwatch.EventArchive(
                 f"{name}-archive",
@@ -159,7 +169,11 @@ class EventRouter(pulumi.ComponentResource):
     def rule_arn(self, rule: str) -> pulumi.Output[str]:
         """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""
         return pulumi.Output.concat(
-            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]), ":rule/", self.bus.name, "/", self.rule_name(rule)
+            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]),
+            ":rule/",
+            self.bus.name,
+            "/",
+            self.rule_name(rule),
         )
 
     def add_rule(self, rule: EventRule) -> cloudwatch.EventRule:
@@ -170,7 +184,11 @@ class EventRouter(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         source_arn = self.rule_arn(rule.name)
         dlq = dead_letter_queue(
-            base, context=self._context, parent=self, tags=self._tags, senders=[ServiceSender("events.amazonaws.com", source_arn)]
+            base,
+            context=self._context,
+            parent=self,
+            tags=self._tags,
+            senders=[ServiceSender("events.amazonaws.com", source_arn)],
         ).queue
         event_rule = cloudwatch.EventRule(
             f"{base}-rule",
@@ -187,7 +205,9 @@ class EventRouter(pulumi.ComponentResource):
         self.dlqs[rule.name] = dlq
         return event_rule
 
-    def _target(self, name: str, rule: EventRule, event_rule: cloudwatch.EventRule, target: Target, dlq_arn: pulumi.Output[str]) -> None:
+    def _target(
+        self, name: str, rule: EventRule, event_rule: cloudwatch.EventRule, target: Target, dlq_arn: pulumi.Output[str]
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         extra: dict[str, Any] = {}
         if isinstance(target, LambdaTarget):
@@ -226,6 +246,9 @@ class EventRouter(pulumi.ComponentResource):
             arn=arn,
             input_path=rule.input_path,
             dead_letter_config={"arn": dlq_arn},
-            retry_policy={"maximum_retry_attempts": rule.max_retries, "maximum_event_age_in_seconds": rule.max_event_age_seconds},
+            retry_policy={
+                "maximum_retry_attempts": rule.max_retries,
+                "maximum_event_age_in_seconds": rule.max_event_age_seconds,
+            },
             **{"opts": child, **extra},
         )

@@ -92,7 +92,9 @@ class FanOut(pulumi.ComponentResource):
             key_arn = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags).arn
         self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=key_arn, tags=tags, opts=child)
         if args.publishers:
-            sns.TopicPolicy(f"{name}-topic-policy", arn=self.topic.arn, policy=self._topic_policy(args.publishers), opts=child)
+            sns.TopicPolicy(
+                f"{name}-topic-policy", arn=self.topic.arn, policy=self._topic_policy(args.publishers), opts=child
+            )
 
         self.queues, self.processors, self.delivery_dlqs = {}, {}, {}
         from_topic = ServiceSender("sns.amazonaws.com", self.topic.arn)
@@ -108,7 +110,9 @@ class FanOut(pulumi.ComponentResource):
                 queue = Queue(sub_name, replace(sub.queue, senders=[*sub.queue.senders, from_topic]), child)
             self.queues[sub.name] = queue
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
-            delivery_dlq = dead_letter_queue(f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]).queue
+            delivery_dlq = dead_letter_queue(
+                f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]
+            ).queue
             self.delivery_dlqs[sub.name] = delivery_dlq
             sns.TopicSubscription(
                 f"{sub_name}-subscription",

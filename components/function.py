@@ -38,7 +38,9 @@ class AsyncInvokeArgs:
         if not 0 <= self.max_retries <= 2:
             raise ValueError(f"AsyncInvokeArgs.max_retries must be 0..2 (Lambda's limit), got {self.max_retries}")
         if not 60 <= self.max_event_age_seconds <= 21600:
-            raise ValueError(f"AsyncInvokeArgs.max_event_age_seconds must be 60..21600, got {self.max_event_age_seconds}")
+            raise ValueError(
+                f"AsyncInvokeArgs.max_event_age_seconds must be 60..21600, got {self.max_event_age_seconds}"
+            )
 
 
 @dataclass(kw_only=True)
@@ -92,23 +94,31 @@ class ServerlessFunctionArgs:
                 raise ValueError("ServerlessFunctionArgs.code must name at least one directory")
             for path in self.code:
                 if not Path(path).is_dir():
-                    raise ValueError(f"ServerlessFunctionArgs.code: {path!r} is not a directory (relative to {os.getcwd()})")
+                    raise ValueError(
+                        f"ServerlessFunctionArgs.code: {path!r} is not a directory (relative to {os.getcwd()})"
+                    )
         low, high = defaults.FUNCTION_MEMORY_RANGE_MB
         if not low <= self.memory_mb <= high:
             raise ValueError(f"ServerlessFunctionArgs.memory_mb must be {low}..{high} MB, got {self.memory_mb}")
         limit = defaults.API_FUNCTION_MAX_TIMEOUT_SECONDS if self.behind_api else defaults.FUNCTION_TIMEOUT_MAX_SECONDS
         if not 1 <= self.timeout_seconds <= limit:
             why = " (API Gateway's integration timeout)" if self.behind_api else ""
-            raise ValueError(f"ServerlessFunctionArgs.timeout_seconds must be 1..{limit}{why}, got {self.timeout_seconds}")
+            raise ValueError(
+                f"ServerlessFunctionArgs.timeout_seconds must be 1..{limit}{why}, got {self.timeout_seconds}"
+            )
         if self.reserved_concurrency < 0:
-            raise ValueError(f"ServerlessFunctionArgs.reserved_concurrency must be ≥ 0, got {self.reserved_concurrency}")
+            raise ValueError(
+                f"ServerlessFunctionArgs.reserved_concurrency must be ≥ 0, got {self.reserved_concurrency}"
+            )
         if self.reserved_concurrency == 0 and not self.allow_zero_concurrency:
             raise ValueError(
                 "ServerlessFunctionArgs.reserved_concurrency is 0, which throttles every invocation; "
                 "set allow_zero_concurrency=True if that kill switch is what you want"
             )
         if self.architecture not in ("arm64", "x86_64"):
-            raise ValueError(f"ServerlessFunctionArgs.architecture must be 'arm64' or 'x86_64', got {self.architecture!r}")
+            raise ValueError(
+                f"ServerlessFunctionArgs.architecture must be 'arm64' or 'x86_64', got {self.architecture!r}"
+            )
 
 
 def aws_region() -> str:
@@ -120,9 +130,7 @@ def aws_region() -> str:
 
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
     flavour = runtime.replace(".", "")
-    return (
-        f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
-    )
+    return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
 
 
 def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:
@@ -160,7 +168,12 @@ class ServerlessFunction(pulumi.ComponentResource):
         function_name = context.physical_name(name)
         # Created before the function, so Lambda never creates an unmanaged, never-expiring group.
         self.log_group = log_group(
-            name, f"/aws/lambda/{function_name}", context=context, parent=self, tags=tags, retention_days=args.log_retention_days
+            name,
+            f"/aws/lambda/{function_name}",
+            context=context,
+            parent=self,
+            tags=tags,
+            retention_days=args.log_retention_days,
         )
 
         statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *args.permissions]
@@ -173,7 +186,9 @@ class ServerlessFunction(pulumi.ComponentResource):
 
         layers = list(args.layers)
         if args.powertools_layer:
-            layers.insert(0, powertools_layer_arn(aws_region(), args.runtime, args.architecture, context.powertools_layer_version))
+            layers.insert(
+                0, powertools_layer_arn(aws_region(), args.runtime, args.architecture, context.powertools_layer_version)
+            )
         environment = {
             "POWERTOOLS_SERVICE_NAME": args.service_name or name,
             "POWERTOOLS_METRICS_NAMESPACE": context.namespace,
@@ -222,4 +237,6 @@ class ServerlessFunction(pulumi.ComponentResource):
         self.arn = self.function.arn
         self.name = self.function.name
         self.invoke_arn = self.function.invoke_arn
-        self.register_outputs({"arn": self.arn, "name": self.name, "role_arn": self.role.arn, "log_group": self.log_group.name})
+        self.register_outputs(
+            {"arn": self.arn, "name": self.name, "role_arn": self.role.arn, "log_group": self.log_group.name}
+        )

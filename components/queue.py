@@ -51,9 +51,13 @@ class QueueArgs:
         if not 0 <= self.receive_wait_seconds <= 20:
             raise ValueError(f"QueueArgs.receive_wait_seconds must be 0..20, got {self.receive_wait_seconds}")
         if not 1 <= self.max_receive_count <= 10:
-            raise ValueError(f"QueueArgs.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}")
+            raise ValueError(
+                f"QueueArgs.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
+            )
         if self.visibility_timeout_seconds is not None and not 0 <= self.visibility_timeout_seconds <= 43_200:
-            raise ValueError(f"QueueArgs.visibility_timeout_seconds must be 0..43200, got {self.visibility_timeout_seconds}")
+            raise ValueError(
+                f"QueueArgs.visibility_timeout_seconds must be 0..43200, got {self.visibility_timeout_seconds}"
+            )
 
 
 class Queue(pulumi.ComponentResource):

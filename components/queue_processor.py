@@ -42,9 +42,13 @@ class QueueProcessorArgs:
         if not 0 <= self.window <= 300:
             raise ValueError(f"QueueProcessorArgs.batching_window_seconds must be 0..300, got {self.window}")
         if self.queue.fifo and self.window:
-            raise ValueError("QueueProcessorArgs.batching_window_seconds must be 0 for a FIFO queue (Lambda does not batch FIFO by time)")
+            raise ValueError(
+                "QueueProcessorArgs.batching_window_seconds must be 0 for a FIFO queue (Lambda does not batch FIFO by time)"
+            )
         if self.batch_size > 10 and self.window == 0:
-            raise ValueError("QueueProcessorArgs.batching_window_seconds must be ≥ 1 when batch_size > 10 (Lambda's rule)")
+            raise ValueError(
+                "QueueProcessorArgs.batching_window_seconds must be ≥ 1 when batch_size > 10 (Lambda's rule)"
+            )
         if self.maximum_concurrency is not None and not 2 <= self.maximum_concurrency <= 1000:
             raise ValueError(f"QueueProcessorArgs.maximum_concurrency must be 2..1000, got {self.maximum_concurrency}")
         minimum = defaults.VISIBILITY_TIMEOUT_FACTOR * self.function.timeout_seconds + self.window
@@ -84,7 +88,9 @@ class QueueProcessor(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         queue_args = replace(args.queue, visibility_timeout_seconds=args.visibility_timeout)
         self.queue = Queue(name, queue_args, child)
-        function_args = replace(args.function, permissions=[*args.function.permissions, iam.sqs_consume(self.queue.arn)])
+        function_args = replace(
+            args.function, permissions=[*args.function.permissions, iam.sqs_consume(self.queue.arn)]
+        )
         self.function = ServerlessFunction(name, function_args, child)
         self.mapping = lambda_.EventSourceMapping(
             f"{name}-mapping",
@@ -97,5 +103,10 @@ class QueueProcessor(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs(
-            {"queue_url": self.queue.url, "queue_arn": self.queue.arn, "dlq_url": self.queue.dlq.url, "function_name": self.function.name}
+            {
+                "queue_url": self.queue.url,
+                "queue_arn": self.queue.arn,
+                "dlq_url": self.queue.dlq.url,
+                "function_name": self.function.name,
+            }
         )

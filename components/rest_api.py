@@ -112,7 +112,9 @@ class RestApiArgs:
         if self.logging_level not in ("OFF", "ERROR", "INFO"):
             raise ValueError(f"RestApiArgs.logging_level must be OFF, ERROR or INFO, got {self.logging_level!r}")
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
-            raise ValueError("RestApiArgs.throttle_rate_limit and throttle_burst_limit must be > 0 (0 blocks every request)")
+            raise ValueError(
+                "RestApiArgs.throttle_rate_limit and throttle_burst_limit must be > 0 (0 blocks every request)"
+            )
         if not re.match(r"^[A-Za-z0-9_]+$", self.stage_name):
             raise ValueError(f"RestApiArgs.stage_name must be alphanumeric/underscore, got {self.stage_name!r}")
 
@@ -138,12 +140,18 @@ class RestApi(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.api = apigateway.RestApi(f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child)
+        self.api = apigateway.RestApi(
+            f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child
+        )
         resources = self._resources(name, args.routes)
         validator = None
         if any(r.request_schema for r in args.routes):
             validator = apigateway.RequestValidator(
-                f"{name}-body-validator", rest_api=self.api.id, validate_request_body=True, validate_request_parameters=True, opts=child
+                f"{name}-body-validator",
+                rest_api=self.api.id,
+                validate_request_body=True,
+                validate_request_parameters=True,
+                opts=child,
             )
         integrations: list[pulumi.Resource] = []
         for route in args.routes:
@@ -190,7 +198,9 @@ class RestApi(pulumi.ComponentResource):
                 action="lambda:InvokeFunction",
                 function=route.function.name,
                 principal="apigateway.amazonaws.com",
-                source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/", route.method.replace("ANY", "*"), _arn_path(route.path)),
+                source_arn=pulumi.Output.concat(
+                    self.api.execution_arn, "/*/", route.method.replace("ANY", "*"), _arn_path(route.path)
+                ),
                 opts=child,
             )
 
@@ -202,7 +212,11 @@ class RestApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=integrations),
         )
         access_logs = log_group(
-            f"{name}-access", f"/aws/apigateway/{context.physical_name(name)}/access", context=context, parent=self, tags=tags
+            f"{name}-access",
+            f"/aws/apigateway/{context.physical_name(name)}/access",
+            context=context,
+            parent=self,
+            tags=tags,
         )
         settings_dependencies: list[pulumi.Resource] = []
         if args.manage_account_log_role:
@@ -270,7 +284,13 @@ class RestApi(pulumi.ComponentResource):
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
                 }
             ),
             tags=tags,

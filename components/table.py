@@ -43,7 +43,9 @@ class TableArgs:
             raise ValueError("TableArgs.range_key must differ from hash_key")
         views = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
         if self.stream_view_type is not None and self.stream_view_type not in views:
-            raise ValueError(f"TableArgs.stream_view_type must be one of {', '.join(views)}, got {self.stream_view_type!r}")
+            raise ValueError(
+                f"TableArgs.stream_view_type must be one of {', '.join(views)}, got {self.stream_view_type!r}"
+            )
 
 
 class Table(pulumi.ComponentResource):

@@ -15,7 +15,9 @@ from synthesis.summary import render
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m synthesis", description=__doc__)
     parser.add_argument(
-        "--program", default=str(Path(__file__).resolve().parent.parent), help="Pulumi program directory (default: the repo root)"
+        "--program",
+        default=str(Path(__file__).resolve().parent.parent),
+        help="Pulumi program directory (default: the repo root)",
     )
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml config is used (default: dev)")
     args = parser.parse_args(argv)

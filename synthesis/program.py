@@ -53,7 +53,9 @@ class StackConfig:
         stack_file = root / f"Pulumi.{stack}.yaml"
         if not stack_file.is_file():
             known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-            raise ProgramError(f"unknown stack {stack!r}: no {stack_file.name} in {root} (stacks: {', '.join(known) or 'none'})")
+            raise ProgramError(
+                f"unknown stack {stack!r}: no {stack_file.name} in {root} (stacks: {', '.join(known) or 'none'})"
+            )
         values: dict[str, str] = {}
         secrets: list[str] = []
         # Project-level defaults first; the stack file overrides them, as in the CLI.

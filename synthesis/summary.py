@@ -33,7 +33,10 @@ def _show(value: Any) -> str:
 
 def render(synthesis: Synthesis, imports_seconds: float | None = None) -> str:
     custom = [r for r in synthesis if r.custom]
-    out = [f"Stack {synthesis.project}/{synthesis.stack}: {len(custom)} resources in {len(synthesis) - len(custom)} components", ""]
+    out = [
+        f"Stack {synthesis.project}/{synthesis.stack}: {len(custom)} resources in {len(synthesis) - len(custom)} components",
+        "",
+    ]
     out.append("Resource tree")
     out.extend(_tree(synthesis))
     out += ["", "Resources by type"]

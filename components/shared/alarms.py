@@ -77,7 +77,13 @@ class AlarmTopic(pulumi.ComponentResource):
         if email is not None and "@" not in email:
             raise ValueError(f"AlarmTopic email must be an e-mail address, got {email!r}")
         child = pulumi.ResourceOptions(parent=self)
-        key = service_key(name, ["cloudwatch.amazonaws.com"], description="Encrypts the stack's alarm topic", parent=self, tags=tags or {})
+        key = service_key(
+            name,
+            ["cloudwatch.amazonaws.com"],
+            description="Encrypts the stack's alarm topic",
+            parent=self,
+            tags=tags or {},
+        )
         self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, tags=tags, opts=child)
         if email:
             sns.TopicSubscription(f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=email, opts=child)

@@ -37,7 +37,9 @@ class StackContext:
 
     def __post_init__(self) -> None:
         if not 1 <= self.log_retention_days <= 3653:
-            raise ValueError(f"StackContext.log_retention_days must be between 1 and 3653, got {self.log_retention_days}")
+            raise ValueError(
+                f"StackContext.log_retention_days must be between 1 and 3653, got {self.log_retention_days}"
+            )
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError(f"StackContext.log_level must be a Python log level name, got {self.log_level!r}")
 

@@ -62,7 +62,10 @@ def trust_policy(
 
 # -- grants: one function per kind of wiring, named after what the principal may do -----------
 def sqs_consume(queue_arn: pulumi.Input[str]) -> Statement:
-    return allow(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], [queue_arn])
+    return allow(
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        [queue_arn],
+    )
 
 
 def sqs_send(queue_arn: pulumi.Input[str]) -> Statement:
@@ -91,7 +94,13 @@ def dynamodb_read(table_arn: pulumi.Input[str]) -> Statement:
 
 def dynamodb_write(table_arn: pulumi.Input[str]) -> Statement:
     return allow(
-        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
+        [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:ConditionCheckItem",
+        ],
         [table_arn],
     )
 
@@ -105,7 +114,10 @@ def dynamodb_scan(table_arn: pulumi.Input[str]) -> Statement:
 
 
 def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> Statement:
-    return allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [stream_arn])
+    return allow(
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+        [stream_arn],
+    )
 
 
 def kinesis_consume(stream_arn: pulumi.Input[str]) -> Statement:

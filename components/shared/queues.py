@@ -46,7 +46,9 @@ def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[Servic
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def queue_policy(name: str, queue: sqs.Queue, senders: Sequence[ServiceSender], *, parent: pulumi.Resource) -> sqs.QueuePolicy:
+def queue_policy(
+    name: str, queue: sqs.Queue, senders: Sequence[ServiceSender], *, parent: pulumi.Resource
+) -> sqs.QueuePolicy:
     return sqs.QueuePolicy(
         f"{name}-policy",
         queue_url=queue.url,

@@ -57,7 +57,9 @@ def click_key(record: KinesisStreamRecord) -> dict[str, str]:
     for name in ("type", "page"):
         value = click.get(name)
         if not isinstance(value, str) or not 0 < len(value) <= MAX_FIELD_LENGTH:
-            raise InvalidClickError(f"record {record.event_id}: {name!r} must be a string of 1 to {MAX_FIELD_LENGTH} characters")
+            raise InvalidClickError(
+                f"record {record.event_id}: {name!r} must be a string of 1 to {MAX_FIELD_LENGTH} characters"
+            )
     return {"pk": f"CLICKS#{minute_of(click.get('occurredAt'))}", "sk": f"{click['type']}#{click['page']}"}
 
 

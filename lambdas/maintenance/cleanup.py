@@ -42,7 +42,9 @@ def delete(keys: list[dict[str, Any]]) -> None:
                 break
             time.sleep(0.1 * 2**attempt)  # throttled: back off, then resend only what was left over
         else:
-            raise RuntimeError(f"{len(requests)} expired items were still unprocessed after {MAX_UNPROCESSED_RETRIES} retries")
+            raise RuntimeError(
+                f"{len(requests)} expired items were still unprocessed after {MAX_UNPROCESSED_RETRIES} retries"
+            )
 
 
 def purge_expired(now: int) -> int:

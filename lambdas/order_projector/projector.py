@@ -91,7 +91,9 @@ def project_record(record: DynamoDBRecord) -> Event | None:
     """Project one stream record; returns the event to publish (None for changes that are not appends)."""
     if record.event_name is not DynamoDBRecordEventName.INSERT:
         # The store is append-only: a MODIFY/REMOVE is an operator's fix or a TTL, not a domain event.
-        logger.warning("Ignoring a non-INSERT change to the event store", extra={"eventName": record.raw_event.get("eventName")})
+        logger.warning(
+            "Ignoring a non-INSERT change to the event store", extra={"eventName": record.raw_event.get("eventName")}
+        )
         return None
     event = Event.from_dict(plain(record.dynamodb.new_image if record.dynamodb else None))
     logger.set_correlation_id(event.aggregate_id)
@@ -150,5 +152,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     failed = {failure["itemIdentifier"] for failure in processor.response()["batchItemFailures"]}
     failed |= publish(to_publish)
     # Reported in stream order: Lambda resumes the shard from the lowest failed sequence number.
-    ordered = [record["dynamodb"]["SequenceNumber"] for record in records if record["dynamodb"]["SequenceNumber"] in failed]
+    ordered = [
+        record["dynamodb"]["SequenceNumber"] for record in records if record["dynamodb"]["SequenceNumber"] in failed
+    ]
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in ordered]}

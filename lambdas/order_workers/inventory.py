@@ -52,7 +52,10 @@ def quantities(event: Event) -> Counter[str]:
 
 
 def stock_changes(per_sku: Counter[str], sign: int) -> list[Write]:
-    return [add_counts(OPERATIONS_TABLE, {"pk": f"SKU#{sku}", "sk": "STOCK"}, {"committed": sign * qty}) for sku, qty in per_sku.items()]
+    return [
+        add_counts(OPERATIONS_TABLE, {"pk": f"SKU#{sku}", "sk": "STOCK"}, {"committed": sign * qty})
+        for sku, qty in per_sku.items()
+    ]
 
 
 def commit(event: Event) -> bool:
@@ -65,7 +68,9 @@ def commit(event: Event) -> bool:
 def release(event: Event) -> bool:
     commitment = get(OPERATIONS_TABLE, commitment_key(event.aggregate_id))
     if commitment is None:
-        raise NotCommittedYetError(f"order {event.aggregate_id} has no commitment yet; {event.type} {event.id} will be retried")
+        raise NotCommittedYetError(
+            f"order {event.aggregate_id} has no commitment yet; {event.type} {event.id} will be retried"
+        )
     if commitment["status"] == RELEASED:
         return False
     released = {

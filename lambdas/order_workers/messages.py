@@ -21,5 +21,7 @@ def event_from(record: SQSRecord, accepted: Collection[str] | None = None) -> Ev
         raise InvalidEventError(f"message {record.message_id} is not JSON: {error}") from None
     event = Event.from_bridge(body)
     if accepted is not None and event.type not in accepted:
-        raise InvalidEventError(f"message {record.message_id} carries {event.type}; this worker handles {sorted(accepted)}")
+        raise InvalidEventError(
+            f"message {record.message_id} carries {event.type}; this worker handles {sorted(accepted)}"
+        )
     return event

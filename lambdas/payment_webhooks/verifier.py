@@ -40,7 +40,9 @@ def receive(request: APIGatewayProxyEvent, now: float) -> dict[str, Any]:
     body = (request.decoded_body or "").encode()
     secret = get_secret(WEBHOOK_SECRET_NAME, max_age=SECRET_MAX_AGE)
     try:
-        verify(secret, request.headers.get("X-Signature"), request.headers.get("X-Timestamp"), body, now, TOLERANCE_SECONDS)
+        verify(
+            secret, request.headers.get("X-Signature"), request.headers.get("X-Timestamp"), body, now, TOLERANCE_SECONDS
+        )
     except SignatureRejectedError as rejected:
         logger.warning("Webhook rejected", extra={"reason": str(rejected)})
         count("WebhooksRejected")

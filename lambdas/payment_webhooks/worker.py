@@ -39,11 +39,15 @@ persistence = DynamoDBPersistenceLayer(table_name=require("IDEMPOTENCY_TABLE"), 
 @idempotent_function(data_keyword_argument="notification", persistence_store=persistence, config=idempotency_config)
 def confirm_payment(notification: dict[str, Any]) -> dict[str, Any]:
     order_id = notification["orderId"]
-    data = {"providerEventId": notification["eventId"]} | {k: notification[k] for k in PASSED_THROUGH if k in notification}
+    data = {"providerEventId": notification["eventId"]} | {
+        k: notification[k] for k in PASSED_THROUGH if k in notification
+    }
 
     def decide(history: list[Event]) -> Change:
         if not history:
-            raise UnknownOrderError(f"webhook {notification['eventId']} confirms a payment for unknown order {order_id}")
+            raise UnknownOrderError(
+                f"webhook {notification['eventId']} confirms a payment for unknown order {order_id}"
+            )
         return Change(PAYMENT_CONFIRMED, data)
 
     event = store.decide_and_append(order_id, decide)

@@ -13,7 +13,9 @@ def require(name: str) -> str:
     """The value of environment variable ``name``; a clear error naming it when unset or empty."""
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ConfigurationError(f"Environment variable {name} is not set; the function's infrastructure must define it")
+        raise ConfigurationError(
+            f"Environment variable {name} is not set; the function's infrastructure must define it"
+        )
     return value
 
 

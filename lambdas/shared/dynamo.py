@@ -22,7 +22,9 @@ Write = dict[str, Any]  # one TransactWriteItems entry ({"Put": ...} or {"Update
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-MARKER_RETENTION_SECONDS = 30 * 24 * 3600  # outlives the queues' 14-day DLQ retention, so a redrive is still deduplicated
+MARKER_RETENTION_SECONDS = (
+    30 * 24 * 3600
+)  # outlives the queues' 14-day DLQ retention, so a redrive is still deduplicated
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -115,7 +117,9 @@ def apply_once(table: str, marker: str, writes: list[Write]) -> bool:
         "sk": "PROCESSED",
         "expiresAt": int(time.time()) + MARKER_RETENTION_SECONDS,
     }
-    put_marker = {"Put": {"TableName": table, "Item": to_item(marker_item), "ConditionExpression": "attribute_not_exists(pk)"}}
+    put_marker = {
+        "Put": {"TableName": table, "Item": to_item(marker_item), "ConditionExpression": "attribute_not_exists(pk)"}
+    }
     try:
         client("dynamodb").transact_write_items(TransactItems=[put_marker, *writes])
     except ClientError as error:

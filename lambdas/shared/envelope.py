@@ -59,7 +59,14 @@ class Event:
         data = raw.get("data", {})
         if not isinstance(data, Mapping):
             raise InvalidEventError(f"event envelope field 'data' must be an object, got {type(data).__name__}")
-        return cls(_text(raw, "id"), _text(raw, "type"), _text(raw, "aggregateId"), version, _text(raw, "occurredAt"), dict(data))
+        return cls(
+            _text(raw, "id"),
+            _text(raw, "type"),
+            _text(raw, "aggregateId"),
+            version,
+            _text(raw, "occurredAt"),
+            dict(data),
+        )
 
     @classmethod
     def from_bridge(cls, bus_event: object) -> Event:

@@ -26,7 +26,9 @@ def entrypoint(correlation_id_path: str | None = None) -> Callable[[Handler], Ha
     def decorate(handler: Handler) -> Handler:
         measured = metrics.log_metrics(handler, capture_cold_start_metric=True)
         traced = tracer.capture_lambda_handler(measured)
-        return cast(Handler, logger.inject_lambda_context(traced, correlation_id_path=correlation_id_path, clear_state=True))
+        return cast(
+            Handler, logger.inject_lambda_context(traced, correlation_id_path=correlation_id_path, clear_state=True)
+        )
 
     return decorate
 

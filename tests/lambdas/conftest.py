@@ -73,7 +73,9 @@ def create_table(name: str, keys: list[tuple[str, str]], stream: bool = False) -
     options = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}} if stream else {}
     client("dynamodb").create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)],
+        KeySchema=[
+            {"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)
+        ],
         AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in keys],
         BillingMode="PAY_PER_REQUEST",
         **options,

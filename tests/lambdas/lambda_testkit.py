@@ -56,7 +56,13 @@ ENVIRONMENT = {
     "EVENT_BUS_NAME": BUS,
     "INVOICE_BUCKET": "order-invoices",
 }
-UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "WEBHOOK_TOLERANCE_SECONDS", "STUCK_ORDER_MINUTES", "AWS_LAMBDA_FUNCTION_NAME")
+UNSET = (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "WEBHOOK_TOLERANCE_SECONDS",
+    "STUCK_ORDER_MINUTES",
+    "AWS_LAMBDA_FUNCTION_NAME",
+)
 
 
 def load(module: str) -> ModuleType:
@@ -196,7 +202,9 @@ def stream_event(table: str) -> dict[str, Any]:
     streams = client("dynamodbstreams")
     records = []
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )
         for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]:
             created = record["dynamodb"].get("ApproximateCreationDateTime")
             if isinstance(created, datetime):  # boto3 parses it; Lambda sends epoch seconds
@@ -246,7 +254,9 @@ def metrics_emitted(output: str) -> dict[str, float]:
     return values
 
 
-def order_placed(order_id: str = "order-1", customer_id: str = "cust-1", unit_price: float = 9.99, qty: int = 2) -> Event:
+def order_placed(
+    order_id: str = "order-1", customer_id: str = "cust-1", unit_price: float = 9.99, qty: int = 2
+) -> Event:
     data = order_placed_data(customer_id, [{"sku": "SKU-1", "qty": qty, "unitPrice": unit_price}], "EUR")
     return Event.new("OrderPlaced", order_id, 1, data)
 

@@ -20,7 +20,12 @@ def grants(stack, handler):
     """(action, resource) pairs of the function's role policy."""
     fn = function(stack, handler)
     role_policy = next(r for r in stack.of_type("aws:iam/rolePolicy:RolePolicy") if r.parent == fn.parent)
-    return {(a, res) for s in json.loads(role_policy.inputs["policy"])["Statement"] for a in s["Action"] for res in s["Resource"]}
+    return {
+        (a, res)
+        for s in json.loads(role_policy.inputs["policy"])["Statement"]
+        for a in s["Action"]
+        for res in s["Resource"]
+    }
 
 
 def mapping_into(stack, handler):
@@ -107,7 +112,10 @@ def test_webhook_verifier_enqueues_for_a_worker_that_records_payments(dev_stack)
     variables = env(dev_stack, "payment_webhooks.verifier.handler")
     assert variables["WEBHOOK_QUEUE_URL"] == dev_stack.stack_outputs["queue_urls"]["payment_webhooks"]
     assert variables["WEBHOOK_TOLERANCE_SECONDS"] == "300"
-    assert env(dev_stack, "payment_webhooks.worker.handler")["EVENT_STORE_TABLE"] == table(dev_stack, "event-store")["name"]
+    assert (
+        env(dev_stack, "payment_webhooks.worker.handler")["EVENT_STORE_TABLE"]
+        == table(dev_stack, "event-store")["name"]
+    )
 
 
 def test_invoice_requests_go_through_a_long_polling_task_queue_to_a_capped_worker(dev_stack):
@@ -127,7 +135,11 @@ def test_invoice_worker_writes_only_under_invoices_in_its_bucket(dev_stack):
 
 def test_clickstream_is_processed_in_parallel_batches_with_bisect_and_on_failure(dev_stack):
     mapping = mapping_into(dev_stack, "clickstream.processor.handler")
-    assert (mapping["batchSize"], mapping["maximumBatchingWindowInSeconds"], mapping["parallelizationFactor"]) == (100, 5, 10)
+    assert (mapping["batchSize"], mapping["maximumBatchingWindowInSeconds"], mapping["parallelizationFactor"]) == (
+        100,
+        5,
+        10,
+    )
     assert mapping["bisectBatchOnFunctionError"] is True
     assert mapping["maximumRetryAttempts"] == 3
     assert "onFailure" in mapping["destinationConfig"]
@@ -136,7 +148,11 @@ def test_clickstream_is_processed_in_parallel_batches_with_bisect_and_on_failure
 def test_uploaded_csvs_trigger_the_bulk_import(dev_stack):
     notification = dev_stack.of_type("aws:s3/bucketNotification:BucketNotification")[0].inputs
     target = notification["lambdaFunctions"][0]
-    assert (target["filterPrefix"], target["filterSuffix"], target["events"]) == ("uploads/", ".csv", ["s3:ObjectCreated:*"])
+    assert (target["filterPrefix"], target["filterSuffix"], target["events"]) == (
+        "uploads/",
+        ".csv",
+        ["s3:ObjectCreated:*"],
+    )
     assert target["lambdaFunctionArn"] == function(dev_stack, "bulk_import.importer.handler").outputs["arn"]
     bucket_arn = dev_stack.named("bulk-import-bucket", "aws:s3/bucket:Bucket").outputs["arn"]
     assert ("s3:PutObject", f"{bucket_arn}/uploads/*") in grants(dev_stack, "bulk_import.importer.handler")
@@ -182,7 +198,8 @@ def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
         "order-platform::serverless:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:SecretVersion::payment-webhooks-secret-value"
     }
     retention = {
-        s.stack: {g.inputs["retentionInDays"] for g in s.of_type("aws:cloudwatch/logGroup:LogGroup")} for s in (dev_stack, prod_stack)
+        s.stack: {g.inputs["retentionInDays"] for g in s.of_type("aws:cloudwatch/logGroup:LogGroup")}
+        for s in (dev_stack, prod_stack)
     }
     assert retention == {"dev": {14}, "prod": {90}}
 

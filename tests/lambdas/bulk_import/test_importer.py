@@ -29,13 +29,18 @@ def run(importer, bucket, key, text, context):
 
 def test_good_rows_become_order_placed_events(importer, uploads_bucket, event_store_table, context):
     csv = HEADER + "A-1,cust-1,EUR,SKU-1:2:9.99;SKU-2:1:5\nA-2,cust-2,USD,SKU-3:1:0.5\n"
-    assert run(importer, uploads_bucket, "uploads/batch.csv", csv, context) == {"reports": ["uploads/batch.csv.report.json"]}
+    assert run(importer, uploads_bucket, "uploads/batch.csv", csv, context) == {
+        "reports": ["uploads/batch.csv.report.json"]
+    }
     events = sorted(scan(event_store_table), key=lambda e: e["data"]["orderRef"])
     assert [(e["type"], e["version"], e["data"]["total"], e["data"]["currency"]) for e in events] == [
         ("OrderPlaced", 1, 24.98, "EUR"),
         ("OrderPlaced", 1, 0.5, "USD"),
     ]
-    assert events[0]["data"]["items"] == [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.99}, {"sku": "SKU-2", "qty": 1, "unitPrice": 5.0}]
+    assert events[0]["data"]["items"] == [
+        {"sku": "SKU-1", "qty": 2, "unitPrice": 9.99},
+        {"sku": "SKU-2", "qty": 1, "unitPrice": 5.0},
+    ]
 
 
 def test_the_report_lists_each_row_and_is_written_next_to_the_file(importer, uploads_bucket, context):
@@ -99,12 +104,24 @@ def test_a_header_without_the_required_columns_imports_nothing(importer, uploads
 
 
 def test_a_file_that_is_not_utf8_is_reported(importer, uploads_bucket, context):
-    run(importer, uploads_bucket, "uploads/latin1.csv", (HEADER + "A-1,Müller,EUR,SKU-1:1:1\n").encode("latin-1"), context)
+    run(
+        importer,
+        uploads_bucket,
+        "uploads/latin1.csv",
+        (HEADER + "A-1,Müller,EUR,SKU-1:1:1\n").encode("latin-1"),
+        context,
+    )
     assert report(uploads_bucket, "uploads/latin1.csv")["error"].startswith("file is not UTF-8 text")
 
 
 def test_a_utf8_byte_order_mark_and_crlf_line_ends_are_accepted(importer, uploads_bucket, context):
-    run(importer, uploads_bucket, "uploads/excel.csv", "\ufeff" + HEADER.replace("\n", "\r\n") + "A-1,cust-1,EUR,SKU-1:1:1\r\n", context)
+    run(
+        importer,
+        uploads_bucket,
+        "uploads/excel.csv",
+        "\ufeff" + HEADER.replace("\n", "\r\n") + "A-1,cust-1,EUR,SKU-1:1:1\r\n",
+        context,
+    )
     assert len(report(uploads_bucket, "uploads/excel.csv")["imported"]) == 1
 
 
@@ -116,4 +133,6 @@ def test_keys_with_spaces_arrive_url_encoded_and_are_decoded(importer, uploads_b
 def test_a_report_object_is_ignored(importer, uploads_bucket, context):
     upload(uploads_bucket, "uploads/batch.csv.report.json", "{}")
     assert importer.handler(s3_event(uploads_bucket, "uploads/batch.csv.report.json"), context) == {"reports": []}
-    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket=uploads_bucket)["Contents"]] == ["uploads/batch.csv.report.json"]
+    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket=uploads_bucket)["Contents"]] == [
+        "uploads/batch.csv.report.json"
+    ]

@@ -21,7 +21,9 @@ def counted(table, minute, key):
 
 
 def test_clicks_are_counted_per_minute_type_and_page(processor, metrics_table, context):
-    batch = kinesis_event(click(), click(at="2024-05-01T12:34:01Z"), click(kind="add_to_cart"), click(at="2024-05-01T12:35:00Z"))
+    batch = kinesis_event(
+        click(), click(at="2024-05-01T12:34:01Z"), click(kind="add_to_cart"), click(at="2024-05-01T12:35:00Z")
+    )
     assert processor.handler(batch, context) == {"batchItemFailures": []}
     assert counted(metrics_table, "2024-05-01T12:34", "page_view#/products/42") == 2
     assert counted(metrics_table, "2024-05-01T12:34", "add_to_cart#/products/42") == 1

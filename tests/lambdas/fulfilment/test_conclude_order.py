@@ -8,7 +8,10 @@ from shared.envelope import InvalidEventError
 from shared.event_store import EventStore
 from shared.orders import OrderAlreadyConcludedError, UnknownOrderError
 
-DECLINED = {"Error": "PaymentDeclined", "Cause": json.dumps({"errorMessage": "payment declined: limit", "errorType": "PaymentDeclined"})}
+DECLINED = {
+    "Error": "PaymentDeclined",
+    "Cause": json.dumps({"errorMessage": "payment declined: limit", "errorType": "PaymentDeclined"}),
+}
 
 
 @pytest.fixture
@@ -24,7 +27,11 @@ def store(event_store_table):
 
 
 def test_a_successful_saga_confirms_the_order(step, store, context):
-    assert step.handler(saga_state(outcome="confirmed"), context) == {"orderId": "order-1", "status": "Confirmed", "version": 2}
+    assert step.handler(saga_state(outcome="confirmed"), context) == {
+        "orderId": "order-1",
+        "status": "Confirmed",
+        "version": 2,
+    }
     assert [e.type for e in store.load("order-1")] == ["OrderPlaced", "OrderConfirmed"]
 
 
@@ -32,7 +39,10 @@ def test_a_failed_saga_cancels_the_order_with_the_caught_error(step, store, cont
     result = step.handler(saga_state(outcome="cancelled", error=DECLINED), context)
     assert result == {"orderId": "order-1", "status": "Cancelled", "version": 2}
     cancelled = store.load("order-1")[-1]
-    assert (cancelled.type, cancelled.data) == ("OrderCancelled", {"reason": "PaymentDeclined", "detail": "payment declined: limit"})
+    assert (cancelled.type, cancelled.data) == (
+        "OrderCancelled",
+        {"reason": "PaymentDeclined", "detail": "payment declined: limit"},
+    )
 
 
 def test_the_state_may_come_nested_under_saga_as_the_saga_component_sends_it(step, store, context):
@@ -48,7 +58,11 @@ def test_a_cause_that_is_not_lambda_json_is_kept_as_text(step, store, context):
 
 def test_a_retried_task_appends_once(step, store, context):
     step.handler(saga_state(outcome="confirmed"), context)
-    assert step.handler(saga_state(outcome="confirmed"), context) == {"orderId": "order-1", "status": "Confirmed", "version": None}
+    assert step.handler(saga_state(outcome="confirmed"), context) == {
+        "orderId": "order-1",
+        "status": "Confirmed",
+        "version": None,
+    }
     assert len(store.load("order-1")) == 2
 
 

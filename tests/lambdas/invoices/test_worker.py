@@ -52,7 +52,9 @@ def test_a_duplicate_task_rewrites_the_same_object(worker, invoice_bucket, conte
     first = invoice(invoice_bucket)
     worker.handler(sqs_event(task()), context)
     assert invoice(invoice_bucket) == first
-    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket=invoice_bucket)["Contents"]] == ["invoices/order-1.json"]
+    assert [o["Key"] for o in client("s3").list_objects_v2(Bucket=invoice_bucket)["Contents"]] == [
+        "invoices/order-1.json"
+    ]
 
 
 def test_an_order_not_projected_yet_fails_its_item(worker, invoice_bucket, context):

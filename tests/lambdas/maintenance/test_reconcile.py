@@ -50,7 +50,9 @@ def test_a_second_run_cancels_nothing_twice(job, store, orders_table, context):
     assert len(store.load("stuck")) == 2
 
 
-def test_a_saga_concluding_at_the_same_moment_wins_and_the_order_is_left_alone(job, store, orders_table, context, monkeypatch):
+def test_a_saga_concluding_at_the_same_moment_wins_and_the_order_is_left_alone(
+    job, store, orders_table, context, monkeypatch
+):
     pending(store, orders_table, "stuck", minutes_ago=45)
     lose_the_race(monkeypatch, "OrderConfirmed")  # conclude-order appends right after the job's read
     assert job.handler(scheduled_event(), context) == {"cancelled": [], "alreadyConcluded": ["stuck"]}

@@ -26,7 +26,9 @@ def store(event_store_table):
 def lifecycle(store, order_id="order-1", *types):
     """Append OrderPlaced then ``types`` for ``order_id``; returns the events."""
     events = [Event.new("OrderPlaced", order_id, 1, PLACED)]
-    events += [Event.new(t, order_id, version, {"reason": "PaymentDeclined"}) for version, t in enumerate(types, start=2)]
+    events += [
+        Event.new(t, order_id, version, {"reason": "PaymentDeclined"}) for version, t in enumerate(types, start=2)
+    ]
     for event in events:
         store.append(event)
     return events
@@ -86,7 +88,9 @@ def test_an_older_event_never_overwrites_a_newer_one(projector, store, orders_ta
     assert item(orders_table, orderId="order-1")["status"] == "Confirmed"
 
 
-def test_an_event_ahead_of_its_predecessor_fails_until_the_predecessor_is_applied(projector, store, orders_table, context):
+def test_an_event_ahead_of_its_predecessor_fails_until_the_predecessor_is_applied(
+    projector, store, orders_table, context
+):
     lifecycle(store, "order-1", "OrderConfirmed")
     placed_record, confirmed_record = stream_event(store.table_name)["Records"]
     ahead = projector.handler({"Records": [confirmed_record]}, context)
@@ -141,7 +145,9 @@ def test_entries_eventbridge_rejects_fail_their_records(projector, store, orders
     monkeypatch.setattr(client("events"), "put_events", put_events)
     batch = stream_event(store.table_name)
     assert failed_ids(projector.handler(batch, context)) == sequence_numbers(batch)[1:2]
-    assert all(item(orders_table, orderId=f"order-{n}") for n in range(3)), "projection is kept; only publishing is retried"
+    assert all(item(orders_table, orderId=f"order-{n}") for n in range(3)), (
+        "projection is kept; only publishing is retried"
+    )
 
 
 def test_a_failed_put_events_call_fails_its_whole_chunk(projector, store, context, monkeypatch):
@@ -155,11 +161,17 @@ def test_a_failed_put_events_call_fails_its_whole_chunk(projector, store, contex
     assert failed_ids(projector.handler(batch, context)) == sequence_numbers(batch)
 
 
-def test_a_record_retried_after_a_publish_failure_is_published_again(projector, store, bus_capture, context, monkeypatch):
+def test_a_record_retried_after_a_publish_failure_is_published_again(
+    projector, store, bus_capture, context, monkeypatch
+):
     [placed] = lifecycle(store)
     batch = stream_event(store.table_name)
     with monkeypatch.context() as patch:
-        patch.setattr(client("events"), "put_events", lambda **request: {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]})
+        patch.setattr(
+            client("events"), "put_events", lambda **request: {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]}
+        )
         assert failed_ids(projector.handler(batch, context)) == sequence_numbers(batch)
     assert projector.handler(batch, context) == {"batchItemFailures": []}
-    assert [json.dumps(e["detail"], sort_keys=True) for e in received(bus_capture)] == [json.dumps(placed.to_dict(), sort_keys=True)]
+    assert [json.dumps(e["detail"], sort_keys=True) for e in received(bus_capture)] == [
+        json.dumps(placed.to_dict(), sort_keys=True)
+    ]

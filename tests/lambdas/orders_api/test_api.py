@@ -105,7 +105,10 @@ def test_a_retry_while_the_first_request_is_in_flight_gets_409(call, api, monkey
     monkeypatch.setattr(api.store, "append", append_while_the_client_retries)
     assert call("POST", "/orders", ORDER, {"Idempotency-Key": "checkout-42"})[0] == 201
     [(status, body, _)] = retries
-    assert (status, body["message"]) == (409, "A request with this Idempotency-Key is still being processed; retry shortly")
+    assert (status, body["message"]) == (
+        409,
+        "A request with this Idempotency-Key is still being processed; retry shortly",
+    )
 
 
 def test_an_overlong_idempotency_key_is_rejected(call):
@@ -139,12 +142,29 @@ def test_an_oversized_body_is_a_413(call, event_store_table):
         ({"items": []}, "items", "List should have at least 1 item after validation, not 0"),
         ({"items": [{"sku": "A", "qty": 0, "unitPrice": 1}]}, "items.0.qty", "Input should be greater than 0"),
         ({"items": [{"sku": "A", "qty": "2", "unitPrice": 1}]}, "items.0.qty", "Input should be a valid integer"),
-        ({"items": [{"sku": "A", "qty": 1, "unitPrice": -1}]}, "items.0.unitPrice", "Input should be greater than or equal to 0"),
+        (
+            {"items": [{"sku": "A", "qty": 1, "unitPrice": -1}]},
+            "items.0.unitPrice",
+            "Input should be greater than or equal to 0",
+        ),
         ({"items": [{"sku": "A", "qty": 1}]}, "items.0.unitPrice", "Field required"),
-        ({"items": [{"sku": "A", "quantity": 1, "qty": 1, "unitPrice": 1}]}, "items.0.quantity", "Extra inputs are not permitted"),
+        (
+            {"items": [{"sku": "A", "quantity": 1, "qty": 1, "unitPrice": 1}]},
+            "items.0.quantity",
+            "Extra inputs are not permitted",
+        ),
         ({"currency": "euro"}, "currency", "String should match pattern '^[A-Z]{3}$'"),
     ],
-    ids=["wrong-type", "no-items", "zero-qty", "qty-as-text", "negative-price", "missing-price", "unknown-field", "bad-currency"],
+    ids=[
+        "wrong-type",
+        "no-items",
+        "zero-qty",
+        "qty-as-text",
+        "negative-price",
+        "missing-price",
+        "unknown-field",
+        "bad-currency",
+    ],
 )
 def test_an_invalid_order_is_a_422_naming_the_field(call, event_store_table, change, field, problem):
     status, body, _ = call("POST", "/orders", {**ORDER, **change})
@@ -212,7 +232,8 @@ def test_an_unknown_route_is_a_404_naming_it(call):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "allowed"), [("DELETE", "/orders", "POST"), ("PUT", "/orders/o-1", "GET"), ("GET", "/orders/o-1/invoice", "POST")]
+    ("method", "path", "allowed"),
+    [("DELETE", "/orders", "POST"), ("PUT", "/orders/o-1", "GET"), ("GET", "/orders/o-1/invoice", "POST")],
 )
 def test_a_wrong_method_is_a_405_listing_the_allowed_one(call, method, path, allowed):
     status, body, headers = call(method, path)

@@ -31,7 +31,10 @@ def signed(secret, body=PAYLOAD, at=None):
 
 
 def test_a_signed_webhook_is_enqueued_and_answered_202(post, webhook_secret, webhook_queue):
-    assert post(headers=signed(webhook_secret)) == (202, {"statusCode": 202, "message": "Webhook accepted", "eventId": "evt_1"})
+    assert post(headers=signed(webhook_secret)) == (
+        202,
+        {"statusCode": 202, "message": "Webhook accepted", "eventId": "evt_1"},
+    )
     assert received(webhook_queue) == [json.loads(PAYLOAD)]
 
 
@@ -52,7 +55,9 @@ def test_an_uppercase_hex_signature_is_accepted(post, webhook_secret):
     assert post(headers=headers | {"X-Signature": headers["X-Signature"].upper()})[0] == 202
 
 
-@pytest.mark.parametrize(("drop", "reason"), [("X-Signature", "missing X-Signature header"), ("X-Timestamp", "missing X-Timestamp header")])
+@pytest.mark.parametrize(
+    ("drop", "reason"), [("X-Signature", "missing X-Signature header"), ("X-Timestamp", "missing X-Timestamp header")]
+)
 def test_a_missing_header_is_a_401_naming_it(post, webhook_secret, webhook_queue, drop, reason):
     headers = {name: value for name, value in signed(webhook_secret).items() if name != drop}
     assert post(headers=headers) == (401, {"statusCode": 401, "message": f"Webhook rejected: {reason}"})
@@ -60,14 +65,20 @@ def test_a_missing_header_is_a_401_naming_it(post, webhook_secret, webhook_queue
 
 
 def test_a_wrong_signature_is_a_401(post, webhook_queue):
-    assert post(headers=signed("not-the-secret"))[1]["message"] == "Webhook rejected: X-Signature does not match the payload"
+    assert (
+        post(headers=signed("not-the-secret"))[1]["message"]
+        == "Webhook rejected: X-Signature does not match the payload"
+    )
     assert received(webhook_queue) == []
 
 
 def test_a_tampered_body_is_a_401(post, webhook_secret):
     headers = signed(webhook_secret)
     tampered = PAYLOAD.replace("19.98", "0.01")
-    assert post(tampered, headers) == (401, {"statusCode": 401, "message": "Webhook rejected: X-Signature does not match the payload"})
+    assert post(tampered, headers) == (
+        401,
+        {"statusCode": 401, "message": "Webhook rejected: X-Signature does not match the payload"},
+    )
 
 
 def test_a_timestamp_that_is_not_unix_seconds_is_a_401(post, webhook_secret):
@@ -92,7 +103,10 @@ def test_a_timestamp_within_the_tolerance_is_accepted(post, webhook_secret, offs
     [
         ("not json", "Webhook payload is not JSON"),
         ("[]", "Webhook payload must be a JSON object"),
-        (json.dumps({"eventId": "evt_1", "type": "payment.succeeded"}), "Webhook payload field 'orderId' must be a non-empty string"),
+        (
+            json.dumps({"eventId": "evt_1", "type": "payment.succeeded"}),
+            "Webhook payload field 'orderId' must be a non-empty string",
+        ),
     ],
 )
 def test_a_signed_payload_that_is_not_a_webhook_event_is_a_400(post, webhook_secret, webhook_queue, body, message):

@@ -62,4 +62,8 @@ def test_an_unparseable_message_fails_alone(worker, store, context):
 def test_a_conflicting_append_is_retried(worker, store, context, monkeypatch):
     lose_the_race(monkeypatch, "OrderConfirmed")  # the saga concludes the order right after our read
     assert worker.handler(sqs_event(webhook()), context) == {"batchItemFailures": []}
-    assert [(e.type, e.version) for e in store.load("order-1")] == [("OrderPlaced", 1), ("OrderConfirmed", 2), ("PaymentConfirmed", 3)]
+    assert [(e.type, e.version) for e in store.load("order-1")] == [
+        ("OrderPlaced", 1),
+        ("OrderConfirmed", 2),
+        ("PaymentConfirmed", 3),
+    ]

@@ -21,7 +21,9 @@ def store(event_store_table):
 
 
 def placed(store, order_id="order-1"):
-    store.append(Event.new("OrderPlaced", order_id, 1, order_placed_data("c-1", [{"sku": "A", "qty": 1, "unitPrice": 5}], "EUR")))
+    store.append(
+        Event.new("OrderPlaced", order_id, 1, order_placed_data("c-1", [{"sku": "A", "qty": 1, "unitPrice": 5}], "EUR"))
+    )
 
 
 def test_the_total_is_computed_in_decimal():
@@ -52,7 +54,9 @@ def test_concluding_the_same_way_again_appends_nothing(store):
 def test_an_order_concluded_the_other_way_cannot_be_concluded_again(store):
     placed(store)
     conclude(store, "order-1", CANCELLED, {})
-    with pytest.raises(OrderAlreadyConcludedError, match="order order-1 is already Cancelled; it cannot become Confirmed"):
+    with pytest.raises(
+        OrderAlreadyConcludedError, match="order order-1 is already Cancelled; it cannot become Confirmed"
+    ):
         conclude(store, "order-1", CONFIRMED, {})
 
 

@@ -121,7 +121,9 @@ def test_bucket_args_reach_the_bucket_and_the_processor_tags_are_merged_under_it
 def test_the_default_bucket_is_versioned_and_encrypted_with_sse_s3(stack):
     rules = one(stack, "uploads", ENCRYPTION).inputs["rules"]
     assert rules == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-    assert one(stack, "uploads", "aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    assert one(stack, "uploads", "aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"] == {
+        "status": "Enabled"
+    }
 
 
 def test_a_bare_queue_target_has_no_function(stack):
@@ -165,7 +167,9 @@ def test_children_are_parented_and_named_after_the_processor(stack):
 
 def test_write_back_grants_put_under_the_prefix_only():
     def program() -> None:
-        BucketProcessor("reports", BucketProcessorArgs(prefix="in/", suffix=".csv", write_back=True, function=function_args()))
+        BucketProcessor(
+            "reports", BucketProcessorArgs(prefix="in/", suffix=".csv", write_back=True, function=function_args())
+        )
 
     stack = synth(program)
     bucket_arn = one(stack, "reports", "aws:s3/bucket:Bucket").outputs["arn"]

@@ -65,7 +65,9 @@ def targets(stack, rule):
 
 
 def rule(stack, name):
-    return next(r for r in within(stack, "orders", "aws:cloudwatch/eventRule:EventRule") if r.name == f"orders-{name}-rule")
+    return next(
+        r for r in within(stack, "orders", "aws:cloudwatch/eventRule:EventRule") if r.name == f"orders-{name}-rule"
+    )
 
 
 def test_bus_is_custom_and_archived_for_30_days(stack):
@@ -114,14 +116,19 @@ def test_rule_dlqs_are_exposed_per_rule_and_take_what_its_targets_could_not(stac
 
 
 def test_rule_dlq_admits_only_eventbridge_from_this_rule(stack):
-    dlq_policy = next(r for r in within(stack, "orders", "aws:sqs/queuePolicy:QueuePolicy") if r.name == "orders-placed-dlq-policy")
+    dlq_policy = next(
+        r for r in within(stack, "orders", "aws:sqs/queuePolicy:QueuePolicy") if r.name == "orders-placed-dlq-policy"
+    )
     allow = policy(dlq_policy)["Statement"][1]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": rule(stack, "placed").outputs["arn"]}}
 
 
 def test_rule_arn_is_known_before_the_rule_exists(stack):
-    assert rule(stack, "placed").outputs["arn"] == "arn:aws:events:eu-west-1:123456789012:rule/test-test-orders/test-test-orders-placed"
+    assert (
+        rule(stack, "placed").outputs["arn"]
+        == "arn:aws:events:eu-west-1:123456789012:rule/test-test-orders/test-test-orders-placed"
+    )
 
 
 def test_lambda_target_permission_is_scoped_to_the_rule(stack):
@@ -133,7 +140,9 @@ def test_lambda_target_permission_is_scoped_to_the_rule(stack):
 
 def test_state_machine_target_role_may_only_start_that_machine(stack):
     role_policy = within(stack, "orders", "aws:iam/rolePolicy:RolePolicy")[0]
-    assert policy(role_policy)["Statement"] == [{"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [MACHINE_ARN]}]
+    assert policy(role_policy)["Statement"] == [
+        {"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [MACHINE_ARN]}
+    ]
     role = within(stack, "orders", "aws:iam/role:Role")[0]
     (trust,) = policy(role, "assumeRolePolicy")["Statement"]
     assert trust["Principal"] == {"Service": "events.amazonaws.com"}
@@ -154,7 +163,10 @@ def test_fifo_queue_target_sets_its_message_group(stack):
         ({"event_pattern": {}, "targets": [LambdaTarget(FUNCTION_ARN)]}, "event_pattern is empty"),
         ({"event_pattern": {"source": ["x"]}, "targets": []}, "targets is empty"),
         ({"event_pattern": {"source": ["x"]}, "targets": [LambdaTarget(FUNCTION_ARN)] * 6}, "at most 5 targets"),
-        ({"event_pattern": {"source": ["x"]}, "targets": [LambdaTarget(FUNCTION_ARN)], "max_retries": 200}, "max_retries must be 0..185"),
+        (
+            {"event_pattern": {"source": ["x"]}, "targets": [LambdaTarget(FUNCTION_ARN)], "max_retries": 200},
+            "max_retries must be 0..185",
+        ),
     ],
 )
 def test_bad_rules_are_rejected_naming_the_arg(rule_args, message):

@@ -7,7 +7,15 @@ import json
 import pulumi
 import pytest
 
-from components import FanOut, FanOutArgs, QueueArgs, QueueProcessorArgs, ServerlessFunctionArgs, ServiceSender, Subscriber
+from components import (
+    FanOut,
+    FanOutArgs,
+    QueueArgs,
+    QueueProcessorArgs,
+    ServerlessFunctionArgs,
+    ServiceSender,
+    Subscriber,
+)
 from tests.unit.conftest import one, policy, synth, within
 
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/bus/lifecycle"
@@ -22,7 +30,9 @@ def program() -> None:
             subscribers=[
                 Subscriber(
                     name="shipping",
-                    processor=QueueProcessorArgs(function=ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])),
+                    processor=QueueProcessorArgs(
+                        function=ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+                    ),
                     filter_policy={"detail-type": ["OrderConfirmed"]},
                     filter_policy_scope="MessageBody",
                 ),
@@ -87,7 +97,9 @@ def test_subscriber_queues_admit_only_this_topic(stack):
     topic_arn = one(stack, "events", "aws:sns/topic:Topic").outputs["arn"]
     for name in ("shipping", "audit"):
         queue_policy = next(
-            r for r in within(stack, "events", "aws:sqs/queuePolicy:QueuePolicy") if r.name == f"events-{name}-queue-policy"
+            r
+            for r in within(stack, "events", "aws:sqs/queuePolicy:QueuePolicy")
+            if r.name == f"events-{name}-queue-policy"
         )
         allow = policy(queue_policy)["Statement"][1]
         assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
@@ -109,7 +121,10 @@ def test_encryption_can_be_turned_off(stack):
     [
         ([], "subscribers is empty"),
         ([Subscriber(name="a")], "set exactly one of processor= or queue="),
-        ([Subscriber(name="a", queue=QueueArgs()), Subscriber(name="a", queue=QueueArgs())], r"duplicate names \['a'\]"),
+        (
+            [Subscriber(name="a", queue=QueueArgs()), Subscriber(name="a", queue=QueueArgs())],
+            r"duplicate names \['a'\]",
+        ),
         ([Subscriber(name="a", queue=QueueArgs(), filter_policy={})], "filter_policy is empty"),
     ],
 )

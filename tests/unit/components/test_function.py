@@ -73,19 +73,27 @@ def test_reserved_concurrency_defaults_to_10(stack):
 
 
 def test_powertools_layer_matches_region_runtime_and_architecture(stack):
-    assert fn(stack)["layers"] == [f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"]
+    assert fn(stack)["layers"] == [
+        f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+    ]
     assert fn(stack, "tuned")["layers"][0].endswith("python312-x86_64:27")
 
 
 def test_powertools_environment_is_set(stack):
     env = fn(stack)["environment"]["variables"]
-    assert env == {"POWERTOOLS_SERVICE_NAME": "plain", "POWERTOOLS_METRICS_NAMESPACE": "test", "POWERTOOLS_LOG_LEVEL": "INFO"}
+    assert env == {
+        "POWERTOOLS_SERVICE_NAME": "plain",
+        "POWERTOOLS_METRICS_NAMESPACE": "test",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
 
 
 def test_role_trusts_only_lambda(stack):
     role = one(stack, "plain", "aws:iam/role:Role")
     statement = policy(role, "assumeRolePolicy")["Statement"]
-    assert statement == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    assert statement == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
     assert "managedPolicyArns" not in role.inputs
     assert within(stack, "plain", "aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
 
@@ -93,7 +101,11 @@ def test_role_trusts_only_lambda(stack):
 def test_role_policy_grants_only_its_logs_and_xray(stack):
     statements = policy(one(stack, "plain", "aws:iam/rolePolicy:RolePolicy"))["Statement"]
     group_arn = one(stack, "plain", "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    assert statements[0] == {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [f"{group_arn}:*"]}
+    assert statements[0] == {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [f"{group_arn}:*"],
+    }
     assert statements[1]["Action"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     assert len(statements) == 2
 
@@ -104,7 +116,9 @@ def test_function_waits_for_its_role_policy(stack):
 
 
 def test_errors_and_throttles_alarm_to_the_alarm_topic(stack):
-    alarms = {a.inputs["metricName"]: a.inputs for a in within(stack, "plain", "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    alarms = {
+        a.inputs["metricName"]: a.inputs for a in within(stack, "plain", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
     assert set(alarms) == {"Errors", "Throttles"}
     for alarm in alarms.values():
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
@@ -164,7 +178,9 @@ def test_layer_arn_names_region_runtime_architecture_and_version():
 
 
 def args(**overrides) -> ServerlessFunctionArgs:
-    return ServerlessFunctionArgs(handler=overrides.pop("handler", "shared.config.handler"), code=overrides.pop("code", CODE), **overrides)
+    return ServerlessFunctionArgs(
+        handler=overrides.pop("handler", "shared.config.handler"), code=overrides.pop("code", CODE), **overrides
+    )
 
 
 @pytest.mark.parametrize(
@@ -174,7 +190,10 @@ def args(**overrides) -> ServerlessFunctionArgs:
         ({"code": ["lambdas/missing"]}, "code: 'lambdas/missing' is not a directory"),
         ({"code": []}, "code must name at least one directory"),
         ({"memory_mb": 64}, "memory_mb must be 128..10240"),
-        ({"timeout_seconds": 30, "behind_api": True}, "timeout_seconds must be 1..29 (API Gateway's integration timeout)"),
+        (
+            {"timeout_seconds": 30, "behind_api": True},
+            "timeout_seconds must be 1..29 (API Gateway's integration timeout)",
+        ),
         ({"timeout_seconds": 901}, "timeout_seconds must be 1..900"),
         ({"reserved_concurrency": 0}, "allow_zero_concurrency=True"),
         ({"reserved_concurrency": -1}, "reserved_concurrency must be ≥ 0"),
@@ -191,7 +210,8 @@ def test_zero_concurrency_is_allowed_as_an_explicit_kill_switch():
 
 
 @pytest.mark.parametrize(
-    ("overrides", "message"), [({"max_retries": 3}, "max_retries must be 0..2"), ({"max_event_age_seconds": 30}, "max_event_age_seconds")]
+    ("overrides", "message"),
+    [({"max_retries": 3}, "max_retries must be 0..2"), ({"max_event_age_seconds": 30}, "max_event_age_seconds")],
 )
 def test_async_invoke_bounds_are_lambdas(overrides, message):
     with pytest.raises(ValueError, match=message):

@@ -85,7 +85,9 @@ def test_overrides_replace_defaults(stack):
 
 
 def test_senders_are_admitted_only_from_their_source(stack):
-    main_policy = next(r for r in within(stack, "fed", "aws:sqs/queuePolicy:QueuePolicy") if r.name == "fed-queue-policy")
+    main_policy = next(
+        r for r in within(stack, "fed", "aws:sqs/queuePolicy:QueuePolicy") if r.name == "fed-queue-policy"
+    )
     allow = policy(main_policy)["Statement"][1]
     assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
     assert allow["Action"] == "sqs:SendMessage"

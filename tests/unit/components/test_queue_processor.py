@@ -18,7 +18,10 @@ def worker(**overrides) -> ServerlessFunctionArgs:
 def program() -> None:
     QueueProcessor("plain", QueueProcessorArgs(function=worker()))
     QueueProcessor(
-        "ordered", QueueProcessorArgs(function=worker(timeout_seconds=20), queue=QueueArgs(fifo=True), batch_size=5, maximum_concurrency=4)
+        "ordered",
+        QueueProcessorArgs(
+            function=worker(timeout_seconds=20), queue=QueueArgs(fifo=True), batch_size=5, maximum_concurrency=4
+        ),
     )
 
 
@@ -57,7 +60,12 @@ def test_function_may_consume_only_its_queue(stack):
     assert consume == [
         {
             "Effect": "Allow",
-            "Action": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "Action": [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
             "Resource": [queue(stack, "plain").outputs["arn"]],
         }
     ]
@@ -83,8 +91,14 @@ def test_fifo_processor_takes_no_batching_window_and_caps_concurrency(stack):
             r"visibility_timeout_seconds \(30\) is below 6 × function timeout \(10\) \+ batching window \(5\) = 65",
         ),
         (QueueProcessorArgs(function=worker(), queue=QueueArgs(fifo=True), batch_size=11), "batch_size must be 1..10"),
-        (QueueProcessorArgs(function=worker(), queue=QueueArgs(fifo=True), batching_window_seconds=2), "must be 0 for a FIFO queue"),
-        (QueueProcessorArgs(function=worker(), batch_size=50, batching_window_seconds=0), "must be ≥ 1 when batch_size > 10"),
+        (
+            QueueProcessorArgs(function=worker(), queue=QueueArgs(fifo=True), batching_window_seconds=2),
+            "must be 0 for a FIFO queue",
+        ),
+        (
+            QueueProcessorArgs(function=worker(), batch_size=50, batching_window_seconds=0),
+            "must be ≥ 1 when batch_size > 10",
+        ),
         (QueueProcessorArgs(function=worker(), maximum_concurrency=1), "maximum_concurrency must be 2..1000"),
     ],
 )

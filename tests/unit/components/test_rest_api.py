@@ -13,7 +13,10 @@ from tests.unit.conftest import one, synth, within
 
 def handler(name: str, timeout: int = 10) -> ServerlessFunction:
     return ServerlessFunction(
-        name, ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"], timeout_seconds=timeout, behind_api=True)
+        name,
+        ServerlessFunctionArgs(
+            handler="shared.config.handler", code=["lambdas/shared"], timeout_seconds=timeout, behind_api=True
+        ),
     )
 
 
@@ -21,7 +24,12 @@ def program() -> None:
     orders = handler("orders-fn")
     RestApi(
         "orders",
-        RestApiArgs(routes=[Route("POST", "/orders", orders, request_schema={"type": "object"}), Route("GET", "/orders/{id}", orders)]),
+        RestApiArgs(
+            routes=[
+                Route("POST", "/orders", orders, request_schema={"type": "object"}),
+                Route("GET", "/orders/{id}", orders),
+            ]
+        ),
     )
     RestApi(
         "admin",
@@ -42,7 +50,9 @@ def stack():
 
 
 def test_endpoint_is_regional(stack):
-    assert one(stack, "orders", "aws:apigateway/restApi:RestApi").inputs["endpointConfiguration"] == {"types": "REGIONAL"}
+    assert one(stack, "orders", "aws:apigateway/restApi:RestApi").inputs["endpointConfiguration"] == {
+        "types": "REGIONAL"
+    }
 
 
 def test_stage_traces_with_xray(stack):
@@ -91,9 +101,15 @@ def test_permissions_are_scoped_to_each_method_and_path(stack):
 
 
 def test_request_schema_adds_a_model_and_body_validation(stack):
-    method = next(m for m in within(stack, "orders", "aws:apigateway/method:Method") if m.inputs["httpMethod"] == "POST").inputs
-    assert method["requestModels"] == {"application/json": one(stack, "orders", "aws:apigateway/model:Model").outputs["name"]}
-    assert one(stack, "orders", "aws:apigateway/requestValidator:RequestValidator").inputs["validateRequestBody"] is True
+    method = next(
+        m for m in within(stack, "orders", "aws:apigateway/method:Method") if m.inputs["httpMethod"] == "POST"
+    ).inputs
+    assert method["requestModels"] == {
+        "application/json": one(stack, "orders", "aws:apigateway/model:Model").outputs["name"]
+    }
+    assert (
+        one(stack, "orders", "aws:apigateway/requestValidator:RequestValidator").inputs["validateRequestBody"] is True
+    )
 
 
 def test_deployment_is_redeployed_when_routes_change(stack):
@@ -115,7 +131,11 @@ def test_account_log_role_only_when_asked(stack):
 
 def test_overrides_replace_defaults(stack):
     settings = one(stack, "admin", "aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
-    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"], settings["loggingLevel"]) == (10, 20, "INFO")
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"], settings["loggingLevel"]) == (
+        10,
+        20,
+        "INFO",
+    )
     assert one(stack, "admin", "aws:apigateway/stage:Stage").inputs["stageName"] == "v1"
 
 

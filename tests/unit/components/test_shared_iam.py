@@ -17,7 +17,9 @@ class Owner(pulumi.ComponentResource):
         super().__init__("test:index:Owner", name)
         log = "arn:aws:logs:eu-west-1:210987654321:log-group:/aws/vendedlogs/states/x"
         iam.service_role("plain", "events.amazonaws.com", [INVOKE], parent=self, tags={})
-        iam.service_role("account", "states.amazonaws.com", [INVOKE], parent=self, tags={}, source_account=iam.account_of(log))
+        iam.service_role(
+            "account", "states.amazonaws.com", [INVOKE], parent=self, tags={}, source_account=iam.account_of(log)
+        )
         iam.service_role(
             "both",
             "events.amazonaws.com",
@@ -41,7 +43,11 @@ def trust(stack, name):
 
 
 def test_a_service_role_without_source_trusts_the_service_unconditionally(stack):
-    assert trust(stack, "plain") == {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    assert trust(stack, "plain") == {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
 
 
 def test_the_source_account_comes_from_an_arn_without_an_invoke(stack):
@@ -57,7 +63,9 @@ def test_conditions_are_merged_with_the_source_account(stack):
 
 def test_the_source_account_is_set_once():
     with pytest.raises(ValueError, match="aws:SourceAccount is set by both source_account= and conditions="):
-        iam.trust_policy("events.amazonaws.com", source_account="1", conditions={"StringEquals": {"aws:SourceAccount": "1"}})
+        iam.trust_policy(
+            "events.amazonaws.com", source_account="1", conditions={"StringEquals": {"aws:SourceAccount": "1"}}
+        )
 
 
 def test_a_caller_s_conditions_are_not_changed():

@@ -127,23 +127,39 @@ def every_component() -> None:
     hooks = WebhookReceiver(
         "hooks",
         WebhookReceiverArgs(
-            path="/hooks", verifier=function_args(), processor=QueueProcessorArgs(function=function_args()), generate_secret=True
+            path="/hooks",
+            verifier=function_args(),
+            processor=QueueProcessorArgs(function=function_args()),
+            generate_secret=True,
         ),
     )
     routes = [Route("POST", "/items", handler, request_schema={"type": "object"}), hooks.route]
     api = RestApi("api", RestApiArgs(routes=routes, manage_account_log_role=True))
     saga = Saga(
         "saga",
-        SagaArgs(steps=[Step(name="Charge", function_arn=handler.arn, compensation=Compensation(name="Refund", function_arn=handler.arn))]),
+        SagaArgs(
+            steps=[
+                Step(
+                    name="Charge",
+                    function_arn=handler.arn,
+                    compensation=Compensation(name="Refund", function_arn=handler.arn),
+                )
+            ]
+        ),
     )
     router = EventRouter(
         "bus",
         EventRouterArgs(
             schemas=[EventSchema(name="shop@Placed", content={"openapi": "3.0.0"})],
-            rules=[EventRule(name="placed", event_pattern={"source": ["shop"]}, targets=[StateMachineTarget(saga.arn)])],
+            rules=[
+                EventRule(name="placed", event_pattern={"source": ["shop"]}, targets=[StateMachineTarget(saga.arn)])
+            ],
         ),
     )
-    fanout = FanOut("events", FanOutArgs(subscribers=[Subscriber(name="audit", processor=QueueProcessorArgs(function=function_args()))]))
+    fanout = FanOut(
+        "events",
+        FanOutArgs(subscribers=[Subscriber(name="audit", processor=QueueProcessorArgs(function=function_args()))]),
+    )
     store = EventStore("store", EventStoreArgs(projections=[Projection(name="view", function=function_args())]))
     stream = StreamProcessor("clicks", StreamProcessorArgs(function=function_args()))
     jobs = [

@@ -10,7 +10,9 @@ from synthesis import FakeCloud, ProgramError, StackConfig, synthesize
 
 
 def write_program(root: Path, main: str, stack_yaml: str = "config:\n  aws:region: eu-west-1\n") -> Path:
-    (root / "Pulumi.yaml").write_text("name: demo\nruntime: python\nconfig:\n  size:\n    type: integer\n    default: 3\n")
+    (root / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nconfig:\n  size:\n    type: integer\n    default: 3\n"
+    )
     (root / "Pulumi.dev.yaml").write_text(stack_yaml)
     (root / "__main__.py").write_text(main)
     return root
@@ -19,7 +21,12 @@ def write_program(root: Path, main: str, stack_yaml: str = "config:\n  aws:regio
 def test_project_defaults_and_stack_values_are_namespaced(tmp_path):
     write_program(tmp_path, "", "config:\n  aws:region: eu-west-1\n  demo:tags:\n    team: a\n  color: blue\n")
     config = StackConfig.load(tmp_path, "dev")
-    assert config.values == {"demo:size": "3", "aws:region": "eu-west-1", "demo:tags": '{"team": "a"}', "demo:color": "blue"}
+    assert config.values == {
+        "demo:size": "3",
+        "aws:region": "eu-west-1",
+        "demo:tags": '{"team": "a"}',
+        "demo:color": "blue",
+    }
 
 
 def test_program_reads_its_config_and_exports(tmp_path):

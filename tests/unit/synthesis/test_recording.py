@@ -38,7 +38,8 @@ def stack():
 
 def test_urn_carries_the_full_parent_type_chain_without_the_root_stack(stack):
     assert (
-        stack.named("box-inner-queue").urn == "urn:pulumi:dev::proj::test:index:Box$test:index:Inner$aws:sqs/queue:Queue::box-inner-queue"
+        stack.named("box-inner-queue").urn
+        == "urn:pulumi:dev::proj::test:index:Box$test:index:Inner$aws:sqs/queue:Queue::box-inner-queue"
     )
     assert stack.named("dlq").urn == "urn:pulumi:dev::proj::aws:sqs/queue:Queue::dlq"
 

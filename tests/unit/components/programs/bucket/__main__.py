@@ -25,7 +25,9 @@ class Reports(pulumi.ComponentResource):
 
     def __init__(self, name: str) -> None:
         super().__init__("test:index:Reports", name)
-        self.store = SecureBucket(name, SecureBucketArgs(noncurrent_version_expiration_days=None), pulumi.ResourceOptions(parent=self))
+        self.store = SecureBucket(
+            name, SecureBucketArgs(noncurrent_version_expiration_days=None), pulumi.ResourceOptions(parent=self)
+        )
         self.register_outputs({})
 
 

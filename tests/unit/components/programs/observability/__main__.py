@@ -38,8 +38,12 @@ nightly = ScheduledJob("nightly", ScheduledJobArgs(function=function_args(), sch
 events = FanOut("events", FanOutArgs(subscribers=[Subscriber(name="audit", queue=QueueArgs())]))
 bus = EventRouter(
     "bus",
-    EventRouterArgs(rules=[EventRule(name="charge", event_pattern={"source": ["shop"]}, targets=[LambdaTarget(handler.arn)])]),
+    EventRouterArgs(
+        rules=[EventRule(name="charge", event_pattern={"source": ["shop"]}, targets=[LambdaTarget(handler.arn)])]
+    ),
 )
 
-Dashboard("ops", DashboardArgs(components=[api, handler, [tasks], {"saga": checkout}, clicks, store, nightly, events, bus]))
+Dashboard(
+    "ops", DashboardArgs(components=[api, handler, [tasks], {"saga": checkout}, clicks, store, nightly, events, bus])
+)
 Dashboard("tuned", DashboardArgs(components=[tasks], period_seconds=60))
