@@ -25,7 +25,8 @@ def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
     cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.processor())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()  # noqa: S607
+    git = ["git", "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(git, cwd=REPO, capture_output=True, text=True).stdout.strip()  # noqa: S603
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "CPUs": os.cpu_count(),
@@ -39,7 +40,9 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", help=f"comma-separated sections to run (of {', '.join(SECTIONS)}); marks the output partial")
+    parser.add_argument(
+        "--only", help=f"comma-separated sections to run (of {', '.join(SECTIONS)}); marks the output partial"
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs of each fast figure (default 5)")
     parser.add_argument("--slow-runs", type=int, default=3, help="runs of each slow figure (default 3)")
     parser.add_argument("--invokes", type=int, default=20, help="warm invocations per handler (default 20)")

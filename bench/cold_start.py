@@ -77,7 +77,10 @@ def probe(found: list[Handler]) -> tuple[dict[Handler, dict[str, Any]], list[str
     Also warms the file cache before the timed rounds."""
     with tempfile.TemporaryDirectory(prefix="bench-lambdas-") as tmp:
         roots = {folder: build_archive(folder, Path(tmp)) for folder in {h.folder for h in found}}
-        probes = {h: _cold("pass", f"import {h.module}", roots[h.folder], lambda_environment(roots[h.folder], h.module))[1] for h in found}
+        probes = {
+            h: _cold("pass", f"import {h.module}", roots[h.folder], lambda_environment(roots[h.folder], h.module))[1]
+            for h in found
+        }
         startup = _cold("pass", "pass", Path(tmp), lambda_environment(Path(tmp), "bench"))[1]["modules"]
     return probes, startup
 
@@ -97,7 +100,10 @@ def run(found: list[Handler], probes: dict[Handler, dict[str, Any]], runs: int, 
                 entry["wall"].append(wall)
                 entry["libraries"].append(result["libraries"])
                 entry["own"].append(result["own"])
-    warm = {h: child_json([PYTHON, "-m", "bench.invoke", h.module, str(invokes)], env=python_env(), timeout=300) for h in found}
+    warm = {
+        h: child_json([PYTHON, "-m", "bench.invoke", h.module, str(invokes)], env=python_env(), timeout=300)
+        for h in found
+    }
     return _section(found, probes, libraries, samples, warm, runs, invokes)
 
 
@@ -177,7 +183,9 @@ def _section(
         f"Cold import: {runs} rounds of one fresh interpreter per handler (and one for `python -c pass`: {seconds(blank.median)}). "
         "Each first imports the libraries the handler loads, alone, then the handler: *libraries* and *own code* are those "
         f"two times, *own / libraries* their ratio per round (median; goal ≤ {goal}), *process* the child's wall time "
-        "and its ratio to `python -c pass`. Libraries: " + "; ".join(f"{lib.label} = `{lib.setup}`" for lib in LIBRARIES) + ".",
+        "and its ratio to `python -c pass`. Libraries: "
+        + "; ".join(f"{lib.label} = `{lib.setup}`" for lib in LIBRARIES)
+        + ".",
         "*Own code* is everything the handler's modules run at import: creating a boto3 client there (botocore loads the "
         "service's model) counts, while a handler creating its clients on first use pays that in its *first invoke*.",
         f"Warm invoke: after a timed first call (first-use costs) and an untimed second one, {invokes} calls of the handler "
@@ -189,7 +197,8 @@ def _section(
     summary = [
         f"cold start: own code over the libraries it loads ≤ {goal}: "
         + (f"missed by {', '.join(over_goal)}" if over_goal else "met by every handler"),
-        "libraries imported but never run by a representative invocation: " + ("; ".join(flagged) if flagged else "none"),
+        "libraries imported but never run by a representative invocation: "
+        + ("; ".join(flagged) if flagged else "none"),
     ]
     return Section(
         key="cold_start",

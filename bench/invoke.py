@@ -100,7 +100,9 @@ class Scenarios:
                 return kit.api_request("POST", "/webhooks/payments", body, headers)
             case "payment_webhooks.worker":
                 self.placed(i)
-                return kit.sqs_event(json.dumps({"eventId": f"evt-{i}", "type": "payment.succeeded", "orderId": f"order-{i}"}))
+                return kit.sqs_event(
+                    json.dumps({"eventId": f"evt-{i}", "type": "payment.succeeded", "orderId": f"order-{i}"})
+                )
             case "invoices.worker":
                 kit.put(kit.TABLES["orders"], {**self.read_model(i, minutes_ago=1), "status": "Confirmed"})
                 return kit.sqs_event(json.dumps({"orderId": f"order-{i}"}))
@@ -134,13 +136,23 @@ class Scenarios:
 def _create_resources(kit: ModuleType) -> None:
     """What the handler tests' fixtures create, all at once."""
     dynamodb = kit.client("dynamodb")
-    keys = {"event_store": [("aggregateId", "S"), ("version", "N")], "orders": [("orderId", "S")], "idempotency": [("id", "S")]}
+    keys = {
+        "event_store": [("aggregateId", "S"), ("version", "N")],
+        "orders": [("orderId", "S")],
+        "idempotency": [("id", "S")],
+    }
     for role, table in kit.TABLES.items():
         schema = keys.get(role, [("pk", "S"), ("sk", "S")])
-        stream = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}} if role == "event_store" else {}
+        stream = (
+            {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}}
+            if role == "event_store"
+            else {}
+        )
         dynamodb.create_table(
             TableName=table,
-            KeySchema=[{"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(schema, ("HASH", "RANGE"), strict=False)],
+            KeySchema=[
+                {"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(schema, ("HASH", "RANGE"), strict=False)
+            ],
             AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in schema],
             BillingMode="PAY_PER_REQUEST",
             **stream,

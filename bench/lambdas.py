@@ -27,7 +27,9 @@ class Handler:
 def handlers(root: Path = LAMBDAS) -> list[Handler]:
     """Every module of a function folder that defines ``handler`` at its top level."""
     found = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != SHARED and not p.name.startswith((".", "_"))):
+    for folder in sorted(
+        p for p in root.iterdir() if p.is_dir() and p.name != SHARED and not p.name.startswith((".", "_"))
+    ):
         for path in sorted(folder.glob("*.py")):
             tree = ast.parse(path.read_text(), str(path))
             if any(isinstance(node, ast.FunctionDef) and node.name == "handler" for node in tree.body):

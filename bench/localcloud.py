@@ -56,7 +56,9 @@ def run(runs: int, orders: int) -> Section:
     results: dict[str, list[dict[str, Any]]] = {"localcloud": [], "sqs": []}
     for _ in range(runs):
         for kind in results:
-            results[kind].append(child_json([PYTHON, "-m", "bench.localcloud", kind, str(orders)], env=python_env(), timeout=600))
+            results[kind].append(
+                child_json([PYTHON, "-m", "bench.localcloud", kind, str(orders)], env=python_env(), timeout=600)
+            )
     throughput = {kind: Stats.of([r["orders"] / r["seconds"] for r in rs]) for kind, rs in results.items()}
     stages: dict[str, list[float]] = {}
     for result in results["localcloud"]:
@@ -81,7 +83,8 @@ def run(runs: int, orders: int) -> Section:
                 ],
             ),
             Table(
-                ["stage", "p50", "p99"], [[stage, seconds(percentile(v, 50)), seconds(percentile(v, 99))] for stage, v in stages.items()]
+                ["stage", "p50", "p99"],
+                [[stage, seconds(percentile(v, 50)), seconds(percentile(v, 99))] for stage, v in stages.items()],
             ),
         ],
         data={

@@ -59,16 +59,25 @@ def ratio(figure: float, baseline: float) -> float | None:
     return figure / baseline if baseline else None
 
 
+def paired_ratios(figures: Sequence[float], baselines: Sequence[float]) -> Stats:
+    """figure / baseline per round (samples taken in the same round pair up), so a noisy round cancels out."""
+    return Stats.of([figure / baseline for figure, baseline in zip(figures, baselines, strict=False)])
+
+
 def run_child(
     args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path = REPO, timeout: float = 300
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run a child process to completion; returns its wall time (seconds) and the finished process."""
     started = time.perf_counter()
-    done = subprocess.run(list(args), cwd=cwd, env=dict(env) if env is not None else None, capture_output=True, text=True, timeout=timeout)  # noqa: S603 - our own interpreter and arguments
+    environment = dict(env) if env is not None else None
+    # Our own interpreter and arguments, never user input.
+    done = subprocess.run(list(args), cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)  # noqa: S603
     return time.perf_counter() - started, done
 
 
-def child_json(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path = REPO, timeout: float = 300) -> dict[str, Any]:
+def child_json(
+    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path = REPO, timeout: float = 300
+) -> dict[str, Any]:
     """Run a bench worker and return the JSON object it prints last; its stderr explains a failure."""
     _, done = run_child(args, env=env, cwd=cwd, timeout=timeout)
     lines = done.stdout.strip().splitlines()

@@ -27,7 +27,13 @@ SDK_BOUND = 1.5
 
 def _no_op(pack: Any) -> Any:
     """The same policies (names, kinds, levels, config schemas) with checks that do nothing."""
-    from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
+    from pulumi_policy import (
+        EnforcementLevel,
+        Policy,
+        PolicyConfigSchema,
+        ResourceValidationPolicy,
+        StackValidationPolicy,
+    )
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
     def ignore(*_: object) -> None:
@@ -42,7 +48,9 @@ def _no_op(pack: Any) -> Any:
         )
         for meta in pack.policies.values()
     ]
-    return dataclasses.replace(pack, servicer=_PolicyAnalyzerServicer(pack.name, pack.version, policies, EnforcementLevel.ADVISORY))
+    return dataclasses.replace(
+        pack, servicer=_PolicyAnalyzerServicer(pack.name, pack.version, policies, EnforcementLevel.ADVISORY)
+    )
 
 
 def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
@@ -57,7 +65,9 @@ def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
             config = StackConfig.load(REPO, "dev")
             stack = synthesize(config, FakeCloud.for_stack(config))
         else:
-            stack = synthesize_inline(program(target, units), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION})
+            stack = synthesize_inline(
+                program(target, units), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION}
+            )
     started = time.perf_counter()
     pack = load_pack()
     loading = time.perf_counter() - started
@@ -69,7 +79,13 @@ def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
         samples["pack"].append(report.seconds)
         findings = len(report.diagnostics)
         samples["no_op"].append(run_policies(stack, None, baseline).seconds)
-    return {"resources": len(stack) + 1, "policies": len(pack.policies), "findings": findings, "load_seconds": loading, **samples}
+    return {
+        "resources": len(stack) + 1,
+        "policies": len(pack.policies),
+        "findings": findings,
+        "load_seconds": loading,
+        **samples,
+    }
 
 
 def run(fast_runs: int, slow_runs: int) -> Section:
@@ -121,7 +137,20 @@ def run(fast_runs: int, slow_runs: int) -> Section:
         key="policies",
         title="Policy evaluation",
         notes=notes,
-        tables=[Table(["stack", "resources analyzed", "pack: median (min–max)", "no-op pack", "ratio", "per resource", "goal"], rows)],
+        tables=[
+            Table(
+                [
+                    "stack",
+                    "resources analyzed",
+                    "pack: median (min–max)",
+                    "no-op pack",
+                    "ratio",
+                    "per resource",
+                    "goal",
+                ],
+                rows,
+            )
+        ],
         data=data,
         summary=summary,
     )

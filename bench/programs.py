@@ -27,7 +27,10 @@ LAYER = "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-
 def component_unit(index: int) -> None:
     table = Table(f"table{index}", TableArgs(hash_key="pk"))
     function = ServerlessFunctionArgs(
-        handler=HANDLER, code=CODE, environment={"ORDERS_TABLE": table.name}, permissions=[grants.dynamodb_read(table.arn)]
+        handler=HANDLER,
+        code=CODE,
+        environment={"ORDERS_TABLE": table.name},
+        permissions=[grants.dynamodb_read(table.arn)],
     )
     QueueProcessor(f"worker{index}", QueueProcessorArgs(function=function))
 
@@ -48,7 +51,9 @@ def _deny_insecure_transport(queue_arn: pulumi.Output[str]) -> pulumi.Output[str
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def _alarm(name: str, metric: str, namespace: str, dimensions: dict[str, Any], threshold: float, **options: Any) -> None:
+def _alarm(
+    name: str, metric: str, namespace: str, dimensions: dict[str, Any], threshold: float, **options: Any
+) -> None:
     cloudwatch.MetricAlarm(
         name,
         namespace=namespace,
@@ -103,9 +108,15 @@ def flat_unit(index: int) -> None:
     sqs.QueuePolicy(f"{name}-queue-policy", queue_url=queue.url, policy=_deny_insecure_transport(queue.arn))
     logs = cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{physical}", retention_in_days=14, tags=tags)
     trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    role = iam.Role(f"{name}-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [trust]}), tags=tags)
+    role = iam.Role(
+        f"{name}-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [trust]}), tags=tags
+    )
     statements = [
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [pulumi.Output.concat(logs.arn, ":*")]},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [pulumi.Output.concat(logs.arn, ":*")],
+        },
         {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": ["*"]},
         {
             "Effect": "Allow",
@@ -114,12 +125,19 @@ def flat_unit(index: int) -> None:
         },
         {
             "Effect": "Allow",
-            "Action": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "Action": [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
             "Resource": [queue.arn],
         },
     ]
     policy = iam.RolePolicy(
-        f"{name}-policy", role=role.id, policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+        f"{name}-policy",
+        role=role.id,
+        policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
     )
     function = lambda_.Function(
         f"{name}-function",

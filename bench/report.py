@@ -96,6 +96,8 @@ def to_json(sections: Sequence[Section], machine: dict[str, Any], skipped: dict[
     return {"machine": machine, "skipped": skipped, "sections": {s.key: s.data for s in sections}}
 
 
-def write(directory: Path, results: Path, sections: Sequence[Section], machine: dict[str, Any], skipped: dict[str, str]) -> None:
+def write(
+    directory: Path, results: Path, sections: Sequence[Section], machine: dict[str, Any], skipped: dict[str, str]
+) -> None:
     (directory / "BENCHMARKS.md").write_text(render(sections, machine, skipped))
     results.write_text(json.dumps(to_json(sections, machine, skipped), indent=2) + "\n")

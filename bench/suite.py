@@ -20,7 +20,9 @@ def phases(tests: Path = REPO / "tests") -> dict[str, str]:
 
 
 def _pytest(directory: str, *options: str) -> tuple[float, int, str]:
-    wall, done = run_child([PYTHON, "-m", "pytest", "-q", *options, f"tests/{directory}"], env=python_env(), timeout=900)
+    wall, done = run_child(
+        [PYTHON, "-m", "pytest", "-q", *options, f"tests/{directory}"], env=python_env(), timeout=900
+    )
     lines = done.stdout.strip().splitlines()
     return wall, done.returncode, lines[-1] if lines else ""
 
@@ -52,9 +54,22 @@ def run(runs: int) -> Section:
                 last + ("" if code == 0 else f" (exit {code})"),
             ]
         )
-        data[name] = {"phase": label, "run": run_.to_json(), "collect_only": collect.to_json(), "exit_code": code, "result": last}
+        data[name] = {
+            "phase": label,
+            "run": run_.to_json(),
+            "collect_only": collect.to_json(),
+            "exit_code": code,
+            "result": last,
+        }
     rows.append(
-        ["total", "sum of medians", seconds(totals["run"]), seconds(totals["collect"]), times(ratio(totals["run"], totals["collect"])), ""]
+        [
+            "total",
+            "sum of medians",
+            seconds(totals["run"]),
+            seconds(totals["collect"]),
+            times(ratio(totals["run"], totals["collect"])),
+            "",
+        ]
     )
     data["total"] = {"run_seconds": totals["run"], "collect_only_seconds": totals["collect"]}
     return Section(

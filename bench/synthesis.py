@@ -18,7 +18,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from bench.measure import PYTHON, REPO, Stats, child_json, python_env, ratio
+from bench.measure import PYTHON, REPO, Stats, child_json, paired_ratios, python_env
 from bench.report import Section, Table, cell, seconds, times
 
 SIZES = (100, 500, 1000)
@@ -56,7 +56,9 @@ def _synthesize(target: str, units: int) -> dict[str, Any]:
             config = StackConfig.load(REPO, "dev")
             result = synthesize(config, FakeCloud.for_stack(config))
         else:
-            result = synthesize_inline(program(target, units), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION})
+            result = synthesize_inline(
+                program(target, units), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION}
+            )
     return {"seconds": result.seconds, "resources": len(result), "custom": sum(r.custom for r in result)}
 
 
@@ -66,12 +68,18 @@ def _check() -> dict[str, Any]:
 
     load_lazy_modules()
     one = {
-        kind: synthesize_inline(program(kind, 1), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION})
+        kind: synthesize_inline(
+            program(kind, 1), FakeCloud(region=REGION), project="bench", config={"aws:region": REGION}
+        )
         for kind in ("components", "flat")
     }
     per_unit = {kind: sum(r.custom for r in result) for kind, result in one.items()}
     registrations = {kind: len(result) for kind, result in one.items()}
-    return {"custom": per_unit, "registrations": registrations, "differences": differences(one["components"], one["flat"])}
+    return {
+        "custom": per_unit,
+        "registrations": registrations,
+        "differences": differences(one["components"], one["flat"]),
+    }
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -106,61 +114,72 @@ def run(fast_runs: int, slow_runs: int) -> Section:
 
 
 def _section(check: dict[str, Any], results: dict[str, list[dict[str, Any]]]) -> Section:
-    def stats(key: str) -> Stats:
-        return Stats.of([r["seconds"] for r in results[key]])
+    def per_resource(key: str) -> list[float]:
+        return [r["seconds"] / r["custom"] for r in results[key]]
 
     def size(key: str) -> tuple[int, int]:
         return results[key][0]["custom"], results[key][0]["resources"]
 
     rows: list[list[str]] = []
     data: dict[str, Any] = {"check": check, "programs": {}}
-    per_resource: dict[str, float] = {}
     pairs = [("reference stack (dev)", "reference", "reference-flat")] + [
         (f"generated, {size}", f"components-{size}", f"flat-{size}") for size in SIZES
     ]
     for label, ours, flat in pairs:
-        (custom, registrations), (flat_custom, _) = size(ours), size(flat)
-        mine, base = stats(ours), stats(flat)
-        cost, flat_cost = mine.median / custom, base.median / flat_custom
-        per_resource[ours], per_resource[flat] = cost, flat_cost
+        (custom, registrations), (flat_custom, flat_registrations) = size(ours), size(flat)
+        mine, base = Stats.of([r["seconds"] for r in results[ours]]), Stats.of([r["seconds"] for r in results[flat]])
+        overhead = paired_ratios(per_resource(ours), per_resource(flat))
         rows.append(
             [
                 label,
                 f"{custom} ({registrations})",
-                cell(mine, seconds),
-                f"{cell(base, seconds)} for {flat_custom}",
-                times(ratio(cost, flat_cost)),
-                seconds(cost),
-                seconds(flat_cost),
+                cell(mine),
+                f"{cell(base)} for {flat_custom}",
+                cell(overhead, times),
+                seconds(Stats.of(per_resource(ours)).median),
+                seconds(Stats.of(per_resource(flat)).median),
             ]
         )
         data["programs"][ours] = {"aws_resources": custom, "registrations": registrations, "seconds": mine.to_json()}
-        data["programs"][flat] = {"aws_resources": flat_custom, "registrations": size(flat)[1], "seconds": base.to_json()}
+        data["programs"][flat] = {
+            "aws_resources": flat_custom,
+            "registrations": flat_registrations,
+            "seconds": base.to_json(),
+        }
+        data["programs"][ours]["per_resource_over_flat"] = overhead.to_json()
     first, last = SIZES[0], SIZES[-1]
-    growth = {kind: ratio(per_resource[f"{kind}-{last}"], per_resource[f"{kind}-{first}"]) for kind in ("components", "flat")}
-    data["linearity"] = {f"{kind}_per_resource_{last}_over_{first}": value for kind, value in growth.items()}
+    growth = {
+        kind: paired_ratios(per_resource(f"{kind}-{last}"), per_resource(f"{kind}-{first}"))
+        for kind in ("components", "flat")
+    }
+    data["linearity"] = {f"{kind}_per_resource_{last}_over_{first}": value.to_json() for kind, value in growth.items()}
+
+    def verdict(kind: str) -> str:
+        return "linear" if growth[kind].median <= LINEAR_LIMIT else "SUPERLINEAR"
+
     linear = [
         [
             kind,
-            *(seconds(per_resource[f"{kind}-{size}"]) for size in SIZES),
-            times(growth[kind]),
-            "linear" if (growth[kind] or 0) <= LINEAR_LIMIT else "SUPERLINEAR",
+            *(seconds(Stats.of(per_resource(f"{kind}-{size}")).median) for size in SIZES),
+            cell(growth[kind], times),
+            verdict(kind),
         ]
         for kind in ("components", "flat")
     ]
-    same = not check["differences"]
     notes = [
         f"Unit: a Table read by a QueueProcessor = {check['custom']['components']} AWS resources "
         f"({check['registrations']['components']} registrations with the components' own, "
         f"{check['registrations']['flat']} flat). "
         + (
             "The flat program registers the same AWS resources with identical inputs (checked in this run)."
-            if same
+            if not check["differences"]
             else "WARNING: the flat program no longer matches the components: " + "; ".join(check["differences"])
         ),
-        "Time is the program run after its imports (`Synthesis.seconds`), one fresh interpreter per run. "
-        f"Linear means the per-resource cost at {last} is at most {LINEAR_LIMIT}× the cost at {first}.",
+        "Time is the program run after its imports (`Synthesis.seconds`), one fresh interpreter per run, every program "
+        "once per round. Ratios are taken within a round, then their median (min–max) across rounds. Linear means the "
+        f"per-resource cost at {last} is at most {LINEAR_LIMIT}× the cost at {first}.",
     ]
+    overhead_at_last = paired_ratios(per_resource(f"components-{last}"), per_resource(f"flat-{last}"))
     return Section(
         key="synthesis",
         title="Synthesis under mocks",
@@ -182,9 +201,8 @@ def _section(check: dict[str, Any], results: dict[str, list[dict[str, Any]]]) ->
         ],
         data=data,
         summary=[
-            f"synthesis: per AWS resource, components take {times(ratio(per_resource[f'components-{last}'], per_resource[f'flat-{last}']))} "
-            f"the flat program's time at {last}; per-resource cost at {last} over {first}: {times(growth['components'])} "
-            f"({'linear' if (growth['components'] or 0) <= LINEAR_LIMIT else 'SUPERLINEAR'})"
+            f"synthesis: per AWS resource, components take {times(overhead_at_last.median)} the flat program's time at {last}; "
+            f"per-resource cost at {last} over {first}: {times(growth['components'].median)} ({verdict('components')})"
         ],
     )
 

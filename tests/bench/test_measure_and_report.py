@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.measure import Stats, ratio
+from bench.measure import Stats, paired_ratios, ratio
 from bench.report import Section, Table, cell, markdown_table, render, seconds, size, times, to_json
 
 
@@ -73,3 +73,9 @@ def test_results_json_keeps_raw_samples_per_section():
         "skipped": {},
         "sections": {"demo": {"one": {"median": 1.5, "min": 1.0, "max": 2.0, "samples": [1.0, 2.0]}}},
     }
+
+
+def test_paired_ratios_divide_within_a_round_then_summarize():
+    # Round 2 ran slow for both: its ratio is as good as the others'.
+    assert paired_ratios([2.0, 4.0, 2.2], [1.0, 2.0, 1.0]).samples == (2.0, 2.0, 2.2)
+    assert paired_ratios([2.0, 4.0, 2.2], [1.0, 2.0]).samples == (2.0, 2.0)
