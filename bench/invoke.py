@@ -46,8 +46,8 @@ class Context:
 class Scenarios:
     """One event builder per handler module; each may first leave the state the call needs (untimed)."""
 
-    def __init__(self, kit: ModuleType, context: Context) -> None:
-        self.kit, self.context = kit, context
+    def __init__(self, kit: ModuleType, context: Context, secret: str) -> None:
+        self.kit, self.context, self.secret = kit, context, secret
         from shared.event_store import EventStore
 
         self.store = EventStore(kit.TABLES["event_store"])
@@ -95,8 +95,7 @@ class Scenarios:
 
                 body = json.dumps({"eventId": f"evt-{i}", "type": "payment.succeeded", "orderId": f"order-{i}"})
                 stamp = str(int(time.time()))
-                secret = os.environ["BENCH_WEBHOOK_SECRET"]
-                headers = {"X-Signature": sign(secret, stamp, body.encode()), "X-Timestamp": stamp}
+                headers = {"X-Signature": sign(self.secret, stamp, body.encode()), "X-Timestamp": stamp}
                 return kit.api_request("POST", "/webhooks/payments", body, headers)
             case "payment_webhooks.worker":
                 self.placed(i)
@@ -133,8 +132,8 @@ class Scenarios:
                 "currency": "EUR", "createdAt": created, "updatedAt": created, "version": 1}  # fmt: skip
 
 
-def _create_resources(kit: ModuleType) -> None:
-    """What the handler tests' fixtures create, all at once."""
+def _create_resources(kit: ModuleType) -> str:
+    """What the handler tests' fixtures create, all at once; returns the webhook signing secret."""
     dynamodb = kit.client("dynamodb")
     keys = {
         "event_store": [("aggregateId", "S"), ("version", "N")],
@@ -163,8 +162,8 @@ def _create_resources(kit: ModuleType) -> None:
         kit.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": kit.REGION})
     secret = base64.b16encode(os.urandom(8)).decode()
     kit.client("secretsmanager").create_secret(Name=kit.SECRET_NAME, SecretString=secret)
-    os.environ["BENCH_WEBHOOK_SECRET"] = secret
     kit.client("events").create_event_bus(Name=kit.BUS)
+    return secret
 
 
 def _modules_run(call: Callable[[], object]) -> set[str]:
@@ -210,9 +209,9 @@ def measure(module: str, runs: int) -> dict[str, Any]:
     botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
     context = Context()
     with mock_aws():
-        _create_resources(kit)
+        secret = _create_resources(kit)
         handler = importlib.import_module(module).handler
-        scenarios = Scenarios(kit, context)
+        scenarios = Scenarios(kit, context, secret)
         event = scenarios.build(module, 0)
         started = time.perf_counter()
         _check(module, handler(event, context))
