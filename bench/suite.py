@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.measure import PYTHON, REPO, Stats, python_env, ratio, run_child
+from bench.measure import PYTHON, REPO, Stats, paired_ratios, python_env, ratio, run_child
 from bench.report import Section, Table, cell, seconds, times
 
 #: Known phases first, in `make test` order; any other directory of tests follows in name order.
@@ -50,7 +50,7 @@ def run(runs: int) -> Section:
                 f"tests/{name}",
                 cell(run_),
                 cell(collect),
-                times(ratio(run_.median, collect.median)),
+                cell(paired_ratios(samples[name]["run"], samples[name]["collect"]), times),
                 last + ("" if code == 0 else f" (exit {code})"),
             ]
         )
@@ -77,11 +77,12 @@ def run(runs: int) -> Section:
         title="Test suite",
         notes=[
             f"`python -m pytest -q tests/<dir>` per phase in a child process, wall time, {runs} runs; baseline: "
-            "`--collect-only` of the same directory (interpreter start, imports, collection), run just before it."
+            "`--collect-only` of the same directory (interpreter start, imports, collection), run just before it; the ratio is taken per round."
         ],
         tables=[Table(["phase", "directory", "run: median (min–max)", "collect-only", "ratio", "last run"], rows)],
         data=data,
         summary=[
-            f"test suite: {seconds(totals['run'])} over {len(found)} phases (×{totals['run'] / totals['collect']:.1f} their collection)"
+            f"test suite: {seconds(totals['run'])} over {len(found)} phases "
+            f"({times(ratio(totals['run'], totals['collect']))} their collection)"
         ],
     )
