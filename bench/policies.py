@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from bench.measure import PYTHON, REPO, Stats, child_json, python_env, ratio
+from bench.measure import PYTHON, REPO, Stats, child_json, paired_ratios, python_env
 from bench.report import Section, Table, cell, seconds, times
 from bench.synthesis import check_programs
 
@@ -108,7 +108,7 @@ def run(fast_runs: int, slow_runs: int) -> Section:
                 str(result["resources"]),
                 cell(pack),
                 cell(no_op),
-                times(ratio(pack.median, no_op.median)),
+                cell(paired_ratios(result["pack"], result["no_op"]), times),
                 seconds(pack.median / result["resources"]),
                 f"≤ {seconds(goal)}: {verdict}",
             ]
