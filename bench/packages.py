@@ -102,7 +102,7 @@ def run(found: list[Handler], probes: dict[Handler, dict[str, Any]], startup: li
             "vendored_archive_bytes": vendored_zip,
             "vendored_unzipped_bytes": vendored_raw,
         }
-    largest = max(data.values(), key=lambda d: d["vendored_archive_bytes"])
+    folder, largest = max(data.items(), key=lambda item: item[1]["vendored_archive_bytes"])
     return Section(
         key="packages",
         title="Package size",
@@ -128,7 +128,8 @@ def run(found: list[Handler], probes: dict[Handler, dict[str, Any]], startup: li
         data=data,
         summary=[
             f"packages: own archives {size(min(d['archive_bytes'] for d in data.values()))}–"
-            f"{size(max(d['archive_bytes'] for d in data.values()))}; vendored up to {size(largest['vendored_archive_bytes'])} "
-            "without the Powertools layer"
+            f"{size(max(d['archive_bytes'] for d in data.values()))}; with dependencies vendored (no Powertools layer) up to "
+            f"{size(largest['vendored_archive_bytes'])} ({folder}: {times(largest['vendored_archive_bytes'] / largest['archive_bytes'])} "
+            "its own archive)"
         ],
     )
