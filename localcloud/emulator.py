@@ -120,15 +120,17 @@ def _session(region: str) -> boto3.session.Session:
 
 
 def _route_request_log(log_file: Path | None) -> None:
-    """The server's request log goes to a file (or nowhere), never over the user's terminal."""
-    logger = logging.getLogger("werkzeug")
-    logger.propagate = False
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
-    if log_file is None:
-        logger.addHandler(logging.NullHandler())
-        return
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    logger.addHandler(logging.FileHandler(log_file))
-    logger.setLevel(logging.INFO)
+    """The server's request log and moto's own messages (e.g. a failed execution's trace) go to
+    a file, or nowhere, never over the user's terminal."""
+    for name in ("werkzeug", "moto"):
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        if log_file is None:
+            logger.addHandler(logging.NullHandler())
+            continue
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        logger.addHandler(logging.FileHandler(log_file))
+        logger.setLevel(logging.INFO)

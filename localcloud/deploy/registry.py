@@ -121,6 +121,8 @@ class Registry:
     schedules: dict[str, str] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    #: Resources created with a change the emulator needs (the reason says which), also listed.
+    adjusted: list[Skipped] = field(default_factory=list)
     #: ARNs of queues that only receive failures: redrive targets, on-failure destinations,
     #: target and subscription DLQs.
     dead_letters: set[str] = field(default_factory=set)
@@ -141,6 +143,10 @@ class Registry:
     def skip(self, entry: Skipped) -> None:
         with self._lock:
             self.skipped.append(entry)
+
+    def adjust(self, entry: Skipped) -> None:
+        with self._lock:
+            self.adjusted.append(entry)
 
     def add_mapping(self, mapping: MappingSpec) -> None:
         with self._lock:
