@@ -17,9 +17,9 @@ import threading
 import time
 from pathlib import Path
 
-from localcloud.cloud import STATE_DIR, LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.console import Console
-from localcloud.verbs import add_verbs
+from localcloud.verbs import add_verbs, state_dir
 from synthesis import ProgramError
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -28,9 +28,8 @@ RUN_SPEED = 60.0
 
 
 def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalCloud:
-    return LocalCloud(
-        Path(args.program).resolve(), args.stack, speed=speed, on_step=console.step, on_resource=console.resource
-    )
+    program = Path(args.program).resolve()
+    return LocalCloud(program, args.stack, speed, console.step, console.resource, state_dir(args).resolve())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         invariant = check_invariant(client)
         console.invariant(invariant)
         console.functions(client.status())
-    console.summary(results, invariant, time.perf_counter() - started, f"{STATE_DIR}/logs/")
+    console.summary(results, invariant, time.perf_counter() - started, f"{state_dir(args) / 'logs'}")
     return 0 if invariant.holds and all(r.status != "failed" for r in results) else 1
 
 
@@ -92,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stack", default="dev", help="stack whose Pulumi.<stack>.yaml config is deployed (default: dev)"
     )
+    parser.add_argument("--state-dir", help="logs, endpoints.json and function folders (default: <program>/.localcloud)")
     verbs = parser.add_subparsers(dest="verb", required=True)
     run_parser = verbs.add_parser("run", help="deploy, drive every flow, report; exit 1 when a flow fails")
     run_parser.add_argument(

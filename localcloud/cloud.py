@@ -36,6 +36,8 @@ class LocalCloud:
     speed: float = 1.0
     on_step: StepReport | None = None
     on_resource: Progress | None = None
+    #: Logs, function task roots and endpoints.json; <program>/.localcloud when None.
+    state: Path | None = None
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -46,7 +48,7 @@ class LocalCloud:
 
     @property
     def state_dir(self) -> Path:
-        return self.program_dir / STATE_DIR
+        return self.state or self.program_dir / STATE_DIR
 
     def start(self) -> LocalCloud:
         """Call from the main thread (the runtime's processes are tied to the thread that starts them)."""

@@ -24,10 +24,15 @@ class VerbError(Exception):
 
 
 def _connect(args: argparse.Namespace) -> Cloud:
-    path = Path(args.program) / STATE_DIR / "endpoints.json"
+    path = state_dir(args) / "endpoints.json"
     if not path.is_file():
         raise VerbError(f"no running local cloud ({path} is missing): start one with `python -m localcloud serve`")
     return Cloud(json.loads(path.read_text()))
+
+
+def state_dir(args: argparse.Namespace) -> Path:
+    """Where a local cloud of these arguments keeps its logs and endpoints.json."""
+    return Path(args.state_dir) if args.state_dir else Path(args.program) / STATE_DIR
 
 
 def resolve(kind: str, known: dict[str, str], wanted: str) -> str:
@@ -119,7 +124,7 @@ def _history(cloud: Cloud, arn: str, described: dict[str, Any]) -> None:
 
 def logs(cloud: Cloud, args: argparse.Namespace) -> None:
     name = resolve("function", cloud.endpoints["functions"], args.function)
-    path = Path(args.program) / STATE_DIR / "logs" / f"{name}.log"
+    path = state_dir(args) / "logs" / f"{name}.log"
     if not path.is_file():
         raise VerbError(f"{name} has not run yet (no {path})")
     with path.open() as log:

@@ -1,0 +1,7 @@
+"""Returns which ``shared`` package it imported: each function must see its own."""
+
+import shared
+
+
+def handler(event, context):
+    return {"shared": shared.NAME}
