@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint preview clean
+.PHONY: setup run test lint preview bench clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ preview: $(STAMP)
 ## test: the whole test suite
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## bench: benchmarks, each figure next to a same-run baseline → BENCHMARKS.md, bench/results.json (~6 min)
+bench: $(STAMP)
+	$(PY) -m bench
 
 ## lint: ruff (lint + format check) and mypy on the components
 lint: $(STAMP)

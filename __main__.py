@@ -50,27 +50,35 @@ from components import (
     TopicTarget,
     WebhookReceiver,
     WebhookReceiverArgs,
+    defaults,
     iam,
     use_stack_context,
 )
-from components.defaults import RESERVED_CONCURRENCY
 
 config = pulumi.Config()
+
+
+def setting(key: str, default, getter=config.get_int):
+    """A knob from Pulumi.<stack>.yaml; ``default`` only when the key is absent (0 and false are values)."""
+    value = getter(key)
+    return default if value is None else value
+
+
 EVENT_SOURCE = "orders.platform"
 ORDER_LIFECYCLE = ["OrderPlaced", "OrderConfirmed", "OrderCancelled", "PaymentConfirmed"]
 
 context = use_stack_context(
     StackContext(
         tags=config.get_object("tags") or {},
-        log_retention_days=config.get_int("logRetentionDays") or 14,
-        log_level=config.get("logLevel") or "INFO",
-        powertools_layer_version=config.get_int("powertoolsLayerVersion") or 27,
+        log_retention_days=setting("logRetentionDays", defaults.LOG_RETENTION_DAYS),
+        log_level=setting("logLevel", defaults.POWERTOOLS_LOG_LEVEL, config.get),
+        powertools_layer_version=setting("powertoolsLayerVersion", defaults.POWERTOOLS_LAYER_VERSION),
     )
 )
 alarms = AlarmTopic("alarms", email=config.get("alarmEmail"), tags=context.tags_for())
 context = use_stack_context(alarms.context(context))
-concurrency = config.get_int("reservedConcurrency") or RESERVED_CONCURRENCY
-protect = config.get_bool("deletionProtection") or False
+concurrency = setting("reservedConcurrency", defaults.RESERVED_CONCURRENCY)
+protect = setting("deletionProtection", False, config.get_bool)
 
 
 def function(handler: str, **overrides) -> ServerlessFunctionArgs:
@@ -167,7 +175,7 @@ invoice_tasks = QueueProcessor(
     QueueProcessorArgs(
         function=function(
             "invoices.worker.handler",
-            reserved_concurrency=config.get_int("invoiceWorkerConcurrency") or 2,
+            reserved_concurrency=setting("invoiceWorkerConcurrency", 2),
             environment={"ORDERS_TABLE": orders.name, "INVOICE_BUCKET": invoices.name},
             permissions=[iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
         ),
@@ -200,7 +208,7 @@ payment_webhooks = WebhookReceiver(
     "payment-webhooks",
     WebhookReceiverArgs(
         path="/webhooks/payments",
-        generate_secret=config.get_bool("generateWebhookSecret") or False,
+        generate_secret=setting("generateWebhookSecret", False, config.get_bool),
         verifier=function("payment_webhooks.verifier.handler", behind_api=True),
         processor=QueueProcessorArgs(
             function=function(
@@ -216,15 +224,15 @@ api = RestApi(
     "orders",
     RestApiArgs(
         routes=[
-            # Callers (the storefront backend, operators) sign requests with SigV4: no anonymous access to orders.
-            Route("POST", "/orders", orders_api, authorization="AWS_IAM"),
-            Route("GET", "/orders/{id}", orders_api, authorization="AWS_IAM"),
-            Route("POST", "/orders/{id}/invoice", orders_api, authorization="AWS_IAM"),
+            # Callers (the storefront backend, operators) sign requests with SigV4 (the routes' default).
+            Route("POST", "/orders", orders_api),
+            Route("GET", "/orders/{id}", orders_api),
+            Route("POST", "/orders/{id}/invoice", orders_api),
             payment_webhooks.route,
         ],
-        throttle_rate_limit=config.get_int("apiThrottleRateLimit") or 1000,
-        throttle_burst_limit=config.get_int("apiThrottleBurstLimit") or 2000,
-        manage_account_log_role=config.get_bool("manageAccountLogRole") or False,
+        throttle_rate_limit=setting("apiThrottleRateLimit", defaults.API_THROTTLE_RATE_LIMIT),
+        throttle_burst_limit=setting("apiThrottleBurstLimit", defaults.API_THROTTLE_BURST_LIMIT),
+        manage_account_log_role=setting("manageAccountLogRole", False, config.get_bool),
     ),
 )
 
@@ -359,7 +367,7 @@ imports = BucketProcessor(
 )
 
 # -- Scheduled jobs: nightly cleanup, and reconcile orders stuck in Pending ---------------------
-ScheduledJob(
+cleanup = ScheduledJob(
     "cleanup",
     ScheduledJobArgs(
         schedule="cron(0 2 * * ? *)",
@@ -372,7 +380,7 @@ ScheduledJob(
         ),
     ),
 )
-ScheduledJob(
+reconcile = ScheduledJob(
     "reconcile",
     ScheduledJobArgs(
         schedule="rate(5 minutes)",
@@ -384,7 +392,7 @@ ScheduledJob(
             environment={
                 "ORDERS_TABLE": orders.name,
                 "EVENT_STORE_TABLE": event_store.name,
-                "STUCK_ORDER_MINUTES": str(config.get_int("stuckOrderMinutes") or 30),
+                "STUCK_ORDER_MINUTES": str(setting("stuckOrderMinutes", 30)),
             },
             permissions=[
                 iam.dynamodb_read(orders.arn),
@@ -402,13 +410,18 @@ Dashboard(
         components=[
             api,
             orders_api,
+            bus,
             event_store,
             invoice_tasks,
             order_events,
             fulfilment,
+            *saga_functions.values(),
+            conclude,
             clickstream,
             payment_webhooks,
             imports,
+            cleanup,
+            reconcile,
         ]
     ),
 )

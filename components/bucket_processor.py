@@ -53,6 +53,9 @@ class BucketProcessorArgs:
         targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
         if len(targets) != 1:
             raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
+        queue = self.processor.queue if self.processor is not None else self.queue
+        if queue is not None and queue.fifo:
+            raise ValueError("BucketProcessorArgs: S3 event notifications cannot target a FIFO queue")
         if self.write_back and self.queue is not None:
             raise ValueError(
                 "BucketProcessorArgs.write_back needs function= or processor= (a bare queue has no writer to grant)"

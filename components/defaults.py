@@ -19,8 +19,6 @@ FUNCTION_TIMEOUT_SECONDS = 10
 API_FUNCTION_MAX_TIMEOUT_SECONDS = 29
 #: A cap per function so one hot path cannot starve the account's concurrency pool.
 RESERVED_CONCURRENCY = 10
-#: What AWS keeps unreserved in every account (reserved concurrency can never take these).
-ACCOUNT_UNRESERVED_MINIMUM = 100
 #: Lambda's hard upper bounds, used to validate args early.
 FUNCTION_MEMORY_RANGE_MB = (128, 10240)
 FUNCTION_TIMEOUT_MAX_SECONDS = 900
@@ -40,6 +38,31 @@ POWERTOOLS_LOG_LEVEL = "INFO"
 # -- Logs -----------------------------------------------------------------------------------
 #: Two weeks is enough to debug a dev stack; production overrides to 90 days in config.
 LOG_RETENTION_DAYS = 14
+#: The only retention periods CloudWatch Logs accepts (days).
+LOG_RETENTION_CHOICES = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # -- SQS ------------------------------------------------------------------------------------
 #: Long polling: fewer empty receives (cost) and lower latency than short polling.

@@ -66,6 +66,10 @@ class EventRule:
     input_path: str | None = None
 
     def validate(self) -> None:
+        if not isinstance(self.event_pattern, Mapping):
+            raise ValueError(
+                f"EventRule {self.name!r}: event_pattern must be a dict (it is JSON-encoded for you), got {type(self.event_pattern).__name__}"
+            )
         if not self.event_pattern:
             raise ValueError(
                 f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)"

@@ -35,6 +35,13 @@ class Subscriber:
     def validate(self) -> None:
         if (self.processor is None) == (self.queue is None):
             raise ValueError(f"Subscriber {self.name!r}: set exactly one of processor= or queue=")
+        queue = self.processor.queue if self.processor is not None else self.queue
+        if queue is not None and queue.fifo:
+            raise ValueError(f"Subscriber {self.name!r}: a standard SNS topic cannot deliver to a FIFO queue")
+        if self.filter_policy is not None and not isinstance(self.filter_policy, Mapping):
+            raise ValueError(
+                f"Subscriber {self.name!r}: filter_policy must be a dict (it is JSON-encoded for you), got {type(self.filter_policy).__name__}"
+            )
         if self.filter_policy is not None and not self.filter_policy:
             raise ValueError(f"Subscriber {self.name!r}: filter_policy is empty; use None to receive everything")
 

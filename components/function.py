@@ -89,6 +89,8 @@ class ServerlessFunctionArgs:
     def validate(self) -> None:
         if not _HANDLER.match(self.handler):
             raise ValueError(f"ServerlessFunctionArgs.handler must be 'module.attribute', got {self.handler!r}")
+        if isinstance(self.code, str):
+            raise ValueError(f"ServerlessFunctionArgs.code must be a list of directories, got the string {self.code!r}")
         if not isinstance(self.code, pulumi.Archive):
             if not self.code:
                 raise ValueError("ServerlessFunctionArgs.code must name at least one directory")

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import apigateway, iam, lambda_
+from pulumi_aws import apigateway, lambda_
+from pulumi_aws import iam as aws_iam
 
 from components import defaults
 from components.function import ServerlessFunction
+from components.shared import iam
 from components.shared.alarms import AlarmSpec, metric_alarm
 from components.shared.context import StackContext, current_stack_context
 from components.shared.logs import log_group
@@ -45,8 +47,9 @@ class Route:
     method: str
     path: str
     function: ServerlessFunction
-    #: "NONE", "AWS_IAM", "CUSTOM" or "COGNITO_USER_POOLS" (the last two with ``authorizer_id``).
-    authorization: str = "NONE"
+    #: "AWS_IAM" (default: callers sign with SigV4, nothing is anonymous unless asked), "NONE",
+    #: "CUSTOM" or "COGNITO_USER_POOLS" (the last two with ``authorizer_id``).
+    authorization: str = "AWS_IAM"
     authorizer_id: pulumi.Input[str] | None = None
     #: A JSON schema for the body: API Gateway rejects a non-conforming request before Lambda runs.
     request_schema: Mapping[str, Any] | None = None
@@ -104,11 +107,21 @@ class RestApiArgs:
         if not self.routes:
             raise ValueError("RestApiArgs.routes is empty: an API needs at least one route")
         seen: set[str] = set()
+        slugs: dict[str, str] = {}
         for route in self.routes:
             route.validate()
             if route.key in seen:
                 raise ValueError(f"RestApiArgs.routes: duplicate route {route.key!r}")
             seen.add(route.key)
+            # Resource names derive from the path without braces: /orders/{id} and /orders/id would collide,
+            # and API Gateway rejects sibling parameters with different names anyway.
+            for depth in range(1, len(route.segments) + 1):
+                prefix = "/".join(route.segments[:depth])
+                other = slugs.setdefault(_slug(prefix), prefix)
+                if other != prefix:
+                    raise ValueError(
+                        f"RestApiArgs.routes: paths '/{other}' and '/{prefix}' cannot both exist in one API"
+                    )
         if self.logging_level not in ("OFF", "ERROR", "INFO"):
             raise ValueError(f"RestApiArgs.logging_level must be OFF, ERROR or INFO, got {self.logging_level!r}")
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
@@ -207,8 +220,13 @@ class RestApi(pulumi.ComponentResource):
         deployment = apigateway.Deployment(
             f"{name}-deployment",
             rest_api=self.api.id,
-            # A new deployment whenever a route changes; otherwise the stage keeps serving the old ones.
-            triggers={"routes": _routes_hash(args.routes)},
+            # A new deployment whenever a route or its target function changes; otherwise the stage
+            # keeps serving the old snapshot.
+            triggers={
+                "routes": pulumi.Output.all(*[r.function.invoke_arn for r in args.routes]).apply(
+                    lambda uris: _routes_hash(args.routes, uris)
+                )
+            },
             opts=pulumi.ResourceOptions(parent=self, depends_on=integrations),
         )
         access_logs = log_group(
@@ -279,33 +297,24 @@ class RestApi(pulumi.ComponentResource):
         return ids
 
     def _account_log_role(self, name: str, tags: dict[str, str]) -> pulumi.Resource:
-        role = iam.Role(
+        # Account-wide settings: kept when this stack is destroyed, so the region's other APIs keep logging.
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        role = aws_iam.Role(
             f"{name}-cloudwatch-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "apigateway.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=iam.trust_policy("apigateway.amazonaws.com"),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=kept,
         )
-        attachment = iam.RolePolicyAttachment(
+        attachment = aws_iam.RolePolicyAttachment(
             f"{name}-cloudwatch-role-logs",
             role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=kept,
         )
         return apigateway.Account(
             f"{name}-account",
             cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True, depends_on=[attachment]),
         )
 
 
@@ -319,6 +328,9 @@ def _arn_path(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "*", path)
 
 
-def _routes_hash(routes: Sequence[Route]) -> str:
-    spec = sorted(f"{r.key} {r.authorization} {json.dumps(r.request_schema, sort_keys=True)}" for r in routes)
+def _routes_hash(routes: Sequence[Route], integration_uris: Sequence[str]) -> str:
+    spec = sorted(
+        f"{r.key} {r.authorization} {json.dumps(r.request_schema, sort_keys=True)} {uri}"
+        for r, uri in zip(routes, integration_uris, strict=True)
+    )
     return hashlib.sha256("\n".join(spec).encode()).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -192,12 +193,19 @@ def run_program(program: Callable[[], None], config: StackConfig, mocks: Mocks, 
         # set_mocks installs a finished root stack; a program needs a live one to export outputs.
         pulumi_settings.ROOT.set(None)
         started = time.perf_counter()
+        # Registration allocates many long-lived objects and few cycles: the cyclic collector's
+        # repeated full scans made synthesis superlinear, so it waits until the program is done.
+        gc.freeze()
+        gc.disable()
         try:
             _sync_await(run_in_stack(program))
         except ProgramError:
             raise
         except Exception as exc:  # the program's own failure, summarized for the user
             raise ProgramError(f"the program raised {type(exc).__name__}: {exc}") from exc
+        finally:
+            gc.enable()
+            gc.unfreeze()
         seconds = time.perf_counter() - started
     finally:
         logger.removeHandler(messages)

@@ -80,18 +80,43 @@ def test_order_placed_starts_the_fulfilment_saga(dev_stack):
     assert target.inputs["arn"] == dev_stack.stack_outputs["state_machine_arn"]
 
 
-def test_saga_runs_reserve_pay_ship_and_compensates_in_reverse(dev_stack):
-    machine = dev_stack.of_type("aws:sfn/stateMachine:StateMachine")[0]
-    states = json.loads(machine.inputs["definition"])["States"]
-    assert {
-        "ReserveInventory",
-        "ProcessPayment",
-        "ArrangeShipping",
+def saga_states(stack):
+    return json.loads(stack.of_type("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])["States"]
+
+
+def path_after_failure_of(states, state):
+    """States visited after ``state`` fails: its Catch, then Next until an end state."""
+    path, current = [], states[state]["Catch"][0]["Next"]
+    while current:
+        path.append(current)
+        current = states[current].get("Next")
+    return path
+
+
+def test_saga_reserves_pays_ships_then_confirms(dev_stack):
+    states, path, current = saga_states(dev_stack), [], "ReserveInventory"
+    while current:
+        path.append(current)
+        current = states[current].get("Next")
+    assert path == ["ReserveInventory", "ProcessPayment", "ArrangeShipping", "ConfirmOrder", "SagaSucceeded"]
+
+
+def test_saga_compensates_completed_steps_in_reverse_then_cancels(dev_stack):
+    states = saga_states(dev_stack)
+    assert path_after_failure_of(states, "ReserveInventory") == ["CancelOrder", "SagaFailed"]
+    assert path_after_failure_of(states, "ProcessPayment") == ["ReleaseInventory", "CancelOrder", "SagaFailed"]
+    assert path_after_failure_of(states, "ArrangeShipping") == [
         "RefundPayment",
         "ReleaseInventory",
         "CancelOrder",
-        "ConfirmOrder",
-    } <= set(states)
+        "SagaFailed",
+    ]
+
+
+def test_a_failed_compensation_notifies_and_fails_without_looping(dev_stack):
+    states = saga_states(dev_stack)
+    for compensation in ("RefundPayment", "ReleaseInventory", "CancelOrder"):
+        assert path_after_failure_of(states, compensation) == ["NotifyCompensationFailed", "CompensationFailed"]
 
 
 def test_lifecycle_events_fan_out_to_one_worker_per_concern(dev_stack):
@@ -215,3 +240,16 @@ def test_prod_protects_its_tables_from_deletion(dev_stack, prod_stack):
 def test_every_resource_lives_in_a_component(dev_stack):
     stack_urn = "urn:pulumi:dev::order-platform::pulumi:pulumi:Stack::order-platform-dev"
     assert [r.name for r in dev_stack if r.parent == stack_urn and r.custom] == []
+
+
+def test_the_dashboard_charts_every_function_and_every_dlq(dev_stack):
+    body = dev_stack.of_type("aws:cloudwatch/dashboard:Dashboard")[0].inputs["dashboardBody"]
+    missing_functions = [f.outputs["name"] for f in dev_stack.of_type(FUNCTION) if f.outputs["name"] not in body]
+    alarmed_queues = {
+        a.inputs["dimensions"]["QueueName"]
+        for a in dev_stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["namespace"] == "AWS/SQS"
+    }
+    assert len(alarmed_queues) > 10
+    assert missing_functions == []
+    assert sorted(q for q in alarmed_queues if q not in body) == []

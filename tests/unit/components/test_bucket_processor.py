@@ -189,3 +189,8 @@ def test_write_back_is_rejected_where_it_could_not_work(overrides, message):
         overrides["function"] = function_args()
     with pytest.raises(ValueError, match=message):
         BucketProcessorArgs(write_back=True, **overrides).validate()
+
+
+def test_a_fifo_queue_target_is_rejected():
+    with pytest.raises(ValueError, match="cannot target a FIFO queue"):
+        BucketProcessorArgs(queue=QueueArgs(fifo=True)).validate()

@@ -96,12 +96,14 @@ def test_rule_matches_its_event_pattern_on_the_bus(stack):
 
 
 def test_every_target_has_a_dlq_and_a_retry_policy(stack):
+    assert len(targets(stack, "placed")) == 2
     for target in targets(stack, "placed"):
         assert target["deadLetterConfig"]["arn"].startswith("arn:aws:sqs:")
         assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 3600}
 
 
 def test_retry_policy_and_input_path_can_be_overridden(stack):
+    assert len(targets(stack, "fanout")) == 2
     for target in targets(stack, "fanout"):
         assert target["retryPolicy"] == {"maximumRetryAttempts": 5, "maximumEventAgeInSeconds": 600}
         assert target["inputPath"] == "$.detail"
@@ -172,3 +174,8 @@ def test_fifo_queue_target_sets_its_message_group(stack):
 def test_bad_rules_are_rejected_naming_the_arg(rule_args, message):
     with pytest.raises(ValueError, match=message):
         EventRule(name="r", **rule_args).validate()
+
+
+def test_a_string_event_pattern_is_rejected():
+    with pytest.raises(ValueError, match="event_pattern must be a dict"):
+        EventRule(name="r", event_pattern='{"source": ["x"]}', targets=[LambdaTarget(FUNCTION_ARN)]).validate()

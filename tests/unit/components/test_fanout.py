@@ -131,3 +131,10 @@ def test_encryption_can_be_turned_off(stack):
 def test_bad_args_are_rejected_naming_the_arg(subscribers, message):
     with pytest.raises(ValueError, match=message):
         FanOutArgs(subscribers=subscribers).validate()
+
+
+def test_fifo_subscribers_and_string_filter_policies_are_rejected():
+    with pytest.raises(ValueError, match="cannot deliver to a FIFO queue"):
+        Subscriber(name="a", queue=QueueArgs(fifo=True)).validate()
+    with pytest.raises(ValueError, match="filter_policy must be a dict"):
+        Subscriber(name="a", queue=QueueArgs(), filter_policy='{"a": ["b"]}').validate()

@@ -189,6 +189,7 @@ def args(**overrides) -> ServerlessFunctionArgs:
         ({"handler": "handler"}, "handler must be 'module.attribute'"),
         ({"code": ["lambdas/missing"]}, "code: 'lambdas/missing' is not a directory"),
         ({"code": []}, "code must name at least one directory"),
+        ({"code": "lambdas/shared"}, "code must be a list of directories, got the string 'lambdas/shared'"),
         ({"memory_mb": 64}, "memory_mb must be 128..10240"),
         (
             {"timeout_seconds": 30, "behind_api": True},

@@ -114,13 +114,27 @@ def test_request_schema_adds_a_model_and_body_validation(stack):
 
 def test_deployment_is_redeployed_when_routes_change(stack):
     deployment = one(stack, "orders", "aws:apigateway/deployment:Deployment")
+    uri = one(stack, "orders-fn", "aws:lambda/function:Function").outputs["invokeArn"]
     function = ServerlessFunction.__new__(ServerlessFunction)
-    assert deployment.inputs["triggers"]["routes"] == _routes_hash(
-        [Route("POST", "/orders", function, request_schema={"type": "object"}), Route("GET", "/orders/{id}", function)]
-    )
-    assert _routes_hash([Route("GET", "/orders/{id}", function)]) != deployment.inputs["triggers"]["routes"]
+    routes = [
+        Route("POST", "/orders", function, request_schema={"type": "object"}),
+        Route("GET", "/orders/{id}", function),
+    ]
+    assert deployment.inputs["triggers"]["routes"] == _routes_hash(routes, [uri, uri])
+    assert _routes_hash(routes[1:], [uri]) != deployment.inputs["triggers"]["routes"]
     methods = {m.urn for m in within(stack, "orders", "aws:apigateway/method:Method")}
     assert methods <= set(deployment.dependencies)
+
+
+def test_deployment_is_redeployed_when_a_route_targets_another_function(stack):
+    function = ServerlessFunction.__new__(ServerlessFunction)
+    routes = [Route("GET", "/orders/{id}", function)]
+    assert _routes_hash(routes, ["arn:one"]) != _routes_hash(routes, ["arn:two"])
+
+
+def test_routes_require_sigv4_unless_told_otherwise(stack):
+    methods = within(stack, "orders", "aws:apigateway/method:Method")
+    assert {m.inputs["authorization"] for m in methods} == {"AWS_IAM"}
 
 
 def test_account_log_role_only_when_asked(stack):
@@ -178,3 +192,10 @@ def test_duplicate_routes_and_empty_routes_are_rejected(slow_function):
         RestApiArgs(routes=[Route("GET", "/a", fast), Route("GET", "/a", fast)]).validate()
     with pytest.raises(ValueError, match="routes is empty"):
         RestApiArgs(routes=[]).validate()
+
+
+def test_colliding_paths_are_rejected():
+    fast = ServerlessFunction.__new__(ServerlessFunction)
+    fast.args = ServerlessFunctionArgs(handler="a.b", code=["lambdas/shared"])
+    with pytest.raises(ValueError, match="paths '/orders/{id}' and '/orders/id' cannot both exist"):
+        RestApiArgs(routes=[Route("GET", "/orders/{id}", fast), Route("GET", "/orders/id", fast)]).validate()
