@@ -16,11 +16,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from localcloud.cloud import LocalCloud
 from localcloud.console import Console
 from localcloud.verbs import add_verbs, state_dir
-from synthesis import ProgramError
+
+if TYPE_CHECKING:
+    from localcloud.cloud import LocalCloud
 
 PROJECT = Path(__file__).resolve().parent.parent
 #: Default speed of local time for run: minutes of retries and windows pass in seconds.
@@ -28,6 +30,9 @@ RUN_SPEED = 60.0
 
 
 def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalCloud:
+    # Imported here: the verbs need none of the deploy and runtime machinery (pulumi, moto).
+    from localcloud.cloud import LocalCloud
+
     program = Path(args.program).resolve()
     return LocalCloud(program, args.stack, speed, console.step, console.resource, state_dir(args).resolve())
 
@@ -91,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stack", default="dev", help="stack whose Pulumi.<stack>.yaml config is deployed (default: dev)"
     )
-    parser.add_argument("--state-dir", help="logs, endpoints.json and function folders (default: <program>/.localcloud)")
+    parser.add_argument(
+        "--state-dir", help="logs, endpoints.json and function folders (default: <program>/.localcloud)"
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
     run_parser = verbs.add_parser("run", help="deploy, drive every flow, report; exit 1 when a flow fails")
     run_parser.add_argument(
@@ -104,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.set_defaults(handler=serve)
     add_verbs(verbs)
     args = parser.parse_args(argv)
+    if args.verb not in ("run", "serve"):
+        return args.handler(args)
+    from synthesis import ProgramError
+
     try:
         return args.handler(args)
     except ProgramError as exc:

@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from localcloud import STATE_DIR
 from localcloud.control import ControlServer
 from localcloud.deploy import Deployment, Progress, deploy
 from localcloud.emulator import CREDENTIALS, Emulator
@@ -19,7 +20,6 @@ from localcloud.runtime.engine import Runtime
 from localcloud.runtime.functions import Zygote
 from synthesis import StackConfig
 
-STATE_DIR = ".localcloud"
 #: The signed-webhook contract of the reference system's verifier (lambdas/README.md).
 WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER = "X-Signature", "X-Timestamp"
 

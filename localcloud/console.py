@@ -7,10 +7,11 @@ import statistics
 import sys
 import threading
 from collections import Counter
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from localcloud.deploy.registry import Skipped
-from localcloud.scenario import FlowResult, Invariant
+if TYPE_CHECKING:
+    from localcloud.deploy.registry import Skipped
+    from localcloud.scenario import FlowResult, Invariant
 
 _MARKS = {"ok": "✓", "failed": "✗", "skipped": "–"}
 

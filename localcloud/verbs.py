@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from localcloud.cloud import STATE_DIR
+from localcloud import STATE_DIR
 from localcloud.scenario.client import Cloud
 
 

@@ -116,11 +116,7 @@ def deploy(program_dir: str | Path, stack: str, emulator: Emulator, progress: Pr
     region = config.values.get("aws:region")
     if region and region != emulator.region:
         raise ValueError(f"stack {stack!r} is configured for {region}, the emulator runs {emulator.region}")
-    context = DeployContext(emulator, Registry(), config.program_dir)
+    context = DeployContext(emulator, Registry(), config.program_dir, WARM_UP)
     started = time.perf_counter()
-    # Sequentially: first calls load service models (client and server side), and when the
-    # program's threads race to do that, each thread loads them again (measured: 10 s → 6 s).
-    for service, operation in WARM_UP.items():
-        getattr(emulator.client(service), operation)()
     synthesis = synthesize(config, MotoCloud(context, progress))
     return Deployment(synthesis, emulator, context.registry, config.program_dir, time.perf_counter() - started)

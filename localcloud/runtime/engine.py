@@ -4,6 +4,7 @@ emulator through :mod:`localcloud.patches`."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,8 +63,10 @@ class Runtime:
             self._started.append(source)
 
     def stop(self) -> None:
-        while self._started:
-            self._started.pop().stop()
+        # Together: each poller may be inside a one-second receive, and they all end at once.
+        with ThreadPoolExecutor(max_workers=max(1, len(self._started))) as stopping:
+            list(stopping.map(lambda source: source.stop(), self._started))
+        self._started.clear()
         patches.uninstall()
         self.events.stop()
         self.asynchronous.stop()

@@ -50,19 +50,26 @@ def order(
     return wait_for(f"order {order_id} {what}", probe, timeout, interval=0.25)
 
 
-def execution_of(cloud: Cloud, order_id: str, status: str) -> dict[str, Any]:
-    """The saga execution started for an order, once it reached ``status``."""
+def execution_of(cloud: Cloud, order_id: str, expected: str, error: str | None = None) -> dict[str, Any]:
+    """The saga execution started for an order once it ended; fails at once, with the
+    execution's error and cause, when it ended otherwise than ``expected`` (and ``error``)."""
     sfn = cloud.client("stepfunctions")
     machine = cloud.outputs["state_machine_arn"]
 
-    def probe() -> dict[str, Any] | None:
+    def ended() -> dict[str, Any] | None:
         for summary in sfn.list_executions(stateMachineArn=machine)["executions"]:
             described = sfn.describe_execution(executionArn=summary["executionArn"])
-            if order_id in described.get("input", "") and described["status"] == status:
+            if order_id in described.get("input", "") and described["status"] != "RUNNING":
                 return described
         return None
 
-    return wait_for(f"a {status} saga execution for order {order_id}", probe, timeout=20)
+    execution = wait_for(f"the saga execution of order {order_id} to end", ended, timeout=20)
+    if execution["status"] != expected or (error and execution.get("error") != error):
+        cause = f"{execution.get('error')}: {execution.get('cause', '')[:300]}" if execution.get("error") else ""
+        raise FlowFailedError(
+            f"the saga execution ended {execution['status']}, expected {expected} {error or ''} {cause}"
+        )
+    return execution
 
 
 def states_entered(cloud: Cloud, execution_arn: str) -> list[str]:
@@ -107,10 +114,9 @@ def duplicate_order(cloud: Cloud) -> str:
 
 def saga_confirms(cloud: Cloud) -> str:
     """OrderPlaced on the bus → saga reserves, charges, ships → OrderConfirmed → shipping worker."""
-    placed = place_order(cloud)
-    order_id = placed["orderId"]
-    order(cloud, order_id, "confirmed", lambda o: o.get("status") == "Confirmed", timeout=25)
+    order_id = place_order(cloud)["orderId"]
     execution = execution_of(cloud, order_id, "SUCCEEDED")
+    order(cloud, order_id, "confirmed", lambda o: o.get("status") == "Confirmed")
     states = states_entered(cloud, execution["executionArn"])
     expected = ["ReserveInventory", "ProcessPayment", "ArrangeShipping", "ConfirmOrder"]
     if [s for s in states if s in expected] != expected:
@@ -123,15 +129,15 @@ def saga_confirms(cloud: Cloud) -> str:
 
 
 def declined_payment(cloud: Cloud) -> str:
-    """A declined payment compensates: refund, release, order cancelled with the reason."""
-    placed = place_order(cloud, customer=f"declined-{uuid.uuid4().hex[:8]}")
-    order_id = placed["orderId"]
-    cancelled = order(cloud, order_id, "cancelled", lambda o: o.get("status") == "Cancelled", timeout=25)
+    """A declined payment compensates the steps before it (release the reservation), then the order
+    is cancelled with the reason; the machine fails with PaymentDeclined."""
+    order_id = place_order(cloud, customer=f"declined-{uuid.uuid4().hex[:8]}")["orderId"]
+    execution = execution_of(cloud, order_id, "FAILED", error="PaymentDeclined")
+    cancelled = order(cloud, order_id, "cancelled", lambda o: o.get("status") == "Cancelled")
     if cancelled.get("cancellationReason") != "PaymentDeclined":
         raise FlowFailedError(
             f"cancelled with reason {cancelled.get('cancellationReason')!r}, expected 'PaymentDeclined'"
         )
-    execution = execution_of(cloud, order_id, "FAILED")
     states = states_entered(cloud, execution["executionArn"])
     # The failed step itself is not compensated (nothing was charged): only the steps before it.
     for compensation in ("ReleaseInventory", "CancelOrder"):
