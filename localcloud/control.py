@@ -49,6 +49,16 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "functions": functions,
         "sources": ledger.counts(),
         "queues": queues,
+        "mappings": [
+            {
+                "uuid": p.mapping.uuid,
+                "source": p.mapping.source_arn,
+                "function": p.mapping.function_arn,
+                "batch_size": p.mapping.batch_size,
+                "batching_window_seconds": p.mapping.batching_window_seconds,
+            }
+            for p in runtime.pollers
+        ],
         "schedules": {
             name: {"expression": s.expression, "next": s.due.isoformat() if s.due else None}
             for name, s in runtime.schedules.schedules.items()

@@ -60,6 +60,9 @@ class Emulator:
         self.url = f"http://{host}:{port}"
         # Step Functions' interpreter calls Lambda back through http://localhost:$MOTO_PORT.
         os.environ["MOTO_PORT"] = str(port)
+        # AWS-managed IAM policies exist to attach (0.4 s of parsing at the first IAM call); the
+        # config endpoint does not take this setting, the IAM backend reads it when created.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         request = urllib.request.Request(  # noqa: S310 - a loopback URL we just bound
             f"{self.url}/moto-api/config",
             data=json.dumps(MOTO_CONFIG).encode(),

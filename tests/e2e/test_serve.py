@@ -30,6 +30,12 @@ def test_serve_writes_its_endpoints_answers_verbs_and_stops_every_process_on_sig
         for key in ("api_url", "emulator_url", "queues", "dlqs", "topics", "buses", "state_machines", "webhook"):
             assert key in endpoints
         assert list(endpoints["queues"]) == ["probe-queue"] and list(endpoints["dlqs"]) == ["probe-dlq"]
+        [refused] = endpoints["not_created"]
+        assert (refused["type"], refused["name"]) == ("aws:lambda/permission:Permission", "orphan-permission")
+        assert (
+            refused["reason"].startswith("the emulator refused it: ResourceNotFoundException")
+            and "no-such-function" in refused["reason"]
+        )
         invoked = verb(served, "invoke", "probe", '{"hello": "world"}')
         assert '"hello": "world"' in invoked and "localcloud-tiny-dev-probe: 200" in invoked
         assert "sent" in verb(served, "send", "probe-dlq", "parked")

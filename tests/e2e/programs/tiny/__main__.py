@@ -1,6 +1,8 @@
-"""A queue processed by the probe function: enough for the local cloud's process tests."""
+"""A queue processed by the probe function, and a resource the emulator refuses: enough for the
+local cloud's serve, verb and process tests."""
 
 import pulumi
+import pulumi_aws as aws
 
 from components import QueueProcessor, QueueProcessorArgs, ServerlessFunctionArgs
 
@@ -17,3 +19,8 @@ probe = QueueProcessor(
 )
 pulumi.export("queue_url", probe.queue.url)
 pulumi.export("function_name", probe.function.name)
+
+# The emulator refuses this one (no such function): the deploy must list it, not drop it.
+aws.lambda_.Permission(
+    "orphan-permission", function="no-such-function", action="lambda:InvokeFunction", principal="events.amazonaws.com"
+)
