@@ -20,6 +20,7 @@ import pytest
 from localcloud.scenario import FLOWS, Cloud, FlowResult, run_flows
 
 REPO = Path(__file__).resolve().parents[2]
+TINY = Path(__file__).resolve().parent / "programs" / "tiny"
 #: Local time at 60× (as `make run`): visibility timeouts, windows and rate schedules in seconds.
 SPEED = 60
 SERVE_START_SECONDS = 90
@@ -137,6 +138,17 @@ def stop_serve(served: Served, sig: int = signal.SIGTERM) -> set[int]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The reference order platform, deployed and running for the whole session."""
     served = start_serve(REPO, tmp_path_factory.mktemp("localcloud"))
+    try:
+        yield served
+    finally:
+        left = stop_serve(served)
+        assert not left, f"serve left processes behind: {sorted(left)}"
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """tests/e2e/programs/tiny at 60× speed: the failure paths the reference system does not take."""
+    served = start_serve(TINY, tmp_path_factory.mktemp("tiny"))
     try:
         yield served
     finally:
