@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction
 from moto.events.models import Rule
+from moto.events.utils import EventMessageType
 
 #: Target services the runtime delivers to (moto cannot).
 RUNTIME_TARGETS = ("lambda", "states", "sns")
@@ -72,12 +73,12 @@ def install(hooks: Hooks) -> None:
             response_headers["x-amz-function-error"] = function_error
         return result.encode()
 
-    def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
         ours = [t for t in self.targets if t["Arn"].split(":")[2] in RUNTIME_TARGETS]
         if ours:
-            event = aws_event(original_event)
+            event = aws_event(dict(original_event))
             for target in ours:
                 hooks.deliver(self.arn, target, event)
         if len(ours) < len(self.targets):
@@ -86,7 +87,7 @@ def install(hooks: Hooks) -> None:
             _original["send_to_targets"](rest, original_event, transform_input)
 
     LambdaFunction.invoke = invoke  # type: ignore[method-assign]
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:

@@ -73,7 +73,8 @@ class MotoCloud(Mocks):
         if not args.custom:
             return "", {}
         creator = CREATORS.get(args.typ)
-        reason = None
+        reason: str | None = None
+        resource_id: str | None
         if creator is None:
             reason = "the local cloud has no adapter for this type"
         else:

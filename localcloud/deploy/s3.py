@@ -106,7 +106,7 @@ def _notification(target_key: str, target_arn: str, spec: dict[str, Any]) -> dic
 
 def notification(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = value(args, "bucket")
-    configuration = {
+    configuration: dict[str, Any] = {
         "LambdaFunctionConfigurations": [
             _notification("LambdaFunctionArn", spec["lambdaFunctionArn"], spec)
             for spec in value(args, "lambdaFunctions") or []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
 
 from localcloud.runtime.functions import Invocation
 
@@ -35,4 +36,6 @@ def batch_item_failures(invocation: Invocation, item_ids: Sequence[str]) -> list
 def matches(patterns: Sequence[dict[str, Any]], view: dict[str, Any]) -> bool:
     """Lambda's event filtering: a record is delivered when any filter pattern matches it (the
     pattern syntax is EventBridge's, evaluated by the emulator's own matcher)."""
-    return not patterns or any(EventPattern(None, pattern).matches_event(view) for pattern in patterns)
+    return not patterns or any(
+        EventPattern(None, pattern).matches_event(cast(EventMessageType, view)) for pattern in patterns
+    )

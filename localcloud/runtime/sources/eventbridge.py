@@ -9,10 +9,10 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from moto.events.utils import EventTemplateParser
+from moto.events.utils import EventMessageType, EventTemplateParser
 
 from localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 
@@ -49,7 +49,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         rendered = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=cast(EventMessageType, event),
         )
         return rendered if isinstance(rendered, str) else json.dumps(rendered)
     return json.dumps(event)

@@ -146,7 +146,7 @@ class Schedules:
         """Deliver one run of ``name`` now (a schedule or a scheduled rule)."""
         schedule = self.schedules[name]
         now = self._runtime.clock.now()
-        event = {
+        event: dict[str, Any] = {
             "version": "0",
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
