@@ -65,11 +65,18 @@ def execution_of(cloud: Cloud, order_id: str, expected: str, error: str | None =
 
     execution = wait_for(f"the saga execution of order {order_id} to end", ended, timeout=20)
     if execution["status"] != expected or (error and execution.get("error") != error):
-        cause = f"{execution.get('error')}: {execution.get('cause', '')[:300]}" if execution.get("error") else ""
-        raise FlowFailedError(
-            f"the saga execution ended {execution['status']}, expected {expected} {error or ''} {cause}"
-        )
+        ended = f"{execution['status']} with {execution.get('error')} ({_cause(execution.get('cause', ''))})"
+        raise FlowFailedError(f"the saga execution ended {ended}, expected {expected} {error or ''}".rstrip())
     return execution
+
+
+def _cause(cause: str) -> str:
+    """A failed task's cause, shortened to Lambda's error type and message when it is one."""
+    try:
+        lambda_error = json.loads(cause)
+        return f"{lambda_error['errorType']}: {lambda_error['errorMessage']}"
+    except (ValueError, KeyError, TypeError):
+        return cause[:200]
 
 
 def states_entered(cloud: Cloud, execution_arn: str) -> list[str]:
