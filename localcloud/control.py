@@ -73,7 +73,7 @@ class ControlServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(runtime))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="control", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="control", daemon=True
         )
 
     @property

@@ -65,8 +65,8 @@ def execution_of(cloud: Cloud, order_id: str, expected: str, error: str | None =
 
     execution = wait_for(f"the saga execution of order {order_id} to end", ended, timeout=20)
     if execution["status"] != expected or (error and execution.get("error") != error):
-        ended = f"{execution['status']} with {execution.get('error')} ({_cause(execution.get('cause', ''))})"
-        raise FlowFailedError(f"the saga execution ended {ended}, expected {expected} {error or ''}".rstrip())
+        outcome = f"{execution['status']} with {execution.get('error')} ({_cause(execution.get('cause', ''))})"
+        raise FlowFailedError(f"the saga execution ended {outcome}, expected {expected} {error or ''}".rstrip())
     return execution
 
 

@@ -97,7 +97,7 @@ class Gateway:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=f"gateway-{self.api.id}", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"gateway-{self.api.id}", daemon=True
         )
         self._thread.start()
 
