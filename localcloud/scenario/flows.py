@@ -84,6 +84,13 @@ def states_entered(cloud: Cloud, execution_arn: str) -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
+def queue_depth(cloud: Cloud, url: str) -> int:
+    """Messages waiting in a queue or being processed."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes[name]) for name in names)
+
+
 def queue_url(cloud: Cloud, kind: str, name: str) -> str:
     urls = cloud.outputs.get(kind, {})
     if name not in urls:
@@ -224,7 +231,11 @@ def webhook(cloud: Cloud) -> str:
         if answer.status != 202:
             raise FlowFailedError(f"the {delivery} delivery answered {answer.status}: {answer.text[:200]}")
     order(cloud, order_id, "marked paid", lambda o: o.get("paymentStatus") == "Confirmed")
-    time.sleep(0.5)  # a second (wrong) PaymentConfirmed would be appended by now
+    # Once the queue is empty the worker has handled both deliveries: a second append would be there.
+    wait_for(
+        "the webhook queue to drain",
+        lambda: queue_depth(cloud, queue_url(cloud, "queue_urls", "payment_webhooks")) == 0,
+    )
     confirmed = [e for e in cloud.events_of(order_id) if e["type"] == "PaymentConfirmed"]
     if len(confirmed) != 1:
         raise FlowFailedError(f"{len(confirmed)} PaymentConfirmed events after a duplicate delivery, expected 1")
