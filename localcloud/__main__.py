@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -33,8 +34,22 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalClo
     # Imported here: the verbs need none of the deploy and runtime machinery (pulumi, moto).
     from localcloud.cloud import LocalCloud
 
-    program = Path(args.program).resolve()
-    return LocalCloud(program, args.stack, speed, console.step, console.resource, state_dir(args).resolve())
+    program, state = Path(args.program).resolve(), state_dir(args).resolve()
+    _log_unexpected_errors(state / "logs" / "localcloud.log")
+    return LocalCloud(program, args.stack, speed, console.step, console.resource, state)
+
+
+def _log_unexpected_errors(path: Path) -> None:
+    """An unexpected error in one of the runtime's threads goes to a file, not over the report."""
+    logger = logging.getLogger("localcloud")
+    logger.addHandler(logging.FileHandler(path, delay=True))  # opened at the first error, once logs/ exists
+
+    def record(failure: threading.ExceptHookArgs) -> None:
+        thread = failure.thread.name if failure.thread else "?"
+        exc_info = (failure.exc_type, failure.exc_value, failure.exc_traceback)
+        logger.error("unexpected error in thread %s", thread, exc_info=exc_info)  # type: ignore[arg-type]
+
+    threading.excepthook = record
 
 
 def run(args: argparse.Namespace) -> int:
