@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint preview bench clean
+.PHONY: setup run serve cloud test lint preview bench clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,9 +13,19 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 setup: $(STAMP)
 
-## run: synthesize the stack offline (resource tree, counts, outputs, timing), then its policy preview
+## run: the offline synthesis and policy preview, then the local cloud: deploy, drive every flow, report
+##      (exit 1 on a mandatory policy violation or a failed flow)
 run: $(STAMP)
 	$(PY) -m preview --summary --stack $(or $(STACK),dev) --policy-config policy-config.json
+	$(PY) -m localcloud --stack $(or $(STACK),dev) run $(ARGS)
+
+## serve: deploy into the local cloud and keep it running (Ctrl-C stops everything); endpoints in .localcloud/
+serve: $(STAMP)
+	$(PY) -m localcloud --stack $(or $(STACK),dev) serve $(ARGS)
+
+## cloud: a verb against a running serve, e.g. make cloud ARGS="status" or ARGS="logs orders-api -f"
+cloud: $(STAMP)
+	$(PY) -m localcloud $(ARGS)
 
 ## preview: the policy pack over a stack offline (ARGS: --program DIR --stack prod --policy-config FILE --first-deploy --json)
 preview: $(STAMP)

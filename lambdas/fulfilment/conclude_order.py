@@ -20,7 +20,7 @@ from shared.event_store import EventStore
 from shared.observability import count, entrypoint
 from shared.orders import CANCELLED, CONFIRMED, conclude
 
-from fulfilment.saga import CORRELATION_ID_PATH, order_from_state
+from fulfilment.state import CORRELATION_ID_PATH, order_from_state
 
 store = EventStore(require("EVENT_STORE_TABLE"))
 OUTCOMES = {"confirmed": CONFIRMED, "cancelled": CANCELLED}

@@ -13,7 +13,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.observability import count, entrypoint
 
-from fulfilment.saga import CORRELATION_ID_PATH, Order, create_once, order_from_state
+from fulfilment.saga import create_once
+from fulfilment.state import CORRELATION_ID_PATH, Order, order_from_state
 
 PAYMENT = "PAYMENT"
 CHARGED = "Charged"

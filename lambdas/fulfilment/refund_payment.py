@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.observability import count, entrypoint
 
 from fulfilment.process_payment import CHARGED, PAYMENT
-from fulfilment.saga import CORRELATION_ID_PATH, order_from_state, transition
+from fulfilment.saga import transition
+from fulfilment.state import CORRELATION_ID_PATH, order_from_state
 
 REFUNDED = "Refunded"
 

@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.observability import count, entrypoint
 
 from fulfilment.reserve_inventory import RESERVATION, RESERVED
-from fulfilment.saga import CORRELATION_ID_PATH, order_from_state, transition
+from fulfilment.saga import transition
+from fulfilment.state import CORRELATION_ID_PATH, order_from_state
 
 RELEASED = "Released"
 

@@ -1,47 +1,21 @@
-"""What every saga task shares: reading the order from the state, and idempotent records in the operations table.
+"""What every saga step shares: idempotent records in the operations table.
 
-The state machine passes its whole state as the payload: the EventBridge event that started it (``detail`` is the
-OrderPlaced envelope), step results under ``results``, a caught error under ``error``. Each step keeps one record per
-order in OPERATIONS_TABLE (pk ``ORDER#<orderId>``, sk the record kind); creating it with a conditional put is both the
+Each step keeps one record per order in OPERATIONS_TABLE (pk ``ORDER#<orderId>``, sk the record kind); creating it with a conditional put is both the
 step's effect and its idempotency check, so a retried task returns the first result instead of acting twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.config import require
 from shared.dynamo import get, is_condition_failure, put_new, to_item
-from shared.envelope import Event, InvalidEventError, utc_iso
-from shared.orders import ORDER_PLACED
+from shared.envelope import utc_iso
 
 OPERATIONS_TABLE = require("OPERATIONS_TABLE")
-CORRELATION_ID_PATH = "detail.aggregateId"  # the order id: one id follows an order through every step's logs
-
-
-@dataclass(frozen=True)
-class Order:
-    order_id: str
-    customer_id: str
-    items: list[dict[str, Any]]
-    total: float
-    currency: str
-
-
-def order_from_state(state: Mapping[str, Any]) -> Order:
-    """The order a saga execution is about; InvalidEventError naming the problem when the state does not carry one."""
-    event = Event.from_bridge(state)
-    if event.type != ORDER_PLACED:
-        raise InvalidEventError(f"the saga starts from an {ORDER_PLACED} event, got {event.type}")
-    data = event.data
-    for name, kind in (("customerId", str), ("items", list), ("total", int | float), ("currency", str)):
-        if not isinstance(data.get(name), kind):
-            raise InvalidEventError(f"{ORDER_PLACED} data field {name!r} is missing or has the wrong type")
-    return Order(event.aggregate_id, data["customerId"], data["items"], float(data["total"]), data["currency"])
 
 
 def key(order_id: str, kind: str) -> dict[str, str]:

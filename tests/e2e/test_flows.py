@@ -4,15 +4,7 @@ in a DLQ. Each test names the flow and the outcome the data contracts promise.""
 
 from __future__ import annotations
 
-import pytest
-
 from localcloud.scenario import Cloud, FlowResult, check_invariant
-
-CONCLUDE_ORDER_BUG = (
-    "saga-conclude-order fails INIT: fulfilment/conclude_order.py imports fulfilment.saga, which requires "
-    "OPERATIONS_TABLE, and the function only has EVENT_STORE_TABLE (fix in __main__.py or lambdas/fulfilment; "
-    "then remove this marker)"
-)
 
 
 def passed(results: dict[str, FlowResult], name: str) -> None:
@@ -28,12 +20,10 @@ def test_a_retry_with_the_same_idempotency_key_yields_one_order(flow_results: di
     passed(flow_results, "duplicate order (Idempotency-Key)")
 
 
-@pytest.mark.xfail(strict=True, reason=CONCLUDE_ORDER_BUG)
 def test_the_saga_reserves_charges_ships_and_confirms(flow_results: dict[str, FlowResult]) -> None:
     passed(flow_results, "saga confirms an order")
 
 
-@pytest.mark.xfail(strict=True, reason=CONCLUDE_ORDER_BUG)
 def test_a_declined_payment_releases_the_reservation_and_cancels(flow_results: dict[str, FlowResult]) -> None:
     passed(flow_results, "declined payment compensates")
 

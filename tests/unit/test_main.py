@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.conftest import REPO
 
 FUNCTION = "aws:lambda/function:Function"
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
@@ -253,3 +259,31 @@ def test_the_dashboard_charts_every_function_and_every_dlq(dev_stack):
     assert len(alarmed_queues) > 10
     assert missing_functions == []
     assert sorted(q for q in alarmed_queues if q not in body) == []
+
+
+def test_every_handler_starts_with_exactly_the_environment_and_code_its_function_gets(dev_stack, tmp_path):
+    """The contract between the infrastructure and the handlers: each module imports from an archive of just
+    the directories its function packages, with just the variables its function defines (no AWS calls)."""
+
+    def start(fn) -> tuple[str, str]:
+        root = tmp_path / fn.outputs["name"]
+        root.mkdir()
+        for name, asset in fn.inputs["code"]["assets"].items():
+            (root / name).symlink_to(REPO / asset["path"])
+        environment = {
+            **fn.inputs["environment"]["variables"],
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        module = fn.inputs["handler"].rsplit(".", 1)[0]
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], cwd=root, env=environment, capture_output=True, text=True, timeout=60
+        )
+        return fn.inputs["handler"], done.stderr.strip().splitlines()[-1] if done.returncode else ""
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = {handler: error for handler, error in pool.map(start, dev_stack.of_type(FUNCTION)) if error}
+    assert failures == {}
