@@ -280,7 +280,12 @@ def test_every_handler_starts_with_exactly_the_environment_and_code_its_function
         }
         module = fn.inputs["handler"].rsplit(".", 1)[0]
         done = subprocess.run(
-            [sys.executable, "-c", f"import {module}"], cwd=root, env=environment, capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", f"import {module}"],
+            cwd=root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         return fn.inputs["handler"], done.stderr.strip().splitlines()[-1] if done.returncode else ""
 
