@@ -9,6 +9,7 @@ Other verbs talk to a running serve (see ``python -m localcloud --help``).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 PROJECT = Path(__file__).resolve().parent.parent
 #: Default speed of local time for run: minutes of retries and windows pass in seconds.
 RUN_SPEED = 60.0
+#: serve stops within this (normally in about a second, whatever is in flight); past it, every
+#: thread's stack is written to stderr and the process exits with status 1, its function
+#: processes with it (PR_SET_PDEATHSIG).
+STOP_DEADLINE_SECONDS = 20
 
 
 def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalCloud:
@@ -98,7 +103,9 @@ def serve(args: argparse.Namespace) -> int:
         try:
             stop.wait()
         finally:
+            faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
             path.unlink(missing_ok=True)
+    faulthandler.cancel_dump_traceback_later()
     console.line("Stopped: emulator, runtime and every function process.")
     return 0
 
@@ -138,4 +145,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything main() started has stopped: skip the interpreter's teardown of the libraries it
+    # loaded (moto, boto3, pulumi: about a second, several on a loaded machine), as the zygote does.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

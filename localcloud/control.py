@@ -16,6 +16,7 @@ from typing import Any
 
 from localcloud.runtime.engine import Runtime
 from localcloud.runtime.ledger import ACCEPTED, PROCESSED
+from localcloud.runtime.threads import call_within
 
 
 def status(runtime: Runtime) -> dict[str, Any]:
@@ -84,8 +85,9 @@ class ControlServer:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        self._server.shutdown()
+    def stop(self, timeout: float = 2.0) -> None:
+        # Requests in flight are daemon threads: only the serving loop is waited for, within 50 ms.
+        call_within(self._server.shutdown, timeout, "control server shutdown")
         self._server.server_close()
 
 

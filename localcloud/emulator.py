@@ -19,6 +19,8 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from localcloud.runtime.threads import call_within
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account, the one every ARN it returns carries
 #: Fake credentials: moto accepts any, and nothing can reach a real account with these.
@@ -73,9 +75,11 @@ class Emulator:
             response.read()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving (the serving loop polls every 0.5 s; requests in flight are daemon threads
+        and are not waited for)."""
         if self._server is not None:
-            self._server.stop()
+            call_within(self._server.stop, timeout, "emulator shutdown")
             self._server = None
 
     def __enter__(self) -> Emulator:

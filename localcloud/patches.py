@@ -50,6 +50,15 @@ class ThrottledError(LambdaClientError):
         super().__init__("TooManyRequestsException", message)
 
 
+class ServiceError(LambdaClientError):
+    """Lambda's answer when the service itself failed (here: the local cloud is stopping)."""
+
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceException", message)
+
+
 _original: dict[str, Callable[..., Any]] = {}
 
 
@@ -68,6 +77,8 @@ def install(hooks: Hooks) -> None:
         status, result, function_error = hooks.invoke(self.function_arn, payload)
         if status == 429:
             raise ThrottledError(json.loads(result).get("errorMessage", "Rate Exceeded."))
+        if status >= 500:
+            raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
         response_headers["x-amz-executed-version"] = "$LATEST"
         if function_error:
             response_headers["x-amz-function-error"] = function_error

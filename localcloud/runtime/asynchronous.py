@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from localcloud.runtime.functions import Function, Invocation
 from localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
+from localcloud.runtime.threads import Workers
 
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
@@ -64,19 +64,22 @@ def destination_record(function: Function, event: _Event, condition: str, last: 
 class AsyncInvoker:
     def __init__(self, runtime: Runtime, workers: int = 8) -> None:
         self._runtime = runtime
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-async")
-        self._stopped = False
+        self._workers = Workers(workers, "lambda-async")
 
     def submit(self, function: Function, payload: str) -> str:
         """Accept an event (Lambda answers 202) and invoke it in the background."""
         event = _Event(function, payload)
         self._runtime.ledger.note(self._source(function), ACCEPTED)
-        self._executor.submit(self._attempt, event)
+        self._workers.submit(lambda: self._attempt(event))
         return event.request_id
 
     def stop(self) -> None:
-        self._stopped = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Drop queued attempts (a stopping local cloud keeps no events); returns at once.
+        Attempts in flight end when their functions are closed."""
+        self._workers.stop()
+
+    def join(self, deadline: float) -> list[str]:
+        return self._workers.join(deadline)
 
     @staticmethod
     def _source(function: Function) -> str:
@@ -84,8 +87,7 @@ class AsyncInvoker:
 
     def _later(self, local_seconds: float, event: _Event) -> None:
         def resubmit() -> None:
-            if not self._stopped:
-                self._executor.submit(self._attempt, event)
+            self._workers.submit(lambda: self._attempt(event))
 
         self._runtime.timers.call_later(self._runtime.clock.real(local_seconds), resubmit)
 
@@ -95,6 +97,8 @@ class AsyncInvoker:
             self._fail(event, "EventAgeExceeded", None)
             return
         invocation = function.invoke(event.payload, wait_for_slot=1.0)
+        if invocation.aborted:
+            return  # the local cloud is stopping: the event goes with it
         if invocation.status == 429:
             backoff = THROTTLE_BACKOFF_SECONDS[min(event.throttles, len(THROTTLE_BACKOFF_SECONDS) - 1)]
             event.throttles += 1

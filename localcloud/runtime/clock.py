@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from localcloud.runtime.threads import join_until, logger
+
 
 class Clock:
     def __init__(self, speed: float = 1.0) -> None:
@@ -49,10 +51,14 @@ class Timers:
             self._condition.notify()
 
     def stop(self) -> None:
+        """Run nothing more (what is pending is dropped); returns at once."""
         with self._condition:
             self._stopped = True
+            self._heap.clear()
             self._condition.notify()
-        self._thread.join()
+
+    def join(self, deadline: float) -> list[str]:
+        return join_until([self._thread], deadline)
 
     def _run(self) -> None:
         while True:
@@ -62,4 +68,7 @@ class Timers:
                 if self._stopped:
                     return
                 _, _, action = heapq.heappop(self._heap)
-            action()
+            try:
+                action()
+            except Exception:  # one failing action must not end every later one
+                logger.exception("unexpected error in a timer of %s", self._thread.name)

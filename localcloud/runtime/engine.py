@@ -4,7 +4,7 @@ emulator through :mod:`localcloud.patches`."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from localcloud.runtime.sources.eventbridge import EventTargets
 from localcloud.runtime.sources.schedules import Schedules
 from localcloud.runtime.sources.sqs import SqsPoller
 from localcloud.runtime.sources.streams import StreamPoller
+from localcloud.runtime.threads import STOP_SECONDS, logger
 
 
 class Source(Protocol):
@@ -26,7 +27,11 @@ class Source(Protocol):
 
     def start(self) -> None: ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Take no more events; return at once (never wait for an invocation)."""
+
+    def join(self, deadline: float) -> list[str]:
+        """Wait for the source's threads until ``deadline`` (monotonic); the names still running."""
 
 
 class Runtime:
@@ -62,17 +67,29 @@ class Runtime:
             source.start()
             self._started.append(source)
 
-    def stop(self) -> None:
-        # Together: each poller may be inside a one-second receive, and they all end at once.
-        with ThreadPoolExecutor(max_workers=max(1, len(self._started))) as stopping:
-            list(stopping.map(lambda source: source.stop(), self._started))
-        self._started.clear()
-        patches.uninstall()
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Stop at once whatever is in flight: no step waits for an invocation to finish, and
+        the threads are waited for until ``timeout`` at most (they are daemons)."""
+        deadline = time.monotonic() + timeout
+        # 1. No new work: pollers, schedules and gateways take no more events.
+        for source in self._started:
+            source.stop()
+        # 2. Every invocation ends now: those running (their environments are killed), those
+        #    waiting for a slot, and any a source or the emulator still starts (aborted at once).
+        for function in self.functions.values():
+            function.close()
+        # 3. Queued async attempts, event deliveries and retries are dropped.
         self.events.stop()
         self.asynchronous.stop()
         self.timers.stop()
-        for function in self.functions.values():
-            function.close()
+        # 4. The threads end on their own now; each wait is bounded (all of them are daemons).
+        running = [name for source in self._started for name in source.join(deadline)]
+        running += self.events.join(deadline) + self.asynchronous.join(deadline) + self.timers.join(deadline)
+        if running:
+            logger.warning("runtime threads still running %.1f s after stop: %s", timeout, ", ".join(running))
+        self._started.clear()
+        # Last: until here the emulator's invocations reached the closed functions (answered at once).
+        patches.uninstall()
 
     # -- the Lambda service ----------------------------------------------------------------------
     def function(self, name_or_arn: str) -> Function:

@@ -122,6 +122,9 @@ class Invocation:
     duration_ms: float = 0.0
     #: INIT duration when this invocation started a new execution environment.
     init_ms: float | None = None
+    #: Not run to its end because the function was closed (the local cloud is stopping): the
+    #: caller drops the work instead of retrying it or recording a failure.
+    aborted: bool = False
 
     @property
     def failed(self) -> bool:
@@ -153,14 +156,38 @@ class FunctionStats:
 class _Environment:
     def __init__(self, zygote: Zygote, pid: int, channel: socket.socket) -> None:
         self.zygote, self.pid, self.channel = zygote, pid, channel
+        self._lock = threading.Lock()
+        self._released = False
+
+    def abort(self) -> None:
+        """End the environment under an invocation in flight: the process is killed and the
+        invoking thread's wait on the channel returns at once (it then calls :meth:`close`)."""
+        with contextlib.suppress(OSError):
+            self.channel.shutdown(socket.SHUT_RDWR)
+        self._release()
 
     def close(self) -> None:
         self.channel.close()
+        self._release()
+
+    def _release(self) -> None:
+        with self._lock:  # once: the pid may belong to another process after the first kill
+            if self._released:
+                return
+            self._released = True
         self.zygote.release(self.pid)
 
 
 def _runtime_error(request_id: str, error_type: str, message: str) -> str:
     return json.dumps({"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"})
+
+
+def _aborted(request_id: str) -> Invocation:
+    """Lambda's answer for a failure of the service itself (500), here: the local cloud is stopping."""
+    message = "The local cloud is stopping: the invocation was not run to its end."
+    return Invocation(
+        request_id, json.dumps({"errorType": "ServiceException", "errorMessage": message}), status=500, aborted=True
+    )
 
 
 class Function:
@@ -175,46 +202,61 @@ class Function:
         self.concurrency = (
             spec.reserved_concurrency if spec.reserved_concurrency is not None else UNRESERVED_CONCURRENCY
         )
-        self._slots = threading.BoundedSemaphore(self.concurrency) if self.concurrency else None
+        #: Slots left of the concurrency; callers wait on ``_changed`` for one.
+        self._free = self.concurrency
         self._idle: list[_Environment] = []
+        #: Environments with an invocation (or INIT) in flight: :meth:`close` aborts them.
+        self._in_use: set[_Environment] = set()
         self._busy = 0
+        self._closed = False
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self.stats = FunctionStats()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def invoke(self, event: Any, *, wait_for_slot: float = 0.0) -> Invocation:
         """Run the handler once. Without a free slot (reserved concurrency reached) within
-        ``wait_for_slot`` seconds the invocation is throttled, as Lambda answers a synchronous call."""
+        ``wait_for_slot`` seconds the invocation is throttled, as Lambda answers a synchronous call.
+        Once the function is closed every invocation, waiting or running, ends at once (aborted)."""
         request_id = str(uuid.uuid4())
         payload = event if isinstance(event, str) else json.dumps(event)
-        slots = self._slots
-        acquired = slots is not None and (
-            slots.acquire(timeout=wait_for_slot) if wait_for_slot > 0 else slots.acquire(blocking=False)
-        )
-        if not acquired:
-            with self._lock:
+        with self._lock:
+            if self.concurrency and wait_for_slot > 0:
+                self._changed.wait_for(lambda: self._closed or self._free > 0, timeout=wait_for_slot)
+            if self._closed:
+                return _aborted(request_id)
+            if self._free <= 0:
                 self.stats.throttles += 1
-            message = "Rate Exceeded." if self.concurrency else "The function's reserved concurrency is 0."
-            return Invocation(
-                request_id, json.dumps({"errorType": "TooManyRequestsException", "errorMessage": message}), status=429
-            )
+                message = "Rate Exceeded." if self.concurrency else "The function's reserved concurrency is 0."
+                return Invocation(
+                    request_id,
+                    json.dumps({"errorType": "TooManyRequestsException", "errorMessage": message}),
+                    status=429,
+                )
+            self._free -= 1
+            self._busy += 1
+            self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
         try:
-            with self._lock:
-                self._busy += 1
-                self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
             return self._run(request_id, payload)
         finally:
             with self._lock:
                 self._busy -= 1
-            slots.release()  # type: ignore[union-attr]
+                self._free += 1
+                self._changed.notify()
 
     def _run(self, request_id: str, payload: str) -> Invocation:
         init_ms = None
         with self._lock:
             environment = self._idle.pop() if self._idle else None
+            if environment is not None:
+                self._in_use.add(environment)
         if environment is None:
             started = self._start_environment(request_id)
             if isinstance(started, Invocation):
-                return self._count(started)
+                return started if started.aborted else self._count(started)
             environment, init_ms = started
         deadline = time.time() + self.spec.timeout_seconds
         request = {"request_id": request_id, "event": payload, "deadline_ms": int(deadline * 1000)}
@@ -223,8 +265,8 @@ class Function:
             protocol.send(environment.channel, request)
             response = protocol.recv(environment.channel)
         except TimeoutError:
-            environment.close()
-            self._gone()
+            if self._retire(environment):
+                return _aborted(request_id)
             self._append_log(f"{_now()} {request_id} Task timed out after {self.spec.timeout_seconds:.2f} seconds")
             with self._lock:
                 self.stats.timeouts += 1
@@ -235,8 +277,8 @@ class Function:
                 )
             )
         except (protocol.ChannelClosedError, OSError):
-            environment.close()
-            self._gone()
+            if self._retire(environment):
+                return _aborted(request_id)
             message = "Runtime exited without providing a reason"
             return self._count(
                 Invocation(
@@ -244,7 +286,13 @@ class Function:
                 )
             )
         with self._lock:
-            self._idle.append(environment)
+            self._in_use.discard(environment)
+            closed = self._closed
+            if not closed:
+                self._idle.append(environment)
+        if closed:  # closed while this invocation finished: its environment is not kept
+            environment.close()
+            self._gone()
         if "error" in response:
             return self._count(
                 Invocation(
@@ -259,6 +307,14 @@ class Function:
             Invocation(request_id, response["payload"], duration_ms=response["duration_ms"], init_ms=init_ms)
         )
 
+    def _retire(self, environment: _Environment) -> bool:
+        """End an environment whose invocation failed; True when that was :meth:`close` aborting it."""
+        environment.close()
+        self._gone()
+        with self._lock:
+            self._in_use.discard(environment)
+            return self._closed
+
     def _start_environment(self, request_id: str) -> tuple[_Environment, float] | Invocation:
         """A cold start: fork an environment and run the function's INIT phase."""
         spec = WorkerSpec(
@@ -272,18 +328,34 @@ class Function:
             log_path=str(self.log_path),
             log_group=self.spec.log_group,
         )
+        with self._lock:
+            if self._closed:
+                return _aborted(request_id)
         pid, channel = self._zygote.spawn(spec)
         environment = _Environment(self._zygote, pid, channel)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._in_use.add(environment)
+        if closed:
+            environment.close()
+            return _aborted(request_id)
         try:
             channel.settimeout(INIT_TIMEOUT_SECONDS)
             ready = protocol.recv(channel)
         except (TimeoutError, protocol.ChannelClosedError, OSError):
             environment.close()
+            with self._lock:
+                self._in_use.discard(environment)
+                if self._closed:
+                    return _aborted(request_id)
             return Invocation(
                 request_id, _runtime_error(request_id, "Runtime.ExitError", "INIT did not complete"), "Unhandled"
             )
         if "init_error" in ready:
             environment.close()
+            with self._lock:
+                self._in_use.discard(environment)
             return Invocation(request_id, json.dumps(ready["init_error"]), "Unhandled")
         init_ms = ready["ready"]["init_ms"]
         with self._lock:
@@ -308,8 +380,15 @@ class Function:
             log.write(line + "\n")
 
     def close(self) -> None:
+        """End every execution environment, idle or busy: an invocation in flight returns at once
+        (aborted), so does a caller waiting for a slot, and every later invocation is aborted."""
         with self._lock:
+            self._closed = True
             idle, self._idle = self._idle, []
+            busy = list(self._in_use)
+            self._changed.notify_all()
+        for environment in busy:
+            environment.abort()  # its invoking thread closes it and counts it gone
         for environment in idle:
             environment.close()
 

@@ -4,6 +4,7 @@ and a per-test time limit so a hung flow fails instead of stalling the suite."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,11 +25,23 @@ TINY = Path(__file__).resolve().parent / "programs" / "tiny"
 #: Local time at 60× (as `make run`): visibility timeouts, windows and rate schedules in seconds.
 SPEED = 60
 SERVE_START_SECONDS = 90
+#: serve stops in about a second whatever is in flight; past this a stop fails the test.
+SERVE_STOP_SECONDS = 30
 DEFAULT_TEST_SECONDS = 60
+
+
+#: (program, signal, seconds) of every serve stopped in this session, for the terminal summary.
+STOPS: list[tuple[str, str, float]] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "time_limit(seconds): fail the test when it runs longer (default 60 s)")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if STOPS:
+        stops = ", ".join(f"{Path(program).name} {sig} {seconds:.2f} s" for program, sig, seconds in STOPS)
+        terminalreporter.write_line(f"serve stopped in: {stops}")
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +69,8 @@ class Served:
     process: subprocess.Popen[str]
     state_dir: Path
     endpoints: dict[str, Any]
+    #: From the signal to serve's exit, once stopped.
+    stop_seconds: float | None = None
 
     def command(self, *args: str) -> list[str]:
         return [
@@ -100,6 +115,35 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _started_at(pid: int) -> str | None:
+    """The process's start time (clock ticks after boot): with the pid, it names one process."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def processes_below(pid: int) -> dict[int, str | None]:
+    """The processes below ``pid`` with their start times (a pid may be reused once they end)."""
+    return {child: _started_at(child) for child in descendants(pid)}
+
+
+def kill_all(process: subprocess.Popen[str], known: dict[int, str | None]) -> None:
+    """SIGKILL ``process`` and every process below it: those known from before (the zygote and the
+    environments are in sessions of their own, and outlive serve once reparented) and those now."""
+    if process.poll() is None:
+        known = {**known, **processes_below(process.pid)}
+        process.kill()
+    for pid, started in known.items():
+        if started is not None and _started_at(pid) == started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _tail(output: str, lines: int = 60) -> str:
+    return "\n".join(output.splitlines()[-lines:]) or "(no output)"
+
+
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     """Start ``serve`` and wait for its endpoints.json (written once everything runs)."""
     command = [sys.executable, "-m", "localcloud", "--program", str(program), "--state-dir", str(state_dir)]
@@ -115,7 +159,7 @@ def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     deadline = time.monotonic() + SERVE_START_SECONDS
     while not endpoints_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            kill_all(process, {})
             output = process.communicate()[0]
             raise RuntimeError(f"serve did not start (exit {process.returncode}):\n{output}")
         time.sleep(0.1)
@@ -123,15 +167,45 @@ def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     return Served(process, state_dir, {**endpoints, "program": str(program)})
 
 
-def stop_serve(served: Served, sig: int = signal.SIGTERM) -> set[int]:
-    """Signal ``serve``; return the processes it started that are still alive afterwards."""
-    started = descendants(served.process.pid)
-    served.process.send_signal(sig)
-    served.process.communicate(timeout=30)
-    deadline = time.monotonic() + 5
-    while (left := {pid for pid in started if alive(pid)}) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return left
+def stop_serve(served: Served, sig: int = signal.SIGTERM, timeout: float = SERVE_STOP_SECONDS) -> set[int]:
+    """Signal ``serve``; return the processes it started that were still alive afterwards.
+
+    Whatever happens (a stop slower than ``timeout``, an unclean exit, the test's time limit),
+    nothing outlives this call: serve and every process it started are killed if still there.
+    A slow stop or, after SIGTERM, a non-zero exit fails the test with serve's last output."""
+    process = served.process
+    started = processes_below(process.pid)
+    began = time.monotonic()
+    try:
+        process.send_signal(sig)
+        try:
+            output = process.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            started.update(processes_below(process.pid))
+            kill_all(process, started)
+            try:
+                output = process.communicate(timeout=10)[0]
+            except subprocess.TimeoutExpired:  # a process we could not name still holds the pipe
+                output = "(no output: its pipe is still open)"
+            pytest.fail(
+                f"serve did not stop within {timeout:g} s of {signal.Signals(sig).name}: killed it and its "
+                f"{len(started)} processes after {time.monotonic() - began:.1f} s; its last output:\n{_tail(output)}",
+                pytrace=False,
+            )
+        served.stop_seconds = time.monotonic() - began
+        STOPS.append((served.program, signal.Signals(sig).name, served.stop_seconds))
+        if sig == signal.SIGTERM and process.returncode != 0:
+            pytest.fail(
+                f"serve exited with {process.returncode} {served.stop_seconds:.1f} s after SIGTERM; "
+                f"its last output:\n{_tail(output)}",
+                pytrace=False,
+            )
+        deadline = time.monotonic() + 5
+        while (left := {pid for pid in started if alive(pid)}) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return left
+    finally:
+        kill_all(process, started)
 
 
 @pytest.fixture(scope="session")

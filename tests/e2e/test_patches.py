@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -81,8 +82,8 @@ def test_lambda_invoke_runs_synchronous_invocations_on_the_runtime(function_arn:
     assert "FunctionError" not in response
 
 
-def test_lambda_invoke_reports_function_errors_and_throttles(function_arn: str) -> None:
-    client = boto3.client("lambda")
+def test_lambda_invoke_reports_function_errors_throttles_and_service_errors(function_arn: str) -> None:
+    client = boto3.client("lambda", config=Config(retries={"total_max_attempts": 1}))
     with installed(RecordingHooks(payload='{"errorType": "ValueError"}', function_error="Unhandled")):
         assert client.invoke(FunctionName="probe")["FunctionError"] == "Unhandled"
     with installed(RecordingHooks(status=429, payload='{"errorMessage": "Rate Exceeded."}')) as hooks:
@@ -90,6 +91,12 @@ def test_lambda_invoke_reports_function_errors_and_throttles(function_arn: str) 
             client.invoke(FunctionName="probe")
         assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
         assert hooks.invoked
+    # An invocation the stopping runtime aborted: Lambda's own failure, not the function's.
+    with installed(RecordingHooks(status=500, payload='{"errorMessage": "The local cloud is stopping."}')):
+        with pytest.raises(ClientError) as raised:
+            client.invoke(FunctionName="probe")
+        assert raised.value.response["Error"]["Code"] == "ServiceException"
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
 
 def test_lambda_invoke_queues_event_invocations_and_service_deliveries(

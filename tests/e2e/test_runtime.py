@@ -13,6 +13,7 @@ import pytest
 
 from localcloud.deploy.registry import FunctionSpec
 from localcloud.runtime.functions import Function, Zygote
+from tests.e2e.conftest import alive
 
 FUNCTIONS = Path(__file__).resolve().parent / "functions"
 EMULATOR = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_REGION": "us-east-1"}
@@ -129,6 +130,37 @@ def test_reserved_concurrency_caps_environments_and_throttles_the_rest(make_func
         waited = list(pool.map(lambda _: probe.invoke(sleep, wait_for_slot=5), range(4)))
     assert all(r.status == 200 for r in waited)
     assert probe.stats.peak_concurrency == 2 and probe.stats.throttles == 2
+
+
+@pytest.mark.time_limit(20)
+def test_closing_ends_the_invocation_in_flight_and_the_one_waiting_for_a_slot_at_once(
+    make_function: MakeFunction, zygote: Zygote
+) -> None:
+    probe = make_function("probe", "probe.handler.handler", timeout=60, concurrency=1)
+    before = set(zygote.pids)
+    with ThreadPoolExecutor(2) as pool:
+        running = pool.submit(probe.invoke, {"action": "sleep", "seconds": 50})
+        deadline = time.monotonic() + 10
+        while "START RequestId" not in (probe.log_path.read_text() if probe.log_path.exists() else ""):
+            assert time.monotonic() < deadline, "the sleeping invocation never started"
+            time.sleep(0.05)
+        [environment] = set(zygote.pids) - before
+        waiting = pool.submit(probe.invoke, {}, wait_for_slot=60)
+        time.sleep(0.2)
+        closed_at = time.monotonic()
+        probe.close()
+        ended = [running.result(timeout=5), waiting.result(timeout=5)]
+    assert time.monotonic() - closed_at < 2
+    for invocation in ended:
+        assert invocation.aborted and invocation.status == 500
+        assert invocation.error["errorType"] == "ServiceException"
+    assert environment not in zygote.pids
+    deadline = time.monotonic() + 2
+    while alive(environment):
+        assert time.monotonic() < deadline, f"the environment {environment} outlived close()"
+        time.sleep(0.05)
+    assert probe.invoke({}).aborted, "a closed function runs nothing more"
+    assert (probe.stats.errors, probe.stats.timeouts, probe.stats.environments) == (0, 0, 0)
 
 
 def test_functions_with_same_named_packages_each_import_their_own(make_function: MakeFunction) -> None:

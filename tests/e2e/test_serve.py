@@ -1,17 +1,27 @@
 """``serve`` and the verbs against it, on the smallest program (tests/e2e/programs/tiny): what it
 writes, what the verbs answer, and that stopping it (SIGTERM, or the process killed outright)
-leaves no process behind."""
+leaves no process behind, promptly even with invocations in flight."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud.scenario import Cloud
+from localcloud.scenario.client import wait_for
 from tests.e2e.conftest import TINY, Served, alive, descendants, start_serve, stop_serve
+
+#: How long stopping serve may take with invocations in flight: it normally takes about a second;
+#: waiting for them would take minutes (the slow function sleeps 100 s of its 300 s timeout).
+STOP_WITH_WORK_IN_FLIGHT_SECONDS = 10
 
 
 def verb(served: Served, *args: str) -> str:
@@ -62,3 +72,36 @@ def test_a_killed_serve_takes_its_processes_with_it(tmp_path: Path) -> None:
     assert processes and not any(alive(pid) for pid in processes)
     # Never cleaned up (it was killed): the next serve overwrites it.
     assert json.loads((tmp_path / "endpoints.json").read_text())["pid"] == served.process.pid
+
+
+@pytest.mark.time_limit(90)
+def test_sigterm_stops_serve_at_once_with_invocations_in_flight(tmp_path: Path) -> None:
+    served = start_serve(TINY, tmp_path, speed=1)
+    cloud = Cloud(served.endpoints)
+    slow = served.endpoints["functions"]["slow-function"]
+    sleep = json.dumps({"action": "sleep", "seconds": 100}).encode()
+    lambda_ = cloud.client("lambda")
+    # One invocation held by an emulator request thread (synchronous), one by an async worker.
+    lambda_.invoke(FunctionName=slow, Payload=sleep, InvocationType="Event")
+    caller = threading.Thread(target=_invoke_ignoring_the_answer, args=(lambda_, slow, sleep), daemon=True)
+    caller.start()
+    log = tmp_path / "logs" / f"{slow}.log"
+    wait_for(
+        "both slow invocations running",
+        lambda: log.exists() and log.read_text().count("START RequestId") == 2,
+        timeout=30,
+    )
+    processes = descendants(served.process.pid)
+    assert len(processes) >= 3  # the zygote and the two busy environments
+    left = stop_serve(served, timeout=STOP_WITH_WORK_IN_FLIGHT_SECONDS)
+    assert not left, f"left behind: {sorted(left)}"
+    assert not any(alive(pid) for pid in processes)
+    assert served.stop_seconds is not None and served.stop_seconds < STOP_WITH_WORK_IN_FLIGHT_SECONDS
+    caller.join(timeout=10)
+    assert not caller.is_alive(), "the synchronous caller was never answered"
+
+
+def _invoke_ignoring_the_answer(client: Any, function: str, payload: bytes) -> None:
+    """The answer is Lambda's ServiceException, or no answer once the emulator is gone."""
+    with contextlib.suppress(ClientError, BotoCoreError):
+        client.invoke(FunctionName=function, Payload=payload)

@@ -24,6 +24,7 @@ from botocore.credentials import Credentials
 
 from localcloud.deploy.registry import Api
 from localcloud.emulator import CREDENTIALS
+from localcloud.runtime.threads import call_within, join_until
 
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
@@ -102,10 +103,15 @@ class Gateway:
         self._thread.start()
 
     def stop(self) -> None:
+        """Accept no more requests (the serving loop polls every 50 ms); requests in flight end
+        when their function is closed (their handler threads are daemons, never waited for)."""
         if self._server is not None:
-            self._server.shutdown()
+            call_within(self._server.shutdown, 2.0, f"gateway {self.api.id} shutdown")
             self._server.server_close()
             self._server = None
+
+    def join(self, deadline: float) -> list[str]:
+        return join_until([self._thread] if self._thread else [], deadline)
 
     def _load_routes(self) -> list[Route]:
         client = self._runtime.emulator.client("apigateway")

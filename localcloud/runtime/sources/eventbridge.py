@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.events.utils import EventMessageType, EventTemplateParser
 
 from localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
+from localcloud.runtime.threads import Workers
 
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
@@ -58,18 +58,20 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
 class EventTargets:
     def __init__(self, runtime: Runtime, workers: int = 4) -> None:
         self._runtime = runtime
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="event-targets")
-        self._stopped = False
+        self._workers = Workers(workers, "event-targets")
 
     def deliver(self, source_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Queue a delivery (called from the emulator's request thread: it must not block)."""
         delivery = _Delivery(source_arn, target, target_input(target, event))
         self._runtime.ledger.note(self._source(delivery), ACCEPTED)
-        self._executor.submit(self._attempt, delivery)
+        self._workers.submit(lambda: self._attempt(delivery))
 
     def stop(self) -> None:
-        self._stopped = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Drop queued deliveries and retries; returns at once."""
+        self._workers.stop()
+
+    def join(self, deadline: float) -> list[str]:
+        return self._workers.join(deadline)
 
     @staticmethod
     def _source(delivery: _Delivery) -> str:
@@ -110,8 +112,7 @@ class EventTargets:
         self._runtime.ledger.note(source, PROCESSED)
 
     def _resubmit(self, delivery: _Delivery) -> None:
-        if not self._stopped:
-            self._executor.submit(self._attempt, delivery)
+        self._workers.submit(lambda: self._attempt(delivery))
 
     def _dead_letter(self, delivery: _Delivery, error: Exception, condition: str) -> None:
         dlq = delivery.target.get("DeadLetterConfig", {}).get("Arn")

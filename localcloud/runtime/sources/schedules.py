@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from localcloud.runtime.threads import join_until
+
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
 
@@ -118,9 +120,12 @@ class Schedules:
         self._thread.start()
 
     def stop(self) -> None:
+        """Fire no more; returns at once."""
         self._stop.set()
         self._wake.set()
-        self._thread.join()
+
+    def join(self, deadline: float) -> list[str]:
+        return join_until([self._thread], deadline)
 
     def _load(self) -> None:
         registry, emulator = self._runtime.deployment.registry, self._runtime.emulator

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from localcloud.deploy.registry import MappingSpec
 from localcloud.runtime.ledger import ACCEPTED, PROCESSED, RETRIED
 from localcloud.runtime.sources.batches import batch_item_failures, matches
+from localcloud.runtime.threads import join_until
 
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
@@ -52,10 +53,12 @@ class SqsPoller:
         self._thread.start()
 
     def stop(self) -> None:
+        """Receive no more; returns at once (batches in flight end when the function is closed)."""
         self._stop.set()
-        self._thread.join()
-        for worker in self._workers:
-            worker.join()
+
+    def join(self, deadline: float) -> list[str]:
+        running = join_until([self._thread], deadline)
+        return running + join_until(list(self._workers), deadline)
 
     def _poll(self) -> None:
         while not self._stop.is_set():
@@ -68,7 +71,8 @@ class SqsPoller:
                 if not self._stop.wait(POLL_SECONDS):
                     continue
                 return
-            if not batch:
+            if not batch or self._stop.is_set():
+                # Received while stopping: left in flight, back on the queue after its visibility timeout.
                 self._in_flight.release()
                 continue
             worker = threading.Thread(
@@ -117,6 +121,8 @@ class SqsPoller:
             invocation = self._function.invoke(
                 {"Records": [self._record(m) for m in messages]}, wait_for_slot=self._visibility_timeout
             )
+            if invocation.aborted:
+                return  # stopping: the batch stays in flight, as if the poller had died
             if invocation.failed:
                 failed = ids
             elif self.mapping.report_batch_item_failures:

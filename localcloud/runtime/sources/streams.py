@@ -24,6 +24,7 @@ from localcloud.deploy.registry import MappingSpec
 from localcloud.runtime.asynchronous import iso_now
 from localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from localcloud.runtime.sources.batches import batch_item_failures, matches
+from localcloud.runtime.threads import join_until
 
 if TYPE_CHECKING:
     from localcloud.runtime.engine import Runtime
@@ -183,9 +184,11 @@ class StreamPoller:
             thread.start()
 
     def stop(self) -> None:
+        """Read no more; returns at once (a batch in flight ends when the function is closed)."""
         self._stop.set()
-        for thread in self._threads:
-            thread.join()
+
+    def join(self, deadline: float) -> list[str]:
+        return join_until(self._threads, deadline)
 
     def _read_shard(self, shard: str, iterator: str | None) -> None:
         pending: list[tuple[_Record, dict[str, Any]]] = []
@@ -228,6 +231,8 @@ class StreamPoller:
             invocation = self._function.invoke(
                 {"Records": [d for _, d in records]}, wait_for_slot=self._function.spec.timeout_seconds
             )
+            if invocation.aborted:
+                return  # stopping: no checkpoint, nothing given up
             failed_at: int | None = 0
             if not invocation.failed:
                 reported = batch_item_failures(invocation, sequences) if self.mapping.report_batch_item_failures else []

@@ -1,6 +1,7 @@
 """The smallest programs' worth of failure paths for the local cloud's tests: a queue processed
 by the probe function, a stream whose poison record must be bisected out, a scheduled job that
-fails, a bus rule whose target does not exist, and a resource the emulator refuses."""
+fails, a bus rule whose target does not exist, a function allowed to run for minutes (stopping
+must not wait for it), and a resource the emulator refuses."""
 
 import pulumi
 import pulumi_aws as aws
@@ -10,6 +11,7 @@ from components import (
     EventRule,
     QueueProcessor,
     QueueProcessorArgs,
+    ServerlessFunction,
     ServerlessFunctionArgs,
     StateMachineTarget,
 )
@@ -29,6 +31,8 @@ job = ScheduledJob("failing-job", ScheduledJobArgs(function=probe(), schedule="r
 bus = EventRouter("events")
 missing_machine = "arn:aws:states:us-east-1:123456789012:stateMachine:no-such-machine"
 bus.add_rule(EventRule(name="lost", event_pattern={"source": ["tests"]}, targets=[StateMachineTarget(missing_machine)]))
+# Sleeps far past any stop budget when asked: stopping serve must not wait for it.
+slow = ServerlessFunction("slow", probe(timeout_seconds=300, alarms=False))
 
 # The emulator refuses this one (no such function): the deploy must list it, not drop it.
 aws.lambda_.Permission(
