@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         "suite": lambda: suite.run(args.slow_runs),
         "cold_start": lambda: cold_start.run(found, probes, args.runs, args.invokes),
         "packages": lambda: packages.run(found, probes, startup),
-        "localcloud": lambda: localcloud.run(args.slow_runs, orders=200),
+        "localcloud": lambda: localcloud.run(args.slow_runs, orders=60),
     }
     sections: list[Section] = []
     skipped: dict[str, str] = {}
