@@ -19,9 +19,10 @@ Why a window (a closed loop) rather than all orders at once: offered a burst far
 can process, the local cloud does not just queue. Every call the handlers make waits on the one
 saturated emulator process, the projector's batches of up to 100 stream records outlive its 10 s
 timeout, and after its retries the records go to the on-failure queue: those orders never
-conclude and the run ends at its deadline (2 bursts of 200 in 5 at 2 orders/s, on 2 cores). The
-window keeps the run measuring the sustained rate. It also bounds it: at most ``window`` / the
-end-to-end latency, so raise ``--window`` once the local cloud is fast enough to be held back.
+conclude and the run ends at its deadline (on 2 cores at about 2 orders/s: 1 of 3 bursts of 200
+orders and 1 of 2 runs with 100 in flight ended so, none of 4 with 20). The window keeps the run
+measuring the sustained rate. It also bounds it, to ``window`` / the end-to-end latency: raise
+``--window`` once the local cloud is fast enough to be held back by it.
 
 Two choices keep the measurement from loading what it measures:
 
