@@ -39,11 +39,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-## lint: ruff (lint + format check) and mypy on the components
+## lint: ruff (lint + format check) and mypy on the package
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy components synthesis
+	$(VENV)/bin/mypy components/pulumi_wasp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ Pulumi.<stack>.yaml.
 
 import pulumi
 
-from components import (
+from pulumi_wasp import (
     INSERTS_ONLY,
     AlarmTopic,
     BucketProcessor,

@@ -2,8 +2,7 @@
 
 The hook: the local cloud provides ``localcloud.bench.run(orders: int) -> dict`` returning
 ``{"orders": <completed>, "seconds": <wall time>, "stages": {"<stage>": [<latency seconds>, ...]}}``; this module
-calls it in a child (``python -m bench.localcloud localcloud N``) next to its baseline (``... sqs N``). Until the
-entry point exists the section is skipped, saying so.
+calls it in a child (``python -m bench.localcloud localcloud N``) next to its baseline (``... sqs N``).
 """
 
 from __future__ import annotations
@@ -14,20 +13,12 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from bench.measure import PYTHON, REPO, Stats, child_json, python_env, ratio
+from bench.measure import PYTHON, Stats, child_json, python_env, ratio
 from bench.report import Section, Table, cell, rate, seconds, times
 
-ENTRY = "localcloud.bench"
-UNAVAILABLE = f"not available: localcloud has no bench entry point yet (`{ENTRY}.run`)"
-
-
-def available(repo: Path = REPO) -> bool:
-    """Whether the entry point's module exists, without importing the local cloud (maybe mid-change) here."""
-    package = repo.joinpath(*ENTRY.split("."))
-    return package.with_suffix(".py").is_file() or (package / "__init__.py").is_file()
+ENTRY = "pulumi_wasp.localcloud.bench"
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

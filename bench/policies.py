@@ -56,8 +56,8 @@ def _no_op(pack: Any) -> Any:
 def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
     from bench.programs import program
     from bench.synthesis import REGION, load_lazy_modules
-    from preview import load_pack, run_policies
-    from synthesis import FakeCloud, StackConfig, synthesize, synthesize_inline
+    from pulumi_wasp.preview import load_pack, run_policies
+    from pulumi_wasp.synthesis import FakeCloud, StackConfig, synthesize, synthesize_inline
 
     load_lazy_modules()
     with contextlib.redirect_stdout(sys.stderr):

@@ -15,9 +15,9 @@ from typing import Any
 import pulumi
 from pulumi_aws import cloudwatch, dynamodb, iam, lambda_, sqs
 
-from components import QueueProcessor, QueueProcessorArgs, ServerlessFunctionArgs, Table, TableArgs
-from components import iam as grants
-from synthesis.recording import RecordedResource
+from pulumi_wasp.components import QueueProcessor, QueueProcessorArgs, ServerlessFunctionArgs, Table, TableArgs
+from pulumi_wasp.components import iam as grants
+from pulumi_wasp.synthesis.recording import RecordedResource
 
 CODE = ["lambdas/invoices", "lambdas/shared"]
 HANDLER = "invoices.worker.handler"

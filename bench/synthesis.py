@@ -48,7 +48,7 @@ def load_lazy_modules() -> None:
 
 def _synthesize(target: str, units: int) -> dict[str, Any]:
     from bench.programs import program
-    from synthesis import FakeCloud, StackConfig, synthesize, synthesize_inline
+    from pulumi_wasp.synthesis import FakeCloud, StackConfig, synthesize, synthesize_inline
 
     load_lazy_modules()
     with contextlib.redirect_stdout(sys.stderr):  # the program's prints must not mix with our JSON
@@ -64,7 +64,7 @@ def _synthesize(target: str, units: int) -> dict[str, Any]:
 
 def _check() -> dict[str, Any]:
     from bench.programs import differences, program
-    from synthesis import FakeCloud, synthesize_inline
+    from pulumi_wasp.synthesis import FakeCloud, synthesize_inline
 
     load_lazy_modules()
     one = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from synthesis import FakeCloud, StackConfig, Synthesis, synthesize
+from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.cold_start import flags
 from bench.lambdas import LIBRARIES, handlers, imported_names, loaded
-from bench.localcloud import available, percentile
+from bench.localcloud import percentile
 from bench.suite import phases
 
 
@@ -55,10 +55,3 @@ def test_test_phases_follow_make_test_order_and_skip_directories_without_tests(t
 def test_percentiles_are_nearest_rank():
     samples = [float(n) for n in range(1, 101)]
     assert (percentile(samples, 50), percentile(samples, 99), percentile([7.0], 99)) == (50.0, 99.0, 7.0)
-
-
-def test_the_local_cloud_section_waits_for_its_entry_point(tmp_path):
-    assert not available(tmp_path)
-    (tmp_path / "localcloud").mkdir()
-    (tmp_path / "localcloud" / "bench.py").write_text("def run(orders): ...\n")
-    assert available(tmp_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.programs import differences
-from synthesis import RecordedResource
+from pulumi_wasp.synthesis import RecordedResource
 
 
 def resource(type_, name, custom=True, **inputs):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.scenario import FLOWS, Cloud, FlowResult, run_flows
+from pulumi_wasp.localcloud.scenario import FLOWS, Cloud, FlowResult, run_flows
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = Path(__file__).resolve().parent / "programs" / "tiny"
@@ -76,7 +76,7 @@ class Served:
         return [
             sys.executable,
             "-m",
-            "localcloud",
+            "pulumi_wasp.localcloud",
             "--program",
             self.program,
             "--state-dir",
@@ -146,7 +146,7 @@ def _tail(output: str, lines: int = 60) -> str:
 
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     """Start ``serve`` and wait for its endpoints.json (written once everything runs)."""
-    command = [sys.executable, "-m", "localcloud", "--program", str(program), "--state-dir", str(state_dir)]
+    command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]
     process = subprocess.Popen(
         [*command, "serve", "--speed", str(speed)],
         cwd=REPO,

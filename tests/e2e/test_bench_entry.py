@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.bench import STAGES
+from pulumi_wasp.localcloud.bench import STAGES
 from tests.e2e.conftest import REPO, alive
 
 ORDERS = 3
@@ -46,7 +46,17 @@ def test_bench_pushes_orders_end_to_end_and_leaves_no_process_behind() -> None:
     subreaper(True)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "localcloud.bench", "--orders", str(ORDERS), "--warmup", "1", "--timeout", "60"],
+            [
+                sys.executable,
+                "-m",
+                "pulumi_wasp.localcloud.bench",
+                "--orders",
+                str(ORDERS),
+                "--warmup",
+                "1",
+                "--timeout",
+                "60",
+            ],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             capture_output=True,

@@ -3,7 +3,7 @@ the reason it is not), and the program's outputs are the emulator's real ids, AR
 
 from __future__ import annotations
 
-from localcloud.scenario import Cloud
+from pulumi_wasp.localcloud.scenario import Cloud
 
 
 def test_only_the_schema_registry_is_not_created_and_it_is_listed_with_a_reason(cloud: Cloud) -> None:

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from localcloud import patches
+from pulumi_wasp.localcloud import patches
 
 REGION = "us-east-1"
 

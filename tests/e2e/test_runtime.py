@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.deploy.registry import FunctionSpec
-from localcloud.runtime.functions import Function, Zygote
+from pulumi_wasp.localcloud.deploy.registry import FunctionSpec
+from pulumi_wasp.localcloud.runtime.functions import Function, Zygote
 from tests.e2e.conftest import alive
 
 FUNCTIONS = Path(__file__).resolve().parent / "functions"

@@ -16,9 +16,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from preview import PolicyReport, run_policies
-from synthesis import FakeCloud, FirstDeploy, Synthesis, synthesize_inline
-from synthesis.recording import UNKNOWN
+from pulumi_wasp.preview import PolicyReport, run_policies
+from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, Synthesis, synthesize_inline
+from pulumi_wasp.synthesis.recording import UNKNOWN
 
 REGION = "us-east-1"
 TAGS = {"environment": "test", "owner": "tests", "cost-center": "ci"}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from preview import PolicyReport, load_pack, run_policies
-from synthesis import FakeCloud, StackConfig, Synthesis, synthesize
+from pulumi_wasp.preview import PolicyReport, load_pack, run_policies
+from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
 
 ANTIPATTERNS = Path(__file__).resolve().parent.parent / "fixtures" / "antipatterns"
 REPO = Path(__file__).resolve().parents[2]

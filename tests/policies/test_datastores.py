@@ -7,8 +7,8 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from preview import PolicyReport
-from synthesis import Synthesis
+from pulumi_wasp.preview import PolicyReport
+from pulumi_wasp.synthesis import Synthesis
 
 from .conftest import TAGS, analyze, exempt, exempted, flagged, messages, synth, unevaluated, with_unknown
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pytest
 
-from preview import PolicyReport
-from synthesis import Synthesis
+from pulumi_wasp.preview import PolicyReport
+from pulumi_wasp.synthesis import Synthesis
 
 from .conftest import (
     TAGS,

@@ -15,10 +15,11 @@ import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from preview import load_pack
-from preview.pack import POLICIES_DIR
+from pulumi_wasp import __version__
+from pulumi_wasp.preview import load_pack
 
-REPO = POLICIES_DIR.parent
+REPO = Path(__file__).resolve().parents[2]
+POLICIES_DIR = REPO / "policies"
 R, S = "resource", "stack"
 M, A = "mandatory", "advisory"
 # The catalogue (name, kind, default level), in the order of the rule tables.
@@ -98,7 +99,7 @@ def test_configurable_numbers_have_a_schema_with_the_catalogue_defaults(policy: 
 def test_loading_the_pack_in_process_does_not_serve_or_block() -> None:
     started = time.perf_counter()
     pack = load_pack()
-    assert pack.label == "serverless-well-architected@v0.1.0"
+    assert pack.label == f"serverless-well-architected@v{__version__}"
     assert time.perf_counter() - started < 5
 
 
@@ -126,21 +127,16 @@ def test_the_cli_entry_point_serves_the_pack_from_a_copied_directory(tmp_path: P
         plugin.wait(timeout=10)
 
 
-def test_the_manifest_declares_a_python_pack_with_a_version() -> None:
+def test_the_manifest_declares_a_python_pack_with_the_package_version() -> None:
     manifest = yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text())
     assert manifest["runtime"]["name"] == "python"
-    assert manifest["version"]
+    assert manifest["version"] == __version__
 
 
-def test_the_pack_requirements_pin_the_project_versions() -> None:
-    def pins(path: Path) -> dict[str, str]:
-        lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
-        return dict(line.split("==") for line in lines if "==" in line)
-
-    project = pins(REPO / "requirements.txt")
-    pack = pins(POLICIES_DIR / "requirements.txt")
-    assert set(pack) == {"pulumi", "pulumi-policy"}
-    assert all(project[name] == version for name, version in pack.items())
+def test_the_pack_requirements_install_the_packaged_rules_under_the_project_pins() -> None:
+    lines = [line.split("#")[0].strip() for line in (POLICIES_DIR / "requirements.txt").read_text().splitlines()]
+    assert [line for line in lines if line] == ["-e ..[policy]", "-c ../constraints.txt"]
+    assert (POLICIES_DIR / ".." / "constraints.txt").resolve().is_file()
 
 
 def test_the_readme_documents_every_rule() -> None:

@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from preview import load_pack, run_policies
-from synthesis import FakeCloud, Synthesis, synthesize_inline
+from pulumi_wasp.preview import load_pack, run_policies
+from pulumi_wasp.synthesis import FakeCloud, Synthesis, synthesize_inline
 
 
 class Bundle(pulumi.ComponentResource):

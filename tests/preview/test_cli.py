@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from preview.__main__ import main
+from pulumi_wasp.preview.__main__ import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 COMPLIANT = str(FIXTURES / "compliant")
@@ -125,7 +125,7 @@ def test_program_output_does_not_corrupt_json(capsys: pytest.CaptureFixture[str]
 
 def test_runs_as_a_module_from_the_command_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "preview", "--program", COMPLIANT],
+        [sys.executable, "-m", "pulumi_wasp.preview", "--program", COMPLIANT],
         capture_output=True,
         text=True,
         timeout=120,

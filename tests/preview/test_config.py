@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from preview import ConfigError, LoadedPack, load_pack, reconcile
+from pulumi_wasp.preview import ConfigError, LoadedPack, load_pack, reconcile
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from synthesis import FakeCloud, Synthesis, synthesize_inline
-from synthesis.recording import RecordedResource
+from pulumi_wasp.synthesis import FakeCloud, Synthesis, synthesize_inline
+from pulumi_wasp.synthesis.recording import RecordedResource
 
 REGION = "eu-west-1"
 

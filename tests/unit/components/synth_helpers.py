@@ -13,8 +13,8 @@ from typing import Any
 
 import pulumi
 
-from components import ServerlessFunctionArgs
-from synthesis import FakeCloud, ProgramError, StackConfig, Synthesis, synthesize
+from pulumi_wasp.components import ServerlessFunctionArgs
+from pulumi_wasp.synthesis import FakeCloud, ProgramError, StackConfig, Synthesis, synthesize
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 ACCOUNT = "123456789012"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import SecureBucketArgs
+from pulumi_wasp.components import SecureBucketArgs
 from tests.unit.components.synth_helpers import synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import BucketProcessor, BucketProcessorArgs, QueueArgs, SecureBucketArgs
+from pulumi_wasp.components import BucketProcessor, BucketProcessorArgs, QueueArgs, SecureBucketArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, synth, within
 

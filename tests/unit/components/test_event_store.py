@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.event_store import EventStoreArgs, Projection
+from pulumi_wasp.components.event_store import EventStoreArgs, Projection
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 

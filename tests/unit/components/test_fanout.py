@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from components import (
+from pulumi_wasp.components import (
     FanOut,
     FanOutArgs,
     QueueArgs,

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from components import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs, StackContext, iam, use_stack_context
-from components.function import powertools_layer_arn
+from pulumi_wasp.components import (
+    AsyncInvokeArgs,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+    StackContext,
+    iam,
+    use_stack_context,
+)
+from pulumi_wasp.components.function import powertools_layer_arn
 from tests.unit.conftest import REGION, one, policy, synth, within
 
 FUNCTION = "aws:lambda/function:Function"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.observability import Charted, DashboardArgs, widgets
+from pulumi_wasp.components.observability import Charted, DashboardArgs, widgets
 from tests.unit.components.synth_helpers import synth_program, synthesis_error
 from tests.unit.conftest import one, within
 

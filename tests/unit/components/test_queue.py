@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import Queue, QueueArgs, ServiceSender
+from pulumi_wasp.components import Queue, QueueArgs, ServiceSender
 from tests.unit.conftest import policy, synth, within
 
 QUEUE = "aws:sqs/queue:Queue"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import QueueArgs, QueueProcessor, QueueProcessorArgs, ServerlessFunctionArgs
-from synthesis import ProgramError
+from pulumi_wasp.components import QueueArgs, QueueProcessor, QueueProcessorArgs, ServerlessFunctionArgs
+from pulumi_wasp.synthesis import ProgramError
 from tests.unit.conftest import one, policy, synth, within
 
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from components import RestApi, RestApiArgs, Route, ServerlessFunction, ServerlessFunctionArgs
-from components.rest_api import _routes_hash
+from pulumi_wasp.components import RestApi, RestApiArgs, Route, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.rest_api import _routes_hash
 from tests.unit.conftest import one, synth, within
 
 

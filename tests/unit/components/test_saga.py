@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.saga import (
+from pulumi_wasp.components.saga import (
     COMPENSATION_FAILED,
     FAILED,
     LAMBDA_INVOKE,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.scheduled_job import ScheduledJobArgs, validate_schedule
+from pulumi_wasp.components.scheduled_job import ScheduledJobArgs, validate_schedule
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.shared import iam
+from pulumi_wasp.components.shared import iam
 from tests.unit.conftest import policy, synth
 
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/bus/placed"

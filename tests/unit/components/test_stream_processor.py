@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.stream_processor import StreamProcessorArgs
+from pulumi_wasp.components.stream_processor import StreamProcessorArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 

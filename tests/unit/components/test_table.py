@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import Table, TableArgs
+from pulumi_wasp.components import Table, TableArgs
 from tests.unit.conftest import one, synth
 
 TABLE = "aws:dynamodb/table:Table"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import QueueProcessorArgs
-from components.webhook_receiver import WebhookReceiverArgs
+from pulumi_wasp.components import QueueProcessorArgs
+from pulumi_wasp.components.webhook_receiver import WebhookReceiverArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 

@@ -13,7 +13,7 @@ import json
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
-from components import (
+from pulumi_wasp.components import (
     AlarmTopic,
     BucketProcessor,
     BucketProcessorArgs,
@@ -52,7 +52,7 @@ from components import (
     WebhookReceiverArgs,
     use_stack_context,
 )
-from synthesis import FakeCloud
+from pulumi_wasp.synthesis import FakeCloud
 from tests.unit.components.synth_helpers import function_args
 from tests.unit.conftest import one, synth
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synthesis import FakeCloud, ProgramError, StackConfig, synthesize
+from pulumi_wasp.synthesis import FakeCloud, ProgramError, StackConfig, synthesize
 
 
 def write_program(root: Path, main: str, stack_yaml: str = "config:\n  aws:region: eu-west-1\n") -> Path:

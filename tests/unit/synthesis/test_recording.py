@@ -6,8 +6,8 @@ import pulumi
 import pytest
 from pulumi_aws import sqs
 
-from synthesis import FakeCloud, FirstDeploy, synthesize_inline
-from synthesis.recording import UNKNOWN
+from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, synthesize_inline
+from pulumi_wasp.synthesis.recording import UNKNOWN
 
 
 class Box(pulumi.ComponentResource):

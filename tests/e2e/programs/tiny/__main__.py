@@ -6,7 +6,7 @@ must not wait for it), and a resource the emulator refuses."""
 import pulumi
 import pulumi_aws as aws
 
-from components import (
+from pulumi_wasp.components import (
     EventRouter,
     EventRule,
     QueueProcessor,
@@ -15,8 +15,8 @@ from components import (
     ServerlessFunctionArgs,
     StateMachineTarget,
 )
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from pulumi_wasp.components.stream_processor import StreamProcessor, StreamProcessorArgs
 
 PROBE = ["../../functions/probe"]
 

@@ -2,14 +2,14 @@
 
 import pulumi
 
-from components import QueueProcessorArgs, SecureBucket, SecureBucketArgs
-from components.bucket_processor import BucketProcessor, BucketProcessorArgs
-from components.event_store import EventStore, EventStoreArgs, Projection
-from components.observability import Dashboard, DashboardArgs
-from components.saga import Saga, SagaArgs, Step
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from components.stream_processor import StreamProcessor, StreamProcessorArgs
-from components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
+from pulumi_wasp.components import QueueProcessorArgs, SecureBucket, SecureBucketArgs
+from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
+from pulumi_wasp.components.event_store import EventStore, EventStoreArgs, Projection
+from pulumi_wasp.components.observability import Dashboard, DashboardArgs
+from pulumi_wasp.components.saga import Saga, SagaArgs, Step
+from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from pulumi_wasp.components.stream_processor import StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 from tests.unit.components.synth_helpers import function_args
 
 CASES = {

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import SecureBucket, SecureBucketArgs
+from pulumi_wasp.components import SecureBucket, SecureBucketArgs
 
 SecureBucket("assets")
 

@@ -1,7 +1,7 @@
 """BucketProcessor: uploads to a function (defaults), an archive to a queue processor (overrides), an inbox queue."""
 
-from components import QueueArgs, QueueProcessorArgs, SecureBucketArgs, StackContext, use_stack_context
-from components.bucket_processor import BucketProcessor, BucketProcessorArgs
+from pulumi_wasp.components import QueueArgs, QueueProcessorArgs, SecureBucketArgs, StackContext, use_stack_context
+from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

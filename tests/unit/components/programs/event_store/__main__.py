@@ -1,7 +1,7 @@
 """EventStore: one with every default and a projection, one with every knob turned."""
 
-from components import StackContext, use_stack_context
-from components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
+from pulumi_wasp.components import StackContext, use_stack_context
+from pulumi_wasp.components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

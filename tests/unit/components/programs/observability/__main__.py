@@ -1,6 +1,6 @@
 """A small stack of every charted kind of component, one dashboard over all of it, one tuned."""
 
-from components import (
+from pulumi_wasp.components import (
     EventRouter,
     EventRouterArgs,
     EventRule,
@@ -18,11 +18,11 @@ from components import (
     Subscriber,
     use_stack_context,
 )
-from components.event_store import EventStore, EventStoreArgs, Projection
-from components.observability import Dashboard, DashboardArgs
-from components.saga import Saga, SagaArgs, Step
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components.event_store import EventStore, EventStoreArgs, Projection
+from pulumi_wasp.components.observability import Dashboard, DashboardArgs
+from pulumi_wasp.components.saga import Saga, SagaArgs, Step
+from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from pulumi_wasp.components.stream_processor import StreamProcessor, StreamProcessorArgs
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

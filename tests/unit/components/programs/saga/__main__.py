@@ -1,7 +1,7 @@
 """Saga: the order fulfilment with every default, and a single-step saga with overrides."""
 
-from components import ServerlessFunction, StackContext, use_stack_context
-from components.saga import Compensation, FinalTask, Retry, Saga, SagaArgs, Step
+from pulumi_wasp.components import ServerlessFunction, StackContext, use_stack_context
+from pulumi_wasp.components.saga import Compensation, FinalTask, Retry, Saga, SagaArgs, Step
 from tests.unit.components.synth_helpers import function_args
 
 ALARMS = "arn:aws:sns:eu-west-1:123456789012:alarms"

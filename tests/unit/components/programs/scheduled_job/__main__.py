@@ -1,7 +1,7 @@
 """ScheduledJob: a nightly Scheduler job with defaults, one with overrides, and a rule-based one."""
 
-from components import AsyncInvokeArgs, StackContext, use_stack_context
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from pulumi_wasp.components import AsyncInvokeArgs, StackContext, use_stack_context
+from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

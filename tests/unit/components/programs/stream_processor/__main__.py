@@ -1,7 +1,7 @@
 """StreamProcessor: one with every default, one with every knob turned."""
 
-from components import StackContext, use_stack_context
-from components.stream_processor import StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components import StackContext, use_stack_context
+from pulumi_wasp.components.stream_processor import StreamProcessor, StreamProcessorArgs
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

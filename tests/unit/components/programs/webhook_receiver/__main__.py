@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components import QueueProcessorArgs, RestApi, RestApiArgs, StackContext, use_stack_context
-from components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
+from pulumi_wasp.components import QueueProcessorArgs, RestApi, RestApiArgs, StackContext, use_stack_context
+from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 from tests.unit.components.synth_helpers import function_args
 
 use_stack_context(StackContext(alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms"))

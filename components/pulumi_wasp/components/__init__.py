@@ -1,0 +1,92 @@
+"""The components: one module per event-driven pattern, re-exported by :mod:`pulumi_wasp`.
+
+Every component takes a typed args dataclass whose fields document their defaults (kept in
+:mod:`pulumi_wasp.components.defaults`), parents its children to itself and registers its outputs.
+"""
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
+from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
+from pulumi_wasp.components.event_router import (
+    EventRouter,
+    EventRouterArgs,
+    EventRule,
+    EventSchema,
+    LambdaTarget,
+    QueueTarget,
+    StateMachineTarget,
+    TopicTarget,
+)
+from pulumi_wasp.components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
+from pulumi_wasp.components.fanout import FanOut, FanOutArgs, Subscriber
+from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.observability import Dashboard, DashboardArgs
+from pulumi_wasp.components.queue import Queue, QueueArgs
+from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
+from pulumi_wasp.components.rest_api import RestApi, RestApiArgs, Route
+from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, Retry, Saga, SagaArgs, Step
+from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.alarms import AlarmTopic
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
+from pulumi_wasp.components.shared.queues import ServiceSender
+from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components.table import Table, TableArgs
+from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
+
+__all__ = [
+    "INSERTS_ONLY",
+    "AlarmTopic",
+    "AsyncInvokeArgs",
+    "BucketProcessor",
+    "BucketProcessorArgs",
+    "Compensation",
+    "Dashboard",
+    "DashboardArgs",
+    "EventRouter",
+    "EventRouterArgs",
+    "EventRule",
+    "EventSchema",
+    "EventStore",
+    "EventStoreArgs",
+    "FanOut",
+    "FanOutArgs",
+    "FinalTask",
+    "LambdaTarget",
+    "ParallelStep",
+    "Projection",
+    "Queue",
+    "QueueArgs",
+    "QueueProcessor",
+    "QueueProcessorArgs",
+    "QueueTarget",
+    "RestApi",
+    "RestApiArgs",
+    "Retry",
+    "Route",
+    "Saga",
+    "SagaArgs",
+    "ScheduledJob",
+    "ScheduledJobArgs",
+    "SecureBucket",
+    "SecureBucketArgs",
+    "ServerlessFunction",
+    "ServerlessFunctionArgs",
+    "ServiceSender",
+    "StackContext",
+    "StateMachineTarget",
+    "Step",
+    "StreamConsumer",
+    "StreamProcessor",
+    "StreamProcessorArgs",
+    "Subscriber",
+    "Table",
+    "TableArgs",
+    "TopicTarget",
+    "WebhookReceiver",
+    "WebhookReceiverArgs",
+    "current_stack_context",
+    "defaults",
+    "iam",
+    "use_stack_context",
+]

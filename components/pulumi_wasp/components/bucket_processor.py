@@ -1,0 +1,158 @@
+"""BucketProcessor: a :class:`~components.bucket.SecureBucket` whose new objects are processed.
+
+New objects (``s3:ObjectCreated:*``, filtered by prefix and suffix) go either straight to a
+function (an async target: retries, max age and a DLQ) or to a queue (S3 is admitted only from
+this bucket), optionally with a QueueProcessor consuming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pulumi
+from pulumi_aws import lambda_, s3
+
+from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
+from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.queue import Queue, QueueArgs
+from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
+from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.queues import ServiceSender
+
+OBJECT_CREATED = "s3:ObjectCreated:*"
+
+
+@dataclass(kw_only=True)
+class BucketProcessorArgs:
+    """Arguments of :class:`BucketProcessor`: exactly one of ``function``, ``processor`` or ``queue``."""
+
+    #: S3 invokes this function directly; it may read the objects under ``prefix``.
+    function: ServerlessFunctionArgs | None = None
+    #: S3 sends to this QueueProcessor's queue (buffering, batching, redrive); its function may read.
+    processor: QueueProcessorArgs | None = None
+    #: S3 sends to a bare queue consumed elsewhere.
+    queue: QueueArgs | None = None
+    #: Only keys starting with this (e.g. "uploads/") are notified.
+    prefix: str = ""
+    #: Only keys ending with this (e.g. ".csv") are notified.
+    suffix: str = ""
+    #: The processing function may also write under ``prefix`` (e.g. a report next to each
+    #: object). Off by default: least privilege. Written keys must not match ``suffix``, or
+    #: every write would notify again.
+    write_back: bool = False
+    #: The bucket: encryption, versioning, lifecycle, force_destroy (its tags and context
+    #: default to the processor's).
+    bucket: SecureBucketArgs = field(default_factory=SecureBucketArgs)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    context: StackContext | None = None
+
+    def validate(self) -> None:
+        targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
+        if len(targets) != 1:
+            raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
+        queue = self.processor.queue if self.processor is not None else self.queue
+        if queue is not None and queue.fifo:
+            raise ValueError("BucketProcessorArgs: S3 event notifications cannot target a FIFO queue")
+        if self.write_back and self.queue is not None:
+            raise ValueError(
+                "BucketProcessorArgs.write_back needs function= or processor= (a bare queue has no writer to grant)"
+            )
+        if self.write_back and not self.suffix:
+            raise ValueError(
+                "BucketProcessorArgs.write_back needs a suffix, so the objects it writes do not notify again"
+            )
+        if self.prefix.startswith("/"):
+            raise ValueError(f"BucketProcessorArgs.prefix: S3 keys do not start with '/', got {self.prefix!r}")
+        self.bucket.validate()
+
+
+class BucketProcessor(pulumi.ComponentResource):
+    """A :class:`~components.bucket.SecureBucket` (a child of the same name) that notifies a
+    function or a queue of new objects.
+
+    Example::
+
+        imports = BucketProcessor("bulk-import", BucketProcessorArgs(prefix="uploads/", suffix=".csv",
+            function=ServerlessFunctionArgs(handler="bulk_import.importer.handler",
+                                            code=["lambdas/bulk_import", "lambdas/shared"]),
+            bucket=SecureBucketArgs(expiration_days=30)))
+    """
+
+    secure_bucket: SecureBucket
+    #: The S3 bucket itself (``secure_bucket.bucket``).
+    bucket: s3.Bucket
+    function: ServerlessFunction | None
+    processor: QueueProcessor | None
+    queue: Queue | None
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BucketProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("serverless:bucket:BucketProcessor", name, None, opts)
+        args.validate()
+        context = args.context or current_stack_context()
+        child = pulumi.ResourceOptions(parent=self)
+        # Same name as the processor: the bucket's children keep their names (uploads-bucket, ...).
+        bucket_args = replace(
+            args.bucket,
+            tags={**args.tags, **args.bucket.tags},
+            context=args.bucket.context or context,
+        )
+        self.secure_bucket = SecureBucket(name, bucket_args, child)
+        self.bucket, self.arn, self.name = self.secure_bucket.bucket, self.secure_bucket.arn, self.secure_bucket.name
+
+        read = [iam.s3_read(self.bucket.arn, args.prefix)]
+        if args.write_back:
+            read.append(iam.s3_write(self.bucket.arn, args.prefix))
+        if args.bucket.kms_key_arn is not None:
+            read.append(iam.kms_decrypt(args.bucket.kms_key_arn))
+        self.function, self.processor, self.queue = None, None, None
+        notified: dict[str, Any] = {"events": [OBJECT_CREATED], "filter_prefix": args.prefix or None}
+        notified["filter_suffix"] = args.suffix or None
+        functions, queues = None, None
+        if args.function is not None:
+            function_args = replace(
+                args.function,
+                permissions=[*args.function.permissions, *read],
+                async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
+            )
+            self.function = ServerlessFunction(name, function_args, child)
+            ready: pulumi.Resource = lambda_.Permission(
+                f"{name}-permission",
+                action="lambda:InvokeFunction",
+                function=self.function.name,
+                principal="s3.amazonaws.com",
+                source_arn=self.bucket.arn,
+                # Bucket ARNs carry no account: without it, a bucket of that name elsewhere could invoke.
+                source_account=iam.account_of(self.function.arn),
+                opts=child,
+            )
+            functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=self.function.arn, **notified)]
+        else:
+            from_bucket = ServiceSender("s3.amazonaws.com", self.bucket.arn)
+            if args.processor is not None:
+                processor = args.processor
+                processor = replace(
+                    processor,
+                    queue=replace(processor.queue, senders=[*processor.queue.senders, from_bucket]),
+                    function=replace(processor.function, permissions=[*processor.function.permissions, *read]),
+                )
+                self.processor = QueueProcessor(name, processor, child)
+                self.queue = self.processor.queue
+            else:
+                assert args.queue is not None  # validated above
+                self.queue = Queue(name, replace(args.queue, senders=[*args.queue.senders, from_bucket]), child)
+            # S3 checks on creation that it may send: the queue's policy must exist first.
+            ready = self.processor or self.queue
+            queues = [s3.BucketNotificationQueueArgs(queue_arn=self.queue.arn, **notified)]
+        s3.BucketNotification(
+            f"{name}-notification",
+            bucket=self.bucket.id,
+            lambda_functions=functions,
+            queues=queues,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
+        )
+        self.register_outputs({"bucket_name": self.name, "bucket_arn": self.arn})

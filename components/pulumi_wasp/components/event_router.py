@@ -1,0 +1,258 @@
+"""EventRouter: a custom EventBridge bus with archive, schema registry, rules and safe targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_aws import cloudwatch, lambda_, schemas, sqs
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+
+
+@dataclass(frozen=True)
+class LambdaTarget:
+    """Invoke a function; a Permission scoped to the rule's ARN is created."""
+
+    function_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class QueueTarget:
+    """Send to an SQS queue. The queue's own policy must admit ``events.amazonaws.com`` from
+    :meth:`EventRouter.rule_arn` (e.g. ``QueueArgs(senders=[...])``): a queue has one policy."""
+
+    queue_arn: pulumi.Input[str]
+    #: FIFO queues need a message group.
+    message_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TopicTarget:
+    """Publish to an SNS topic whose policy admits the rule (``FanOutArgs(publishers=[...])``)."""
+
+    topic_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class StateMachineTarget:
+    """Start a Step Functions execution through a role that may start only this machine."""
+
+    state_machine_arn: pulumi.Input[str]
+
+
+Target = LambdaTarget | QueueTarget | TopicTarget | StateMachineTarget
+
+
+@dataclass(kw_only=True)
+class EventRule:
+    """A rule on the router's bus. ``event_pattern`` must not be empty: EventBridge would
+    reject it, and a catch-all rule on a shared bus is almost always a mistake."""
+
+    name: str
+    event_pattern: Mapping[str, Any]
+    targets: Sequence[Target]
+    description: str = ""
+    #: defaults.EVENT_TARGET_MAX_RETRIES (3) and ..._MAX_EVENT_AGE_SECONDS (1 h), then the DLQ.
+    max_retries: int = defaults.EVENT_TARGET_MAX_RETRIES
+    max_event_age_seconds: int = defaults.EVENT_TARGET_MAX_EVENT_AGE_SECONDS
+    #: A JSONPath into the event to deliver instead of the whole event (e.g. "$.detail").
+    input_path: str | None = None
+
+    def validate(self) -> None:
+        if not isinstance(self.event_pattern, Mapping):
+            raise ValueError(
+                f"EventRule {self.name!r}: event_pattern must be a dict (it is JSON-encoded for you), got {type(self.event_pattern).__name__}"
+            )
+        if not self.event_pattern:
+            raise ValueError(
+                f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)"
+            )
+        if not self.targets:
+            raise ValueError(f"EventRule {self.name!r}: targets is empty; a rule without targets drops every event")
+        if len(self.targets) > 5:
+            raise ValueError(
+                f"EventRule {self.name!r}: at most 5 targets per rule (EventBridge's limit), got {len(self.targets)}"
+            )
+        if not 0 <= self.max_retries <= 185:
+            raise ValueError(f"EventRule {self.name!r}: max_retries must be 0..185, got {self.max_retries}")
+        if not 60 <= self.max_event_age_seconds <= 86400:
+            raise ValueError(
+                f"EventRule {self.name!r}: max_event_age_seconds must be 60..86400, got {self.max_event_age_seconds}"
+            )
+
+
+@dataclass(kw_only=True)
+class EventSchema:
+    """An OpenAPI 3 schema of an event the bus carries, published in the schema registry."""
+
+    name: str
+    content: Mapping[str, Any]
+    description: str = ""
+
+
+@dataclass(kw_only=True)
+class EventRouterArgs:
+    """Arguments of :class:`EventRouter`."""
+
+    rules: Sequence[EventRule] = ()
+    schemas: Sequence[EventSchema] = ()
+    #: defaults.EVENT_ARCHIVE_RETENTION_DAYS (30): replay after an incident; 0 disables the archive.
+    archive_retention_days: int = defaults.EVENT_ARCHIVE_RETENTION_DAYS
+    tags: Mapping[str, str] = field(default_factory=dict)
+    context: StackContext | None = None
+
+
+class EventRouter(pulumi.ComponentResource):
+    """A custom bus whose every rule target has a DLQ and a retry policy.
+
+    Rules can be passed in the args or added later with :meth:`add_rule`, once the resources
+    that admit the rule (a topic policy, a queue policy) exist; :meth:`rule_arn` gives a rule's
+    ARN before the rule is created.
+    """
+
+    bus: cloudwatch.EventBus
+    rules: dict[str, cloudwatch.EventRule]
+    #: Per rule: where events its targets could not take after the retries park (alarmed).
+    dlqs: dict[str, sqs.Queue]
+
+    def __init__(
+        self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("serverless:events:EventRouter", name, None, opts)
+        args = args or EventRouterArgs()
+        self._name = name
+        self._context = args.context or current_stack_context()
+        self._tags = self._context.tags_for(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        self.bus = cloudwatch.EventBus(
+            f"{name}-bus", name=self._context.physical_name(name, 256), tags=self._tags, opts=child
+        )
+        if args.archive_retention_days:
+            cloudwatch.EventArchive(
+                f"{name}-archive",
+                name=self._context.physical_name(name, 48),
+                event_source_arn=self.bus.arn,
+                retention_days=args.archive_retention_days,
+                opts=child,
+            )
+        if args.schemas:
+            registry = schemas.Registry(
+                f"{name}-schemas",
+                name=self._context.physical_name(name, 64),
+                description=f"Events on the {name} bus",
+                tags=self._tags,
+                opts=child,
+            )
+            for schema in args.schemas:
+                schemas.Schema(
+                    f"{name}-schema-{schema.name}",
+                    name=schema.name,
+                    registry_name=registry.name,
+                    type="OpenApi3",
+                    content=json.dumps(schema.content),
+                    description=schema.description or None,
+                    tags=self._tags,
+                    opts=child,
+                )
+        self.rules, self.dlqs = {}, {}
+        for rule in args.rules:
+            self.add_rule(rule)
+        self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
+        self.register_outputs({"bus_name": self.bus.name, "bus_arn": self.bus.arn})
+
+    def rule_name(self, rule: str) -> str:
+        return self._context.physical_name(f"{self._name}-{rule}", 64)
+
+    def rule_arn(self, rule: str) -> pulumi.Output[str]:
+        """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""
+        return pulumi.Output.concat(
+            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]),
+            ":rule/",
+            self.bus.name,
+            "/",
+            self.rule_name(rule),
+        )
+
+    def add_rule(self, rule: EventRule) -> cloudwatch.EventRule:
+        rule.validate()
+        if rule.name in self.rules:
+            raise ValueError(f"EventRouter {self._name!r}: duplicate rule name {rule.name!r}")
+        base = f"{self._name}-{rule.name}"
+        child = pulumi.ResourceOptions(parent=self)
+        source_arn = self.rule_arn(rule.name)
+        dlq = dead_letter_queue(
+            base,
+            context=self._context,
+            parent=self,
+            tags=self._tags,
+            senders=[ServiceSender("events.amazonaws.com", source_arn)],
+        ).queue
+        event_rule = cloudwatch.EventRule(
+            f"{base}-rule",
+            name=self.rule_name(rule.name),
+            event_bus_name=self.bus.name,
+            event_pattern=json.dumps(rule.event_pattern),
+            description=rule.description or None,
+            tags=self._tags,
+            opts=child,
+        )
+        for index, target in enumerate(rule.targets):
+            self._target(f"{base}-target{index}", rule, event_rule, target, dlq.arn)
+        self.rules[rule.name] = event_rule
+        self.dlqs[rule.name] = dlq
+        return event_rule
+
+    def _target(
+        self, name: str, rule: EventRule, event_rule: cloudwatch.EventRule, target: Target, dlq_arn: pulumi.Output[str]
+    ) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        extra: dict[str, Any] = {}
+        if isinstance(target, LambdaTarget):
+            arn = target.function_arn
+            lambda_.Permission(
+                f"{name}-permission",
+                action="lambda:InvokeFunction",
+                function=arn,
+                principal="events.amazonaws.com",
+                source_arn=event_rule.arn,
+                opts=child,
+            )
+        elif isinstance(target, QueueTarget):
+            arn = target.queue_arn
+            if target.message_group_id:
+                extra["sqs_target"] = {"message_group_id": target.message_group_id}
+        elif isinstance(target, TopicTarget):
+            arn = target.topic_arn
+        else:
+            arn = target.state_machine_arn
+            role = iam.service_role(
+                name,
+                "events.amazonaws.com",
+                [iam.states_start(arn)],
+                parent=self,
+                tags=self._tags,
+                # The bus's account: EventBridge assumes the role only for this account's rules.
+                source_account=iam.account_of(self.bus.arn),
+            )
+            extra["role_arn"] = role.role.arn
+            extra["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[role.policy])
+        cloudwatch.EventTarget(
+            name,
+            rule=event_rule.name,
+            event_bus_name=self.bus.name,
+            arn=arn,
+            input_path=rule.input_path,
+            dead_letter_config={"arn": dlq_arn},
+            retry_policy={
+                "maximum_retry_attempts": rule.max_retries,
+                "maximum_event_age_in_seconds": rule.max_event_age_seconds,
+            },
+            **{"opts": child, **extra},
+        )

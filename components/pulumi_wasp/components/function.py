@@ -1,0 +1,244 @@
+"""ServerlessFunction: the Lambda baseline every other component builds on."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+from pulumi_aws import cloudwatch, lambda_, sqs
+from pulumi_aws import iam as iam_resources
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.logs import log_group
+from pulumi_wasp.components.shared.queues import dead_letter_queue
+
+_HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
+
+
+@dataclass(kw_only=True)
+class AsyncInvokeArgs:
+    """How Lambda treats asynchronous invocations (EventBridge, SNS, S3, schedules).
+
+    Failed events go to an SQS dead-letter queue this component creates, with an alarm.
+    """
+
+    #: Retries after a failed async invocation (defaults.ASYNC_MAX_RETRIES = 2, Lambda's maximum).
+    max_retries: int = defaults.ASYNC_MAX_RETRIES
+    #: Events older than this are not retried but sent to the DLQ (defaults: one hour).
+    max_event_age_seconds: int = defaults.ASYNC_MAX_EVENT_AGE_SECONDS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_retries <= 2:
+            raise ValueError(f"AsyncInvokeArgs.max_retries must be 0..2 (Lambda's limit), got {self.max_retries}")
+        if not 60 <= self.max_event_age_seconds <= 21600:
+            raise ValueError(
+                f"AsyncInvokeArgs.max_event_age_seconds must be 60..21600, got {self.max_event_age_seconds}"
+            )
+
+
+@dataclass(kw_only=True)
+class ServerlessFunctionArgs:
+    """Arguments of :class:`ServerlessFunction`; every default is Well-Architected and overridable."""
+
+    #: ``module.attribute`` inside the archive, e.g. ``orders_api.api.handler``.
+    handler: str
+    #: Directories packaged at the archive root under their own names (only this function's
+    #: code and its shared modules), or a ready ``pulumi.Archive`` as an escape hatch.
+    code: Sequence[str] | pulumi.Archive
+    #: defaults.FUNCTION_RUNTIME: the newest Python with a Powertools layer.
+    runtime: str = defaults.FUNCTION_RUNTIME
+    #: defaults.FUNCTION_ARCHITECTURE (arm64, Graviton): cheaper and usually faster.
+    architecture: str = defaults.FUNCTION_ARCHITECTURE
+    #: defaults.FUNCTION_MEMORY_MB (256): enough CPU share for short cold starts.
+    memory_mb: int = defaults.FUNCTION_MEMORY_MB
+    #: defaults.FUNCTION_TIMEOUT_SECONDS (10): fail fast; ≤ 29 s behind an API.
+    timeout_seconds: int = defaults.FUNCTION_TIMEOUT_SECONDS
+    #: defaults.RESERVED_CONCURRENCY (10): caps the blast radius of a hot path. Zero throttles
+    #: every invocation, so it needs ``allow_zero_concurrency`` (a deliberate kill switch).
+    reserved_concurrency: int = defaults.RESERVED_CONCURRENCY
+    allow_zero_concurrency: bool = False
+    #: Environment of the handler; the POWERTOOLS_* variables are added by the component.
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: Least-privilege statements for what the function is wired to (see shared.iam).
+    permissions: Sequence[iam.Statement] = ()
+    #: POWERTOOLS_SERVICE_NAME; the component's name when empty.
+    service_name: str = ""
+    #: Adds the AWS-managed Powertools layer for the region, runtime and architecture.
+    powertools_layer: bool = True
+    #: Further layer ARNs.
+    layers: Sequence[pulumi.Input[str]] = ()
+    #: Set when the function is an async target; creates the invoke config and its DLQ.
+    async_invoke: AsyncInvokeArgs | None = None
+    #: The function sits behind API Gateway, whose 29 s integration timeout caps ``timeout_seconds``.
+    behind_api: bool = False
+    #: Errors > 0 and Throttles > 0 alarms to the stack's alarm topic.
+    alarms: bool = True
+    #: Log retention; the stack context's (14 days in dev, 90 in prod) when None.
+    log_retention_days: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    #: The stack context; the one set with ``use_stack_context`` when None.
+    context: StackContext | None = None
+
+    def validate(self) -> None:
+        if not _HANDLER.match(self.handler):
+            raise ValueError(f"ServerlessFunctionArgs.handler must be 'module.attribute', got {self.handler!r}")
+        if isinstance(self.code, str):
+            raise ValueError(f"ServerlessFunctionArgs.code must be a list of directories, got the string {self.code!r}")
+        if not isinstance(self.code, pulumi.Archive):
+            if not self.code:
+                raise ValueError("ServerlessFunctionArgs.code must name at least one directory")
+            for path in self.code:
+                if not Path(path).is_dir():
+                    raise ValueError(
+                        f"ServerlessFunctionArgs.code: {path!r} is not a directory (relative to {os.getcwd()})"
+                    )
+        low, high = defaults.FUNCTION_MEMORY_RANGE_MB
+        if not low <= self.memory_mb <= high:
+            raise ValueError(f"ServerlessFunctionArgs.memory_mb must be {low}..{high} MB, got {self.memory_mb}")
+        limit = defaults.API_FUNCTION_MAX_TIMEOUT_SECONDS if self.behind_api else defaults.FUNCTION_TIMEOUT_MAX_SECONDS
+        if not 1 <= self.timeout_seconds <= limit:
+            why = " (API Gateway's integration timeout)" if self.behind_api else ""
+            raise ValueError(
+                f"ServerlessFunctionArgs.timeout_seconds must be 1..{limit}{why}, got {self.timeout_seconds}"
+            )
+        if self.reserved_concurrency < 0:
+            raise ValueError(
+                f"ServerlessFunctionArgs.reserved_concurrency must be ≥ 0, got {self.reserved_concurrency}"
+            )
+        if self.reserved_concurrency == 0 and not self.allow_zero_concurrency:
+            raise ValueError(
+                "ServerlessFunctionArgs.reserved_concurrency is 0, which throttles every invocation; "
+                "set allow_zero_concurrency=True if that kill switch is what you want"
+            )
+        if self.architecture not in ("arm64", "x86_64"):
+            raise ValueError(
+                f"ServerlessFunctionArgs.architecture must be 'arm64' or 'x86_64', got {self.architecture!r}"
+            )
+
+
+def aws_region() -> str:
+    region = pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise ValueError("no AWS region: set the stack config 'aws:region' (pulumi config set aws:region us-east-1)")
+    return region
+
+
+def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
+    flavour = runtime.replace(".", "")
+    return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
+
+
+def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:
+    if isinstance(code, pulumi.Archive):
+        return code
+    return pulumi.AssetArchive({Path(path).name: pulumi.FileArchive(path) for path in code})
+
+
+class ServerlessFunction(pulumi.ComponentResource):
+    """A Lambda function with its own role, log group, alarms and (for async targets) DLQ.
+
+    Example::
+
+        fn = ServerlessFunction("orders-api", ServerlessFunctionArgs(
+            handler="orders_api.api.handler", code=["lambdas/orders_api", "lambdas/shared"],
+            permissions=[iam.dynamodb_read_write(table.arn)], behind_api=True))
+    """
+
+    function: lambda_.Function
+    role: iam_resources.Role
+    log_group: cloudwatch.LogGroup
+    dlq: sqs.Queue | None
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    invoke_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServerlessFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("serverless:function:ServerlessFunction", name, None, opts)
+        args.validate()
+        context = args.context or current_stack_context()
+        tags = context.tags_for(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        self.args = args
+
+        function_name = context.physical_name(name)
+        # Created before the function, so Lambda never creates an unmanaged, never-expiring group.
+        self.log_group = log_group(
+            name,
+            f"/aws/lambda/{function_name}",
+            context=context,
+            parent=self,
+            tags=tags,
+            retention_days=args.log_retention_days,
+        )
+
+        statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *args.permissions]
+        self.dlq = None
+        if args.async_invoke is not None:
+            self.dlq = dead_letter_queue(name, context=context, parent=self, tags=tags).queue
+            statements.append(iam.sqs_send(self.dlq.arn))
+        service_role = iam.service_role(name, "lambda.amazonaws.com", statements, parent=self, tags=tags)
+        self.role = service_role.role
+
+        layers = list(args.layers)
+        if args.powertools_layer:
+            layers.insert(
+                0, powertools_layer_arn(aws_region(), args.runtime, args.architecture, context.powertools_layer_version)
+            )
+        environment = {
+            "POWERTOOLS_SERVICE_NAME": args.service_name or name,
+            "POWERTOOLS_METRICS_NAMESPACE": context.namespace,
+            "POWERTOOLS_LOG_LEVEL": context.log_level,
+            **args.environment,
+        }
+        self.function = lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            role=self.role.arn,
+            runtime=args.runtime,
+            architectures=[args.architecture],
+            handler=args.handler,
+            code=_archive(args.code),
+            memory_size=args.memory_mb,
+            timeout=args.timeout_seconds,
+            reserved_concurrent_executions=args.reserved_concurrency,
+            layers=layers,
+            environment={"variables": environment},
+            tracing_config={"mode": "Active"},
+            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, service_role.policy]),
+        )
+        if args.async_invoke is not None and self.dlq is not None:
+            lambda_.FunctionEventInvokeConfig(
+                f"{name}-async",
+                function_name=self.function.name,
+                maximum_retry_attempts=args.async_invoke.max_retries,
+                maximum_event_age_in_seconds=args.async_invoke.max_event_age_seconds,
+                destination_config={"on_failure": {"destination": self.dlq.arn}},
+                opts=child,
+            )
+        if args.alarms:
+            for metric in ("Errors", "Throttles"):
+                spec = AlarmSpec(
+                    suffix=metric.lower(),
+                    metric_name=metric,
+                    namespace="AWS/Lambda",
+                    dimensions={"FunctionName": self.function.name},
+                    threshold=0,
+                    comparison="GreaterThanThreshold",
+                )
+                metric_alarm(name, spec, context=context, parent=self, tags=tags)
+
+        self.arn = self.function.arn
+        self.name = self.function.name
+        self.invoke_arn = self.function.invoke_arn
+        self.register_outputs(
+            {"arn": self.arn, "name": self.name, "role_arn": self.role.arn, "log_group": self.log_group.name}
+        )

@@ -1,0 +1,203 @@
+"""Dashboard: one CloudWatch dashboard for the stack, built from the components passed to it.
+
+The dashboard finds what to chart inside the components (functions, queues and their DLQs,
+APIs, state machines, streams and stream consumers), so adding a component to the list is
+all it takes. Every dead-letter queue a component holds is charted, including those no Queue
+component owns: a function's async DLQ, a FanOut's delivery DLQs (``delivery_dlqs``), an
+EventRouter's rule DLQs (``dlqs``), a stream consumer's on-failure queue, a schedule's DLQ.
+
+It creates no alarms: every alarm of the Well-Architected defaults is created by the component
+it belongs to (function errors and throttles, DLQ depth, saga executions, stream iterator age
+and read throttling) and notifies the stack's alarm topic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_aws import cloudwatch, sqs
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.function import ServerlessFunction, aws_region
+from pulumi_wasp.components.queue import Queue
+from pulumi_wasp.components.rest_api import RestApi
+from pulumi_wasp.components.saga import Saga
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor
+
+#: Widgets are laid out two per row.
+WIDGET_WIDTH, WIDGET_HEIGHT = 12, 6
+
+
+@dataclass
+class Charted:
+    """What the dashboard found in the components, in the order it found it."""
+
+    functions: list[pulumi.Output[str]] = field(default_factory=list)
+    queues: list[pulumi.Output[str]] = field(default_factory=list)
+    dlqs: list[pulumi.Output[str]] = field(default_factory=list)
+    apis: list[tuple[pulumi.Output[str], pulumi.Output[str]]] = field(default_factory=list)
+    state_machines: list[pulumi.Output[str]] = field(default_factory=list)
+    streams: list[pulumi.Output[str]] = field(default_factory=list)
+    stream_consumers: list[pulumi.Output[str]] = field(default_factory=list)
+
+
+def _children(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        yield from value.values()
+    elif isinstance(value, (list, tuple)):
+        yield from value
+    elif isinstance(value, pulumi.ComponentResource):
+        yield from vars(value).values()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield from (getattr(value, f.name) for f in dataclasses.fields(value))
+
+
+def discover(components: Sequence[Any]) -> Charted:
+    """Walk the components (and what they hold: child components, dicts, lists, dataclasses)."""
+    found, seen = Charted(), set()
+    frontier = list(reversed(components))
+    while frontier:
+        value = frontier.pop()
+        if id(value) in seen or isinstance(value, (str, bytes, pulumi.Output)):
+            continue
+        seen.add(id(value))
+        if isinstance(value, ServerlessFunction):
+            found.functions.append(value.name)
+        elif isinstance(value, Queue):
+            found.queues.append(value.name)
+            found.dlqs.append(value.dlq.name)
+            continue  # its own queues are charted: nothing else inside
+        elif isinstance(value, RestApi):
+            found.apis.append((value.api.name, value.stage.stage_name))
+        elif isinstance(value, Saga):
+            found.state_machines.append(value.arn)
+        elif isinstance(value, StreamProcessor):
+            found.streams.append(value.name)
+            found.stream_consumers.append(value.function.name)
+        elif isinstance(value, StreamConsumer):
+            found.stream_consumers.append(value.function.name)
+        elif isinstance(value, sqs.Queue):
+            # Bare queues held by components (directly or in dicts such as FanOut.delivery_dlqs
+            # and EventRouter.dlqs) are their DLQs and on-failure destinations.
+            found.dlqs.append(value.name)
+        frontier.extend(reversed(list(_children(value))))
+    return found
+
+
+def _metric(namespace: str, metric: str, dimension: str, value: pulumi.Input[str], stat: str) -> list[Any]:
+    return [namespace, metric, dimension, value, {"stat": stat}]
+
+
+def widgets(found: Charted, region: str, period: int) -> list[dict[str, Any]]:
+    """The dashboard's metric widgets (values may be Outputs); empty charts are left out."""
+
+    def lambda_metric(metric: str, stat: str) -> list[list[Any]]:
+        return [_metric("AWS/Lambda", metric, "FunctionName", function, stat) for function in found.functions]
+
+    def sqs_metric(queues: list[pulumi.Output[str]], metric: str) -> list[list[Any]]:
+        return [_metric("AWS/SQS", metric, "QueueName", queue, "Maximum") for queue in queues]
+
+    def api_metric(metric: str, stat: str) -> list[list[Any]]:
+        return [["AWS/ApiGateway", metric, "ApiName", api, "Stage", stage, {"stat": stat}] for api, stage in found.apis]
+
+    kinesis_age = "GetRecords.IteratorAgeMilliseconds"
+    stream_age = [_metric("AWS/Kinesis", kinesis_age, "StreamName", stream, "Maximum") for stream in found.streams]
+    charts: list[tuple[str, list[list[Any]]]] = [
+        (
+            "API requests and errors",
+            [*api_metric("Count", "Sum"), *api_metric("4XXError", "Sum"), *api_metric("5XXError", "Sum")],
+        ),
+        ("API latency p99", api_metric("Latency", "p99")),
+        ("Lambda invocations", lambda_metric("Invocations", "Sum")),
+        ("Lambda errors", lambda_metric("Errors", "Sum")),
+        ("Lambda throttles", lambda_metric("Throttles", "Sum")),
+        ("Lambda duration p99", lambda_metric("Duration", "p99")),
+        ("Lambda concurrent executions", lambda_metric("ConcurrentExecutions", "Maximum")),
+        ("Queue depth", sqs_metric(found.queues, "ApproximateNumberOfMessagesVisible")),
+        ("Oldest message age", sqs_metric(found.queues, "ApproximateAgeOfOldestMessage")),
+        ("Dead-letter queue depth", sqs_metric(found.dlqs, "ApproximateNumberOfMessagesVisible")),
+        (
+            "Saga executions",
+            [
+                _metric("AWS/States", metric, "StateMachineArn", machine, "Sum")
+                for machine in found.state_machines
+                for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut")
+            ],
+        ),
+        (
+            "Stream iterator age",
+            [
+                *stream_age,
+                *[_metric("AWS/Lambda", "IteratorAge", "FunctionName", f, "Maximum") for f in found.stream_consumers],
+            ],
+        ),
+    ]
+    charted = [(title, metrics) for title, metrics in charts if metrics]
+    return [
+        {
+            "type": "metric",
+            "x": (index % 2) * WIDGET_WIDTH,
+            "y": (index // 2) * WIDGET_HEIGHT,
+            "width": WIDGET_WIDTH,
+            "height": WIDGET_HEIGHT,
+            "properties": {
+                "title": title,
+                "metrics": metrics,
+                "region": region,
+                "period": period,
+                "view": "timeSeries",
+            },
+        }
+        for index, (title, metrics) in enumerate(charted)
+    ]
+
+
+@dataclass(kw_only=True)
+class DashboardArgs:
+    """Arguments of :class:`Dashboard`."""
+
+    #: The components to chart (lists and dicts of them too); what they hold is found inside.
+    components: Sequence[Any]
+    #: defaults.ALARM_PERIOD_SECONDS (300): charts aggregate over the period the alarms evaluate.
+    period_seconds: int = defaults.ALARM_PERIOD_SECONDS
+    context: StackContext | None = None
+
+    def validate(self) -> None:
+        if not self.components:
+            raise ValueError("DashboardArgs.components is empty: pass the components to chart")
+        if self.period_seconds not in (1, 5, 10, 30) and self.period_seconds % 60:
+            raise ValueError(
+                f"DashboardArgs.period_seconds must be 1, 5, 10, 30 or a multiple of 60, got {self.period_seconds}",
+            )
+
+
+class Dashboard(pulumi.ComponentResource):
+    """A CloudWatch dashboard of the stack's APIs, functions, queues, DLQs, sagas and streams.
+
+    Example::
+
+        Dashboard("order-platform", DashboardArgs(components=[api, orders_api, invoice_tasks, order_events,
+                                                               saga, clickstream, event_store]))
+    """
+
+    dashboard: cloudwatch.Dashboard
+    charted: Charted
+
+    def __init__(self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("serverless:observability:Dashboard", name, None, opts)
+        args.validate()
+        context = args.context or current_stack_context()
+        self.charted = discover(args.components)
+        body = {"widgets": widgets(self.charted, aws_region(), args.period_seconds)}
+        self.dashboard = cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=context.physical_name(name, 255),
+            dashboard_body=pulumi.Output.json_dumps(body),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"dashboard_name": self.dashboard.dashboard_name})

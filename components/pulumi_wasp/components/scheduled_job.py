@@ -1,0 +1,305 @@
+"""ScheduledJob: a function run on a schedule by EventBridge Scheduler (or an EventBridge rule).
+
+The schedule expression is validated at synthesis (:func:`validate_schedule`), so a typo fails
+``pulumi preview`` with the reason instead of failing the deployment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+import pulumi
+from pulumi_aws import cloudwatch, lambda_, scheduler, sqs
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+
+# -- schedule expressions -----------------------------------------------------------------------
+_RATE = re.compile(r"^rate\((?P<value>\d+) (?P<unit>[a-z]+)\)$")
+_RATE_UNITS = ("minute", "hour", "day")
+_AT = re.compile(r"^at\((?P<when>[^)]*)\)$")
+_CRON = re.compile(r"^cron\((?P<fields>[^)]*)\)$")
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
+_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}
+
+
+@dataclass(frozen=True)
+class _CronField:
+    name: str
+    low: int
+    high: int
+    names: Mapping[str, int] = field(default_factory=dict)
+
+    def value(self, token: str) -> int:
+        if token.upper() in self.names:
+            return self.names[token.upper()]
+        if not token.isdigit():
+            raise ValueError(f"{self.name}: {token!r} is not a number{' or a name' if self.names else ''}")
+        number = int(token)
+        if not self.low <= number <= self.high:
+            raise ValueError(f"{self.name}: {number} is outside {self.low}-{self.high}")
+        return number
+
+    def item(self, item: str) -> None:
+        """One comma-separated item: ``*``, ``a``, ``a-b``, each optionally ``/step``."""
+        base, _, step = item.partition("/")
+        if step and (not step.isdigit() or not 1 <= int(step) <= self.high):
+            raise ValueError(f"{self.name}: increment {step!r} must be 1-{self.high}")
+        if base == "*":
+            return
+        low, dash, high = base.partition("-")
+        first = self.value(low)
+        # Day-of-week ranges may wrap around the week (FRI-MON); the others may not.
+        if dash and self.value(high) < first and self.name != "day-of-week":
+            raise ValueError(f"{self.name}: range {base!r} runs backwards")
+
+
+_CRON_FIELDS = (
+    _CronField("minutes", 0, 59),
+    _CronField("hours", 0, 23),
+    _CronField("day-of-month", 1, 31),
+    _CronField("month", 1, 12, _MONTHS),
+    _CronField("day-of-week", 1, 7, _DAYS),
+    _CronField("year", 1970, 2199),
+)
+_DAY_OF_MONTH_SPECIAL = re.compile(r"^(L|LW|\d{1,2}W)$")
+_DAY_OF_WEEK_SPECIAL = re.compile(r"^(L|(?P<day>\w{1,3})L|(?P<nth_day>\w{1,3})#(?P<nth>\d))$")
+
+
+def _cron(fields: str) -> None:
+    parts = fields.split()
+    if len(parts) != 6:
+        raise ValueError(f"cron takes 6 fields (minutes hours day-of-month month day-of-week year), got {len(parts)}")
+    day_of_month, day_of_week = parts[2], parts[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        raise ValueError("exactly one of day-of-month and day-of-week must be '?' (AWS cannot combine them)")
+    for spec, text in zip(_CRON_FIELDS, parts, strict=True):
+        if text == "?":
+            if spec.name not in ("day-of-month", "day-of-week"):
+                raise ValueError(f"{spec.name}: '?' is only allowed in day-of-month or day-of-week")
+            continue
+        for item in text.split(","):
+            if not item:
+                raise ValueError(f"{spec.name}: empty item in {text!r}")
+            if spec.name == "day-of-month" and _DAY_OF_MONTH_SPECIAL.match(item):
+                if item[0].isdigit():
+                    spec.value(item[:-1])
+                continue
+            special = _DAY_OF_WEEK_SPECIAL.match(item) if spec.name == "day-of-week" else None
+            if special:
+                if special["day"]:
+                    spec.value(special["day"])
+                if special["nth_day"]:
+                    spec.value(special["nth_day"])
+                    if not 1 <= int(special["nth"]) <= 5:
+                        raise ValueError(f"day-of-week: {item!r}: the week of the month must be 1-5")
+                continue
+            spec.item(item)
+
+
+def _rate(value: str, unit: str) -> None:
+    count = int(value)
+    singular = unit.removesuffix("s")
+    if singular not in _RATE_UNITS:
+        raise ValueError(f"the unit must be minute(s), hour(s) or day(s), got {unit!r}")
+    if count < 1:
+        raise ValueError("the value must be a positive whole number")
+    if count == 1 and unit != singular:
+        raise ValueError(f"a value of 1 takes the singular unit: rate(1 {singular})")
+    if count > 1 and unit == singular:
+        raise ValueError(f"a value above 1 takes the plural unit: rate({count} {singular}s)")
+
+
+def validate_schedule(expression: str, *, allow_at: bool = True) -> None:
+    """Raise ValueError (with the reason) unless ``expression`` is a valid ``rate(...)``,
+    ``cron(...)`` or, for EventBridge Scheduler, ``at(yyyy-mm-ddThh:mm:ss)``."""
+    if match := _RATE.match(expression):
+        _rate(match["value"], match["unit"])
+    elif match := _CRON.match(expression):
+        _cron(match["fields"])
+    elif match := _AT.match(expression):
+        if not allow_at:
+            raise ValueError("at(...) one-time schedules need EventBridge Scheduler (kind='scheduler'), not a rule")
+        try:
+            datetime.strptime(match["when"], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            raise ValueError("at(...) takes a date and time as yyyy-mm-ddThh:mm:ss") from None
+    else:
+        raise ValueError("expected rate(<value> <unit>), cron(<6 fields>) or at(yyyy-mm-ddThh:mm:ss)")
+
+
+def _known_time_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # Without a time zone database (a bare container), judge the shape only.
+        return not zoneinfo.available_timezones() and re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", name) is not None
+    return True
+
+
+# -- the component ------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class ScheduledJobArgs:
+    """Arguments of :class:`ScheduledJob`."""
+
+    #: The job; an async target, so it gets an invoke config with a DLQ (AsyncInvokeArgs() unless set).
+    function: ServerlessFunctionArgs
+    #: ``rate(5 minutes)``, ``cron(0 2 * * ? *)`` or (Scheduler only) ``at(2030-01-01T00:00:00)``.
+    schedule: str
+    #: "scheduler" (EventBridge Scheduler: time zones, one-time schedules) or "rule" (an
+    #: EventBridge rule on the default bus, UTC only).
+    kind: Literal["scheduler", "rule"] = "scheduler"
+    #: defaults.SCHEDULE_TIMEZONE (UTC): the zone cron expressions are read in (Scheduler only).
+    timezone: str = defaults.SCHEDULE_TIMEZONE
+    #: Minutes Scheduler may delay a run to spread load; None: off (runs on time).
+    flexible_window_minutes: int | None = None
+    #: The event the function receives (JSON); Scheduler's/EventBridge's own when None.
+    input: Mapping[str, Any] | None = None
+    #: defaults.SCHEDULE_MAX_RETRIES (3) and ..._MAX_EVENT_AGE_SECONDS (1 h) of delivery retries, then the DLQ.
+    max_retries: int = defaults.SCHEDULE_MAX_RETRIES
+    max_event_age_seconds: int = defaults.SCHEDULE_MAX_EVENT_AGE_SECONDS
+    enabled: bool = True
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    context: StackContext | None = None
+
+    def validate(self) -> None:
+        if self.kind not in ("scheduler", "rule"):
+            raise ValueError(f"ScheduledJobArgs.kind must be 'scheduler' or 'rule', got {self.kind!r}")
+        try:
+            validate_schedule(self.schedule, allow_at=self.kind == "scheduler")
+        except ValueError as error:
+            raise ValueError(f"ScheduledJobArgs.schedule {self.schedule!r}: {error}") from None
+        if self.kind == "rule" and self.timezone != "UTC":
+            raise ValueError(
+                f"ScheduledJobArgs.timezone: EventBridge rules run in UTC; use kind='scheduler' for {self.timezone!r}",
+            )
+        if self.kind == "rule" and self.flexible_window_minutes is not None:
+            raise ValueError("ScheduledJobArgs.flexible_window_minutes needs kind='scheduler'")
+        if not _known_time_zone(self.timezone):
+            raise ValueError(
+                f"ScheduledJobArgs.timezone must be an IANA time zone (e.g. Europe/Berlin), got {self.timezone!r}",
+            )
+        if self.flexible_window_minutes is not None and not 1 <= self.flexible_window_minutes <= 1440:
+            raise ValueError(
+                f"ScheduledJobArgs.flexible_window_minutes must be 1..1440, got {self.flexible_window_minutes}",
+            )
+        if not 0 <= self.max_retries <= 185:
+            raise ValueError(f"ScheduledJobArgs.max_retries must be 0..185, got {self.max_retries}")
+        if not 60 <= self.max_event_age_seconds <= 86400:
+            raise ValueError(
+                f"ScheduledJobArgs.max_event_age_seconds must be 60..86400, got {self.max_event_age_seconds}",
+            )
+
+
+class ScheduledJob(pulumi.ComponentResource):
+    """A function on a schedule, with delivery retries on the schedule and an async invoke config
+    (retries, max age) on the function; runs that could not be delivered and runs that failed land
+    in one alarmed DLQ (a rule needs a DLQ of its own, admitting only the rule).
+
+    Example::
+
+        cleanup = ScheduledJob("cleanup", ScheduledJobArgs(schedule="cron(0 2 * * ? *)",
+            function=ServerlessFunctionArgs(handler="maintenance.cleanup.handler",
+                                            code=["lambdas/maintenance", "lambdas/shared"])))
+    """
+
+    function: ServerlessFunction
+    #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule.
+    dlq: sqs.Queue
+    schedule: scheduler.Schedule | None
+    rule: cloudwatch.EventRule | None
+
+    def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("serverless:schedule:ScheduledJob", name, None, opts)
+        args.validate()
+        context = args.context or current_stack_context()
+        tags = context.tags_for(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        function_args = replace(args.function, async_invoke=args.function.async_invoke or AsyncInvokeArgs())
+        self.function = ServerlessFunction(name, function_args, child)
+        payload = json.dumps(args.input) if args.input is not None else None
+        self.schedule, self.rule = None, None
+        if args.kind == "scheduler":
+            assert self.function.dlq is not None  # an async target always has one
+            self.dlq = self.function.dlq
+            # Scheduler invokes the function and sends to the DLQ with this role, nothing else.
+            statements = [iam.lambda_invoke([self.function.arn]), iam.sqs_send(self.dlq.arn)]
+            role = iam.service_role(
+                f"{name}-schedule",
+                "scheduler.amazonaws.com",
+                statements,
+                parent=self,
+                tags=tags,
+                # The function's account: Scheduler assumes the role only for this account's schedules.
+                source_account=iam.account_of(self.function.arn),
+            )
+            window = args.flexible_window_minutes
+            flexible = scheduler.ScheduleFlexibleTimeWindowArgs(
+                mode="FLEXIBLE" if window else "OFF",
+                maximum_window_in_minutes=window,
+            )
+            self.schedule = scheduler.Schedule(
+                f"{name}-schedule",
+                name=context.physical_name(name, 64),
+                description=args.description or None,
+                schedule_expression=args.schedule,
+                schedule_expression_timezone=args.timezone,
+                flexible_time_window=flexible,
+                state="ENABLED" if args.enabled else "DISABLED",
+                target=scheduler.ScheduleTargetArgs(
+                    arn=self.function.arn,
+                    role_arn=role.role.arn,
+                    input=payload,
+                    retry_policy=scheduler.ScheduleTargetRetryPolicyArgs(
+                        maximum_retry_attempts=args.max_retries,
+                        maximum_event_age_in_seconds=args.max_event_age_seconds,
+                    ),
+                    dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role.policy]),
+            )
+        else:
+            self.rule = cloudwatch.EventRule(
+                f"{name}-rule",
+                name=context.physical_name(name, 64),
+                description=args.description or None,
+                schedule_expression=args.schedule,
+                state="ENABLED" if args.enabled else "DISABLED",
+                tags=tags,
+                opts=child,
+            )
+            from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
+            dlq = dead_letter_queue(f"{name}-rule", context=context, parent=self, tags=tags, senders=[from_rule])
+            self.dlq = dlq.queue
+            permission = lambda_.Permission(
+                f"{name}-permission",
+                action="lambda:InvokeFunction",
+                function=self.function.name,
+                principal="events.amazonaws.com",
+                source_arn=self.rule.arn,
+                opts=child,
+            )
+            cloudwatch.EventTarget(
+                f"{name}-target",
+                rule=self.rule.name,
+                arn=self.function.arn,
+                input=payload,
+                retry_policy=cloudwatch.EventTargetRetryPolicyArgs(
+                    maximum_retry_attempts=args.max_retries,
+                    maximum_event_age_in_seconds=args.max_event_age_seconds,
+                ),
+                dead_letter_config=cloudwatch.EventTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+            )
+        self.register_outputs({"function_name": self.function.name, "dlq_url": self.dlq.url})

@@ -1,0 +1,87 @@
+"""The stack context: the one stack-wide source of names, tags, log retention and alarm topic."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import pulumi
+
+from pulumi_wasp.components import defaults
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """Stack-wide settings every component reads unless its own args override them.
+
+    Set it once per program with :func:`use_stack_context`; a component without one uses
+    ``StackContext()``, which derives names and tags from the Pulumi project and stack.
+    """
+
+    #: Prefix of physical names (``<project>-<stack>`` when empty): two stacks of the same
+    #: program in one account must not collide on explicit names.
+    name_prefix: str = ""
+    #: Tags for every taggable resource, merged under each component's own ``tags``.
+    tags: Mapping[str, str] = field(default_factory=dict)
+    #: Retention of every log group the components create (defaults.LOG_RETENTION_DAYS).
+    log_retention_days: int = defaults.LOG_RETENTION_DAYS
+    #: SNS topic every alarm notifies; ``None`` creates alarms without actions.
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    #: Powertools: layer version (same in every region) and the log level of handlers.
+    powertools_layer_version: int = defaults.POWERTOOLS_LAYER_VERSION
+    log_level: str = defaults.POWERTOOLS_LOG_LEVEL
+    #: CloudWatch namespace of the EMF metrics (``<project>`` when empty).
+    metrics_namespace: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.log_retention_days <= 3653:
+            raise ValueError(
+                f"StackContext.log_retention_days must be between 1 and 3653, got {self.log_retention_days}"
+            )
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"StackContext.log_level must be a Python log level name, got {self.log_level!r}")
+
+    @property
+    def prefix(self) -> str:
+        return self.name_prefix or f"{pulumi.get_project()}-{pulumi.get_stack()}"
+
+    @property
+    def namespace(self) -> str:
+        return self.metrics_namespace or pulumi.get_project()
+
+    def physical_name(self, name: str, max_length: int = 64, separator: str = "-") -> str:
+        """``<prefix>-<name>``, shortened with a stable hash when a service limit requires it."""
+        full = f"{self.prefix}{separator}{name}"
+        if len(full) <= max_length:
+            return full
+        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+        return f"{full[: max_length - 9]}{separator}{digest}"
+
+    def tags_for(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Base tags (project, stack, managed-by), the context's tags, then a component's own."""
+        merged = {
+            "project": pulumi.get_project(),
+            "stack": pulumi.get_stack(),
+            "managed-by": "pulumi",
+        }
+        merged.update(self.tags)
+        merged.update(overrides or {})
+        return merged
+
+    def with_alarm_topic(self, arn: pulumi.Input[str]) -> StackContext:
+        return replace(self, alarm_topic_arn=arn)
+
+
+_CURRENT: contextvars.ContextVar[StackContext | None] = contextvars.ContextVar("stack_context", default=None)
+
+
+def use_stack_context(context: StackContext) -> StackContext:
+    """Make ``context`` the one every component created afterwards reads."""
+    _CURRENT.set(context)
+    return context
+
+
+def current_stack_context() -> StackContext:
+    return _CURRENT.get() or StackContext()

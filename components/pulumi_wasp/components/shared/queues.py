@@ -1,0 +1,103 @@
+"""SQS building blocks: encrypted queues, TLS-only queue policies, dead-letter queues with alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_aws import sqs
+
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
+from pulumi_wasp.components.shared.context import StackContext
+
+
+@dataclass(frozen=True)
+class ServiceSender:
+    """A service allowed to send to a queue, only on behalf of one source (``aws:SourceArn``)."""
+
+    service: str
+    source_arn: pulumi.Input[str]
+
+
+def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[ServiceSender] = ()) -> pulumi.Output[str]:
+    statements: list[dict] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": queue_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    for index, sender in enumerate(senders):
+        statements.append(
+            {
+                "Sid": f"AllowSend{index}",
+                "Effect": "Allow",
+                "Principal": {"Service": sender.service},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": sender.source_arn}},
+            }
+        )
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def queue_policy(
+    name: str, queue: sqs.Queue, senders: Sequence[ServiceSender], *, parent: pulumi.Resource
+) -> sqs.QueuePolicy:
+    return sqs.QueuePolicy(
+        f"{name}-policy",
+        queue_url=queue.url,
+        policy=queue_policy_document(queue.arn, senders),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def dlq_alarm_spec(queue_name: pulumi.Input[str]) -> AlarmSpec:
+    return AlarmSpec(
+        suffix="alarm",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        namespace="AWS/SQS",
+        dimensions={"QueueName": queue_name},
+        threshold=1,
+        statistic="Maximum",
+        description="A message reached the dead-letter queue: inspect it, fix the cause, redrive.",
+    )
+
+
+@dataclass
+class DeadLetterQueue:
+    queue: sqs.Queue
+    policy: sqs.QueuePolicy
+
+
+def dead_letter_queue(
+    name: str,
+    *,
+    context: StackContext,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+    fifo: bool = False,
+    senders: Sequence[ServiceSender] = (),
+    retention_seconds: int = defaults.DLQ_RETENTION_SECONDS,
+    kms_master_key_id: pulumi.Input[str] | None = None,
+) -> DeadLetterQueue:
+    """An encrypted DLQ with 14 days' retention, a TLS-only policy that admits only ``senders``,
+    and an alarm on its first message."""
+    child = pulumi.ResourceOptions(parent=parent)
+    queue = sqs.Queue(
+        f"{name}-dlq",
+        fifo_queue=fifo or None,
+        message_retention_seconds=retention_seconds,
+        sqs_managed_sse_enabled=None if kms_master_key_id else True,
+        kms_master_key_id=kms_master_key_id,
+        tags=tags,
+        opts=child,
+    )
+    policy = queue_policy(f"{name}-dlq", queue, senders, parent=parent)
+    metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue.name), context=context, parent=parent, tags=tags)
+    return DeadLetterQueue(queue, policy)

@@ -1,0 +1,195 @@
+"""The local cloud: emulator, deploy and runtime started together, stopped together."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from pulumi_wasp.localcloud import STATE_DIR
+from pulumi_wasp.localcloud.control import ControlServer
+from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
+from pulumi_wasp.localcloud.emulator import CREDENTIALS, Emulator
+from pulumi_wasp.localcloud.runtime.engine import Runtime
+from pulumi_wasp.localcloud.runtime.functions import Zygote
+from pulumi_wasp.synthesis import StackConfig
+
+#: The signed-webhook contract of the reference system's verifier (lambdas/README.md).
+WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER = "X-Signature", "X-Timestamp"
+
+#: Called once per finished step: (step, seconds, detail).
+StepReport = Callable[[str, float, str], None]
+
+
+@dataclass
+class LocalCloud:
+    """``with LocalCloud(program_dir) as cloud:`` deploys the stack into a fresh emulator and runs it."""
+
+    program_dir: Path
+    stack: str = "dev"
+    speed: float = 1.0
+    on_step: StepReport | None = None
+    on_resource: Progress | None = None
+    #: Logs, function task roots and endpoints.json; <program>/.localcloud when None.
+    state: Path | None = None
+    emulator: Emulator | None = field(default=None, init=False)
+    deployment: Deployment | None = field(default=None, init=False)
+    runtime: Runtime | None = field(default=None, init=False)
+    zygote: Zygote | None = field(default=None, init=False)
+    control: ControlServer | None = field(default=None, init=False)
+    #: Secrets the program created without a value, given one here (as an operator would).
+    seeded_secrets: list[str] = field(default_factory=list, init=False)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.state or self.program_dir / STATE_DIR
+
+    def start(self) -> LocalCloud:
+        """Call from the main thread (the runtime's processes are tied to the thread that starts them)."""
+        self._prepare_state_dir()
+        config = StackConfig.load(self.program_dir, self.stack)
+        try:
+            # First: the zygote's imports run in their own process while this one deploys.
+            self.zygote = Zygote(self.state_dir / "logs" / "runtime.log")
+            self.zygote.start()
+            self._step("emulator", lambda: self._start_emulator(config.values.get("aws:region", "us-east-1")))
+            self._step("deploy", self._deploy)
+            self._step("runtime", self._start_runtime)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
+        if self.runtime is not None:
+            self.runtime.stop()
+            self.runtime = None
+        if self.deployment is not None:
+            for api in self.deployment.registry.apis.values():
+                api.listener.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+        if self.zygote is not None:
+            self.zygote.stop()
+            self.zygote = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _step(self, name: str, action: Callable[[], str]) -> None:
+        started = time.perf_counter()
+        detail = action()
+        if self.on_step is not None:
+            self.on_step(name, time.perf_counter() - started, detail)
+
+    def _prepare_state_dir(self) -> None:
+        """A fresh ``.localcloud/`` per start (logs of one run only), ignored by git."""
+        shutil.rmtree(self.state_dir / "logs", ignore_errors=True)
+        shutil.rmtree(self.state_dir / "functions", ignore_errors=True)
+        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        (self.state_dir / ".gitignore").write_text("*\n")
+
+    def _start_emulator(self, region: str) -> str:
+        self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log").start()
+        return self.emulator.url
+
+    def _deploy(self) -> str:
+        assert self.emulator is not None
+        self.deployment = deploy(self.program_dir, self.stack, self.emulator, self.on_resource)
+        registry = self.deployment.registry
+        self._seed_secrets()
+        created = sum(registry.created.values())
+        return f"{created} resources created, {len(registry.skipped)} not created"
+
+    def _seed_secrets(self) -> None:
+        assert self.emulator is not None and self.deployment is not None
+        client = self.emulator.client("secretsmanager")
+        for arn in self.deployment.registry.secrets.values():
+            try:
+                client.get_secret_value(SecretId=arn)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                    raise
+                client.put_secret_value(SecretId=arn, SecretString=secrets.token_urlsafe(32))
+                self.seeded_secrets.append(arn)
+
+    def _start_runtime(self) -> str:
+        assert self.deployment is not None and self.zygote is not None
+        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed)
+        self.runtime.start()
+        self.control = ControlServer(self.runtime)
+        self.control.start()
+        return (
+            f"{len(self.runtime.functions)} functions, {len(self.runtime.pollers)} event source mappings, "
+            f"{len(self.runtime.schedules.schedules)} schedules, {len(self.runtime.gateways)} APIs"
+        )
+
+    # -- what clients need -----------------------------------------------------------------------
+    def endpoints(self) -> dict[str, Any]:
+        """Everything a client of the running cloud needs (written to .localcloud/endpoints.json by serve)."""
+        assert (
+            self.emulator is not None
+            and self.deployment is not None
+            and self.runtime is not None
+            and self.control is not None
+        )
+        registry = self.deployment.registry
+        dead = registry.dead_letters
+        return {
+            "api_url": self.deployment.outputs.get("api_url")
+            or next((f"{g.url}/{g.api.stages[0]}" for g in self.runtime.gateways), None),
+            "emulator_url": self.emulator.url,
+            "control_url": self.control.url,
+            "region": self.emulator.region,
+            "account_id": self.emulator.account_id,
+            "credentials": {k: v for k, v in CREDENTIALS.items() if k != "AWS_SESSION_TOKEN"},
+            "speed": self.speed,
+            "queues": {name: q.url for name, q in registry.queues.items() if q.arn not in dead},
+            "dlqs": {name: q.url for name, q in registry.queues.items() if q.arn in dead},
+            "topics": dict(registry.topics),
+            "buses": dict(registry.buses),
+            "state_machines": dict(registry.state_machines),
+            "tables": dict(registry.tables),
+            "streams": dict(registry.streams),
+            "buckets": dict(registry.buckets),
+            "functions": {spec.logical_name: spec.name for spec in registry.functions.values()},
+            "schedules": sorted(self.runtime.schedules.schedules),
+            "webhook": self._webhook(),
+            "outputs": self.deployment.outputs,
+            "not_created": [{"type": s.type, "name": s.name, "reason": s.reason} for s in registry.skipped],
+            "created_with_changes": [{"type": s.type, "name": s.name, "reason": s.reason} for s in registry.adjusted],
+        }
+
+    def _webhook(self) -> dict[str, Any] | None:
+        """The signed webhook route: its verifier reads WEBHOOK_SECRET_NAME (WebhookReceiver's contract)."""
+        assert self.emulator is not None and self.runtime is not None
+        for gateway in self.runtime.gateways:
+            for route in gateway.routes:
+                spec = self.runtime.function(route.function_arn).spec
+                secret_name = spec.environment.get("WEBHOOK_SECRET_NAME")
+                if secret_name:
+                    secret = self.emulator.client("secretsmanager").get_secret_value(SecretId=secret_name)[
+                        "SecretString"
+                    ]
+                    return {
+                        "url": f"{gateway.url}/{gateway.api.stages[0]}{route.template}",
+                        "secret": secret,
+                        "signature_header": WEBHOOK_SIGNATURE_HEADER,
+                        "timestamp_header": WEBHOOK_TIMESTAMP_HEADER,
+                        "tolerance_seconds": int(spec.environment.get("WEBHOOK_TOLERANCE_SECONDS", "300")),
+                    }
+        return None

@@ -1,0 +1,91 @@
+"""What a person sees: one line per step and per flow as it finishes (a live line on a terminal
+while a step runs), then the report. Logs never come here: they are in .localcloud/logs/."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import threading
+from collections import Counter
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.deploy.registry import Skipped
+    from pulumi_wasp.localcloud.scenario import FlowResult, Invariant
+
+_MARKS = {"ok": "✓", "failed": "✗", "skipped": "–"}
+
+
+class Console:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self._out = out
+        self._live = out.isatty()
+        self._lock = threading.Lock()
+        self._resources = 0
+
+    def line(self, text: str = "") -> None:
+        with self._lock:
+            if self._live:
+                self._out.write("\r\033[K")
+            self._out.write(text + "\n")
+            self._out.flush()
+
+    def _status(self, text: str) -> None:
+        if self._live:
+            with self._lock:
+                self._out.write("\r\033[K" + text)
+                self._out.flush()
+
+    # -- deploy ----------------------------------------------------------------------------------
+    def resource(self, type_token: str, name: str, skipped: str | None) -> None:
+        self._resources += 1
+        self._status(f"  … deploy      {self._resources} resources, last {name} ({type_token.split(':')[1]})")
+
+    def step(self, name: str, seconds: float, detail: str) -> None:
+        self.line(f"  ✓ {name:<11} {seconds:6.2f} s  {detail}")
+
+    def not_created(self, skipped: list[Skipped], adjusted: list[Skipped]) -> None:
+        """What the emulator does not have as the program declared it: nothing is dropped silently."""
+        self._list(f"not created in the emulator ({len(skipped)}):", skipped)
+        self._list(f"created with a change ({len(adjusted)}):", adjusted)
+
+    def _list(self, title: str, skipped: list[Skipped]) -> None:
+        if not skipped:
+            return
+        self.line(f"  ! {title}")
+        by_type = Counter((s.type, s.reason) for s in skipped)
+        for (type_token, reason), count in sorted(by_type.items()):
+            names = ", ".join(s.name for s in skipped if s.type == type_token and s.reason == reason)
+            self.line(f"      {count} × {type_token}: {reason} [{names}]")
+
+    # -- scenario --------------------------------------------------------------------------------
+    def flow(self, result: FlowResult) -> None:
+        self.line(f"  {_MARKS[result.status]} {result.name:<36} {result.seconds:6.2f} s  {result.detail}")
+
+    def invariant(self, invariant: Invariant) -> None:
+        self.line("")
+        self.line("Invariant: every accepted message was processed or is in a DLQ")
+        self.line(f"  {'✓' if invariant.holds else '✗'} {invariant.summary}")
+        for problem in invariant.problems:
+            self.line(f"      {problem}")
+
+    def functions(self, status: dict[str, Any]) -> None:
+        used = {name: f for name, f in status["functions"].items() if f["invocations"]}
+        inits = [ms for f in used.values() for ms in f["init_ms"]]
+        warm = [f["median_duration_ms"] for f in used.values() if f["median_duration_ms"] is not None]
+        errors = sum(f["errors"] for f in used.values())
+        throttles = sum(f["throttles"] for f in used.values())
+        invocations = sum(f["invocations"] for f in used.values())
+        self.line("")
+        self.line(
+            f"Functions: {len(used)} of {len(status['functions'])} ran, {invocations} invocations "
+            f"({errors} errors, {throttles} throttled), {len(inits)} cold starts"
+            + (f" (init median {statistics.median(inits):.0f} ms, max {max(inits):.0f} ms)" if inits else "")
+            + (f", median handler duration {statistics.median(warm):.1f} ms" if warm else "")
+        )
+
+    def summary(self, results: list[FlowResult], invariant: Invariant, seconds: float, logs: str) -> None:
+        counts = Counter(r.status for r in results)
+        verdict = "passed" if not counts["failed"] and invariant.holds else "FAILED"
+        parts = [f"{counts[s]} {s}" for s in ("ok", "failed", "skipped") if counts[s]]
+        self.line(f"Result: {verdict} · flows {', '.join(parts)} · {seconds:.1f} s in all · logs in {logs}")

@@ -1,0 +1,123 @@
+"""Deploy: run the Pulumi program under :class:`MotoCloud`, whose ``new_resource`` creates each
+resource in the emulator and answers with the emulator's real ids, ARNs and URLs.
+
+One adapter module per AWS service, each exporting ``RESOURCES`` (type token → creator). A type
+without an adapter, or one the emulator refuses, is recorded in ``Registry.skipped`` with the
+reason and answered with synthesis' fake outputs, so the program still completes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+from pulumi_wasp.localcloud.deploy import (
+    apigateway,
+    cloudwatch,
+    dynamodb,
+    events,
+    iam,
+    kinesis,
+    kms,
+    lambda_,
+    s3,
+    scheduler,
+    secretsmanager,
+    sfn,
+    sns,
+    sqs,
+)
+from pulumi_wasp.localcloud.deploy.context import Creator, DeployContext, Outputs
+from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
+from pulumi_wasp.localcloud.emulator import Emulator
+from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
+
+ADAPTERS = (
+    apigateway,
+    cloudwatch,
+    dynamodb,
+    events,
+    iam,
+    kinesis,
+    kms,
+    lambda_,
+    s3,
+    scheduler,
+    secretsmanager,
+    sfn,
+    sns,
+    sqs,
+)
+CREATORS: dict[str, Creator] = {token: creator for module in ADAPTERS for token, creator in module.RESOURCES.items()}
+WARM_UP: dict[str, str] = {service: operation for module in ADAPTERS for service, operation in module.WARM_UP.items()}
+
+#: Called after each custom resource: (type token, logical name, skipped reason or None).
+Progress = Callable[[str, str, str | None], None]
+
+
+class MotoCloud(Mocks):
+    """Mocks whose resources exist: each one is created in the emulator."""
+
+    def __init__(self, context: DeployContext, progress: Progress | None = None) -> None:
+        self.context = context
+        self._progress = progress
+        self._fake = FakeCloud(region=context.region, account_id=context.account_id)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, Outputs]:
+        if not args.custom:
+            return "", {}
+        creator = CREATORS.get(args.typ)
+        reason: str | None = None
+        resource_id: str | None
+        if creator is None:
+            reason = "the local cloud has no adapter for this type"
+        else:
+            try:
+                resource_id, computed = creator(self.context, args)
+            except (ClientError, BotoCoreError, NotImplementedError, KeyError, ValueError) as exc:
+                reason = f"the emulator refused it: {type(exc).__name__}: {exc}"
+        if reason is not None:
+            self.context.registry.skip(Skipped(args.typ, args.name, reason))
+            resource_id, computed = self._fake.new_resource(args)
+        else:
+            self.context.registry.count(args.typ)
+        if self._progress is not None:
+            self._progress(args.typ, args.name, reason)
+        # Inputs echoed, computed outputs over them: what the engine would report after create.
+        return resource_id, {**args.inputs, **computed}
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return self._fake.call(args)
+
+
+@dataclass
+class Deployment:
+    """A deployed stack: what the program registered, the emulator it lives in, and the registry."""
+
+    synthesis: Synthesis
+    emulator: Emulator
+    registry: Registry
+    program_dir: Path
+    seconds: float
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.synthesis.stack_outputs
+
+
+def deploy(program_dir: str | Path, stack: str, emulator: Emulator, progress: Progress | None = None) -> Deployment:
+    """Run the program of ``program_dir`` for ``stack`` against the (started) emulator."""
+    config = StackConfig.load(program_dir, stack)
+    region = config.values.get("aws:region")
+    if region and region != emulator.region:
+        raise ValueError(f"stack {stack!r} is configured for {region}, the emulator runs {emulator.region}")
+    context = DeployContext(emulator, Registry(), config.program_dir, WARM_UP)
+    started = time.perf_counter()
+    synthesis = synthesize(config, MotoCloud(context, progress))
+    return Deployment(synthesis, emulator, context.registry, config.program_dir, time.perf_counter() - started)

@@ -1,0 +1,143 @@
+"""The emulator: moto's server on 127.0.0.1 at a free port, in this process.
+
+In-process on purpose: the patches of :mod:`localcloud.patches` must run inside the server to
+route moto's Lambda and EventBridge deliveries to the local runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import urllib.request
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from pulumi_wasp.localcloud.runtime.threads import call_within
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account, the one every ARN it returns carries
+#: Fake credentials: moto accepts any, and nothing can reach a real account with these.
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "localcloud",
+    "AWS_SECRET_ACCESS_KEY": "localcloud",
+    "AWS_SESSION_TOKEN": "localcloud",
+}
+#: Behaviour moto only enables on request: Step Functions executes ASL instead of echoing.
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+
+# botocore 1.44 routes DynamoDB to account-based endpoints (<account>.ddb...), which an
+# endpoint override keeps, but the streams client then fails; disabled restores the plain one.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    max_pool_connections=32,
+    account_id_endpoint_mode="disabled",
+    connect_timeout=5,
+    read_timeout=70,  # above SQS's 20 s long polls and the longest function timeout we wait for
+)
+
+
+class Emulator:
+    """A started moto server; :meth:`client` gives boto3 clients pointed at it."""
+
+    def __init__(self, region: str = REGION, log_file: Path | None = None) -> None:
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self._log_file = log_file
+        self._server: ThreadedMotoServer | None = None
+        self.url = ""
+
+    def start(self) -> Emulator:
+        _route_request_log(self._log_file)
+        # Port 0: the OS picks a free port and the bound socket keeps it (no probe-then-bind race).
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+        # Step Functions' interpreter calls Lambda back through http://localhost:$MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(port)
+        # AWS-managed IAM policies exist to attach (0.4 s of parsing at the first IAM call); the
+        # config endpoint does not take this setting, the IAM backend reads it when created.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        request = urllib.request.Request(  # noqa: S310 - a loopback URL we just bound
+            f"{self.url}/moto-api/config",
+            data=json.dumps(MOTO_CONFIG).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving (the serving loop polls every 0.5 s; requests in flight are daemon threads
+        and are not waited for)."""
+        if self._server is not None:
+            call_within(self._server.stop, timeout, "emulator shutdown")
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` on the emulator (thread-safe, cached per service)."""
+        return _client(self.url, self.region, service)
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs for its boto3 clients to reach the emulator and nothing else."""
+        return {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            # No shared config or credentials file of the user's may leak in.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
+
+_CLIENTS_LOCK = threading.Lock()
+
+
+@cache
+def _client(url: str, region: str, service: str) -> Any:
+    with _CLIENTS_LOCK:  # creating clients is not thread-safe; using them is
+        return _session(region).client(service, endpoint_url=url, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+@cache
+def _session(region: str) -> boto3.session.Session:
+    # One session for every client: its loader reads botocore's model index once.
+    return boto3.session.Session(
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=region,
+    )
+
+
+def _route_request_log(log_file: Path | None) -> None:
+    """The server's request log and moto's own messages (e.g. a failed execution's trace) go to
+    a file, or nowhere, never over the user's terminal."""
+    for name in ("werkzeug", "moto"):
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        if log_file is None:
+            logger.addHandler(logging.NullHandler())
+            continue
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        logger.addHandler(logging.FileHandler(log_file))
+        logger.setLevel(logging.INFO)

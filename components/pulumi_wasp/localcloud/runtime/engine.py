@@ -1,0 +1,127 @@
+"""The runtime of a deployment: functions, their event sources and the API gateways, wired to the
+emulator through :mod:`localcloud.patches`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from pulumi_wasp.localcloud import patches
+from pulumi_wasp.localcloud.deploy import Deployment
+from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
+from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
+from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygote
+from pulumi_wasp.localcloud.runtime.ledger import Ledger
+from pulumi_wasp.localcloud.runtime.sources.apigateway import Gateway
+from pulumi_wasp.localcloud.runtime.sources.eventbridge import EventTargets
+from pulumi_wasp.localcloud.runtime.sources.schedules import Schedules
+from pulumi_wasp.localcloud.runtime.sources.sqs import SqsPoller
+from pulumi_wasp.localcloud.runtime.sources.streams import StreamPoller
+from pulumi_wasp.localcloud.runtime.threads import STOP_SECONDS, logger
+
+
+class Source(Protocol):
+    """Every event source kind has this shape (one module each under runtime/sources/)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None:
+        """Take no more events; return at once (never wait for an invocation)."""
+
+    def join(self, deadline: float) -> list[str]:
+        """Wait for the source's threads until ``deadline`` (monotonic); the names still running."""
+
+
+class Runtime:
+    """Start after the deploy; :meth:`stop` ends every execution environment (the zygote, started
+    earlier so its imports overlap the deploy, belongs to whoever started it)."""
+
+    def __init__(self, deployment: Deployment, state_dir: Path, zygote: Zygote, speed: float = 1.0) -> None:
+        self.deployment = deployment
+        self.emulator = deployment.emulator
+        self.clock = Clock(speed)
+        self.ledger = Ledger()
+        self.zygote = zygote
+        environment = self.emulator.environment()
+        self.functions = {
+            s.name: Function(s, self.zygote, state_dir, environment) for s in deployment.registry.functions.values()
+        }
+        self.timers = Timers()
+        self.asynchronous = AsyncInvoker(self)
+        self.events = EventTargets(self)
+        self.schedules = Schedules(self)
+        self.gateways = [Gateway(self, api) for api in deployment.registry.apis.values()]
+        self.pollers: list[SqsPoller | StreamPoller] = [
+            SqsPoller(self, m) if m.source_kind == "sqs" else StreamPoller(self, m)
+            for m in deployment.registry.mappings
+            if m.enabled
+        ]
+        self._sources: list[Source] = [*self.gateways, *self.pollers, self.schedules]
+        self._started: list[Source] = []
+
+    def start(self) -> None:
+        patches.install(self)
+        for source in self._sources:
+            source.start()
+            self._started.append(source)
+
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Stop at once whatever is in flight: no step waits for an invocation to finish, and
+        the threads are waited for until ``timeout`` at most (they are daemons)."""
+        deadline = time.monotonic() + timeout
+        # 1. No new work: pollers, schedules and gateways take no more events.
+        for source in self._started:
+            source.stop()
+        # 2. Every invocation ends now: those running (their environments are killed), those
+        #    waiting for a slot, and any a source or the emulator still starts (aborted at once).
+        for function in self.functions.values():
+            function.close()
+        # 3. Queued async attempts, event deliveries and retries are dropped.
+        self.events.stop()
+        self.asynchronous.stop()
+        self.timers.stop()
+        # 4. The threads end on their own now; each wait is bounded (all of them are daemons).
+        running = [name for source in self._started for name in source.join(deadline)]
+        running += self.events.join(deadline) + self.asynchronous.join(deadline) + self.timers.join(deadline)
+        if running:
+            logger.warning("runtime threads still running %.1f s after stop: %s", timeout, ", ".join(running))
+        self._started.clear()
+        # Last: until here the emulator's invocations reached the closed functions (answered at once).
+        patches.uninstall()
+
+    # -- the Lambda service ----------------------------------------------------------------------
+    def function(self, name_or_arn: str) -> Function:
+        return self.functions[self.deployment.registry.function(name_or_arn).name]
+
+    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
+        """A synchronous invocation from the emulator (Invoke API, Step Functions tasks): a
+        caller beyond the function's concurrency waits a moment, then is throttled."""
+        invocation: Invocation = self.function(function_arn).invoke(payload, wait_for_slot=1.0)
+        return invocation.status, invocation.payload, invocation.function_error
+
+    def invoke_async(self, function_arn: str, payload: str) -> str:
+        function = self.function(function_arn)
+        return self.asynchronous.submit(function, payload)
+
+    def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
+        self.events.deliver(rule_arn, target, event)
+
+    # -- failure destinations --------------------------------------------------------------------
+    def send_to(
+        self, destination_arn: str, body: dict[str, Any] | str, attributes: dict[str, str] | None = None
+    ) -> None:
+        """Send a failure record to a destination (an SQS queue or an SNS topic)."""
+        message = body if isinstance(body, str) else json.dumps(body)
+        service = destination_arn.split(":")[2]
+        if service == "sqs":
+            url = self.deployment.registry.queue_by_arn(destination_arn).url
+            message_attributes = {k: {"DataType": "String", "StringValue": v} for k, v in (attributes or {}).items()}
+            self.emulator.client("sqs").send_message(
+                QueueUrl=url, MessageBody=message, MessageAttributes=message_attributes
+            )
+        elif service == "sns":
+            self.emulator.client("sns").publish(TopicArn=destination_arn, Message=message)
+        else:
+            raise ValueError(f"unsupported failure destination {destination_arn}")

@@ -1,0 +1,138 @@
+"""Load the policy pack the way the Pulumi CLI does, but keep its analyzer in-process instead of serving it.
+
+The CLI runs a pack directory's ``__main__.py`` (``python -m pulumi.policy``), whose ``PolicyPack(...)`` builds
+pulumi_policy's analyzer servicer, registers it with a gRPC server and blocks forever. Here the same
+construction runs (the packaged pack's :func:`~pulumi_wasp.policies.pack.serve`, or a pack directory's
+``__main__.py``), and the registration call hands the servicer back instead of serving it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime import proto
+from pulumi_policy import policy as policy_module
+
+from pulumi_wasp import __version__
+
+LEVELS = {
+    proto.ADVISORY: "advisory",
+    proto.MANDATORY: "mandatory",
+    proto.REMEDIATE: "remediate",
+    proto.DISABLED: "disabled",
+}
+LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+
+
+class PackError(Exception):
+    """The pack could not be loaded (its __main__.py failed or built no PolicyPack)."""
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    """What GetAnalyzerInfo tells the CLI about one policy."""
+
+    name: str
+    description: str
+    level: str
+    kind: str
+    properties: dict[str, Any]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    name: str
+    version: str
+    servicer: Any  # pulumi_policy's private _PolicyAnalyzerServicer
+    policies: dict[str, PolicyMeta]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@v{self.version}"
+
+
+class _Registered(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, servicer: Any) -> None:
+        super().__init__()
+        self.servicer = servicer
+
+
+def _register(servicer: Any, _server: Any) -> None:
+    raise _Registered(servicer)
+
+
+@contextlib.contextmanager
+def _in_process() -> Iterator[None]:
+    """PolicyPack's gRPC server is never created; registering the servicer returns it to us instead."""
+    saved = policy_module.grpc, policy_module.analyzer_pb2_grpc
+    policy_module.grpc = SimpleNamespace(server=lambda *args, **kwargs: None)  # type: ignore[assignment]
+    policy_module.analyzer_pb2_grpc = SimpleNamespace(add_AnalyzerServicer_to_server=_register)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        policy_module.grpc, policy_module.analyzer_pb2_grpc = saved
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def load_pack(pack_dir: Path | None = None) -> LoadedPack:
+    """The packaged pack, or ``pack_dir/__main__.py`` run as the CLI runs it: its analyzer servicer with the
+    pack's metadata."""
+    where = f"the policy pack in {pack_dir}" if pack_dir else "the packaged policy pack"
+    try:
+        with _in_process():
+            if pack_dir is None:
+                from pulumi_wasp.policies.pack import serve
+
+                serve()
+            else:
+                with _working_directory(pack_dir):
+                    runpy.run_path(str(pack_dir), run_name="__main__")
+    except _Registered as registered:
+        servicer = registered.servicer
+    except Exception as exc:
+        raise PackError(f"{where} failed to load: {type(exc).__name__}: {exc}") from exc
+    else:
+        raise PackError(f"{where} did not construct a PolicyPack")
+    info = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
+    policies = {
+        p.name: PolicyMeta(
+            name=p.name,
+            description=p.description,
+            level=LEVELS[p.enforcementLevel],
+            kind="stack" if p.policy_type == proto.PolicyType.POLICY_TYPE_STACK else "resource",
+            properties=json_format.MessageToDict(p.configSchema.properties),
+            required=tuple(p.configSchema.required),
+        )
+        for p in info.policies
+    }
+    version = _version(pack_dir) if pack_dir else __version__
+    return LoadedPack(name=info.name, version=version or info.version, servicer=servicer, policies=policies)
+
+
+def _version(pack_dir: Path) -> str | None:
+    """The CLI shows PulumiPolicy.yaml's version rather than the SDK's placeholder."""
+    import yaml
+
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    if not manifest.is_file():
+        return None
+    version = (yaml.safe_load(manifest.read_text()) or {}).get("version")
+    return str(version) if version else None

@@ -1,0 +1,52 @@
+"""The report as the CLI's policy section shows it: violations grouped by policy, exemptions, a summary."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from pulumi_wasp.preview.analysis import Diagnostic, PolicyReport
+
+_LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
+
+
+def render(report: PolicyReport) -> str:
+    order = {name: index for index, name in enumerate(report.policies)}
+    lines = [
+        f"Previewing {report.project}/{report.stack} offline: {len(report.resources)} resources, "
+        f"policy pack {report.pack} ({len(report.policies)} policies)",
+        "",
+    ]
+
+    def key(d: Diagnostic) -> tuple[int, int, str]:
+        return _LEVEL_ORDER.get(d.level, 3), order.get(d.policy, len(order)), d.policy
+
+    if report.diagnostics:
+        lines.append("Policy Violations:")
+        for (_, _, policy), group in groupby(sorted(report.diagnostics, key=key), key=key):
+            found = list(group)
+            lines.append(f"    [{found[0].level}]  {policy}  ({len(found)})")
+            lines.append(f"    {report.descriptions.get(policy, '')}")
+            for diagnostic in found:
+                lines.append(f"      - {diagnostic.type}: {diagnostic.name}")
+                lines.extend(f"        {text}" for text in diagnostic.message.splitlines())
+        lines.append("")
+    if report.exempted:
+        lines.append("Exempted:")
+        for exempted in report.exempted:
+            lines.append(f"    {exempted.policy}  {exempted.type}: {exempted.name}")
+            lines.append(f"        reason: {exempted.reason} (via {exempted.source})")
+        lines.append("")
+    if report.not_evaluated:
+        lines.append("Not evaluated (values unknown until the resources exist):")
+        for item in report.not_evaluated:
+            lines.append(f"    {item.policy}  {item.type}: {item.name}")
+            lines.append(f"        {item.reason.split('): ', 1)[-1]}")
+        lines.append("")
+    mandatory = len(report.mandatory)
+    advisory = len(report.diagnostics) - mandatory
+    verdict = "FAILED: mandatory policies violated" if mandatory else "passed: no mandatory violations"
+    lines.append(
+        f"Summary: {verdict} — {mandatory} mandatory, {advisory} advisory, {len(report.exempted)} exempted, "
+        f"{len(report.not_evaluated)} not evaluated; policies ran in {report.seconds * 1000:.0f} ms"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,24 @@
+"""One synthesis engine for the unit tests, the policy preview and the local cloud.
+
+A Pulumi Python program runs in-process under a :class:`RecordingMonitor`; only the
+:class:`~pulumi.runtime.Mocks` that produce each resource's outputs differ between consumers
+(faked for tests and the preview, unknown for a first-deploy preview, the emulator for the
+local cloud).
+"""
+
+from pulumi_wasp.synthesis.fake_cloud import FakeCloud, FirstDeploy
+from pulumi_wasp.synthesis.program import ProgramError, StackConfig, run_program, synthesize, synthesize_inline
+from pulumi_wasp.synthesis.recording import RecordedResource, RecordingMonitor, Synthesis
+
+__all__ = [
+    "FakeCloud",
+    "FirstDeploy",
+    "ProgramError",
+    "RecordedResource",
+    "RecordingMonitor",
+    "StackConfig",
+    "Synthesis",
+    "run_program",
+    "synthesize",
+    "synthesize_inline",
+]
