@@ -11,7 +11,7 @@ def resource(type_, name, custom=True, **inputs):
 
 
 def test_identical_resources_have_no_differences():
-    ours = [resource("serverless:table:Table", "t", custom=False), resource("aws:sqs/queue:Queue", "q", delay=0)]
+    ours = [resource("wasp:table:Table", "t", custom=False), resource("aws:sqs/queue:Queue", "q", delay=0)]
     assert differences(ours, [resource("aws:sqs/queue:Queue", "q", delay=0)]) == []
 
 

@@ -223,10 +223,10 @@ def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
 
     # Config switches: prod subscribes the on-call e-mail; dev generates its webhook secret for local senders.
     assert resources(prod_stack) - resources(dev_stack) == {
-        "order-platform::serverless:observability:AlarmTopic$aws:sns/topicSubscription:TopicSubscription::alarms-email"
+        "order-platform::wasp:observability:AlarmTopic$aws:sns/topicSubscription:TopicSubscription::alarms-email"
     }
     assert resources(dev_stack) - resources(prod_stack) == {
-        "order-platform::serverless:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:SecretVersion::payment-webhooks-secret-value"
+        "order-platform::wasp:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:SecretVersion::payment-webhooks-secret-value"
     }
     retention = {
         s.stack: {g.inputs["retentionInDays"] for g in s.of_type("aws:cloudwatch/logGroup:LogGroup")}

@@ -17,6 +17,7 @@ from pulumi_aws import s3
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.tokens import component_type
 
 _EncryptionDefault = s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
 
@@ -75,7 +76,8 @@ class SecureBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecureBucketArgs | None = None, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("serverless:bucket:SecureBucket", name, None, opts)
+        token, opts = component_type("bucket", "SecureBucket", opts)
+        super().__init__(token, name, None, opts)
         args = args or SecureBucketArgs()
         args.validate()
         context = args.context or current_stack_context()

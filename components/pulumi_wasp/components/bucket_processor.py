@@ -21,6 +21,7 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
+from pulumi_wasp.components.shared.tokens import component_type
 
 OBJECT_CREATED = "s3:ObjectCreated:*"
 
@@ -91,7 +92,8 @@ class BucketProcessor(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: BucketProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:bucket:BucketProcessor", name, None, opts)
+        token, opts = component_type("bucket", "BucketProcessor", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         child = pulumi.ResourceOptions(parent=self)

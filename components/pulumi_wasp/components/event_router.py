@@ -14,6 +14,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class EventRouter(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("serverless:events:EventRouter", name, None, opts)
+        token, opts = component_type("events", "EventRouter", opts)
+        super().__init__(token, name, None, opts)
         args = args or EventRouterArgs()
         self._name = name
         self._context = args.context or current_stack_context()

@@ -18,6 +18,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunctionArgs
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import StreamConsumer, stream_consumer, validate_stream_mapping
 from pulumi_wasp.components.table import Table, TableArgs
 
@@ -111,7 +112,8 @@ class EventStore(pulumi.ComponentResource):
         args: EventStoreArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("serverless:eventstore:EventStore", name, None, opts)
+        token, opts = component_type("eventstore", "EventStore", opts)
+        super().__init__(token, name, None, opts)
         args = args or EventStoreArgs()
         args.validate()
         context = args.context or current_stack_context()

@@ -15,6 +15,7 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(kw_only=True)
@@ -88,7 +89,8 @@ class FanOut(pulumi.ComponentResource):
     delivery_dlqs: dict[str, sqs.Queue]
 
     def __init__(self, name: str, args: FanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:fanout:FanOut", name, None, opts)
+        token, opts = component_type("fanout", "FanOut", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

@@ -18,6 +18,7 @@ from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.queues import dead_letter_queue
+from pulumi_wasp.components.shared.tokens import component_type
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
 
@@ -160,7 +161,8 @@ class ServerlessFunction(pulumi.ComponentResource):
     invoke_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ServerlessFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:function:ServerlessFunction", name, None, opts)
+        token, opts = component_type("function", "ServerlessFunction", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

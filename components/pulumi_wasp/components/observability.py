@@ -27,6 +27,7 @@ from pulumi_wasp.components.queue import Queue
 from pulumi_wasp.components.rest_api import RestApi
 from pulumi_wasp.components.saga import Saga
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor
 
 #: Widgets are laid out two per row.
@@ -189,7 +190,8 @@ class Dashboard(pulumi.ComponentResource):
     charted: Charted
 
     def __init__(self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:observability:Dashboard", name, None, opts)
+        token, opts = component_type("observability", "Dashboard", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         self.charted = discover(args.components)

@@ -12,6 +12,7 @@ from pulumi_aws import sqs
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(kw_only=True)
@@ -75,7 +76,8 @@ class Queue(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: QueueArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:queue:Queue", name, None, opts)
+        token, opts = component_type("queue", "Queue", opts)
+        super().__init__(token, name, None, opts)
         args = args or QueueArgs()
         args.validate()
         context = args.context or current_stack_context()

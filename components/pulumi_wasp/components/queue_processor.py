@@ -11,6 +11,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(kw_only=True)
@@ -83,7 +84,8 @@ class QueueProcessor(pulumi.ComponentResource):
     mapping: lambda_.EventSourceMapping
 
     def __init__(self, name: str, args: QueueProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:queue:QueueProcessor", name, None, opts)
+        token, opts = component_type("queue", "QueueProcessor", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         child = pulumi.ResourceOptions(parent=self)
         queue_args = replace(args.queue, visibility_timeout_seconds=args.visibility_timeout)

@@ -19,6 +19,7 @@ from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
+from pulumi_wasp.components.shared.tokens import component_type
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _SEGMENT = re.compile(r"^(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+)$")
@@ -148,7 +149,8 @@ class RestApi(pulumi.ComponentResource):
     url: pulumi.Output[str]
 
     def __init__(self, name: str, args: RestApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:api:RestApi", name, None, opts)
+        token, opts = component_type("api", "RestApi", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

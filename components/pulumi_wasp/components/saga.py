@@ -22,6 +22,7 @@ from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
+from pulumi_wasp.components.shared.tokens import component_type
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 LAMBDA_INVOKE_CALLBACK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
@@ -460,7 +461,8 @@ class Saga(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: SagaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:saga:Saga", name, None, opts)
+        token, opts = component_type("saga", "Saga", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

@@ -22,6 +22,7 @@ from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction,
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.tokens import component_type
 
 # -- schedule expressions -----------------------------------------------------------------------
 _RATE = re.compile(r"^rate\((?P<value>\d+) (?P<unit>[a-z]+)\)$")
@@ -221,7 +222,8 @@ class ScheduledJob(pulumi.ComponentResource):
     rule: cloudwatch.EventRule | None
 
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:schedule:ScheduledJob", name, None, opts)
+        token, opts = component_type("schedule", "ScheduledJob", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

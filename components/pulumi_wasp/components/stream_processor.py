@@ -20,6 +20,7 @@ from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import dead_letter_queue
+from pulumi_wasp.components.shared.tokens import component_type
 
 STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON")
 #: Lambda's default quota of filters per event source mapping.
@@ -185,7 +186,8 @@ class StreamProcessor(pulumi.ComponentResource):
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: StreamProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:stream:StreamProcessor", name, None, opts)
+        token, opts = component_type("stream", "StreamProcessor", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

@@ -11,6 +11,7 @@ from pulumi_aws import dynamodb
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.tokens import component_type
 
 KeyType = Literal["S", "N", "B"]
 
@@ -62,7 +63,8 @@ class Table(pulumi.ComponentResource):
     stream_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: TableArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:table:Table", name, None, opts)
+        token, opts = component_type("table", "Table", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         attributes = [dynamodb.TableAttributeArgs(name=args.hash_key, type=args.hash_key_type)]

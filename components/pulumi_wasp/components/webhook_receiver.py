@@ -21,6 +21,7 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.rest_api import Route
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(kw_only=True)
@@ -74,7 +75,8 @@ class WebhookReceiver(pulumi.ComponentResource):
     route: Route
 
     def __init__(self, name: str, args: WebhookReceiverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("serverless:webhook:WebhookReceiver", name, None, opts)
+        token, opts = component_type("webhook", "WebhookReceiver", opts)
+        super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)

@@ -10,6 +10,8 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 
+from pulumi_wasp.synthesis.aliases import engine_aliases
+
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 # The engine's wire sentinel for a value not known until the resource exists.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -114,17 +116,16 @@ class RecordingMonitor(MockMonitor):
         return f"urn:pulumi:{stack or self._stack()}::{project or self._project()}::{type_}::{name}"
 
     def _alias_urns(self, request: Any) -> list[str]:
-        """Each alias as a URN: a spec leaves out what stays the same (name, type, parent)."""
-        urns = []
-        for alias in request.aliases:
-            if alias.WhichOneof("alias") == "urn":
-                urns.append(alias.urn)
-                continue
-            spec = alias.spec
-            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
-            name, type_ = spec.name or request.name, spec.type or request.type
-            urns.append(self.make_urn(parent, type_, name, stack=spec.stack, project=spec.project))
-        return urns
+        """Each alias as a URN, with those inherited from the parent's aliases, as the engine resolves them."""
+        return engine_aliases(
+            stack=self._stack(),
+            project=self._project(),
+            type_=request.type,
+            name=request.name,
+            parent=request.parent,
+            specs=request.aliases,
+            aliases_of=lambda urn: next((r.aliases for r in self.records if r.urn == urn), ()),
+        )
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)

@@ -14,7 +14,7 @@ ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEnc
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-SECURE_BUCKET = "serverless:bucket:SecureBucket"
+SECURE_BUCKET = "wasp:bucket:SecureBucket"
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,10 @@ def test_children_are_named_after_the_bucket_and_it_registers_name_and_arn(stack
 
 
 def moved_from(resource):
-    """The aliases of a resource that kept its type (pulumi_aws adds aliases of former type names)."""
-    return [urn for urn in resource.aliases if urn.split("::")[2].split("$")[-1] == resource.type]
+    """The aliases of a resource that kept its type and its name but had another parent (pulumi_aws adds
+    aliases of former type names; the bucket's 0.1.0 token only renames the parent it has)."""
+    retyped = resource.urn.replace(SECURE_BUCKET, "serverless:bucket:SecureBucket")
+    return [urn for urn in resource.aliases if urn.split("::")[2].split("$")[-1] == resource.type and urn != retyped]
 
 
 def test_a_top_level_bucket_has_no_former_parent(stack):

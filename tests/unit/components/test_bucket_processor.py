@@ -15,8 +15,8 @@ FUNCTION = "aws:lambda/function:Function"
 NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-PROCESSOR = "serverless:bucket:BucketProcessor"
-SECURE_BUCKET = "serverless:bucket:SecureBucket"
+PROCESSOR = "wasp:bucket:BucketProcessor"
+SECURE_BUCKET = "wasp:bucket:SecureBucket"
 
 
 @pytest.fixture(scope="module")

@@ -134,6 +134,6 @@ def test_bad_args_fail_the_synthesis():
 
 def test_children_are_parented_and_named_after_the_store(stack):
     owner = next(r for r in stack if r.name == "events" and not r.custom)
-    assert owner.type == "serverless:eventstore:EventStore"
+    assert owner.type == "wasp:eventstore:EventStore"
     assert all(r.name.startswith("events") for r in stack.descendants(owner))
     assert set(owner.outputs) == {"arn", "name", "stream_arn"}

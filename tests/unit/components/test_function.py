@@ -173,7 +173,7 @@ def test_permissions_are_added_to_the_role_policy(stack):
 
 def test_every_child_is_parented_to_the_component(stack):
     for name in ("plain", "tuned"):
-        owner = stack.named(name, "serverless:function:ServerlessFunction")
+        owner = stack.named(name, "wasp:function:ServerlessFunction")
         assert {r.parent for r in stack.children(owner)} == {owner.urn}
         assert len(stack.descendants(owner)) == len(stack.children(owner))
 

@@ -399,6 +399,6 @@ def test_without_an_alarm_topic_there_is_no_notification_nor_publish_grant(stack
 
 def test_children_are_parented_and_named_after_the_saga(stack):
     owner = next(r for r in stack if r.name == "fulfilment" and not r.custom)
-    assert owner.type == "serverless:saga:Saga"
+    assert owner.type == "wasp:saga:Saga"
     assert all(r.name.startswith("fulfilment-") for r in stack.descendants(owner))
     assert set(owner.outputs) == {"arn", "name", "role_arn", "log_group"}

@@ -204,6 +204,6 @@ def test_bad_args_fail_the_synthesis():
 
 def test_children_are_parented_and_named_after_the_job(stack):
     owner = next(r for r in stack if r.name == "cleanup" and not r.custom)
-    assert owner.type == "serverless:schedule:ScheduledJob"
+    assert owner.type == "wasp:schedule:ScheduledJob"
     assert all(r.name.startswith("cleanup-") or r.name == "cleanup" for r in stack.descendants(owner))
     assert set(owner.outputs) == {"function_name", "dlq_url"}

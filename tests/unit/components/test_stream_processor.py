@@ -137,6 +137,6 @@ def test_bad_args_fail_the_synthesis():
 
 def test_children_are_parented_and_named_after_the_processor(stack):
     owner = next(r for r in stack if r.name == "clicks" and not r.custom)
-    assert owner.type == "serverless:stream:StreamProcessor"
+    assert owner.type == "wasp:stream:StreamProcessor"
     assert all(r.name.startswith("clicks") for r in stack.descendants(owner))
     assert set(owner.outputs) == {"stream_arn", "stream_name", "function_name", "on_failure_url"}

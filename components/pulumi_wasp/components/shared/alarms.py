@@ -10,6 +10,7 @@ from pulumi_aws import cloudwatch, sns
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared.context import StackContext
 from pulumi_wasp.components.shared.kms import service_key
+from pulumi_wasp.components.shared.tokens import component_type
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ class AlarmTopic(pulumi.ComponentResource):
         tags: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("serverless:observability:AlarmTopic", name, None, opts)
+        token, opts = component_type("observability", "AlarmTopic", opts)
+        super().__init__(token, name, None, opts)
         if email is not None and "@" not in email:
             raise ValueError(f"AlarmTopic email must be an e-mail address, got {email!r}")
         child = pulumi.ResourceOptions(parent=self)
