@@ -83,7 +83,7 @@ class SecureBucket(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         # The URNs these children had when the parent created them directly.
-        owner = opts.parent if opts is not None else None
+        owner = opts.parent
         aliases = [pulumi.Alias(parent=owner)] if owner is not None else None
         child = pulumi.ResourceOptions(parent=self, aliases=aliases)
         self.bucket = s3.Bucket(f"{name}-bucket", force_destroy=args.force_destroy or None, tags=tags, opts=child)
