@@ -17,7 +17,7 @@ from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPP
 from pulumi_wasp.localcloud.runtime.threads import Workers
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 #: Lambda waits a minute before the first retry of a failed event, two before the second.
 RETRY_DELAY_SECONDS = 60
@@ -62,7 +62,7 @@ def destination_record(function: Function, event: _Event, condition: str, last: 
 
 
 class AsyncInvoker:
-    def __init__(self, runtime: Runtime, workers: int = 8) -> None:
+    def __init__(self, runtime: RuntimePort, workers: int = 8) -> None:
         self._runtime = runtime
         self._workers = Workers(workers, "lambda-async")
 

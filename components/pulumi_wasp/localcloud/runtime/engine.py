@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pulumi_wasp.localcloud import patches
 from pulumi_wasp.localcloud.deploy import Deployment
@@ -14,6 +14,7 @@ from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
 from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
+from pulumi_wasp.localcloud.runtime.ports import Source
 from pulumi_wasp.localcloud.runtime.sources.apigateway import Gateway
 from pulumi_wasp.localcloud.runtime.sources.eventbridge import EventTargets
 from pulumi_wasp.localcloud.runtime.sources.schedules import Schedules
@@ -22,24 +23,15 @@ from pulumi_wasp.localcloud.runtime.sources.streams import StreamPoller
 from pulumi_wasp.localcloud.runtime.threads import STOP_SECONDS, logger
 
 
-class Source(Protocol):
-    """Every event source kind has this shape (one module each under runtime/sources/)."""
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None:
-        """Take no more events; return at once (never wait for an invocation)."""
-
-    def join(self, deadline: float) -> list[str]:
-        """Wait for the source's threads until ``deadline`` (monotonic); the names still running."""
-
-
 class Runtime:
     """Start after the deploy; :meth:`stop` ends every execution environment (the zygote, started
-    earlier so its imports overlap the deploy, belongs to whoever started it)."""
+    earlier so its imports overlap the deploy, belongs to whoever started it).
+
+    It is the :class:`~pulumi_wasp.localcloud.runtime.ports.RuntimePort` its sources are given."""
 
     def __init__(self, deployment: Deployment, state_dir: Path, zygote: Zygote, speed: float = 1.0) -> None:
         self.deployment = deployment
+        self.registry = deployment.registry
         self.emulator = deployment.emulator
         self.clock = Clock(speed)
         self.ledger = Ledger()

@@ -27,7 +27,7 @@ from pulumi_wasp.localcloud.emulator import CREDENTIALS
 from pulumi_wasp.localcloud.runtime.threads import call_within, join_until
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 _FUNCTION_IN_URI = re.compile(r"functions/(arn:aws:lambda:[^/]+)/invocations")
 #: SigV4 requests older (or newer) than this are refused, as API Gateway does.
@@ -79,7 +79,7 @@ class GatewayError(Exception):
 class Gateway:
     """The stage(s) of one REST API, served on the loopback port the deploy reserved for it."""
 
-    def __init__(self, runtime: Runtime, api: Api) -> None:
+    def __init__(self, runtime: RuntimePort, api: Api) -> None:
         self._runtime = runtime
         self.api = api
         self.routes: list[Route] = []

@@ -17,7 +17,7 @@ from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPP
 from pulumi_wasp.localcloud.runtime.threads import Workers
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 #: EventBridge's defaults when a target has no retry policy: 185 attempts within 24 hours.
 DEFAULT_RETRIES, DEFAULT_MAX_AGE_SECONDS = 185, 86_400
@@ -56,7 +56,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 class EventTargets:
-    def __init__(self, runtime: Runtime, workers: int = 4) -> None:
+    def __init__(self, runtime: RuntimePort, workers: int = 4) -> None:
         self._runtime = runtime
         self._workers = Workers(workers, "event-targets")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi_wasp.localcloud.runtime.threads import join_until
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -107,7 +107,7 @@ class _Schedule:
 
 
 class Schedules:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: RuntimePort) -> None:
         self._runtime = runtime
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -128,7 +128,7 @@ class Schedules:
         return join_until([self._thread], deadline)
 
     def _load(self) -> None:
-        registry, emulator = self._runtime.deployment.registry, self._runtime.emulator
+        registry, emulator = self._runtime.registry, self._runtime.emulator
         events, scheduler = emulator.client("events"), emulator.client("scheduler")
         for key in registry.scheduled_rules:
             bus, name = key.split("/", 1)
@@ -165,7 +165,7 @@ class Schedules:
         for target in schedule.targets:
             # Scheduler sends the target's Input (an empty object without one).
             delivered = target if schedule.is_rule or "Input" in target else {**target, "Input": "{}"}
-            self._runtime.events.deliver(schedule.arn, delivered, event)
+            self._runtime.deliver(schedule.arn, delivered, event)
         self.fired.append((name, now))
 
     def _run(self) -> None:

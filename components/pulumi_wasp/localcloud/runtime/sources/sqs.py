@@ -18,7 +18,7 @@ from pulumi_wasp.localcloud.runtime.sources.batches import batch_item_failures, 
 from pulumi_wasp.localcloud.runtime.threads import join_until
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 #: Lambda's SQS pollers receive at most 10 messages per call.
 RECEIVE_MAX = 10
@@ -29,10 +29,10 @@ POLL_SECONDS = 1
 class SqsPoller:
     """One mapping's pollers: a receive loop and up to ``concurrency`` batches in flight."""
 
-    def __init__(self, runtime: Runtime, mapping: MappingSpec) -> None:
+    def __init__(self, runtime: RuntimePort, mapping: MappingSpec) -> None:
         self._runtime = runtime
         self.mapping = mapping
-        self._queue = runtime.deployment.registry.queue_by_arn(mapping.source_arn)
+        self._queue = runtime.registry.queue_by_arn(mapping.source_arn)
         self._function = runtime.function(mapping.function_arn)
         self._sqs = runtime.emulator.client("sqs")
         self._stop = threading.Event()

@@ -27,7 +27,7 @@ from pulumi_wasp.localcloud.runtime.sources.batches import batch_item_failures, 
 from pulumi_wasp.localcloud.runtime.threads import join_until
 
 if TYPE_CHECKING:
-    from pulumi_wasp.localcloud.runtime.engine import Runtime
+    from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 #: How often an idle shard is read: Lambda's rates, once a second per Kinesis shard and four
 #: times a second per DynamoDB stream shard.
@@ -74,7 +74,7 @@ def _plain(value: Any) -> Any:
 class KinesisStream:
     batch_info_key = "KinesisBatchInfo"
 
-    def __init__(self, runtime: Runtime, mapping: MappingSpec) -> None:
+    def __init__(self, runtime: RuntimePort, mapping: MappingSpec) -> None:
         self._client = runtime.emulator.client("kinesis")
         self._arn, self._region = mapping.source_arn, runtime.emulator.region
         self._role = runtime.function(mapping.function_arn).spec.arn
@@ -124,7 +124,7 @@ class KinesisStream:
 class DynamoDBStream:
     batch_info_key = "DDBStreamBatchInfo"
 
-    def __init__(self, runtime: Runtime, mapping: MappingSpec) -> None:
+    def __init__(self, runtime: RuntimePort, mapping: MappingSpec) -> None:
         self._client = runtime.emulator.client("dynamodbstreams")
         self._arn, self._region = mapping.source_arn, runtime.emulator.region
 
@@ -161,7 +161,7 @@ class DynamoDBStream:
 
 
 class StreamPoller:
-    def __init__(self, runtime: Runtime, mapping: MappingSpec) -> None:
+    def __init__(self, runtime: RuntimePort, mapping: MappingSpec) -> None:
         self._runtime = runtime
         self.mapping = mapping
         self._stream: _Stream = (
