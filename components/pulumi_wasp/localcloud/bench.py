@@ -317,7 +317,7 @@ class _Observer:
     backend: lookups by key, no request to the emulator) and checks the saga over the API."""
 
     def __init__(self, cloud: LocalCloud, endpoints: dict[str, Any]) -> None:
-        from moto.dynamodb.models import dynamodb_backends
+        from pulumi_wasp.adapters.moto import dynamodb_backends
 
         assert cloud.emulator is not None
         self._backend = dynamodb_backends[cloud.emulator.account_id][cloud.emulator.region]
@@ -375,7 +375,7 @@ class _Observer:
 
 def _placed_event(events: Any, order_id: str) -> str | None:
     """The id of the order's OrderPlaced event in the event store (moto's table), once appended."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
+    from pulumi_wasp.adapters.moto import DynamoType
 
     versions = events.items.get(DynamoType({"S": order_id}))
     for item in list(versions.values()) if versions else []:  # list(): a C-level copy, safe while written
@@ -386,7 +386,7 @@ def _placed_event(events: Any, order_id: str) -> str | None:
 
 def _attrs(table: Any, pk: str, sk: str | None = None) -> dict[str, Any] | None:
     """An item's attributes (moto's DynamoType values) by its string key, or None."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
+    from pulumi_wasp.adapters.moto import DynamoType
 
     entry = table.items.get(DynamoType({"S": pk}))  # .get: the backend's defaultdict must not grow
     if entry is not None and sk is not None:

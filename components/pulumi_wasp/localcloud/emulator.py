@@ -1,7 +1,8 @@
 """The emulator: moto's server on 127.0.0.1 at a free port, in this process.
 
-In-process on purpose: the patches of :mod:`localcloud.patches` must run inside the server to
-route moto's Lambda and EventBridge deliveries to the local runtime.
+In-process on purpose: the patches of :mod:`pulumi_wasp.adapters.moto` must run inside the server
+to route moto's Lambda and EventBridge deliveries to the local runtime and to keep DynamoDB's
+concurrent writes isolated.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
+from pulumi_wasp.adapters.moto import ThreadedMotoServer, install_dynamodb_isolation
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
 REGION = "us-east-1"
@@ -55,6 +56,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         _route_request_log(self._log_file)
+        install_dynamodb_isolation()
         # Port 0: the OS picks a free port and the bound socket keeps it (no probe-then-bind race).
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()

@@ -1,5 +1,5 @@
 """The runtime of a deployment: functions, their event sources and the API gateways, wired to the
-emulator through :mod:`localcloud.patches`."""
+emulator through the moto adapter's runtime hooks (:mod:`pulumi_wasp.adapters.moto`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pulumi_wasp.localcloud import patches
+from pulumi_wasp.adapters import moto
 from pulumi_wasp.localcloud.deploy import Deployment
 from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
@@ -54,7 +54,7 @@ class Runtime:
         self._started: list[Source] = []
 
     def start(self) -> None:
-        patches.install(self)
+        moto.install_runtime_hooks(self)
         for source in self._sources:
             source.start()
             self._started.append(source)
@@ -81,7 +81,7 @@ class Runtime:
             logger.warning("runtime threads still running %.1f s after stop: %s", timeout, ", ".join(running))
         self._started.clear()
         # Last: until here the emulator's invocations reached the closed functions (answered at once).
-        patches.uninstall()
+        moto.uninstall_runtime_hooks()
 
     # -- the Lambda service ----------------------------------------------------------------------
     def function(self, name_or_arn: str) -> Function:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from moto.events.models import EventPattern
-from moto.events.utils import EventMessageType
-
+from pulumi_wasp.adapters.moto import matches_event_pattern
 from pulumi_wasp.localcloud.runtime.functions import Invocation
 
 
@@ -36,6 +34,4 @@ def batch_item_failures(invocation: Invocation, item_ids: Sequence[str]) -> list
 def matches(patterns: Sequence[dict[str, Any]], view: dict[str, Any]) -> bool:
     """Lambda's event filtering: a record is delivered when any filter pattern matches it (the
     pattern syntax is EventBridge's, evaluated by the emulator's own matcher)."""
-    return not patterns or any(
-        EventPattern(None, pattern).matches_event(cast(EventMessageType, view)) for pattern in patterns
-    )
+    return not patterns or any(matches_event_pattern(pattern, view) for pattern in patterns)

@@ -8,11 +8,11 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from moto.events.utils import EventMessageType, EventTemplateParser
 
+from pulumi_wasp.adapters.moto import render_input_template
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from pulumi_wasp.localcloud.runtime.threads import Workers
 
@@ -46,12 +46,7 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         return json.dumps(selected)
     if "InputTransformer" in target:
         transformer = target["InputTransformer"]
-        rendered = EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=cast(EventMessageType, event),
-        )
-        return rendered if isinstance(rendered, str) else json.dumps(rendered)
+        return render_input_template(transformer.get("InputTemplate"), transformer.get("InputPathsMap", {}), event)
     return json.dumps(event)
 
 

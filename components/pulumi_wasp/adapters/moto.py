@@ -1,0 +1,361 @@
+"""Every private internal of moto the project relies on, and every change it makes to moto, in one
+place. moto is pinned; tests/unit/adapters/test_moto.py pins each helper and tests/e2e/test_patches.py
+each patch, so an upgrade that moves these internals fails there first.
+
+Patches:
+
+1. ``LambdaFunction.invoke`` (:func:`install_runtime_hooks`): every Lambda path of moto goes
+   through it (the Invoke API, Step Functions' Lambda tasks, S3 and SNS notifications), and it is
+   the last point that still knows the invocation type (``_invoke_lambda`` below it does not).
+   Synchronous invocations run on the local runtime; ``Event`` invocations, and moto's own service
+   deliveries (S3, SNS: they pass no request headers, and AWS makes those asynchronous), go to the
+   runtime's asynchronous queue (retries, on-failure destination).
+2. ``Rule.send_to_targets`` (:func:`install_runtime_hooks`): moto delivers to SQS, log groups,
+   archives and buses itself but raises NotImplementedError for Lambda, Step Functions and SNS
+   targets; those are handed to the runtime (with the target's retry policy and DLQ), the rest
+   stay with moto.
+3. DynamoDB isolation (:func:`install_dynamodb_isolation`): moto's threaded server runs requests
+   concurrently on one unlocked backend, so a conditional write's check and its write interleave
+   with other writers, and TransactWriteItems copied every table it touched and put the copy back
+   when cancelled, erasing the writes other threads made meanwhile (and costing time in proportion
+   to the table's size). Each request now holds its backend's lock, and a transaction checks every
+   condition before it applies anything, then undoes only its own changes if applying fails.
+
+Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, and the
+in-memory DynamoDB tables (for the bench's observer, which reads them without requests).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+from moto.events.models import EventPattern, Rule
+from moto.events.utils import EventMessageType, EventTemplateParser
+from moto.server import ThreadedMotoServer
+
+__all__ = [
+    "RUNTIME_TARGETS",
+    "DynamoType",
+    "Hooks",
+    "ServiceError",
+    "ThreadedMotoServer",
+    "ThrottledError",
+    "aws_event",
+    "dynamodb_backends",
+    "install_dynamodb_isolation",
+    "install_runtime_hooks",
+    "matches_event_pattern",
+    "render_input_template",
+    "uninstall_dynamodb_isolation",
+    "uninstall_runtime_hooks",
+]
+
+# -- EventBridge helpers ----------------------------------------------------------------------------
+
+
+def matches_event_pattern(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """Whether ``event`` matches an EventBridge ``pattern`` (moto's own matcher, as its rules use)."""
+    return bool(EventPattern(None, pattern).matches_event(cast(EventMessageType, event)))
+
+
+def render_input_template(template: str | None, paths_map: dict[str, str], event: dict[str, Any]) -> str:
+    """An InputTransformer's rendering of ``event`` (moto's renderer), as the JSON text the target
+    gets: an object template gives the object, a string template (``"order <id> placed"``) the string.
+
+    ``event`` is as delivered (:func:`aws_event`): EventBridge's predefined variables are filled in
+    here, ``<aws.events.event.json>`` with that event and ``<aws.events.event.ingestion-time>`` with
+    its time, because moto reads both from its internal ``ingestion-time`` field (a KeyError without it).
+    """
+    if template is not None:
+        template = template.replace("<aws.events.event.json>", json.dumps(event)).replace(
+            "<aws.events.event.ingestion-time>", str(event.get("time", ""))
+        )
+    internal = cast(EventMessageType, {**event, "ingestion-time": event.get("time", "")})
+    rendered = EventTemplateParser.parse(input_template=cast(str, template), input_paths_map=paths_map, event=internal)
+    return json.dumps(rendered)
+
+
+def aws_event(event: dict[str, Any]) -> dict[str, Any]:
+    """moto's event as EventBridge delivers it: ``time`` in ISO 8601, no internal fields."""
+    delivered = {k: v for k, v in event.items() if k != "ingestion-time"}
+    if isinstance(delivered.get("time"), (int, float)):
+        delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return delivered
+
+
+# -- patches 1 and 2: Lambda invocations and EventBridge targets to the local runtime ---------------
+
+#: Target services the runtime delivers to (moto cannot).
+RUNTIME_TARGETS = ("lambda", "states", "sns")
+
+
+class Hooks(Protocol):
+    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
+        """Run the function synchronously: (status, payload, function error or None)."""
+
+    def invoke_async(self, function_arn: str, payload: str) -> str:
+        """Queue an asynchronous invocation; returns its request id."""
+
+    def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
+        """Deliver a matched event to a Lambda, Step Functions or SNS target."""
+
+
+class ThrottledError(LambdaClientError):
+    """Lambda's answer to a synchronous call beyond the function's concurrency."""
+
+    code = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__("TooManyRequestsException", message)
+
+
+class ServiceError(LambdaClientError):
+    """Lambda's answer when the service itself failed (here: the local cloud is stopping)."""
+
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceException", message)
+
+
+_original: dict[str, Callable[..., Any]] = {}
+
+
+def install_runtime_hooks(hooks: Hooks) -> None:
+    """Route moto's Lambda invocations and its unsupported EventBridge targets to ``hooks``."""
+    if "invoke" in _original:
+        raise RuntimeError("moto is already patched: one local cloud per process")
+    _original["invoke"] = LambdaFunction.invoke
+    _original["send_to_targets"] = Rule.send_to_targets
+
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
+        payload = body or "{}"
+        if not request_headers or request_headers.get("x-amz-invocation-type") == "Event":
+            response_headers["x-amz-request-id"] = hooks.invoke_async(self.function_arn, payload)
+            return b""
+        status, result, function_error = hooks.invoke(self.function_arn, payload)
+        if status == 429:
+            raise ThrottledError(json.loads(result).get("errorMessage", "Rate Exceeded."))
+        if status >= 500:
+            raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        if function_error:
+            response_headers["x-amz-function-error"] = function_error
+        return result.encode()
+
+    def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        ours = [t for t in self.targets if t["Arn"].split(":")[2] in RUNTIME_TARGETS]
+        if ours:
+            event = aws_event(dict(original_event))
+            for target in ours:
+                hooks.deliver(self.arn, target, event)
+        if len(ours) < len(self.targets):
+            rest = copy.copy(self)
+            rest.targets = [t for t in self.targets if t not in ours]
+            _original["send_to_targets"](rest, original_event, transform_input)
+
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+
+
+def uninstall_runtime_hooks() -> None:
+    if "invoke" in _original:
+        LambdaFunction.invoke = _original.pop("invoke")  # type: ignore[method-assign]
+        Rule.send_to_targets = _original.pop("send_to_targets")  # type: ignore[method-assign]
+
+
+# -- patch 3: DynamoDB isolation ------------------------------------------------------------------
+
+_locks: dict[tuple[str, str], threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_of(backend: DynamoDBBackend) -> threading.RLock:
+    """One lock per backend (account, region): a table lives in exactly one, and a transaction
+    may span its tables. Keyed by name, so a backend reset keeps its lock."""
+    with _locks_guard:
+        return _locks.setdefault((backend.account_id, backend.region_name), threading.RLock())
+
+
+def install_dynamodb_isolation() -> None:
+    """Serialize each backend's DynamoDB requests (reads too: moto's items are mutated in place and
+    serialized after the backend returns) and make TransactWriteItems all-or-nothing without
+    copying tables. Idempotent: the fix holds for the life of the process."""
+    if "call_action" in _original:
+        return
+    _original["call_action"] = DynamoHandler.call_action
+    _original["transact_write_items"] = DynamoDBBackend.transact_write_items
+
+    def call_action(self: DynamoHandler) -> Any:
+        with _lock_of(self.dynamodb_backend):
+            return _original["call_action"](self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+
+
+def uninstall_dynamodb_isolation() -> None:
+    if "call_action" in _original:
+        DynamoHandler.call_action = _original.pop("call_action")  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items = _original.pop("transact_write_items")  # type: ignore[method-assign]
+
+
+_OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+#: A cancellation reason of a transaction item: (code, message, item) or all None when it passed.
+_Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
+_PASSED: _Reason = (None, None, None)
+
+
+@dataclass
+class _Operation:
+    kind: str
+    spec: dict[str, Any]
+    table: Table
+    key: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.spec["TableName"])
+
+
+@dataclass
+class _Before:
+    """An item as it was before the transaction wrote it (None: absent), and its stream's length."""
+
+    table: Table
+    hash_key: DynamoType
+    range_key: DynamoType | None
+    item: Item | None
+    stream_records: list[Any] | None
+    stream_length: int
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """DynamoDB's TransactWriteItems: every condition is checked against the items as they are
+    (no two operations may touch one item), then all are applied, or none."""
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    with _lock_of(self):
+        operations = _operations(self, transact_items)
+        reasons = [_check(self, operation) for operation in operations]
+        if any(code is not None for code, _, _ in reasons):
+            raise TransactionCanceledException(reasons)
+        applied: list[_Before] = []
+        for index, operation in enumerate(operations):
+            applied.append(_before(self, operation))
+            try:
+                _apply(self, operation)
+            except Exception as error:
+                _undo(applied)
+                if isinstance(error, MockValidationException):
+                    raise
+                reasons = [_PASSED] * len(operations)
+                reasons[index] = (type(error).__name__, str(getattr(error, "message", error)), None)
+                raise TransactionCanceledException(reasons) from error
+
+
+def _operations(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[_Operation]:
+    """The transaction's operations with their tables and keys; raises moto's validation errors."""
+    operations: list[_Operation] = []
+    targets: set[tuple[str, str]] = set()
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException
+        kind, spec = next(iter(entry.items()))
+        if kind not in _OPERATIONS:
+            raise MockValidationException(f"Unsupported transaction operation {kind}")
+        table = backend.get_table(spec["TableName"])
+        if kind == "Put":
+            key = {table.hash_key_attr: spec["Item"][table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = spec["Item"][table.range_key_attr]
+        else:
+            key = spec["Key"]
+        target = (str(spec["TableName"]), str(dict(sorted(key.items()))))
+        if target in targets:
+            raise MultipleTransactionsException()
+        targets.add(target)
+        operations.append(_Operation(kind, spec, table, key))
+    return operations
+
+
+def _check(backend: DynamoDBBackend, operation: _Operation) -> _Reason:
+    """The operation's cancellation reason against the current item, or ``_PASSED``."""
+    expression = operation.spec.get("ConditionExpression")
+    if expression is None:
+        return _PASSED
+    current = backend.get_item(operation.name, operation.key)
+    condition = get_filter_expression(
+        expression, operation.spec.get("ExpressionAttributeNames"), operation.spec.get("ExpressionAttributeValues")
+    )
+    if condition.expr(current):
+        return _PASSED
+    wanted = operation.spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+    old = current.to_json()["Attributes"] if wanted and current else None
+    return ("ConditionalCheckFailed", str(ConditionalCheckFailed(item=old).message), old)
+
+
+def _before(backend: DynamoDBBackend, operation: _Operation) -> _Before:
+    hash_key, range_key = backend.get_keys_value(operation.table, operation.key)
+    item = operation.table.get_item(hash_key, range_key)
+    shard = operation.table.stream_shard
+    records = shard.items if shard is not None else None
+    return _Before(
+        operation.table, hash_key, range_key, copy.deepcopy(item), records, len(records) if records is not None else 0
+    )
+
+
+def _apply(backend: DynamoDBBackend, operation: _Operation) -> None:
+    # The conditions were checked under the same lock: moto's own writes re-check them, and pass.
+    spec = operation.spec
+    condition: dict[str, Any] = {
+        "condition_expression": spec.get("ConditionExpression"),
+        "expression_attribute_names": spec.get("ExpressionAttributeNames"),
+        "expression_attribute_values": spec.get("ExpressionAttributeValues"),
+    }
+    if operation.kind == "Put":
+        backend.put_item(operation.name, spec["Item"], **condition)
+    elif operation.kind == "Delete":
+        backend.delete_item(operation.name, operation.key, **condition)
+    elif operation.kind == "Update":
+        backend.update_item(operation.name, operation.key, update_expression=spec["UpdateExpression"], **condition)
+
+
+def _undo(applied: list[_Before]) -> None:
+    """Put back exactly the items the transaction wrote, and drop the stream records it added."""
+    for before in reversed(applied):
+        items: Any = before.table.items
+        if before.range_key is not None:
+            items = items[before.hash_key]
+            key: DynamoType = before.range_key
+        else:
+            key = before.hash_key
+        if before.item is None:
+            items.pop(key, None)
+        else:
+            items[key] = before.item
+        if before.stream_records is not None:
+            del before.stream_records[before.stream_length :]

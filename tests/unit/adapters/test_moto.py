@@ -1,0 +1,209 @@
+"""What the project relies on in moto's internals, through pulumi_wasp.adapters.moto (the runtime
+hooks' own tests drive moto in tests/e2e/test_patches.py)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from pulumi_wasp.adapters import moto as adapter
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+def test_event_patterns_match_as_eventbridge_does() -> None:
+    pattern = {"detail-type": ["OrderPlaced"], "detail": {"total": [{"numeric": [">", 100]}]}}
+    event = {"detail-type": "OrderPlaced", "source": "orders", "detail": {"total": 150}}
+    assert adapter.matches_event_pattern(pattern, event)
+    assert not adapter.matches_event_pattern(pattern, {**event, "detail": {"total": 50}})
+
+
+def test_event_patterns_filter_lambda_records_by_their_fields() -> None:
+    # Lambda's event filtering runs EventBridge's matcher over a record view (no detail-type/source).
+    view = {"body": {"kind": "order"}, "messageAttributes": {}}
+    assert adapter.matches_event_pattern({"body": {"kind": ["order"]}}, view)
+    assert not adapter.matches_event_pattern({"body": {"kind": ["refund"]}}, view)
+
+
+def test_input_templates_render_the_paths_of_the_event() -> None:
+    event = {"id": "e-1", "detail-type": "OrderPlaced", "source": "orders", "detail": {"order": {"id": "o-1"}}}
+    rendered = adapter.render_input_template(
+        '{"order": "<order>", "kind": "<kind>"}',
+        {
+            "order": "$.detail.order.id",
+            "kind": "$.detail-type",
+        },
+        event,
+    )
+    assert json.loads(rendered) == {"order": "o-1", "kind": "OrderPlaced"}
+
+
+def test_input_templates_render_string_templates_as_the_json_string_aws_delivers() -> None:
+    rendered = adapter.render_input_template('"order <id> placed"', {"id": "$.detail.id"}, {"detail": {"id": "o-1"}})
+    assert rendered == '"order o-1 placed"'
+
+
+def test_events_are_delivered_with_iso_times_and_no_internal_fields() -> None:
+    delivered = adapter.aws_event({"id": "e-1", "time": 0, "ingestion-time": 1.5, "detail": {}})
+    assert delivered == {"id": "e-1", "time": "1970-01-01T00:00:00Z", "detail": {}}
+
+
+def test_the_threaded_server_binds_a_free_port_and_reports_it() -> None:
+    server = adapter.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        assert (host, port != 0) == ("127.0.0.1", True)
+        with urllib.request.urlopen(f"http://{host}:{port}/moto-api/data.json", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    adapter.install_dynamodb_isolation()
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb")
+            for name in ("orders", "ledger"):
+                client.create_table(
+                    TableName=name,
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[
+                        {"AttributeName": "pk", "AttributeType": "S"},
+                        {"AttributeName": "sk", "AttributeType": "S"},
+                    ],
+                    BillingMode="PAY_PER_REQUEST",
+                    StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+                )
+            yield client
+    finally:
+        adapter.uninstall_dynamodb_isolation()
+
+
+def key(pk: str, sk: str = "A") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def held(client: Any, table: str) -> dict[str, dict[str, Any]]:
+    return {i["pk"]["S"]: i for i in client.scan(TableName=table)["Items"]}
+
+
+def stream_events(table: str) -> list[str]:
+    shard = adapter.dynamodb_backends[ACCOUNT][REGION].tables[table].stream_shard
+    return [record.to_json()["eventName"] for record in shard.items]
+
+
+def test_in_memory_tables_hold_items_by_dynamo_typed_keys(dynamodb: Any) -> None:
+    # The bench's observer reads progress this way, without a request to the emulator.
+    dynamodb.put_item(TableName="orders", Item={**key("o-1", "v1"), "status": {"S": "Confirmed"}})
+    table = adapter.dynamodb_backends[ACCOUNT][REGION].tables["orders"]
+    versions = table.items.get(adapter.DynamoType({"S": "o-1"}))
+    assert versions[adapter.DynamoType({"S": "v1"})].attrs["status"].value == "Confirmed"
+    assert table.items.get(adapter.DynamoType({"S": "o-2"})) is None
+
+
+def test_a_transaction_applies_all_its_operations_across_tables(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName="ledger", Item={**key("stock"), "n": {"N": "5"}})
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "orders", "Item": {**key("o-1"), "status": {"S": "Placed"}}}},
+            {
+                "Update": {
+                    "TableName": "ledger",
+                    "Key": key("stock"),
+                    "UpdateExpression": "SET n = n - :one",
+                    "ConditionExpression": "n >= :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
+    assert held(dynamodb, "orders")["o-1"]["status"] == {"S": "Placed"}
+    assert held(dynamodb, "ledger")["stock"]["n"] == {"N": "4"}
+    assert stream_events("orders") == ["INSERT"] and stream_events("ledger") == ["INSERT", "MODIFY"]
+
+
+def test_a_failed_condition_cancels_the_transaction_before_anything_is_written(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName="ledger", Item={**key("stock"), "n": {"N": "0"}})
+    table = adapter.dynamodb_backends[ACCOUNT][REGION].tables["orders"]
+    with pytest.raises(ClientError) as raised:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "orders", "Item": key("o-1")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "ledger",
+                        "Key": key("stock"),
+                        "ConditionExpression": "n >= :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+    reasons = raised.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"]["n"] == {"N": "0"}
+    assert held(dynamodb, "orders") == {} and stream_events("orders") == []
+    # The table itself is kept (moto used to put back a copy taken before the transaction).
+    assert adapter.dynamodb_backends[ACCOUNT][REGION].tables["orders"] is table
+
+
+def test_a_failure_while_applying_undoes_only_the_transactions_own_writes(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName="orders", Item={**key("o-0"), "status": {"S": "Placed"}})
+    dynamodb.put_item(TableName="ledger", Item={**key("stock"), "n": {"S": "not a number"}})
+    with pytest.raises(ClientError) as raised:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "orders",
+                        "Key": key("o-0"),
+                        "UpdateExpression": "SET status = :s",
+                        "ExpressionAttributeValues": {":s": {"S": "Shipped"}},
+                    }
+                },
+                {"Put": {"TableName": "orders", "Item": key("o-1")}},
+                {
+                    "Update": {
+                        "TableName": "ledger",
+                        "Key": key("stock"),
+                        "UpdateExpression": "SET n = n - :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert held(dynamodb, "orders") == {"o-0": {**key("o-0"), "status": {"S": "Placed"}}}
+    assert stream_events("orders") == ["INSERT"]
+    assert held(dynamodb, "ledger")["stock"]["n"] == {"S": "not a number"}
+
+
+def test_two_operations_on_one_item_are_rejected_before_anything_is_written(dynamodb: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "orders", "Item": key("o-1")}},
+                {"Delete": {"TableName": "orders", "Key": key("o-1")}},
+            ]
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert held(dynamodb, "orders") == {}
+
+
+def test_input_templates_fill_in_eventbridges_predefined_variables() -> None:
+    event = {"id": "e-1", "time": "2026-01-01T00:00:00Z", "detail": {"id": "o-1"}}
+    template = '{"event": <aws.events.event.json>, "received": "<aws.events.event.ingestion-time>"}'
+    rendered = json.loads(adapter.render_input_template(template, {}, event))
+    assert rendered == {"event": event, "received": "2026-01-01T00:00:00Z"}
