@@ -34,7 +34,8 @@ def _no_op(pack: Any) -> Any:
         ResourceValidationPolicy,
         StackValidationPolicy,
     )
-    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+    from pulumi_wasp.adapters.pulumi_policy import new_analyzer
 
     def ignore(*_: object) -> None:
         return None
@@ -49,7 +50,7 @@ def _no_op(pack: Any) -> Any:
         for meta in pack.policies.values()
     ]
     return dataclasses.replace(
-        pack, servicer=_PolicyAnalyzerServicer(pack.name, pack.version, policies, EnforcementLevel.ADVISORY)
+        pack, servicer=new_analyzer(pack.name, pack.version, policies, EnforcementLevel.ADVISORY)
     )
 
 

@@ -26,7 +26,8 @@ from pulumi_policy import (
     StackValidationPolicy,
     proxy,
 )
-from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+
+from pulumi_wasp.adapters.pulumi_policy import TARGET, DictProxy, ListProxy, UnknownValueError
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -52,8 +53,8 @@ def raw(value: Any) -> Any:
     """Plain JSON data from pulumi_policy's unknown-checking proxies (unknowns stay as their sentinels)."""
     # Exact type checks: ABC isinstance checks dominate the cost of walking large stacks.
     kind = type(value)
-    if kind is _DictProxy or kind is _ListProxy:
-        value = value["__target"]
+    if kind is DictProxy or kind is ListProxy:
+        value = value[TARGET]
         kind = type(value)
     if kind is dict or (kind is not str and isinstance(value, Mapping)):
         return {key: raw(item) for key, item in value.items()}
@@ -64,7 +65,7 @@ def raw(value: Any) -> Any:
 
 def raw_get(props: Mapping[str, Any], key: str) -> Any:
     """``props[key]`` without the unknown check (for indexes that skip unknowns themselves)."""
-    target = props["__target"] if type(props) is _DictProxy else props
+    target = props[TARGET] if type(props) is DictProxy else props
     return target.get(key)
 
 

@@ -8,24 +8,21 @@ dependencies.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
+from pulumi_wasp.adapters.pulumi_policy import runtime_variables_hidden
 from pulumi_wasp.policies.common import EXEMPTION_RE, EXEMPTIONS_POLICY, NOT_EVALUATED_RE
 from pulumi_wasp.preview.config import reconcile
 from pulumi_wasp.preview.pack import LEVEL_VALUES, LEVELS, LoadedPack, load_pack
 from pulumi_wasp.synthesis import RecordedResource, Synthesis
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-# pulumi_policy reconfigures Pulumi's runtime from these when all three are set, dropping the mocks.
-_RUNTIME_VARIABLES = ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG")
 
 
 @dataclass(frozen=True)
@@ -95,15 +92,6 @@ class PolicyReport:
         }
 
 
-@contextlib.contextmanager
-def _policy_environment() -> Iterator[None]:
-    saved = {name: os.environ.pop(name) for name in _RUNTIME_VARIABLES if name in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
-
-
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(values)
@@ -134,7 +122,7 @@ def run_policies(
     everything = [_root(synthesis), *synthesis.resources]
     by_urn = {r.urn: r for r in everything}
     started = time.perf_counter()
-    with _policy_environment():
+    with runtime_variables_hidden():
         servicer.Configure(
             proto.ConfigureAnalyzerRequest(
                 policyConfig={

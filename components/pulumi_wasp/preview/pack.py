@@ -3,7 +3,8 @@
 The CLI runs a pack directory's ``__main__.py`` (``python -m pulumi.policy``), whose ``PolicyPack(...)`` builds
 pulumi_policy's analyzer servicer, registers it with a gRPC server and blocks forever. Here the same
 construction runs (the packaged pack's :func:`~pulumi_wasp.policies.pack.serve`, or a pack directory's
-``__main__.py``), and the registration call hands the servicer back instead of serving it.
+``__main__.py``), and the registration call hands the servicer back instead of serving it
+(:func:`pulumi_wasp.adapters.pulumi_policy.capture_analyzer`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import runpy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
-from pulumi_policy import policy as policy_module
 
 from pulumi_wasp import __version__
+from pulumi_wasp.adapters.pulumi_policy import AnalyzerServicer, capture_analyzer
 
 LEVELS = {
     proto.ADVISORY: "advisory",
@@ -52,34 +52,12 @@ class PolicyMeta:
 class LoadedPack:
     name: str
     version: str
-    servicer: Any  # pulumi_policy's private _PolicyAnalyzerServicer
+    servicer: AnalyzerServicer
     policies: dict[str, PolicyMeta]
 
     @property
     def label(self) -> str:
         return f"{self.name}@v{self.version}"
-
-
-class _Registered(Exception):  # noqa: N818 - a control-flow signal, not an error
-    def __init__(self, servicer: Any) -> None:
-        super().__init__()
-        self.servicer = servicer
-
-
-def _register(servicer: Any, _server: Any) -> None:
-    raise _Registered(servicer)
-
-
-@contextlib.contextmanager
-def _in_process() -> Iterator[None]:
-    """PolicyPack's gRPC server is never created; registering the servicer returns it to us instead."""
-    saved = policy_module.grpc, policy_module.analyzer_pb2_grpc
-    policy_module.grpc = SimpleNamespace(server=lambda *args, **kwargs: None)  # type: ignore[assignment]
-    policy_module.analyzer_pb2_grpc = SimpleNamespace(add_AnalyzerServicer_to_server=_register)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        policy_module.grpc, policy_module.analyzer_pb2_grpc = saved
 
 
 @contextlib.contextmanager
@@ -97,19 +75,10 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     pack's metadata."""
     where = f"the policy pack in {pack_dir}" if pack_dir else "the packaged policy pack"
     try:
-        with _in_process():
-            if pack_dir is None:
-                from pulumi_wasp.policies.pack import serve
-
-                serve()
-            else:
-                with _working_directory(pack_dir):
-                    runpy.run_path(str(pack_dir), run_name="__main__")
-    except _Registered as registered:
-        servicer = registered.servicer
+        servicer = capture_analyzer(lambda: _run_pack(pack_dir))
     except Exception as exc:
         raise PackError(f"{where} failed to load: {type(exc).__name__}: {exc}") from exc
-    else:
+    if servicer is None:
         raise PackError(f"{where} did not construct a PolicyPack")
     info = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
     policies = {
@@ -125,6 +94,16 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
     }
     version = _version(pack_dir) if pack_dir else __version__
     return LoadedPack(name=info.name, version=version or info.version, servicer=servicer, policies=policies)
+
+
+def _run_pack(pack_dir: Path | None) -> None:
+    if pack_dir is None:
+        from pulumi_wasp.policies.pack import serve
+
+        serve()
+    else:
+        with _working_directory(pack_dir):
+            runpy.run_path(str(pack_dir), run_name="__main__")
 
 
 def _version(pack_dir: Path) -> str | None:
