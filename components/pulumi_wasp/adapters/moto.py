@@ -20,6 +20,9 @@ Patches:
    when cancelled, erasing the writes other threads made meanwhile (and costing time in proportion
    to the table's size). Each request now holds its backend's lock, and a transaction checks every
    condition before it applies anything, then undoes only its own changes if applying fails.
+   Holding the lock never waits on another request: moto's only call-out from a DynamoDB write (its own
+   stream event source mappings, which the local cloud does not create) reaches the runtime hooks, which
+   queue the invocation.
 
 Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, and the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests).

@@ -326,8 +326,7 @@ class _Observer:
         self._machine = endpoints["outputs"]["state_machine_arn"]
 
     def _table(self, logical_name: str) -> Any:
-        """The table as the backend holds it now: moto replaces a table's object with its snapshot
-        when a transaction is cancelled, so a reference kept from before would go stale."""
+        """The table as the backend holds it now (a table deleted and created again is a new object)."""
         return self._backend.tables[self._names[logical_name]]
 
     def observe(self, orders: list[_Order]) -> None:
