@@ -193,7 +193,17 @@ def test_concurrent_conditional_writes_and_transactions_lose_nothing(dynamodb_se
     for start in range(0, PRELOADED_ITEMS, 25):
         batch = [{"PutRequest": {"Item": {"pk": {"S": f"old#{i}"}}}} for i in range(start, start + 25)]
         client.batch_write_item(RequestItems={table: batch})
-    acknowledged: dict[str, list[str]] = {"put": [], "tx": [], "cancelled": [], "claims": []}
+    for start in range(0, ROUNDS, 25):
+        tokens = [{"PutRequest": {"Item": {"pk": {"S": f"token#{i}"}}}} for i in range(start, min(start + 25, ROUNDS))]
+        client.batch_write_item(RequestItems={table: tokens})
+    acknowledged: dict[str, list[str]] = {
+        "put": [],
+        "batch": [],
+        "tx": [],
+        "cancelled": [],
+        "claims": [],
+        "taken": [],
+    }
     increments = {"counter": 0, "tx-counter": 0}
     unexpected_errors: list[str] = []
     lock = threading.Lock()
@@ -243,6 +253,16 @@ def test_concurrent_conditional_writes_and_transactions_lose_nothing(dynamodb_se
             return
         note("claims", f"{key}={thread}")
 
+    def take(thread: int, round_: int) -> None:
+        """Every thread races to delete the same token: at most one may be told it deleted it."""
+        try:
+            client.delete_item(
+                TableName=table, Key={"pk": {"S": f"token#{round_}"}}, ConditionExpression="attribute_exists(pk)"
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return
+        note("taken", f"token#{round_}")
+
     def writer(thread: int) -> None:
         for round_ in range(ROUNDS):
             try:
@@ -258,8 +278,15 @@ def test_concurrent_conditional_writes_and_transactions_lose_nothing(dynamodb_se
                     ExpressionAttributeValues={":one": {"N": "1"}},
                 )
                 count("counter")
+                batch = [f"batch#{thread}#{round_}#{i}" for i in range(2)]
+                client.batch_write_item(
+                    RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": k}}}} for k in batch]}
+                )
+                for batched in batch:
+                    note("batch", batched)
                 transaction(thread, round_)
                 claim(thread, round_)
+                take(thread, round_)
             except ClientError as error:  # e.g. a 500 from moto: noted, and the thread goes on
                 with lock:
                     unexpected_errors.append(str(error))
@@ -273,12 +300,15 @@ def test_concurrent_conditional_writes_and_transactions_lose_nothing(dynamodb_se
     held: dict[str, dict[str, Any]] = {}
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
         held.update({item["pk"]["S"]: item for item in page["Items"]})
-    assert [k for k in acknowledged["put"] + acknowledged["tx"] if k not in held] == [], "acknowledged writes lost"
+    written = acknowledged["put"] + acknowledged["batch"] + acknowledged["tx"]
+    assert [k for k in written if k not in held] == [], "acknowledged writes lost"
     assert [k for k in acknowledged["cancelled"] if k in held] == [], "a cancelled transaction's write persisted"
     assert len([k for k in held if k.startswith("old#")]) == PRELOADED_ITEMS
     assert _counter(client, table, "counter") == increments["counter"]
     assert _counter(client, table, "tx-counter") == increments["tx-counter"]
     owners = sorted(f"{k}={v['owner']['S']}" for k, v in held.items() if k.startswith("claim#"))
     assert sorted(acknowledged["claims"]) == owners, "a claim was granted twice"
+    assert sorted(acknowledged["taken"]) == sorted(f"token#{r}" for r in range(ROUNDS)), "a delete acknowledged twice"
+    assert [k for k in held if k.startswith("token#")] == []
     assert unexpected_errors == []
     assert len(acknowledged["put"]) == WRITERS * ROUNDS
