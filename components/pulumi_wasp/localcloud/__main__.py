@@ -137,12 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verb not in ("run", "serve"):
         return args.handler(args)
-    from pulumi_wasp.localcloud.deploy.outcome import DeployFailed
+    from pulumi_wasp.localcloud.deploy.outcome import DeployError
     from pulumi_wasp.synthesis import ProgramError
 
     try:
         return args.handler(args)
-    except DeployFailed as failed:
+    except DeployError as failed:
         Console().deploy_failed(failed.outcome)
         return 1
     except ProgramError as exc:

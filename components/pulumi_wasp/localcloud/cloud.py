@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from pulumi_wasp.localcloud import STATE_DIR
 from pulumi_wasp.localcloud.control import ControlServer
 from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
-from pulumi_wasp.localcloud.deploy.outcome import DeployFailed
+from pulumi_wasp.localcloud.deploy.outcome import DeployError
 from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.functions import Zygote
@@ -54,7 +54,7 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         """Call from the main thread (the runtime's processes are tied to the thread that starts them).
 
-        Raises :class:`DeployFailed` when the deploy did not succeed (``Deployment.succeeded``),
+        Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``),
         with everything started so far stopped: no runtime, no endpoints for a partial stack."""
         self._prepare_state_dir()
         config = StackConfig.load(self.program_dir, self.stack)
@@ -98,7 +98,7 @@ class LocalCloud:
         started = time.perf_counter()
         try:
             detail = action()
-        except DeployFailed as failed:
+        except DeployError as failed:
             self._report(name, time.perf_counter() - started, failed.outcome.summary, ok=False)
             raise
         self._report(name, time.perf_counter() - started, detail, ok=True)

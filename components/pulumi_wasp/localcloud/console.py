@@ -54,10 +54,10 @@ class Console:
         """Each resource not created, with its type and error, dependents under their cause."""
         self.not_created(outcome.not_emulated, outcome.adjusted)
         roots = [f for f in outcome.failures if f.cause is None]
-        self.line(f"  ✗ deploy failed: {len(roots)} resources not created:")
+        self.line(f"  ! not created, failing the deploy ({len(roots)}):")
         for failure in roots:
             self.line(f"      {failure.label}: {failure.error}")
-            dependents = [f"{f.name} ({f.type})" for f in outcome.failures if f.cause == failure.label]
+            dependents = sorted(f"{f.name} ({f.type})" for f in outcome.failures if f.cause == failure.label)
             if dependents:
                 self.line(f"        {len(dependents)} not created because of it: {', '.join(dependents)}")
         self.line("Result: FAILED · the deploy did not create every resource; nothing runs on a partial stack")

@@ -36,7 +36,7 @@ from pulumi_wasp.localcloud.deploy import (
     sqs,
 )
 from pulumi_wasp.localcloud.deploy.context import Creator, DeployContext, Outputs
-from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployFailed, DeployOutcome, outcome
+from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployError, DeployOutcome, outcome
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.localcloud.emulator import Emulator
 from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
@@ -124,14 +124,14 @@ class Deployment:
         """The one definition of a successful local deploy: every resource of the program was
         created in the emulator, except those of a type on :data:`NOT_EMULATED` (listed with their
         reasons). Every tool that deploys (``run``, ``serve``, ``wasp local run``, the bench) goes
-        by this; :meth:`raise_for_failure` turns it into :class:`DeployFailed`."""
+        by this; :meth:`raise_for_failure` turns it into :class:`DeployError`."""
         return self.outcome.succeeded
 
     def raise_for_failure(self) -> None:
-        """Raise :class:`DeployFailed` (carrying the outcome) unless the deploy :attr:`succeeded`."""
+        """Raise :class:`DeployError` (carrying the outcome) unless the deploy :attr:`succeeded`."""
         result = self.outcome
         if not result.succeeded:
-            raise DeployFailed(result)
+            raise DeployError(result)
 
     @property
     def outputs(self) -> dict[str, Any]:

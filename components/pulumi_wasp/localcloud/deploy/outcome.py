@@ -93,7 +93,7 @@ def outcome(synthesis: Synthesis, registry: Registry) -> DeployOutcome:
     return DeployOutcome(sum(registry.created.values()), list(registry.skipped), list(registry.adjusted), failures)
 
 
-class DeployFailed(Exception):
+class DeployError(Exception):
     """The deploy did not create every resource of the program (see :func:`outcome`)."""
 
     def __init__(self, outcome: DeployOutcome) -> None:

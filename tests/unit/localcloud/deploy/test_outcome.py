@@ -3,7 +3,7 @@ emulator cannot hold (each with its reason); a failure caused by another names i
 
 from __future__ import annotations
 
-from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployFailed, outcome
+from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployError, outcome
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.synthesis import Synthesis
 from pulumi_wasp.synthesis.recording import RecordedResource
@@ -82,7 +82,11 @@ def test_resources_refused_because_of_a_failed_one_name_it_as_their_cause_transi
     policy = resource(POLICY, "p", depends_on=(versioning.urn,))
     state = registry(
         created={},
-        refused=((BUCKET, "b", "IllegalLocationConstraint"), (VERSIONING, "v", "NoSuchBucket"), (POLICY, "p", "NoSuchBucket")),
+        refused=(
+            (BUCKET, "b", "IllegalLocationConstraint"),
+            (VERSIONING, "v", "NoSuchBucket"),
+            (POLICY, "p", "NoSuchBucket"),
+        ),
     )
     result = outcome(synthesis(bucket, versioning, policy), state)
     assert [(f.name, f.cause) for f in result.failures] == [("b", None), ("v", f"{BUCKET} b"), ("p", f"{BUCKET} b")]
@@ -101,7 +105,7 @@ def test_deploy_failed_carries_the_outcome_and_names_each_root_failure() -> None
     bucket = resource(BUCKET, "b")
     state = registry(created={}, refused=((BUCKET, "b", "InvalidBucketName"), (VERSIONING, "v", "NoSuchBucket")))
     result = outcome(synthesis(bucket, resource(VERSIONING, "v", depends_on=(bucket.urn,))), state)
-    error = DeployFailed(result)
+    error = DeployError(result)
     assert error.outcome is result
     assert f"{BUCKET} b: InvalidBucketName" in str(error)
     assert "NoSuchBucket" not in str(error)
