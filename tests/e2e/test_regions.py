@@ -9,8 +9,12 @@ import subprocess
 import sys
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from pulumi_wasp.localcloud.scenario import Cloud
+from pulumi_wasp.localcloud.scenario.client import http
 from tests.e2e.conftest import CHILD_ENV, REPO, Served
 
 TINY_REGION = "ap-southeast-2"
@@ -39,6 +43,19 @@ def test_functions_run_with_the_stacks_region(tiny: Served) -> None:
     answer = json.loads(response["Payload"].read())
     assert answer["env"]["AWS_REGION"] == answer["env"]["AWS_DEFAULT_REGION"] == TINY_REGION
     assert answer["function_arn"].startswith(f"arn:aws:lambda:{TINY_REGION}:")
+
+
+def test_an_api_call_signed_for_another_region_is_refused(cloud: Cloud) -> None:
+    assert cloud.endpoints["region"] != "eu-west-1"
+    url = cloud.endpoints["api_url"] + "/orders"
+    request = AWSRequest(method="POST", url=url, data=b"{}", headers={"Content-Type": "application/json"})
+    keys = cloud.endpoints["credentials"]
+    SigV4Auth(
+        Credentials(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"]), "execute-api", "eu-west-1"
+    ).add_auth(request)
+    answer = http("POST", url, b"{}", dict(request.headers.items()))
+    assert answer.status == 403
+    assert "Credential should be scoped to a valid region, not 'eu-west-1'." in answer.text
 
 
 @pytest.mark.time_limit(PROD_RUN_SECONDS + 10)
