@@ -30,7 +30,7 @@ SERVE_STOP_SECONDS = 30
 DEFAULT_TEST_SECONDS = 60
 #: A child process imports this checkout's package (components/) and test programs, not the
 #: shared virtualenv's editable install, which may point at another checkout.
-CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "components"), str(REPO)])}
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "components"), str(REPO)])}
 
 
 #: (program, signal, seconds) of every serve stopped in this session, for the terminal summary.
@@ -153,7 +153,7 @@ def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     process = subprocess.Popen(
         [*command, "serve", "--speed", str(speed)],
         cwd=REPO,
-        env=CHILD_ENV,
+        env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

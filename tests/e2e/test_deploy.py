@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED
 from pulumi_wasp.localcloud.scenario import Cloud
-from tests.e2e.conftest import CHILD_ENV, REPO
+from tests.e2e.conftest import ENV, REPO
 
 REJECTED = Path(__file__).resolve().parent / "programs" / "rejected"
 #: A failed deploy stops in a few seconds: a command still running after this did not stop.
@@ -55,7 +55,7 @@ def localcloud(program: Path, state_dir: Path, *args: str) -> subprocess.Complet
     return subprocess.run(
         [*command, *args],
         cwd=REPO,
-        env=CHILD_ENV,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=FAILED_DEPLOY_SECONDS,

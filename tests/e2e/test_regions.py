@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 
 from pulumi_wasp.localcloud.scenario import Cloud
 from pulumi_wasp.localcloud.scenario.client import http
-from tests.e2e.conftest import CHILD_ENV, REPO, Served
+from tests.e2e.conftest import ENV, REPO, Served
 
 TINY_REGION = "ap-southeast-2"
 #: The flows of the reference system that create, write and read buckets.
@@ -65,7 +65,7 @@ def test_the_prod_stack_deploys_completely_and_its_s3_flows_pass(tmp_path_factor
     done = subprocess.run(
         [*command, "--state-dir", str(tmp_path_factory.mktemp("prod")), "run", *flows],
         cwd=REPO,
-        env=CHILD_ENV,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=PROD_RUN_SECONDS,
