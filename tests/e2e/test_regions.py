@@ -41,7 +41,7 @@ def test_a_bucket_outside_us_east_1_is_created_in_its_region(tiny: Served) -> No
 def test_functions_run_with_the_stacks_region(tiny: Served) -> None:
     response = Cloud(tiny.endpoints).client("lambda").invoke(FunctionName=tiny.endpoints["functions"]["probe-function"])
     answer = json.loads(response["Payload"].read())
-    assert answer["env"]["AWS_REGION"] == answer["env"]["AWS_DEFAULT_REGION"] == TINY_REGION
+    assert answer["region"] == {"AWS_REGION": TINY_REGION, "AWS_DEFAULT_REGION": TINY_REGION}
     assert answer["function_arn"].startswith(f"arn:aws:lambda:{TINY_REGION}:")
 
 
