@@ -147,6 +147,14 @@ def _tail(output: str, lines: int = 60) -> str:
     return "\n".join(output.splitlines()[-lines:]) or "(no output)"
 
 
+def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pulumi_wasp.localcloud`` with ``args`` (stack options, then the verb) to its end."""
+    command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]
+    return subprocess.run(
+        [*command, *args], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     """Start ``serve`` and wait for its endpoints.json (written once everything runs)."""
     command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]

@@ -6,14 +6,13 @@ anything runs, naming what was not created and why."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED
 from pulumi_wasp.localcloud.scenario import Cloud
-from tests.e2e.conftest import ENV, REPO
+from tests.e2e.conftest import localcloud
 
 REJECTED = Path(__file__).resolve().parent / "programs" / "rejected"
 #: A failed deploy stops in a few seconds: a command still running after this did not stop.
@@ -50,24 +49,11 @@ def test_event_source_mappings_are_polled_by_the_runtime_not_by_the_emulator(clo
     assert polled == {"sqs", "dynamodb", "kinesis"}
 
 
-def localcloud(program: Path, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]
-    return subprocess.run(
-        [*command, *args],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=FAILED_DEPLOY_SECONDS,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def rejected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     """``run`` of tests/e2e/programs/rejected: a bucket S3 refuses, two settings of it, a queue
     and a schema registry."""
-    return localcloud(REJECTED, tmp_path_factory.mktemp("rejected"), "run")
+    return localcloud(REJECTED, tmp_path_factory.mktemp("rejected"), "run", timeout=FAILED_DEPLOY_SECONDS)
 
 
 def test_a_refused_resource_makes_the_deploy_line_fail_and_run_exit_1(
@@ -113,7 +99,7 @@ def test_no_flow_runs_after_a_failed_deploy(rejected_run: subprocess.CompletedPr
 
 
 def test_serve_exits_1_on_a_failed_deploy_without_publishing_endpoints(tmp_path: Path) -> None:
-    served = localcloud(REJECTED, tmp_path, "serve")
+    served = localcloud(REJECTED, tmp_path, "serve", timeout=FAILED_DEPLOY_SECONDS)
     assert served.returncode == 1, served.stdout + served.stderr
     assert "aws:s3/bucket:Bucket too-long" in served.stdout
     assert not (tmp_path / "endpoints.json").exists()

@@ -5,8 +5,6 @@ deploys completely and passes the flows that touch S3."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -15,7 +13,7 @@ from botocore.credentials import Credentials
 
 from pulumi_wasp.localcloud.scenario import Cloud
 from pulumi_wasp.localcloud.scenario.client import http
-from tests.e2e.conftest import ENV, REPO, Served
+from tests.e2e.conftest import REPO, Served, localcloud
 
 TINY_REGION = "ap-southeast-2"
 #: The flows of the reference system that create, write and read buckets.
@@ -60,17 +58,9 @@ def test_an_api_call_signed_for_another_region_is_refused(cloud: Cloud) -> None:
 
 @pytest.mark.time_limit(PROD_RUN_SECONDS + 10)
 def test_the_prod_stack_deploys_completely_and_its_s3_flows_pass(tmp_path_factory: pytest.TempPathFactory) -> None:
-    command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(REPO), "--stack", "prod"]
     flows = [arg for name in S3_FLOWS for arg in ("--flow", name)]
-    done = subprocess.run(
-        [*command, "--state-dir", str(tmp_path_factory.mktemp("prod")), "run", *flows],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=PROD_RUN_SECONDS,
-        check=False,
-    )
+    state = tmp_path_factory.mktemp("prod")
+    done = localcloud(REPO, state, "--stack", "prod", "run", *flows, timeout=PROD_RUN_SECONDS)
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     lines = [line.strip() for line in done.stdout.splitlines()]
