@@ -28,6 +28,9 @@ SERVE_START_SECONDS = 90
 #: serve stops in about a second whatever is in flight; past this a stop fails the test.
 SERVE_STOP_SECONDS = 30
 DEFAULT_TEST_SECONDS = 60
+#: A child process imports this checkout's package (components/) and test programs, not the
+#: shared virtualenv's editable install, which may point at another checkout.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "components"), str(REPO)])}
 
 
 #: (program, signal, seconds) of every serve stopped in this session, for the terminal summary.
@@ -144,13 +147,21 @@ def _tail(output: str, lines: int = 60) -> str:
     return "\n".join(output.splitlines()[-lines:]) or "(no output)"
 
 
+def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pulumi_wasp.localcloud`` with ``args`` (stack options, then the verb) to its end."""
+    command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]
+    return subprocess.run(
+        [*command, *args], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
     """Start ``serve`` and wait for its endpoints.json (written once everything runs)."""
     command = [sys.executable, "-m", "pulumi_wasp.localcloud", "--program", str(program), "--state-dir", str(state_dir)]
     process = subprocess.Popen(
         [*command, "serve", "--speed", str(speed)],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

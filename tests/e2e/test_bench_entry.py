@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_wasp.localcloud.bench import STAGES
-from tests.e2e.conftest import REPO, alive
+from tests.e2e.conftest import ENV, REPO, alive
 
 ORDERS = 3
 PR_SET_CHILD_SUBREAPER = 36
@@ -58,7 +58,7 @@ def test_bench_pushes_orders_end_to_end_and_leaves_no_process_behind() -> None:
                 "60",
             ],
             cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env=ENV,
             capture_output=True,
             text=True,
             timeout=160,

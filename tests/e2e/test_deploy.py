@@ -1,15 +1,28 @@
-"""The deploy of the reference system: every resource is created in the emulator (or listed with
-the reason it is not), and the program's outputs are the emulator's real ids, ARNs and URLs."""
+"""The deploy: every resource of the reference system is created in the emulator but the
+allow-listed types (listed with their reasons), the program's outputs are the emulator's real ids,
+ARNs and URLs; a program the emulator cannot fully create fails ``run`` and ``serve`` before
+anything runs, naming what was not created and why."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED
 from pulumi_wasp.localcloud.scenario import Cloud
+from tests.e2e.conftest import localcloud
+
+REJECTED = Path(__file__).resolve().parent / "programs" / "rejected"
+#: A failed deploy stops in a few seconds: a command still running after this did not stop.
+FAILED_DEPLOY_SECONDS = 60
 
 
-def test_only_the_schema_registry_is_not_created_and_it_is_listed_with_a_reason(cloud: Cloud) -> None:
+def test_only_the_schema_registry_is_not_created_and_it_is_listed_with_its_documented_reason(cloud: Cloud) -> None:
     listed = cloud.endpoints["not_created"]
     assert {entry["type"] for entry in listed} == {"aws:schemas/registry:Registry", "aws:schemas/schema:Schema"}
-    assert all(entry["reason"] for entry in listed)
+    assert all(entry["reason"] == NOT_EMULATED[entry["type"]] for entry in listed)
     changed = cloud.endpoints["created_with_changes"]
     assert {entry["type"] for entry in changed} == {"aws:s3/bucketPolicy:BucketPolicy"}
     assert all("DenyInsecureTransport" in entry["reason"] for entry in changed)
@@ -34,3 +47,59 @@ def test_event_source_mappings_are_polled_by_the_runtime_not_by_the_emulator(clo
     assert cloud.client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
     polled = {mapping["source"].split(":")[2] for mapping in cloud.status()["mappings"]}
     assert polled == {"sqs", "dynamodb", "kinesis"}
+
+
+@pytest.fixture(scope="module")
+def rejected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """``run`` of tests/e2e/programs/rejected: a bucket S3 refuses, two settings of it, a queue
+    and a schema registry."""
+    return localcloud(REJECTED, tmp_path_factory.mktemp("rejected"), "run", timeout=FAILED_DEPLOY_SECONDS)
+
+
+def test_a_refused_resource_makes_the_deploy_line_fail_and_run_exit_1(
+    rejected_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert rejected_run.returncode == 1, rejected_run.stdout + rejected_run.stderr
+    [deploy_line] = [
+        line.strip() for line in rejected_run.stdout.splitlines() if line.strip()[2:].startswith("deploy ")
+    ]
+    assert deploy_line.startswith("✗ deploy")
+    assert "1 resources created, 1 not emulated, 1 failed, 2 not created because of them" in deploy_line
+
+
+def test_a_failed_deploy_names_the_refused_resource_its_type_and_the_error(
+    rejected_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert "aws:s3/bucket:Bucket too-long: the emulator refused it: ClientError" in rejected_run.stdout
+    assert "InvalidBucketName" in rejected_run.stdout
+
+
+def test_resources_depending_on_the_refused_one_are_reported_as_not_created_because_of_it(
+    rejected_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert (
+        "2 not created because of it: too-long-public-access-block (aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock), "
+        "too-long-versioning (aws:s3/bucketVersioning:BucketVersioning)"
+    ) in rejected_run.stdout
+    assert "NoSuchBucket" not in rejected_run.stdout
+
+
+def test_an_allow_listed_type_is_listed_with_its_reason_and_is_not_a_failure(
+    rejected_run: subprocess.CompletedProcess[str],
+) -> None:
+    registry = "aws:schemas/registry:Registry"
+    assert f"1 × {registry}: {NOT_EMULATED[registry]} [schemas]" in rejected_run.stdout
+    assert f"{registry} schemas:" not in rejected_run.stdout
+
+
+def test_no_flow_runs_after_a_failed_deploy(rejected_run: subprocess.CompletedProcess[str]) -> None:
+    lines = [line.strip() for line in rejected_run.stdout.splitlines()]
+    assert "Scenario" not in lines and not any(line.startswith("✓ runtime") for line in lines)
+    assert rejected_run.stdout.splitlines()[-1].startswith("Result: FAILED")
+
+
+def test_serve_exits_1_on_a_failed_deploy_without_publishing_endpoints(tmp_path: Path) -> None:
+    served = localcloud(REJECTED, tmp_path, "serve", timeout=FAILED_DEPLOY_SECONDS)
+    assert served.returncode == 1, served.stdout + served.stderr
+    assert "aws:s3/bucket:Bucket too-long" in served.stdout
+    assert not (tmp_path / "endpoints.json").exists()

@@ -137,10 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verb not in ("run", "serve"):
         return args.handler(args)
+    from pulumi_wasp.localcloud.deploy.outcome import DeployError
     from pulumi_wasp.synthesis import ProgramError
 
     try:
         return args.handler(args)
+    except DeployError as failed:
+        Console().deploy_failed(failed.outcome)
+        return 1
     except ProgramError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

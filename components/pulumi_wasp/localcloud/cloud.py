@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 from pulumi_wasp.localcloud import STATE_DIR
 from pulumi_wasp.localcloud.control import ControlServer
 from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
-from pulumi_wasp.localcloud.emulator import CREDENTIALS, Emulator
+from pulumi_wasp.localcloud.deploy.outcome import DeployError
+from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.functions import Zygote
 from pulumi_wasp.synthesis import StackConfig
@@ -23,8 +24,8 @@ from pulumi_wasp.synthesis import StackConfig
 #: The signed-webhook contract of the reference system's verifier (lambdas/README.md).
 WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER = "X-Signature", "X-Timestamp"
 
-#: Called once per finished step: (step, seconds, detail).
-StepReport = Callable[[str, float, str], None]
+#: Called once per finished step: (step, seconds, detail, succeeded).
+StepReport = Callable[[str, float, str, bool], None]
 
 
 @dataclass
@@ -51,14 +52,17 @@ class LocalCloud:
         return self.state or self.program_dir / STATE_DIR
 
     def start(self) -> LocalCloud:
-        """Call from the main thread (the runtime's processes are tied to the thread that starts them)."""
+        """Call from the main thread (the runtime's processes are tied to the thread that starts them).
+
+        Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``),
+        with everything started so far stopped: no runtime, no endpoints for a partial stack."""
         self._prepare_state_dir()
         config = StackConfig.load(self.program_dir, self.stack)
         try:
             # First: the zygote's imports run in their own process while this one deploys.
             self.zygote = Zygote(self.state_dir / "logs" / "runtime.log")
             self.zygote.start()
-            self._step("emulator", lambda: self._start_emulator(config.values.get("aws:region", "us-east-1")))
+            self._step("emulator", lambda: self._start_emulator(config.values.get("aws:region", REGION)))
             self._step("deploy", self._deploy)
             self._step("runtime", self._start_runtime)
         except BaseException:
@@ -92,9 +96,16 @@ class LocalCloud:
     # -- steps -----------------------------------------------------------------------------------
     def _step(self, name: str, action: Callable[[], str]) -> None:
         started = time.perf_counter()
-        detail = action()
+        try:
+            detail = action()
+        except DeployError as failed:
+            self._report(name, time.perf_counter() - started, failed.outcome.summary, ok=False)
+            raise
+        self._report(name, time.perf_counter() - started, detail, ok=True)
+
+    def _report(self, name: str, seconds: float, detail: str, *, ok: bool) -> None:
         if self.on_step is not None:
-            self.on_step(name, time.perf_counter() - started, detail)
+            self.on_step(name, seconds, detail, ok)
 
     def _prepare_state_dir(self) -> None:
         """A fresh ``.localcloud/`` per start (logs of one run only), ignored by git."""
@@ -110,10 +121,9 @@ class LocalCloud:
     def _deploy(self) -> str:
         assert self.emulator is not None
         self.deployment = deploy(self.program_dir, self.stack, self.emulator, self.on_resource)
-        registry = self.deployment.registry
+        self.deployment.raise_for_failure()
         self._seed_secrets()
-        created = sum(registry.created.values())
-        return f"{created} resources created, {len(registry.skipped)} not created"
+        return self.deployment.outcome.summary
 
     def _seed_secrets(self) -> None:
         assert self.emulator is not None and self.deployment is not None

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.deploy.outcome import DeployOutcome
     from pulumi_wasp.localcloud.deploy.registry import Skipped
     from pulumi_wasp.localcloud.scenario import FlowResult, Invariant
 
@@ -41,13 +42,25 @@ class Console:
         self._resources += 1
         self._status(f"  … deploy      {self._resources} resources, last {name} ({type_token.split(':')[1]})")
 
-    def step(self, name: str, seconds: float, detail: str) -> None:
-        self.line(f"  ✓ {name:<11} {seconds:6.2f} s  {detail}")
+    def step(self, name: str, seconds: float, detail: str, ok: bool = True) -> None:
+        self.line(f"  {'✓' if ok else '✗'} {name:<11} {seconds:6.2f} s  {detail}")
 
     def not_created(self, skipped: list[Skipped], adjusted: list[Skipped]) -> None:
         """What the emulator does not have as the program declared it: nothing is dropped silently."""
-        self._list(f"not created in the emulator ({len(skipped)}):", skipped)
+        self._list(f"not created in the emulator, by design ({len(skipped)}):", skipped)
         self._list(f"created with a change ({len(adjusted)}):", adjusted)
+
+    def deploy_failed(self, outcome: DeployOutcome) -> None:
+        """Each resource not created, with its type and error, dependents under their cause."""
+        self.not_created(outcome.not_emulated, outcome.adjusted)
+        roots = [f for f in outcome.failures if f.cause is None]
+        self.line(f"  ! not created, failing the deploy ({len(roots)}):")
+        for failure in roots:
+            self.line(f"      {failure.label}: {failure.error}")
+            dependents = sorted(f"{f.name} ({f.type})" for f in outcome.failures if f.cause == failure.label)
+            if dependents:
+                self.line(f"        {len(dependents)} not created because of it: {', '.join(dependents)}")
+        self.line("Result: FAILED · the deploy did not create every resource; nothing runs on a partial stack")
 
     def _list(self, title: str, skipped: list[Skipped]) -> None:
         if not skipped:

@@ -2,8 +2,10 @@
 resource in the emulator and answers with the emulator's real ids, ARNs and URLs.
 
 One adapter module per AWS service, each exporting ``RESOURCES`` (type token → creator). A type
-without an adapter, or one the emulator refuses, is recorded in ``Registry.skipped`` with the
-reason and answered with synthesis' fake outputs, so the program still completes.
+on :data:`outcome.NOT_EMULATED` is recorded in ``Registry.skipped`` with its reason; a type
+without an adapter, or one the emulator refuses, in ``Registry.refused`` with the error. Both are
+answered with synthesis' fake outputs, so the program still completes and every failure is
+known; :attr:`Deployment.succeeded` (:mod:`outcome`) is the one verdict on the deploy.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pulumi_wasp.localcloud.deploy import (
     sqs,
 )
 from pulumi_wasp.localcloud.deploy.context import Creator, DeployContext, Outputs
+from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployError, DeployOutcome, outcome
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.localcloud.emulator import Emulator
 from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
@@ -73,17 +76,22 @@ class MotoCloud(Mocks):
         if not args.custom:
             return "", {}
         creator = CREATORS.get(args.typ)
+        registry = self.context.registry
         reason: str | None = None
         resource_id: str | None
-        if creator is None:
+        if args.typ in NOT_EMULATED:
+            reason = NOT_EMULATED[args.typ]
+            registry.skip(Skipped(args.typ, args.name, reason))
+        elif creator is None:
             reason = "the local cloud has no adapter for this type"
+            registry.refuse(Skipped(args.typ, args.name, reason))
         else:
             try:
                 resource_id, computed = creator(self.context, args)
             except (ClientError, BotoCoreError, NotImplementedError, KeyError, ValueError) as exc:
                 reason = f"the emulator refused it: {type(exc).__name__}: {exc}"
+                registry.refuse(Skipped(args.typ, args.name, reason))
         if reason is not None:
-            self.context.registry.skip(Skipped(args.typ, args.name, reason))
             resource_id, computed = self._fake.new_resource(args)
         else:
             self.context.registry.count(args.typ)
@@ -105,6 +113,25 @@ class Deployment:
     registry: Registry
     program_dir: Path
     seconds: float
+
+    @property
+    def outcome(self) -> DeployOutcome:
+        """What was created, left out by design (:data:`NOT_EMULATED`) and failed, with causes."""
+        return outcome(self.synthesis, self.registry)
+
+    @property
+    def succeeded(self) -> bool:
+        """The one definition of a successful local deploy: every resource of the program was
+        created in the emulator, except those of a type on :data:`NOT_EMULATED` (listed with their
+        reasons). Every tool that deploys (``run``, ``serve``, ``wasp local run``, the bench) goes
+        by this; :meth:`raise_for_failure` turns it into :class:`DeployError`."""
+        return self.outcome.succeeded
+
+    def raise_for_failure(self) -> None:
+        """Raise :class:`DeployError` (carrying the outcome) unless the deploy :attr:`succeeded`."""
+        result = self.outcome
+        if not result.succeeded:
+            raise DeployError(result)
 
     @property
     def outputs(self) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class Api:
 
 @dataclass
 class Skipped:
-    """A resource the emulator could not create: listed in every report, never dropped silently."""
+    """A resource not created as declared, and why: listed in every report, never dropped silently."""
 
     type: str
     name: str
@@ -120,7 +120,10 @@ class Registry:
     scheduled_rules: dict[str, str] = field(default_factory=dict)
     schedules: dict[str, str] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
+    #: Not created, of a type the emulator cannot hold (deploy.outcome.NOT_EMULATED's reason).
     skipped: list[Skipped] = field(default_factory=list)
+    #: Not created: no adapter, or the emulator refused it (the reason is the error). Any fails the deploy.
+    refused: list[Skipped] = field(default_factory=list)
     #: Resources created with a change the emulator needs (the reason says which), also listed.
     adjusted: list[Skipped] = field(default_factory=list)
     #: ARNs of queues that only receive failures: redrive targets, on-failure destinations,
@@ -143,6 +146,10 @@ class Registry:
     def skip(self, entry: Skipped) -> None:
         with self._lock:
             self.skipped.append(entry)
+
+    def refuse(self, entry: Skipped) -> None:
+        with self._lock:
+            self.refused.append(entry)
 
     def adjust(self, entry: Skipped) -> None:
         with self._lock:

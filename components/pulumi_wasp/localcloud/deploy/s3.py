@@ -34,10 +34,16 @@ def _api_shape(data: Any) -> Any:
     return data
 
 
+def location(region: str) -> dict[str, Any]:
+    """CreateBucket's location for ``region``: S3 requires the constraint everywhere but in
+    us-east-1, where it refuses one (IllegalLocationConstraintException / InvalidLocationConstraint)."""
+    return {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+
+
 def bucket(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = physical_name(args, "bucket").lower()
     s3 = ctx.client("s3")
-    s3.create_bucket(Bucket=name)
+    s3.create_bucket(Bucket=name, **location(ctx.region))
     if tag_list(args):
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(args)})
     ctx.registry.record("buckets", args.name, name)

@@ -25,6 +25,8 @@ def handler(event, context):
         "loaded_at": LOADED_AT,
         "remaining_ms": context.get_remaining_time_in_millis(),
         "request_id": context.aws_request_id,
+        "function_arn": context.invoked_function_arn,
+        "region": {k: os.environ.get(k) for k in ("AWS_REGION", "AWS_DEFAULT_REGION")},
         "env": {
             k: os.environ.get(k)
             for k in ("GREETING", "AWS_ENDPOINT_URL", "POWERTOOLS_TRACE_DISABLED", "AWS_LAMBDA_FUNCTION_NAME")

@@ -204,7 +204,8 @@ class Gateway:
             "user": None,
         }
         if route.authorization == "AWS_IAM":
-            access_key = verify_sigv4(method, f"http://{_first(headers, 'host')}{raw_path}", headers, body)
+            url = f"http://{_first(headers, 'host')}{raw_path}"
+            access_key = verify_sigv4(method, url, headers, body, self._runtime.emulator.region)
             account = self._runtime.emulator.account_id
             identity.update(
                 accessKey=access_key,
@@ -295,15 +296,15 @@ def _proxy_response(result: Any) -> tuple[int, dict[str, list[str]], bytes]:
     return result["statusCode"], headers, raw
 
 
-def verify_sigv4(method: str, url: str, headers: dict[str, list[str]], body: bytes) -> str:
+def verify_sigv4(method: str, url: str, headers: dict[str, list[str]], body: bytes, region: str) -> str:
     """The access key of a valid SigV4 signature over the request, made with the local
-    credentials; API Gateway's 403 otherwise."""
+    credentials and scoped to the API's ``region``; API Gateway's 403 otherwise."""
     authorization = _first(headers, "authorization") or ""
     if not authorization.startswith("AWS4-HMAC-SHA256 "):
         raise GatewayError(403, "Missing Authentication Token")
     try:
         fields = dict(part.strip().split("=", 1) for part in authorization.removeprefix("AWS4-HMAC-SHA256 ").split(","))
-        access_key, _, region, service, _ = fields["Credential"].split("/")
+        access_key, _, scope_region, service, _ = fields["Credential"].split("/")
         signed = fields["SignedHeaders"].split(";")
         stamp = _first(headers, "x-amz-date") or ""
         signed_at = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
@@ -313,6 +314,8 @@ def verify_sigv4(method: str, url: str, headers: dict[str, list[str]], body: byt
         ) from None
     if access_key != CREDENTIALS["AWS_ACCESS_KEY_ID"]:
         raise GatewayError(403, "The security token included in the request is invalid.")
+    if scope_region != region:
+        raise GatewayError(403, f"Credential should be scoped to a valid region, not '{scope_region}'.")
     if abs(time.time() - signed_at.timestamp()) > SIGNATURE_SKEW_SECONDS:
         raise GatewayError(403, "Signature expired: the request time is more than 5 minutes from now.")
     request = AWSRequest(method=method, url=url, data=body, headers={h: _first(headers, h) or "" for h in signed})
