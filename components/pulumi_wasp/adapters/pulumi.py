@@ -21,7 +21,7 @@ from pulumi.runtime._callbacks import _CallbackServicer
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import callback_pb2
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 __all__ = [
     "MockMonitor",
@@ -51,8 +51,25 @@ def load_lazy_module(module: ModuleType) -> None:
 
 
 def run_program_in_stack(program: Callable[[], None]) -> None:
-    """Run ``program`` as the language host does: inside a fresh root stack, waiting for every RPC."""
-    _sync_await(run_in_stack(program))
+    """Run ``program`` as the language host does: inside a fresh root stack, waiting for every RPC.
+
+    A language host runs one program per process; here programs run one after another on the thread's
+    event loop, so a failed program's unfinished work is discarded rather than left to fail the next:
+    its pending outputs (the SDK keeps them across ``set_mocks``) and the tasks it left on the loop.
+    """
+    loop = _ensure_event_loop()
+    before = asyncio.all_tasks(loop)
+    _settings.SETTINGS.outputs.clear()
+    try:
+        _sync_await(run_in_stack(program))
+    except BaseException:
+        leftovers = asyncio.all_tasks(loop) - before
+        for task in leftovers:
+            task.cancel()
+        if leftovers and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        _settings.SETTINGS.outputs.clear()
+        raise
 
 
 def reset_root_resource() -> None:
