@@ -9,9 +9,9 @@ pinned by ``tests/unit/adapters/test_pulumi.py``: a pulumi upgrade that changes 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import Message
 from pulumi._utils import _LazyModule
@@ -97,11 +97,12 @@ def _servicer(callback: callback_pb2.Callback) -> _CallbackServicer:
     raise LookupError(f"no callback server at {callback.target!r}: the program that sent the callback has ended")
 
 
-def _function(callback: callback_pb2.Callback) -> Callable[[bytes], Awaitable[Message]]:
+def _function(callback: callback_pb2.Callback) -> Callable[[bytes], Coroutine[Any, Any, Message]]:
     function = _servicer(callback)._callbacks.get(callback.token)
     if function is None:
         raise LookupError(f"callback {callback.token} is not registered at {callback.target}")
-    return function
+    # The SDK types them as returning an Awaitable; every one it registers is an `async def`.
+    return cast(Callable[[bytes], Coroutine[Any, Any, Message]], function)
 
 
 def callback_name(callback: callback_pb2.Callback) -> str:

@@ -69,7 +69,11 @@ class EngineOptions:
             hide_diffs=tuple(request.hideDiffs),
             custom_timeouts={
                 key: value
-                for key, value in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete))
+                for key, value in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
                 if value
             },
             deleted_with=request.deletedWith,

@@ -13,7 +13,8 @@ custom are the resource's identity.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from google.protobuf import struct_pb2
 from google.protobuf.message import Message
@@ -154,7 +155,7 @@ def _options(request: resource_pb2.RegisterResourceRequest) -> resource_pb2.Tran
         replace_with=request.replace_with,
         hide_diff=request.hideDiffs,
     )
-    setattr(opts, "import", request.importId)  # noqa: B010 - `import` is a Python keyword
+    setattr(opts, "import", request.importId)  # `import` is a Python keyword
     if request.HasField("protect"):
         opts.protect = request.protect
     if request.HasField("retainOnDelete"):
@@ -220,29 +221,30 @@ def _transformed(
     _replace_map(out.pluginChecksums, opts.plugin_checksums)
     out.deletedWith = opts.deleted_with
     out.importId = getattr(opts, "import")
-    for field, source in (
-        ("protect", "protect"),
-        ("retainOnDelete", "retain_on_delete"),
-        ("customTimeouts", "custom_timeouts"),
-        ("replacement_trigger", "replacement_trigger"),
-    ):
-        out.ClearField(field)
-        if opts.HasField(source):
-            value = getattr(opts, source)
-            if isinstance(value, bool):
-                setattr(out, field, value)
-            else:
-                getattr(out, field).CopyFrom(value)
+    out.ClearField("protect")
+    if opts.HasField("protect"):
+        out.protect = opts.protect
+    out.ClearField("retainOnDelete")
+    if opts.HasField("retain_on_delete"):
+        out.retainOnDelete = opts.retain_on_delete
+    out.ClearField("customTimeouts")
+    if opts.HasField("custom_timeouts"):
+        out.customTimeouts.CopyFrom(opts.custom_timeouts)
+    out.ClearField("replacement_trigger")
+    if opts.HasField("replacement_trigger"):
+        out.replacement_trigger.CopyFrom(opts.replacement_trigger)
     out.deleteBeforeReplace = opts.delete_before_replace
     out.deleteBeforeReplaceDefined = opts.HasField("delete_before_replace")
     return out
 
 
-def _replace_list(target, values) -> None:  # type: ignore[no-untyped-def] - protobuf repeated fields
+def _replace_list(target: Any, values: Iterable[str]) -> None:
+    """Replace a protobuf repeated field's items."""
     del target[:]
     target.extend(values)
 
 
-def _replace_map(target, values) -> None:  # type: ignore[no-untyped-def] - protobuf map fields
+def _replace_map(target: Any, values: Mapping[str, Any]) -> None:
+    """Replace a protobuf map field's entries."""
     target.clear()
     target.update(values)
