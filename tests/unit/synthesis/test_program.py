@@ -76,5 +76,9 @@ def test_a_program_failing_in_a_registration_leaves_nothing_behind_to_fail_the_n
 
     with pytest.raises(ProgramError, match="refused"):
         synthesize_inline(failing, FakeCloud(), config={"aws:region": "us-east-1"})
-    after = synthesize_inline(lambda: [sqs.Queue("fine")] and None, FakeCloud(), config={"aws:region": "us-east-1"})
+
+    def fine() -> None:
+        sqs.Queue("fine")
+
+    after = synthesize_inline(fine, FakeCloud(), config={"aws:region": "us-east-1"})
     assert [r.name for r in after] == ["fine"]

@@ -21,7 +21,9 @@ VPC = {"subnetIds": ["subnet-0a1b2c3d"], "securityGroupIds": ["sg-0a1b2c3d"]}
 
 
 def synth(program, mocks=None):  # type: ignore[no-untyped-def]
-    return synthesize_inline(program, mocks or FakeCloud(), project="proj", stack="dev", config={"aws:region": "us-east-1"})
+    return synthesize_inline(
+        program, mocks or FakeCloud(), project="proj", stack="dev", config={"aws:region": "us-east-1"}
+    )
 
 
 def result(args: pulumi.ResourceTransformArgs, props: dict[str, Any] | None = None, **opts: Any):  # type: ignore[no-untyped-def]
@@ -71,7 +73,9 @@ class Inner(pulumi.ComponentResource):
 
 
 def vpc_function(name: str, opts: pulumi.ResourceOptions | None = None) -> ServerlessFunction:
-    return ServerlessFunction(name, ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"]), opts)
+    return ServerlessFunction(
+        name, ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"]), opts
+    )
 
 
 def set_vpc(args: pulumi.ResourceTransformArgs):  # type: ignore[no-untyped-def]
@@ -196,7 +200,9 @@ def test_an_alias_a_transform_adds_is_among_the_resources_aliases():
 def test_depends_on_from_a_resources_own_transform_becomes_a_dependency():
     def program() -> None:
         first = sqs.Queue("first")
-        sqs.Queue("second", opts=pulumi.ResourceOptions(transforms=[queues_only(lambda a: result(a, depends_on=[first]))]))
+        sqs.Queue(
+            "second", opts=pulumi.ResourceOptions(transforms=[queues_only(lambda a: result(a, depends_on=[first]))])
+        )
 
     stack = synth(program)
     assert stack.named("second").dependencies == [stack.named("first").urn]
