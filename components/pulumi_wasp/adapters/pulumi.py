@@ -62,14 +62,43 @@ def run_program_in_stack(program: Callable[[], None]) -> None:
     _settings.SETTINGS.outputs.clear()
     try:
         _sync_await(run_in_stack(program))
-    except BaseException:
+    except BaseException as exc:
         leftovers = asyncio.all_tasks(loop) - before
         for task in leftovers:
             task.cancel()
         if leftovers and not loop.is_running():
             loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
         _settings.SETTINGS.outputs.clear()
+        _already_reported(loop, exc)
         raise
+
+
+class _DropReported:
+    """The loop's exception handler, less the failures already raised to the caller.
+
+    The SDK also sets a failure on the futures of the failed resource's outputs, which nobody reads:
+    asyncio would print every copy as "exception was never retrieved" when they are collected.
+    """
+
+    def __init__(self, previous: Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object] | None) -> None:
+        self.previous = previous
+        self.reported: list[BaseException] = []
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if any(context.get("exception") is reported for reported in self.reported):
+            return
+        if self.previous is not None:
+            self.previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+
+def _already_reported(loop: asyncio.AbstractEventLoop, exc: BaseException) -> None:
+    handler = loop.get_exception_handler()
+    if not isinstance(handler, _DropReported):
+        handler = _DropReported(handler)
+        loop.set_exception_handler(handler)
+    handler.reported.append(exc)
 
 
 def reset_root_resource() -> None:

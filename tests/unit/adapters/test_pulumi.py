@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import types
 from typing import Any
 
@@ -247,6 +249,37 @@ def test_a_transform_raising_propagates_its_own_exception_through_the_callback()
     monitor = Capturing(answer)
     run(lambda: component(transforms=[refuse]), monitor)
     assert monitor.answers == ["not this one"]
+
+
+def test_a_failed_program_leaves_nothing_behind_that_fails_the_next_one():
+    class Refusing(Capturing):
+        def RegisterResource(self, request):
+            if request.name == "refused":
+                raise ValueError("refused")
+            return super().RegisterResource(request)
+
+    with pytest.raises(ValueError, match="refused"):
+        run(lambda: [component("refused"), component("pending")], Refusing())
+    monitor = Capturing()
+    run(lambda: component("next"), monitor)
+    assert [r.name for r in monitor.registered if r.type != STACK] == ["next"]
+
+
+def test_a_failed_programs_exception_is_not_reported_again_by_the_loop_but_other_errors_are(caplog):
+    class Refusing(Capturing):
+        def RegisterResource(self, request):
+            if request.type != STACK:
+                raise ValueError("refused once")
+            return super().RegisterResource(request)
+
+    with pytest.raises(ValueError, match="refused once") as raised:
+        run(component, Refusing())
+    loop = asyncio.get_event_loop()
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        # What asyncio calls when it collects an output future the SDK set the failure on, and nobody read.
+        loop.call_exception_handler({"message": "Future exception was never retrieved", "exception": raised.value})
+        loop.call_exception_handler({"message": "an unrelated failure", "exception": RuntimeError("other")})
+    assert [r.getMessage() for r in caplog.records] == ["an unrelated failure"]
 
 
 def test_a_callback_of_a_program_that_has_ended_is_a_lookup_error():
