@@ -204,7 +204,7 @@ def _transformed(
     if reparse_dependencies:
         dependencies = list(dict.fromkeys(opts.depends_on))
         for deps in out.propertyDependencies.values():
-            dependencies.extend(urn for urn in deps.urns if urn not in dependencies)
+            dependencies.extend(dep for dep in deps.urns if dep not in dependencies)
         _replace_list(out.dependencies, dependencies)
     _replace_list(out.ignoreChanges, opts.ignore_changes)
     _replace_list(out.replaceOnChanges, opts.replace_on_changes)
