@@ -12,9 +12,8 @@ from pulumi.runtime import Mocks
 from pulumi.runtime.proto import resource_pb2
 
 from pulumi_wasp.adapters.pulumi import MockMonitor, current_project, current_stack
-from pulumi_wasp.synthesis.transforms import TransformEngine
-
 from pulumi_wasp.synthesis.aliases import engine_aliases
+from pulumi_wasp.synthesis.transforms import TransformEngine
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 # The engine's wire sentinel for a value not known until the resource exists.
