@@ -7,6 +7,8 @@ until a fixture is used, so test runs that do not use them pay nothing.
   directory is synthesized once per session per stack, config and mode.
 - ``wasp_stack``: the program of the test's ``@pytest.mark.wasp(...)`` marker, else the ini default.
 
+It also silences the notices pulumi_aws issues at import about each class it deprecated.
+
 ini options (``pytest.ini``, ``[tool.pytest.ini_options]``)::
 
     wasp_program = infra      # the default program directory, relative to the ini file
@@ -46,6 +48,9 @@ PROGRAM_INI = "wasp_program"
 STACK_INI = "wasp_stack"
 MARKER = "wasp"
 _MARKER_KEYS = ("program", "stack", "config", "first_deploy")
+# pulumi_aws warns at import about every class it deprecated, used or not (24 lines per run, none about the
+# user's code); using a deprecated class still warns, through pulumi.log, and deprecated arguments still warn.
+_IMPORT_TIME_DEPRECATIONS = "ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("filterwarnings", _IMPORT_TIME_DEPRECATIONS)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(program=None, stack=None, config=None, first_deploy=False): what the wasp_stack fixture "

@@ -41,7 +41,8 @@ def synthesize(
       handed to the program as JSON, as the CLI hands structured config. A key that is secret in the stack file
       stays secret. An inline program's ``aws:region`` defaults to ``us-east-1``.
     - ``project``: an inline program's project name (default ``"test"``); a directory's is its ``Pulumi.yaml``'s.
-    - ``first_deploy``: synthesize as a first ``pulumi preview`` would, computed outputs unknown.
+    - ``first_deploy``: synthesize as a first ``pulumi preview`` would: a resource's outputs are only its
+      inputs, and every value computed from another resource's outputs is :data:`UNKNOWN`.
     - ``mocks``: your own :class:`pulumi.runtime.Mocks` instead of :class:`FakeCloud` (realistic ids, ARNs,
       URLs, the caller identity and the stack's ``aws:region``).
 

@@ -115,7 +115,7 @@ class SynthesizedStack:
             raise not_found(f"{type} named", name, [res.name for res in pool], where=where.strip())
         if not found:
             raise NotFoundError(f"no {type}{where}; types there: {', '.join(self._types(within)) or 'none'}")
-        names = ", ".join(repr(res.name) for res in found)
+        names = ", ".join(sorted(repr(res.name) for res in found))
         raise AmbiguousError(f"{len(found)} resources of {type}{where} ({names}): pass name= to choose one")
 
     def parent(self, resource: Resource) -> Resource | None:

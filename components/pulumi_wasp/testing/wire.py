@@ -41,7 +41,8 @@ def plain(value: Any) -> Any:
 
     Secrets become their value, unknowns :data:`UNKNOWN`, resource references their URN and output values
     their value; assets and archives stay the JSON objects the engine sees (their ``path``, ``text`` or
-    ``assets``), with the signature key removed.
+    ``assets``), with the signature key removed. Whole numbers become ``int``: the wire carries every number
+    as a double (``memorySize`` arrives as ``256.0``), the program gave an integer.
 
     Example::
 
@@ -52,6 +53,8 @@ def plain(value: Any) -> Any:
     """
     if isinstance(value, str):
         return UNKNOWN if value == UNKNOWN_WIRE else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, list):
         return [plain(item) for item in value]
     if not isinstance(value, dict):
