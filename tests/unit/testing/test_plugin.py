@@ -6,25 +6,30 @@ entry point loads it once the ``testing`` extra is installed).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import textwrap
 import tomllib
 from pathlib import Path
 
-from tests.unit.testing.conftest import SHOP
+import pytest
+
+from tests.unit.testing.conftest import SHOP, run_pytest
 
 REPO = Path(__file__).resolve().parents[3]
 
 
-def run_pytest(project: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(project: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
     for name, text in files.items():
         (project / name).write_text(textwrap.dedent(text))
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [sys.executable, "-m", "pytest", "-p", "pulumi_wasp.testing.plugin", "-p", "no:cacheprovider", "-q"]
-    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    return run_pytest(project)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A directory holding a copy of the shop program under ``shop/``."""
+    shutil.copytree(SHOP, tmp_path / "shop")
+    return tmp_path
 
 
 def test_the_distribution_declares_the_plugin_with_the_testing_extra():
@@ -34,7 +39,7 @@ def test_the_distribution_declares_the_plugin_with_the_testing_extra():
 
 
 def test_loading_the_plugin_imports_no_pulumi(tmp_path):
-    result = run_pytest(
+    result = run(
         tmp_path,
         {
             "pytest.ini": "[pytest]\nwasp_program = .\n",
@@ -50,10 +55,9 @@ def test_loading_the_plugin_imports_no_pulumi(tmp_path):
     assert "1 passed" in result.stdout
 
 
-def test_the_fixtures_follow_the_ini_options_and_the_marker(tmp_path):
-    shutil.copytree(SHOP, tmp_path / "shop")
-    result = run_pytest(
-        tmp_path,
+def test_the_fixtures_follow_the_ini_options_and_the_marker(project):
+    result = run(
+        project,
         {
             "pytest.ini": "[pytest]\nwasp_program = shop\n",
             "test_shop.py": """
@@ -87,10 +91,9 @@ def test_the_fixtures_follow_the_ini_options_and_the_marker(tmp_path):
     assert "5 passed in" in result.stdout  # and no warning: pulumi_aws's import-time notices are filtered
 
 
-def test_misconfiguration_fails_the_test_with_what_to_set(tmp_path):
-    shutil.copytree(SHOP, tmp_path / "shop")
-    result = run_pytest(
-        tmp_path,
+def test_misconfiguration_fails_the_test_with_what_to_set(project):
+    result = run(
+        project,
         {
             "pytest.ini": "[pytest]\nwasp_stack = prod\n",
             "test_misconfigured.py": """

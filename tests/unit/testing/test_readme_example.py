@@ -1,19 +1,15 @@
 """README.md's "Test your own program" runs as written: its titled code blocks are the files of a project,
-extracted literally into a temporary directory, and its tests pass under pytest.
-
-pytest runs in a subprocess with only the harness's plugin loaded, by module (``-p``), as its ``pytest11``
-entry point loads it once ``pulumi-wasp[testing]`` is installed.
+extracted literally into a temporary directory, and its tests pass under pytest with the harness's plugin.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.unit.testing.conftest import run_pytest
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 SECTION = "## Test your own program"
@@ -46,8 +42,6 @@ def test_the_example_passes_under_pytest(example, tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     tests = sum(text.count("\ndef test_") for text in example.values())
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [sys.executable, "-m", "pytest", "-p", "pulumi_wasp.testing.plugin", "-p", "no:cacheprovider", "-q"]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{tests} passed in" in result.stdout, result.stdout
