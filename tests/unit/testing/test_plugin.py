@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def run(project: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
     for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(textwrap.dedent(text))
     return run_pytest(project)
 
@@ -60,7 +61,7 @@ def test_the_fixtures_follow_the_ini_options_and_the_marker(project):
         project,
         {
             "pytest.ini": "[pytest]\nwasp_program = shop\n",
-            "test_shop.py": """
+            "tests/test_shop.py": """
                 import pytest
                 from pulumi_wasp.components import Queue
 
@@ -73,8 +74,8 @@ def test_the_fixtures_follow_the_ini_options_and_the_marker(project):
                 def test_the_marker_chooses_the_stack(wasp_stack):
                     assert wasp_stack.stack == "prod"
 
-                @pytest.mark.wasp("shop", config={"workerMemory": 512})
-                def test_the_marker_names_a_program_next_to_the_test_and_its_config(wasp_stack):
+                @pytest.mark.wasp("../shop", config={"workerMemory": 512})
+                def test_the_marker_names_a_program_relative_to_the_test_file_and_its_config(wasp_stack):
                     assert wasp_stack.one(FUNCTION).input("memorySize") == 512
 
                 def test_a_directory_is_synthesized_once_per_stack_and_config(wasp_synthesize):
