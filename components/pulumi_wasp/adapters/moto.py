@@ -24,8 +24,9 @@ Patches:
    stream event source mappings, which the local cloud does not create) reaches the runtime hooks, which
    queue the invocation.
 
-Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, and the
-in-memory DynamoDB tables (for the bench's observer, which reads them without requests).
+Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
+in-memory DynamoDB tables (for the bench's observer, which reads them without requests), and the
+States Language parser (for the tests, which cross-check the pack's own validator against it).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventPattern, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.server import ThreadedMotoServer
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 
 __all__ = [
     "RUNTIME_TARGETS",
@@ -64,6 +66,7 @@ __all__ = [
     "ServiceError",
     "ThreadedMotoServer",
     "ThrottledError",
+    "asl_parse_errors",
     "aws_event",
     "dynamodb_backends",
     "install_dynamodb_isolation",
@@ -105,6 +108,26 @@ def aws_event(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(delivered.get("time"), (int, float)):
         delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return delivered
+
+
+# -- Step Functions helper ------------------------------------------------------------------------
+
+
+def asl_parse_errors(definition: str) -> list[str]:
+    """What moto's States Language parser (LocalStack's ANTLR grammar) rejects in ``definition``; [] if it parses.
+
+    It is the parser moto's CreateStateMachine runs: it checks the grammar (state types, the fields each
+    accepts and their value shapes) and, building the program, some per-type rules (a Succeed state has
+    no Next); not the transitions, reachability or terminal states. Like moto's CreateStateMachine, any
+    exception of the build is a rejection.
+    """
+    try:
+        AmazonStateLanguageParser.parse(definition)
+    except ASLParserException as error:
+        return list(error.errors) or [repr(error)]
+    except Exception as error:  # the builder raises plain exceptions (ValueError, …)
+        return [f"{type(error).__name__}: {error}"]
+    return []
 
 
 # -- patches 1 and 2: Lambda invocations and EventBridge targets to the local runtime ---------------

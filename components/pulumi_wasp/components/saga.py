@@ -409,7 +409,10 @@ def definition(args: SagaArgs, notify_topic_arn: pulumi.Input[str] | None = None
             "Catch": _catch("$.compensationError", human),
             "Next": FAILED,
         }
-    if notify_topic_arn is not None:
+    # Only a compensation or on_failure can fail while compensating: without one, the states that
+    # handle it would be unreachable, which Step Functions rejects (MISSING_TRANSITION_TARGET).
+    compensating = bool(undo_states) or args.on_failure is not None
+    if compensating and notify_topic_arn is not None:
         states[NOTIFY] = {
             "Type": "Task",
             "Resource": SNS_PUBLISH,
@@ -427,11 +430,12 @@ def definition(args: SagaArgs, notify_topic_arn: pulumi.Input[str] | None = None
             "Catch": _catch("$.notifyError", COMPENSATION_FAILED),
             "Next": COMPENSATION_FAILED,
         }
-    states[COMPENSATION_FAILED] = {
-        "Type": "Fail",
-        "Error": "CompensationFailed",
-        "CausePath": "$.compensationError.Cause",
-    }
+    if compensating:
+        states[COMPENSATION_FAILED] = {
+            "Type": "Fail",
+            "Error": "CompensationFailed",
+            "CausePath": "$.compensationError.Cause",
+        }
     states[FAILED] = {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
     states[SUCCEEDED] = {"Type": "Succeed"}
 
