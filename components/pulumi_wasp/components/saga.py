@@ -18,7 +18,7 @@ from pulumi_aws import cloudwatch, sfn
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -471,7 +471,7 @@ class Saga(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         notify = args.notify_topic_arn if args.notify_topic_arn is not None else context.alarm_topic_arn
-        machine_name = context.physical_name(name, 80)
+        machine_name = context.physical_name(name, names.STATE_MACHINE)
         # Under /aws/vendedlogs/ CloudWatch Logs needs no resource policy per log group, so many
         # machines never hit the account's resource-policy size limit.
         self.log_group = log_group(
