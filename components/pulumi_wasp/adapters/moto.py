@@ -26,7 +26,8 @@ Patches:
 
 Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), and the
-States Language parser (for the tests, which cross-check the pack's own validator against it).
+States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
+tests, which cross-check the project's own validators against them).
 """
 
 from __future__ import annotations
@@ -54,9 +55,12 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
-from moto.events.models import EventPattern, Rule
+from moto.events.exceptions import InvalidEventPatternException
+from moto.events.models import EventPattern, EventPatternParser, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.server import ThreadedMotoServer
+from moto.sns.exceptions import SNSException
+from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 
 __all__ = [
@@ -69,6 +73,8 @@ __all__ = [
     "asl_parse_errors",
     "aws_event",
     "dynamodb_backends",
+    "event_pattern_errors",
+    "filter_policy_errors",
     "install_dynamodb_isolation",
     "install_runtime_hooks",
     "matches_event_pattern",
@@ -108,6 +114,33 @@ def aws_event(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(delivered.get("time"), (int, float)):
         delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return delivered
+
+
+def event_pattern_errors(pattern: str) -> list[str]:
+    """What moto's EventBridge pattern parser rejects in the JSON ``pattern``; [] if it accepts it.
+
+    moto checks the structure only (every leaf a non-empty list or an object), not the operators.
+    """
+    try:
+        EventPatternParser(pattern).parse()
+    except InvalidEventPatternException as error:
+        return [error.message]
+    return []
+
+
+# -- SNS helper -------------------------------------------------------------------------------------
+
+
+def filter_policy_errors(policy: dict[str, Any], scope: str) -> list[str]:
+    """What moto's SNS Subscribe/SetSubscriptionAttributes validation rejects in ``policy``; [] if it accepts it.
+
+    It is a private method of moto's SNS backend (keys, combinations, nesting, operators and operands).
+    """
+    try:
+        sns_backends["123456789012"]["us-east-1"]._validate_filter_policy(policy, scope=scope)
+    except SNSException as error:
+        return [str(error.message) or error.code]
+    return []
 
 
 # -- Step Functions helper ------------------------------------------------------------------------

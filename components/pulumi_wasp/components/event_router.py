@@ -11,7 +11,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam, names
+from pulumi_wasp.components.shared import iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -75,6 +75,7 @@ class EventRule:
             raise ValueError(
                 f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)"
             )
+        patterns.check_event_pattern(self.event_pattern, f"EventRule {self.name!r}: event_pattern")
         if not self.targets:
             raise ValueError(f"EventRule {self.name!r}: targets is empty; a rule without targets drops every event")
         if len(self.targets) > 5:

@@ -12,6 +12,7 @@ from pulumi_aws import sns, sqs
 
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
+from pulumi_wasp.components.shared import patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
@@ -45,6 +46,10 @@ class Subscriber:
             )
         if self.filter_policy is not None and not self.filter_policy:
             raise ValueError(f"Subscriber {self.name!r}: filter_policy is empty; use None to receive everything")
+        if self.filter_policy is not None:
+            patterns.check_filter_policy(
+                self.filter_policy, self.filter_policy_scope, f"Subscriber {self.name!r}: filter_policy"
+            )
 
 
 @dataclass(kw_only=True)

@@ -240,3 +240,25 @@ def test_the_asl_parser_does_not_check_transitions_which_is_why_the_pack_has_its
     assert (
         adapter.asl_parse_errors(_asl({"A": {"Type": "Pass", "Next": "Z"}, "U": {"Type": "Succeed"}}, start="B")) == []
     )
+
+
+# -- EventBridge's pattern parser (structure only) and SNS's filter policy validation -------------
+
+
+def test_the_event_pattern_parser_rejects_an_empty_list_with_awss_reason() -> None:
+    assert adapter.event_pattern_errors('{"source": []}') == [
+        "Event pattern is not valid. Reason: Empty arrays are not allowed"
+    ]
+
+
+def test_the_event_pattern_parser_does_not_check_operators() -> None:
+    assert adapter.event_pattern_errors('{"source": [{"begins-with": "a"}]}') == []
+
+
+def test_the_filter_policy_validator_rejects_more_than_five_keys() -> None:
+    errors = adapter.filter_policy_errors({key: ["v"] for key in "abcdef"}, "MessageAttributes")
+    assert errors == ["Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"]
+
+
+def test_the_filter_policy_validator_accepts_a_valid_policy() -> None:
+    assert adapter.filter_policy_errors({"event": ["OrderPlaced"]}, "MessageAttributes") == []
