@@ -157,7 +157,11 @@ class RestApi(pulumi.ComponentResource):
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         self.api = apigateway.RestApi(
-            f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child
+            f"{name}-api",
+            name=context.auto_name(f"{name}-api", names.REST_API),
+            endpoint_configuration={"types": "REGIONAL"},
+            tags=tags,
+            opts=child,
         )
         resources = self._resources(name, args.routes)
         validator = None

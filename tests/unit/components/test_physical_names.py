@@ -71,20 +71,25 @@ def test_every_physical_name_fits_awss_rules_under_a_long_project_and_stack_name
     assert name_problems(_synthesize_long(PROGRAM_DIRS[program])) == []
 
 
-LONG_COMPONENT = "order-fulfilment-and-payment-reconciliation-service"
-
-
-def _long_component_names() -> None:
-    # The components whose children rely on auto-naming, each under a long name.
+def _components_named(prefix: str) -> None:
+    # Every component whose children rely on auto-naming, each under a name starting with ``prefix``.
     import pulumi
 
     from pulumi_wasp.components import (
+        AlarmTopic,
+        BucketProcessor,
+        BucketProcessorArgs,
+        Dashboard,
+        DashboardArgs,
         EventRouter,
         EventRouterArgs,
         EventRule,
+        EventStore,
+        EventStoreArgs,
         FanOut,
         FanOutArgs,
         LambdaTarget,
+        Projection,
         Queue,
         QueueArgs,
         QueueProcessor,
@@ -99,33 +104,42 @@ def _long_component_names() -> None:
         SecureBucket,
         ServerlessFunction,
         Step,
+        StreamProcessor,
+        StreamProcessorArgs,
         Subscriber,
         Table,
         TableArgs,
     )
     from tests.unit.components.synth_helpers import function_args
 
-    worker = ServerlessFunction(f"{LONG_COMPONENT}-fn", function_args())
-    Queue(f"{LONG_COMPONENT}-q", QueueArgs(fifo=True))
-    QueueProcessor(f"{LONG_COMPONENT}-qp", QueueProcessorArgs(function=function_args()))
-    Table(f"{LONG_COMPONENT}-t", TableArgs(hash_key="id"))
-    SecureBucket(f"{LONG_COMPONENT}-b")
-    FanOut(f"{LONG_COMPONENT}-f", FanOutArgs(subscribers=[Subscriber(name="all", queue=QueueArgs())]))
+    worker = ServerlessFunction(f"{prefix}-fn", function_args())
+    Queue(f"{prefix}-q", QueueArgs(fifo=True))
+    QueueProcessor(f"{prefix}-qp", QueueProcessorArgs(function=function_args()))
+    Table(f"{prefix}-t", TableArgs(hash_key="id"))
+    SecureBucket(f"{prefix}-b")
+    FanOut(f"{prefix}-f", FanOutArgs(subscribers=[Subscriber(name="all", queue=QueueArgs())]))
     rule = EventRule(name="placed", event_pattern={"source": ["orders"]}, targets=[LambdaTarget(worker.function)])
-    EventRouter(f"{LONG_COMPONENT}-r", EventRouterArgs(rules=[rule]))
-    api = ServerlessFunction(f"{LONG_COMPONENT}-api-fn", function_args(behind_api=True))
+    EventRouter(f"{prefix}-r", EventRouterArgs(rules=[rule]))
+    api = ServerlessFunction(f"{prefix}-api-fn", function_args(behind_api=True))
     routes = [Route("GET", "/", api)]
-    RestApi(f"{LONG_COMPONENT}-api", RestApiArgs(routes=routes, manage_account_log_role=True))
+    RestApi(f"{prefix}-api", RestApiArgs(routes=routes, manage_account_log_role=True))
     step = Step(name="Work", function_arn=worker.function.arn, no_compensation="read only")
-    Saga(f"{LONG_COMPONENT}-saga", SagaArgs(steps=[step]))
-    ScheduledJob(f"{LONG_COMPONENT}-job", ScheduledJobArgs(schedule="rate(1 hour)", function=function_args()))
+    Saga(f"{prefix}-saga", SagaArgs(steps=[step]))
+    job = ScheduledJob(f"{prefix}-job", ScheduledJobArgs(schedule="rate(1 hour)", function=function_args()))
+    AlarmTopic(f"{prefix}-alarms")
+    clicks = StreamProcessor(f"{prefix}-s", StreamProcessorArgs(function=function_args()))
+    EventStore(f"{prefix}-es", EventStoreArgs(projections=[Projection(name="view", function=function_args())]))
+    BucketProcessor(f"{prefix}-bp", BucketProcessorArgs(function=function_args()))
+    Dashboard(f"{prefix}-ops", DashboardArgs(components=[worker, clicks, job]))
     pulumi.export("done", True)
 
 
-def test_every_physical_name_fits_awss_rules_under_long_component_names() -> None:
+@pytest.mark.parametrize("length", [75, 250])
+def test_every_physical_name_fits_awss_rules_under_long_component_names(length: int) -> None:
     from tests.unit.conftest import synth
 
-    assert name_problems(synth(_long_component_names)) == []
+    prefix = ("order-fulfilment-and-payment-reconciliation-" * 6)[:length]
+    assert name_problems(synth(lambda: _components_named(prefix))) == []
 
 
 def test_a_given_schema_name_too_long_fails_naming_the_arg_and_the_limit() -> None:

@@ -58,10 +58,13 @@ class StackContext:
 
     def auto_name(self, logical_name: str, rule: names.NameRule, suffixed: bool = False) -> str | None:
         """None when Pulumi's auto-name for ``logical_name`` fits ``rule`` (the child keeps it), else the
-        explicit derived name to set instead."""
+        explicit derived name to set instead (ending in the rule's suffix when ``suffixed``: an explicit
+        FIFO queue or topic name must end in ``.fifo``)."""
         if names.auto_name_fits(logical_name, rule, suffixed):
             return None
-        return self.physical_name(logical_name, rule, len(rule.suffix) if suffixed else 0)
+        if not suffixed:
+            return self.physical_name(logical_name, rule)
+        return self.physical_name(logical_name, rule, len(rule.suffix)) + rule.suffix
 
     def tags_for(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Base tags (project, stack, managed-by), the context's tags, then a component's own."""

@@ -149,9 +149,7 @@ class _EventPattern:
             self.problem(path, "may not contain consecutive wildcards (**)")
 
     def cidr(self, operand: Any, path: str) -> None:
-        try:
-            ipaddress.ip_network(operand, strict=False)
-        except (TypeError, ValueError):
+        if not _is_cidr(operand):
             self.problem(path, f"takes an IPv4 or IPv6 CIDR block, got {json.dumps(operand)}")
 
     def number(self, value: float, path: str) -> None:
@@ -181,6 +179,14 @@ class _EventPattern:
             if inner in ("equals-ignore-case", "wildcard") and inner in self.operators and strings:
                 return
         self.problem(path, "takes a value, a list of values, or one of prefix, suffix, equals-ignore-case, wildcard")
+
+
+def _is_cidr(value: Any) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _is_number(value: Any) -> bool:
@@ -291,11 +297,8 @@ class _FilterPolicy:
                 self.problem(here, problem)
         elif operator in ("prefix", "suffix", "equals-ignore-case") and not isinstance(operand, str):
             self.problem(here, "takes a string")
-        elif operator == "cidr":
-            try:
-                ipaddress.ip_network(operand, strict=False)
-            except (TypeError, ValueError):
-                self.problem(here, f"takes an IPv4 or IPv6 CIDR block, got {json.dumps(operand)}")
+        elif operator == "cidr" and not _is_cidr(operand):
+            self.problem(here, f"takes an IPv4 or IPv6 CIDR block, got {json.dumps(operand)}")
         elif operator == "anything-but" and not _anything_but(operand):
             self.problem(here, 'takes a value, a list of values, or {"prefix": …} / {"suffix": …}')
 
