@@ -13,10 +13,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_wasp.localcloud import STATE_DIR
-from pulumi_wasp.localcloud.scenario.client import Cloud
+
+if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.client import Cloud
 
 
 class VerbError(Exception):
@@ -24,9 +26,11 @@ class VerbError(Exception):
 
 
 def _connect(args: argparse.Namespace) -> Cloud:
+    from pulumi_wasp.localcloud.client import Cloud  # boto3: only once a verb runs (the CLI's help needs none)
+
     path = state_dir(args) / "endpoints.json"
     if not path.is_file():
-        raise VerbError(f"no running local cloud ({path} is missing): start one with `python -m localcloud serve`")
+        raise VerbError(f"no running local cloud ({path} is missing): start one with `wasp local serve`")
     return Cloud(json.loads(path.read_text()))
 
 
@@ -195,7 +199,7 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument("bus")
     parser.add_argument("detail_type")
     parser.add_argument("detail", help="JSON detail")
-    parser.add_argument("--source", default="orders.platform")
+    parser.add_argument("--source", required=True, help="the event's source, as the bus's rules match it")
     parser = verb("start", start, "start a state machine execution and show its history")
     parser.add_argument("state_machine")
     parser.add_argument("input", nargs="?", help="JSON input (default {})")
