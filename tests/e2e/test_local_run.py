@@ -51,6 +51,13 @@ def scenario(cloud: Cloud) -> None:
 """
 
 
+def readme_scenario() -> str:
+    """The complete scenario of the README's "Run your program locally"."""
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("```python\n# localcloud_scenario.py\n") + len("```python\n")
+    return readme[start : readme.index("```", start)]
+
+
 def copy_of_tiny(tmp_path: Path, scenario: str | None) -> Path:
     """The tiny program in a temporary directory, its handlers at the same relative path."""
     shutil.copytree(TINY, tmp_path / "programs" / "tiny")
@@ -91,6 +98,16 @@ def test_it_runs_the_programs_scenario_and_only_the_flows_flow_selects(tmp_path:
     assert "✓ probe greets" in done.stdout
     assert "queue drains" not in done.stdout
     assert "Result: passed · flows 1 ok" in done.stdout
+
+
+@pytest.mark.time_limit(RUN_SECONDS)
+def test_the_readme_scenario_runs_and_passes_on_a_program_with_a_queue_processor(tmp_path: Path) -> None:
+    program = copy_of_tiny(tmp_path, readme_scenario())
+    done = local_run(program, tmp_path / "state")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "✓ function greets" in done.stdout and "✓ queue drains" in done.stdout
+    assert "Invariant: every accepted message was processed or is in a DLQ" in done.stdout
+    assert "Result: passed · flows 2 ok" in done.stdout
 
 
 @pytest.mark.time_limit(RUN_SECONDS)
