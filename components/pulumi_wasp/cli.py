@@ -220,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _bench_parser(verbs: argparse._SubParsersAction) -> None:
-    from pulumi_wasp.localcloud.bench import SPEED, WARMUP_ORDERS, WINDOW
+    from pulumi_wasp.localcloud.bench import SPEED, WARMUP_UNITS, WINDOW
 
     bench = verbs.add_parser(
         "bench",
@@ -235,7 +235,7 @@ def _bench_parser(verbs: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--window", type=int, default=WINDOW, help=f"units in flight at most, 0: all at once (default {WINDOW})"
     )
-    bench.add_argument("--warmup", type=int, default=WARMUP_ORDERS, help=f"warm-up units (default {WARMUP_ORDERS})")
+    bench.add_argument("--warmup", type=int, default=WARMUP_UNITS, help=f"warm-up units (default {WARMUP_UNITS})")
     bench.add_argument("--timeout", type=float, help="seconds for the measured units (default 60 + orders)")
     bench.set_defaults(handler=_local("bench"), requires=LOCAL_CLOUD)
 

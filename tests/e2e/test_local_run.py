@@ -80,34 +80,36 @@ def local_run(program: Path, state: Path, *args: str) -> subprocess.CompletedPro
     )
 
 
+def passing_run(program: Path, state: Path, *args: str) -> str:
+    """The output of a ``local run`` that must exit 0."""
+    done = local_run(program, state, *args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
 @pytest.mark.time_limit(RUN_SECONDS)
 def test_without_a_scenario_it_deploys_says_so_and_exits_0(tmp_path: Path) -> None:
-    done = local_run(TINY, tmp_path / "state")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert f"No scenario: {TINY / 'localcloud_scenario.py'} does not exist" in done.stdout
-    assert "✓ deploy" in done.stdout
-    assert "Result: passed" in done.stdout
+    out = passing_run(TINY, tmp_path / "state")
+    assert f"No scenario: {TINY / 'localcloud_scenario.py'} does not exist" in out
+    assert "✓ deploy" in out
+    assert "Result: passed" in out
 
 
 @pytest.mark.time_limit(RUN_SECONDS)
 def test_it_runs_the_programs_scenario_and_only_the_flows_flow_selects(tmp_path: Path) -> None:
-    program = copy_of_tiny(tmp_path, PASSING)
-    done = local_run(program, tmp_path / "state", "--flow", "GREETS")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "tiny scenario started" in done.stdout
-    assert "✓ probe greets" in done.stdout
-    assert "queue drains" not in done.stdout
-    assert "Result: passed · flows 1 ok" in done.stdout
+    out = passing_run(copy_of_tiny(tmp_path, PASSING), tmp_path / "state", "--flow", "GREETS")
+    assert "tiny scenario started" in out
+    assert "✓ probe greets" in out
+    assert "queue drains" not in out
+    assert "Result: passed · flows 1 ok" in out
 
 
 @pytest.mark.time_limit(RUN_SECONDS)
 def test_the_readme_scenario_runs_and_passes_on_a_program_with_a_queue_processor(tmp_path: Path) -> None:
-    program = copy_of_tiny(tmp_path, readme_scenario())
-    done = local_run(program, tmp_path / "state")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "✓ function greets" in done.stdout and "✓ queue drains" in done.stdout
-    assert "Invariant: every accepted message was processed or is in a DLQ" in done.stdout
-    assert "Result: passed · flows 2 ok" in done.stdout
+    out = passing_run(copy_of_tiny(tmp_path, readme_scenario()), tmp_path / "state")
+    assert "✓ function greets" in out and "✓ queue drains" in out
+    assert "Invariant: every accepted message was processed or is in a DLQ" in out
+    assert "Result: passed · flows 2 ok" in out
 
 
 @pytest.mark.time_limit(RUN_SECONDS)

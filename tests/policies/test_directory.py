@@ -3,45 +3,22 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import grpc
 import pytest
 import yaml
-from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from pulumi_wasp import __version__
 from pulumi_wasp.cli import main
 from pulumi_wasp.policies import directory
+from tests.policies.conftest import served_pack
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def served_policies(pack_dir: Path) -> tuple[str, list[str]]:
-    """The pack's name and policies as the Pulumi CLI sees them (``python -m pulumi.policy`` in the pack)."""
-    plugin = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
-        cwd=pack_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = int(plugin.stdout.readline().strip())  # type: ignore[union-attr]
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
-        return info.name, [p.name for p in info.policies]
-    finally:
-        plugin.kill()
-        plugin.wait(timeout=10)
-
-
 def test_the_written_pack_is_served_with_the_same_policies_as_the_repos_pack(tmp_path: Path) -> None:
     assert main(["policy-pack", str(tmp_path / "pack")]) == 0
-    assert served_policies(tmp_path / "pack") == served_policies(REPO / "policies")
+    assert served_pack(tmp_path / "pack") == served_pack(REPO / "policies")
 
 
 def test_the_manifest_and_entry_point_are_the_repos_with_this_version(tmp_path: Path) -> None:

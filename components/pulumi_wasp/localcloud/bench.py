@@ -64,7 +64,7 @@ SPEED = 60.0
 POLL_SECONDS = 0.05
 #: How often :meth:`Observer.check` runs (it may call the emulator's API: kept rare).
 CHECK_SECONDS = 1.0
-WARMUP_ORDERS = 5
+WARMUP_UNITS = 5
 #: Units in flight at most (sent, not yet fully processed); None: all offered at once.
 WINDOW: int | None = 20
 DEPLOY_TIMEOUT_SECONDS = 180.0
@@ -207,7 +207,7 @@ def run(
     speed: float = SPEED,
     clients: int | None = None,
     window: int | None = WINDOW,
-    warmup: int = WARMUP_ORDERS,
+    warmup: int = WARMUP_UNITS,
     timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
