@@ -108,3 +108,16 @@ def test_runs_as_python_dash_m_pulumi_wasp() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"wasp (pulumi-wasp) {cli.__version__}"
+
+
+def test_bench_without_a_scenario_file_is_an_error_before_any_deploy(tmp_path: Path) -> None:
+    done = wasp("local", "bench", "--program", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {tmp_path / 'localcloud_scenario.py'} does not exist")
+
+
+def test_bench_on_a_scenario_file_without_a_load_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "localcloud_scenario.py").write_text("def scenario(cloud):\n    pass\n")
+    done = wasp("local", "bench", "--program", str(tmp_path))
+    assert done.returncode == 2
+    assert "defines no `bench` (a Load: stages, callers(), send(), observer())" in done.stderr

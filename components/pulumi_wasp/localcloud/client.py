@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
@@ -36,6 +36,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+
+if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.scenario.flows import FlowResult
 
 T = TypeVar("T")
 #: Attempts of a throttled API call (about 6 s of backoff in all).
@@ -115,7 +118,7 @@ class Cloud:
         #: ``--flow`` values of ``local run``: select flows by name (empty: every flow).
         self.flow_patterns: tuple[str, ...] = tuple(flows)
         #: Every flow result :func:`~pulumi_wasp.localcloud.scenario.run_flows` reported, for the run's summary.
-        self.flow_results: list[Any] = []
+        self.flow_results: list[FlowResult] = []
         credentials = endpoints["credentials"]
         self._credentials = Credentials(credentials["AWS_ACCESS_KEY_ID"], credentials["AWS_SECRET_ACCESS_KEY"])
         self._session = boto3.session.Session(
