@@ -253,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtraError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what the command started has been stopped on the way out
+        return 130
     except Exception as exc:
         if not isinstance(exc, _user_errors()):
             raise
