@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ENV, REPO, TINY, WASP
+from tests.e2e.conftest import REPO, TINY, localcloud
 
 RUN_SECONDS = 150
 #: A scenario with two flows against the tiny program: the probe function answers, its queue drains.
@@ -69,15 +69,7 @@ def copy_of_tiny(tmp_path: Path, scenario: str | None) -> Path:
 
 
 def local_run(program: Path, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*WASP, "local", "run", "--program", str(program), "--state-dir", str(state), *args],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=RUN_SECONDS - 10,
-        check=False,
-    )
+    return localcloud(program, state, "run", *args, timeout=RUN_SECONDS - 10)
 
 
 def passing_run(program: Path, state: Path, *args: str) -> str:
