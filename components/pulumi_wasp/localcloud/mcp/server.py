@@ -46,7 +46,8 @@ Execution = Annotated[
     str, Field(description="execution ARN (as start_execution returns it) or execution name (e.g. 'mcp-3f2a9c1b7d4e')")
 ]
 Attributes = Annotated[
-    dict[str, str], Field(description="message attributes, each a String attribute (e.g. {'type': 'order'})")
+    dict[str, str] | None,
+    Field(description="message attributes, each a String attribute (e.g. {'type': 'order'}; default none)"),
 ]
 
 
@@ -173,7 +174,7 @@ def build(state_dir: Path) -> MCPServer:
         topic: Annotated[str, Field(description="SNS topic: logical name, ARN, or a unique part")],
         message: Annotated[str, Field(description='the message body, often JSON text, e.g. \'{"orderId": "o-1"}\'')],
         subject: Annotated[str | None, Field(description="optional subject")] = None,
-        attributes: Attributes | None = None,
+        attributes: Attributes = None,
     ) -> dict[str, Any]:
         """Publish a message to an SNS topic; its subscriptions (queues, functions) receive it as on AWS,
         filter policies included. Returns {topic_arn, message_id}."""
@@ -183,7 +184,7 @@ def build(state_dir: Path) -> MCPServer:
     def send_message(
         queue: QueueName,
         body: Annotated[str, Field(description='the message body, often JSON text, e.g. \'{"orderId": "o-1"}\'')],
-        attributes: Attributes | None = None,
+        attributes: Attributes = None,
         delay_seconds: Annotated[int, Field(ge=0, le=900, description="delivery delay (default 0)")] = 0,
     ) -> dict[str, Any]:
         """Send a message to an SQS queue (or DLQ). A queue with a consumer function delivers it to the

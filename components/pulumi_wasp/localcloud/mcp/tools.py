@@ -277,9 +277,9 @@ def queue_depths(conn: Connection) -> dict[str, Any]:
     rows: dict[str, list[dict[str, Any]]] = {"queues": [], "dlqs": []}
     for kind, queues in depths.items():
         for name, depth in sorted(queues.items()):
-            policy = depth.pop("redrive_policy")
-            row = {"name": name, **depth}
+            row = {"name": name, **{k: v for k, v in depth.items() if k != "redrive_policy"}}
             if kind == "queues":
+                policy = depth["redrive_policy"]
                 target = policy["deadLetterTargetArn"] if policy else None
                 row |= {
                     "dlq": name_of.get(target, target),
