@@ -46,13 +46,8 @@ class McpClient:
     """One ``wasp local mcp`` process and a ClientSession to it, on an event loop in a thread of
     its own, so that the (synchronous, time-limited) tests call tools directly."""
 
-    def __init__(self, program: Path, state_dir: Path) -> None:
-        self.parameters = StdioServerParameters(
-            command=sys.executable,
-            args=["-m", "pulumi_wasp.localcloud", "--program", str(program), "mcp", "--state-dir", str(state_dir)],
-            env={"PYTHONPATH": f"{REPO / 'components'}{os.pathsep}{REPO}"},
-            cwd=REPO,
-        )
+    def __init__(self, parameters: StdioServerParameters) -> None:
+        self.parameters = parameters
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp-client", daemon=True)
         self._session: ClientSession | None = None
@@ -106,6 +101,16 @@ class McpClient:
         self._thread.join(CALL_SECONDS)
 
 
+def wasp_mcp(program: Path, state_dir: Path) -> StdioServerParameters:
+    """``wasp local mcp`` of this tree for the local cloud of ``state_dir``."""
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "pulumi_wasp.localcloud", "--program", str(program), "mcp", "--state-dir", str(state_dir)],
+        env={"PYTHONPATH": f"{REPO / 'components'}{os.pathsep}{REPO}"},
+        cwd=REPO,
+    )
+
+
 def error_text(result: CallToolResult) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)
 
@@ -118,13 +123,13 @@ def failed(result: CallToolResult) -> str:
 
 @pytest.fixture(scope="module")
 def mcp_tiny(tiny: Served) -> Iterator[McpClient]:
-    with McpClient(Path(tiny.program), tiny.state_dir) as client:
+    with McpClient(wasp_mcp(Path(tiny.program), tiny.state_dir)) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def mcp_served(served: Served) -> Iterator[McpClient]:
-    with McpClient(Path(served.program), served.state_dir) as client:
+    with McpClient(wasp_mcp(Path(served.program), served.state_dir)) as client:
         yield client
 
 
@@ -291,7 +296,7 @@ def test_an_unknown_execution_is_a_tool_error(mcp_served: McpClient) -> None:
 # -- no local cloud ----------------------------------------------------------------------------
 @pytest.fixture
 def mcp_nowhere(tmp_path: Path) -> Iterator[tuple[McpClient, Path]]:
-    with McpClient(tmp_path, tmp_path) as client:
+    with McpClient(wasp_mcp(tmp_path, tmp_path)) as client:
         yield client, tmp_path / "endpoints.json"
 
 
@@ -319,3 +324,37 @@ def _finished_pid() -> int:
     done = subprocess.Popen(["true"])
     done.wait()
     return done.pid
+
+
+# -- the official AWS Lambda tool MCP server, pointed at the local cloud ------------------------
+def aws_server_environment(endpoints: dict[str, Any], directory: Path) -> dict[str, str]:
+    """What an AWS MCP server needs to reach the local cloud only: its emulator as the endpoint and
+    its fake credentials in a profile of their own (the server names a profile, and an explicit
+    profile ignores credentials in the environment)."""
+    credentials = endpoints["credentials"]
+    (directory / "credentials").write_text(
+        "[localcloud]\n"
+        f"aws_access_key_id = {credentials['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {credentials['AWS_SECRET_ACCESS_KEY']}\n"
+    )
+    (directory / "config").write_text(f"[profile localcloud]\nregion = {endpoints['region']}\n")
+    return {
+        "AWS_ENDPOINT_URL": endpoints["emulator_url"],
+        "AWS_REGION": endpoints["region"],
+        "AWS_PROFILE": "localcloud",
+        "AWS_SHARED_CREDENTIALS_FILE": str(directory / "credentials"),
+        "AWS_CONFIG_FILE": str(directory / "config"),
+    }
+
+
+def test_the_official_lambda_tool_server_invokes_a_local_function(tiny: Served, tmp_path: Path) -> None:
+    parameters = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "awslabs.lambda_tool_mcp_server.server"],
+        env={**aws_server_environment(tiny.endpoints, tmp_path), "FUNCTION_PREFIX": "localcloud-tiny-dev-"},
+    )
+    with McpClient(parameters) as official:
+        assert {"probe", "slow"} <= {tool.name for tool in official.tools()}
+        answer = official.call("probe", parameters={"hello": "official"})
+    assert not answer.is_error, error_text(answer)
+    assert '"hello": "official"' in error_text(answer)
