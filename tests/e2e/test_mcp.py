@@ -327,23 +327,22 @@ def _finished_pid() -> int:
 
 
 # -- the official AWS Lambda tool MCP server, pointed at the local cloud ------------------------
-def aws_server_environment(endpoints: dict[str, Any], directory: Path) -> dict[str, str]:
-    """What an AWS MCP server needs to reach the local cloud only: its emulator as the endpoint and
-    its fake credentials in a profile of their own (the server names a profile, and an explicit
-    profile ignores credentials in the environment)."""
+def aws_server_environment(endpoints: dict[str, Any], config: Path) -> dict[str, str]:
+    """What an AWS MCP server needs to reach the local cloud only (as README.md shows): the emulator
+    as its endpoint and the fake credentials in a profile of their own (the server names a profile,
+    and a named profile ignores credentials in the environment)."""
     credentials = endpoints["credentials"]
-    (directory / "credentials").write_text(
-        "[localcloud]\n"
+    config.write_text(
+        "[profile localcloud]\n"
         f"aws_access_key_id = {credentials['AWS_ACCESS_KEY_ID']}\n"
         f"aws_secret_access_key = {credentials['AWS_SECRET_ACCESS_KEY']}\n"
+        f"region = {endpoints['region']}\n"
     )
-    (directory / "config").write_text(f"[profile localcloud]\nregion = {endpoints['region']}\n")
     return {
         "AWS_ENDPOINT_URL": endpoints["emulator_url"],
-        "AWS_REGION": endpoints["region"],
         "AWS_PROFILE": "localcloud",
-        "AWS_SHARED_CREDENTIALS_FILE": str(directory / "credentials"),
-        "AWS_CONFIG_FILE": str(directory / "config"),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
 
 
@@ -351,7 +350,10 @@ def test_the_official_lambda_tool_server_invokes_a_local_function(tiny: Served, 
     parameters = StdioServerParameters(
         command=sys.executable,
         args=["-m", "awslabs.lambda_tool_mcp_server.server"],
-        env={**aws_server_environment(tiny.endpoints, tmp_path), "FUNCTION_PREFIX": "localcloud-tiny-dev-"},
+        env={
+            **aws_server_environment(tiny.endpoints, tmp_path / "aws-config"),
+            "FUNCTION_PREFIX": "localcloud-tiny-dev-",
+        },
     )
     with McpClient(parameters) as official:
         assert {"probe", "slow"} <= {tool.name for tool in official.tools()}
