@@ -326,7 +326,7 @@ def _finished_pid() -> int:
     return done.pid
 
 
-# -- the official AWS Lambda tool MCP server, pointed at the local cloud ------------------------
+# -- the official AWS Lambda and Step Functions tool MCP servers, pointed at the local cloud ----------
 def aws_server_environment(endpoints: dict[str, Any], config: Path) -> dict[str, str]:
     """What an AWS MCP server needs to reach the local cloud only (as README.md shows): the emulator
     as its endpoint and the fake credentials in a profile of their own (the server names a profile,
@@ -360,3 +360,23 @@ def test_the_official_lambda_tool_server_invokes_a_local_function(tiny: Served, 
         answer = official.call("probe", parameters={"hello": "official"})
     assert not answer.is_error, error_text(answer)
     assert '"hello": "official"' in error_text(answer)
+
+
+@pytest.mark.time_limit(90)
+def test_the_official_step_functions_tool_server_runs_a_local_state_machine(served: Served, tmp_path: Path) -> None:
+    parameters = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "awslabs.stepfunctions_tool_mcp_server.server"],
+        env={
+            **aws_server_environment(served.endpoints, tmp_path / "aws-config"),
+            "STATE_MACHINE_PREFIX": "order-platform-dev-",
+        },
+    )
+    with McpClient(parameters) as official:
+        assert {tool.name for tool in official.tools()} == {"order_fulfilment"}
+        # Not an order: the saga's first step refuses it, and the server reports the execution's end.
+        answer = official.call("order_fulfilment", parameters={"probe": "official"})
+    assert not answer.is_error, error_text(answer)
+    assert "State machine order-platform-dev-order-fulfilment execution failed with status: FAILED" in error_text(
+        answer
+    )
