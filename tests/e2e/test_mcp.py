@@ -248,13 +248,26 @@ def test_an_unknown_queue_is_a_tool_error_naming_the_known_ones(mcp_tiny: McpCli
 
 
 # -- the cloud as a whole --------------------------------------------------------------------
-def test_status_shows_the_served_program_its_functions_and_what_was_not_created(
+def test_status_shows_the_served_program_its_resources_and_what_was_not_created(
     mcp_tiny: McpClient, tiny: Served
 ) -> None:
     status = mcp_tiny.ok("status")
     assert Path(status["program"]) == Path(tiny.program).resolve() and status["stack"] == "dev"
     assert "localcloud-tiny-dev-probe" in status["functions"]
-    assert [r["name"] for r in status["not_created"]] == ["orphan-permission"]
+    assert status["buses"] and status["buses"] == tiny.endpoints["buses"]
+    assert status["not_created"] == tiny.endpoints["not_created"]
+
+
+def test_publish_message_publishes_to_a_topic_named_as_status_lists_it(mcp_served: McpClient) -> None:
+    topics = mcp_served.ok("status")["topics"]
+    [topic] = [name for name in topics if "order-events" in name]
+    published = mcp_served.ok("publish_message", topic=topic, message="{}", attributes={"type": "mcp.test"})
+    assert published["topic_arn"] == topics[topic] and published["message_id"]
+
+
+def test_an_unknown_topic_is_a_tool_error_naming_the_known_ones(mcp_tiny: McpClient) -> None:
+    text = failed(mcp_tiny.call("publish_message", topic="no-such-topic", message="x"))
+    assert "no topic matches 'no-such-topic'" in text
 
 
 @pytest.mark.time_limit(120)
@@ -327,10 +340,10 @@ def _finished_pid() -> int:
 
 
 # -- the official AWS Lambda and Step Functions tool MCP servers, pointed at the local cloud ----------
-def aws_server_environment(endpoints: dict[str, Any], config: Path) -> dict[str, str]:
-    """What an AWS MCP server needs to reach the local cloud only (as README.md shows): the emulator
-    as its endpoint and the fake credentials in a profile of their own (the server names a profile,
-    and a named profile ignores credentials in the environment)."""
+def aws_server(module: str, endpoints: dict[str, Any], config: Path, **settings: str) -> StdioServerParameters:
+    """One of AWS's MCP servers, reaching the local cloud only (as README.md shows): the emulator as
+    its endpoint and the fake credentials in a profile of their own (the server names a profile, and
+    a named profile ignores credentials in the environment)."""
     credentials = endpoints["credentials"]
     config.write_text(
         "[profile localcloud]\n"
@@ -338,24 +351,20 @@ def aws_server_environment(endpoints: dict[str, Any], config: Path) -> dict[str,
         f"aws_secret_access_key = {credentials['AWS_SECRET_ACCESS_KEY']}\n"
         f"region = {endpoints['region']}\n"
     )
-    return {
+    environment = {
         "AWS_ENDPOINT_URL": endpoints["emulator_url"],
         "AWS_PROFILE": "localcloud",
+        "AWS_REGION": endpoints["region"],  # AWS's servers default to us-east-1 over the profile's region
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
+    return StdioServerParameters(command=sys.executable, args=["-m", module], env={**environment, **settings})
 
 
 def test_the_official_lambda_tool_server_invokes_a_local_function(tiny: Served, tmp_path: Path) -> None:
-    parameters = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "awslabs.lambda_tool_mcp_server.server"],
-        env={
-            **aws_server_environment(tiny.endpoints, tmp_path / "aws-config"),
-            "FUNCTION_PREFIX": "localcloud-tiny-dev-",
-        },
-    )
-    with McpClient(parameters) as official:
+    server = "awslabs.lambda_tool_mcp_server.server"
+    prefix = {"FUNCTION_PREFIX": "localcloud-tiny-dev-"}
+    with McpClient(aws_server(server, tiny.endpoints, tmp_path / "aws-config", **prefix)) as official:
         assert {"probe", "slow"} <= {tool.name for tool in official.tools()}
         answer = official.call("probe", parameters={"hello": "official"})
     assert not answer.is_error, error_text(answer)
@@ -364,15 +373,9 @@ def test_the_official_lambda_tool_server_invokes_a_local_function(tiny: Served, 
 
 @pytest.mark.time_limit(90)
 def test_the_official_step_functions_tool_server_runs_a_local_state_machine(served: Served, tmp_path: Path) -> None:
-    parameters = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "awslabs.stepfunctions_tool_mcp_server.server"],
-        env={
-            **aws_server_environment(served.endpoints, tmp_path / "aws-config"),
-            "STATE_MACHINE_PREFIX": "order-platform-dev-",
-        },
-    )
-    with McpClient(parameters) as official:
+    server = "awslabs.stepfunctions_tool_mcp_server.server"
+    prefix = {"STATE_MACHINE_PREFIX": "order-platform-dev-"}
+    with McpClient(aws_server(server, served.endpoints, tmp_path / "aws-config", **prefix)) as official:
         assert {tool.name for tool in official.tools()} == {"order_fulfilment"}
         # Not an order: the saga's first step refuses it, and the server reports the execution's end.
         answer = official.call("order_fulfilment", parameters={"probe": "official"})

@@ -171,7 +171,7 @@ def build(state_dir: Path) -> MCPServer:
 
     @tool(WRITES)
     def publish_message(
-        topic: Annotated[str, Field(description="SNS topic: logical name, ARN, or a unique part")],
+        topic: Annotated[str, Field(description="SNS topic: logical name (status lists them), ARN, or a unique part")],
         message: Annotated[str, Field(description='the message body, often JSON text, e.g. \'{"orderId": "o-1"}\'')],
         subject: Annotated[str | None, Field(description="optional subject")] = None,
         attributes: Attributes = None,
@@ -244,7 +244,8 @@ def build(state_dir: Path) -> MCPServer:
     ) -> dict[str, Any]:
         """The running local cloud at a glance.
 
-        Returns {program, stack, serve_pid, speed, api_url, emulator_url, functions: {AWS name: {invocations,
+        Returns {program, stack, serve_pid, speed, api_url, emulator_url, topics, buses and tables (logical name:
+        ARN or name), functions: {AWS name: {invocations,
         errors, throttles, timeouts, cold_starts, init_ms, median_duration_ms, concurrency, log}},
         event_sources (delivery counts), unprocessed_messages (per queue ARN), schedules, recent_executions,
         not_created (resources the emulator could not create, with the reason)}."""

@@ -182,7 +182,7 @@ def publish_message(
     if subject:
         request["Subject"] = subject
     if arn.endswith(".fifo"):
-        request["MessageGroupId"] = "mcp"
+        request |= {"MessageGroupId": "mcp", "MessageDeduplicationId": uuid.uuid4().hex}
     return {"topic_arn": arn, "message_id": conn.client("sns").publish(**request)["MessageId"]}
 
 
@@ -381,6 +381,9 @@ def status(conn: Connection, executions: int) -> dict[str, Any]:
         "speed": runtime["speed"],
         "api_url": endpoints.get("api_url"),
         "emulator_url": endpoints["emulator_url"],
+        "topics": endpoints["topics"],
+        "buses": endpoints["buses"],
+        "tables": endpoints["tables"],
         "functions": runtime["functions"],
         "event_sources": runtime["sources"],
         "unprocessed_messages": {arn: q["unprocessed"] for arn, q in runtime["queues"].items() if q["unprocessed"]},
