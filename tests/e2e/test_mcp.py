@@ -19,7 +19,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult, Tool
 
-from pulumi_wasp.localcloud.scenario.client import wait_for
+from pulumi_wasp.localcloud.client import wait_for
 from tests.e2e.conftest import REPO, Served
 
 TOOLS = {

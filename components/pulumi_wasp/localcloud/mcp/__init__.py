@@ -6,22 +6,21 @@ finds the cloud."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_verb(verbs: argparse._SubParsersAction) -> None:
-    """Register ``mcp`` beside the other verbs."""
+    """Register ``mcp`` beside the other verbs (which give it --program, --stack and --state-dir)."""
     parser = verbs.add_parser("mcp", help="serve the running local cloud's tools to an MCP client over stdio")
-    # Also accepted after the verb; SUPPRESS keeps a --state-dir given before it.
-    parser.add_argument(
-        "--state-dir",
-        default=argparse.SUPPRESS,
-        help="the state directory of the serve to drive (default: <program>/.localcloud)",
-    )
     parser.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from pulumi_wasp.localcloud.mcp.server import serve
     from pulumi_wasp.localcloud.verbs import state_dir
 
+    try:
+        from pulumi_wasp.localcloud.mcp.server import serve
+    except ImportError as exc:  # the SDK comes with the local extra
+        print(f"error: wasp local mcp needs the local extra: pip install 'pulumi-wasp[local]' ({exc})", file=sys.stderr)
+        return 2
     return serve(state_dir(args).resolve())

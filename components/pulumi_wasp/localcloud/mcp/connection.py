@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi_wasp.localcloud.scenario.client import Cloud
+from pulumi_wasp.localcloud.client import Cloud
 from pulumi_wasp.localcloud.verbs import VerbError
 
 #: The endpoints this server connects to: each must be on loopback.

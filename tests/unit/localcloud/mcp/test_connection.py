@@ -73,4 +73,4 @@ def test_the_server_imports_neither_pulumi_nor_moto() -> None:
 
 
 def test_the_cli_loads_the_mcp_sdk_only_for_the_mcp_verb() -> None:
-    assert "mcp" not in _imported_after("import pulumi_wasp.localcloud.__main__")
+    assert "mcp" not in _imported_after("import pulumi_wasp.cli; pulumi_wasp.cli.parser()")
