@@ -212,6 +212,9 @@ def parser() -> argparse.ArgumentParser:
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs
 
     add_verbs(verbs)
+    from pulumi_wasp.localcloud.mcp import add_verb as add_mcp_verb  # light: the SDK only once mcp runs
+
+    add_mcp_verb(verbs)
     for name, verb in verbs.choices.items():
         _local_options(verb, argparse.SUPPRESS)
         if name not in ("run", "serve", "bench"):

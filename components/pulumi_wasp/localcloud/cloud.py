@@ -157,6 +157,8 @@ class LocalCloud:
         registry = self.deployment.registry
         dead = registry.dead_letters
         return {
+            "program": str(self.program_dir),
+            "stack": self.stack,
             "api_url": self.deployment.outputs.get("api_url")
             or next((f"{g.url}/{g.api.stages[0]}" for g in self.runtime.gateways), None),
             "emulator_url": self.emulator.url,
