@@ -207,6 +207,11 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_local("run"), requires=LOCAL_CLOUD)
     serve = verbs.add_parser("serve", help="deploy and keep running until Ctrl-C or SIGTERM")
     serve.add_argument("--speed", type=float, default=1.0, help="local time speed-up (default 1: AWS's timing)")
+    serve.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="do not reload a function when its code changes (default: reload, from the next invocation)",
+    )
     serve.set_defaults(handler=_local("serve"), requires=LOCAL_CLOUD)
     _bench_parser(verbs)
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs

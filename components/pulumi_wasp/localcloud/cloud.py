@@ -19,10 +19,14 @@ from pulumi_wasp.localcloud.deploy.outcome import DeployError
 from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.functions import Zygote
+from pulumi_wasp.localcloud.runtime.reload import ReloadReport
 from pulumi_wasp.synthesis import StackConfig
 
 #: Called once per finished step: (step, seconds, detail, succeeded).
 StepReport = Callable[[str, float, str, bool], None]
+
+#: Previous runs whose logs and function folders a start keeps (logs.1/ is the last run's).
+KEPT_RUNS = 5
 
 
 @dataclass
@@ -36,6 +40,10 @@ class LocalCloud:
     on_resource: Progress | None = None
     #: Logs, function task roots and endpoints.json; <program>/.localcloud when None.
     state: Path | None = None
+    #: Hot reload: a change to a function's code folders reaches its next invocation.
+    reload: bool = False
+    #: Told of each function reloaded (the function's own log says it too).
+    on_reload: ReloadReport | None = None
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -105,9 +113,11 @@ class LocalCloud:
             self.on_step(name, seconds, detail, ok)
 
     def _prepare_state_dir(self) -> None:
-        """A fresh ``.localcloud/`` per start (logs of one run only), ignored by git."""
-        shutil.rmtree(self.state_dir / "logs", ignore_errors=True)
-        shutil.rmtree(self.state_dir / "functions", ignore_errors=True)
+        """Fresh ``logs/`` and ``functions/`` per start; the previous runs' are kept, rotated
+        (``logs.1/`` is the last run's, up to ``logs.{KEPT_RUNS}/``): the evidence of what failed.
+        The state directory is ignored by git."""
+        for name in ("logs", "functions"):
+            _rotate(self.state_dir / name, KEPT_RUNS)
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
         (self.state_dir / ".gitignore").write_text("*\n")
 
@@ -136,7 +146,7 @@ class LocalCloud:
 
     def _start_runtime(self) -> str:
         assert self.deployment is not None and self.zygote is not None
-        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed)
+        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed, self.reload, self.on_reload)
         self.runtime.start()
         self.control = ControlServer(self.runtime)
         self.control.start()
@@ -201,3 +211,14 @@ class LocalCloud:
                         "tolerance_seconds": int(spec.environment.get("WEBHOOK_TOLERANCE_SECONDS", "300")),
                     }
         return None
+
+
+def _rotate(directory: Path, keep: int) -> None:
+    """``directory`` becomes ``directory.1``, ``.1`` becomes ``.2`` … ; only the one past ``keep`` goes."""
+    shutil.rmtree(directory.with_name(f"{directory.name}.{keep}"), ignore_errors=True)
+    for index in range(keep - 1, 0, -1):
+        older = directory.with_name(f"{directory.name}.{index}")
+        if older.exists():
+            older.rename(directory.with_name(f"{directory.name}.{index + 1}"))
+    if directory.exists():
+        directory.rename(directory.with_name(f"{directory.name}.1"))
