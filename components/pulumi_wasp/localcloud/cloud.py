@@ -61,7 +61,7 @@ class LocalCloud:
 
         Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``),
         with everything started so far stopped: no runtime, no endpoints for a partial stack."""
-        self._prepare_state_dir()
+        prepare_state_dir(self.state_dir)
         config = StackConfig.load(self.program_dir, self.stack)
         try:
             # First: the zygote's imports run in their own process while this one deploys.
@@ -111,15 +111,6 @@ class LocalCloud:
     def _report(self, name: str, seconds: float, detail: str, *, ok: bool) -> None:
         if self.on_step is not None:
             self.on_step(name, seconds, detail, ok)
-
-    def _prepare_state_dir(self) -> None:
-        """Fresh ``logs/`` and ``functions/`` per start; the previous runs' are kept, rotated
-        (``logs.1/`` is the last run's, up to ``logs.{KEPT_RUNS}/``): the evidence of what failed.
-        The state directory is ignored by git."""
-        for name in ("logs", "functions"):
-            _rotate(self.state_dir / name, KEPT_RUNS)
-        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
-        (self.state_dir / ".gitignore").write_text("*\n")
 
     def _start_emulator(self, region: str) -> str:
         self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log").start()
@@ -211,6 +202,16 @@ class LocalCloud:
                         "tolerance_seconds": int(spec.environment.get("WEBHOOK_TOLERANCE_SECONDS", "300")),
                     }
         return None
+
+
+def prepare_state_dir(state_dir: Path, keep: int = KEPT_RUNS) -> None:
+    """Fresh ``logs/`` and ``functions/`` for a start; the previous runs' are kept, rotated
+    (``logs.1/`` is the last run's, up to ``logs.{keep}/``), never deleted before: the evidence of
+    what failed. The state directory is ignored by git."""
+    for name in ("logs", "functions"):
+        _rotate(state_dir / name, keep)
+    (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+    (state_dir / ".gitignore").write_text("*\n")
 
 
 def _rotate(directory: Path, keep: int) -> None:

@@ -52,7 +52,7 @@ def snapshot(root: Path) -> Snapshot:
             if _ignored(entry.name):
                 continue
             try:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):  # no cycles through links
                     pending.append(entry.path)
                 else:
                     stat = entry.stat()
