@@ -88,20 +88,25 @@ class CodeWatcher:
         self._poll_seconds = poll_seconds
         self._snapshots = {folder: snapshot(folder) for folder in self._users}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="localcloud-reload", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="localcloud-reload", daemon=True)
 
     @property
     def folders(self) -> list[Path]:
         return list(self._users)
 
+    @property
+    def files(self) -> int:
+        """How many files the last pass saw."""
+        return sum(len(files) for files in self._snapshots.values())
+
     def start(self) -> None:
-        self._thread.start()
+        self.thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
     def join(self, deadline: float) -> list[str]:
-        return join_until([self._thread], deadline)
+        return join_until([self.thread], deadline)
 
     def scan(self) -> list[tuple[Function, Path, str]]:
         """One pass: reload every function whose folders changed since the last pass."""
