@@ -76,6 +76,14 @@ def make_function(zygote: Zygote, tmp_path: Path) -> Iterator[MakeFunction]:
         function.close()
 
 
+def wait_for_start(function: Function) -> None:
+    """Until the function's invocation in flight has started (its START line is in the log)."""
+    deadline = time.monotonic() + 10
+    while "START RequestId" not in (function.log_path.read_text() if function.log_path.exists() else ""):
+        assert time.monotonic() < deadline, "the invocation never started"
+        time.sleep(0.02)
+
+
 def test_a_warm_environment_is_reused_and_only_the_cold_start_reports_init(make_function: MakeFunction) -> None:
     probe = make_function("probe", "probe.handler.handler")
     first, second = probe.invoke({"n": 1}), probe.invoke({"n": 2})
@@ -149,10 +157,7 @@ def test_closing_ends_the_invocation_in_flight_and_the_one_waiting_for_a_slot_at
     before = set(zygote.pids)
     with ThreadPoolExecutor(2) as pool:
         running = pool.submit(probe.invoke, {"action": "sleep", "seconds": 50})
-        deadline = time.monotonic() + 10
-        while "START RequestId" not in (probe.log_path.read_text() if probe.log_path.exists() else ""):
-            assert time.monotonic() < deadline, "the sleeping invocation never started"
-            time.sleep(0.05)
+        wait_for_start(probe)
         [environment] = set(zygote.pids) - before
         waiting = pool.submit(probe.invoke, {}, wait_for_slot=60)
         time.sleep(0.2)
@@ -247,38 +252,39 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_a_code_change_reaches_the_next_invocation_in_a_new_environment(
-    make_function: MakeFunction, tmp_path: Path
-) -> None:
+@pytest.fixture
+def watched_probe(make_function: MakeFunction, tmp_path: Path) -> tuple[Function, Path, CodeWatcher]:
+    """The probe function run from an editable copy, its handler file, and a watcher of its folders."""
     code = copied(tmp_path, "probe")
     probe = make_function("probe", "probe.handler.handler", code={"probe": code / "probe"})
-    watcher = CodeWatcher([probe])
+    return probe, code / "probe" / "handler.py", CodeWatcher([probe])
+
+
+def test_a_code_change_reaches_the_next_invocation_in_a_new_environment(
+    watched_probe: tuple[Function, Path, CodeWatcher],
+) -> None:
+    probe, handler, watcher = watched_probe
     before = probe.invoke({"action": "echo"})
-    edit(code / "probe" / "handler.py", 'print(f"probe handled {action}")', 'print("reloaded"); action = "new"')
+    edit(handler, 'print(f"probe handled {action}")', 'print("reloaded"); action = "new"')
     [(function, path, how)] = watcher.scan()
     after = probe.invoke({"action": "echo"})
-    assert (function, path, how) == (probe, code / "probe" / "handler.py", "changed")
+    assert (function, path, how) == (probe, handler, "changed")
     assert after.result["event"] == {"action": "echo"} and "reloaded" in probe.log_path.read_text()
     assert after.result["pid"] != before.result["pid"] and after.init_ms is not None
     assert (probe.stats.reloads, probe.stats.cold_starts, probe.stats.environments) == (1, 2, 1)
-    assert f"RELOAD {code / 'probe' / 'handler.py'} changed" in probe.log_path.read_text()
+    assert f"RELOAD {handler} changed" in probe.log_path.read_text()
     assert watcher.scan() == [], "an unchanged folder reloads nothing"
 
 
 @pytest.mark.time_limit(20)
 def test_an_invocation_in_flight_finishes_on_the_old_code_and_its_environment_is_not_kept(
-    make_function: MakeFunction, tmp_path: Path
+    watched_probe: tuple[Function, Path, CodeWatcher],
 ) -> None:
-    code = copied(tmp_path, "probe")
-    probe = make_function("probe", "probe.handler.handler", code={"probe": code / "probe"})
-    watcher = CodeWatcher([probe])
+    probe, handler, watcher = watched_probe
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(probe.invoke, {"action": "sleep", "seconds": 1})
-        deadline = time.monotonic() + 10
-        while "START RequestId" not in (probe.log_path.read_text() if probe.log_path.exists() else ""):
-            assert time.monotonic() < deadline, "the sleeping invocation never started"
-            time.sleep(0.02)
-        edit(code / "probe" / "handler.py", '"calls": CALLS["count"],', '"calls": CALLS["count"], "version": 2,')
+        wait_for_start(probe)
+        edit(handler, '"calls": CALLS["count"],', '"calls": CALLS["count"], "version": 2,')
         assert len(watcher.scan()) == 1
         old = running.result(timeout=10)
     new = probe.invoke({})
@@ -304,12 +310,9 @@ def test_a_shared_module_change_reloads_every_function_packaging_it(
 
 
 def test_a_syntax_error_is_lambdas_init_error_and_fixing_the_file_recovers(
-    make_function: MakeFunction, tmp_path: Path
+    watched_probe: tuple[Function, Path, CodeWatcher],
 ) -> None:
-    code = copied(tmp_path, "probe")
-    handler = code / "probe" / "handler.py"
-    probe = make_function("probe", "probe.handler.handler", code={"probe": code / "probe"})
-    watcher = CodeWatcher([probe])
+    probe, handler, watcher = watched_probe
     good = handler.read_text()
     assert not probe.invoke({}).failed
     handler.write_text(good.replace("def handler(event, context):", "def handler(event, context)"))
