@@ -5,6 +5,7 @@ local time a consumer using 80 % of its timeout is neither timed out nor given u
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -29,20 +30,34 @@ E2E = Path(__file__).resolve().parent
 RELOAD_DEADLINE_SECONDS = 10
 
 
-@pytest.fixture(scope="module")
-def editable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@contextlib.contextmanager
+def serve_a_copy(root: Path, *options: str) -> Iterator[Served]:
     """tiny served at AWS's timing from a copy laid out like the original (programs/, functions/)."""
-    root = tmp_path_factory.mktemp("editable")
     shutil.copytree(TINY, root / "programs" / "tiny")
     shutil.copytree(
         E2E / "functions" / "probe", root / "functions" / "probe", ignore=shutil.ignore_patterns("__pycache__")
     )
-    served = start_serve(root / "programs" / "tiny", root / "state", speed=1)
+    served = start_serve(root / "programs" / "tiny", root / "state", 1, *options)
     try:
         yield served
     finally:
         left = stop_serve(served)
         assert not left, f"serve left processes behind: {sorted(left)}"
+
+
+@pytest.fixture(scope="module")
+def editable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve_a_copy(tmp_path_factory.mktemp("editable")) as served:
+        yield served
+
+
+def edit_probe(served: Served) -> Path:
+    """Make the copy's probe handler answer ``"version": 2``; returns the file edited."""
+    handler = Path(served.program).parent.parent / "functions" / "probe" / "handler.py"
+    handler.write_text(
+        handler.read_text().replace('"calls": CALLS["count"],', '"calls": CALLS["count"], "version": 2,')
+    )
+    return handler
 
 
 def single_attempt(cloud: Cloud) -> Any:
@@ -68,10 +83,7 @@ def test_an_edited_handler_answers_the_next_invocation_without_a_redeploy(editab
     cloud = Cloud(editable.endpoints)
     function = cloud.outputs["function_name"]
     assert "version" not in invoke(cloud, function, {})
-    handler = Path(editable.program).parent.parent / "functions" / "probe" / "handler.py"
-    handler.write_text(
-        handler.read_text().replace('"calls": CALLS["count"],', '"calls": CALLS["count"], "version": 2,')
-    )
+    handler = edit_probe(editable)
     edited = time.monotonic()
     wait_for(
         "the edited handler to answer",
@@ -85,16 +97,33 @@ def test_an_edited_handler_answers_the_next_invocation_without_a_redeploy(editab
 
 
 @pytest.mark.time_limit(60)
+def test_with_no_reload_an_edit_waits_for_a_redeploy(tmp_path: Path) -> None:
+    with serve_a_copy(tmp_path, "--no-reload") as served:
+        cloud = Cloud(served.endpoints)
+        function = cloud.outputs["function_name"]
+        assert "version" not in invoke(cloud, function, {})
+        edit_probe(served)
+        deadline = time.monotonic() + 2  # several poll intervals of a watcher, had there been one
+        while time.monotonic() < deadline:
+            assert "version" not in invoke(cloud, function, {}), "the warm environment kept the code it started with"
+            time.sleep(0.1)
+        assert "RELOAD" not in (served.state_dir / "logs" / f"{function}.log").read_text()
+
+
+@pytest.mark.time_limit(60)
 def test_a_synchronous_invoke_over_the_reserved_concurrency_is_throttled_at_once(tiny: Served) -> None:
     cloud = Cloud(tiny.endpoints)
     function = cloud.outputs["function_name"]  # reserved concurrency 2
-    sleep = {"action": "sleep", "seconds": 3}
+    log = Path(cloud.status()["functions"][function]["log"])
+    started = log.read_text().count("START RequestId") if log.exists() else 0
+    lambda_ = single_attempt(cloud)  # made before the clock starts: a new client loads its model
+    sleep = {"action": "sleep", "seconds": 5}
     with ThreadPoolExecutor(2) as pool:
         busy = [pool.submit(invoke, cloud, function, sleep) for _ in range(2)]
-        wait_for("both slots taken", lambda: cloud.status()["functions"][function]["peak_concurrency"] >= 2 or None)
+        wait_for("both slots taken", lambda: log.exists() and log.read_text().count("START RequestId") >= started + 2)
         asked = time.monotonic()
         with pytest.raises(ClientError) as raised:
-            single_attempt(cloud).invoke(FunctionName=function, Payload=b"{}")
+            lambda_.invoke(FunctionName=function, Payload=b"{}")
         answered = time.monotonic() - asked
         marker = f"async-{uuid.uuid4().hex}"
         cloud.client("lambda").invoke(
@@ -106,7 +135,6 @@ def test_a_synchronous_invoke_over_the_reserved_concurrency_is_throttled_at_once
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 429 and answered < 1
     assert error["Error"]["Code"] == "TooManyRequestsException"
     assert error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
-    log = Path(cloud.status()["functions"][function]["log"])
     wait_for("the throttled asynchronous event to run", lambda: f"probe handled {marker}" in log.read_text() or None)
 
 
