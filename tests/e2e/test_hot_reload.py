@@ -20,8 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from pulumi_wasp.localcloud.scenario import Cloud
-from pulumi_wasp.localcloud.scenario.client import wait_for
+from pulumi_wasp.localcloud.client import Cloud, wait_for
 from tests.e2e.conftest import TINY, Served, start_serve, stop_serve
 
 E2E = Path(__file__).resolve().parent
