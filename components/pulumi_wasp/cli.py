@@ -207,6 +207,10 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_local("run"), requires=LOCAL_CLOUD)
     serve = verbs.add_parser("serve", help="deploy and keep running until Ctrl-C or SIGTERM")
     serve.add_argument("--speed", type=float, default=1.0, help="local time speed-up (default 1: AWS's timing)")
+    from pulumi_wasp.localcloud.faults import add_fault_options  # light: the runtime's fault specs only
+
+    add_fault_options(run)
+    add_fault_options(serve)
     serve.set_defaults(handler=_local("serve"), requires=LOCAL_CLOUD)
     _bench_parser(verbs)
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs

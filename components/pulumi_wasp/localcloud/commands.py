@@ -34,7 +34,10 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalClo
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
     _log_unexpected_errors(state / "logs" / "localcloud.log")
-    return LocalCloud(program, args.stack, speed, console.step, console.resource, state)
+    faults = getattr(args, "fault", [])  # bench takes no faults
+    return LocalCloud(
+        program, args.stack, speed, console.step, console.resource, state, faults, getattr(args, "fault_seed", 0)
+    )
 
 
 def _log_unexpected_errors(path: Path) -> None:
@@ -89,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
             if args.flow and failure is None and not client.flow_results:
                 raise FlowSelectionError(f"--flow: {scenario_file.name} runs no named flows (run_flows)")
         console.functions(client.status())
+        if args.fault:
+            from pulumi_wasp.localcloud import delivery
+            from pulumi_wasp.localcloud.faults import format_report
+
+            console.line("")
+            for line in format_report(delivery.report(cloud.runtime)):
+                console.line(line)
     console.summary(failure, client.flow_results, time.perf_counter() - started, f"{state_dir(args) / 'logs'}")
     return 1 if failure else 0
 
@@ -164,9 +174,13 @@ def command(name: str, args: argparse.Namespace) -> int:
     """Run ``wasp local <name>``; a deploy that did not succeed is reported (each resource not created, and
     why) and exits 1, with nothing left running."""
     from pulumi_wasp.localcloud.deploy.outcome import DeployError
+    from pulumi_wasp.localcloud.runtime.faults import FaultSpecError
 
     try:
         return {"run": run, "serve": serve, "bench": bench}[name](args)
     except DeployError as failed:
         Console().deploy_failed(failed.outcome)
         return 1
+    except FaultSpecError as exc:  # a --fault naming a function the program does not deploy
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
