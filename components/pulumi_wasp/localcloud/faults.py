@@ -134,8 +134,8 @@ def format_report(data: dict[str, Any]) -> list[str]:
         if entry["unaccounted"]:
             parts.append(f"{entry['unaccounted']} unaccounted for (neither in the queue nor in its DLQ)")
         line = (
-            f"  {entry['kind']} {entry['name']}: {plural(entry['delivered'], singular, many)} delivered: "
-            f"{', '.join(parts)} ({plural(entry['retried'], 'retry', 'retries')})"
+            f"  {entry['kind']} {entry['name']}: {plural(entry['delivered'], singular, many)} delivered; "
+            f"{', '.join(parts)}; {plural(entry['retried'], 'retry', 'retries')}"
         )
         if entry["waiting"]:
             line += f"; {plural(entry['waiting'], singular, many)} waiting in the queue"

@@ -341,7 +341,7 @@ def inject(directive: dict[str, Any] | None) -> None:
     if directive["latency_seconds"]:
         time.sleep(directive["latency_seconds"])
     if directive["crash"]:
-        print(f"[FAULT] crash injected ({directive['reason']}): the execution environment exits", flush=True)
+        print(f"[FAULT] crash injected ({directive['reason']}): environment {os.getpid()} exits", flush=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(CRASH_EXIT_STATUS)
