@@ -211,9 +211,9 @@ def add_verb_options(parser: argparse.ArgumentParser) -> None:
 
 
 def fault_verb(cloud: Cloud, args: argparse.Namespace) -> None:
-    settings = (args.error_rate, args.crash_rate, args.throttle_rate, args.latency, args.seed)
+    settings = (args.error_rate, args.crash_rate, args.throttle_rate, args.latency is not None, args.seed is not None)
     if args.list or args.clear:
-        if any(value for value in settings):
+        if any(settings):
             raise VerbError(f"--{'list' if args.list else 'clear'} takes no fault settings")
         if args.list and args.clear:
             raise VerbError("--list and --clear are exclusive")

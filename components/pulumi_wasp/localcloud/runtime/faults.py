@@ -320,10 +320,6 @@ class Faults:
             plans = {name: f.faults for name, f in self._functions.items() if f.faults is not None}
         return {"default_seed": self.default_seed, "functions": {n: p.describe() for n, p in sorted(plans.items())}}
 
-    @property
-    def active(self) -> bool:
-        return any(f.faults is not None for f in self._functions.values())
-
 
 # -- the execution environment's side -------------------------------------------------------------
 class FaultInjectedError(Exception):
