@@ -111,6 +111,13 @@ def test_latency_shows_in_the_duration_and_counts_against_the_timeout(tiny: Serv
     assert report is not None and float(report.group(1)) >= 400
 
 
+def test_a_latency_past_the_functions_timeout_times_the_invocation_out(cloud: Cloud) -> None:
+    set_fault(cloud, PROBE, FaultSpec(latency=(10.5, 10.5), seed=1))  # the probe's timeout is 10 s
+    error, payload = invoke(cloud)
+    assert (error, payload["errorType"]) == ("Unhandled", "Sandbox.Timedout")
+    assert "Task timed out after 10.00 seconds" in payload["errorMessage"]
+
+
 def test_a_throttled_synchronous_invoke_is_refused_429_too_many_requests(cloud: Cloud) -> None:
     throttles = cloud.status()["functions"]["localcloud-tiny-dev-probe"]["throttles"]
     set_fault(cloud, PROBE, FaultSpec(throttle_rate=1.0, seed=1))
