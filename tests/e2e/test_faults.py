@@ -18,10 +18,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from pulumi_wasp.localcloud.client import Cloud, wait_for
 from pulumi_wasp.localcloud.faults import FaultSpec, clear_faults, delivery_report, list_faults, set_fault
 from pulumi_wasp.localcloud.runtime.faults import FaultPlan
-from pulumi_wasp.localcloud.scenario import Cloud
-from pulumi_wasp.localcloud.scenario.client import wait_for
 from tests.e2e.conftest import TINY, Served, alive, localcloud
 
 PROBE = "probe-function"
@@ -185,6 +184,16 @@ def test_a_malformed_serve_fault_is_refused_before_anything_starts(tmp_path: Pat
     done = localcloud(TINY, tmp_path, "serve", "--fault", f"{PROBE}:latency=fast", timeout=30)
     assert done.returncode == 2 and "argument --fault" in done.stderr and "latency=fast" in done.stderr
     assert not (tmp_path / "endpoints.json").exists()
+
+
+@pytest.mark.time_limit(REFUSED_RUN_SECONDS)
+def test_a_faulted_run_prints_the_delivery_report_after_the_scenario(tmp_path: Path) -> None:
+    done = localcloud(TINY, tmp_path, "run", "--fault", f"{PROBE}:error-rate=0.5,seed=3", timeout=REFUSED_RUN_SECONDS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = done.stdout[done.stdout.index("Faults injected (1 function):") :]
+    assert "localcloud-tiny-dev-probe: error-rate 0.5, seed 3 · 0 invocations" in report
+    assert "Deliveries (per queue, stream and event source):" in report
+    assert re.search(r"queue probe-queue-\w+: 0 messages delivered; 0 processed, 0 parked in probe-dlq-\w+", report)
 
 
 @pytest.mark.time_limit(REFUSED_RUN_SECONDS)

@@ -92,10 +92,11 @@ def run(args: argparse.Namespace) -> int:
             if args.flow and failure is None and not client.flow_results:
                 raise FlowSelectionError(f"--flow: {scenario_file.name} runs no named flows (run_flows)")
         console.functions(client.status())
-        if args.fault:
+        if args.fault:  # the delivery report of a faulted run
             from pulumi_wasp.localcloud import delivery
             from pulumi_wasp.localcloud.faults import format_report
 
+            assert cloud.runtime is not None
             console.line("")
             for line in format_report(delivery.report(cloud.runtime)):
                 console.line(line)
