@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pulumi_wasp.localcloud.console import Console
+from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED
 from pulumi_wasp.localcloud.verbs import state_dir
 
 if TYPE_CHECKING:
@@ -34,10 +35,9 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalClo
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
     _log_unexpected_errors(state / "logs" / "localcloud.log")
-    faults = getattr(args, "fault", [])  # bench takes no faults
-    return LocalCloud(
-        program, args.stack, speed, console.step, console.resource, state, faults, getattr(args, "fault_seed", 0)
-    )
+    # bench declares no --fault: its measurement is never faulted.
+    faults, seed = getattr(args, "fault", []), getattr(args, "fault_seed", DEFAULT_SEED)
+    return LocalCloud(program, args.stack, speed, console.step, console.resource, state, faults, seed)
 
 
 def _log_unexpected_errors(path: Path) -> None:
