@@ -212,6 +212,10 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not reload a function when its code changes (default: reload, from the next invocation)",
     )
+    from pulumi_wasp.localcloud.faults import add_fault_options  # light: the runtime's fault specs only
+
+    add_fault_options(run)
+    add_fault_options(serve)
     serve.set_defaults(handler=_local("serve"), requires=LOCAL_CLOUD)
     _bench_parser(verbs)
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs

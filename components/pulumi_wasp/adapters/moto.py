@@ -25,9 +25,11 @@ Patches:
    queue the invocation.
 
 Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
-in-memory DynamoDB tables (for the bench's observer, which reads them without requests), and the
+in-memory DynamoDB tables (for the bench's observer, which reads them without requests), the
 States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
-tests, which cross-check the project's own validators against them).
+tests, which cross-check the project's own validators against them), and the ids of the messages
+an SQS queue holds (for the delivery report: SQS can only list them by receiving, which would hide
+them and count a receive).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.server import ThreadedMotoServer
 from moto.sns.exceptions import SNSException
 from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 
 __all__ = [
@@ -78,10 +81,21 @@ __all__ = [
     "install_dynamodb_isolation",
     "install_runtime_hooks",
     "matches_event_pattern",
+    "queue_message_ids",
     "render_input_template",
     "uninstall_dynamodb_isolation",
     "uninstall_runtime_hooks",
 ]
+
+# -- SQS helpers ------------------------------------------------------------------------------------
+
+
+def queue_message_ids(account_id: str, region: str, queue_name: str) -> set[str]:
+    """The ids of every message the queue holds (visible, in flight or delayed), read without a
+    receive: nothing is hidden and no receive count changes."""
+    queue = sqs_backends[account_id][region].get_queue(queue_name)
+    return {message.id for message in list(queue._messages)}
+
 
 # -- EventBridge helpers ----------------------------------------------------------------------------
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pulumi_wasp.localcloud import STATE_DIR
+from pulumi_wasp.localcloud import STATE_DIR, faults
 from pulumi_wasp.localcloud.control import ControlServer
 from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
 from pulumi_wasp.localcloud.deploy.outcome import DeployError
 from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
+from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED, FaultSpec
 from pulumi_wasp.localcloud.runtime.functions import Zygote
 from pulumi_wasp.localcloud.runtime.reload import ReloadReport
 from pulumi_wasp.synthesis import StackConfig
@@ -44,6 +45,9 @@ class LocalCloud:
     reload: bool = False
     #: Told of each function reloaded (the function's own log says it too).
     on_reload: ReloadReport | None = None
+    #: Faults injected from the start (serve/run --fault), and the seed of those that name none.
+    faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
+    fault_seed: int = DEFAULT_SEED
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -138,6 +142,7 @@ class LocalCloud:
     def _start_runtime(self) -> str:
         assert self.deployment is not None and self.zygote is not None
         self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed, self.reload, self.on_reload)
+        faults.install(self.runtime, self.faults, self.fault_seed)
         self.runtime.start()
         self.control = ControlServer(self.runtime)
         self.control.start()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pulumi_wasp.localcloud.console import Console
+from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED
 from pulumi_wasp.localcloud.verbs import state_dir
 
 if TYPE_CHECKING:
@@ -34,7 +35,11 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: boo
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
     _log_unexpected_errors(state / "logs" / "localcloud.log")
-    cloud = LocalCloud(program, args.stack, speed, console.step, console.resource, state, reload)
+    # bench declares no --fault: its measurement is never faulted.
+    faults, seed = getattr(args, "fault", []), getattr(args, "fault_seed", DEFAULT_SEED)
+    cloud = LocalCloud(
+        program, args.stack, speed, console.step, console.resource, state, reload=reload, faults=faults, fault_seed=seed
+    )
     cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
     return cloud
 
@@ -91,6 +96,14 @@ def run(args: argparse.Namespace) -> int:
             if args.flow and failure is None and not client.flow_results:
                 raise FlowSelectionError(f"--flow: {scenario_file.name} runs no named flows (run_flows)")
         console.functions(client.status())
+        if args.fault:  # the delivery report of a faulted run
+            from pulumi_wasp.localcloud import delivery
+            from pulumi_wasp.localcloud.faults import format_report
+
+            assert cloud.runtime is not None
+            console.line("")
+            for line in format_report(delivery.report(cloud.runtime)):
+                console.line(line)
     console.summary(failure, client.flow_results, time.perf_counter() - started, f"{state_dir(args) / 'logs'}")
     return 1 if failure else 0
 
@@ -168,9 +181,13 @@ def command(name: str, args: argparse.Namespace) -> int:
     """Run ``wasp local <name>``; a deploy that did not succeed is reported (each resource not created, and
     why) and exits 1, with nothing left running."""
     from pulumi_wasp.localcloud.deploy.outcome import DeployError
+    from pulumi_wasp.localcloud.runtime.faults import FaultSpecError
 
     try:
         return {"run": run, "serve": serve, "bench": bench}[name](args)
     except DeployError as failed:
         Console().deploy_failed(failed.outcome)
         return 1
+    except FaultSpecError as exc:  # a --fault naming a function the program does not deploy
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

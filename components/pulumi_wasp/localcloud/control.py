@@ -3,6 +3,9 @@
 ``GET /status``: functions (invocations, errors, throttles, cold starts and init times), the
 event sources' ledger and, per queue, the messages received but not processed.
 ``POST /schedules/<name>/fire``: deliver one run of a schedule now.
+``GET /faults``, ``PUT /faults/<function>`` (a :class:`~.runtime.faults.FaultSpec` as JSON),
+``DELETE /faults[/<function>]``: fault injection; ``GET /report``: the delivery report
+(:mod:`.delivery`). Functions by their deployed (physical) name.
 Everything else a client does goes to the emulator's AWS APIs or to the API's URL.
 """
 
@@ -14,7 +17,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pulumi_wasp.localcloud import delivery
 from pulumi_wasp.localcloud.runtime.engine import Runtime
+from pulumi_wasp.localcloud.runtime.faults import FaultSpec
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, PROCESSED
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
@@ -106,6 +111,10 @@ def _handler(runtime: Runtime) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self.path == "/status":
                 self._answer(200, status(runtime))
+            elif self.path == "/faults":
+                self._answer(200, runtime.faults.listing())
+            elif self.path == "/report":
+                self._answer(200, delivery.report(runtime))
             else:
                 self._answer(404, {"message": f"unknown path {self.path}"})
 
@@ -121,6 +130,29 @@ def _handler(runtime: Runtime) -> type[BaseHTTPRequestHandler]:
                 self._answer(202, {"fired": parts[1]})
             else:
                 self._answer(404, {"message": f"unknown path {self.path}"})
+
+        def do_PUT(self) -> None:
+            parts = self.path.strip("/").split("/")
+            if len(parts) != 2 or parts[0] != "faults":
+                self._answer(404, {"message": f"unknown path {self.path}"})
+                return
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
+                self._answer(200, runtime.faults.set(parts[1], FaultSpec.from_json(body)))
+            except (ValueError, TypeError) as exc:  # a FaultSpecError, or a body that is not JSON
+                self._answer(400, {"message": str(exc)})
+            except KeyError as exc:
+                self._answer(404, {"message": exc.args[0]})
+
+        def do_DELETE(self) -> None:
+            parts = self.path.strip("/").split("/")
+            if parts[0] != "faults" or len(parts) > 2:
+                self._answer(404, {"message": f"unknown path {self.path}"})
+                return
+            try:
+                self._answer(200, {"cleared": runtime.faults.clear(parts[1] if len(parts) == 2 else None)})
+            except KeyError as exc:
+                self._answer(404, {"message": exc.args[0]})
 
         def log_message(self, format: str, *args: Any) -> None:
             """Control requests are not logged to the terminal."""

@@ -212,6 +212,13 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     verb("fire", fire, "deliver one run of a schedule now").add_argument(
         "schedule", help="a schedule's name, or a unique part of it"
     )
+    # Imported here: the fault verbs build on this module (resolve, VerbError).
+    from pulumi_wasp.localcloud import faults
+
+    faults.add_verb_options(verb("fault", faults.fault_verb, "inject faults into a function; --list, --clear"))
+    verb(
+        "report", faults.report_verb, "per queue and stream: delivered, processed, retried, parked, in flight"
+    ).add_argument("--json", action="store_true", help="the report as JSON")
 
 
 def _dispatch(action: Any, args: argparse.Namespace) -> int:

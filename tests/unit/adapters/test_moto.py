@@ -262,3 +262,22 @@ def test_the_filter_policy_validator_rejects_more_than_five_keys() -> None:
 
 def test_the_filter_policy_validator_accepts_a_valid_policy() -> None:
     assert adapter.filter_policy_errors({"event": ["OrderPlaced"]}, "MessageAttributes") == []
+
+
+# -- SQS: the messages a queue holds -------------------------------------------------------------
+
+
+def test_queue_message_ids_lists_visible_and_in_flight_messages_without_receiving_them() -> None:
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName="held")["QueueUrl"]
+        sent = {sqs.send_message(QueueUrl=url, MessageBody=str(n))["MessageId"] for n in range(3)}
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)["Messages"][0]
+        assert adapter.queue_message_ids(ACCOUNT, REGION, "held") == sent
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == (
+            "2",
+            "1",
+        )
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+        assert adapter.queue_message_ids(ACCOUNT, REGION, "held") == sent - {received["MessageId"]}

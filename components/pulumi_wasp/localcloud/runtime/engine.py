@@ -12,6 +12,7 @@ from pulumi_wasp.adapters import moto
 from pulumi_wasp.localcloud.deploy import Deployment
 from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
+from pulumi_wasp.localcloud.runtime.faults import Faults
 from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
@@ -49,6 +50,7 @@ class Runtime:
         self.functions = {
             s.name: Function(s, self.zygote, state_dir, environment) for s in deployment.registry.functions.values()
         }
+        self.faults = Faults(self.functions)
         self.timers = Timers()
         self.asynchronous = AsyncInvoker(self)
         self.events = EventTargets(self)

@@ -24,6 +24,7 @@ from typing import Any
 from pulumi_wasp.localcloud.deploy.lambda_ import ROOT
 from pulumi_wasp.localcloud.deploy.registry import FunctionSpec
 from pulumi_wasp.localcloud.runtime import protocol
+from pulumi_wasp.localcloud.runtime.faults import NO_FAULT, Decision, FaultPlan
 from pulumi_wasp.localcloud.runtime.worker import WorkerSpec
 from pulumi_wasp.localcloud.runtime.zygote import MAX_MESSAGE
 
@@ -256,6 +257,8 @@ class Function:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self.stats = FunctionStats()
+        #: Injected faults (runtime/faults.py), set by the runtime's Faults; None: none.
+        self.faults: FaultPlan | None = None
 
     @property
     def closed(self) -> bool:
@@ -268,26 +271,27 @@ class Function:
         Once the function is closed every invocation, waiting or running, ends at once (aborted)."""
         request_id = str(uuid.uuid4())
         payload = event if isinstance(event, str) else json.dumps(event)
+        fault = self.faults.decide() if self.faults else NO_FAULT  # fault injection: runtime/faults.py
         with self._lock:
-            if self.concurrency and wait_for_slot > 0:
+            if self.concurrency and wait_for_slot > 0 and not fault.throttle:
                 self._changed.wait_for(lambda: self._closed or self._free > 0, timeout=wait_for_slot)
             if self._closed:
                 return _aborted(request_id)
-            if self._free <= 0:
+            if self._free <= 0 or fault.throttle:
                 self.stats.throttles += 1
                 return _throttled(request_id, reserved=self.spec.reserved_concurrency is not None)
             self._free -= 1
             self._busy += 1
             self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
         try:
-            return self._run(request_id, payload)
+            return self._run(request_id, payload, fault)
         finally:
             with self._lock:
                 self._busy -= 1
                 self._free += 1
                 self._changed.notify()
 
-    def _run(self, request_id: str, payload: str) -> Invocation:
+    def _run(self, request_id: str, payload: str, fault: Decision = NO_FAULT) -> Invocation:
         init_ms = None
         environment = self._warm_environment()
         if environment is None:
@@ -296,7 +300,12 @@ class Function:
                 return started if started.aborted else self._count(started)
             environment, init_ms = started
         deadline = time.time() + self.spec.timeout_seconds
-        request = {"request_id": request_id, "event": payload, "deadline_ms": int(deadline * 1000)}
+        request = {
+            "request_id": request_id,
+            "event": payload,
+            "deadline_ms": int(deadline * 1000),
+            "fault": fault.directive(),
+        }
         try:
             environment.channel.settimeout(self.spec.timeout_seconds)
             protocol.send(environment.channel, request)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pulumi_wasp.localcloud.runtime import protocol
+from pulumi_wasp.localcloud.runtime import faults, protocol
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,12 @@ def _invoke(
     os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id", "")
     started = time.perf_counter()
     try:
+        faults.inject(request.get("fault"))  # fault injection: latency, then a crash (exits) or an error
         result = handler(json.loads(request["event"]), context)
         response: dict[str, Any] = {"payload": json.dumps(result, default=_json_default)}
+    except faults.FaultInjectedError as exc:
+        print(f"[ERROR] {faults.ERROR_TYPE}: {exc}", file=sys.stderr, flush=True)
+        response = {"error": exc.shape(request_id)}
     except Exception as exc:
         shape = error_shape(exc, request_id)
         _log_error(shape)
