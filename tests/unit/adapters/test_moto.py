@@ -403,3 +403,20 @@ def test_a_query_reads_only_its_partition_and_answers_as_moto_does(
         assert adapter.DynamoType({"S": "o-9"}) not in table.items  # no partition made by looking
     finally:
         adapter.uninstall_fast_paths()
+
+
+def test_the_server_finds_a_hosts_service_once_and_as_moto_does(fast_paths: None) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    hosts = ["sqs.us-east-1.amazonaws.com", "dynamodb", "lambda.eu-west-1.amazonaws.com", "moto_api", None]
+    adapter.uninstall_fast_paths()
+    expected = [DomainDispatcherApplication(create_backend_app).get_backend_for_host(h) for h in hosts]
+    adapter.install_fast_paths()
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert (
+        [dispatcher.get_backend_for_host(h) for h in hosts]
+        == expected
+        == ["sqs", "dynamodb", "awslambda", "moto_api", None]
+    )
+    dispatcher.backend_url_patterns = []  # the patterns are not tried again: the answers stay
+    assert [dispatcher.get_backend_for_host(h) for h in hosts] == expected
