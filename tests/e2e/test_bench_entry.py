@@ -85,3 +85,7 @@ def test_bench_pushes_orders_end_to_end_and_leaves_no_process_behind() -> None:
         assert all(latency > 0 for latency in latencies), (stage, latencies)
     for projected, confirmed in zip(result["stages"]["projection"], result["stages"]["saga"], strict=True):
         assert confirmed >= projected  # Confirmed is read from the projected order
+    # The cost of the measured orders, and of one SQS round trip on the same emulator to read it against.
+    assert result["cpu_seconds_per_order"]["emulator"] > 0 and result["cpu_seconds_per_order"]["functions"] > 0
+    assert result["baseline"]["messages"] > 0 and result["baseline"]["cpu_seconds_per_message"] > 0
+    assert result["cpu_seconds_per_order"]["emulator"] > result["baseline"]["cpu_seconds_per_message"]

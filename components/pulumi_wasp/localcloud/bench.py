@@ -28,6 +28,12 @@ Two choices keep the measurement from loading what it measures:
   :class:`Tables` gives an observer lookups by key, every ``POLL_SECONDS``, for the units still pending
   (about 1 % of the process' CPU, reported); latencies are late by up to that interval.
 
+The CPU figures (``cpu_seconds``, ``cpu_seconds_per_order``) are those of the measured units only;
+``baseline`` is the emulator's CPU for one SQS send + receive + delete, made by the same client process on
+the same emulator right after them (its data all still there): the unit the cost of an order is best read
+in, as it moves with the machine and its load. Both include what the local cloud spends meanwhile on its
+own (idle polls of queues and streams). ``iam`` is the IAM evaluator's share when the emulator enforces IAM.
+
 Bounded: a deadline for the deploy, for the warm-up and for the measured units; a failure the observer
 sees or a refused send ends the run at once with the reason. Everything (emulator, runtime, function
 processes, the client process) is stopped on every way out.
@@ -69,6 +75,9 @@ WARMUP_UNITS = 5
 WINDOW: int | None = 20
 DEPLOY_TIMEOUT_SECONDS = 180.0
 WARMUP_TIMEOUT_SECONDS = 60.0
+#: SQS round trips of the baseline: about a second of the emulator's CPU.
+BASELINE_MESSAGES = 100
+BASELINE_TIMEOUT_SECONDS = 60.0
 
 
 class BenchError(RuntimeError):
@@ -236,10 +245,11 @@ def run(
             say(f"warm-up: {warmup} units")
             _drive(client, observer, _units("warmup", warmup, stages), None, WARMUP_TIMEOUT_SECONDS, "warm-up", say)
         say(f"measuring: {orders} units, {callers} callers, window {window}, local time at {speed:g}×")
-        before = _cpu(cloud)
+        before, iam_before = _cpu(cloud), _iam(cloud)
         measured = _units("bench", orders, stages)
         _drive(client, observer, measured, window, default_timeout(orders) if timeout is None else timeout, "run", say)
-        after = _cpu(cloud)
+        after, iam_after = _cpu(cloud), _iam(cloud)
+        baseline = _baseline(cloud, client)
         assert cloud.deployment is not None
         started = min(u.sent for u in measured if u.sent is not None)
         seconds = max(u.finished for u in measured) - started
@@ -256,6 +266,12 @@ def run(
             # Where the CPU went while measuring: this process (emulator, runtime threads, the
             # observer) and the function processes; of wall time × cores available.
             "cpu_seconds": {name: round(after[name] - before[name], 2) for name in before},
+            "cpu_seconds_per_order": {
+                "emulator": round((after["cloud_process"] - before["cloud_process"]) / orders, 4),
+                "functions": round((after["function_processes"] - before["function_processes"]) / orders, 4),
+            },
+            "baseline": baseline,
+            "iam": _difference(iam_before, iam_after),
             "cores": os.cpu_count(),
             "invocations": _invocations(cloud),
         }
@@ -311,18 +327,20 @@ def _drive(
     """Send the units, at most ``window`` of them in flight (sent, not yet fully processed), and follow
     them until every one is done; raise on a failure or the deadline."""
     by_key = {u.key: u for u in units}
-    waiting, sent = list(units), list[Unit]()
+    # In flight: sent, not yet done (following only these keeps each poll's cost flat as units end).
+    waiting, in_flight = list(units), list[Unit]()
     deadline = time.monotonic() + timeout
     next_check = next_report = time.monotonic()
     while True:
-        room = (window or len(units)) - sum(not u.done for u in sent)
+        room = (window or len(units)) - len(in_flight)
         if waiting and room > 0:
             batch, waiting = waiting[:room], waiting[room:]
             client.send(batch)
-            sent.extend(batch)
+            in_flight.extend(batch)
         client.collect(by_key)
-        observer.observe([u for u in sent if u.id is not None and not u.done])
-        if not waiting and all(u.done for u in units):
+        observer.observe([u for u in in_flight if u.id is not None])
+        in_flight = [u for u in in_flight if not u.done]
+        if not waiting and not in_flight:
             return
         now = time.monotonic()
         if now >= next_check:
@@ -356,6 +374,29 @@ def _cpu(cloud: LocalCloud) -> dict[str, float]:
         "of_which_observer": time.thread_time(),
         "function_processes": sum(_process_cpu(p) for p in pids),
     }
+
+
+def _iam(cloud: LocalCloud) -> dict[str, float] | None:
+    """The IAM evaluator's decisions and seconds so far; None when the emulator does not enforce IAM."""
+    authorizer = getattr(cloud.emulator, "iam", None)
+    return None if authorizer is None else {"decisions": authorizer.decisions, "seconds": authorizer.seconds}
+
+
+def _difference(before: dict[str, float] | None, after: dict[str, float] | None) -> dict[str, float] | None:
+    return None if before is None or after is None else {name: round(after[name] - before[name], 4) for name in before}
+
+
+def _baseline(cloud: LocalCloud, client: _Client) -> dict[str, float]:
+    """The emulator's CPU for one SQS send + receive + delete (a queue of its own, the client
+    process making the calls one after another)."""
+    assert cloud.emulator is not None
+    queue_url = cloud.emulator.client("sqs").create_queue(QueueName=f"bench-baseline-{uuid.uuid4().hex[:8]}")[
+        "QueueUrl"
+    ]
+    began = time.process_time()
+    client.round_trips(queue_url, BASELINE_MESSAGES)
+    spent = time.process_time() - began
+    return {"messages": BASELINE_MESSAGES, "cpu_seconds_per_message": round(spent / BASELINE_MESSAGES, 5)}
 
 
 def _process_cpu(pid: int) -> float:
@@ -445,6 +486,23 @@ class _Client:
     def send(self, units: list[Unit]) -> None:
         self._send([[u.key, u.label] for u in units])
 
+    def round_trips(self, queue_url: str, messages: int) -> None:
+        """Have the child send, receive and delete ``messages`` messages on ``queue_url``, one by one."""
+        self._send({"round_trips": messages, "queue_url": queue_url})
+        deadline = time.monotonic() + BASELINE_TIMEOUT_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                answer = self._answers.get(timeout=left)
+            except queue.Empty:
+                break
+            if answer.get("exited"):
+                raise BenchError("the client process exited")
+            if "round_trips" in answer:
+                if answer.get("error"):
+                    raise BenchError(f"the baseline's SQS round trips failed: {answer['error'][:300]}")
+                return
+        raise DeadlineError(f"{messages} SQS round trips did not finish within {BASELINE_TIMEOUT_SECONDS:.0f} s")
+
     def collect(self, by_key: dict[str, Unit]) -> None:
         """Apply the answers received so far; raise on a refused send or a client that died."""
         while True:
@@ -490,10 +548,26 @@ def _client_main() -> int:
             return
         emit({"key": key, "sent": sent, "done": time.monotonic(), "id": str(unit_id)})
 
+    def round_trips(queue_url: str, messages: int) -> None:
+        sqs = cloud.client("sqs")
+        try:
+            for index in range(messages):
+                sqs.send_message(QueueUrl=queue_url, MessageBody=str(index))
+                [message] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"]
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        except Exception as exc:  # reported to the parent, which ends the run
+            emit({"round_trips": messages, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        emit({"round_trips": messages})
+
     emit({"ready": True})
     with ThreadPoolExecutor(max_workers=setup["clients"], thread_name_prefix="caller") as pool:
         for line in sys.stdin:
-            for key, label in json.loads(line):
+            message = json.loads(line)
+            if isinstance(message, dict):
+                round_trips(message["queue_url"], message["round_trips"])
+                continue
+            for key, label in message:
                 pool.submit(send, key, label)
     return 0
 

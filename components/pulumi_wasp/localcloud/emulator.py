@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from pulumi_wasp.adapters.moto import ThreadedMotoServer, install_dynamodb_isolation
+from pulumi_wasp.adapters.moto import ThreadedMotoServer, install_dynamodb_isolation, install_fast_paths
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
 REGION = "us-east-1"
@@ -57,6 +57,7 @@ class Emulator:
     def start(self) -> Emulator:
         _route_request_log(self._log_file)
         install_dynamodb_isolation()
+        install_fast_paths()
         # Port 0: the OS picks a free port and the bound socket keeps it (no probe-then-bind race).
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()

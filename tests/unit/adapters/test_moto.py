@@ -4,8 +4,9 @@ hooks' own tests drive moto in tests/e2e/test_patches.py)."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -281,3 +282,160 @@ def test_queue_message_ids_lists_visible_and_in_flight_messages_without_receivin
         )
         sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
         assert adapter.queue_message_ids(ACCOUNT, REGION, "held") == sent - {received["MessageId"]}
+
+
+# -- fast paths: the same answers for less CPU --------------------------------------------------------
+@pytest.fixture
+def fast_paths() -> Iterator[None]:
+    adapter.install_fast_paths()
+    try:
+        yield
+    finally:
+        adapter.uninstall_fast_paths()
+
+
+def test_step_functions_share_one_client_per_service_region_and_credentials(fast_paths: None) -> None:
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    lambda_client = boto_client_for(region=REGION, service="lambda")
+    assert boto_client_for(region=REGION, service="lambda", state_credentials=None) is lambda_client
+    assert boto_client_for(region="eu-west-1", service="lambda") is not lambda_client
+    assert boto_client_for(region=REGION, service="sqs") is not lambda_client
+    assert lambda_client.meta.region_name == REGION and lambda_client.meta.service_model.service_name == "lambda"
+
+
+def test_without_the_fast_paths_step_functions_make_a_client_per_call() -> None:
+    # What the patch removes: the factory builds a new client (about 10 ms of CPU) on every task.
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    assert boto_client_for(region=REGION, service="lambda") is not boto_client_for(region=REGION, service="lambda")
+
+
+PASS_MACHINE = {
+    "StartAt": "Echo",
+    "States": {
+        "Echo": {"Type": "Pass", "Parameters": {"n.$": "$.n", "doubled.$": "States.MathAdd($.n, $.n)"}, "End": True}
+    },
+}
+
+
+def _run_executions(inputs: list[int], created: Callable[[], None] = lambda: None) -> list[dict[str, Any]]:
+    """Executions of one Pass state machine (moto interpreting ASL), their outputs in input order;
+    ``created`` is called once the state machine exists."""
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        client = boto3.client("stepfunctions", region_name=REGION)
+        role = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+        machine = client.create_state_machine(name="echo", definition=json.dumps(PASS_MACHINE), roleArn=role)
+        created()
+        arns = [
+            client.start_execution(
+                stateMachineArn=machine["stateMachineArn"], name=f"e-{n}", input=json.dumps({"n": n})
+            )["executionArn"]
+            for n in inputs
+        ]
+        outputs = []
+        for arn in arns:
+            for _ in range(200):
+                described = client.describe_execution(executionArn=arn)
+                if described["status"] != "RUNNING":
+                    break
+                time.sleep(0.02)
+            assert described["status"] == "SUCCEEDED", described
+            outputs.append(json.loads(described["output"]))
+        return outputs
+
+
+def test_executions_of_one_definition_parse_it_once_and_keep_their_own_results(
+    fast_paths: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parsed: list[str] = []
+    original = AmazonStateLanguageParser.parse
+
+    def counting(definition: str) -> Any:
+        parsed.append(definition)
+        return original(definition)
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counting))
+    adapter.uninstall_fast_paths()  # a fresh cache, so this test's definition is parsed here
+    adapter.install_fast_paths()
+    at_creation: list[int] = []  # creating the state machine validates (parses) its definition
+    outputs = _run_executions([1, 2, 3, 4], created=lambda: at_creation.append(len(parsed)))
+    assert outputs == [{"n": n, "doubled": 2 * n} for n in (1, 2, 3, 4)]
+    assert len(parsed) == at_creation[0] + 1
+
+
+def test_jsonpath_expressions_are_parsed_once_per_text(fast_paths: None) -> None:
+    import jsonpath_ng.ext
+
+    expression = jsonpath_ng.ext.parse("$.detail.order.id")
+    assert jsonpath_ng.ext.parse("$.detail.order.id") is expression
+    assert [m.value for m in expression.find({"detail": {"order": {"id": "o-1"}}})] == ["o-1"]
+    rendered = adapter.render_input_template(
+        '{"order": "<order>"}', {"order": "$.detail.order.id"}, {"detail": {"order": {"id": "o-2"}}}
+    )
+    assert json.loads(rendered) == {"order": "o-2"}
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "pk = :pk"},
+    {"KeyConditionExpression": "pk = :pk", "ScanIndexForward": False},
+    {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)"},
+    {"KeyConditionExpression": "pk = :pk", "Limit": 2},
+    {"KeyConditionExpression": "pk = :pk", "FilterExpression": "n > :two"},
+    {"KeyConditionExpression": "pk = :pk", "ProjectionExpression": "sk"},
+]
+
+
+def _query_all(client: Any, table: str, pk: str, query: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Every page of ``query`` on partition ``pk`` (following LastEvaluatedKey)."""
+    values = {":pk": {"S": pk}, ":prefix": {"S": "v1"}, ":two": {"N": "2"}}
+    wanted = {k: v for k, v in values.items() if k in json.dumps(query)}
+    pages, start = [], None
+    while True:
+        extra = {"ExclusiveStartKey": start} if start else {}
+        page = client.query(TableName=table, ExpressionAttributeValues=wanted, **query, **extra)
+        pages.append(page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_a_query_reads_only_its_partition_and_answers_as_moto_does(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for pk in ("o-1", "o-2", "o-3"):
+        for version in range(5):
+            dynamodb.put_item(TableName="orders", Item={**key(pk, f"v{version}"), "n": {"N": str(version)}})
+    answers = {(pk, i): _query_all(dynamodb, "orders", pk, q) for pk in ("o-2", "o-9") for i, q in enumerate(QUERIES)}
+    adapter.install_fast_paths()
+    try:
+        table = adapter.dynamodb_backends[ACCOUNT][REGION].tables["orders"]
+
+        def every_item() -> list[Any]:
+            raise AssertionError("a partition's query read the whole table")
+
+        monkeypatch.setattr(table, "all_items", every_item)
+        for (pk, i), answer in answers.items():
+            assert _query_all(dynamodb, "orders", pk, QUERIES[i]) == answer, QUERIES[i]
+        assert adapter.DynamoType({"S": "o-9"}) not in table.items  # no partition made by looking
+    finally:
+        adapter.uninstall_fast_paths()
+
+
+def test_the_server_finds_a_hosts_service_once_and_as_moto_does(fast_paths: None) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    hosts = ["sqs.us-east-1.amazonaws.com", "dynamodb", "lambda.eu-west-1.amazonaws.com", "moto_api", None]
+    adapter.uninstall_fast_paths()
+    expected = [DomainDispatcherApplication(create_backend_app).get_backend_for_host(h) for h in hosts]
+    adapter.install_fast_paths()
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert (
+        [dispatcher.get_backend_for_host(h) for h in hosts]
+        == expected
+        == ["sqs", "dynamodb", "awslambda", "moto_api", None]
+    )
+    dispatcher.backend_url_patterns = []  # the patterns are not tried again: the answers stay
+    assert [dispatcher.get_backend_for_host(h) for h in hosts] == expected
