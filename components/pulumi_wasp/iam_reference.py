@@ -116,6 +116,14 @@ def service(prefix: str) -> Service | None:
     return _service(prefix.lower())
 
 
+def star_only(action: str) -> bool:
+    """``service:Action`` exists and accepts no resource type, only ``Resource: "*"`` (wildcards never are)."""
+    prefix, _, name = action.partition(":")
+    found = service(prefix) if prefix and name and not has_wildcard(name) else None
+    matched = found.matching(name) if found else []
+    return bool(matched) and matched[0].star_only
+
+
 def is_global_condition_key(key: str) -> bool:
     lowered = key.lower()
     if lowered in GLOBAL_CONDITION_KEYS:

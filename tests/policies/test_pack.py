@@ -68,6 +68,7 @@ CATALOGUE = [
     ("s3-tls-only", S, A),
     ("log-group-retention", R, M),
     ("required-tags", R, A),
+    ("iam-statements-valid", R, M),
 ]
 CONFIG_KEYS = {
     "lambda-reserved-concurrency": {"max": 1000},

@@ -79,7 +79,7 @@ def stream_consumer(
     name: str,
     *,
     source_arn: pulumi.Input[str],
-    read: iam.Statement,
+    read: Sequence[iam.Statement],
     function: ServerlessFunctionArgs,
     context: StackContext,
     parent: pulumi.Resource,
@@ -93,10 +93,10 @@ def stream_consumer(
     filter_patterns: Sequence[Mapping[str, Any]] = (),
 ) -> StreamConsumer:
     """A function reading a stream: bisect on error, finite retries and record age, partial
-    batch responses, and an alarmed on-failure queue. ``read`` is the stream read grant."""
+    batch responses, and an alarmed on-failure queue. ``read`` are the stream read grants."""
     on_failure = dead_letter_queue(f"{name}-on-failure", context=context, parent=parent, tags=tags).queue
     # Lambda sends to the on-failure destination with the function's own role.
-    function = replace(function, permissions=[*function.permissions, read, iam.sqs_send(on_failure.arn)])
+    function = replace(function, permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)])
     consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
     filters = [lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in filter_patterns]
     mapping = lambda_.EventSourceMapping(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ..iam_reference import star_only
 from .aws_types import (
     BUCKET_NOTIFICATION,
     EVENT_TARGET,
@@ -355,7 +356,7 @@ def _wildcard_grants(doc: object, allowed: Iterable[str]) -> Iterator[str]:
             if action == "*" or action.endswith(":*"):
                 yield f"Action {show(action)}"
         if "*" in as_list(statement.get("Resource")):
-            broad = sorted(a for a in actions if a not in allowed)
+            broad = sorted(a for a in actions if a not in allowed and not star_only(a))
             if broad:
                 yield f'Resource "*" for {show(broad)}'
 
@@ -394,7 +395,9 @@ def _role_documents(stack: Stack, role: Res) -> Iterator[tuple[str, object]]:
     anchors="SR WS1003, NAG LambdaStarPermissions, AwsSolutions-IAM5",
     config={
         "allowed_star_resource_actions": string_list(
-            ALLOWED_STAR_RESOURCE_ACTIONS, "Actions that AWS only supports on Resource '*'."
+            ALLOWED_STAR_RESOURCE_ACTIONS,
+            "Further actions allowed on Resource '*' (those the Service Authorization Reference lists with no "
+            "resource type accept nothing else and are always allowed).",
         )
     },
 )

@@ -1,11 +1,15 @@
-"""shared.iam: service roles whose trust policy can name the source account and further conditions."""
+"""shared.iam: service roles whose trust policy can name the source account and further conditions, and grants
+that AWS's Service Authorization Reference accepts."""
 
 from __future__ import annotations
 
 import pulumi
 import pytest
+from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components.shared import iam
+from pulumi_wasp.preview import run_policies
+from tests.policies.conftest import messages, unevaluated
 from tests.unit.conftest import policy, synth
 
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/bus/placed"
@@ -72,3 +76,67 @@ def test_a_caller_s_conditions_are_not_changed():
     conditions = {"StringEquals": {"aws:SourceOrgID": "o-abc"}}
     iam.trust_policy("events.amazonaws.com", source_account="1", conditions=conditions)
     assert conditions == {"StringEquals": {"aws:SourceOrgID": "o-abc"}}
+
+
+# -- Every grant against AWS's Service Authorization Reference ------------------------------------------------
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+STREAM = f"{TABLE}/stream/2026-01-01T00:00:00.000"
+KINESIS = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+
+
+def grants():
+    """Each grant builder's statements, by builder, over realistic ARNs (built inside a program: some are Outputs)."""
+    return {
+        "sqs_consume": [iam.sqs_consume(f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs")],
+        "sqs_send": [iam.sqs_send(f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs")],
+        "sns_publish": [iam.sns_publish(f"arn:aws:sns:{REGION}:{ACCOUNT}:events")],
+        "events_put": [iam.events_put(f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/orders")],
+        "lambda_invoke": [iam.lambda_invoke([f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"])],
+        "states_start": [iam.states_start(f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga")],
+        "dynamodb_read_write": [iam.dynamodb_read_write(TABLE)],
+        "dynamodb_scan": [iam.dynamodb_scan(TABLE)],
+        "dynamodb_stream_read": iam.dynamodb_stream_read(STREAM),
+        "kinesis_consume": iam.kinesis_consume(KINESIS),
+        "s3_read": [iam.s3_read("arn:aws:s3:::uploads", "in/")],
+        "s3_write": [iam.s3_write("arn:aws:s3:::uploads")],
+        "secret_read": [iam.secret_read(f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hook-AbCdEf")],
+        "logs_write": [iam.logs_write(f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/f")],
+        "xray_write": [iam.xray_write()],
+        "states_log_delivery": [iam.states_log_delivery()],
+        "xray_sampling": [iam.xray_sampling()],
+        "kms_for_topic": [iam.kms_for_topic(f"arn:aws:sns:{REGION}:{ACCOUNT}:events")],
+        "kms_decrypt": [iam.kms_decrypt(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")],
+    }
+
+
+GRANTS = sorted(grants())
+
+
+def grant_policies():
+    for name, statements in grants().items():
+        aws_iam.RolePolicy(name, role="grants-role", policy=iam.policy_document(statements))
+
+
+@pytest.fixture(scope="module")
+def reference_report():
+    return run_policies(synth(grant_policies), None)
+
+
+@pytest.mark.parametrize("grant", GRANTS)
+def test_each_grant_is_one_the_authorization_reference_accepts(reference_report, grant):
+    assert messages(reference_report, "iam-statements-valid", grant) == []
+    assert grant not in unevaluated(reference_report, "iam-statements-valid")
+
+
+def test_the_stream_read_grant_lists_streams_in_a_statement_of_its_own():
+    # dynamodb:ListStreams accepts no resource type: on the stream's ARN it granted nothing to the mapping.
+    scoped, listing = iam.dynamodb_stream_read(STREAM)
+    assert "dynamodb:ListStreams" not in scoped["Action"]
+    assert (listing["Action"], listing["Resource"]) == (["dynamodb:ListStreams"], ["*"])
+
+
+def test_the_kinesis_read_grant_has_no_consumer_only_action():
+    # kinesis:SubscribeToShard accepts only enhanced fan-out consumer ARNs, which the mapping does not use.
+    (statement,) = iam.kinesis_consume(KINESIS)
+    assert "kinesis:SubscribeToShard" not in statement["Action"]

@@ -113,25 +113,30 @@ def dynamodb_scan(table_arn: pulumi.Input[str]) -> Statement:
     return allow(["dynamodb:Scan"], [table_arn])
 
 
-def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> Statement:
-    return allow(
-        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
-        [stream_arn],
-    )
+def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> list[Statement]:
+    """What a Lambda event source mapping reads a table's stream with. ListStreams accepts no resource type (the
+    Service Authorization Reference): on the stream's ARN it would grant nothing, so it has its own ``*``."""
+    return [
+        allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], [stream_arn]),
+        allow(["dynamodb:ListStreams"], ["*"]),
+    ]
 
 
-def kinesis_consume(stream_arn: pulumi.Input[str]) -> Statement:
-    return allow(
-        [
-            "kinesis:DescribeStream",
-            "kinesis:DescribeStreamSummary",
-            "kinesis:GetRecords",
-            "kinesis:GetShardIterator",
-            "kinesis:ListShards",
-            "kinesis:SubscribeToShard",
-        ],
-        [stream_arn],
-    )
+def kinesis_consume(stream_arn: pulumi.Input[str]) -> list[Statement]:
+    """What a Lambda event source mapping reads a Kinesis stream with (shared throughput: no enhanced fan-out
+    consumer, so no kinesis:SubscribeToShard, which accepts only consumer ARNs)."""
+    return [
+        allow(
+            [
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            ],
+            [stream_arn],
+        )
+    ]
 
 
 def s3_read(bucket_arn: pulumi.Input[str], prefix: str = "") -> Statement:
