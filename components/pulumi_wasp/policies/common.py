@@ -500,6 +500,11 @@ _UNKNOWNS = frozenset(
 )
 
 
+def is_unknown(value: Any) -> bool:
+    """``value`` is one of the engine's sentinels for a value computed once the resources exist."""
+    return isinstance(value, str) and value in _UNKNOWNS
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string inside ``value``, including inside JSON documents held in strings (policies, redrives)."""
     return _plain_strings(raw(value))

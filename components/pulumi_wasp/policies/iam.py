@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import proxy
-
 from .. import iam_reference
 from ..iam_reference import Action
 from .aws_types import (
@@ -31,7 +29,19 @@ from .aws_types import (
     TOPIC,
     TOPIC_POLICY,
 )
-from .common import MANDATORY, Config, NotEvaluated, Res, Text, as_list, json_doc, raw, resource_rule, violation
+from .common import (
+    MANDATORY,
+    Config,
+    NotEvaluated,
+    Res,
+    Text,
+    as_list,
+    is_unknown,
+    json_doc,
+    raw,
+    resource_rule,
+    violation,
+)
 
 #: Every resource type whose ``policy`` input is a policy document (a role keeps its own in ``inlinePolicies``).
 POLICY_HOLDERS = (
@@ -44,9 +54,6 @@ POLICY_HOLDERS = (
     QUEUE,
     TOPIC,
     EVENT_BUS_POLICY,
-)
-_UNKNOWNS = frozenset(
-    (proxy.UNKNOWN_STRING_VALUE, proxy.UNKNOWN_ARRAY_VALUE, proxy.UNKNOWN_OBJECT_VALUE, proxy.UNKNOWN_BOOLEAN_VALUE)
 )
 
 
@@ -81,7 +88,7 @@ def statements_valid(res: Res, config: Config) -> Iterator[str]:
     messages: list[str] = []
     unknown: list[str] = []
     for where, text in _documents(res):
-        if isinstance(text, str) and text in _UNKNOWNS:
+        if is_unknown(text):
             unknown.append(f"{where} is not known yet")
             continue
         document = json_doc(text)
@@ -121,13 +128,11 @@ def _statements(res: Res, where: str, document: Any) -> Iterator[_Statement]:
 
 
 def _holds_unknown(value: Any) -> bool:
-    if isinstance(value, str):
-        return value in _UNKNOWNS
     if isinstance(value, dict):
         return any(_holds_unknown(item) for item in value.values())
     if isinstance(value, list):
         return any(_holds_unknown(item) for item in value)
-    return False
+    return is_unknown(value)
 
 
 # -- The checks ----------------------------------------------------------------------------------------------
