@@ -3,14 +3,16 @@
 A Pulumi Python program runs in-process under a :class:`RecordingMonitor`; only the
 :class:`~pulumi.runtime.Mocks` that produce each resource's outputs differ between consumers
 (faked for tests and the preview, unknown for a first-deploy preview, the emulator for the
-local cloud).
+local cloud). Transforms run as the Pulumi engine runs them (:mod:`pulumi_wasp.synthesis.transforms`).
 """
 
 from pulumi_wasp.synthesis.fake_cloud import FakeCloud, FirstDeploy
 from pulumi_wasp.synthesis.program import ProgramError, StackConfig, run_program, synthesize, synthesize_inline
-from pulumi_wasp.synthesis.recording import RecordedResource, RecordingMonitor, Synthesis
+from pulumi_wasp.synthesis.recording import EngineOptions, RecordedResource, RecordingMonitor, Synthesis
+from pulumi_wasp.synthesis.transforms import TransformError
 
 __all__ = [
+    "EngineOptions",
     "FakeCloud",
     "FirstDeploy",
     "ProgramError",
@@ -18,6 +20,7 @@ __all__ = [
     "RecordingMonitor",
     "StackConfig",
     "Synthesis",
+    "TransformError",
     "run_program",
     "synthesize",
     "synthesize_inline",

@@ -17,18 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pulumi._utils import _LazyModule
-from pulumi.runtime import config as pulumi_config
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.mocks import Mocks, set_mocks
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime import Mocks, set_mocks
 
+from pulumi_wasp.adapters.pulumi import (
+    is_lazy_module,
+    load_lazy_module,
+    reset_root_resource,
+    run_program_in_stack,
+    set_all_config,
+)
+from pulumi_wasp.synthesis.errors import ProgramError
 from pulumi_wasp.synthesis.recording import RecordingMonitor, Synthesis
 
-
-class ProgramError(Exception):
-    """The program could not be synthesized: bad project files, unknown stack, or the program raised."""
+__all__ = ["ProgramError", "StackConfig", "run_program", "synthesize", "synthesize_inline"]
 
 
 @dataclass(frozen=True)
@@ -123,19 +124,17 @@ def _program_context(program_dir: Path) -> Iterator[None]:
 def _load_lazy_imports(program_dir: Path) -> None:
     """Execute the lazily imported modules (pulumi_aws's service packages) the program's own
     modules bound at import, so their cost counts as imports, not synthesis.
-
-    ``type()`` is used on purpose: any attribute access, ``__class__`` included, loads a lazy module.
     """
     root = str(program_dir)
     for module in list(sys.modules.values()):
-        if type(module) is _LazyModule:
+        if is_lazy_module(module):
             continue
         file = getattr(module, "__file__", None) or ""
         if not file.startswith(root) or file.startswith(sys.prefix) or "site-packages" in file:
             continue
         for value in list(vars(module).values()):
-            if type(value) is _LazyModule:
-                getattr(value, "__all__", None)
+            if is_lazy_module(value):
+                load_lazy_module(value)
 
 
 def _import_statements(main: Path) -> Any:
@@ -189,16 +188,15 @@ def run_program(program: Callable[[], None], config: StackConfig, mocks: Mocks, 
     logger.addHandler(messages)
     try:
         set_mocks(mocks, project=config.project, stack=config.stack, preview=preview, logger=logger, monitor=monitor)
-        pulumi_config.set_all_config(config.values, list(config.secret_keys))
-        # set_mocks installs a finished root stack; a program needs a live one to export outputs.
-        pulumi_settings.ROOT.set(None)
+        set_all_config(config.values, config.secret_keys)
+        reset_root_resource()
         started = time.perf_counter()
         # Registration allocates many long-lived objects and few cycles: the cyclic collector's
         # repeated full scans made synthesis superlinear, so it waits until the program is done.
         gc.freeze()
         gc.disable()
         try:
-            _sync_await(run_in_stack(program))
+            run_program_in_stack(program)
         except ProgramError:
             raise
         except Exception as exc:  # the program's own failure, summarized for the user

@@ -3,24 +3,84 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.mocks import MockMonitor, Mocks
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import Mocks
+from pulumi.runtime.proto import resource_pb2
 
+from pulumi_wasp.adapters.pulumi import MockMonitor, current_project, current_stack
 from pulumi_wasp.synthesis.aliases import engine_aliases
+from pulumi_wasp.synthesis.transforms import TransformEngine
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 # The engine's wire sentinel for a value not known until the resource exists.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# The engine's wire signature of a secret value: {SIGNATURE_KEY: SECRET_SIGNATURE, "value": ...}.
+SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def wire(struct: struct_pb2.Struct) -> dict[str, Any]:
     """A property struct as plain JSON in the engine's wire format (unknowns, secrets and
     archives keep their signature objects), exactly what the CLI hands a policy."""
     return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """The resource options the engine keeps in a resource's goal state, after every transform ran.
+
+    ``None`` for the tri-state flags means the program left them unset (the engine's default applies).
+    """
+
+    protect: bool | None = None
+    retain_on_delete: bool | None = None
+    delete_before_replace: bool | None = None
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
+    hide_diffs: tuple[str, ...] = ()
+    #: create / update / delete, as the duration strings the program gave.
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str = ""
+    replace_with: tuple[str, ...] = ()
+    provider: str = ""
+    version: str = ""
+    import_id: str = ""
+
+    @classmethod
+    def of(cls, request: resource_pb2.RegisterResourceRequest) -> EngineOptions:
+        timeouts = request.customTimeouts
+        return cls(
+            protect=request.protect if request.HasField("protect") else None,
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+            delete_before_replace=(
+                request.deleteBeforeReplace
+                if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace
+                else None
+            ),
+            ignore_changes=tuple(request.ignoreChanges),
+            replace_on_changes=tuple(request.replaceOnChanges),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            hide_diffs=tuple(request.hideDiffs),
+            custom_timeouts={
+                key: value
+                for key, value in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
+                if value
+            },
+            deleted_with=request.deletedWith,
+            replace_with=tuple(request.replace_with),
+            provider=request.provider,
+            version=request.version,
+            import_id=request.importId,
+        )
 
 
 @dataclass
@@ -40,6 +100,7 @@ class RecordedResource:
     #: The URNs the resource also answers to (its aliases, resolved as the engine resolves them):
     #: a resource whose URN changed keeps the state of the one it had.
     aliases: list[str] = field(default_factory=list)
+    options: EngineOptions = field(default_factory=EngineOptions)
 
     @property
     def qualified_type(self) -> str:
@@ -96,13 +157,16 @@ class Synthesis:
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that keeps every registration in the engine's own terms.
 
-    Two differences from the stock MockMonitor matter to consumers: URNs carry the full parent
+    Differences from the stock MockMonitor that matter to consumers: URNs carry the full parent
     type chain without the root stack's type (as the engine makes them, so URN patterns in
-    policy config match the real CLI), and inputs/outputs are kept in wire format.
+    policy config match the real CLI); inputs/outputs are kept in wire format; transforms run
+    as the engine runs them, before the mocks and the records see the resource (see
+    :mod:`~pulumi_wasp.synthesis.transforms`); additional secret outputs come back as secrets.
     """
 
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
+        self.transforms = TransformEngine()
         self.records: list[RecordedResource] = []
         self.stack_urn = ""
         self.stack_outputs: dict[str, Any] = {}
@@ -128,10 +192,13 @@ class RecordingMonitor(MockMonitor):
         )
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
         if request.type == ROOT_STACK_TYPE:
+            response = super().RegisterResource(request)
             self.stack_urn = response.urn
             return response
+        request = self.transforms.resource(request, self.make_urn(request.parent, request.type, request.name))
+        response = super().RegisterResource(request)
+        _mark_secret(response.object, request.additionalSecretOutputs)
         record = RecordedResource(
             type=request.type,
             name=request.name,
@@ -144,6 +211,7 @@ class RecordingMonitor(MockMonitor):
             inputs=wire(request.object),
             outputs=wire(response.object),
             aliases=self._alias_urns(request),
+            options=EngineOptions.of(request),
         )
         with self._lock:
             self.records.append(record)
@@ -160,14 +228,37 @@ class RecordingMonitor(MockMonitor):
                         record.outputs = outputs
         return super().RegisterResourceOutputs(request)
 
+    def Invoke(self, request):  # noqa: N802 - the gRPC method name
+        return super().Invoke(self.transforms.invoke(request))
+
+    # The engine keeps stack transforms itself; the mocks' register_transform hooks are not told, so a
+    # Mocks written for the stock monitor cannot apply a transform a second time.
+    def RegisterStackTransform(self, request):  # noqa: N802 - the gRPC method name
+        self.transforms.register_stack(request)
+        return empty_pb2.Empty()
+
+    def RegisterStackInvokeTransform(self, request):  # noqa: N802 - the gRPC method name
+        self.transforms.register_stack_invoke(request)
+        return empty_pb2.Empty()
+
     @staticmethod
     def _stack() -> str:
-        from pulumi.runtime.settings import get_stack
-
-        return get_stack()
+        return current_stack()
 
     @staticmethod
     def _project() -> str:
-        from pulumi.runtime.settings import get_project
+        return current_project()
 
-        return get_project()
+
+def _mark_secret(outputs: struct_pb2.Struct, keys: Iterable[str]) -> None:
+    """Wrap the named outputs as secrets, as the engine does for ``additional_secret_outputs``."""
+    for key in keys:
+        if key not in outputs.fields:
+            continue
+        value = outputs.fields[key]
+        if value.HasField("struct_value") and SIGNATURE_KEY in value.struct_value.fields:
+            continue  # already a secret (or another signed value the mocks returned on purpose)
+        secret = struct_pb2.Struct()
+        secret.fields[SIGNATURE_KEY].string_value = SECRET_SIGNATURE
+        secret.fields["value"].CopyFrom(value)
+        outputs.fields[key].struct_value.CopyFrom(secret)

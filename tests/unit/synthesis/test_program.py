@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pulumi
 import pytest
+from pulumi_aws import sqs
 
-from pulumi_wasp.synthesis import FakeCloud, ProgramError, StackConfig, synthesize
+from pulumi_wasp.synthesis import FakeCloud, ProgramError, StackConfig, synthesize, synthesize_inline
 
 
 def write_program(root: Path, main: str, stack_yaml: str = "config:\n  aws:region: eu-west-1\n") -> Path:
@@ -62,3 +64,21 @@ def test_a_logged_error_fails_the_synthesis(tmp_path):
     write_program(tmp_path, "import pulumi\npulumi.log.error('bad config')\n")
     with pytest.raises(ProgramError, match="bad config"):
         synthesize(StackConfig.load(tmp_path, "dev"), FakeCloud())
+
+
+def test_a_program_failing_in_a_registration_leaves_nothing_behind_to_fail_the_next_one():
+    def refuse(args: pulumi.ResourceTransformArgs) -> None:
+        raise ValueError("refused")
+
+    def failing() -> None:
+        sqs.Queue("refused", opts=pulumi.ResourceOptions(transforms=[refuse]))
+        sqs.Queue("pending")
+
+    with pytest.raises(ProgramError, match="refused"):
+        synthesize_inline(failing, FakeCloud(), config={"aws:region": "us-east-1"})
+
+    def fine() -> None:
+        sqs.Queue("fine")
+
+    after = synthesize_inline(fine, FakeCloud(), config={"aws:region": "us-east-1"})
+    assert [r.name for r in after] == ["fine"]

@@ -7,7 +7,7 @@ import pytest
 from pulumi_aws import sqs
 
 from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, synthesize_inline
-from pulumi_wasp.synthesis.recording import UNKNOWN
+from pulumi_wasp.synthesis.recording import SECRET_SIGNATURE, SIGNATURE_KEY, UNKNOWN
 
 
 class Box(pulumi.ComponentResource):
@@ -78,3 +78,42 @@ def test_first_deploy_leaves_computed_values_unknown():
     preview = synthesize_inline(program, FirstDeploy(), project="proj", stack="dev", preview=True)
     assert preview.named("main").inputs["redrivePolicy"] == UNKNOWN
     assert preview.stack_outputs["url"] == UNKNOWN
+
+
+def test_the_resource_options_the_engine_keeps_are_recorded():
+    def program() -> None:
+        sqs.Queue(
+            "kept",
+            opts=pulumi.ResourceOptions(
+                protect=True,
+                retain_on_delete=True,
+                ignore_changes=["tags"],
+                custom_timeouts=pulumi.CustomTimeouts(create="3m"),
+            ),
+        )
+
+    options = synthesize_inline(program, FakeCloud()).named("kept").options
+    assert (options.protect, options.retain_on_delete, options.ignore_changes, options.custom_timeouts) == (
+        True,
+        True,
+        ("tags",),
+        {"create": "3m"},
+    )
+
+
+def test_options_left_unset_are_recorded_as_unset():
+    def program() -> None:
+        sqs.Queue("plain")
+
+    options = synthesize_inline(program, FakeCloud()).named("plain").options
+    assert (options.protect, options.retain_on_delete, options.delete_before_replace) == (None, None, None)
+
+
+def test_additional_secret_outputs_come_back_to_the_program_as_secrets():
+    def program() -> None:
+        queue = sqs.Queue("q", opts=pulumi.ResourceOptions(additional_secret_outputs=["url"]))
+        pulumi.export("url", queue.url)
+
+    stack = synthesize_inline(program, FakeCloud())
+    assert stack.named("q").outputs["url"][SIGNATURE_KEY] == SECRET_SIGNATURE
+    assert stack.stack_outputs["url"][SIGNATURE_KEY] == SECRET_SIGNATURE
