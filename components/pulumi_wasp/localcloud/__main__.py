@@ -41,7 +41,7 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalClo
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
     _log_unexpected_errors(state / "logs" / "localcloud.log")
-    return LocalCloud(program, args.stack, speed, console.step, console.resource, state)
+    return LocalCloud(program, args.stack, speed, console.step, console.resource, state, iam=not args.no_iam)
 
 
 def _log_unexpected_errors(path: Path) -> None:
@@ -133,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = verbs.add_parser("serve", help="deploy and keep running until Ctrl-C / SIGTERM")
     serve_parser.add_argument("--speed", type=float, default=1.0, help="local time speed-up (default 1: AWS's timing)")
     serve_parser.set_defaults(handler=serve)
+    for deploying in (run_parser, serve_parser):
+        deploying.add_argument(
+            "--no-iam", action="store_true", help="do not enforce IAM (default: enforced, as on AWS)"
+        )
     add_verbs(verbs)
     args = parser.parse_args(argv)
     if args.verb not in ("run", "serve"):

@@ -39,6 +39,8 @@ class LocalCloud:
     on_resource: Progress | None = None
     #: Logs, function task roots and endpoints.json; <program>/.localcloud when None.
     state: Path | None = None
+    #: Enforce IAM (localcloud/README.md "IAM"); ``--no-iam`` turns it off.
+    iam: bool = True
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -115,7 +117,7 @@ class LocalCloud:
         (self.state_dir / ".gitignore").write_text("*\n")
 
     def _start_emulator(self, region: str) -> str:
-        self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log").start()
+        self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log", iam=self.iam).start()
         return self.emulator.url
 
     def _deploy(self) -> str:

@@ -19,7 +19,14 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from pulumi_wasp.adapters.moto import ThreadedMotoServer, install_dynamodb_isolation
+from pulumi_wasp.adapters.moto import (
+    MotoIamState,
+    ThreadedMotoServer,
+    install_dynamodb_isolation,
+    install_iam,
+    uninstall_iam,
+)
+from pulumi_wasp.localcloud.iam import Authorizer, Credentials
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
 REGION = "us-east-1"
@@ -47,16 +54,22 @@ _CLIENT_CONFIG = Config(
 class Emulator:
     """A started moto server; :meth:`client` gives boto3 clients pointed at it."""
 
-    def __init__(self, region: str = REGION, log_file: Path | None = None) -> None:
+    def __init__(self, region: str = REGION, log_file: Path | None = None, iam: bool = True) -> None:
+        """``iam``: enforce IAM (the default, as AWS does; localcloud/README.md "IAM"): requests signed with
+        a role's credentials (:meth:`role_credentials`) are authorized against its policies."""
         self.region = region
         self.account_id = ACCOUNT_ID
         self._log_file = log_file
         self._server: ThreadedMotoServer | None = None
         self.url = ""
+        self.iam = Authorizer(Credentials(ACCOUNT_ID), MotoIamState(ACCOUNT_ID)) if iam else None
 
     def start(self) -> Emulator:
         _route_request_log(self._log_file)
         install_dynamodb_isolation()
+        if self.iam is not None:
+            _route_denials(self._log_file)
+            install_iam(self.iam)
         # Port 0: the OS picks a free port and the bound socket keeps it (no probe-then-bind race).
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
@@ -83,6 +96,8 @@ class Emulator:
         if self._server is not None:
             call_within(self._server.stop, timeout, "emulator shutdown")
             self._server = None
+        if self.iam is not None:
+            uninstall_iam()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -107,6 +122,15 @@ class Emulator:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         }
 
+    def function_credentials(self, function_arn: str, session_name: str) -> dict[str, str]:
+        """The credential variables Lambda gives the function's execution environments: a session of its
+        execution role (read from the emulator) named ``session_name``; none when IAM is not enforced
+        (the administrator's of :meth:`environment` stay)."""
+        if self.iam is None:
+            return {}
+        role = MotoIamState(self.account_id).function_role(function_arn)
+        return self.iam.credentials.issue(role, session_name)
+
 
 _CLIENTS_LOCK = threading.Lock()
 
@@ -126,6 +150,23 @@ def _session(region: str) -> boto3.session.Session:
         aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
         region_name=region,
     )
+
+
+def _route_denials(log_file: Path | None) -> None:
+    """Every IAM denial, one line each, to ``iam.log`` beside the emulator's log."""
+    logger = logging.getLogger("localcloud.iam")
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    if log_file is None:
+        logger.addHandler(logging.NullHandler())
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file.with_name("iam.log"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _route_request_log(log_file: Path | None) -> None:
