@@ -55,6 +55,7 @@ CATALOGUE = [
     ("sfn-logging", R, M),
     ("sfn-task-retry", R, A),
     ("sfn-task-timeout", R, A),
+    ("sfn-definition-valid", R, M),
     ("apigw-tracing", R, M),
     ("apigw-access-logging", R, M),
     ("apigw-default-throttling", S, M),

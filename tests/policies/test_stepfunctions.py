@@ -38,6 +38,7 @@ def program() -> None:
     _machine("nested", {"Fan": parallel})
     mapped = {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "Ship", "States": {"Ship": BARE_TASK}}}
     _machine("mapped", {"Each": mapped})
+    _machine("dangling", {"Reserve": {**GOOD_TASK, "Next": "Ship"}})
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +90,22 @@ def test_task_rules_leave_an_unknown_definition_not_evaluated(stack: Synthesis) 
     report = analyze(with_unknown(stack, "fragile", "definition"))
     assert "fragile" in unevaluated(report, "sfn-task-retry")
     assert "fragile" not in flagged(report, "sfn-task-retry")
+
+
+def test_definition_valid_accepts_valid_definitions(report: PolicyReport) -> None:
+    assert flagged(report, "sfn-definition-valid") == {"dangling"}
+
+
+def test_definition_valid_flags_a_transition_to_a_missing_state_naming_it(report: PolicyReport) -> None:
+    assert messages(report, "sfn-definition-valid", "dangling") == [
+        "dangling (aws:sfn/stateMachine:StateMachine): definition is States.Reserve.Next: names 'Ship', which is "
+        "not a state of this machine; wanted valid Amazon States Language. Fix: correct it",
+        "dangling (aws:sfn/stateMachine:StateMachine): definition is States: no state ends the machine (End: true, "
+        "Succeed or Fail); wanted valid Amazon States Language. Fix: correct it",
+    ]
+
+
+def test_definition_valid_leaves_an_unknown_definition_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "dangling", "definition"))
+    assert "dangling" in unevaluated(report, "sfn-definition-valid")
+    assert "dangling" not in flagged(report, "sfn-definition-valid")

@@ -24,8 +24,10 @@ Patches:
    stream event source mappings, which the local cloud does not create) reaches the runtime hooks, which
    queue the invocation.
 
-Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, and the
-in-memory DynamoDB tables (for the bench's observer, which reads them without requests).
+Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
+in-memory DynamoDB tables (for the bench's observer, which reads them without requests), and the
+States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
+tests, which cross-check the project's own validators against them).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
-from moto.events.models import EventPattern, Rule
+from moto.events.exceptions import InvalidEventPatternException
+from moto.events.models import EventPattern, EventPatternParser, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 from moto.iam.models import iam_backends
@@ -71,9 +74,11 @@ from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
 from moto.settings import moto_server_port
+from moto.sns.exceptions import SNSException
 from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
 __all__ = [
@@ -86,8 +91,11 @@ __all__ = [
     "ServiceError",
     "ThreadedMotoServer",
     "ThrottledError",
+    "asl_parse_errors",
     "aws_event",
     "dynamodb_backends",
+    "event_pattern_errors",
+    "filter_policy_errors",
     "install_dynamodb_isolation",
     "install_iam",
     "install_runtime_hooks",
@@ -129,6 +137,53 @@ def aws_event(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(delivered.get("time"), (int, float)):
         delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return delivered
+
+
+def event_pattern_errors(pattern: str) -> list[str]:
+    """What moto's EventBridge pattern parser rejects in the JSON ``pattern``; [] if it accepts it.
+
+    moto checks the structure only (every leaf a non-empty list or an object), not the operators.
+    """
+    try:
+        EventPatternParser(pattern).parse()
+    except InvalidEventPatternException as error:
+        return [error.message]
+    return []
+
+
+# -- SNS helper -------------------------------------------------------------------------------------
+
+
+def filter_policy_errors(policy: dict[str, Any], scope: str) -> list[str]:
+    """What moto's SNS Subscribe/SetSubscriptionAttributes validation rejects in ``policy``; [] if it accepts it.
+
+    It is a private method of moto's SNS backend (keys, combinations, nesting, operators and operands).
+    """
+    try:
+        sns_backends["123456789012"]["us-east-1"]._validate_filter_policy(policy, scope=scope)
+    except SNSException as error:
+        return [str(error.message) or error.code]
+    return []
+
+
+# -- Step Functions helper ------------------------------------------------------------------------
+
+
+def asl_parse_errors(definition: str) -> list[str]:
+    """What moto's States Language parser (LocalStack's ANTLR grammar) rejects in ``definition``; [] if it parses.
+
+    It is the parser moto's CreateStateMachine runs: it checks the grammar (state types, the fields each
+    accepts and their value shapes) and, building the program, some per-type rules (a Succeed state has
+    no Next); not the transitions, reachability or terminal states. Like moto's CreateStateMachine, any
+    exception of the build is a rejection.
+    """
+    try:
+        AmazonStateLanguageParser.parse(definition)
+    except ASLParserException as error:
+        return list(error.errors) or [repr(error)]
+    except Exception as error:  # the builder raises plain exceptions (ValueError, …)
+        return [f"{type(error).__name__}: {error}"]
+    return []
 
 
 # -- patches 1 and 2: Lambda invocations and EventBridge targets to the local runtime ---------------

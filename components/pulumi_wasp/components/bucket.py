@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import s3
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -86,7 +87,13 @@ class SecureBucket(pulumi.ComponentResource):
         owner = opts.parent
         aliases = [pulumi.Alias(parent=owner)] if owner is not None else None
         child = pulumi.ResourceOptions(parent=self, aliases=aliases)
-        self.bucket = s3.Bucket(f"{name}-bucket", force_destroy=args.force_destroy or None, tags=tags, opts=child)
+        self.bucket = s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=names.bucket_prefix(f"{name}-bucket"),
+            force_destroy=args.force_destroy or None,
+            tags=tags,
+            opts=child,
+        )
         self.arn, self.name = self.bucket.arn, self.bucket.bucket
         public_access = s3.BucketPublicAccessBlock(
             f"{name}-public-access-block",

@@ -179,3 +179,9 @@ BUCKET_SSE_ALGORITHM = "AES256"
 #: storage does not grow forever, and abandoned multipart uploads after 7.
 BUCKET_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
 BUCKET_ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+
+# -- Identity under test mocks --------------------------------------------------------------
+#: The account a key policy names when sts:GetCallerIdentity answers none, which only test
+#: mocks do (``Mocks.call`` returning ``{}``): AWS's documentation example account, which no
+#: real account has, so the graph still synthesizes and nothing deployable is implied.
+UNANSWERED_ACCOUNT_ID = "123456789012"

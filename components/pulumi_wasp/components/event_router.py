@@ -11,7 +11,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -75,6 +75,7 @@ class EventRule:
             raise ValueError(
                 f"EventRule {self.name!r}: event_pattern is empty; match at least one field (e.g. detail-type)"
             )
+        patterns.check_event_pattern(self.event_pattern, f"EventRule {self.name!r}: event_pattern")
         if not self.targets:
             raise ValueError(f"EventRule {self.name!r}: targets is empty; a rule without targets drops every event")
         if len(self.targets) > 5:
@@ -96,6 +97,9 @@ class EventSchema:
     name: str
     content: Mapping[str, Any]
     description: str = ""
+
+    def __post_init__(self) -> None:
+        names.check_given(self.name, names.SCHEMA, f"EventSchema({self.name!r}).name")
 
 
 @dataclass(kw_only=True)
@@ -134,12 +138,12 @@ class EventRouter(pulumi.ComponentResource):
         self._tags = self._context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         self.bus = cloudwatch.EventBus(
-            f"{name}-bus", name=self._context.physical_name(name, 256), tags=self._tags, opts=child
+            f"{name}-bus", name=self._context.physical_name(name, names.EVENT_BUS), tags=self._tags, opts=child
         )
         if args.archive_retention_days:
             cloudwatch.EventArchive(
                 f"{name}-archive",
-                name=self._context.physical_name(name, 48),
+                name=self._context.physical_name(name, names.EVENT_ARCHIVE),
                 event_source_arn=self.bus.arn,
                 retention_days=args.archive_retention_days,
                 opts=child,
@@ -147,7 +151,7 @@ class EventRouter(pulumi.ComponentResource):
         if args.schemas:
             registry = schemas.Registry(
                 f"{name}-schemas",
-                name=self._context.physical_name(name, 64),
+                name=self._context.physical_name(name, names.SCHEMA_REGISTRY),
                 description=f"Events on the {name} bus",
                 tags=self._tags,
                 opts=child,
@@ -170,7 +174,7 @@ class EventRouter(pulumi.ComponentResource):
         self.register_outputs({"bus_name": self.bus.name, "bus_arn": self.bus.arn})
 
     def rule_name(self, rule: str) -> str:
-        return self._context.physical_name(f"{self._name}-{rule}", 64)
+        return self._context.physical_name(f"{self._name}-{rule}", names.EVENT_RULE)
 
     def rule_arn(self, rule: str) -> pulumi.Output[str]:
         """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""

@@ -12,6 +12,7 @@ from pulumi_aws import sns, sqs
 
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
+from pulumi_wasp.components.shared import names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
@@ -45,6 +46,10 @@ class Subscriber:
             )
         if self.filter_policy is not None and not self.filter_policy:
             raise ValueError(f"Subscriber {self.name!r}: filter_policy is empty; use None to receive everything")
+        if self.filter_policy is not None:
+            patterns.check_filter_policy(
+                self.filter_policy, self.filter_policy_scope, f"Subscriber {self.name!r}: filter_policy"
+            )
 
 
 @dataclass(kw_only=True)
@@ -99,7 +104,13 @@ class FanOut(pulumi.ComponentResource):
         if args.encrypt:
             services = [p.service for p in args.publishers]
             key_arn = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags).arn
-        self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=key_arn, tags=tags, opts=child)
+        self.topic = sns.Topic(
+            f"{name}-topic",
+            name=context.auto_name(f"{name}-topic", names.SNS_TOPIC),
+            kms_master_key_id=key_arn,
+            tags=tags,
+            opts=child,
+        )
         if args.publishers:
             sns.TopicPolicy(
                 f"{name}-topic-policy", arn=self.topic.arn, policy=self._topic_policy(args.publishers), opts=child

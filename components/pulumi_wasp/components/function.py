@@ -13,7 +13,7 @@ from pulumi_aws import cloudwatch, lambda_, sqs
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -169,7 +169,7 @@ class ServerlessFunction(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.args = args
 
-        function_name = context.physical_name(name)
+        function_name = context.physical_name(name, names.LAMBDA_FUNCTION)
         # Created before the function, so Lambda never creates an unmanaged, never-expiring group.
         self.log_group = log_group(
             name,

@@ -26,6 +26,7 @@ from pulumi_wasp.components.function import ServerlessFunction, aws_region
 from pulumi_wasp.components.queue import Queue
 from pulumi_wasp.components.rest_api import RestApi
 from pulumi_wasp.components.saga import Saga
+from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor
@@ -198,7 +199,7 @@ class Dashboard(pulumi.ComponentResource):
         body = {"widgets": widgets(self.charted, aws_region(), args.period_seconds)}
         self.dashboard = cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=context.physical_name(name, 255),
+            dashboard_name=context.physical_name(name, names.DASHBOARD),
             dashboard_body=pulumi.Output.json_dumps(body),
             opts=pulumi.ResourceOptions(parent=self),
         )

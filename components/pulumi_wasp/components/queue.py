@@ -10,6 +10,7 @@ import pulumi
 from pulumi_aws import sqs
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
@@ -93,6 +94,7 @@ class Queue(pulumi.ComponentResource):
         ).queue
         self.queue = sqs.Queue(
             f"{name}-queue",
+            name=context.auto_name(f"{name}-queue", names.SQS_QUEUE, suffixed=args.fifo),
             visibility_timeout_seconds=(
                 args.visibility_timeout_seconds
                 if args.visibility_timeout_seconds is not None

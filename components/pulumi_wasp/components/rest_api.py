@@ -15,7 +15,7 @@ from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -131,6 +131,7 @@ class RestApiArgs:
             )
         if not re.match(r"^[A-Za-z0-9_]+$", self.stage_name):
             raise ValueError(f"RestApiArgs.stage_name must be alphanumeric/underscore, got {self.stage_name!r}")
+        names.check_given(self.stage_name, names.API_STAGE, "RestApiArgs.stage_name")
 
 
 class RestApi(pulumi.ComponentResource):
@@ -156,7 +157,11 @@ class RestApi(pulumi.ComponentResource):
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         self.api = apigateway.RestApi(
-            f"{name}-api", endpoint_configuration={"types": "REGIONAL"}, tags=tags, opts=child
+            f"{name}-api",
+            name=context.auto_name(f"{name}-api", names.REST_API),
+            endpoint_configuration={"types": "REGIONAL"},
+            tags=tags,
+            opts=child,
         )
         resources = self._resources(name, args.routes)
         validator = None
@@ -233,14 +238,14 @@ class RestApi(pulumi.ComponentResource):
         )
         access_logs = log_group(
             f"{name}-access",
-            f"/aws/apigateway/{context.physical_name(name)}/access",
+            f"/aws/apigateway/{context.physical_name(name, names.LOG_GROUP_SEGMENT)}/access",
             context=context,
             parent=self,
             tags=tags,
         )
         settings_dependencies: list[pulumi.Resource] = []
         if args.manage_account_log_role:
-            settings_dependencies.append(self._account_log_role(name, tags))
+            settings_dependencies.append(self._account_log_role(name, tags, context))
         self.stage = apigateway.Stage(
             f"{name}-stage",
             rest_api=self.api.id,
@@ -298,11 +303,12 @@ class RestApi(pulumi.ComponentResource):
             ids[prefix] = resource.id
         return ids
 
-    def _account_log_role(self, name: str, tags: dict[str, str]) -> pulumi.Resource:
+    def _account_log_role(self, name: str, tags: dict[str, str], context: StackContext) -> pulumi.Resource:
         # Account-wide settings: kept when this stack is destroyed, so the region's other APIs keep logging.
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws_iam.Role(
             f"{name}-cloudwatch-role",
+            name=context.auto_name(f"{name}-cloudwatch-role", names.IAM_ROLE),
             assume_role_policy=iam.trust_policy("apigateway.amazonaws.com"),
             tags=tags,
             opts=kept,

@@ -18,7 +18,7 @@ from pulumi_aws import cloudwatch, sfn
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -409,7 +409,10 @@ def definition(args: SagaArgs, notify_topic_arn: pulumi.Input[str] | None = None
             "Catch": _catch("$.compensationError", human),
             "Next": FAILED,
         }
-    if notify_topic_arn is not None:
+    # Only a compensation or on_failure can fail while compensating: without one, the states that
+    # handle it would be unreachable, which Step Functions rejects (MISSING_TRANSITION_TARGET).
+    compensating = bool(undo_states) or args.on_failure is not None
+    if compensating and notify_topic_arn is not None:
         states[NOTIFY] = {
             "Type": "Task",
             "Resource": SNS_PUBLISH,
@@ -427,11 +430,12 @@ def definition(args: SagaArgs, notify_topic_arn: pulumi.Input[str] | None = None
             "Catch": _catch("$.notifyError", COMPENSATION_FAILED),
             "Next": COMPENSATION_FAILED,
         }
-    states[COMPENSATION_FAILED] = {
-        "Type": "Fail",
-        "Error": "CompensationFailed",
-        "CausePath": "$.compensationError.Cause",
-    }
+    if compensating:
+        states[COMPENSATION_FAILED] = {
+            "Type": "Fail",
+            "Error": "CompensationFailed",
+            "CausePath": "$.compensationError.Cause",
+        }
     states[FAILED] = {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
     states[SUCCEEDED] = {"Type": "Succeed"}
 
@@ -467,7 +471,7 @@ class Saga(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         notify = args.notify_topic_arn if args.notify_topic_arn is not None else context.alarm_topic_arn
-        machine_name = context.physical_name(name, 80)
+        machine_name = context.physical_name(name, names.STATE_MACHINE)
         # Under /aws/vendedlogs/ CloudWatch Logs needs no resource policy per log group, so many
         # machines never hit the account's resource-policy size limit.
         self.log_group = log_group(

@@ -19,7 +19,7 @@ from pulumi_aws import cloudwatch, lambda_, scheduler, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -253,7 +253,7 @@ class ScheduledJob(pulumi.ComponentResource):
             )
             self.schedule = scheduler.Schedule(
                 f"{name}-schedule",
-                name=context.physical_name(name, 64),
+                name=context.physical_name(name, names.SCHEDULE),
                 description=args.description or None,
                 schedule_expression=args.schedule,
                 schedule_expression_timezone=args.timezone,
@@ -274,7 +274,7 @@ class ScheduledJob(pulumi.ComponentResource):
         else:
             self.rule = cloudwatch.EventRule(
                 f"{name}-rule",
-                name=context.physical_name(name, 64),
+                name=context.physical_name(name, names.EVENT_RULE),
                 description=args.description or None,
                 schedule_expression=args.schedule,
                 state="ENABLED" if args.enabled else "DISABLED",

@@ -16,7 +16,7 @@ from pulumi_aws import kinesis, lambda_, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, names, patterns
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import dead_letter_queue
@@ -65,6 +65,8 @@ def validate_stream_mapping(
         raise ValueError(
             f"{owner}.filter_patterns: a pattern is empty; leave filter_patterns empty to receive every record",
         )
+    for index, pattern in enumerate(filter_patterns):
+        patterns.check_lambda_filter(pattern, f"{owner}.filter_patterns[{index}]")
 
 
 @dataclass
@@ -194,7 +196,7 @@ class StreamProcessor(pulumi.ComponentResource):
         provisioned = args.shard_count is not None
         self.stream = kinesis.Stream(
             f"{name}-stream",
-            name=context.physical_name(name, 128),
+            name=context.physical_name(name, names.KINESIS_STREAM),
             retention_period=args.retention_hours,
             encryption_type="KMS",
             kms_key_id=args.kms_key_id,

@@ -10,6 +10,7 @@ import pulumi
 from pulumi_aws import dynamodb
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -72,6 +73,7 @@ class Table(pulumi.ComponentResource):
             attributes.append(dynamodb.TableAttributeArgs(name=args.range_key, type=args.range_key_type))
         self.table = dynamodb.Table(
             f"{name}-table",
+            name=context.auto_name(f"{name}-table", names.TABLE),
             billing_mode=defaults.TABLE_BILLING_MODE,
             hash_key=args.hash_key,
             range_key=args.range_key,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from . import asl
 from .aws_types import STATE_MACHINE
-from .common import ADVISORY, MANDATORY, Config, Res, json_doc, resource_rule, violation
+from .common import ADVISORY, MANDATORY, Config, Res, Text, json_doc, raw, resource_rule, violation
 
 
 @resource_rule(
@@ -116,4 +117,20 @@ def task_timeout(machine: Res, config: Config) -> Iterator[str]:
             )
 
 
-RULES = (tracing, logging, task_retry, task_timeout)
+@resource_rule(
+    "sfn-definition-valid",
+    types=[STATE_MACHINE],
+    description="The definition is valid Amazon States Language (Step Functions would reject it at deploy).",
+    level=MANDATORY,
+    fix="Correct the definition where the message points: every transition names a state, every state is "
+    "reachable and ends or moves on, fields fit their state type.",
+    pillar="reliability",
+    anchors="States Language specification, Step Functions ValidateStateMachineDefinition",
+)
+def definition_valid(machine: Res, config: Config) -> Iterator[str]:
+    definition = raw(machine.known("definition"))
+    for problem in asl.validate(definition):
+        yield violation(machine, "definition", Text(problem), "valid Amazon States Language", "correct it")
+
+
+RULES = (tracing, logging, task_retry, task_timeout, definition_valid)

@@ -207,3 +207,58 @@ def test_input_templates_fill_in_eventbridges_predefined_variables() -> None:
     template = '{"event": <aws.events.event.json>, "received": "<aws.events.event.ingestion-time>"}'
     rendered = json.loads(adapter.render_input_template(template, {}, event))
     assert rendered == {"event": event, "received": "2026-01-01T00:00:00Z"}
+
+
+# -- the States Language parser: grammar only ---------------------------------------------------
+
+
+def _asl(states: dict[str, object], start: str = "A") -> str:
+    return json.dumps({"StartAt": start, "States": states})
+
+
+def test_the_asl_parser_accepts_a_valid_definition() -> None:
+    assert adapter.asl_parse_errors(_asl({"A": {"Type": "Pass", "End": True}})) == []
+
+
+def test_the_asl_parser_rejects_an_unknown_state_type_naming_it() -> None:
+    (error,) = adapter.asl_parse_errors(_asl({"A": {"Type": "Bogus", "End": True}}))
+    assert '"Bogus"' in error
+
+
+def test_the_asl_parser_rejects_a_field_no_state_accepts_naming_it() -> None:
+    (error,) = adapter.asl_parse_errors(_asl({"A": {"Type": "Pass", "End": True, "Frob": 1}}))
+    assert '"Frob"' in error
+
+
+def test_the_asl_parser_reports_a_rule_its_program_builder_enforces_as_an_error() -> None:
+    (error,) = adapter.asl_parse_errors(_asl({"A": {"Type": "Task", "End": True}}))
+    assert error == "ValueError: No Resource declaration in State Task."
+
+
+def test_the_asl_parser_does_not_check_transitions_which_is_why_the_pack_has_its_own_validator() -> None:
+    # A Next to a missing state, an unreachable state and a StartAt naming nothing all parse.
+    assert (
+        adapter.asl_parse_errors(_asl({"A": {"Type": "Pass", "Next": "Z"}, "U": {"Type": "Succeed"}}, start="B")) == []
+    )
+
+
+# -- EventBridge's pattern parser (structure only) and SNS's filter policy validation -------------
+
+
+def test_the_event_pattern_parser_rejects_an_empty_list_with_awss_reason() -> None:
+    assert adapter.event_pattern_errors('{"source": []}') == [
+        "Event pattern is not valid. Reason: Empty arrays are not allowed"
+    ]
+
+
+def test_the_event_pattern_parser_does_not_check_operators() -> None:
+    assert adapter.event_pattern_errors('{"source": [{"begins-with": "a"}]}') == []
+
+
+def test_the_filter_policy_validator_rejects_more_than_five_keys() -> None:
+    errors = adapter.filter_policy_errors({key: ["v"] for key in "abcdef"}, "MessageAttributes")
+    assert errors == ["Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"]
+
+
+def test_the_filter_policy_validator_accepts_a_valid_policy() -> None:
+    assert adapter.filter_policy_errors({"event": ["OrderPlaced"]}, "MessageAttributes") == []

@@ -179,3 +179,9 @@ def test_bad_rules_are_rejected_naming_the_arg(rule_args, message):
 def test_a_string_event_pattern_is_rejected():
     with pytest.raises(ValueError, match="event_pattern must be a dict"):
         EventRule(name="r", event_pattern='{"source": ["x"]}', targets=[LambdaTarget(FUNCTION_ARN)]).validate()
+
+
+def test_an_event_pattern_eventbridge_would_reject_fails_naming_the_rule_and_the_arg():
+    rule = EventRule(name="placed", event_pattern={"detail-type": "OrderPlaced"}, targets=[QueueTarget(queue_arn="a")])
+    with pytest.raises(ValueError, match=r"EventRule 'placed': event_pattern: detail-type must be a list of values"):
+        rule.validate()

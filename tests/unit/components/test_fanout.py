@@ -138,3 +138,11 @@ def test_fifo_subscribers_and_string_filter_policies_are_rejected():
         Subscriber(name="a", queue=QueueArgs(fifo=True)).validate()
     with pytest.raises(ValueError, match="filter_policy must be a dict"):
         Subscriber(name="a", queue=QueueArgs(), filter_policy='{"a": ["b"]}').validate()
+
+
+def test_a_filter_policy_sns_would_reject_fails_naming_the_subscriber_and_the_arg():
+    nested = Subscriber(name="all", queue=QueueArgs(), filter_policy={"detail": {"total": [1]}})
+    with pytest.raises(
+        ValueError, match=r"Subscriber 'all': filter_policy: detail is nested; only filter_policy_scope"
+    ):
+        nested.validate()

@@ -140,3 +140,10 @@ def test_children_are_parented_and_named_after_the_processor(stack):
     assert owner.type == "wasp:stream:StreamProcessor"
     assert all(r.name.startswith("clicks") for r in stack.descendants(owner))
     assert set(owner.outputs) == {"stream_arn", "stream_name", "function_name", "on_failure_url"}
+
+
+def test_a_filter_pattern_lambda_would_reject_fails_naming_the_arg():
+    args = StreamProcessorArgs(function=function_args(), filter_patterns=[{"data": {"k": [{"wildcard": "a*"}]}}])
+    with pytest.raises(ValueError) as raised:
+        args.validate()
+    assert str(raised.value).startswith("StreamProcessorArgs.filter_patterns[0]: data.k[0] uses 'wildcard'")

@@ -8,7 +8,8 @@ import pulumi
 from pulumi_aws import cloudwatch, sns
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared.context import StackContext
+from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -38,6 +39,7 @@ def metric_alarm(
     actions = [context.alarm_topic_arn] if context.alarm_topic_arn is not None else []
     return cloudwatch.MetricAlarm(
         f"{name}-{spec.suffix}",
+        name=context.auto_name(f"{name}-{spec.suffix}", names.ALARM),
         alarm_description=spec.description or f"{spec.metric_name} {spec.comparison} {spec.threshold}",
         namespace=spec.namespace,
         metric_name=spec.metric_name,
@@ -86,7 +88,13 @@ class AlarmTopic(pulumi.ComponentResource):
             parent=self,
             tags=tags or {},
         )
-        self.topic = sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, tags=tags, opts=child)
+        self.topic = sns.Topic(
+            f"{name}-topic",
+            name=current_stack_context().auto_name(f"{name}-topic", names.SNS_TOPIC),
+            kms_master_key_id=key.arn,
+            tags=tags,
+            opts=child,
+        )
         if email:
             sns.TopicSubscription(f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=email, opts=child)
         self.arn = self.topic.arn

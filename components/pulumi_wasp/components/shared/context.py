@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextvars
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pulumi
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import names
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,20 @@ class StackContext:
     def namespace(self) -> str:
         return self.metrics_namespace or pulumi.get_project()
 
-    def physical_name(self, name: str, max_length: int = 64, separator: str = "-") -> str:
-        """``<prefix>-<name>``, shortened with a stable hash when a service limit requires it."""
-        full = f"{self.prefix}{separator}{name}"
-        if len(full) <= max_length:
-            return full
-        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-        return f"{full[: max_length - 9]}{separator}{digest}"
+    def physical_name(self, name: str, rule: names.NameRule, reserve: int = 0) -> str:
+        """``<prefix>-<name>`` within ``rule`` (``reserve`` characters left for a suffix the caller
+        adds), shortened with a stable hash only when it does not fit."""
+        return names.fit(f"{self.prefix}-{name}", rule, reserve)
+
+    def auto_name(self, logical_name: str, rule: names.NameRule, suffixed: bool = False) -> str | None:
+        """None when Pulumi's auto-name for ``logical_name`` fits ``rule`` (the child keeps it), else the
+        explicit derived name to set instead (ending in the rule's suffix when ``suffixed``: an explicit
+        FIFO queue or topic name must end in ``.fifo``)."""
+        if names.auto_name_fits(logical_name, rule, suffixed):
+            return None
+        if not suffixed:
+            return self.physical_name(logical_name, rule)
+        return self.physical_name(logical_name, rule, len(rule.suffix)) + rule.suffix
 
     def tags_for(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Base tags (project, stack, managed-by), the context's tags, then a component's own."""

@@ -13,6 +13,9 @@ from typing import Any
 import pulumi
 from pulumi_aws import iam
 
+from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared.context import current_stack_context
+
 Statement = dict[str, Any]
 #: An IAM ``Condition`` block: operator → condition key → value(s), e.g.
 #: ``{"ArnEquals": {"aws:SourceArn": rule_arn}}``.
@@ -188,14 +191,18 @@ def service_role(
     """
     if not statements:
         raise ValueError(f"{name}: a service role needs at least one statement")
+    # Pulumi auto-names both; a long component name gets derived names within IAM's limits instead.
+    context = current_stack_context()
     role = iam.Role(
         f"{name}-role",
+        name=context.auto_name(f"{name}-role", names.IAM_ROLE),
         assume_role_policy=trust_policy(service, source_account=source_account, conditions=conditions),
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     policy = iam.RolePolicy(
         f"{name}-policy",
+        name=context.auto_name(f"{name}-policy", names.IAM_POLICY),
         role=role.id,
         policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),

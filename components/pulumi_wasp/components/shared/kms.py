@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_aws as aws
 from pulumi_aws import kms
+
+from pulumi_wasp.components.shared.account import deploying_account
 
 
 def service_key(
@@ -23,7 +24,7 @@ def service_key(
     tags: dict[str, str],
 ) -> kms.Key:
     """A rotating key the account administers and only ``services`` may use to encrypt."""
-    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+    account_id = deploying_account(parent)
     statements: list[dict] = [
         {
             "Sid": "AccountAdministers",

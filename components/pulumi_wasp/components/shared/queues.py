@@ -9,6 +9,7 @@ import pulumi
 from pulumi_aws import sqs
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext
 
@@ -91,6 +92,7 @@ def dead_letter_queue(
     child = pulumi.ResourceOptions(parent=parent)
     queue = sqs.Queue(
         f"{name}-dlq",
+        name=context.auto_name(f"{name}-dlq", names.SQS_QUEUE, suffixed=fifo),
         fifo_queue=fifo or None,
         message_retention_seconds=retention_seconds,
         sqs_managed_sse_enabled=None if kms_master_key_id else True,

@@ -2,7 +2,15 @@
 
 import pulumi
 
-from pulumi_wasp.components import QueueProcessorArgs, SecureBucket, SecureBucketArgs
+from pulumi_wasp.components import (
+    QueueProcessorArgs,
+    RestApi,
+    RestApiArgs,
+    Route,
+    SecureBucket,
+    SecureBucketArgs,
+    ServerlessFunction,
+)
 from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from pulumi_wasp.components.event_store import EventStore, EventStoreArgs, Projection
 from pulumi_wasp.components.observability import Dashboard, DashboardArgs
@@ -39,6 +47,12 @@ CASES = {
         ),
     ),
     "dashboard-without-components": lambda: Dashboard("ops", DashboardArgs(components=[])),
+    "api-with-a-long-stage-name": lambda: RestApi(
+        "api",
+        RestApiArgs(
+            routes=[Route("GET", "/", ServerlessFunction("fn", function_args(behind_api=True)))], stage_name="s" * 129
+        ),
+    ),
 }
 
 case = pulumi.Config().require("case")
