@@ -213,7 +213,8 @@ def _session_arn(account: str, role_arn: str, session: str) -> str:
 
 def _reason(decision: Decision, action: str) -> str:
     if decision.effect is Effect.EXPLICIT_DENY:
-        return f"with an explicit deny in a {decision.policy_kind} policy"
+        article = "an" if decision.policy_kind.startswith("identity") else "a"
+        return f"with an explicit deny in {article} {decision.policy_kind} policy"
     if decision.effect is Effect.UNSUPPORTED:
         keys = ", ".join(decision.unsupported)
         return (
