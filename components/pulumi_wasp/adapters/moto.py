@@ -559,6 +559,7 @@ def install_iam(gate: Gate) -> None:
     _original["send_to_sqs_queue"] = Rule._send_to_sqs_queue
     _original["s3_send_sqs"] = s3_notifications._send_sqs_message
     _original["s3_send_sns"] = s3_notifications._send_sns_message
+    _original["s3_invoke_lambda"] = s3_notifications._invoke_awslambda
     _original["boto_client_for"] = sfn_boto_client.boto_client_for
 
     def authorize(self: BaseResponse, iam_request_cls: type, resource: str = "*") -> None:
@@ -600,6 +601,11 @@ def install_iam(gate: Gate) -> None:
         if gate.delivery("s3.amazonaws.com", "sns:Publish", topic_arn, _bucket_arn(event_body), region_name) is None:
             _original["s3_send_sns"](account_id, event_body, topic_arn, region_name)
 
+    def s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        source = _bucket_arn(event_body)
+        if gate.delivery("s3.amazonaws.com", "lambda:InvokeFunction", fn_arn, source, region_name) is None:
+            _original["s3_invoke_lambda"](account_id, event_body, fn_arn, region_name)
+
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         role_arn = getattr(state_credentials, "role_arn", None)
         if not role_arn:
@@ -625,6 +631,7 @@ def install_iam(gate: Gate) -> None:
     Rule._send_to_sqs_queue = send_to_sqs_queue  # type: ignore[method-assign]
     s3_notifications._send_sqs_message = s3_send_sqs
     s3_notifications._send_sns_message = s3_send_sns
+    s3_notifications._invoke_awslambda = s3_invoke_lambda
     for module in _sfn_client_modules():
         module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
@@ -636,6 +643,7 @@ def uninstall_iam() -> None:
         Rule._send_to_sqs_queue = _original.pop("send_to_sqs_queue")  # type: ignore[method-assign]
         s3_notifications._send_sqs_message = _original.pop("s3_send_sqs")
         s3_notifications._send_sns_message = _original.pop("s3_send_sns")
+        s3_notifications._invoke_awslambda = _original.pop("s3_invoke_lambda")
         original = _original.pop("boto_client_for")
         for module in _sfn_client_modules():
             module.boto_client_for = original  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from pulumi_wasp.adapters.moto import (
     MotoIamState,
@@ -37,6 +38,8 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "localcloud",
     "AWS_SESSION_TOKEN": "localcloud",
 }
+#: The call a delivery to a target of this service makes (named in a denied delivery's error).
+TARGET_OPERATIONS = {"lambda": "Invoke", "states": "StartExecution", "sns": "Publish", "sqs": "SendMessage"}
 #: Behaviour moto only enables on request: Step Functions executes ASL instead of echoing.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 
@@ -98,6 +101,10 @@ class Emulator:
             self._server = None
         if self.iam is not None:
             uninstall_iam()
+            mean = self.iam.seconds / self.iam.decisions * 1e6 if self.iam.decisions else 0.0
+            logging.getLogger("localcloud.iam").info(
+                "%d decisions (mean %.0f µs each), %d denied", self.iam.decisions, mean, self.iam.denied
+            )
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -130,6 +137,16 @@ class Emulator:
             return {}
         role = MotoIamState(self.account_id).function_role(function_arn)
         return self.iam.credentials.issue(role, session_name)
+
+    def authorize_delivery(self, source_arn: str, target: dict[str, Any]) -> None:
+        """Raise AccessDeniedException (a ClientError, as the service's own call would) when IAM does not
+        let the rule or schedule ``source_arn`` deliver to ``target``; nothing when IAM is not enforced."""
+        if self.iam is None:
+            return
+        denial = self.iam.check_target(source_arn, target, self.region)
+        if denial is not None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
+            raise ClientError(error, TARGET_OPERATIONS.get(str(target["Arn"]).split(":")[2], "Deliver"))
 
 
 _CLIENTS_LOCK = threading.Lock()

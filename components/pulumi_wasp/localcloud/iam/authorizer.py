@@ -35,6 +35,13 @@ logger = logging.getLogger("localcloud.iam")
 
 #: The session name of a role a service assumes (Step Functions' task credentials).
 SERVICE_SESSION = "localcloud-service"
+#: The action a delivery to a target of this service performs.
+TARGET_ACTIONS = {
+    "lambda": "lambda:InvokeFunction",
+    "states": "states:StartExecution",
+    "sns": "sns:Publish",
+    "sqs": "sqs:SendMessage",
+}
 #: Denials kept for the status report (the log keeps all of them).
 RECENT_DENIALS = 200
 
@@ -66,8 +73,10 @@ class Authorizer:
         self.credentials = credentials
         self.state = state
         self.denials: deque[Denial] = deque(maxlen=RECENT_DENIALS)
+        #: Decisions taken, their total time and how many denied (the local cloud's cost of IAM).
         self.decisions = 0
         self.seconds = 0.0
+        self.denied = 0
         self._lock = threading.Lock()
 
     # -- the emulator's questions (the moto adapter's Gate) --------------------------------------
@@ -97,6 +106,23 @@ class Authorizer:
     def role_access_key(self, role_arn: str) -> tuple[str, str]:
         issued = self.credentials.issue(role_arn, SERVICE_SESSION)
         return issued["AWS_ACCESS_KEY_ID"], issued["AWS_SECRET_ACCESS_KEY"]
+
+    def check_target(self, source_arn: str, target: Mapping[str, Any], region: str) -> Denial | None:
+        """An EventBridge rule's or a schedule's delivery to its target, authorized where AWS does: Scheduler
+        and Step Functions targets through the target's role; a rule's Lambda, SNS and SQS targets through
+        the function's, topic's or queue's policy for ``events.amazonaws.com`` with the rule as source."""
+        arn = str(target["Arn"])
+        kind, sender = arn.split(":")[2], source_arn.split(":")[2]
+        action = TARGET_ACTIONS.get(kind)
+        if action is None:
+            return self._deny(Denial(sender, "?", arn, f"because the local cloud has no action for {kind} targets"))
+        if sender == "scheduler" or kind == "states":
+            role = target.get("RoleArn")
+            if not role:
+                reason = "because the target has no RoleArn (AWS requires one for this target)"
+                return self._deny(Denial(f"{sender}.amazonaws.com", action, arn, reason))
+            return self.check_role(str(role), sender, action, arn, region)
+        return self.check_service(f"{sender}.amazonaws.com", action, arn, source_arn, region)
 
     # -- the three kinds of caller ---------------------------------------------------------------
     def check_request(self, principal: Principal, request: Request) -> Denial | None:
@@ -192,6 +218,8 @@ class Authorizer:
 
     def _deny(self, denial: Denial) -> Denial:
         self.denials.append(denial)
+        with self._lock:
+            self.denied += 1
         logger.warning("AccessDenied: %s", denial.message)
         return denial
 

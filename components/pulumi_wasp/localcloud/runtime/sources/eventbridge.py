@@ -75,6 +75,7 @@ class EventTargets:
     def _send(self, delivery: _Delivery) -> None:
         arn, payload = delivery.target["Arn"], delivery.payload
         service = arn.split(":")[2]
+        self._runtime.emulator.authorize_delivery(delivery.source_arn, delivery.target)
         if service == "lambda":
             # Lambda accepts the event for asynchronous invocation; its own retries take over.
             self._runtime.invoke_async(arn, payload)
