@@ -474,7 +474,7 @@ class IamRequest:
     s3_resource: str
 
 
-#: Error code and HTTP status of a denial, per service (what the service itself answers).
+#: Error code and HTTP status of a denial, per moto service name (what the service itself answers).
 DENIAL_CODES: dict[str, tuple[str, int]] = {
     "sqs": ("AccessDenied", 403),
     "sns": ("AuthorizationError", 403),
@@ -482,10 +482,12 @@ DENIAL_CODES: dict[str, tuple[str, int]] = {
     "cloudwatch": ("AccessDenied", 403),
     "iam": ("AccessDenied", 403),
     "sts": ("AccessDenied", 403),
-    "lambda": ("AccessDeniedException", 403),
+    "awslambda": ("AccessDeniedException", 403),
     "xray": ("AccessDeniedException", 403),
 }
 _DEFAULT_DENIAL = ("AccessDeniedException", 400)
+#: moto's names of the services whose REST protocol answers JSON errors whatever the request's body.
+_REST_JSON = frozenset({"awslambda", "xray", "scheduler", "apigateway"})
 GLOBAL = "global"  # moto's region key of global services (IAM, S3's buckets)
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
@@ -529,11 +531,7 @@ def _request_params(response: BaseResponse) -> dict[str, Any]:
 
 def _json_protocol(response: BaseResponse) -> bool:
     content_type = response.headers.get("Content-Type", "") or ""
-    return (
-        "json" in content_type
-        or bool(response.headers.get("X-Amz-Target"))
-        or (response.service_name in DENIAL_CODES and DENIAL_CODES[response.service_name][0].endswith("Exception"))
-    )
+    return "json" in content_type or bool(response.headers.get("X-Amz-Target")) or response.service_name in _REST_JSON
 
 
 def _denial(response: BaseResponse, message: str) -> Exception:
