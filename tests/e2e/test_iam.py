@@ -4,6 +4,7 @@ one), and tests/e2e/programs/iam shows each refusal AWS would make, with AWS's e
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,33 @@ def test_a_denied_request_has_the_service_s_error_shape() -> None:
                 status,
             )
             assert "is not authorized to perform:" in error["Error"]["Message"]
+
+
+def test_step_functions_tasks_invoke_lambda_as_the_state_machine_role() -> None:
+    with Emulator() as emulator:
+        iam, trust = emulator.client("iam"), json.dumps({"Version": "2012-10-17", "Statement": []})
+        machine_role = iam.create_role(RoleName="saga-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        function_role = iam.create_role(RoleName="task-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        function = emulator.client("lambda").create_function(
+            FunctionName="task",
+            Runtime="python3.12",
+            Role=function_role,
+            Handler="h.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+        )["FunctionArn"]
+        definition = {"StartAt": "Task", "States": {"Task": {"Type": "Task", "Resource": function, "End": True}}}
+        sfn = emulator.client("stepfunctions")
+        machine = sfn.create_state_machine(name="saga", definition=json.dumps(definition), roleArn=machine_role)
+        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+        deadline = time.monotonic() + 20
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not end"
+            time.sleep(0.1)
+        assert described["status"] == "FAILED"
+        denial = emulator.iam.denials[-1] if emulator.iam else None
+        assert denial is not None
+        assert (denial.principal, denial.action, denial.resource) == (
+            f"arn:aws:sts::{emulator.account_id}:assumed-role/saga-role/localcloud-service",
+            "lambda:InvokeFunction",
+            function,
+        )

@@ -42,6 +42,8 @@ TARGET_ACTIONS = {
     "sns": "sns:Publish",
     "sqs": "sqs:SendMessage",
 }
+#: The service principal of a source ARN's service, where they differ.
+SENDERS = {"execute-api": "apigateway"}
 #: Denials kept for the status report (the log keeps all of them).
 RECENT_DENIALS = 200
 
@@ -108,9 +110,10 @@ class Authorizer:
         return issued["AWS_ACCESS_KEY_ID"], issued["AWS_SECRET_ACCESS_KEY"]
 
     def check_target(self, source_arn: str, target: Mapping[str, Any], region: str) -> Denial | None:
-        """An EventBridge rule's or a schedule's delivery to its target, authorized where AWS does: Scheduler
-        and Step Functions targets through the target's role; a rule's Lambda, SNS and SQS targets through
-        the function's, topic's or queue's policy for ``events.amazonaws.com`` with the rule as source."""
+        """An EventBridge rule's or a schedule's delivery to its target, or API Gateway's invocation of a
+        route's function (``source_arn`` an ``execute-api`` ARN), authorized where AWS does: Scheduler and Step
+        Functions targets through the target's role; a rule's Lambda, SNS and SQS targets and API Gateway
+        through the function's, topic's or queue's policy for the service, with ``source_arn`` as source."""
         arn = str(target["Arn"])
         kind, sender = arn.split(":")[2], source_arn.split(":")[2]
         action = TARGET_ACTIONS.get(kind)
@@ -122,7 +125,7 @@ class Authorizer:
                 reason = "because the target has no RoleArn (AWS requires one for this target)"
                 return self._deny(Denial(f"{sender}.amazonaws.com", action, arn, reason))
             return self.check_role(str(role), sender, action, arn, region)
-        return self.check_service(f"{sender}.amazonaws.com", action, arn, source_arn, region)
+        return self.check_service(f"{SENDERS.get(sender, sender)}.amazonaws.com", action, arn, source_arn, region)
 
     # -- the three kinds of caller ---------------------------------------------------------------
     def check_request(self, principal: Principal, request: Request) -> Denial | None:

@@ -29,7 +29,8 @@ class Services(Protocol):
         """A boto3 client for ``service`` on the emulator (thread-safe)."""
 
     def authorize_delivery(self, source_arn: str, target: dict[str, Any]) -> None:
-        """Raise a ClientError (AccessDeniedException) when IAM does not let the rule or schedule deliver."""
+        """Raise a ClientError (AccessDeniedException) when IAM does not let the rule, schedule or API
+        (``source_arn``) deliver to ``target`` (``{"Arn": ...}``)."""
 
 
 class RuntimePort(Protocol):
