@@ -140,9 +140,8 @@ class Authorizer:
                     Denial(principal.name, action, "*", f"because the local cloud cannot evaluate it: {unknown}")
                 )
             for access in needed:
-                denial = self._decide(
-                    principal, access.action, access.resource, self._context(principal, request.region)
-                )
+                context = {**self._context(principal, request.region), **access.context}
+                denial = self._decide(principal, access.action, access.resource, context)
                 if denial is not None:
                     return denial
             return None

@@ -16,7 +16,8 @@ from typing import Any
 #: (its ARN, account, type), the delivering service's (``aws:SourceArn`` /
 #: ``aws:SourceAccount`` of an SNS, EventBridge, S3 or Scheduler delivery, ``aws:PrincipalServiceName``),
 #: the request's (region, time, ``aws:SecureTransport``: the SDKs reach AWS over TLS only; loopback HTTP
-#: stands in for that endpoint, so it is true as on AWS) and the resource's account.
+#: stands in for that endpoint, so it is true as on AWS), the resource's account, and the keys a request
+#: sets itself (``cloudwatch:namespace`` of PutMetricData).
 SUPPORTED = (
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -31,6 +32,7 @@ SUPPORTED = (
     "aws:CurrentTime",
     "aws:EpochTime",
     "aws:ResourceAccount",
+    "cloudwatch:namespace",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

@@ -1,18 +1,21 @@
 """A request to the emulator as IAM sees it: the actions it performs and the ARN of each resource.
 
 One function per service the local cloud's functions and services call, building the ARN from the request
-itself (a table name, a queue URL, a bucket and key) as AWS does. A service or operation not listed here has no
-resource mapping: a role's request to it is denied with that reason (never evaluated against ``*``), while the
-administrator's requests need none.
+itself (a table name, a queue URL, a bucket and key) as AWS does. Any other operation is evaluated only when
+AWS's authorization reference says its action accepts only ``*`` (CloudWatch's PutMetricData, X-Ray's
+PutTraceSegments); otherwise it has no resource mapping and a role's request is denied with that reason (never
+evaluated against ``*``), while the administrator's requests need none.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
+
+from pulumi_wasp import iam_reference
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Request:
 class Access:
     action: str
     resource: str
+    #: Condition keys the request itself sets (``cloudwatch:namespace``).
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 class Resolver(Protocol):
@@ -80,14 +85,25 @@ _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "
 
 
 def accesses(request: Request, resolver: Resolver) -> list[Access]:
-    """Every (action, resource ARN) the request needs; raises :class:`NotMappedError` when unknown."""
+    """Every (action, resource ARN) the request needs; raises :class:`NotMappedError` when unknown.
+
+    The actions are held to AWS's Service Authorization Reference (:mod:`pulumi_wasp.iam_reference`): one it
+    does not list is an error, never a guess; an operation of a service without a mapping here is evaluated
+    when the reference says its action accepts only ``Resource: "*"`` (``sts:GetCallerIdentity``)."""
     prefix = PREFIXES.get(request.service, request.service)
     builder = _BUILDERS.get(prefix)
-    if builder is None:
-        raise NotMappedError(f"no resource mapping for the {prefix} service")
-    found = builder(request, resolver)
+    found = builder(request, resolver) if builder is not None else []
     if not found:
-        raise NotMappedError(f"no resource mapping for {prefix}:{request.operation}")
+        action = _action(prefix, request)
+        if iam_reference.star_only(action):
+            return [Access(action, "*")]
+        what = f"the {prefix} service" if builder is None else action
+        raise NotMappedError(f"no resource mapping for {what}")
+    for access in found:
+        service_prefix, _, name = access.action.partition(":")
+        known = iam_reference.service(service_prefix)
+        if known is None or not known.matching(name):
+            raise NotMappedError(f"{access.action} is not an action of AWS's Service Authorization Reference")
     return found
 
 
@@ -284,11 +300,12 @@ def _kms(request: Request, resolver: Resolver) -> list[Access]:
     return [Access(_action("kms", request), arn)]
 
 
-def _star(prefix: str) -> Callable[[Request, Resolver], list[Access]]:
-    def build(request: Request, _: Resolver) -> list[Access]:
-        return [Access(_action(prefix, request), "*")]
-
-    return build
+def _cloudwatch(request: Request, _: Resolver) -> list[Access]:
+    if request.operation != "PutMetricData":
+        return []
+    # A metric without a dataset is authorized on "*"; the namespace is a condition key of the request.
+    namespace = {"cloudwatch:namespace": str(request.params["Namespace"])} if "Namespace" in request.params else {}
+    return [Access("cloudwatch:PutMetricData", "*", namespace)]
 
 
 def _ssm(request: Request, _: Resolver) -> list[Access]:
@@ -316,7 +333,5 @@ _BUILDERS: dict[str, Callable[[Request, Resolver], list[Access]]] = {
     "secretsmanager": _secretsmanager,
     "kms": _kms,
     "ssm": _ssm,
-    # Both accept only Resource "*" for the calls a function makes (PutMetricData, PutTraceSegments).
-    "cloudwatch": _star("cloudwatch"),
-    "xray": _star("xray"),
+    "cloudwatch": _cloudwatch,
 }

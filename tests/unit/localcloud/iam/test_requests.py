@@ -117,8 +117,10 @@ def test_a_key_alias_is_the_key_arn() -> None:
     assert of("kms", "Decrypt", {"KeyId": "alias/orders"}) == [Access("kms:Decrypt", f"arn:aws:kms:{ARN}:key/k-1")]
 
 
-def test_put_metric_data_is_on_every_resource() -> None:
-    assert of("cloudwatch", "PutMetricData", {"Namespace": "orders"}) == [Access("cloudwatch:PutMetricData", "*")]
+def test_put_metric_data_is_on_every_resource_with_its_namespace_as_condition_key() -> None:
+    assert of("cloudwatch", "PutMetricData", {"Namespace": "orders"}) == [
+        Access("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "orders"})
+    ]
 
 
 def test_a_parameter_name_is_the_parameter_arn() -> None:
@@ -135,3 +137,13 @@ def test_a_service_without_a_mapping_is_not_mapped() -> None:
 def test_an_operation_naming_no_resource_is_not_mapped() -> None:
     with pytest.raises(NotMappedError, match="sqs:SendMessage"):
         of("sqs", "SendMessage", {})
+
+
+def test_an_operation_whose_action_accepts_only_star_is_evaluated_on_star_without_a_mapping() -> None:
+    assert of("sts", "GetCallerIdentity") == [Access("sts:GetCallerIdentity", "*")]
+    assert of("xray", "PutTraceSegments") == [Access("xray:PutTraceSegments", "*")]
+
+
+def test_an_action_the_authorization_reference_does_not_list_is_not_guessed() -> None:
+    with pytest.raises(NotMappedError, match="sqs:FrobnicateQueue is not an action"):
+        of("sqs", "FrobnicateQueue", {"QueueUrl": f"http://h/{ACCOUNT}/q"})
