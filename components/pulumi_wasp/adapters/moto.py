@@ -23,6 +23,12 @@ Patches:
    Holding the lock never waits on another request: moto's only call-out from a DynamoDB write (its own
    stream event source mappings, which the local cloud does not create) reaches the runtime hooks, which
    queue the invocation.
+4. IAM (:func:`install_iam`, tested end to end in tests/e2e/test_iam.py): moto's
+   ``_authenticate_and_authorize_action``, the one point every service's request passes with its action
+   known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
+   control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
+   queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
+   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends.
 
 Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), and the
