@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+WASP := $(VENV)/bin/wasp
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run serve cloud test lint preview bench clean
@@ -13,23 +14,23 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 setup: $(STAMP)
 
-## run: the offline synthesis and policy preview, then the local cloud: deploy, drive every flow, report
-##      (exit 1 on a mandatory policy violation or a failed flow)
+## run: the offline synthesis and policy preview, then the local cloud: deploy, run localcloud_scenario.py
+##      (every flow and the invariant), report (exit 1 on a mandatory policy violation or a failed flow)
 run: $(STAMP)
-	$(PY) -m preview --summary --stack $(or $(STACK),dev) --policy-config policy-config.json
-	$(PY) -m localcloud --stack $(or $(STACK),dev) run $(ARGS)
+	$(WASP) preview --summary --stack $(or $(STACK),dev) --policy-config policy-config.json
+	$(WASP) local run --stack $(or $(STACK),dev) $(ARGS)
 
 ## serve: deploy into the local cloud and keep it running (Ctrl-C stops everything); endpoints in .localcloud/
 serve: $(STAMP)
-	$(PY) -m localcloud --stack $(or $(STACK),dev) serve $(ARGS)
+	$(WASP) local serve --stack $(or $(STACK),dev) $(ARGS)
 
 ## cloud: a verb against a running serve, e.g. make cloud ARGS="status" or ARGS="logs orders-api -f"
 cloud: $(STAMP)
-	$(PY) -m localcloud $(ARGS)
+	$(WASP) local $(ARGS)
 
 ## preview: the policy pack over a stack offline (ARGS: --program DIR --stack prod --policy-config FILE --first-deploy --json)
 preview: $(STAMP)
-	$(PY) -m preview $(ARGS)
+	$(WASP) preview $(ARGS)
 
 ## test: the whole test suite
 test: $(STAMP)

@@ -1,13 +1,12 @@
 """Local cloud throughput: orders/s end to end and p50/p99 per stage, against raw moto SQS throughput in the same run.
 
-The hook: the local cloud provides ``localcloud.bench.run(orders: int) -> dict`` returning
-``{"orders": <completed>, "seconds": <wall time>, "stages": {"<stage>": [<latency seconds>, ...]}}``; this module
-calls it in a child (``python -m bench.localcloud localcloud N``) next to its baseline (``... sqs N``).
+The hook: ``wasp local bench --orders N`` on the reference program (its load is the ``bench`` of
+localcloud_scenario.py) prints ``{"orders": <completed>, "seconds": <wall time>, "stages": {"<stage>": [<latency
+seconds>, ...]}, ...}``; this module runs it in a child next to its baseline (``python -m bench.localcloud N``).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import sys
@@ -18,7 +17,8 @@ from typing import Any
 from bench.measure import PYTHON, Stats, child_json, python_env, ratio
 from bench.report import Section, Table, cell, rate, seconds, times
 
-ENTRY = "pulumi_wasp.localcloud.bench"
+#: The command of this checkout's toolkit (as `wasp`, whatever the virtualenv's install points at).
+WASP = [PYTHON, "-m", "pulumi_wasp"]
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -44,12 +44,14 @@ def _sqs(messages: int) -> dict[str, Any]:
 
 
 def run(runs: int, orders: int) -> Section:
-    results: dict[str, list[dict[str, Any]]] = {"localcloud": [], "sqs": []}
+    commands = {
+        "localcloud": [*WASP, "local", "bench", "--orders", str(orders)],
+        "sqs": [PYTHON, "-m", "bench.localcloud", str(orders)],
+    }
+    results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in commands}
     for _ in range(runs):
-        for kind in results:
-            results[kind].append(
-                child_json([PYTHON, "-m", "bench.localcloud", kind, str(orders)], env=python_env(), timeout=600)
-            )
+        for kind, command in commands.items():
+            results[kind].append(child_json(command, env=python_env(), timeout=600))
     throughput = {kind: Stats.of([r["orders"] / r["seconds"] for r in rs]) for kind, rs in results.items()}
     stages: dict[str, list[float]] = {}
     for result in results["localcloud"]:
@@ -89,9 +91,7 @@ def run(runs: int, orders: int) -> Section:
 
 
 def main(argv: list[str]) -> None:
-    kind, orders = argv[0], int(argv[1])
-    result = _sqs(orders) if kind == "sqs" else importlib.import_module(ENTRY).run(orders)
-    print(json.dumps(result))
+    print(json.dumps(_sqs(int(argv[0]))))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""``localcloud.bench``, the entry point of ``make bench``'s local cloud section: a few orders of the
-reference system end to end, in a child process as bench/localcloud.py runs it, the result in the
-shape it reads, and no process left behind (orphans are caught: this process is their subreaper)."""
+"""``wasp local bench``, the entry point of ``make bench``'s local cloud section: a few orders of the
+reference system end to end (its load from localcloud_scenario.py), in a child process as
+bench/localcloud.py runs it, the result in the shape it reads, and no process left behind (orphans
+are caught: this process is their subreaper)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from pulumi_wasp.localcloud.bench import STAGES
-from tests.e2e.conftest import ENV, REPO, alive
+from localcloud_scenario import bench
+from tests.e2e.conftest import ENV, REPO, WASP, alive
 
 ORDERS = 3
 PR_SET_CHILD_SUBREAPER = 36
@@ -47,9 +47,9 @@ def test_bench_pushes_orders_end_to_end_and_leaves_no_process_behind() -> None:
     try:
         done = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "pulumi_wasp.localcloud.bench",
+                *WASP,
+                "local",
+                "bench",
                 "--orders",
                 str(ORDERS),
                 "--warmup",
@@ -79,7 +79,7 @@ def test_bench_pushes_orders_end_to_end_and_leaves_no_process_behind() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["orders"] == ORDERS
     assert result["seconds"] > 0
-    assert list(result["stages"]) == list(STAGES)
+    assert list(result["stages"]) == list(bench.stages)
     for stage, latencies in result["stages"].items():
         assert len(latencies) == ORDERS, stage
         assert all(latency > 0 for latency in latencies), (stage, latencies)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_wasp.localcloud.client import Cloud
 from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED
-from pulumi_wasp.localcloud.scenario import Cloud
 from tests.e2e.conftest import localcloud
 
 REJECTED = Path(__file__).resolve().parent / "programs" / "rejected"

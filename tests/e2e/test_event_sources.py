@@ -7,8 +7,7 @@ from __future__ import annotations
 import ast
 import json
 
-from pulumi_wasp.localcloud.scenario import Cloud
-from pulumi_wasp.localcloud.scenario.client import wait_for
+from pulumi_wasp.localcloud.client import Cloud, wait_for
 from tests.e2e.conftest import Served
 
 

@@ -4,7 +4,8 @@ in a DLQ. Each test names the flow and the outcome the data contracts promise.""
 
 from __future__ import annotations
 
-from pulumi_wasp.localcloud.scenario import Cloud, FlowResult, check_invariant
+from pulumi_wasp.localcloud.client import Cloud
+from pulumi_wasp.localcloud.scenario import FlowResult, check_invariant
 
 
 def passed(results: dict[str, FlowResult], name: str) -> None:

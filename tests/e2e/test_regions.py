@@ -11,8 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from pulumi_wasp.localcloud.scenario import Cloud
-from pulumi_wasp.localcloud.scenario.client import http
+from pulumi_wasp.localcloud.client import Cloud, http
 from tests.e2e.conftest import REPO, Served, localcloud
 
 TINY_REGION = "ap-southeast-2"

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pulumi_wasp.localcloud.scenario import Cloud
-from pulumi_wasp.localcloud.scenario.client import wait_for
+from pulumi_wasp.localcloud.client import Cloud, wait_for
 from tests.e2e.conftest import TINY, Served, alive, descendants, start_serve, stop_serve
 
 #: How long stopping serve may take with invocations in flight: it normally takes about a second;

@@ -10,17 +10,46 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import pulumi_aws as aws
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from pulumi_wasp.preview import PolicyReport, run_policies
 from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, Synthesis, synthesize_inline
 from pulumi_wasp.synthesis.recording import UNKNOWN
 
 REGION = "us-east-1"
+
+
+def served_pack(pack_dir: Path, env: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+    """The pack's name and policies as the Pulumi CLI sees them: it runs ``python -m pulumi.policy <engine>
+    <pack dir>`` in the pack directory, reads the port and asks the analyzer."""
+    plugin = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
+        cwd=pack_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(plugin.stdout.readline().strip())  # type: ignore[union-attr]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
+        return info.name, [p.name for p in info.policies]
+    finally:
+        plugin.kill()
+        plugin.wait(timeout=10)
+
+
 TAGS = {"environment": "test", "owner": "tests", "cost-center": "ci"}
 CODE = pulumi.AssetArchive({"index.py": pulumi.StringAsset("def handler(event, context):\n    return event\n")})
 LAMBDA_TRUST = json.dumps(

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import grpc
 import pytest
 import yaml
-from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from pulumi_wasp import __version__
 from pulumi_wasp.preview import load_pack
+from tests.policies.conftest import served_pack
 
 REPO = Path(__file__).resolve().parents[2]
 POLICIES_DIR = REPO / "policies"
@@ -110,23 +106,9 @@ def test_the_cli_entry_point_serves_the_pack_from_a_copied_directory(tmp_path: P
     pack_dir = tmp_path / "my-policies"
     shutil.copytree(POLICIES_DIR, pack_dir, ignore=shutil.ignore_patterns("__pycache__"))
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    plugin = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
-        cwd=pack_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = int(plugin.stdout.readline().strip())  # type: ignore[union-attr]
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
-        assert info.name == "serverless-well-architected"
-        assert len(info.policies) == len(CATALOGUE) + 1
-    finally:
-        plugin.kill()
-        plugin.wait(timeout=10)
+    name, policies = served_pack(pack_dir, env)
+    assert name == "serverless-well-architected"
+    assert len(policies) == len(CATALOGUE) + 1
 
 
 def test_the_manifest_declares_a_python_pack_with_the_package_version() -> None:

@@ -1,5 +1,5 @@
 """The embedded local cloud: the same Pulumi program and handlers, deployed into moto on
-127.0.0.1 and run by a local Lambda runtime with AWS semantics (see ``python -m localcloud``).
+127.0.0.1 and run by a local Lambda runtime with AWS semantics (see ``wasp local --help``).
 
 Kept free of imports: the runtime's zygote and the CLI's verbs import this package.
 """

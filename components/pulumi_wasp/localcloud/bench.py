@@ -1,46 +1,40 @@
-"""Throughput of the local cloud end to end: ``run(orders)`` for ``bench/localcloud.py``, and
-``python -m localcloud.bench --orders N`` printing the same result as JSON.
+"""Throughput of a program on the local cloud end to end: ``wasp local bench`` and :func:`run`.
 
-The reference system's dev stack is deployed once into a fresh emulator (not timed), a few warm-up
-orders start the execution environments (not counted), then ``orders`` orders are POSTed to the
-orders API, SigV4-signed, each with its own Idempotency-Key, by as many concurrent callers as the
-API's function may run at once (so none is throttled), at most ``WINDOW`` orders in flight (posted,
-not yet fully processed). Each order is followed to its end:
+The program is deployed once into a fresh emulator (not timed), a few warm-up units of load start the
+execution environments (not counted), then ``orders`` units are sent by as many concurrent callers as the
+program's entry point may serve at once (so none is throttled), at most ``window`` in flight (sent, not yet
+fully processed). Each unit is followed through its stages to its end. What a unit is, how one is sent,
+its stages and how to see each one reached come from the program's ``localcloud_scenario.py``: its
+``bench`` object (a :class:`Load`). The reference order platform's unit is an order: POST /orders, then
+projected, confirmed by the saga and fanned out.
 
-    api         POST /orders answered 201
-    projection  the order is in the read model (orders table)
-    saga        the read model says Confirmed (the saga reserved, charged, shipped and concluded)
-    fanout      OrderPlaced reached both fan-out workers (inventory commitment, analytics count)
+Every latency is measured from the moment the unit was sent; throughput is ``orders / seconds`` from the
+first send to the last unit fully processed.
 
-Every latency is measured from the moment the order's POST was sent; throughput is
-``orders / seconds`` from the first POST to the last order fully processed.
-
-Why a window (a closed loop) rather than all orders at once: offered a burst far above what it
-can process, the local cloud does not just queue. Every call the handlers make waits on the one
-saturated emulator process, the projector's batches of up to 100 stream records outlive its 10 s
-timeout, and after its retries the records go to the on-failure queue: those orders never
-conclude and the run ends at its deadline (on 2 cores at about 2 orders/s: 1 of 3 bursts of 200
-orders and 1 of 2 runs with 100 in flight ended so, none of 4 with 20). The window keeps the run
-measuring the sustained rate. It also bounds it, to ``window`` / the end-to-end latency: raise
-``--window`` once the local cloud is fast enough to be held back by it.
+Why a window (a closed loop) rather than all at once: offered a burst far above what it can process, the
+local cloud does not just queue. Every call the handlers make waits on the one saturated emulator process,
+stream batches outlive their function's timeout, and after their retries the records go to the on-failure
+destination: those units never conclude and the run ends at its deadline (the reference system on 2
+cores at about 2 orders/s: 1 of 3 bursts of 200 orders and 1 of 2 runs with 100 in flight ended so, none
+of 4 with 20). The window keeps the run measuring the sustained rate. It also bounds it, to ``window`` /
+the end-to-end latency: raise ``--window`` once the local cloud is fast enough to be held back by it.
 
 Two choices keep the measurement from loading what it measures:
 
-* The callers run in a child process (``--client``): the emulator, the pollers and the gateway
-  share one interpreter, and a client inside it would take its CPU (SigV4, HTTP) from them.
-* Progress is read from the emulator's tables in memory, not over its API: a BatchGetItem of 100
-  keys costs moto about 70 ms of CPU, so polling hundreds of orders over HTTP would be the load.
-  Reads are dictionary lookups of moto's DynamoDB backend, every ``POLL_SECONDS``, for the orders
-  still pending (about 1 % of the process' CPU, reported); latencies are late by up to that interval.
+* The callers run in a child process: the emulator, the pollers and the gateway share one interpreter,
+  and a client inside it would take its CPU (SigV4, HTTP) from them.
+* Progress is best read from the emulator's tables in memory, not over its API (a BatchGetItem of 100
+  keys costs moto about 70 ms of CPU, so polling hundreds of units over HTTP would be the load):
+  :class:`Tables` gives an observer lookups by key, every ``POLL_SECONDS``, for the units still pending
+  (about 1 % of the process' CPU, reported); latencies are late by up to that interval.
 
-Bounded: a deadline for the deploy, for the warm-up and for the measured orders; a failed saga
-execution, a cancelled order or a refused POST end the run at once with the reason. Everything
-(emulator, runtime, function processes, the client process) is stopped on every way out.
+Bounded: a deadline for the deploy, for the warm-up and for the measured units; a failure the observer
+sees or a refused send ends the run at once with the reason. Everything (emulator, runtime, function
+processes, the client process) is stopped on every way out.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -52,40 +46,33 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.client import Cloud
     from pulumi_wasp.localcloud.cloud import LocalCloud
 
-PROJECT = Path.cwd()
 #: The directory pulumi_wasp is imported from (site-packages, or components/ in a checkout).
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("api", "projection", "saga", "fanout")
-#: Local time as `python -m localcloud run` keeps it: the fan-out queues' 5 s batching windows
-#: close in 83 ms (at 1×, AWS's timing, every partial batch would wait the full window).
+#: Local time as ``wasp local run`` keeps it: batching windows of seconds close in tens of milliseconds
+#: (at 1×, AWS's timing, every partial batch would wait its full window).
 SPEED = 60.0
-#: How often pending orders are looked up in the emulator's tables.
+#: How often pending units are observed.
 POLL_SECONDS = 0.05
-#: How often the saga's executions are checked for a failure (over the API: a cheap list call).
-SAGA_CHECK_SECONDS = 1.0
-WARMUP_ORDERS = 5
-#: Orders in flight at most (posted, not yet fully processed); None: all offered at once.
+#: How often :meth:`Observer.check` runs (it may call the emulator's API: kept rare).
+CHECK_SECONDS = 1.0
+WARMUP_UNITS = 5
+#: Units in flight at most (sent, not yet fully processed); None: all offered at once.
 WINDOW: int | None = 20
 DEPLOY_TIMEOUT_SECONDS = 180.0
 WARMUP_TIMEOUT_SECONDS = 60.0
-#: A customer no payment declines (not "declined-…") and a total far below the decline limit.
-ITEMS = [{"sku": "SKU-1", "qty": 2, "unitPrice": "9.99"}, {"sku": "SKU-2", "qty": 1, "unitPrice": "5.00"}]
 
 
 class BenchError(RuntimeError):
     """The run could not measure what it promises; the message says why."""
-
-
-class SagaFailedError(BenchError):
-    """A saga execution failed: no order of this run can end Confirmed."""
 
 
 class DeadlineError(BenchError, TimeoutError):
@@ -93,76 +80,173 @@ class DeadlineError(BenchError, TimeoutError):
 
 
 def default_timeout(orders: int) -> float:
-    """Seconds allowed for the measured orders: a minute, plus a second per order (measured: 1.5 to
-    3 orders/s on 2 cores), so a busy machine still finishes; the bench's child has 600 s in all."""
+    """Seconds allowed for the measured units: a minute, plus a second per unit (measured on the reference
+    system: 1.5 to 3 orders/s on 2 cores), so a busy machine still finishes; make bench's child has 600 s."""
     return 60.0 + orders
 
 
-# -- the run ----------------------------------------------------------------------------------------------
+# -- what a program supplies --------------------------------------------------------------------------------
 @dataclass
-class _Order:
+class Unit:
+    """One unit of load (an order of the reference system) as the run follows it."""
+
+    #: Unique per unit (e.g. an Idempotency-Key).
     key: str
-    customer: str
+    #: Unique per unit and run, readable (``<phase>-<run id>-<n>``; e.g. the order's customer).
+    label: str
+    stages: tuple[str, ...]
+    #: When the send started (time.monotonic(), comparable across the processes).
     sent: float | None = None
-    order_id: str | None = None
-    #: The OrderPlaced event's id (the analytics worker's processed marker is keyed by it).
-    event_id: str | None = None
-    #: Stage → time.monotonic() when it was first seen done; "inventory"/"analytics" before "fanout".
+    #: What :meth:`Load.send` returned (e.g. the order id).
+    id: str | None = None
+    #: The observer's own notes (e.g. an event id found once, read again at every observation).
+    data: dict[str, Any] = field(default_factory=dict)
+    #: Stage → time.monotonic() when first seen done (the observer may note intermediate steps too).
     reached: dict[str, float] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
-        return all(stage in self.reached for stage in STAGES)
+        return all(stage in self.reached for stage in self.stages)
 
     @property
     def finished(self) -> float:
-        return max(self.reached[stage] for stage in STAGES)
+        return max(self.reached[stage] for stage in self.stages)
 
 
+class Observer(Protocol):
+    """Follows the units in the benchmark's process (the cloud's), every ``POLL_SECONDS``."""
+
+    def observe(self, units: Sequence[Unit]) -> None:
+        """Set ``unit.reached[stage] = time.monotonic()`` for each stage newly reached by a unit sent and not
+        done (``unit.id`` set); raise :class:`BenchError` when a unit can never be done (e.g. cancelled)."""
+
+    def check(self) -> None:
+        """Every ``CHECK_SECONDS``: raise :class:`BenchError` on a failure no unit would show (e.g. a failed
+        execution)."""
+
+
+class Load(Protocol):
+    """``bench`` in a program's ``localcloud_scenario.py``: what ``wasp local bench`` sends and waits for."""
+
+    #: The stages of a unit in order (each becomes a list of latencies in the result). The first is
+    #: reached when :meth:`send` returned.
+    stages: Sequence[str]
+
+    def callers(self, cloud: LocalCloud) -> int:
+        """Concurrent callers when ``--clients`` is not given (e.g. the entry function's concurrency)."""
+
+    def send(self, client: Cloud, unit: Unit) -> str:
+        """Send one unit (in the callers' process, from one of its threads) and return its id; raise
+        (:class:`BenchError` with the answer) when it was refused."""
+
+    def observer(self, cloud: LocalCloud, tables: Tables) -> Observer:
+        """The observer of this run, made once the cloud runs."""
+
+
+def load_of(program: Path) -> Load:
+    """The ``bench`` of the program's ``localcloud_scenario.py``; :class:`ScenarioError` when there is none."""
+    from pulumi_wasp.localcloud.scenario.hook import ScenarioError, load, path_of
+
+    module = load(program)
+    if module is None:
+        raise ScenarioError(f"{path_of(program)} does not exist: the bench drives the load it defines as `bench`")
+    found = getattr(module, "bench", None)
+    missing = [name for name in ("stages", "callers", "send", "observer") if not hasattr(found, name)]
+    if found is None or missing:
+        what = "no `bench`" if found is None else f"a `bench` without {', '.join(missing)}"
+        raise ScenarioError(f"{path_of(program)}: defines {what} (a Load: stages, callers(), send(), observer())")
+    if not found.stages:
+        raise ScenarioError(f"{path_of(program)}: `bench.stages` is empty")
+    return found
+
+
+class Tables:
+    """The emulator's DynamoDB tables read in memory (moto's backend: lookups by key, no request to the
+    emulator, plain Python values), by logical name as in the endpoints."""
+
+    def __init__(self, cloud: LocalCloud, names: dict[str, str]) -> None:
+        from pulumi_wasp.adapters.moto import dynamodb_backends
+
+        assert cloud.emulator is not None
+        self._backend = dynamodb_backends[cloud.emulator.account_id][cloud.emulator.region]
+        self._names = names
+
+    def _table(self, logical_name: str) -> Any:
+        """The table as the backend holds it now (a table deleted and created again is a new object)."""
+        if logical_name not in self._names:
+            raise BenchError(f"the stack has no table {logical_name!r} (has {sorted(self._names)})")
+        return self._backend.tables[self._names[logical_name]]
+
+    def item(self, table: str, pk: str, sk: str | None = None) -> dict[str, Any] | None:
+        """The item with string key ``pk`` (and sort key ``sk``), or None."""
+        from pulumi_wasp.adapters.moto import DynamoType
+
+        entry = self._table(table).items.get(DynamoType({"S": pk}))  # .get: the defaultdict must not grow
+        if entry is not None and sk is not None:
+            entry = entry.get(DynamoType({"S": sk}))
+        return _plain(entry.attrs) if entry is not None else None
+
+    def items(self, table: str, pk: str) -> list[dict[str, Any]]:
+        """Every item under the string partition key ``pk`` of a table with a sort key."""
+        from pulumi_wasp.adapters.moto import DynamoType
+
+        versions = self._table(table).items.get(DynamoType({"S": pk}))
+        return [_plain(i.attrs) for i in list(versions.values())] if versions else []  # list(): safe while written
+
+
+def _plain(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {name: attribute.value for name, attribute in attrs.items()}
+
+
+# -- the run ----------------------------------------------------------------------------------------------
 def run(
     orders: int,
     *,
-    program: Path = PROJECT,
+    program: Path,
     stack: str = "dev",
     speed: float = SPEED,
     clients: int | None = None,
     window: int | None = WINDOW,
-    warmup: int = WARMUP_ORDERS,
+    warmup: int = WARMUP_UNITS,
     timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Push ``orders`` orders through the deployed stack; ``{"orders", "seconds", "stages", ...}``.
+    """Push ``orders`` units of the program's load through its deployed stack; ``{"orders", "seconds",
+    "orders_per_second", "stages", "cpu_seconds", "warmup_orders", "invocations", ...}``.
 
-    ``clients``: concurrent callers (default: the orders API function's concurrency);
-    ``window``: orders in flight at most (None: all at once); ``warmup``: orders before measuring;
-    ``timeout``: seconds allowed for the measured orders (default :func:`default_timeout`).
-    Call from the main thread (the runtime's processes are tied to the thread that starts them).
+    ``clients``: concurrent callers (default: the load's ``callers``); ``window``: units in flight at most
+    (None: all at once); ``warmup``: units before measuring; ``timeout``: seconds allowed for the measured
+    units (default :func:`default_timeout`). Call from the main thread (the runtime's processes are tied to
+    the thread that starts them).
     """
     if orders < 1:
-        raise ValueError("orders must be at least 1")
+        raise BenchError("--orders must be at least 1")
+    program = program.resolve()
+    load = load_of(program)
+    stages = tuple(load.stages)
     say = progress or (lambda _: None)
     with tempfile.TemporaryDirectory(prefix="localcloud-bench-") as state, contextlib.ExitStack() as cleanup:
         cloud = _start(program, stack, speed, Path(state), say)
         cleanup.callback(cloud.stop)  # last out: after the client process is gone
         endpoints = cloud.endpoints()
-        callers = clients or _api_concurrency(cloud)
-        client = cleanup.enter_context(_Client(endpoints, callers))
-        observer = _Observer(cloud, endpoints)
+        callers = clients or max(1, load.callers(cloud))
+        client = cleanup.enter_context(_Client(program, endpoints, callers))
+        observer = load.observer(cloud, Tables(cloud, endpoints["tables"]))
         if warmup:
-            say(f"warm-up: {warmup} orders")
-            _drive(client, observer, _orders("warmup", warmup), None, WARMUP_TIMEOUT_SECONDS, "warm-up", say)
-        say(f"measuring: {orders} orders, {callers} callers, window {window}, local time at {speed:g}×")
+            say(f"warm-up: {warmup} units")
+            _drive(client, observer, _units("warmup", warmup, stages), None, WARMUP_TIMEOUT_SECONDS, "warm-up", say)
+        say(f"measuring: {orders} units, {callers} callers, window {window}, local time at {speed:g}×")
         before = _cpu(cloud)
-        measured = _orders("bench", orders)
+        measured = _units("bench", orders, stages)
         _drive(client, observer, measured, window, default_timeout(orders) if timeout is None else timeout, "run", say)
         after = _cpu(cloud)
         assert cloud.deployment is not None
-        started = min(o.sent for o in measured if o.sent is not None)
-        seconds = max(o.finished for o in measured) - started
+        started = min(u.sent for u in measured if u.sent is not None)
+        seconds = max(u.finished for u in measured) - started
         return {
             "orders": orders,
             "seconds": seconds,
-            "stages": {stage: [o.reached[stage] - (o.sent or 0) for o in measured] for stage in STAGES},
+            "stages": {stage: [u.reached[stage] - (u.sent or 0) for u in measured] for stage in stages},
             "orders_per_second": orders / seconds,
             "speed": speed,
             "clients": callers,
@@ -180,7 +264,7 @@ def run(
 def _start(program: Path, stack: str, speed: float, state: Path, say: Callable[[str], None]) -> LocalCloud:
     from pulumi_wasp.localcloud.cloud import LocalCloud
 
-    cloud = LocalCloud(program.resolve(), stack, speed, state=state)
+    cloud = LocalCloud(program, stack, speed, state=state)
     say(f"deploying the {stack} stack of {program} ...")
     began = time.monotonic()
     with _alarm(DEPLOY_TIMEOUT_SECONDS, f"the deploy did not finish within {DEPLOY_TIMEOUT_SECONDS:.0f} s"):
@@ -210,65 +294,55 @@ def _alarm(seconds: float, message: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _api_concurrency(cloud: LocalCloud) -> int:
-    """The concurrency of the function behind POST /orders: more callers would only be throttled."""
-    assert cloud.runtime is not None
-    for gateway in cloud.runtime.gateways:
-        for route in gateway.routes:
-            if route.template == "/orders" and route.method in ("POST", "ANY"):
-                return max(1, cloud.runtime.function(route.function_arn).concurrency)
-    raise BenchError("the deployed API has no POST /orders route")
-
-
-def _orders(prefix: str, count: int) -> list[_Order]:
+def _units(prefix: str, count: int, stages: tuple[str, ...]) -> list[Unit]:
     run_id = uuid.uuid4().hex[:8]
-    return [_Order(key=str(uuid.uuid4()), customer=f"{prefix}-{run_id}-{n}") for n in range(count)]
+    return [Unit(key=str(uuid.uuid4()), label=f"{prefix}-{run_id}-{n}", stages=stages) for n in range(count)]
 
 
 def _drive(
     client: _Client,
-    observer: _Observer,
-    orders: list[_Order],
+    observer: Observer,
+    units: list[Unit],
     window: int | None,
     timeout: float,
     phase: str,
     say: Callable[[str], None],
 ) -> None:
-    """POST the orders, at most ``window`` of them in flight (posted, not yet fully processed), and
-    follow them until every one is done; raise on a failure or the deadline."""
-    by_key = {o.key: o for o in orders}
-    waiting, posted = list(orders), list[_Order]()
+    """Send the units, at most ``window`` of them in flight (sent, not yet fully processed), and follow
+    them until every one is done; raise on a failure or the deadline."""
+    by_key = {u.key: u for u in units}
+    waiting, sent = list(units), list[Unit]()
     deadline = time.monotonic() + timeout
-    next_saga_check = next_report = time.monotonic()
+    next_check = next_report = time.monotonic()
     while True:
-        room = (window or len(orders)) - sum(not o.done for o in posted)
+        room = (window or len(units)) - sum(not u.done for u in sent)
         if waiting and room > 0:
             batch, waiting = waiting[:room], waiting[room:]
-            client.post(batch)
-            posted.extend(batch)
+            client.send(batch)
+            sent.extend(batch)
         client.collect(by_key)
-        observer.observe(posted)
-        if not waiting and all(o.done for o in orders):
+        observer.observe([u for u in sent if u.id is not None and not u.done])
+        if not waiting and all(u.done for u in units):
             return
         now = time.monotonic()
-        if now >= next_saga_check:
-            observer.check_saga()
-            next_saga_check = now + SAGA_CHECK_SECONDS
+        if now >= next_check:
+            observer.check()
+            next_check = now + CHECK_SECONDS
         if now >= next_report:
-            say(f"{phase}: {_tally(orders)}")
+            say(f"{phase}: {_tally(units)}")
             next_report = now + 5
         if now > deadline:
-            stuck = next(o for o in orders if not o.done)
+            stuck = next(u for u in units if not u.done)
             raise DeadlineError(
-                f"the {phase} did not finish within {timeout:.0f} s: {_tally(orders)}; e.g. order "
-                f"{stuck.order_id or '(not created)'} of {stuck.customer} reached {sorted(stuck.reached) or 'nothing'}"
+                f"the {phase} did not finish within {timeout:.0f} s: {_tally(units)}; e.g. unit "
+                f"{stuck.id or '(not created)'} ({stuck.label}) reached {sorted(stuck.reached) or 'nothing'}"
             )
         time.sleep(POLL_SECONDS)
 
 
-def _tally(orders: list[_Order]) -> str:
-    counts = {stage: sum(stage in o.reached for o in orders) for stage in STAGES}
-    return f"of {len(orders)} orders " + ", ".join(f"{n} {stage}" for stage, n in counts.items())
+def _tally(units: list[Unit]) -> str:
+    counts = {stage: sum(stage in u.reached for u in units) for stage in units[0].stages}
+    return f"of {len(units)} units " + ", ".join(f"{n} {stage}" for stage, n in counts.items())
 
 
 def _cpu(cloud: LocalCloud) -> dict[str, float]:
@@ -278,7 +352,7 @@ def _cpu(cloud: LocalCloud) -> dict[str, float]:
     pids = [p for p in (cloud.zygote.pid, *cloud.zygote.pids) if p is not None]
     return {
         "cloud_process": time.process_time(),
-        # The main thread of this process only follows the orders: the measurement's own cost.
+        # The main thread of this process only follows the units: the measurement's own cost.
         "of_which_observer": time.thread_time(),
         "function_processes": sum(_process_cpu(p) for p in pids),
     }
@@ -311,122 +385,32 @@ def _invocations(cloud: LocalCloud) -> dict[str, dict[str, float]]:
     return found
 
 
-# -- following orders ---------------------------------------------------------------------------------------
-class _Observer:
-    """Reads each pending order's progress from the emulator's DynamoDB tables in memory (moto's
-    backend: lookups by key, no request to the emulator) and checks the saga over the API."""
-
-    def __init__(self, cloud: LocalCloud, endpoints: dict[str, Any]) -> None:
-        from pulumi_wasp.adapters.moto import dynamodb_backends
-
-        assert cloud.emulator is not None
-        self._backend = dynamodb_backends[cloud.emulator.account_id][cloud.emulator.region]
-        self._names = endpoints["tables"]
-        self._sfn = cloud.emulator.client("stepfunctions")
-        self._machine = endpoints["outputs"]["state_machine_arn"]
-
-    def _table(self, logical_name: str) -> Any:
-        """The table as the backend holds it now (a table deleted and created again is a new object)."""
-        return self._backend.tables[self._names[logical_name]]
-
-    def observe(self, orders: list[_Order]) -> None:
-        read_models, events = self._table("orders-table"), self._table("event-store-table")
-        operations, metrics = self._table("operations-table"), self._table("metrics-table")
-        for order in orders:
-            if order.order_id is None or order.done:
-                continue
-            seen = time.monotonic()
-            if "saga" not in order.reached:
-                read_model = _attrs(read_models, order.order_id)
-                if read_model is not None:
-                    order.reached.setdefault("projection", seen)
-                    status = _value(read_model, "status")
-                    if status == "Confirmed":
-                        order.reached["saga"] = seen
-                    elif status == "Cancelled":
-                        reason = _value(read_model, "cancellationReason")
-                        raise SagaFailedError(f"order {order.order_id} was cancelled ({reason}); expected Confirmed")
-            if "inventory" not in order.reached and _attrs(operations, f"ORDER#{order.order_id}", "COMMITMENT"):
-                order.reached["inventory"] = seen
-            if order.event_id is None:
-                order.event_id = _placed_event(events, order.order_id)
-            if (
-                "analytics" not in order.reached
-                and order.event_id is not None
-                and _attrs(metrics, f"PROCESSED#{order.event_id}", "PROCESSED")
-            ):
-                order.reached["analytics"] = seen
-            if "inventory" in order.reached and "analytics" in order.reached:
-                order.reached.setdefault("fanout", max(order.reached["inventory"], order.reached["analytics"]))
-
-    def check_saga(self) -> None:
-        """Any failed execution ends the run: its orders would wait for Confirmed forever."""
-        for status in ("FAILED", "TIMED_OUT", "ABORTED"):
-            found = self._sfn.list_executions(stateMachineArn=self._machine, statusFilter=status, maxResults=1)
-            if found["executions"]:
-                arn = found["executions"][0]["executionArn"]
-                execution = self._sfn.describe_execution(executionArn=arn)
-                raise SagaFailedError(
-                    f"a saga execution ended {status} with {execution.get('error')}: "
-                    f"{_short_cause(execution.get('cause', ''))}; no order can end Confirmed"
-                )
-
-
-def _placed_event(events: Any, order_id: str) -> str | None:
-    """The id of the order's OrderPlaced event in the event store (moto's table), once appended."""
-    from pulumi_wasp.adapters.moto import DynamoType
-
-    versions = events.items.get(DynamoType({"S": order_id}))
-    for item in list(versions.values()) if versions else []:  # list(): a C-level copy, safe while written
-        if _value(item.attrs, "type") == "OrderPlaced":
-            return _value(item.attrs, "id")
-    return None
-
-
-def _attrs(table: Any, pk: str, sk: str | None = None) -> dict[str, Any] | None:
-    """An item's attributes (moto's DynamoType values) by its string key, or None."""
-    from pulumi_wasp.adapters.moto import DynamoType
-
-    entry = table.items.get(DynamoType({"S": pk}))  # .get: the backend's defaultdict must not grow
-    if entry is not None and sk is not None:
-        entry = entry.get(DynamoType({"S": sk}))
-    return entry.attrs if entry is not None else None
-
-
-def _value(attrs: dict[str, Any], name: str) -> Any:
-    attribute = attrs.get(name)
-    return attribute.value if attribute is not None else None
-
-
-def _short_cause(cause: str) -> str:
-    try:
-        error = json.loads(cause)
-        return f"{error['errorType']}: {error['errorMessage']}"
-    except (ValueError, KeyError, TypeError):
-        return cause[:300]
-
-
 # -- the callers, in a child process -------------------------------------------------------------------------
 class _Client:
-    """``python -m localcloud.bench --client``: reads batches of orders on stdin, POSTs them with
-    ``clients`` threads, writes one JSON line per answer. It exits when its stdin closes."""
+    """``python -m pulumi_wasp.localcloud.bench``: reads batches of units on stdin, sends them with the
+    program's ``bench.send`` from ``clients`` threads, writes one JSON line per answer. It exits when its
+    stdin closes."""
 
-    def __init__(self, endpoints: dict[str, Any], clients: int) -> None:
-        self._endpoints, self._clients = endpoints, clients
+    def __init__(self, program: Path, endpoints: dict[str, Any], clients: int) -> None:
+        self._program, self._endpoints, self._clients = program, endpoints, clients
         self._answers: queue.Queue[dict[str, Any]] = queue.Queue()
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> _Client:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_wasp.localcloud.bench", "--client"],
-            cwd=PROJECT,
-            env={**os.environ, "PYTHONPATH": str(_PACKAGE_ROOT)},
+            [sys.executable, "-m", "pulumi_wasp.localcloud.bench"],
+            cwd=self._program,
+            # This very package, whatever the caller's path (an installed one or a checkout's components/).
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+            },
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._send({"endpoints": self._endpoints, "clients": self._clients})
+        self._send({"program": str(self._program), "endpoints": self._endpoints, "clients": self._clients})
         threading.Thread(target=self._read, args=(self._process.stdout,), name="bench-client", daemon=True).start()
         try:
             ready = self._answers.get(timeout=30)
@@ -443,7 +427,7 @@ class _Client:
         with contextlib.suppress(OSError):
             assert self._process.stdin is not None
             self._process.stdin.close()
-        self._process.kill()  # its remaining POSTs are of no use any more
+        self._process.kill()  # its remaining sends are of no use any more
         self._process.wait()
         self._process = None
 
@@ -458,11 +442,11 @@ class _Client:
                 self._answers.put(json.loads(line))
         self._answers.put({"exited": True})
 
-    def post(self, orders: list[_Order]) -> None:
-        self._send([[o.key, o.customer] for o in orders])
+    def send(self, units: list[Unit]) -> None:
+        self._send([[u.key, u.label] for u in units])
 
-    def collect(self, by_key: dict[str, _Order]) -> None:
-        """Apply the answers received so far; raise on a refused POST or a client that died."""
+    def collect(self, by_key: dict[str, Unit]) -> None:
+        """Apply the answers received so far; raise on a refused send or a client that died."""
         while True:
             try:
                 answer = self._answers.get_nowait()
@@ -470,23 +454,24 @@ class _Client:
                 return
             if answer.get("exited"):
                 raise BenchError("the client process exited")
-            order = by_key.get(answer["key"])
-            if order is None:
+            unit = by_key.get(answer["key"])
+            if unit is None:
                 continue  # an answer of an earlier phase
-            order.sent = answer["sent"]
-            if answer["status"] != 201:
-                raise BenchError(f"POST /orders answered {answer['status']}: {answer.get('error', '')[:300]}")
-            order.order_id = answer["order_id"]
-            order.reached["api"] = answer["done"]
+            unit.sent = answer["sent"]
+            if "error" in answer:
+                raise BenchError(f"sending {unit.label} failed: {answer['error'][:300]}")
+            unit.id = answer["id"]
+            unit.reached[unit.stages[0]] = answer["done"]
 
 
 def _client_main() -> int:
     """The child's side of :class:`_Client`."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pulumi_wasp.localcloud.scenario.client import Cloud
+    from pulumi_wasp.localcloud.client import Cloud
 
     setup = json.loads(sys.stdin.readline())
+    load = load_of(Path(setup["program"]))
     cloud = Cloud(setup["endpoints"])
     lock = threading.Lock()
 
@@ -495,76 +480,23 @@ def _client_main() -> int:
             sys.stdout.write(json.dumps(message) + "\n")
             sys.stdout.flush()
 
-    def post(key: str, customer: str) -> None:
-        body = {"customerId": customer, "items": ITEMS, "currency": "EUR"}
+    def send(key: str, label: str) -> None:
+        unit = Unit(key=key, label=label, stages=tuple(load.stages))
         sent = time.monotonic()  # CLOCK_MONOTONIC: comparable with the parent's clock
         try:
-            answer = cloud.api("POST", "/orders", body, {"Idempotency-Key": key})
+            unit_id = load.send(cloud, unit)
         except Exception as exc:  # reported to the parent, which ends the run
-            emit({"key": key, "sent": sent, "status": 0, "error": f"{type(exc).__name__}: {exc}"})
+            emit({"key": key, "sent": sent, "error": f"{type(exc).__name__}: {exc}"})
             return
-        result: dict[str, Any] = {"key": key, "sent": sent, "done": time.monotonic(), "status": answer.status}
-        if answer.status == 201:
-            result["order_id"] = answer.json()["orderId"]
-        else:
-            result["error"] = answer.text
-        emit(result)
+        emit({"key": key, "sent": sent, "done": time.monotonic(), "id": str(unit_id)})
 
     emit({"ready": True})
     with ThreadPoolExecutor(max_workers=setup["clients"], thread_name_prefix="caller") as pool:
         for line in sys.stdin:
-            for key, customer in json.loads(line):
-                pool.submit(post, key, customer)
-    return 0
-
-
-# -- command line --------------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localcloud.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=200, help="orders to push through (default 200)")
-    parser.add_argument(
-        "--program", default=str(PROJECT), help="Pulumi program directory (default: the current directory)"
-    )
-    parser.add_argument("--stack", default="dev", help="stack to deploy (default: dev)")
-    parser.add_argument("--speed", type=float, default=SPEED, help=f"local time speed-up (default {SPEED:g})")
-    parser.add_argument("--clients", type=int, help="concurrent callers (default: the API function's concurrency)")
-    parser.add_argument(
-        "--window", type=int, default=WINDOW, help=f"orders in flight at most, 0: all at once (default {WINDOW})"
-    )
-    parser.add_argument("--warmup", type=int, default=WARMUP_ORDERS, help=f"warm-up orders (default {WARMUP_ORDERS})")
-    parser.add_argument("--timeout", type=float, help="seconds for the measured orders (default 60 + orders)")
-    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.client:
-        return _client_main()
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)  # unwinds through run(): everything is stopped
-
-    signal.signal(signal.SIGTERM, terminate)
-
-    def say(line: str) -> None:
-        print(f"bench: {line}", file=sys.stderr, flush=True)
-
-    try:
-        result = run(
-            args.orders,
-            program=Path(args.program),
-            stack=args.stack,
-            speed=args.speed,
-            clients=args.clients,
-            window=args.window or None,
-            warmup=args.warmup,
-            timeout=args.timeout,
-            progress=say,
-        )
-    except BenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    say(f"{result['orders']} orders in {result['seconds']:.2f} s: {result['orders_per_second']:.1f} orders/s")
-    print(json.dumps(result))
+            for key, label in json.loads(line):
+                pool.submit(send, key, label)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_client_main())

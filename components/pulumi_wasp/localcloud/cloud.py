@@ -21,9 +21,6 @@ from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.functions import Zygote
 from pulumi_wasp.synthesis import StackConfig
 
-#: The signed-webhook contract of the reference system's verifier (lambdas/README.md).
-WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER = "X-Signature", "X-Timestamp"
-
 #: Called once per finished step: (step, seconds, detail, succeeded).
 StepReport = Callable[[str, float, str, bool], None]
 
@@ -187,7 +184,8 @@ class LocalCloud:
         }
 
     def _webhook(self) -> dict[str, Any] | None:
-        """The signed webhook route: its verifier reads WEBHOOK_SECRET_NAME (WebhookReceiver's contract)."""
+        """The first signed webhook route: its verifier reads WEBHOOK_SECRET_NAME (WebhookReceiver's contract);
+        how a delivery is signed is the verifier's own business (the program's scenario knows it)."""
         assert self.emulator is not None and self.runtime is not None
         for gateway in self.runtime.gateways:
             for route in gateway.routes:
@@ -200,8 +198,6 @@ class LocalCloud:
                     return {
                         "url": f"{gateway.url}/{gateway.api.stages[0]}{route.template}",
                         "secret": secret,
-                        "signature_header": WEBHOOK_SIGNATURE_HEADER,
-                        "timestamp_header": WEBHOOK_TIMESTAMP_HEADER,
                         "tolerance_seconds": int(spec.environment.get("WEBHOOK_TOLERANCE_SECONDS", "300")),
                     }
         return None

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from pulumi_wasp.localcloud.deploy.outcome import DeployOutcome
     from pulumi_wasp.localcloud.deploy.registry import Skipped
-    from pulumi_wasp.localcloud.scenario import FlowResult, Invariant
-
-_MARKS = {"ok": "✓", "failed": "✗", "skipped": "–"}
+    from pulumi_wasp.localcloud.scenario import FlowResult
 
 
 class Console:
@@ -71,17 +69,7 @@ class Console:
             names = ", ".join(s.name for s in skipped if s.type == type_token and s.reason == reason)
             self.line(f"      {count} × {type_token}: {reason} [{names}]")
 
-    # -- scenario --------------------------------------------------------------------------------
-    def flow(self, result: FlowResult) -> None:
-        self.line(f"  {_MARKS[result.status]} {result.name:<36} {result.seconds:6.2f} s  {result.detail}")
-
-    def invariant(self, invariant: Invariant) -> None:
-        self.line("")
-        self.line("Invariant: every accepted message was processed or is in a DLQ")
-        self.line(f"  {'✓' if invariant.holds else '✗'} {invariant.summary}")
-        for problem in invariant.problems:
-            self.line(f"      {problem}")
-
+    # -- after the scenario ----------------------------------------------------------------------
     def functions(self, status: dict[str, Any]) -> None:
         used = {name: f for name, f in status["functions"].items() if f["invocations"]}
         inits = [ms for f in used.values() for ms in f["init_ms"]]
@@ -97,8 +85,12 @@ class Console:
             + (f", median handler duration {statistics.median(warm):.1f} ms" if warm else "")
         )
 
-    def summary(self, results: list[FlowResult], invariant: Invariant, seconds: float, logs: str) -> None:
-        counts = Counter(r.status for r in results)
-        verdict = "passed" if not counts["failed"] and invariant.holds else "FAILED"
+    def summary(self, failure: str | None, flows: list[FlowResult], seconds: float, logs: str) -> None:
+        """The run's last line: its verdict, the flows' tally when the scenario ran named flows, and, when
+        it failed, why."""
+        counts = Counter(r.status for r in flows)
         parts = [f"{counts[s]} {s}" for s in ("ok", "failed", "skipped") if counts[s]]
-        self.line(f"Result: {verdict} · flows {', '.join(parts)} · {seconds:.1f} s in all · logs in {logs}")
+        tally = f" · flows {', '.join(parts)}" if parts else ""
+        self.line(f"Result: {'FAILED' if failure else 'passed'}{tally} · {seconds:.1f} s in all · logs in {logs}")
+        if failure:
+            self.line(f"  {failure}")

@@ -13,10 +13,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_wasp.localcloud import STATE_DIR
-from pulumi_wasp.localcloud.scenario.client import Cloud
+
+if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.client import Cloud
 
 
 class VerbError(Exception):
@@ -24,9 +26,11 @@ class VerbError(Exception):
 
 
 def _connect(args: argparse.Namespace) -> Cloud:
+    from pulumi_wasp.localcloud.client import Cloud  # boto3: only once a verb runs (the CLI's help needs none)
+
     path = state_dir(args) / "endpoints.json"
     if not path.is_file():
-        raise VerbError(f"no running local cloud ({path} is missing): start one with `python -m localcloud serve`")
+        raise VerbError(f"no running local cloud ({path} is missing): start one with `wasp local serve`")
     return Cloud(json.loads(path.read_text()))
 
 
@@ -177,35 +181,37 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
         return parser
 
     verb("status", status, "queue and DLQ depths, function counters, recent executions").add_argument(
-        "--executions", type=int, default=5
+        "--executions", type=int, default=5, help="recent executions shown per state machine (default 5)"
     )
     parser = verb("invoke", invoke, "invoke a function synchronously through the emulator's Lambda API")
-    parser.add_argument("function")
+    parser.add_argument("function", help="a function's logical or physical name, or a unique part of either")
     parser.add_argument("payload", nargs="?", help="JSON event (default {})")
     parser = verb("send", send, "send a message to a queue")
-    parser.add_argument("queue")
-    parser.add_argument("body")
+    parser.add_argument("queue", help="a queue's (or DLQ's) name, or a unique part of it")
+    parser.add_argument("body", help="the message body")
     parser = verb("receive", receive, "show the messages of a queue or DLQ (they stay in it)")
-    parser.add_argument("queue")
-    parser.add_argument("--max", type=int, default=10)
+    parser.add_argument("queue", help="a queue's (or DLQ's) name, or a unique part of it")
+    parser.add_argument("--max", type=int, default=10, help="messages shown at most (default 10)")
     parser = verb("publish", publish, "publish a message to a topic")
-    parser.add_argument("topic")
-    parser.add_argument("message")
+    parser.add_argument("topic", help="a topic's name or ARN, or a unique part of either")
+    parser.add_argument("message", help="the message")
     parser = verb("put-event", put_event, "put an event on a bus")
-    parser.add_argument("bus")
-    parser.add_argument("detail_type")
+    parser.add_argument("bus", help="a bus's name, or a unique part of it")
+    parser.add_argument("detail_type", help="the event's detail-type")
     parser.add_argument("detail", help="JSON detail")
-    parser.add_argument("--source", default="orders.platform")
+    parser.add_argument("--source", required=True, help="the event's source, as the bus's rules match it")
     parser = verb("start", start, "start a state machine execution and show its history")
-    parser.add_argument("state_machine")
+    parser.add_argument("state_machine", help="a state machine's name or ARN, or a unique part of either")
     parser.add_argument("input", nargs="?", help="JSON input (default {})")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for the end (default 30)")
     verb("history", history, "show an execution's history").add_argument("execution", help="execution ARN")
     parser = verb("logs", logs, "print (and follow) a function's log")
-    parser.add_argument("function")
-    parser.add_argument("-n", "--lines", type=int, default=40)
-    parser.add_argument("-f", "--follow", action="store_true")
-    verb("fire", fire, "deliver one run of a schedule now").add_argument("schedule")
+    parser.add_argument("function", help="a function's logical or physical name, or a unique part of either")
+    parser.add_argument("-n", "--lines", type=int, default=40, help="last lines shown (default 40)")
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing lines as they are written")
+    verb("fire", fire, "deliver one run of a schedule now").add_argument(
+        "schedule", help="a schedule's name, or a unique part of it"
+    )
 
 
 def _dispatch(action: Any, args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Offline policy preview: the policy pack over a program synthesized under mocks, in-process.
 
 ``run_policies(synthesis, policy_config)`` drives the pack's own analyzer servicer with the requests the
-Pulumi CLI sends and returns a :class:`PolicyReport`; ``python -m preview`` is the command around it.
+Pulumi CLI sends and returns a :class:`PolicyReport`; ``wasp preview`` is the command around it.
 """
 
 from pulumi_wasp.preview.analysis import Diagnostic, Exempted, NotApplicable, PolicyReport, run_policies

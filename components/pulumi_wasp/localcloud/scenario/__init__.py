@@ -1,126 +1,41 @@
-"""Drive every flow of the reference system against a running local cloud, then check the
-invariant "every accepted message was processed or is in a DLQ"."""
+"""What a program's ``localcloud_scenario.py`` is written with (see :mod:`.hook` for the file itself):
+
+* :class:`~pulumi_wasp.localcloud.client.Cloud`, the client of the running cloud, with :func:`wait_for` and
+  :class:`FlowFailedError`;
+* :class:`Flow` and :func:`run_flows`: named, independent flows run concurrently, one report line each,
+  selected by ``wasp local run --flow``;
+* :func:`check_invariant`: every accepted message was processed or is in a DLQ, once the cloud settles.
+
+A complete scenario::
+
+    from pulumi_wasp.localcloud.scenario import Cloud, Flow, FlowFailedError, check_invariant, run_flows
+
+    def greeting(cloud: Cloud) -> str:
+        answer = cloud.api("GET", "/hello")
+        if answer.status != 200:
+            raise FlowFailedError(f"GET /hello answered {answer.status}")
+        return "GET /hello 200"
+
+    FLOWS = [Flow("greeting", greeting, needs=("api_url",))]
+
+    def scenario(cloud: Cloud) -> None:
+        run_flows(cloud, FLOWS)
+"""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from pulumi_wasp.localcloud.client import Cloud, FlowFailedError, wait_for
+from pulumi_wasp.localcloud.scenario.flows import Flow, FlowResult, FlowSelectionError, run_flows
+from pulumi_wasp.localcloud.scenario.invariant import Invariant, check_invariant
 
-from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED
-from pulumi_wasp.localcloud.scenario.client import Cloud, FlowFailedError, wait_for
-from pulumi_wasp.localcloud.scenario.flows import FLOWS, Flow
-
-__all__ = ["FLOWS", "Cloud", "Flow", "FlowFailedError", "FlowResult", "Invariant", "check_invariant", "run_flows"]
-
-
-@dataclass
-class FlowResult:
-    name: str
-    status: str  # "ok", "failed" or "skipped"
-    seconds: float
-    detail: str
-
-
-@dataclass
-class Invariant:
-    holds: bool
-    summary: str
-    problems: list[str] = field(default_factory=list)
-
-
-def run_flow(cloud: Cloud, flow: Flow) -> FlowResult:
-    missing = [name for name in flow.needs if name not in cloud.outputs]
-    if missing:
-        return FlowResult(flow.name, "skipped", 0.0, f"the program exports no {', '.join(missing)}")
-    started = time.perf_counter()
-    try:
-        detail = flow.run(cloud)
-    except Exception as exc:  # a flow's failure is reported, never the end of the run
-        message = str(exc) if isinstance(exc, FlowFailedError) else f"{type(exc).__name__}: {exc}"
-        return FlowResult(flow.name, "failed", time.perf_counter() - started, message)
-    return FlowResult(flow.name, "ok", time.perf_counter() - started, detail)
-
-
-def run_flows(
-    cloud: Cloud, flows: Sequence[Flow] = FLOWS, on_result: Callable[[FlowResult], None] | None = None
-) -> list[FlowResult]:
-    """Run the flows concurrently (each is independent: its own orders, messages and keys)."""
-    results: list[FlowResult] = []
-    with ThreadPoolExecutor(max_workers=len(flows), thread_name_prefix="flow") as pool:
-        for future in as_completed([pool.submit(run_flow, cloud, flow) for flow in flows]):
-            results.append(future.result())
-            if on_result is not None:
-                on_result(results[-1])
-    order = [flow.name for flow in flows]
-    return sorted(results, key=lambda r: order.index(r.name))
-
-
-def _settled(cloud: Cloud) -> list[str]:
-    """What is still moving: messages waiting in source queues, deliveries not yet concluded."""
-    pending = []
-    sqs = cloud.client("sqs")
-    for name, url in cloud.endpoints["queues"].items():
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        waiting = sum(
-            int(attributes.get(a, 0)) for a in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-        )
-        if waiting:
-            pending.append(f"{name}: {waiting} message(s) not yet processed")
-    for source, counts in cloud.status()["sources"].items():
-        concluded = counts.get(PROCESSED, 0) + counts.get(DEAD_LETTERED, 0) + counts.get(DROPPED, 0)
-        if counts.get(ACCEPTED, 0) > concluded:
-            pending.append(f"{source}: {counts[ACCEPTED] - concluded} in flight")
-    return pending
-
-
-def check_invariant(cloud: Cloud, timeout: float = 20.0) -> Invariant:
-    """Once nothing moves: every message a poller received was processed or sits in its queue's
-    DLQ; every record, event and asynchronous invocation was processed or went to its failure
-    destination (a source without one would have dropped it: that breaks the invariant too)."""
-    deadline = time.monotonic() + timeout
-    try:
-        wait_for("the cloud to settle", lambda: not _settled(cloud), timeout=timeout, interval=0.25)
-    except FlowFailedError:
-        return Invariant(False, "the cloud did not settle", _settled(cloud))
-    # Schedules keep ticking: a snapshot can catch one delivery in flight, so look again.
-    while not (invariant := _account(cloud)).holds and time.monotonic() < deadline:
-        time.sleep(0.25)
-    return invariant
-
-
-def _account(cloud: Cloud) -> Invariant:
-    """The invariant over one status snapshot."""
-    status = cloud.status()
-    problems: list[str] = []
-    sqs = cloud.client("sqs")
-    urls = {url.rsplit("/", 1)[-1]: url for url in cloud.endpoints["queues"].values()}
-    accepted = processed = dead = 0
-    for arn, queue in status["queues"].items():
-        accepted, processed = accepted + queue["received"], processed + queue["processed"]
-        if not queue["unprocessed"]:
-            continue
-        url = urls[arn.rsplit(":", 1)[-1]]
-        redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"].get(
-            "RedrivePolicy"
-        )
-        in_dlq: set[str] = set()
-        if redrive:
-            dlq_name = json.loads(redrive)["deadLetterTargetArn"].rsplit(":", 1)[-1]
-            in_dlq = {m["MessageId"] for m in cloud.peek(sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"])}
-        missing = set(queue["unprocessed"]) - in_dlq
-        dead += len(queue["unprocessed"]) - len(missing)
-        if missing:
-            problems.append(
-                f"{arn.rsplit(':', 1)[-1]}: {len(missing)} received message(s) neither processed nor in the DLQ"
-            )
-    for source, counts in status["sources"].items():
-        accepted += counts.get(ACCEPTED, 0)
-        processed += counts.get(PROCESSED, 0)
-        dead += counts.get(DEAD_LETTERED, 0)
-        if counts.get(DROPPED):
-            problems.append(f"{source}: {counts[DROPPED]} dropped (no failure destination)")
-    summary = f"{accepted} accepted = {processed} processed + {dead} in a DLQ or failure destination"
-    return Invariant(not problems and accepted == processed + dead, summary, problems)
+__all__ = [
+    "Cloud",
+    "Flow",
+    "FlowFailedError",
+    "FlowResult",
+    "FlowSelectionError",
+    "Invariant",
+    "check_invariant",
+    "run_flows",
+    "wait_for",
+]

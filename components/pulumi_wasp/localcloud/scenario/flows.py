@@ -1,356 +1,100 @@
-"""The scripted scenario: one function per flow of the reference order platform (architecture.md),
-each driving the running cloud through its public endpoints and checking the outcome the data
-contracts of lambdas/README.md promise. A flow returns a one-line detail or raises
-:class:`FlowFailedError`."""
+"""Named flows run concurrently with a per-flow report line and timing: the generic part of a scenario.
+
+A scenario (``localcloud_scenario.py``) lists its flows and hands them to :func:`run_flows`::
+
+    FLOWS = [Flow("greeting", greeting, needs=("api_url",)), Flow("queue drains", queue_drains)]
+
+    def scenario(cloud: Cloud) -> None:
+        run_flows(cloud, FLOWS)   # raises FlowFailedError when a flow failed
+
+``wasp local run --flow TEXT`` (repeatable) selects the flows whose name contains one of the values,
+case-insensitively; a value that selects no flow is an error (:class:`FlowSelectionError`).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from pulumi_wasp.localcloud.scenario.client import Cloud, FlowFailedError, wait_for
+from pulumi_wasp.localcloud.client import Cloud, FlowFailedError
+from pulumi_wasp.localcloud.scenario.hook import ScenarioError
 
-ITEMS = [{"sku": "SKU-1", "qty": 2, "unitPrice": "9.99"}, {"sku": "SKU-2", "qty": 1, "unitPrice": "5.00"}]
+_MARKS = {"ok": "✓", "failed": "✗", "skipped": "–"}
+
+
+class FlowSelectionError(ScenarioError):
+    """``--flow`` named no flow of the scenario (the message lists the flows there are)."""
 
 
 @dataclass(frozen=True)
 class Flow:
+    """One independent path through the system: ``run(cloud)`` drives it and returns a one-line detail, or
+    raises (:class:`FlowFailedError` for an expectation that did not hold)."""
+
     name: str
     run: Callable[[Cloud], str]
-    #: Stack outputs / endpoints the flow needs; a program without them skips it.
+    #: Stack outputs or endpoints the flow needs (keys of ``cloud.outputs`` or ``cloud.endpoints`` with a
+    #: value); a program without one of them skips the flow, saying which.
     needs: tuple[str, ...] = ()
 
 
-# -- helpers ------------------------------------------------------------------------------------
-def place_order(cloud: Cloud, customer: str | None = None, key: str | None = None) -> dict[str, Any]:
-    body = {"customerId": customer or f"cust-{uuid.uuid4().hex[:8]}", "items": ITEMS, "currency": "EUR"}
-    answer = cloud.api("POST", "/orders", body, {"Idempotency-Key": key or str(uuid.uuid4())})
-    if answer.status != 201:
-        raise FlowFailedError(f"POST /orders answered {answer.status}: {answer.text[:200]}")
-    return answer.json()
+@dataclass
+class FlowResult:
+    """How a flow ended: ``status`` is "ok", "failed" or "skipped"; ``detail`` the flow's line or its failure."""
+
+    name: str
+    status: str
+    seconds: float
+    detail: str
+
+    def line(self) -> str:
+        return f"  {_MARKS[self.status]} {self.name:<36} {self.seconds:6.2f} s  {self.detail}"
 
 
-def order(
-    cloud: Cloud, order_id: str, what: str, accept: Callable[[dict[str, Any]], bool], timeout: float = 15
-) -> dict[str, Any]:
-    """GET /orders/{id} until the read model shows what ``accept`` expects."""
-
-    def probe() -> dict[str, Any] | None:
-        answer = cloud.api("GET", f"/orders/{order_id}")
-        found = answer.json() if answer.status == 200 else None
-        return found if found and accept(found) else None
-
-    return wait_for(f"order {order_id} {what}", probe, timeout, interval=0.25)
+def select(flows: Sequence[Flow], patterns: Sequence[str]) -> list[Flow]:
+    """The flows ``--flow`` selects: every flow when no pattern is given."""
+    if not patterns:
+        return list(flows)
+    unmatched = [p for p in patterns if not any(p.lower() in f.name.lower() for f in flows)]
+    if unmatched:
+        names = ", ".join(repr(f.name) for f in flows)
+        raise FlowSelectionError(f"--flow {', '.join(map(repr, unmatched))} matches no flow; flows: {names}")
+    return [f for f in flows if any(p.lower() in f.name.lower() for p in patterns)]
 
 
-def execution_of(cloud: Cloud, order_id: str, expected: str, error: str | None = None) -> dict[str, Any]:
-    """The saga execution started for an order once it ended; fails at once, with the
-    execution's error and cause, when it ended otherwise than ``expected`` (and ``error``)."""
-    sfn = cloud.client("stepfunctions")
-    machine = cloud.outputs["state_machine_arn"]
-
-    def ended() -> dict[str, Any] | None:
-        for summary in sfn.list_executions(stateMachineArn=machine)["executions"]:
-            described = sfn.describe_execution(executionArn=summary["executionArn"])
-            if order_id in described.get("input", "") and described["status"] != "RUNNING":
-                return described
-        return None
-
-    execution = wait_for(f"the saga execution of order {order_id} to end", ended, timeout=20)
-    if execution["status"] != expected or (error and execution.get("error") != error):
-        outcome = f"{execution['status']} with {execution.get('error')} ({_cause(execution.get('cause', ''))})"
-        raise FlowFailedError(f"the saga execution ended {outcome}, expected {expected} {error or ''}".rstrip())
-    return execution
-
-
-def _cause(cause: str) -> str:
-    """A failed task's cause, shortened to Lambda's error type and message when it is one."""
+def run_flow(cloud: Cloud, flow: Flow) -> FlowResult:
+    """Run one flow; its failure is reported in the result, never raised."""
+    missing = [name for name in flow.needs if not (cloud.outputs.get(name) or cloud.endpoints.get(name))]
+    if missing:
+        return FlowResult(flow.name, "skipped", 0.0, f"the program exports no {', '.join(missing)}")
+    started = time.perf_counter()
     try:
-        lambda_error = json.loads(cause)
-        return f"{lambda_error['errorType']}: {lambda_error['errorMessage']}"
-    except (ValueError, KeyError, TypeError):
-        return cause[:200]
+        detail = flow.run(cloud)
+    except Exception as exc:  # a flow's failure is reported, never the end of the run
+        message = str(exc) if isinstance(exc, FlowFailedError) else f"{type(exc).__name__}: {exc}"
+        return FlowResult(flow.name, "failed", time.perf_counter() - started, message)
+    return FlowResult(flow.name, "ok", time.perf_counter() - started, detail)
 
 
-def states_entered(cloud: Cloud, execution_arn: str) -> list[str]:
-    events = cloud.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+def run_flows(cloud: Cloud, flows: Sequence[Flow], *, check: bool = True) -> list[FlowResult]:
+    """Run the flows ``--flow`` selects concurrently (each must be independent: its own keys, messages and
+    records), report each as it ends, and return the results in the flows' order.
 
-
-def queue_depth(cloud: Cloud, url: str) -> int:
-    """Messages waiting in a queue or being processed."""
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return sum(int(attributes[name]) for name in names)
-
-
-def queue_url(cloud: Cloud, kind: str, name: str) -> str:
-    urls = cloud.outputs.get(kind, {})
-    if name not in urls:
-        raise FlowFailedError(f"the stack exports no {kind}[{name!r}] (has {sorted(urls)})")
-    return urls[name]
-
-
-# -- the flows ----------------------------------------------------------------------------------
-def orders_api(cloud: Cloud) -> str:
-    """POST /orders → event store (conditional append) → stream → projector → read model."""
-    placed = place_order(cloud)
-    if cloud.api("POST", "/orders", {"customerId": "x"}, sign=False).status != 403:
-        raise FlowFailedError("an unsigned POST /orders was not refused (the route takes AWS_IAM)")
-    projected = order(cloud, placed["orderId"], "projected", lambda o: o.get("version", 0) >= 1)
-    return f"order {placed['orderId'][:8]} placed (201) and projected (status {projected['status']}); unsigned call refused (403)"
-
-
-def duplicate_order(cloud: Cloud) -> str:
-    """The same Idempotency-Key twice yields one order; the key with another body is refused."""
-    key = str(uuid.uuid4())
-    first = place_order(cloud, customer="cust-dup", key=key)
-    second = place_order(cloud, customer="cust-dup", key=key)
-    if first["orderId"] != second["orderId"]:
-        raise FlowFailedError(f"the retry created a second order: {first['orderId']} and {second['orderId']}")
-    other = cloud.api(
-        "POST", "/orders", {"customerId": "cust-other", "items": ITEMS, "currency": "EUR"}, {"Idempotency-Key": key}
-    )
-    if other.status != 422:
-        raise FlowFailedError(f"the key reused with another body answered {other.status}, expected 422")
-    placed = [e for e in cloud.events_of(first["orderId"]) if e["type"] == "OrderPlaced"]
-    if len(placed) != 1:
-        raise FlowFailedError(f"{len(placed)} OrderPlaced events for the order, expected 1")
-    return "two POSTs with one Idempotency-Key → one order, one OrderPlaced; same key, other body → 422"
-
-
-def saga_confirms(cloud: Cloud) -> str:
-    """OrderPlaced on the bus → saga reserves, charges, ships → OrderConfirmed → shipping worker."""
-    order_id = place_order(cloud)["orderId"]
-    execution = execution_of(cloud, order_id, "SUCCEEDED")
-    order(cloud, order_id, "confirmed", lambda o: o.get("status") == "Confirmed")
-    states = states_entered(cloud, execution["executionArn"])
-    expected = ["ReserveInventory", "ProcessPayment", "ArrangeShipping", "ConfirmOrder"]
-    if [s for s in states if s in expected] != expected:
-        raise FlowFailedError(f"the execution entered {states}, expected {expected} in order")
-    wait_for(
-        "the shipping worker's dispatch record",
-        lambda: cloud.get_item("operations-table", pk=f"ORDER#{order_id}", sk="DISPATCH"),
-    )
-    return "reserve → pay → ship → confirm; OrderConfirmed fanned out to shipping"
-
-
-def declined_payment(cloud: Cloud) -> str:
-    """A declined payment compensates the steps before it (release the reservation), then the order
-    is cancelled with the reason; the machine fails with PaymentDeclined."""
-    order_id = place_order(cloud, customer=f"declined-{uuid.uuid4().hex[:8]}")["orderId"]
-    execution = execution_of(cloud, order_id, "FAILED", error="PaymentDeclined")
-    cancelled = order(cloud, order_id, "cancelled", lambda o: o.get("status") == "Cancelled")
-    if cancelled.get("cancellationReason") != "PaymentDeclined":
-        raise FlowFailedError(
-            f"cancelled with reason {cancelled.get('cancellationReason')!r}, expected 'PaymentDeclined'"
-        )
-    states = states_entered(cloud, execution["executionArn"])
-    # The failed step itself is not compensated (nothing was charged): only the steps before it.
-    for compensation in ("ReleaseInventory", "CancelOrder"):
-        if compensation not in states:
-            raise FlowFailedError(f"the execution never entered {compensation}: {states}")
-    for skipped in ("RefundPayment", "ArrangeShipping"):
-        if skipped in states:
-            raise FlowFailedError(f"a declined payment entered {skipped}: {states}")
-    return "PaymentDeclined → ReleaseInventory → CancelOrder (no refund: nothing charged); order Cancelled"
-
-
-def fan_out(cloud: Cloud) -> str:
-    """Bus rule → SNS topic → filtered queues → inventory and analytics workers."""
-    order_id = place_order(cloud)["orderId"]
-    wait_for(
-        "the inventory commitment", lambda: cloud.get_item("operations-table", pk=f"ORDER#{order_id}", sk="COMMITMENT")
-    )
-    placed = wait_for(
-        "the OrderPlaced event",
-        lambda: next((e for e in cloud.events_of(order_id) if e["type"] == "OrderPlaced"), None),
-    )
-    wait_for(
-        "the analytics count of the event",
-        lambda: cloud.get_item("metrics-table", pk=f"PROCESSED#{placed['id']}", sk="PROCESSED"),
-    )
-    return "OrderPlaced → topic → inventory (committed) and analytics (counted); shipping filtered out"
-
-
-def invoice(cloud: Cloud) -> str:
-    """POST /orders/{id}/invoice → task queue → invoice worker (reserved concurrency) → S3."""
-    order_id = place_order(cloud)["orderId"]
-    order(cloud, order_id, "projected", lambda o: True)
-    answer = cloud.api("POST", f"/orders/{order_id}/invoice")
-    if answer.status != 202:
-        raise FlowFailedError(f"POST /orders/{{id}}/invoice answered {answer.status}: {answer.text[:200]}")
-    worker = cloud.client("lambda").get_function_configuration(
-        FunctionName=cloud.endpoints["functions"]["invoice-worker-function"]
-    )
-    bucket = worker.get("Environment", {}).get("Variables", {}).get("INVOICE_BUCKET")
-    if not bucket:
-        raise FlowFailedError(
-            "the invoice worker has no INVOICE_BUCKET variable: its INIT fails, every task ends in the DLQ"
-        )
-    s3 = cloud.client("s3")
-
-    def written() -> bool:
-        return bool(s3.list_objects_v2(Bucket=bucket, Prefix=f"invoices/{order_id}.json").get("KeyCount"))
-
-    wait_for(f"s3://{bucket}/invoices/{order_id}.json", written)
-    return f"202, then s3://{bucket}/invoices/{order_id[:8]}….json"
-
-
-def poison_message(cloud: Cloud) -> str:
-    """A message no worker can read is retried after its visibility timeout, then redriven to the DLQ."""
-    body = f"not an event {uuid.uuid4()}"
-    cloud.client("sqs").send_message(QueueUrl=queue_url(cloud, "queue_urls", "inventory"), MessageBody=body)
-    dlq = queue_url(cloud, "dlq_urls", "inventory")
-    wait_for(
-        "the poison message in the inventory DLQ", lambda: any(m["Body"] == body for m in cloud.peek(dlq)), timeout=20
-    )
-    return "unreadable message failed 3 receives, then moved to the inventory DLQ"
-
-
-def webhook(cloud: Cloud) -> str:
-    """Signed payment webhook → verifier (202) → queue → worker appends PaymentConfirmed once."""
-    order_id = place_order(cloud)["orderId"]
-    order(cloud, order_id, "projected", lambda o: True)
-    payload = {
-        "eventId": f"evt-{uuid.uuid4().hex}",
-        "type": "payment.succeeded",
-        "orderId": order_id,
-        "amount": "24.98",
-        "currency": "EUR",
-    }
-    for delivery in ("first", "duplicate"):
-        answer = cloud.post_webhook(payload)
-        if answer.status != 202:
-            raise FlowFailedError(f"the {delivery} delivery answered {answer.status}: {answer.text[:200]}")
-    order(cloud, order_id, "marked paid", lambda o: o.get("paymentStatus") == "Confirmed")
-    # Once the queue is empty the worker has handled both deliveries: a second append would be there.
-    wait_for(
-        "the webhook queue to drain",
-        lambda: queue_depth(cloud, queue_url(cloud, "queue_urls", "payment_webhooks")) == 0,
-    )
-    confirmed = [e for e in cloud.events_of(order_id) if e["type"] == "PaymentConfirmed"]
-    if len(confirmed) != 1:
-        raise FlowFailedError(f"{len(confirmed)} PaymentConfirmed events after a duplicate delivery, expected 1")
-    return "signed webhook 202 (delivered twice) → one PaymentConfirmed → order paid"
-
-
-def webhook_bad_signature(cloud: Cloud) -> str:
-    answer = cloud.post_webhook(
-        {"eventId": "evt-bad", "type": "payment.succeeded", "orderId": "x"},
-        secret="not-the-secret",  # noqa: S106 - a wrong secret on purpose
-    )
-    if answer.status != 401:
-        raise FlowFailedError(f"a bad signature answered {answer.status}, expected 401")
-    return f"401 {answer.json().get('message')}"
-
-
-def webhook_replay(cloud: Cloud) -> str:
-    stale = int(time.time()) - cloud.endpoints["webhook"]["tolerance_seconds"] - 60
-    answer = cloud.post_webhook(
-        {"eventId": "evt-replayed", "type": "payment.succeeded", "orderId": "x"}, timestamp=stale
-    )
-    if answer.status != 401:
-        raise FlowFailedError(f"a replayed (stale, correctly signed) webhook answered {answer.status}, expected 401")
-    return f"401 {answer.json().get('message')}"
-
-
-def clickstream(cloud: Cloud) -> str:
-    """Kinesis → processor counts clicks per minute; an unreadable record is retried, then its
-    coordinates go to the on-failure queue while the rest of the shard moves on."""
-    page = f"/products/{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC).replace(microsecond=0)
-    kinesis, stream = cloud.client("kinesis"), cloud.outputs["clickstream_stream"]
-    records = [
-        {
-            "Data": json.dumps({"type": "page_view", "page": page, "occurredAt": now.isoformat()}).encode(),
-            "PartitionKey": page,
-        }
-    ] * 3
-    records.append({"Data": b"not json", "PartitionKey": page})
-    kinesis.put_records(StreamName=stream, Records=records)
-    key = {"pk": f"CLICKS#{now:%Y-%m-%dT%H:%M}", "sk": f"page_view#{page}"}
-    wait_for("3 clicks counted", lambda: (cloud.get_item("metrics-table", **key) or {}).get("count") == 3)
-    on_failure = cloud.endpoints["dlqs"]["clickstream-on-failure-dlq"]
-
-    def parked() -> bool:
-        infos = [json.loads(m["Body"]).get("KinesisBatchInfo", {}) for m in cloud.peek(on_failure)]
-        return any(i.get("batchSize") and i.get("streamArn", "").endswith(f"/{stream}") for i in infos)
-
-    wait_for("the unreadable record's batch in the on-failure queue", parked, timeout=20)
-    return "3 clicks counted once; the unreadable record retried, then parked in the on-failure queue"
-
-
-def bulk_import(cloud: Cloud) -> str:
-    """CSV under uploads/ → S3 notification → importer: orders appended, a report next to the file."""
-    bucket, reference = cloud.outputs["uploads_bucket"], uuid.uuid4().hex[:8]
-    rows = [
-        ["orderRef", "customerId", "currency", "items"],
-        [f"A-{reference}", "cust-1", "EUR", "SKU-1:2:9.99;SKU-2:1:5.00"],
-    ]
-    rows += [[f"B-{reference}", "cust-2", "EUR", "SKU-3:1:1.50"], [f"C-{reference}", "cust-3", "EURO", "SKU-1:1:1"]]
-    text = io.StringIO()
-    csv.writer(text).writerows(rows)
-    key = f"uploads/{reference}.csv"
-    s3 = cloud.client("s3")
-    s3.put_object(Bucket=bucket, Key=key, Body=text.getvalue().encode())
-
-    def report() -> dict[str, Any] | None:
-        try:
-            return json.loads(s3.get_object(Bucket=bucket, Key=f"{key}.report.json")["Body"].read())
-        except s3.exceptions.NoSuchKey:
-            return None
-
-    found = wait_for(f"s3://{bucket}/{key}.report.json", report)
-    if len(found.get("imported", [])) != 2 or len(found.get("rejected", [])) != 1:
-        raise FlowFailedError(
-            f"the report lists {found.get('imported')} imported and {found.get('rejected')} rejected, expected 2 and 1"
-        )
-    order(cloud, found["imported"][0]["orderId"], "projected", lambda o: True)
-    return "2 rows imported (projected), 1 rejected; report written next to the file"
-
-
-def scheduled_jobs(cloud: Cloud) -> str:
-    """The cron cleanup (fired now, as its next tick would) deletes expired markers; the rate
-    reconcile runs by itself on the local clock."""
-    expired = {"pk": {"S": f"PROCESSED#expired-{uuid.uuid4().hex}"}, "sk": {"S": "PROCESSED"}, "expiresAt": {"N": "1"}}
-    cloud.client("dynamodb").put_item(TableName=cloud.table("operations-table"), Item=expired)
-    schedules = cloud.endpoints["schedules"]
-    cleanup = next(s for s in schedules if s.endswith("cleanup"))
-    reconcile = next(s for s in schedules if s.endswith("reconcile"))
-    cloud.fire(cleanup)
-    wait_for(
-        "the cleanup job to delete the expired marker",
-        lambda: cloud.get_item("operations-table", pk=expired["pk"]["S"], sk="PROCESSED") is None,
-    )
-
-    def reconciled() -> bool:
-        return any(f["schedule"] == reconcile for f in cloud.status()["fired"])
-
-    speed = cloud.endpoints["speed"]
-    wait_for(f"a reconcile tick (rate(5 minutes) at speed {speed:g})", reconciled, timeout=max(15, 300 / speed + 5))
-    return f"cleanup fired on demand and deleted an expired marker; reconcile ticked by itself at speed {speed:g}"
-
-
-FLOWS = [
-    Flow("orders API", orders_api, ("api_url",)),
-    Flow("duplicate order (Idempotency-Key)", duplicate_order, ("api_url",)),
-    Flow("saga confirms an order", saga_confirms, ("api_url", "state_machine_arn")),
-    Flow("declined payment compensates", declined_payment, ("api_url", "state_machine_arn")),
-    Flow("fan-out to workers", fan_out, ("api_url",)),
-    Flow("invoice task", invoice, ("api_url",)),
-    Flow("poison message → DLQ", poison_message, ("queue_urls", "dlq_urls")),
-    Flow("payment webhook", webhook, ("webhook_url",)),
-    Flow("webhook bad signature → 401", webhook_bad_signature, ("webhook_url",)),
-    Flow("webhook replay → 401", webhook_replay, ("webhook_url",)),
-    Flow("clickstream", clickstream, ("clickstream_stream",)),
-    Flow("bulk import", bulk_import, ("uploads_bucket",)),
-    Flow("scheduled jobs", scheduled_jobs, ()),
-]
+    ``check`` (default True): raise :class:`FlowFailedError` once all have ended when one failed; False
+    leaves the verdict to the caller (e.g. to check an invariant first)."""
+    selected = select(flows, cloud.flow_patterns)
+    results: list[FlowResult] = []
+    if selected:
+        with ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix="flow") as pool:
+            for future in as_completed([pool.submit(run_flow, cloud, flow) for flow in selected]):
+                results.append(future.result())
+                cloud.report(results[-1].line())
+    order = [flow.name for flow in selected]
+    results.sort(key=lambda r: order.index(r.name))
+    cloud.flow_results.extend(results)
+    failed = [r.name for r in results if r.status == "failed"]
+    if check and failed:
+        raise FlowFailedError(f"{len(failed)} of {len(results)} flows failed: {', '.join(failed)}")
+    return results

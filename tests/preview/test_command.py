@@ -1,4 +1,4 @@
-"""``python -m preview``: exit codes, text and JSON output, first-deploy unknowns, error messages."""
+"""``wasp preview``: exit codes, text and JSON output, first-deploy unknowns, error messages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_wasp.preview.__main__ import main
+from pulumi_wasp.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 COMPLIANT = str(FIXTURES / "compliant")
@@ -17,7 +17,7 @@ ANTIPATTERNS = str(FIXTURES / "antipatterns")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    code = main(["preview", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -113,7 +113,7 @@ def test_exits_2_on_policy_config_naming_the_policy_and_key(capsys: pytest.Captu
 
 def test_exits_2_on_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["--no-such-flag"])
+        main(["preview", "--no-such-flag"])
     assert exit_info.value.code == 2
 
 
@@ -123,9 +123,9 @@ def test_program_output_does_not_corrupt_json(capsys: pytest.CaptureFixture[str]
     assert "hello from the program" in err
 
 
-def test_runs_as_a_module_from_the_command_line() -> None:
+def test_runs_from_the_command_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_wasp.preview", "--program", COMPLIANT],
+        [sys.executable, "-m", "pulumi_wasp", "preview", "--program", COMPLIANT],
         capture_output=True,
         text=True,
         timeout=120,

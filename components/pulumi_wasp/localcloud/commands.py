@@ -1,0 +1,172 @@
+"""``wasp local run|serve|bench``: the handlers behind the CLI's local-cloud commands (its arguments are
+declared in :mod:`pulumi_wasp.cli`; the verbs against a running serve are in :mod:`.verbs`)."""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pulumi_wasp.localcloud.console import Console
+from pulumi_wasp.localcloud.verbs import state_dir
+
+if TYPE_CHECKING:
+    from pulumi_wasp.localcloud.cloud import LocalCloud
+
+#: Default speed of local time for run and bench: minutes of retries and windows pass in seconds.
+RUN_SPEED = 60.0
+#: serve stops within this (normally in about a second, whatever is in flight); past it, every
+#: thread's stack is written to stderr and the process exits with status 1, its function
+#: processes with it (PR_SET_PDEATHSIG).
+STOP_DEADLINE_SECONDS = 20
+
+
+def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalCloud:
+    from pulumi_wasp.localcloud.cloud import LocalCloud
+
+    program, state = Path(args.program).resolve(), state_dir(args).resolve()
+    _log_unexpected_errors(state / "logs" / "localcloud.log")
+    return LocalCloud(program, args.stack, speed, console.step, console.resource, state, iam=not args.no_iam)
+
+
+def _log_unexpected_errors(path: Path) -> None:
+    """An unexpected error in one of the runtime's threads goes to a file, not over the report."""
+    logger = logging.getLogger("localcloud")
+    logger.addHandler(logging.FileHandler(path, delay=True))  # opened at the first error, once logs/ exists
+
+    def record(failure: threading.ExceptHookArgs) -> None:
+        thread = failure.thread.name if failure.thread else "?"
+        exc_info = (failure.exc_type, failure.exc_value, failure.exc_traceback)
+        logger.error("unexpected error in thread %s", thread, exc_info=exc_info)  # type: ignore[arg-type]
+
+    threading.excepthook = record
+
+
+def _deploy_report(cloud: LocalCloud, console: Console) -> None:
+    assert cloud.deployment is not None
+    console.not_created(cloud.deployment.registry.skipped, cloud.deployment.registry.adjusted)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Deploy, run the program's scenario (if it has one), report; 1 when the scenario failed."""
+    from pulumi_wasp.localcloud.client import Cloud, FlowFailedError
+    from pulumi_wasp.localcloud.scenario import hook
+    from pulumi_wasp.localcloud.scenario.flows import FlowSelectionError
+
+    program = Path(args.program).resolve()
+    scenario_file = hook.path_of(program)
+    module = hook.load(program)  # before the deploy: a broken scenario file fails at once
+    if module is None and args.flow:
+        raise hook.ScenarioError(f"--flow selects flows of a scenario, and {scenario_file} does not exist")
+    console = Console()
+    started = time.perf_counter()
+    console.line(f"Local cloud: {args.stack} stack of {program} on 127.0.0.1, local time at {args.speed:g}× speed")
+    failure: str | None = None
+    with _cloud(args, console, args.speed) as cloud:
+        _deploy_report(cloud, console)  # start() raised DeployError unless the deploy succeeded
+        client = Cloud(cloud.endpoints(), report=console.line, flows=args.flow or ())
+        console.line("")
+        if module is None:
+            console.line(f"No scenario: {scenario_file} does not exist (see `wasp local run --help`)")
+        else:
+            console.line(f"Scenario ({scenario_file.name})")
+            try:
+                module.scenario(client)
+            except FlowSelectionError:
+                raise
+            except FlowFailedError as exc:
+                failure = str(exc)
+            except Exception as exc:  # the scenario's own error: where it is, not a traceback of ours
+                failure = f"{hook.where(exc, scenario_file)}: {type(exc).__name__}: {exc}"
+            if args.flow and failure is None and not client.flow_results:
+                raise FlowSelectionError(f"--flow: {scenario_file.name} runs no named flows (run_flows)")
+        console.functions(client.status())
+    console.summary(failure, client.flow_results, time.perf_counter() - started, f"{state_dir(args) / 'logs'}")
+    return 1 if failure else 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Deploy and keep running until SIGINT or SIGTERM; endpoints.json while it runs."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    console = Console()
+    program = Path(args.program).resolve()
+    console.line(f"Local cloud: serving the {args.stack} stack of {program} (local time at {args.speed:g}× speed)")
+    with _cloud(args, console, args.speed) as cloud:
+        assert cloud.runtime is not None
+        _deploy_report(cloud, console)
+        endpoints = {**cloud.endpoints(), "pid": os.getpid(), "runtime_pid": cloud.runtime.zygote.pid}
+        path = cloud.state_dir / "endpoints.json"
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps(endpoints, indent=2, default=str))
+        partial.replace(path)  # readers never see a half-written file
+        console.line("")
+        if endpoints["api_url"]:
+            console.line(f"API          {endpoints['api_url']}")
+        if endpoints["webhook"]:
+            console.line(f"Webhook      {endpoints['webhook']['url']} (secret in {path.name})")
+        console.line(f"Emulator     {endpoints['emulator_url']} (any AWS SDK or CLI: --endpoint-url, fake credentials)")
+        console.line(f"Endpoints    {path}")
+        console.line(f"Logs         {cloud.state_dir / 'logs'}")
+        console.line("Ctrl-C stops everything.")
+        try:
+            stop.wait()
+        finally:
+            faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
+            path.unlink(missing_ok=True)
+    faulthandler.cancel_dump_traceback_later()
+    console.line("Stopped: emulator, runtime and every function process.")
+    return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    """The program's load end to end; the result as one line of JSON on stdout, progress on stderr."""
+    from pulumi_wasp.localcloud import bench as benchmark
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through run(): everything is stopped
+
+    signal.signal(signal.SIGTERM, terminate)
+
+    def say(line: str) -> None:
+        print(f"bench: {line}", file=sys.stderr, flush=True)
+
+    try:
+        result = benchmark.run(
+            args.orders,
+            program=Path(args.program),
+            stack=args.stack,
+            speed=args.speed,
+            clients=args.clients,
+            window=args.window or None,
+            warmup=args.warmup,
+            timeout=args.timeout,
+            progress=say,
+        )
+    except benchmark.BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    say(f"{result['orders']} units in {result['seconds']:.2f} s: {result['orders_per_second']:.1f} per second")
+    print(json.dumps(result))
+    return 0
+
+
+def command(name: str, args: argparse.Namespace) -> int:
+    """Run ``wasp local <name>``; a deploy that did not succeed is reported (each resource not created, and
+    why) and exits 1, with nothing left running."""
+    from pulumi_wasp.localcloud.deploy.outcome import DeployError
+
+    try:
+        return {"run": run, "serve": serve, "bench": bench}[name](args)
+    except DeployError as failed:
+        Console().deploy_failed(failed.outcome)
+        return 1
