@@ -43,7 +43,7 @@ import importlib
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
@@ -469,15 +469,17 @@ class Gate(Protocol):
 class IamRequest:
     """What IAM needs of one request to the emulator."""
 
+    #: moto's service name (``dynamodb``, ``stepfunctions``, ``awslambda``...).
     service: str
+    #: The API operation (``PutItem``, ``Invoke``).
     operation: str
-    params: dict[str, Any]
+    params: Mapping[str, Any]
     region: str
     account: str
-    path: str
-    method: str
+    path: str = ""
+    method: str = "POST"
     #: S3 only: the bucket or object ARN moto authorizes.
-    s3_resource: str
+    s3_resource: str = ""
 
 
 #: Error code and HTTP status of a denial, per moto service name (what the service itself answers).

@@ -171,7 +171,18 @@ def _session(region: str) -> boto3.session.Session:
 
 def _route_denials(log_file: Path | None) -> None:
     """Every IAM denial, one line each, to ``iam.log`` beside the emulator's log."""
-    logger = logging.getLogger("localcloud.iam")
+    _route("localcloud.iam", log_file.with_name("iam.log") if log_file else None, "%(asctime)s %(message)s")
+
+
+def _route_request_log(log_file: Path | None) -> None:
+    """The server's request log and moto's own messages (e.g. a failed execution's trace) go to
+    a file, or nowhere, never over the user's terminal."""
+    for name in ("werkzeug", "moto"):
+        _route(name, log_file)
+
+
+def _route(name: str, log_file: Path | None, format: str | None = None) -> None:
+    logger = logging.getLogger(name)
     logger.propagate = False
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
@@ -180,24 +191,8 @@ def _route_denials(log_file: Path | None) -> None:
         logger.addHandler(logging.NullHandler())
         return
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_file.with_name("iam.log"))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler = logging.FileHandler(log_file)
+    if format is not None:
+        handler.setFormatter(logging.Formatter(format))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-
-
-def _route_request_log(log_file: Path | None) -> None:
-    """The server's request log and moto's own messages (e.g. a failed execution's trace) go to
-    a file, or nowhere, never over the user's terminal."""
-    for name in ("werkzeug", "moto"):
-        logger = logging.getLogger(name)
-        logger.propagate = False
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-            handler.close()
-        if log_file is None:
-            logger.addHandler(logging.NullHandler())
-            continue
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        logger.addHandler(logging.FileHandler(log_file))
-        logger.setLevel(logging.INFO)

@@ -82,23 +82,13 @@ class Authorizer:
         self._lock = threading.Lock()
 
     # -- the emulator's questions (the moto adapter's Gate) --------------------------------------
-    def request(self, access_key: str, request: Any) -> str | None:
+    def request(self, access_key: str, request: Request) -> str | None:
         """A request to the emulator signed with ``access_key``: None when allowed (always, for the
         administrator), else AWS's denial message."""
         principal = self.credentials.principal(access_key)
         if principal is None:
             return None
-        fields = Request(
-            service=request.service,
-            operation=request.operation,
-            params=request.params,
-            region=request.region,
-            account=request.account,
-            path=request.path,
-            method=request.method,
-            s3_resource=request.s3_resource,
-        )
-        denial = self.check_request(principal, fields)
+        denial = self.check_request(principal, request)
         return denial.message if denial else None
 
     def delivery(self, service: str, action: str, resource: str, source_arn: str, region: str) -> str | None:

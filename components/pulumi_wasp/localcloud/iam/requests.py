@@ -12,25 +12,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import unquote, urlparse
 
 from pulumi_wasp import iam_reference
+from pulumi_wasp.adapters.moto import IamRequest as Request
 
-
-@dataclass(frozen=True)
-class Request:
-    #: moto's service name (``dynamodb``, ``stepfunctions``, ``lambda``...).
-    service: str
-    #: The API operation (``PutItem``, ``Invoke``).
-    operation: str
-    params: Mapping[str, Any]
-    region: str
-    account: str
-    path: str = ""
-    method: str = "POST"
-    #: S3 only: moto's resource ARN of the request (bucket, or bucket/key).
-    s3_resource: str = ""
+__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses"]
 
 
 @dataclass(frozen=True)

@@ -124,5 +124,10 @@ class EventTargets:
             "EXHAUSTED_RETRY_CONDITION": condition,
             "RETRY_ATTEMPTS": str(delivery.attempts - 1),
         }
+        try:  # the DLQ's policy must let the service send (Scheduler: through the schedule's role)
+            self._runtime.emulator.authorize_delivery(delivery.source_arn, {**delivery.target, "Arn": dlq})
+        except ClientError:
+            self._runtime.ledger.note(self._source(delivery), DROPPED)
+            return
         self._runtime.send_to(dlq, delivery.payload, attributes)
         self._runtime.ledger.note(self._source(delivery), DEAD_LETTERED)
