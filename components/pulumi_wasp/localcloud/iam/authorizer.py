@@ -29,7 +29,7 @@ from pulumi_wasp.localcloud.iam.policy import (
     compile_document,
     evaluate,
 )
-from pulumi_wasp.localcloud.iam.requests import NotMappedError, Request, Resolver, accesses
+from pulumi_wasp.localcloud.iam.requests import PREFIXES, NotMappedError, Request, Resolver, accesses
 
 logger = logging.getLogger("localcloud.iam")
 
@@ -125,7 +125,7 @@ class Authorizer:
             try:
                 needed = accesses(request, self.state)
             except NotMappedError as unknown:
-                action = f"{request.service}:{request.operation}"
+                action = f"{PREFIXES.get(request.service, request.service)}:{request.operation}"
                 return self._deny(
                     Denial(principal.name, action, "*", f"because the local cloud cannot evaluate it: {unknown}")
                 )

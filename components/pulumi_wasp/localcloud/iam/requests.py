@@ -53,7 +53,6 @@ ACTIONS = {
     ("sqs", "DeleteMessageBatch"): "DeleteMessage",
     ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
     ("sns", "PublishBatch"): "Publish",
-    ("kinesis", "PutRecords"): "PutRecords",
     ("s3", "HeadObject"): "GetObject",
     ("s3", "HeadBucket"): "ListBucket",
     ("s3", "ListObjects"): "ListBucket",
@@ -64,8 +63,6 @@ ACTIONS = {
     ("s3", "UploadPart"): "PutObject",
     ("s3", "CompleteMultipartUpload"): "PutObject",
     ("s3", "ListBuckets"): "ListAllMyBuckets",
-    ("kms", "GenerateDataKeyWithoutPlaintext"): "GenerateDataKeyWithoutPlaintext",
-    ("ssm", "GetParametersByPath"): "GetParametersByPath",
 }
 
 #: DynamoDB transaction items → the action IAM checks for each.
