@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, localcloud, packages, policies, suite, synthesis
+from bench import cold_start, localcloud, packages, policies, reload, suite, synthesis
 from bench.lambdas import handlers
 from bench.measure import REPO
 from bench.report import Section, seconds, write
 
-SECTIONS = ("synthesis", "policies", "suite", "cold_start", "packages", "localcloud")
+SECTIONS = ("synthesis", "policies", "suite", "cold_start", "packages", "localcloud", "reload")
 
 
 def machine() -> dict[str, Any]:
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_start": lambda: cold_start.run(found, probes, args.runs, args.invokes),
         "packages": lambda: packages.run(found, probes, startup),
         "localcloud": lambda: localcloud.run(args.slow_runs, orders=60),
+        "reload": lambda: reload.run(args.runs),
     }
     sections: list[Section] = []
     skipped: dict[str, str] = {}

@@ -88,5 +88,6 @@ def child_json(
 
 
 def python_env(**extra: str) -> dict[str, str]:
-    """This environment with the repo importable (`python -m bench` may be started from anywhere)."""
-    return {**os.environ, "PYTHONPATH": str(REPO), **extra}
+    """This environment with the repo importable (`python -m bench` may be started from anywhere): this checkout's
+    package first, so a shared virtualenv's editable install of another checkout never shadows it."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "components"), str(REPO)]), **extra}

@@ -207,6 +207,11 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_local("run"), requires=LOCAL_CLOUD)
     serve = verbs.add_parser("serve", help="deploy and keep running until Ctrl-C or SIGTERM")
     serve.add_argument("--speed", type=float, default=1.0, help="local time speed-up (default 1: AWS's timing)")
+    serve.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="do not reload a function when its code changes (default: reload, from the next invocation)",
+    )
     serve.set_defaults(handler=_local("serve"), requires=LOCAL_CLOUD)
     for deploying in (run, serve):
         deploying.add_argument(
@@ -216,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs
 
     add_verbs(verbs)
+    from pulumi_wasp.localcloud.mcp import add_verb as add_mcp_verb  # light: the SDK only once mcp runs
+
+    add_mcp_verb(verbs)
     for name, verb in verbs.choices.items():
         _local_options(verb, argparse.SUPPRESS)
         if name not in ("run", "serve", "bench"):

@@ -158,10 +158,21 @@ def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> su
     )
 
 
-def start_serve(program: Path, state_dir: Path, speed: float = SPEED) -> Served:
-    """Start ``serve`` and wait for its endpoints.json (written once everything runs)."""
+def start_serve(program: Path, state_dir: Path, speed: float = SPEED, *options: str) -> Served:
+    """Start ``serve`` (with ``options``) and wait for its endpoints.json (written once everything runs)."""
     process = subprocess.Popen(
-        [*WASP, "local", "serve", "--program", str(program), "--state-dir", str(state_dir), "--speed", str(speed)],
+        [
+            *WASP,
+            "local",
+            "serve",
+            "--program",
+            str(program),
+            "--state-dir",
+            str(state_dir),
+            "--speed",
+            str(speed),
+            *options,
+        ],
         cwd=REPO,
         env=ENV,
         stdout=subprocess.PIPE,

@@ -210,12 +210,14 @@ class Hooks(Protocol):
 
 
 class ThrottledError(LambdaClientError):
-    """Lambda's answer to a synchronous call beyond the function's concurrency."""
+    """Lambda's answer to a synchronous call beyond the function's concurrency: 429 with the
+    limit reached as ``Reason`` (botocore reads it into ``TooManyRequestsException.Reason``)."""
 
     code = 429
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str) -> None:
         super().__init__("TooManyRequestsException", message)
+        self.description = json.dumps({"__type": self.error_type, "message": message, "Reason": reason, "Type": "User"})
 
 
 class ServiceError(LambdaClientError):
@@ -244,7 +246,11 @@ def install_runtime_hooks(hooks: Hooks) -> None:
             return b""
         status, result, function_error = hooks.invoke(self.function_arn, payload)
         if status == 429:
-            raise ThrottledError(json.loads(result).get("errorMessage", "Rate Exceeded."))
+            throttled = json.loads(result)
+            raise ThrottledError(
+                throttled.get("errorMessage", "Rate Exceeded."),
+                throttled.get("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"),
+            )
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
         response_headers["x-amz-executed-version"] = "$LATEST"

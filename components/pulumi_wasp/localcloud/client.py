@@ -41,8 +41,11 @@ if TYPE_CHECKING:
     from pulumi_wasp.localcloud.scenario.flows import FlowResult
 
 T = TypeVar("T")
-#: Attempts of a throttled API call (about 6 s of backoff in all).
-THROTTLE_RETRIES = 8
+#: How long a throttled (429) API call keeps being retried: a function at its reserved concurrency sheds load
+#: at once, as on AWS, and a loaded machine can keep it there for seconds.
+THROTTLE_DEADLINE_SECONDS = 30.0
+#: Capped exponential backoff with full jitter between those retries (AWS's SDK retry strategy).
+THROTTLE_BACKOFF_BASE_SECONDS, THROTTLE_BACKOFF_CAP_SECONDS = 0.05, 1.0
 _DESERIALIZER = TypeDeserializer()
 
 
@@ -145,15 +148,18 @@ class Cloud:
     ) -> Response:
         """Call the stack's REST API (``endpoints["api_url"]`` + ``path``) as a well-behaved AWS_IAM caller:
         ``body`` sent as JSON, SigV4-signed (``sign=False``: anonymous), a throttled (429) call retried with
-        exponential backoff and jitter (up to ``THROTTLE_RETRIES`` attempts)."""
+        capped exponential backoff and full jitter for up to ``THROTTLE_DEADLINE_SECONDS``."""
         if not self.endpoints.get("api_url"):
             raise FlowFailedError("the stack has no REST API (endpoints have no api_url)")
-        for attempt in range(THROTTLE_RETRIES):
+        deadline = time.monotonic() + THROTTLE_DEADLINE_SECONDS
+        attempt = 0
+        while True:
             answer = self._api_once(method, path, body, headers, sign)
-            if answer.status != 429:
-                break
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not cryptography
-        return answer
+            if answer.status != 429 or time.monotonic() >= deadline:
+                return answer
+            backoff = min(THROTTLE_BACKOFF_CAP_SECONDS, THROTTLE_BACKOFF_BASE_SECONDS * 2**attempt)
+            time.sleep(random.uniform(0, backoff))  # noqa: S311 - jitter, not cryptography
+            attempt += 1
 
     def _api_once(self, method: str, path: str, body: Any, headers: dict[str, str] | None, sign: bool) -> Response:
         url = self.endpoints["api_url"] + path

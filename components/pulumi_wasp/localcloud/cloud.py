@@ -19,10 +19,14 @@ from pulumi_wasp.localcloud.deploy.outcome import DeployError
 from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.functions import Zygote
+from pulumi_wasp.localcloud.runtime.reload import ReloadReport
 from pulumi_wasp.synthesis import StackConfig
 
 #: Called once per finished step: (step, seconds, detail, succeeded).
 StepReport = Callable[[str, float, str, bool], None]
+
+#: Previous runs whose logs and function folders a start keeps (logs.1/ is the last run's).
+KEPT_RUNS = 5
 
 
 @dataclass
@@ -36,6 +40,10 @@ class LocalCloud:
     on_resource: Progress | None = None
     #: Logs, function task roots and endpoints.json; <program>/.localcloud when None.
     state: Path | None = None
+    #: Hot reload: a change to a function's code folders reaches its next invocation.
+    reload: bool = False
+    #: Told of each function reloaded (the function's own log says it too).
+    on_reload: ReloadReport | None = None
     #: Enforce IAM (localcloud/README.md "IAM"); ``--no-iam`` turns it off.
     iam: bool = True
     emulator: Emulator | None = field(default=None, init=False)
@@ -55,7 +63,7 @@ class LocalCloud:
 
         Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``),
         with everything started so far stopped: no runtime, no endpoints for a partial stack."""
-        self._prepare_state_dir()
+        prepare_state_dir(self.state_dir)
         config = StackConfig.load(self.program_dir, self.stack)
         try:
             # First: the zygote's imports run in their own process while this one deploys.
@@ -106,13 +114,6 @@ class LocalCloud:
         if self.on_step is not None:
             self.on_step(name, seconds, detail, ok)
 
-    def _prepare_state_dir(self) -> None:
-        """A fresh ``.localcloud/`` per start (logs of one run only), ignored by git."""
-        shutil.rmtree(self.state_dir / "logs", ignore_errors=True)
-        shutil.rmtree(self.state_dir / "functions", ignore_errors=True)
-        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
-        (self.state_dir / ".gitignore").write_text("*\n")
-
     def _start_emulator(self, region: str) -> str:
         self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log", iam=self.iam).start()
         return self.emulator.url
@@ -138,7 +139,7 @@ class LocalCloud:
 
     def _start_runtime(self) -> str:
         assert self.deployment is not None and self.zygote is not None
-        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed)
+        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed, self.reload, self.on_reload)
         self.runtime.start()
         self.control = ControlServer(self.runtime)
         self.control.start()
@@ -159,6 +160,8 @@ class LocalCloud:
         registry = self.deployment.registry
         dead = registry.dead_letters
         return {
+            "program": str(self.program_dir),
+            "stack": self.stack,
             "api_url": self.deployment.outputs.get("api_url")
             or next((f"{g.url}/{g.api.stages[0]}" for g in self.runtime.gateways), None),
             "emulator_url": self.emulator.url,
@@ -201,3 +204,24 @@ class LocalCloud:
                         "tolerance_seconds": int(spec.environment.get("WEBHOOK_TOLERANCE_SECONDS", "300")),
                     }
         return None
+
+
+def prepare_state_dir(state_dir: Path, keep: int = KEPT_RUNS) -> None:
+    """Fresh ``logs/`` and ``functions/`` for a start; the previous runs' are kept, rotated
+    (``logs.1/`` is the last run's, up to ``logs.{keep}/``), never deleted before: the evidence of
+    what failed. The state directory is ignored by git."""
+    for name in ("logs", "functions"):
+        _rotate(state_dir / name, keep)
+    (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+    (state_dir / ".gitignore").write_text("*\n")
+
+
+def _rotate(directory: Path, keep: int) -> None:
+    """``directory`` becomes ``directory.1``, ``.1`` becomes ``.2`` … ; only the one past ``keep`` goes."""
+    shutil.rmtree(directory.with_name(f"{directory.name}.{keep}"), ignore_errors=True)
+    for index in range(keep - 1, 0, -1):
+        older = directory.with_name(f"{directory.name}.{index}")
+        if older.exists():
+            older.rename(directory.with_name(f"{directory.name}.{index + 1}"))
+    if directory.exists():
+        directory.rename(directory.with_name(f"{directory.name}.1"))

@@ -29,12 +29,14 @@ RUN_SPEED = 60.0
 STOP_DEADLINE_SECONDS = 20
 
 
-def _cloud(args: argparse.Namespace, console: Console, speed: float) -> LocalCloud:
+def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: bool = False) -> LocalCloud:
     from pulumi_wasp.localcloud.cloud import LocalCloud
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
     _log_unexpected_errors(state / "logs" / "localcloud.log")
-    return LocalCloud(program, args.stack, speed, console.step, console.resource, state, iam=not args.no_iam)
+    cloud = LocalCloud(program, args.stack, speed, console.step, console.resource, state, reload, iam=not args.no_iam)
+    cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
+    return cloud
 
 
 def _log_unexpected_errors(path: Path) -> None:
@@ -101,7 +103,7 @@ def serve(args: argparse.Namespace) -> int:
     console = Console()
     program = Path(args.program).resolve()
     console.line(f"Local cloud: serving the {args.stack} stack of {program} (local time at {args.speed:g}× speed)")
-    with _cloud(args, console, args.speed) as cloud:
+    with _cloud(args, console, args.speed, reload=not args.no_reload) as cloud:
         assert cloud.runtime is not None
         _deploy_report(cloud, console)
         endpoints = {**cloud.endpoints(), "pid": os.getpid(), "runtime_pid": cloud.runtime.zygote.pid}
@@ -116,7 +118,9 @@ def serve(args: argparse.Namespace) -> int:
             console.line(f"Webhook      {endpoints['webhook']['url']} (secret in {path.name})")
         console.line(f"Emulator     {endpoints['emulator_url']} (any AWS SDK or CLI: --endpoint-url, fake credentials)")
         console.line(f"Endpoints    {path}")
-        console.line(f"Logs         {cloud.state_dir / 'logs'}")
+        console.line(f"Logs         {cloud.state_dir / 'logs'} (earlier runs' in logs.1/, logs.2/ …)")
+        watcher = cloud.runtime.watcher
+        console.line(f"Reload       {f'on: {len(watcher.folders)} code folders watched' if watcher else 'off'}")
         console.line("Ctrl-C stops everything.")
         try:
             stop.wait()

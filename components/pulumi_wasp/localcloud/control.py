@@ -30,6 +30,8 @@ def status(runtime: Runtime) -> dict[str, Any]:
             "throttles": stats.throttles,
             "timeouts": stats.timeouts,
             "cold_starts": stats.cold_starts,
+            "replaced": stats.replaced,
+            "reloads": stats.reloads,
             "init_ms": [round(ms, 1) for ms in stats.init_ms],
             "median_duration_ms": round(statistics.median(durations), 1) if durations else None,
             "concurrency": function.concurrency,

@@ -93,7 +93,7 @@ class AsyncInvoker:
 
     def _attempt(self, event: _Event) -> None:
         function, config = event.function, event.function.spec.async_config
-        if self._runtime.clock.elapsed(event.accepted_at) > config.max_event_age_seconds:
+        if self._runtime.clock.age(event.accepted_at) > config.max_event_age_seconds:
             self._fail(event, "EventAgeExceeded", None)
             return
         invocation = function.invoke(event.payload, wait_for_slot=1.0)

@@ -1,6 +1,9 @@
-"""Local time: every wait the local cloud itself imposes (batching windows, visibility timeouts,
-retry delays, schedules) runs ``speed`` times faster, so a demo need not wait minutes. At speed 1
-the timing is AWS's."""
+"""Local time, one rule: every *wait* the local cloud imposes (batching windows, retry delays and
+backoff, the visibility timeout a failed message waits out before its retry, schedules) runs
+``speed`` times faster, so a demo need not wait minutes; no *limit on work in progress* is ever
+scaled (function and task timeouts, the visibility timeout of a message being processed, a
+stream's maximum record age, an event's maximum age): a handler that fits AWS's limits fits them
+here at any speed. At speed 1 the timing is AWS's."""
 
 from __future__ import annotations
 
@@ -24,6 +27,12 @@ class Clock:
     def real(self, seconds: float) -> float:
         """How long a wait of ``seconds`` of local time takes."""
         return seconds / self.speed
+
+    @staticmethod
+    def age(since_monotonic: float) -> float:
+        """How long work has been in progress since a ``time.monotonic()`` reading, to compare
+        with a limit: wall seconds, whatever the speed."""
+        return time.monotonic() - since_monotonic
 
     def elapsed(self, since_monotonic: float) -> float:
         """Local seconds since a ``time.monotonic()`` reading."""

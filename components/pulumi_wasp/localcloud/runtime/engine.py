@@ -15,6 +15,7 @@ from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
 from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
+from pulumi_wasp.localcloud.runtime.reload import CodeWatcher, ReloadReport
 from pulumi_wasp.localcloud.runtime.sources.apigateway import Gateway
 from pulumi_wasp.localcloud.runtime.sources.eventbridge import EventTargets
 from pulumi_wasp.localcloud.runtime.sources.schedules import Schedules
@@ -29,7 +30,15 @@ class Runtime:
 
     It is the :class:`~pulumi_wasp.localcloud.runtime.ports.RuntimePort` its sources are given."""
 
-    def __init__(self, deployment: Deployment, state_dir: Path, zygote: Zygote, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        state_dir: Path,
+        zygote: Zygote,
+        speed: float = 1.0,
+        reload: bool = False,
+        on_reload: ReloadReport | None = None,
+    ) -> None:
         self.deployment = deployment
         self.registry = deployment.registry
         self.emulator = deployment.emulator
@@ -54,6 +63,8 @@ class Runtime:
             if m.enabled
         ]
         self._sources: list[Source] = [*self.gateways, *self.pollers, self.schedules]
+        #: Hot reload (``serve`` without ``--no-reload``): a code change reaches the next invocation.
+        self.watcher = CodeWatcher(self.functions.values(), on_reload) if reload else None
         self._started: list[Source] = []
 
     def start(self) -> None:
@@ -61,12 +72,16 @@ class Runtime:
         for source in self._sources:
             source.start()
             self._started.append(source)
+        if self.watcher is not None:
+            self.watcher.start()
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         """Stop at once whatever is in flight: no step waits for an invocation to finish, and
         the threads are waited for until ``timeout`` at most (they are daemons)."""
         deadline = time.monotonic() + timeout
-        # 1. No new work: pollers, schedules and gateways take no more events.
+        # 1. No new work: pollers, schedules and gateways take no more events; no more reloads.
+        if self.watcher is not None:
+            self.watcher.stop()
         for source in self._started:
             source.stop()
         # 2. Every invocation ends now: those running (their environments are killed), those
@@ -80,6 +95,8 @@ class Runtime:
         # 4. The threads end on their own now; each wait is bounded (all of them are daemons).
         running = [name for source in self._started for name in source.join(deadline)]
         running += self.events.join(deadline) + self.asynchronous.join(deadline) + self.timers.join(deadline)
+        if self.watcher is not None:
+            running += self.watcher.join(deadline)
         if running:
             logger.warning("runtime threads still running %.1f s after stop: %s", timeout, ", ".join(running))
         self._started.clear()
@@ -92,8 +109,8 @@ class Runtime:
 
     def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
         """A synchronous invocation from the emulator (Invoke API, Step Functions tasks): a
-        caller beyond the function's concurrency waits a moment, then is throttled."""
-        invocation: Invocation = self.function(function_arn).invoke(payload, wait_for_slot=1.0)
+        caller beyond the function's concurrency is throttled at once (429), as Lambda answers."""
+        invocation: Invocation = self.function(function_arn).invoke(payload)
         return invocation.status, invocation.payload, invocation.function_error
 
     def invoke_async(self, function_arn: str, payload: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -91,6 +92,10 @@ class Zygote:
         _kill(pid)
         self.pids.discard(pid)
 
+    def forget(self, pid: int) -> None:
+        """An environment that exited by itself: nothing to kill (its pid may be another's now)."""
+        self.pids.discard(pid)
+
     def stop(self) -> None:
         if self._control is not None:
             self._control.close()
@@ -152,13 +157,33 @@ class FunctionStats:
     #: Execution environments alive now, and the most that ever ran at once.
     environments: int = 0
     peak_concurrency: int = 0
+    #: Idle environments found dead before a hand-out and replaced by a cold start (unseen by the caller).
+    replaced: int = 0
+    #: Code changes that retired the function's environments (hot reload).
+    reloads: int = 0
 
 
 class _Environment:
-    def __init__(self, zygote: Zygote, pid: int, channel: socket.socket) -> None:
+    def __init__(self, zygote: Zygote, pid: int, channel: socket.socket, generation: int) -> None:
         self.zygote, self.pid, self.channel = zygote, pid, channel
+        #: The function's code generation this environment imported (see :meth:`Function.reload`).
+        self.generation = generation
         self._lock = threading.Lock()
         self._released = False
+
+    def alive(self) -> bool:
+        """Whether an idle environment can take an invocation: its process exists and its end of
+        the channel is open. An idle worker never writes unasked, so anything readable on the
+        channel (end of file, a hang-up) means it has exited."""
+        poller = select.poll()
+        poller.register(self.channel, select.POLLIN | select.POLLHUP | select.POLLERR)
+        if poller.poll(0):
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def abort(self) -> None:
         """End the environment under an invocation in flight: the process is killed and the
@@ -171,16 +196,32 @@ class _Environment:
         self.channel.close()
         self._release()
 
-    def _release(self) -> None:
+    def discard(self) -> None:
+        """Forget an environment found dead: its channel is closed, its pid is not signalled."""
+        self.channel.close()
+        self._release(exited=True)
+
+    def _release(self, exited: bool = False) -> None:
         with self._lock:  # once: the pid may belong to another process after the first kill
             if self._released:
                 return
             self._released = True
-        self.zygote.release(self.pid)
+        if exited:
+            self.zygote.forget(self.pid)
+        else:
+            self.zygote.release(self.pid)
 
 
 def _runtime_error(request_id: str, error_type: str, message: str) -> str:
     return json.dumps({"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"})
+
+
+def _throttled(request_id: str, reserved: bool) -> Invocation:
+    """Lambda's 429 for an invocation beyond the concurrency: the reason names the limit reached
+    (the function's reserved concurrency, or the account's, which the local cap stands for)."""
+    reason = "ReservedFunctionConcurrentInvocationLimitExceeded" if reserved else "ConcurrentInvocationLimitExceeded"
+    body = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded.", "Reason": reason, "Type": "User"}
+    return Invocation(request_id, json.dumps(body), status=429)
 
 
 def _aborted(request_id: str) -> Invocation:
@@ -210,6 +251,8 @@ class Function:
         self._in_use: set[_Environment] = set()
         self._busy = 0
         self._closed = False
+        #: Bumped by :meth:`reload`: environments of an older generation are not kept once idle.
+        self._generation = 0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self.stats = FunctionStats()
@@ -219,8 +262,9 @@ class Function:
         return self._closed
 
     def invoke(self, event: Any, *, wait_for_slot: float = 0.0) -> Invocation:
-        """Run the handler once. Without a free slot (reserved concurrency reached) within
-        ``wait_for_slot`` seconds the invocation is throttled, as Lambda answers a synchronous call.
+        """Run the handler once. Without a free slot (concurrency reached) the invocation is
+        throttled at once, as Lambda answers a synchronous call; a poller may wait up to
+        ``wait_for_slot`` seconds for one instead (Lambda's pollers back off and retry).
         Once the function is closed every invocation, waiting or running, ends at once (aborted)."""
         request_id = str(uuid.uuid4())
         payload = event if isinstance(event, str) else json.dumps(event)
@@ -231,12 +275,7 @@ class Function:
                 return _aborted(request_id)
             if self._free <= 0:
                 self.stats.throttles += 1
-                message = "Rate Exceeded." if self.concurrency else "The function's reserved concurrency is 0."
-                return Invocation(
-                    request_id,
-                    json.dumps({"errorType": "TooManyRequestsException", "errorMessage": message}),
-                    status=429,
-                )
+                return _throttled(request_id, reserved=self.spec.reserved_concurrency is not None)
             self._free -= 1
             self._busy += 1
             self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
@@ -250,10 +289,7 @@ class Function:
 
     def _run(self, request_id: str, payload: str) -> Invocation:
         init_ms = None
-        with self._lock:
-            environment = self._idle.pop() if self._idle else None
-            if environment is not None:
-                self._in_use.add(environment)
+        environment = self._warm_environment()
         if environment is None:
             started = self._start_environment(request_id)
             if isinstance(started, Invocation):
@@ -288,10 +324,11 @@ class Function:
             )
         with self._lock:
             self._in_use.discard(environment)
-            closed = self._closed
-            if not closed:
+            # Closed, or its code changed while this invocation finished on the old: not kept.
+            keep = not self._closed and environment.generation == self._generation
+            if keep:
                 self._idle.append(environment)
-        if closed:  # closed while this invocation finished: its environment is not kept
+        if not keep:
             environment.close()
             self._gone()
         if "error" in response:
@@ -307,6 +344,40 @@ class Function:
         return self._count(
             Invocation(request_id, response["payload"], duration_ms=response["duration_ms"], init_ms=init_ms)
         )
+
+    def _warm_environment(self) -> _Environment | None:
+        """An idle environment to reuse, or None for a cold start. A dead one is never handed
+        out (its process was killed, or crashed while idle): it is discarded and the next tried,
+        as Lambda replaces a failed sandbox without the caller seeing it."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                environment = self._idle.pop()
+                self._in_use.add(environment)
+            if environment.alive():
+                return environment
+            self._append_log(f"{_now()} environment {environment.pid} had exited while idle: replaced")
+            environment.discard()
+            self._gone()
+            with self._lock:
+                self._in_use.discard(environment)
+                self.stats.replaced += 1
+
+    def reload(self, reason: str) -> None:
+        """The function's code changed on disk: every environment started from now on imports
+        the new code, idle ones are ended (the next invocation starts cold on it) and busy ones
+        finish their invocation on the old code, then end."""
+        with self._lock:
+            if self._closed:
+                return
+            self._generation += 1
+            self.stats.reloads += 1
+            idle, self._idle = self._idle, []
+        for environment in idle:
+            environment.close()
+            self._gone()
+        self._append_log(f"{_now()} RELOAD {reason}: new invocations start on the new code")
 
     def _retire(self, environment: _Environment) -> bool:
         """End an environment whose invocation failed; True when that was :meth:`close` aborting it."""
@@ -332,8 +403,9 @@ class Function:
         with self._lock:
             if self._closed:
                 return _aborted(request_id)
+            generation = self._generation  # before the fork: a change during INIT retires it afterwards
         pid, channel = self._zygote.spawn(spec)
-        environment = _Environment(self._zygote, pid, channel)
+        environment = _Environment(self._zygote, pid, channel, generation)
         with self._lock:
             closed = self._closed
             if not closed:

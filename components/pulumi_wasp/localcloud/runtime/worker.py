@@ -111,6 +111,8 @@ def _load_handler(handler: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise RuntimeImportModuleError(f"Unable to import module '{module_name}': {exc}") from exc
+    except SyntaxError as exc:  # the Python runtime's shape: the file, line and text at fault
+        raise RuntimeUserCodeSyntaxError(f"Syntax error in module '{module_name}': {exc}") from exc
     try:
         return getattr(module, attribute)
     except AttributeError:
@@ -125,9 +127,14 @@ class RuntimeHandlerNotFoundError(Exception):
     """Reported as ``Runtime.HandlerNotFound``."""
 
 
+class RuntimeUserCodeSyntaxError(Exception):
+    """Reported as ``Runtime.UserCodeSyntaxError``."""
+
+
 _RUNTIME_ERRORS = {
     RuntimeImportModuleError: "Runtime.ImportModuleError",
     RuntimeHandlerNotFoundError: "Runtime.HandlerNotFound",
+    RuntimeUserCodeSyntaxError: "Runtime.UserCodeSyntaxError",
 }
 
 
@@ -141,6 +148,9 @@ def serve(sock: socket.socket, spec: WorkerSpec) -> None:
     except Exception as exc:
         shape = error_shape(exc)
         shape["errorType"] = _RUNTIME_ERRORS.get(type(exc), shape["errorType"])
+        if isinstance(exc.__cause__, SyntaxError):
+            cause = exc.__cause__
+            shape["stackTrace"] = [f'  File "{cause.filename}" Line {cause.lineno}\n    {(cause.text or "").strip()}']
         _log_error(shape)
         protocol.send(sock, {"init_error": shape})
         return

@@ -95,7 +95,7 @@ class EventTargets:
         except (ClientError, BotoCoreError, KeyError, ValueError) as exc:
             delivery.attempts += 1
             retry = delivery.target.get("RetryPolicy", {})
-            age = self._runtime.clock.elapsed(delivery.accepted_at)
+            age = self._runtime.clock.age(delivery.accepted_at)
             if delivery.attempts > retry.get("MaximumRetryAttempts", DEFAULT_RETRIES):
                 self._dead_letter(delivery, exc, "MaximumRetryAttemptsExhausted")
             elif age > retry.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_SECONDS):

@@ -261,8 +261,8 @@ class StreamPoller:
         limit = self.mapping.max_record_age_seconds
         if limit < 0:
             return records
-        now = time.time()
-        expired = [r for r in records if (now - r[0].arrival) * self._runtime.clock.speed > limit]
+        now = time.time()  # a limit on work in progress: wall seconds at any --speed (runtime/clock.py)
+        expired = [r for r in records if now - r[0].arrival > limit]
         if expired:
             self._give_up(expired, "RecordAgeExceeded", None, None, 0)
         return [r for r in records if r not in expired]
