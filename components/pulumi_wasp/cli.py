@@ -217,6 +217,10 @@ def parser() -> argparse.ArgumentParser:
     add_fault_options(run)
     add_fault_options(serve)
     serve.set_defaults(handler=_local("serve"), requires=LOCAL_CLOUD)
+    for deploying in (run, serve):
+        deploying.add_argument(
+            "--no-iam", action="store_true", help="do not enforce IAM (default: enforced, as AWS does)"
+        )
     _bench_parser(verbs)
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs
 

@@ -33,6 +33,12 @@ Patches:
    the table (its cost grew with the data); it now reads the partition's items. The server found each
    request's service by trying some 300 URL patterns on its host name, under the lock every request
    takes (about 0.5 ms each); the answer per host name is kept.
+5. IAM (:func:`install_iam`, tested end to end in tests/e2e/test_iam.py): moto's
+   ``_authenticate_and_authorize_action``, the one point every service's request passes with its action
+   known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
+   control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
+   queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
+   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends.
 
 Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), the
@@ -46,15 +52,22 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import json
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+import boto3
+from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError, _RESTError
+from moto.core.responses import BaseResponse
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -71,12 +84,22 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.events.exceptions import InvalidEventPatternException
 from moto.events.models import EventPattern, EventPatternParser, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
+from moto.iam.exceptions import NotFoundException as IAMNotFoundException
+from moto.iam.models import iam_backends
+from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.s3 import notifications as s3_notifications
+from moto.s3.exceptions import S3ClientError
+from moto.s3.models import s3_backends
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
+from moto.settings import moto_server_port
 from moto.sns.exceptions import SNSException
-from moto.sns.models import sns_backends
+from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import sqs_backends
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
+from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
 if TYPE_CHECKING:
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
@@ -85,7 +108,10 @@ if TYPE_CHECKING:
 __all__ = [
     "RUNTIME_TARGETS",
     "DynamoType",
+    "Gate",
     "Hooks",
+    "IamRequest",
+    "MotoIamState",
     "ServiceError",
     "ThreadedMotoServer",
     "ThrottledError",
@@ -96,12 +122,14 @@ __all__ = [
     "filter_policy_errors",
     "install_dynamodb_isolation",
     "install_fast_paths",
+    "install_iam",
     "install_runtime_hooks",
     "matches_event_pattern",
     "queue_message_ids",
     "render_input_template",
     "uninstall_dynamodb_isolation",
     "uninstall_fast_paths",
+    "uninstall_iam",
     "uninstall_runtime_hooks",
 ]
 
@@ -574,3 +602,294 @@ def uninstall_fast_paths() -> None:
         DomainDispatcherApplication.get_backend_for_host = _original.pop("backend_for_host")  # type: ignore[method-assign]
         _backend_by_host.clear()
         _parsed_definition.cache_clear()
+
+
+# -- patch 4: IAM -----------------------------------------------------------------------------------
+
+
+class Gate(Protocol):
+    """The local cloud's IAM, as the emulator asks it (:class:`pulumi_wasp.localcloud.iam.Authorizer`)."""
+
+    def request(self, access_key: str, request: IamRequest) -> str | None:
+        """None when the caller may make ``request``; otherwise AWS's denial message."""
+
+    def delivery(self, service: str, action: str, resource: str, source_arn: str, region: str) -> str | None:
+        """None when ``service`` (``sns.amazonaws.com``) may deliver to ``resource`` for ``source_arn``."""
+
+    def role_access_key(self, role_arn: str) -> tuple[str, str]:
+        """Access key id and secret of a session of ``role_arn`` (Step Functions' task credentials)."""
+
+
+@dataclass(frozen=True)
+class IamRequest:
+    """What IAM needs of one request to the emulator."""
+
+    #: moto's service name (``dynamodb``, ``stepfunctions``, ``awslambda``...).
+    service: str
+    #: The API operation (``PutItem``, ``Invoke``).
+    operation: str
+    params: Mapping[str, Any]
+    region: str
+    account: str
+    path: str = ""
+    method: str = "POST"
+    #: S3 only: the bucket or object ARN moto authorizes.
+    s3_resource: str = ""
+
+
+#: Error code and HTTP status of a denial, per moto service name (what the service itself answers).
+DENIAL_CODES: dict[str, tuple[str, int]] = {
+    "sqs": ("AccessDenied", 403),
+    "sns": ("AuthorizationError", 403),
+    "s3": ("AccessDenied", 403),
+    "cloudwatch": ("AccessDenied", 403),
+    "iam": ("AccessDenied", 403),
+    "sts": ("AccessDenied", 403),
+    "awslambda": ("AccessDeniedException", 403),
+    "xray": ("AccessDeniedException", 403),
+}
+_DEFAULT_DENIAL = ("AccessDeniedException", 400)
+#: moto's names of the services whose REST protocol answers JSON errors whatever the request's body.
+_REST_JSON = frozenset({"awslambda", "xray", "scheduler", "apigateway"})
+GLOBAL = "global"  # moto's region key of global services (IAM, S3's buckets)
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
+class _QueryAccessDeniedError(_RESTError):
+    """A query-protocol denial: ``<ErrorResponse><Error><Code>…`` XML."""
+
+    def __init__(self, code: str, status: int, message: str) -> None:
+        super().__init__(code, message)
+        self.code = status
+
+
+class _S3AccessDeniedError(S3ClientError):
+    code = "AccessDenied"
+
+
+def access_key_of(headers: Any, query: dict[str, Any]) -> str:
+    """The access key id a request is signed with (SigV4 header or presigned query); '' when unsigned."""
+    found = _CREDENTIAL.search(headers.get("Authorization", "") or "")
+    if found:
+        return found.group(1)
+    credential = query.get("X-Amz-Credential") or query.get("AWSAccessKeyId") or [""]
+    return str(credential[0]).split("/", 1)[0]
+
+
+def _request_params(response: BaseResponse) -> dict[str, Any]:
+    body = response.body
+    if isinstance(body, dict):  # DynamoDB's handler has parsed it already
+        return body
+    if isinstance(body, bytes):
+        body = body.decode(errors="replace") if response.service_name != "s3" else ""
+    if isinstance(body, str) and body.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(body)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+    return {key: values[0] for key, values in response.querystring.items() if values}
+
+
+def _json_protocol(response: BaseResponse) -> bool:
+    content_type = response.headers.get("Content-Type", "") or ""
+    return "json" in content_type or bool(response.headers.get("X-Amz-Target")) or response.service_name in _REST_JSON
+
+
+def _denial(response: BaseResponse, message: str) -> Exception:
+    service = response.service_name or ""
+    code, status = DENIAL_CODES.get(service, _DEFAULT_DENIAL)
+    if service == "s3":
+        return _S3AccessDeniedError("AccessDenied", message)
+    if _json_protocol(response):
+        error = JsonRESTError(code, message)
+        error.code = status
+        return error
+    return _QueryAccessDeniedError(code, status, message)
+
+
+def install_iam(gate: Gate) -> None:
+    """Authorize every request to the emulator, and every SNS, EventBridge and S3 delivery to a queue, topic or
+    function, through ``gate``; Step Functions' tasks sign with their state machine role's credentials.
+    Replaces moto's own access control (it stays off: its request counter is never consulted)."""
+    if "authorize" in _original:
+        raise RuntimeError("IAM is already installed: one local cloud per process")
+    _original["authorize"] = ActionAuthenticatorMixin._authenticate_and_authorize_action
+    _original["subscription_publish"] = Subscription.publish
+    _original["send_to_sqs_queue"] = Rule._send_to_sqs_queue
+    _original["s3_send_sqs"] = s3_notifications._send_sqs_message
+    _original["s3_send_sns"] = s3_notifications._send_sns_message
+    _original["s3_invoke_lambda"] = s3_notifications._invoke_awslambda
+    _original["boto_client_for"] = sfn_boto_client.boto_client_for
+
+    def authorize(self: BaseResponse, iam_request_cls: type, resource: str = "*") -> None:
+        access_key = access_key_of(self.headers, self.querystring)
+        request = IamRequest(
+            service=self.service_name or "",
+            operation=self._get_action() or "",
+            params=_request_params(self),
+            region=self.region,
+            account=self.current_account,
+            path=self.path,
+            method=self.method,
+            s3_resource=resource if self.service_name == "s3" else "",
+        )
+        message = gate.request(access_key, request)
+        if message is not None:
+            raise _denial(self, message)
+
+    def subscription_publish(self: Subscription, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
+        if self.protocol in ("sqs", "lambda"):
+            action = "sqs:SendMessage" if self.protocol == "sqs" else "lambda:InvokeFunction"
+            region = self.endpoint.split(":")[3]
+            if gate.delivery("sns.amazonaws.com", action, self.endpoint, self.topic.arn, region) is not None:
+                return  # as on AWS: the message is not delivered (the denial is logged)
+        _original["subscription_publish"](self, message, message_id, *args, **kwargs)
+
+    def send_to_sqs_queue(self: Rule, resource_id: str, event: dict[str, Any], group_id: str | None = None) -> None:
+        queue = f"arn:aws:sqs:{self.region_name}:{self.account_id}:{resource_id}"
+        if gate.delivery("events.amazonaws.com", "sqs:SendMessage", queue, self.arn, self.region_name) is not None:
+            return
+        _original["send_to_sqs_queue"](self, resource_id, event, group_id)
+
+    def s3_send_sqs(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
+        queue = f"arn:aws:sqs:{region_name}:{account_id}:{queue_name}"
+        if gate.delivery("s3.amazonaws.com", "sqs:SendMessage", queue, _bucket_arn(event_body), region_name) is None:
+            _original["s3_send_sqs"](account_id, event_body, queue_name, region_name)
+
+    def s3_send_sns(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
+        if gate.delivery("s3.amazonaws.com", "sns:Publish", topic_arn, _bucket_arn(event_body), region_name) is None:
+            _original["s3_send_sns"](account_id, event_body, topic_arn, region_name)
+
+    def s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        source = _bucket_arn(event_body)
+        if gate.delivery("s3.amazonaws.com", "lambda:InvokeFunction", fn_arn, source, region_name) is None:
+            _original["s3_invoke_lambda"](account_id, event_body, fn_arn, region_name)
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role_arn = getattr(state_credentials, "role_arn", None)
+        if not role_arn:
+            return _original["boto_client_for"](region=region, service=service, state_credentials=state_credentials)
+        # moto's own client (parameters unvalidated, no retries, its timeouts), signed as the role's session.
+        access_key, secret = gate.role_access_key(role_arn)
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret,
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            config=Config(
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            ),
+        )
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign,assignment]
+    Subscription.publish = subscription_publish  # type: ignore[method-assign]
+    Rule._send_to_sqs_queue = send_to_sqs_queue  # type: ignore[method-assign]
+    s3_notifications._send_sqs_message = s3_send_sqs
+    s3_notifications._send_sns_message = s3_send_sns
+    s3_notifications._invoke_awslambda = s3_invoke_lambda
+    for module in _sfn_client_modules():
+        module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+
+def uninstall_iam() -> None:
+    if "authorize" in _original:
+        ActionAuthenticatorMixin._authenticate_and_authorize_action = _original.pop("authorize")  # type: ignore[method-assign]
+        Subscription.publish = _original.pop("subscription_publish")  # type: ignore[method-assign]
+        Rule._send_to_sqs_queue = _original.pop("send_to_sqs_queue")  # type: ignore[method-assign]
+        s3_notifications._send_sqs_message = _original.pop("s3_send_sqs")
+        s3_notifications._send_sns_message = _original.pop("s3_send_sns")
+        s3_notifications._invoke_awslambda = _original.pop("s3_invoke_lambda")
+        original = _original.pop("boto_client_for")
+        for module in _sfn_client_modules():
+            module.boto_client_for = original  # type: ignore[attr-defined]
+
+
+#: Step Functions' modules that imported ``boto_client_for`` by name (its Lambda tasks and SDK integrations).
+_SFN_CLIENT_USERS = (
+    "state_task.lambda_eval_utils",
+    "state_task.service.state_task_service_aws_sdk",
+    "state_task.service.state_task_service_dynamodb",
+    "state_task.service.state_task_service_events",
+    "state_task.service.state_task_service_sfn",
+    "state_task.service.state_task_service_sns",
+    "state_task.service.state_task_service_sqs",
+    "state_task.service.state_task_service_unsupported",
+    "state_map.item_reader.eval.resource_eval_s3",
+    "state_map.result_writer.resource_eval.resource_eval_s3",
+)
+
+
+def _sfn_client_modules() -> list[Any]:
+    base = "moto.stepfunctions.parser.asl.component.state.exec."
+    return [sfn_boto_client, *(importlib.import_module(base + name) for name in _SFN_CLIENT_USERS)]
+
+
+def _bucket_arn(event_body: Any) -> str:
+    try:
+        return str(event_body["Records"][0]["s3"]["bucket"]["arn"])
+    except (KeyError, IndexError, TypeError):
+        return ""
+
+
+class MotoIamState:
+    """The emulator's IAM and resource-policy state, read from moto's backends at each call (never copied)."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def role_documents(self, account: str, role_name: str) -> list[str] | None:
+        try:
+            role = iam_backends[account][GLOBAL].get_role(role_name)
+        except IAMNotFoundException:
+            return None
+        documents = list(role.policies.values())
+        for policy in role.managed_policies.values():
+            documents.extend(v.document for v in policy.versions if v.is_default)
+        return documents
+
+    def resource_policy(self, arn: str) -> str | None:
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return None
+        _, _, service, region, account, resource = parts
+        if service == "sqs":
+            queue = sqs_backends[account][region].queues.get(resource)
+            return queue.policy if queue is not None else None
+        if service == "sns":
+            topic = sns_backends[account][region].topics.get(arn)
+            return topic.policy if topic is not None else None
+        if service == "lambda":
+            try:
+                function = lambda_backends[account][region].get_function(arn)
+            except LambdaClientError:
+                return None
+            return json.dumps(function.policy.get_policy()["Policy"]) if function.policy.statements else None
+        if service == "kms":
+            key = kms_backends[account][region].keys.get(resource.removeprefix("key/"))
+            return key.policy if key is not None else None
+        if service == "s3":
+            bucket = s3_backends[self.account][GLOBAL].buckets.get(resource.split("/", 1)[0])
+            policy = bucket.policy if bucket is not None else None
+            return policy.decode() if isinstance(policy, bytes) else policy
+        return None
+
+    def secret_arn(self, region: str, secret_id: str) -> str | None:
+        found = secretsmanager_backends[self.account][region].secrets.get(secret_id)
+        return found.arn if found is not None else None
+
+    def key_arn(self, region: str, key_id: str) -> str | None:
+        backend = kms_backends[self.account][region]
+        try:
+            return str(backend.describe_key(key_id).arn)
+        except JsonRESTError:
+            return None
+
+    def function_role(self, function_arn: str) -> str:
+        account, region = function_arn.split(":")[4], function_arn.split(":")[3]
+        return str(lambda_backends[account][region].get_function(function_arn).role)

@@ -48,6 +48,8 @@ class LocalCloud:
     #: Faults injected from the start (serve/run --fault), and the seed of those that name none.
     faults: list[tuple[str, FaultSpec]] = field(default_factory=list)
     fault_seed: int = DEFAULT_SEED
+    #: Enforce IAM (localcloud/README.md "IAM"); ``--no-iam`` turns it off.
+    iam: bool = True
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -117,7 +119,7 @@ class LocalCloud:
             self.on_step(name, seconds, detail, ok)
 
     def _start_emulator(self, region: str) -> str:
-        self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log").start()
+        self.emulator = Emulator(region, log_file=self.state_dir / "logs" / "emulator.log", iam=self.iam).start()
         return self.emulator.url
 
     def _deploy(self) -> str:

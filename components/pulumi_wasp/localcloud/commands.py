@@ -38,7 +38,16 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: boo
     # bench declares no --fault: its measurement is never faulted.
     faults, seed = getattr(args, "fault", []), getattr(args, "fault_seed", DEFAULT_SEED)
     cloud = LocalCloud(
-        program, args.stack, speed, console.step, console.resource, state, reload=reload, faults=faults, fault_seed=seed
+        program,
+        args.stack,
+        speed,
+        console.step,
+        console.resource,
+        state,
+        reload=reload,
+        iam=not getattr(args, "no_iam", False),
+        faults=faults,
+        fault_seed=seed,
     )
     cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
     return cloud

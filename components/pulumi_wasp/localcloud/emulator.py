@@ -18,8 +18,17 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
-from pulumi_wasp.adapters.moto import ThreadedMotoServer, install_dynamodb_isolation, install_fast_paths
+from pulumi_wasp.adapters.moto import (
+    MotoIamState,
+    ThreadedMotoServer,
+    install_dynamodb_isolation,
+    install_fast_paths,
+    install_iam,
+    uninstall_iam,
+)
+from pulumi_wasp.localcloud.iam import Authorizer, Credentials
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
 REGION = "us-east-1"
@@ -30,6 +39,8 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "localcloud",
     "AWS_SESSION_TOKEN": "localcloud",
 }
+#: The call a delivery to a target of this service makes (named in a denied delivery's error).
+TARGET_OPERATIONS = {"lambda": "Invoke", "states": "StartExecution", "sns": "Publish", "sqs": "SendMessage"}
 #: Behaviour moto only enables on request: Step Functions executes ASL instead of echoing.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 
@@ -47,17 +58,23 @@ _CLIENT_CONFIG = Config(
 class Emulator:
     """A started moto server; :meth:`client` gives boto3 clients pointed at it."""
 
-    def __init__(self, region: str = REGION, log_file: Path | None = None) -> None:
+    def __init__(self, region: str = REGION, log_file: Path | None = None, iam: bool = True) -> None:
+        """``iam``: enforce IAM (the default, as AWS does; localcloud/README.md "IAM"): requests signed with
+        a role's credentials (:meth:`role_credentials`) are authorized against its policies."""
         self.region = region
         self.account_id = ACCOUNT_ID
         self._log_file = log_file
         self._server: ThreadedMotoServer | None = None
         self.url = ""
+        self.iam = Authorizer(Credentials(ACCOUNT_ID), MotoIamState(ACCOUNT_ID)) if iam else None
 
     def start(self) -> Emulator:
         _route_request_log(self._log_file)
         install_dynamodb_isolation()
         install_fast_paths()
+        if self.iam is not None:
+            _route_denials(self._log_file)
+            install_iam(self.iam)
         # Port 0: the OS picks a free port and the bound socket keeps it (no probe-then-bind race).
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
@@ -84,6 +101,12 @@ class Emulator:
         if self._server is not None:
             call_within(self._server.stop, timeout, "emulator shutdown")
             self._server = None
+        if self.iam is not None:
+            uninstall_iam()
+            mean = self.iam.seconds / self.iam.decisions * 1e6 if self.iam.decisions else 0.0
+            logging.getLogger("localcloud.iam").info(
+                "%d decisions (mean %.0f µs each), %d denied", self.iam.decisions, mean, self.iam.denied
+            )
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -108,6 +131,25 @@ class Emulator:
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         }
 
+    def function_credentials(self, function_arn: str, session_name: str) -> dict[str, str]:
+        """The credential variables Lambda gives the function's execution environments: a session of its
+        execution role (read from the emulator) named ``session_name``; none when IAM is not enforced
+        (the administrator's of :meth:`environment` stay)."""
+        if self.iam is None:
+            return {}
+        role = MotoIamState(self.account_id).function_role(function_arn)
+        return self.iam.credentials.issue(role, session_name)
+
+    def authorize_delivery(self, source_arn: str, target: dict[str, Any]) -> None:
+        """Raise AccessDeniedException (a ClientError, as the service's own call would) when IAM does not
+        let the rule or schedule ``source_arn`` deliver to ``target``; nothing when IAM is not enforced."""
+        if self.iam is None:
+            return
+        denial = self.iam.check_target(source_arn, target, self.region)
+        if denial is not None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
+            raise ClientError(error, TARGET_OPERATIONS.get(str(target["Arn"]).split(":")[2], "Deliver"))
+
 
 _CLIENTS_LOCK = threading.Lock()
 
@@ -129,18 +171,30 @@ def _session(region: str) -> boto3.session.Session:
     )
 
 
+def _route_denials(log_file: Path | None) -> None:
+    """Every IAM denial, one line each, to ``iam.log`` beside the emulator's log."""
+    _route("localcloud.iam", log_file.with_name("iam.log") if log_file else None, "%(asctime)s %(message)s")
+
+
 def _route_request_log(log_file: Path | None) -> None:
     """The server's request log and moto's own messages (e.g. a failed execution's trace) go to
     a file, or nowhere, never over the user's terminal."""
     for name in ("werkzeug", "moto"):
-        logger = logging.getLogger(name)
-        logger.propagate = False
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-            handler.close()
-        if log_file is None:
-            logger.addHandler(logging.NullHandler())
-            continue
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        logger.addHandler(logging.FileHandler(log_file))
-        logger.setLevel(logging.INFO)
+        _route(name, log_file)
+
+
+def _route(name: str, log_file: Path | None, format: str | None = None) -> None:
+    logger = logging.getLogger(name)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    if log_file is None:
+        logger.addHandler(logging.NullHandler())
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file)
+    if format is not None:
+        handler.setFormatter(logging.Formatter(format))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

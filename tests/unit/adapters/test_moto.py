@@ -439,3 +439,51 @@ def test_the_server_finds_a_hosts_service_once_and_as_moto_does(fast_paths: None
     )
     dispatcher.backend_url_patterns = []  # the patterns are not tried again: the answers stay
     assert [dispatcher.get_backend_for_host(h) for h in hosts] == expected
+
+
+# -- IAM state and request parts (the hook itself is driven end to end in tests/e2e/test_iam.py) -------------
+
+
+def test_the_access_key_is_read_from_a_sigv4_header_or_a_presigned_query() -> None:
+    header = {"Authorization": "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE123/20261201/us-east-1/sqs/aws4_request, x"}
+    assert adapter.access_key_of(header, {}) == "ASIAEXAMPLE123"
+    presigned = {"X-Amz-Credential": ["AKIAQUERY/20261201/us-east-1/s3/aws4_request"]}
+    assert adapter.access_key_of({}, presigned) == "AKIAQUERY"
+    assert adapter.access_key_of({}, {}) == ""
+
+
+def test_a_role_s_documents_are_its_inline_and_its_attached_managed_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        iam = boto3.client("iam")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        inline = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}
+        )
+        iam.put_role_policy(RoleName="r", PolicyName="inline", PolicyDocument=inline)
+        managed = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:*", "Resource": "*"}]}
+        )
+        arn = iam.create_policy(PolicyName="managed", PolicyDocument=managed)["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName="r", PolicyArn=arn)
+        state = adapter.MotoIamState(ACCOUNT)
+        assert [json.loads(d)["Statement"][0]["Action"] for d in state.role_documents(ACCOUNT, "r") or []] == [
+            "sqs:*",
+            "sns:*",
+        ]
+        assert state.role_documents(ACCOUNT, "absent") is None
+
+
+def test_resource_policies_are_read_from_queues_topics_and_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "q", "Effect": "Allow", "Principal": "*"}]})
+        url = boto3.client("sqs").create_queue(QueueName="q", Attributes={"Policy": policy})["QueueUrl"]
+        topic = boto3.client("sns").create_topic(Name="t")["TopicArn"]
+        state = adapter.MotoIamState(ACCOUNT)
+        assert (
+            json.loads(state.resource_policy(f"arn:aws:sqs:{REGION}:{ACCOUNT}:q") or "{}")["Statement"][0]["Sid"] == "q"
+        )
+        assert state.resource_policy(topic) is not None  # SNS's default topic policy
+        assert state.resource_policy(f"arn:aws:sqs:{REGION}:{ACCOUNT}:absent") is None
+        assert url.endswith("/q")

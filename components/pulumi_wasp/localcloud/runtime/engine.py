@@ -48,7 +48,10 @@ class Runtime:
         self.zygote = zygote
         environment = self.emulator.environment()
         self.functions = {
-            s.name: Function(s, self.zygote, state_dir, environment) for s in deployment.registry.functions.values()
+            s.name: Function(
+                s, self.zygote, state_dir, {**environment, **self.emulator.function_credentials(s.arn, s.name)}
+            )
+            for s in deployment.registry.functions.values()
         }
         self.faults = Faults(self.functions)
         self.timers = Timers()

@@ -28,6 +28,10 @@ class Services(Protocol):
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` on the emulator (thread-safe)."""
 
+    def authorize_delivery(self, source_arn: str, target: dict[str, Any]) -> None:
+        """Raise a ClientError (AccessDeniedException) when IAM does not let the rule, schedule or API
+        (``source_arn``) deliver to ``target`` (``{"Arn": ...}``)."""
+
 
 class RuntimePort(Protocol):
     """The runtime as a source sees it."""

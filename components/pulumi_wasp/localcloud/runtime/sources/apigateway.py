@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from pulumi_wasp.localcloud.deploy.registry import Api
 from pulumi_wasp.localcloud.emulator import CREDENTIALS
@@ -175,6 +176,12 @@ class Gateway:
         route, parameters = chosen[0]
         identity = self._identity(route, method, raw_path, headers, body, source_ip)
         event = self._event(route, method, path, url.query, headers, body, parameters, stage, request_id, identity)
+        emulator = self._runtime.emulator
+        source = f"arn:aws:execute-api:{emulator.region}:{emulator.account_id}:{self.api.id}/{stage}/{method}{path}"
+        try:  # API Gateway may invoke the function only if its policy lets it (AWS answers 500 otherwise)
+            emulator.authorize_delivery(source, {"Arn": route.function_arn})
+        except ClientError as denied:
+            raise GatewayError(500, "Internal server error") from denied
         function = self._runtime.function(route.function_arn)
         invocation = function.invoke(event)
         if invocation.status == 429:

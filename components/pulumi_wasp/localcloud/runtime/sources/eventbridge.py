@@ -75,6 +75,7 @@ class EventTargets:
     def _send(self, delivery: _Delivery) -> None:
         arn, payload = delivery.target["Arn"], delivery.payload
         service = arn.split(":")[2]
+        self._runtime.emulator.authorize_delivery(delivery.source_arn, delivery.target)
         if service == "lambda":
             # Lambda accepts the event for asynchronous invocation; its own retries take over.
             self._runtime.invoke_async(arn, payload)
@@ -123,5 +124,10 @@ class EventTargets:
             "EXHAUSTED_RETRY_CONDITION": condition,
             "RETRY_ATTEMPTS": str(delivery.attempts - 1),
         }
+        try:  # the DLQ's policy must let the service send (Scheduler: through the schedule's role)
+            self._runtime.emulator.authorize_delivery(delivery.source_arn, {**delivery.target, "Arn": dlq})
+        except ClientError:
+            self._runtime.ledger.note(self._source(delivery), DROPPED)
+            return
         self._runtime.send_to(dlq, delivery.payload, attributes)
         self._runtime.ledger.note(self._source(delivery), DEAD_LETTERED)

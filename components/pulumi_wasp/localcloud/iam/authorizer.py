@@ -1,0 +1,244 @@
+"""The local cloud's IAM: every request a role makes, and every delivery a service makes on its own behalf,
+decided as AWS decides it (:mod:`~pulumi_wasp.localcloud.iam.policy`) on the emulator's IAM state.
+
+Policies are read from the emulator at each decision (a dictionary lookup per policy) and compiled once per
+document text: a policy written through IAM, a queue's, topic's or function's changed policy is a new text,
+so nothing is ever stale and no write needs to invalidate anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from pulumi_wasp.localcloud.iam.conditions import SUPPORTED
+from pulumi_wasp.localcloud.iam.credentials import Credentials, role_name
+from pulumi_wasp.localcloud.iam.policy import (
+    Decision,
+    Effect,
+    Policies,
+    Principal,
+    Statement,
+    compile_document,
+    evaluate,
+)
+from pulumi_wasp.localcloud.iam.requests import PREFIXES, NotMappedError, Request, Resolver, accesses
+
+logger = logging.getLogger("localcloud.iam")
+
+#: The session name of a role a service assumes (Step Functions' task credentials).
+SERVICE_SESSION = "localcloud-service"
+#: The action a delivery to a target of this service performs.
+TARGET_ACTIONS = {
+    "lambda": "lambda:InvokeFunction",
+    "states": "states:StartExecution",
+    "sns": "sns:Publish",
+    "sqs": "sqs:SendMessage",
+}
+#: The service principal of a source ARN's service, where they differ.
+SENDERS = {"execute-api": "apigateway"}
+#: Denials kept for the status report (the log keeps all of them).
+RECENT_DENIALS = 200
+
+
+class State(Resolver, Protocol):
+    """The emulator's IAM and resource-policy state (implemented over moto in :mod:`pulumi_wasp.adapters.moto`)."""
+
+    def role_documents(self, account: str, role_name: str) -> list[str] | None:
+        """The role's inline and attached managed policy documents; None when there is no such role."""
+
+    def resource_policy(self, arn: str) -> str | None:
+        """The resource policy of the queue, topic, function, key or bucket ``arn`` names; None without one."""
+
+
+@dataclass(frozen=True)
+class Denial:
+    principal: str
+    action: str
+    resource: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"User: {self.principal} is not authorized to perform: {self.action} on resource: {self.resource} {self.reason}"
+
+
+class Authorizer:
+    def __init__(self, credentials: Credentials, state: State) -> None:
+        self.credentials = credentials
+        self.state = state
+        self.denials: deque[Denial] = deque(maxlen=RECENT_DENIALS)
+        #: Decisions taken, their total time and how many denied (the local cloud's cost of IAM).
+        self.decisions = 0
+        self.seconds = 0.0
+        self.denied = 0
+        self._lock = threading.Lock()
+
+    # -- the emulator's questions (the moto adapter's Gate) --------------------------------------
+    def request(self, access_key: str, request: Request) -> str | None:
+        """A request to the emulator signed with ``access_key``: None when allowed (always, for the
+        administrator), else AWS's denial message."""
+        principal = self.credentials.principal(access_key)
+        if principal is None:
+            return None
+        denial = self.check_request(principal, request)
+        return denial.message if denial else None
+
+    def delivery(self, service: str, action: str, resource: str, source_arn: str, region: str) -> str | None:
+        denial = self.check_service(service, action, resource, source_arn, region)
+        return denial.message if denial else None
+
+    def role_access_key(self, role_arn: str) -> tuple[str, str]:
+        issued = self.credentials.issue(role_arn, SERVICE_SESSION)
+        return issued["AWS_ACCESS_KEY_ID"], issued["AWS_SECRET_ACCESS_KEY"]
+
+    def check_target(self, source_arn: str, target: Mapping[str, Any], region: str) -> Denial | None:
+        """An EventBridge rule's or a schedule's delivery to its target, or API Gateway's invocation of a
+        route's function (``source_arn`` an ``execute-api`` ARN), authorized where AWS does: Scheduler and Step
+        Functions targets through the target's role; a rule's Lambda, SNS and SQS targets and API Gateway
+        through the function's, topic's or queue's policy for the service, with ``source_arn`` as source."""
+        arn = str(target["Arn"])
+        kind, sender = arn.split(":")[2], source_arn.split(":")[2]
+        action = TARGET_ACTIONS.get(kind)
+        if action is None:
+            return self._deny(Denial(sender, "?", arn, f"because the local cloud has no action for {kind} targets"))
+        if sender == "scheduler" or kind == "states":
+            role = target.get("RoleArn")
+            if not role:
+                reason = "because the target has no RoleArn (AWS requires one for this target)"
+                return self._deny(Denial(f"{sender}.amazonaws.com", action, arn, reason))
+            return self.check_role(str(role), sender, action, arn, region)
+        return self.check_service(f"{SENDERS.get(sender, sender)}.amazonaws.com", action, arn, source_arn, region)
+
+    # -- the three kinds of caller ---------------------------------------------------------------
+    def check_request(self, principal: Principal, request: Request) -> Denial | None:
+        """A role session's request to the emulator: every action it performs must be allowed."""
+        started = time.perf_counter()
+        try:
+            try:
+                needed = accesses(request, self.state)
+            except NotMappedError as unknown:
+                action = f"{PREFIXES.get(request.service, request.service)}:{request.operation}"
+                return self._deny(
+                    Denial(principal.name, action, "*", f"because the local cloud cannot evaluate it: {unknown}")
+                )
+            for access in needed:
+                context = {**self._context(principal, request.region), **access.context}
+                denial = self._decide(principal, access.action, access.resource, context)
+                if denial is not None:
+                    return denial
+            return None
+        finally:
+            self._count(started)
+
+    def check_role(self, role_arn: str, session: str, action: str, resource: str, region: str) -> Denial | None:
+        """A service acting through a role it was given (a rule's or schedule's target role)."""
+        started = time.perf_counter()
+        principal = Principal(
+            self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
+        )
+        try:
+            return self._decide(principal, action, resource, self._context(principal, region))
+        finally:
+            self._count(started)
+
+    def check_service(self, service: str, action: str, resource: str, source_arn: str, region: str) -> Denial | None:
+        """A service delivering on its own behalf (SNS to a queue, EventBridge to a function): only the
+        resource's policy can allow it, with ``aws:SourceArn`` / ``aws:SourceAccount`` of the sender."""
+        started = time.perf_counter()
+        principal = Principal(self.credentials.account, service=service)
+        source_account = source_arn.split(":")[4] or self.credentials.account
+        context = {
+            **self._context(principal, region),
+            "aws:SourceArn": source_arn,
+            "aws:SourceAccount": source_account,
+            "aws:SourceOwner": source_account,
+        }
+        try:
+            return self._decide(principal, action, resource, context)
+        finally:
+            self._count(started)
+
+    # -- deciding ---------------------------------------------------------------------------------
+    def _decide(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any]) -> Denial | None:
+        policies = Policies(identity=self._identity(principal), resource=self._resource(resource))
+        context = {
+            **context,
+            "aws:ResourceAccount": resource.split(":")[4]
+            if resource.count(":") >= 5 and resource.split(":")[4]
+            else self.credentials.account,
+        }
+        decision = evaluate(policies, principal, action, resource, context)
+        if decision.allowed:
+            return None
+        return self._deny(Denial(principal.name, action, resource, _reason(decision, action)))
+
+    def _identity(self, principal: Principal) -> list[Statement]:
+        if not principal.role_arn:
+            return []
+        documents = self.state.role_documents(principal.account, role_name(principal.role_arn)) or []
+        return [statement for document in documents for statement in _compiled(document, False)]
+
+    def _resource(self, resource: str) -> list[Statement]:
+        document = self.state.resource_policy(resource) if resource != "*" else None
+        return list(_compiled(document, True)) if document else []
+
+    def _context(self, principal: Principal, region: str) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        context: dict[str, Any] = {
+            "aws:SecureTransport": "true",
+            "aws:RequestedRegion": region,
+            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": str(int(now.timestamp())),
+        }
+        if principal.service:
+            context["aws:PrincipalServiceName"] = principal.service
+            context["aws:PrincipalIsAWSService"] = "true"
+        else:
+            context["aws:PrincipalArn"] = principal.role_arn
+            context["aws:PrincipalAccount"] = principal.account
+            context["aws:PrincipalType"] = "AssumedRole"
+            context["aws:PrincipalIsAWSService"] = "false"
+        return context
+
+    def _deny(self, denial: Denial) -> Denial:
+        self.denials.append(denial)
+        with self._lock:
+            self.denied += 1
+        logger.warning("AccessDenied: %s", denial.message)
+        return denial
+
+    def _count(self, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            self.decisions += 1
+            self.seconds += elapsed
+
+
+@lru_cache(maxsize=2048)
+def _compiled(document: str, resource_policy: bool) -> tuple[Statement, ...]:
+    return tuple(compile_document(document, resource_policy=resource_policy))
+
+
+def _session_arn(account: str, role_arn: str, session: str) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/{role_name(role_arn)}/{session}"
+
+
+def _reason(decision: Decision, action: str) -> str:
+    if decision.effect is Effect.EXPLICIT_DENY:
+        article = "an" if decision.policy_kind.startswith("identity") else "a"
+        return f"with an explicit deny in {article} {decision.policy_kind} policy"
+    if decision.effect is Effect.UNSUPPORTED:
+        keys = ", ".join(decision.unsupported)
+        return (
+            f"because a statement that applies has a condition the local cloud cannot evaluate ({keys}; "
+            f"supported keys: {', '.join(SUPPORTED)})"
+        )
+    return f"because no {decision.policy_kind} policy allows the {action} action"

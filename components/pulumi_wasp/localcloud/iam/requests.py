@@ -1,0 +1,322 @@
+"""A request to the emulator as IAM sees it: the actions it performs and the ARN of each resource.
+
+One function per service the local cloud's functions and services call, building the ARN from the request
+itself (a table name, a queue URL, a bucket and key) as AWS does. Any other operation is evaluated only when
+AWS's authorization reference says its action accepts only ``*`` (CloudWatch's PutMetricData, X-Ray's
+PutTraceSegments); otherwise it has no resource mapping and a role's request is denied with that reason (never
+evaluated against ``*``), while the administrator's requests need none.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import unquote, urlparse
+
+from pulumi_wasp import iam_reference
+from pulumi_wasp.adapters.moto import IamRequest as Request
+
+__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses"]
+
+
+@dataclass(frozen=True)
+class Access:
+    action: str
+    resource: str
+    #: Condition keys the request itself sets (``cloudwatch:namespace``).
+    context: Mapping[str, str] = field(default_factory=dict)
+
+
+class Resolver(Protocol):
+    """What only the emulator's state can tell: the ARN behind a name."""
+
+    def secret_arn(self, region: str, secret_id: str) -> str | None: ...
+
+    def key_arn(self, region: str, key_id: str) -> str | None: ...
+
+
+class NotMappedError(LookupError):
+    """The local cloud cannot tell this request's action or resource."""
+
+
+#: moto's service name → IAM's service prefix, where they differ.
+PREFIXES = {"stepfunctions": "states", "dynamodbstreams": "dynamodb", "awslambda": "lambda"}
+
+#: Operations whose IAM action is named otherwise (``lambda:Invoke`` is authorized as ``lambda:InvokeFunction``).
+ACTIONS = {
+    ("lambda", "Invoke"): "InvokeFunction",
+    ("lambda", "InvokeAsync"): "InvokeFunction",
+    ("lambda", "InvokeWithResponseStream"): "InvokeFunction",
+    ("sqs", "SendMessageBatch"): "SendMessage",
+    ("sqs", "DeleteMessageBatch"): "DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+    ("sns", "PublishBatch"): "Publish",
+    ("s3", "HeadObject"): "GetObject",
+    ("s3", "HeadBucket"): "ListBucket",
+    ("s3", "ListObjects"): "ListBucket",
+    ("s3", "ListObjectsV2"): "ListBucket",
+    ("s3", "CopyObject"): "PutObject",
+    ("s3", "DeleteObjects"): "DeleteObject",
+    ("s3", "CreateMultipartUpload"): "PutObject",
+    ("s3", "UploadPart"): "PutObject",
+    ("s3", "CompleteMultipartUpload"): "PutObject",
+    ("s3", "ListBuckets"): "ListAllMyBuckets",
+}
+
+#: DynamoDB transaction items → the action IAM checks for each.
+_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+
+
+def accesses(request: Request, resolver: Resolver) -> list[Access]:
+    """Every (action, resource ARN) the request needs; raises :class:`NotMappedError` when unknown.
+
+    The actions are held to AWS's Service Authorization Reference (:mod:`pulumi_wasp.iam_reference`): one it
+    does not list is an error, never a guess; an operation of a service without a mapping here is evaluated
+    when the reference says its action accepts only ``Resource: "*"`` (``sts:GetCallerIdentity``)."""
+    prefix = PREFIXES.get(request.service, request.service)
+    builder = _BUILDERS.get(prefix)
+    found = builder(request, resolver) if builder is not None else []
+    if not found:
+        action = _action(prefix, request)
+        if iam_reference.star_only(action):
+            return [Access(action, "*")]
+        what = f"the {prefix} service" if builder is None else action
+        raise NotMappedError(f"no resource mapping for {what}")
+    for access in found:
+        service_prefix, _, name = access.action.partition(":")
+        known = iam_reference.service(service_prefix)
+        if known is None or not known.matching(name):
+            raise NotMappedError(f"{access.action} is not an action of AWS's Service Authorization Reference")
+    return found
+
+
+def _action(prefix: str, request: Request) -> str:
+    return f"{prefix}:{ACTIONS.get((prefix, request.operation), request.operation)}"
+
+
+def _arn(request: Request, service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{request.region}:{request.account}:{resource}"
+
+
+def _name_or_arn(value: str, request: Request, service: str, kind: str) -> str:
+    return value if value.startswith("arn:") else _arn(request, service, f"{kind}{value}")
+
+
+# -- per service -------------------------------------------------------------------------------------------------
+
+
+def _dynamodb(request: Request, _: Resolver) -> list[Access]:
+    p, op = request.params, request.operation
+    if op in ("TransactWriteItems", "TransactGetItems"):
+        found = []
+        for item in p.get("TransactItems", []):
+            kind, spec = next(iter(item.items()))
+            action = _TRANSACT.get(kind, "GetItem") if op == "TransactWriteItems" else "GetItem"
+            found.append(Access(f"dynamodb:{action}", _table(request, spec["TableName"])))
+        return found
+    if op in ("BatchWriteItem", "BatchGetItem"):
+        return [Access(f"dynamodb:{op}", _table(request, name)) for name in p.get("RequestItems", {})]
+    if "StreamArn" in p:
+        return [Access(_action("dynamodb", request), p["StreamArn"])]
+    if op == "GetRecords" and "ShardIterator" in p:
+        return [Access("dynamodb:GetRecords", _stream_of_iterator(p["ShardIterator"]))]
+    if op in ("ListTables", "ListStreams", "DescribeLimits", "DescribeEndpoints"):
+        return [Access(_action("dynamodb", request), "*")]
+    name = p.get("TableName") or p.get("ResourceArn")
+    if not name:
+        return []
+    table = _table(request, name)
+    if p.get("IndexName"):
+        table = f"{table}/index/{p['IndexName']}"
+    return [Access(_action("dynamodb", request), table)]
+
+
+def _table(request: Request, name: str) -> str:
+    return _name_or_arn(name, request, "dynamodb", "table/")
+
+
+def _stream_of_iterator(iterator: str) -> str:
+    # moto's DynamoDB stream iterators are the stream ARN, a '|' and the shard position.
+    head = iterator.split("|", 1)[0]
+    if not head.startswith("arn:"):
+        raise NotMappedError("dynamodb:GetRecords with a shard iterator that names no stream")
+    return head
+
+
+def _sqs(request: Request, _: Resolver) -> list[Access]:
+    p = request.params
+    if request.operation == "ListQueues":
+        return [Access("sqs:ListQueues", "*")]
+    if request.operation in ("CreateQueue", "GetQueueUrl"):
+        return [Access(_action("sqs", request), _arn(request, "sqs", p.get("QueueName", "")))]
+    url = p.get("QueueUrl")
+    if not url:
+        return []
+    return [Access(_action("sqs", request), queue_arn(url, request.region))]
+
+
+def queue_arn(url: str, region: str) -> str:
+    """A queue URL (``http://host/<account>/<name>``) as its ARN."""
+    parts = [part for part in urlparse(url).path.split("/") if part]
+    if len(parts) < 2:
+        raise NotMappedError(f"not a queue URL: {url}")
+    return f"arn:aws:sqs:{region}:{parts[-2]}:{parts[-1]}"
+
+
+def _sns(request: Request, _: Resolver) -> list[Access]:
+    p, op = request.params, request.operation
+    if op in ("ListTopics", "ListSubscriptions", "CreatePlatformApplication", "ListPlatformApplications"):
+        return [Access(_action("sns", request), "*")]
+    if op == "CreateTopic":
+        return [Access("sns:CreateTopic", _arn(request, "sns", p.get("Name", "")))]
+    arn = p.get("TopicArn") or p.get("TargetArn") or p.get("ResourceArn")
+    if not arn and "SubscriptionArn" in p:
+        arn = p["SubscriptionArn"].rsplit(":", 1)[0]
+    return [Access(_action("sns", request), arn)] if arn else []
+
+
+def _events(request: Request, _: Resolver) -> list[Access]:
+    p, op = request.params, request.operation
+    if op == "PutEvents":
+        buses = {entry.get("EventBusName") or "default" for entry in p.get("Entries", [])} or {"default"}
+        return [Access("events:PutEvents", _bus(request, bus)) for bus in sorted(buses)]
+    if op in ("PutRule", "DescribeRule", "DeleteRule", "PutTargets", "RemoveTargets", "ListTargetsByRule"):
+        rule = p.get("Name") or p.get("Rule", "")
+        bus_name = (p.get("EventBusName") or "default").rsplit("/", 1)[-1]
+        path = f"rule/{rule}" if bus_name == "default" else f"rule/{bus_name}/{rule}"
+        return [Access(_action("events", request), rule if rule.startswith("arn:") else _arn(request, "events", path))]
+    if op in ("CreateEventBus", "DescribeEventBus", "DeleteEventBus"):
+        return [Access(_action("events", request), _bus(request, p.get("Name") or "default"))]
+    if op in ("ListRules", "ListEventBuses", "TestEventPattern"):
+        return [Access(_action("events", request), "*")]
+    return []
+
+
+def _bus(request: Request, bus: str) -> str:
+    return _name_or_arn(bus, request, "events", "event-bus/")
+
+
+def _s3(request: Request, _: Resolver) -> list[Access]:
+    if request.operation == "ListBuckets":
+        return [Access("s3:ListAllMyBuckets", "*")]
+    if not request.s3_resource:
+        return []
+    return [Access(_action("s3", request), request.s3_resource)]
+
+
+def _kinesis(request: Request, _: Resolver) -> list[Access]:
+    p = request.params
+    if request.operation in ("ListStreams", "DescribeLimits"):
+        return [Access(_action("kinesis", request), "*")]
+    if p.get("StreamARN"):
+        return [Access(_action("kinesis", request), p["StreamARN"])]
+    if p.get("StreamName"):
+        return [Access(_action("kinesis", request), _arn(request, "kinesis", f"stream/{p['StreamName']}"))]
+    if request.operation == "GetRecords" and "ShardIterator" in p:
+        return [Access("kinesis:GetRecords", _arn(request, "kinesis", f"stream/{_kinesis_stream(p['ShardIterator'])}"))]
+    return []
+
+
+def _kinesis_stream(iterator: str) -> str:
+    # moto's Kinesis iterators: base64 of "<stream name>:<shard id>:<sequence>".
+    try:
+        parts = base64.b64decode(iterator).decode().split(":")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise NotMappedError("kinesis:GetRecords with a shard iterator that names no stream") from error
+    if len(parts) < 3:
+        raise NotMappedError("kinesis:GetRecords with a shard iterator that names no stream")
+    return parts[0]
+
+
+def _states(request: Request, _: Resolver) -> list[Access]:
+    p, op = request.params, request.operation
+    if op in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat", "ListStateMachines", "ListActivities"):
+        return [Access(_action("states", request), "*")]
+    if op == "CreateStateMachine":
+        return [Access("states:CreateStateMachine", _arn(request, "states", f"stateMachine:{p.get('name', '')}"))]
+    arn = p.get("stateMachineArn") or p.get("executionArn") or p.get("resourceArn")
+    return [Access(_action("states", request), arn)] if arn else []
+
+
+def _lambda(request: Request, _: Resolver) -> list[Access]:
+    # REST paths: /2015-03-31/functions/<name or ARN>[/...], the name URL-encoded, maybe ":qualifier".
+    parts = [unquote(part) for part in request.path.split("/") if part]
+    if "functions" not in parts:
+        if request.operation in ("ListFunctions", "ListEventSourceMappings", "CreateEventSourceMapping"):
+            return [Access(_action("lambda", request), "*")]
+        return []
+    index = parts.index("functions")
+    if index + 1 >= len(parts):
+        return [Access(_action("lambda", request), "*")]
+    name = parts[index + 1]
+    qualifier = request.params.get("Qualifier")
+    arn = name if name.startswith("arn:") else _arn(request, "lambda", f"function:{name}")
+    if qualifier and arn.count(":") == 6:
+        arn = f"{arn}:{qualifier}"
+    return [Access(_action("lambda", request), arn)]
+
+
+def _secretsmanager(request: Request, resolver: Resolver) -> list[Access]:
+    p = request.params
+    if request.operation in ("ListSecrets", "GetRandomPassword", "BatchGetSecretValue"):
+        return [Access(_action("secretsmanager", request), "*")]
+    secret_id = p.get("SecretId") or p.get("Name")
+    if not secret_id:
+        return []
+    arn = resolver.secret_arn(request.region, secret_id)
+    if arn is None:
+        # No such secret: AWS authorizes against the ARN the name would have (with any suffix).
+        arn = secret_id if secret_id.startswith("arn:") else _arn(request, "secretsmanager", f"secret:{secret_id}")
+    return [Access(_action("secretsmanager", request), arn)]
+
+
+def _kms(request: Request, resolver: Resolver) -> list[Access]:
+    p = request.params
+    if request.operation in ("ListKeys", "ListAliases", "CreateKey", "GenerateRandom"):
+        return [Access(_action("kms", request), "*")]
+    key_id = p.get("KeyId") or p.get("TargetKeyId") or p.get("DestinationKeyId")
+    if not key_id:
+        return []
+    arn = resolver.key_arn(request.region, key_id)
+    if arn is None:
+        raise NotMappedError(f"kms:{request.operation} on a key the emulator does not hold: {key_id}")
+    return [Access(_action("kms", request), arn)]
+
+
+def _cloudwatch(request: Request, _: Resolver) -> list[Access]:
+    if request.operation != "PutMetricData":
+        return []
+    # A metric without a dataset is authorized on "*"; the namespace is a condition key of the request.
+    namespace = {"cloudwatch:namespace": str(request.params["Namespace"])} if "Namespace" in request.params else {}
+    return [Access("cloudwatch:PutMetricData", "*", namespace)]
+
+
+def _ssm(request: Request, _: Resolver) -> list[Access]:
+    p = request.params
+    names = p.get("Names") or ([p["Name"]] if p.get("Name") else []) or ([p["Path"]] if p.get("Path") else [])
+    if request.operation == "DescribeParameters":
+        return [Access("ssm:DescribeParameters", "*")]
+    return [
+        Access(
+            _action("ssm", request), n if n.startswith("arn:") else _arn(request, "ssm", f"parameter/{n.lstrip('/')}")
+        )
+        for n in names
+    ]
+
+
+_BUILDERS: dict[str, Callable[[Request, Resolver], list[Access]]] = {
+    "dynamodb": _dynamodb,
+    "sqs": _sqs,
+    "sns": _sns,
+    "events": _events,
+    "s3": _s3,
+    "kinesis": _kinesis,
+    "states": _states,
+    "lambda": _lambda,
+    "secretsmanager": _secretsmanager,
+    "kms": _kms,
+    "ssm": _ssm,
+    "cloudwatch": _cloudwatch,
+}

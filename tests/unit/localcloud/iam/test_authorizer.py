@@ -1,0 +1,133 @@
+"""Decisions against the emulator's state: a role's policies, a resource's policy, and AWS's messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pulumi_wasp.localcloud.iam.authorizer import Authorizer
+from pulumi_wasp.localcloud.iam.credentials import Credentials
+from pulumi_wasp.localcloud.iam.requests import Request
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-role"
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:inventory"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:orders"
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+class State:
+    def __init__(self) -> None:
+        self.roles: dict[str, list[str]] = {}
+        self.policies: dict[str, str] = {}
+
+    def role_documents(self, account: str, role_name: str) -> list[str] | None:
+        return self.roles.get(role_name)
+
+    def resource_policy(self, arn: str) -> str | None:
+        return self.policies.get(arn)
+
+    def secret_arn(self, region: str, secret_id: str) -> str | None:
+        return None
+
+    def key_arn(self, region: str, key_id: str) -> str | None:
+        return None
+
+
+def put_item(table: str = "orders") -> Request:
+    return Request("dynamodb", "PutItem", {"TableName": table}, REGION, ACCOUNT)
+
+
+def setup() -> tuple[Authorizer, State, str]:
+    state = State()
+    authorizer = Authorizer(Credentials(ACCOUNT), state)
+    key = authorizer.credentials.issue(ROLE, "orders-api")["AWS_ACCESS_KEY_ID"]
+    return authorizer, state, key
+
+
+def test_the_administrator_is_never_evaluated() -> None:
+    authorizer, _, _ = setup()
+    assert authorizer.request("localcloud", put_item()) is None
+    assert authorizer.decisions == 0
+
+
+def test_a_denial_names_the_session_action_resource_and_why() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE})]
+    assert authorizer.request(key, put_item()) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"dynamodb:PutItem on resource: {TABLE} because no identity-based policy allows the dynamodb:PutItem action"
+    )
+    assert [d.action for d in authorizer.denials] == ["dynamodb:PutItem"]
+
+
+def test_inline_and_managed_documents_all_count() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE}),
+        document({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE}),
+    ]
+    assert authorizer.request(key, put_item()) is None
+
+
+def test_a_changed_policy_is_read_at_the_next_request() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE})]
+    assert authorizer.request(key, put_item()) is None
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE})]
+    assert authorizer.request(key, put_item()) is not None
+
+
+def test_an_explicit_deny_says_so() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        document({"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": TABLE}),
+    ]
+    message = authorizer.request(key, put_item())
+    assert message is not None and message.endswith("with an explicit deny in an identity-based policy")
+
+
+def test_a_request_the_local_cloud_cannot_map_is_denied_with_the_reason() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "*", "Resource": "*"})]
+    message = authorizer.request(key, Request("glue", "GetTable", {}, REGION, ACCOUNT))
+    assert message is not None and "cannot evaluate it: no resource mapping for the glue service" in message
+
+
+def test_a_queue_policy_lets_sns_deliver_only_from_its_source_topic() -> None:
+    authorizer, state, _ = setup()
+    state.policies[QUEUE] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE,
+            "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC}},
+        }
+    )
+    assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None
+    denied = authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC + "-other", REGION)
+    assert denied is not None and "because no resource-based policy allows the sqs:SendMessage action" in denied
+
+
+def test_a_resource_policy_can_allow_a_role_its_identity_policies_do_not() -> None:
+    authorizer, state, key = setup()
+    state.roles["orders-role"] = []
+    state.policies[QUEUE] = document(
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sqs:SendMessage", "Resource": QUEUE}
+    )
+    send = Request("sqs", "SendMessage", {"QueueUrl": f"http://h/{ACCOUNT}/inventory"}, REGION, ACCOUNT)
+    assert authorizer.request(key, send) is None
+
+
+def test_a_target_role_is_evaluated_as_a_session_of_that_role() -> None:
+    authorizer, state, _ = setup()
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga"
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine})]
+    assert authorizer.check_role(ROLE, "events", "states:StartExecution", machine, REGION) is None
+    assert authorizer.check_role(ROLE, "events", "states:StartExecution", machine + "-2", REGION) is not None

@@ -1,0 +1,58 @@
+"""IAM's condition operators over a request context."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_wasp.localcloud.iam.conditions import UnsupportedOperatorError, holds, unsupported_keys
+
+SOURCE = "arn:aws:sns:us-east-1:123456789012:orders"
+
+
+def test_every_operator_and_every_key_must_hold() -> None:
+    condition = {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:orders"}, "StringEquals": {"aws:SourceAccount": "1"}}
+    assert holds(condition, {"aws:SourceArn": SOURCE, "aws:SourceAccount": "1"})
+    assert not holds(condition, {"aws:SourceArn": SOURCE, "aws:SourceAccount": "2"})
+
+
+def test_any_policy_value_may_match() -> None:
+    assert holds(
+        {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}}, {"aws:RequestedRegion": "us-east-1"}
+    )
+
+
+def test_keys_are_case_insensitive() -> None:
+    assert holds({"ArnEquals": {"AWS:SourceArn": SOURCE}}, {"aws:SourceArn": SOURCE})
+
+
+def test_a_missing_key_fails_a_positive_operator_and_passes_a_negated_one() -> None:
+    assert not holds({"StringEquals": {"aws:SourceAccount": "1"}}, {})
+    assert holds({"StringNotEquals": {"aws:SourceAccount": "1"}}, {})
+    assert holds({"StringEqualsIfExists": {"aws:SourceAccount": "1"}}, {})
+
+
+def test_null_checks_presence() -> None:
+    assert holds({"Null": {"aws:SourceArn": "true"}}, {})
+    assert not holds({"Null": {"aws:SourceArn": "true"}}, {"aws:SourceArn": SOURCE})
+
+
+def test_bool_compares_as_iam_writes_booleans() -> None:
+    assert holds({"Bool": {"aws:SecureTransport": True}}, {"aws:SecureTransport": "true"})
+    assert not holds({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"})
+
+
+def test_numeric_and_date_operators_compare_values() -> None:
+    assert holds({"NumericLessThan": {"aws:EpochTime": "200"}}, {"aws:EpochTime": "100"})
+    assert holds(
+        {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, {"aws:CurrentTime": "2026-12-01T00:00:00Z"}
+    )
+
+
+def test_an_unknown_operator_is_an_error() -> None:
+    with pytest.raises(UnsupportedOperatorError):
+        holds({"StringSortOf": {"aws:SourceArn": "x"}}, {"aws:SourceArn": "x"})
+
+
+def test_keys_outside_the_supported_list_are_named() -> None:
+    condition = {"StringEquals": {"aws:SourceArn": "x", "kms:ViaService": "sqs.us-east-1.amazonaws.com"}}
+    assert unsupported_keys(condition) == ["kms:ViaService"]

@@ -1,0 +1,149 @@
+"""Each service's request as IAM sees it: the action it performs and the real resource ARN."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+ARN = f"{REGION}:{ACCOUNT}"
+
+
+class Resolver:
+    def secret_arn(self, region: str, secret_id: str) -> str | None:
+        return (
+            f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{secret_id}-AbCdEf" if secret_id == "webhook" else None
+        )
+
+    def key_arn(self, region: str, key_id: str) -> str | None:
+        return f"arn:aws:kms:{region}:{ACCOUNT}:key/k-1" if key_id in ("k-1", "alias/orders") else None
+
+
+def of(service: str, operation: str, params: dict[str, Any] | None = None, **fields: Any) -> list[Access]:
+    request = Request(service, operation, params or {}, REGION, ACCOUNT, **fields)
+    return accesses(request, Resolver())
+
+
+def test_a_table_name_is_the_table_arn() -> None:
+    assert of("dynamodb", "PutItem", {"TableName": "orders"}) == [
+        Access("dynamodb:PutItem", f"arn:aws:dynamodb:{ARN}:table/orders")
+    ]
+
+
+def test_a_query_on_an_index_is_on_the_index_arn() -> None:
+    assert of("dynamodb", "Query", {"TableName": "orders", "IndexName": "by-status"}) == [
+        Access("dynamodb:Query", f"arn:aws:dynamodb:{ARN}:table/orders/index/by-status")
+    ]
+
+
+def test_a_transaction_needs_each_items_own_action_on_its_table() -> None:
+    items = [{"Put": {"TableName": "a"}}, {"Update": {"TableName": "b"}}, {"ConditionCheck": {"TableName": "a"}}]
+    assert of("dynamodb", "TransactWriteItems", {"TransactItems": items}) == [
+        Access("dynamodb:PutItem", f"arn:aws:dynamodb:{ARN}:table/a"),
+        Access("dynamodb:UpdateItem", f"arn:aws:dynamodb:{ARN}:table/b"),
+        Access("dynamodb:ConditionCheckItem", f"arn:aws:dynamodb:{ARN}:table/a"),
+    ]
+
+
+def test_a_batch_write_is_authorized_on_every_table_it_names() -> None:
+    found = of("dynamodb", "BatchWriteItem", {"RequestItems": {"a": [], "b": []}})
+    assert [a.resource.rsplit("/", 1)[-1] for a in found] == ["a", "b"]
+
+
+def test_stream_reads_are_on_the_stream_arn_also_through_an_iterator() -> None:
+    stream = f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-01-01T00:00:00.000"
+    assert of("dynamodbstreams", "GetRecords", {"ShardIterator": f"{stream}|1|abc"}) == [
+        Access("dynamodb:GetRecords", stream)
+    ]
+    assert of("dynamodbstreams", "DescribeStream", {"StreamArn": stream}) == [Access("dynamodb:DescribeStream", stream)]
+
+
+def test_a_queue_url_is_the_queue_arn_and_batches_are_their_single_action() -> None:
+    url = f"http://127.0.0.1:5000/{ACCOUNT}/inventory"
+    assert of("sqs", "SendMessageBatch", {"QueueUrl": url}) == [
+        Access("sqs:SendMessage", f"arn:aws:sqs:{ARN}:inventory")
+    ]
+
+
+def test_sns_publish_is_on_the_topic() -> None:
+    topic = f"arn:aws:sns:{ARN}:orders"
+    assert of("sns", "Publish", {"TopicArn": topic}) == [Access("sns:Publish", topic)]
+
+
+def test_put_events_is_on_each_event_bus_named_or_the_default_one() -> None:
+    entries = [{"EventBusName": "orders"}, {}]
+    assert of("events", "PutEvents", {"Entries": entries}) == [
+        Access("events:PutEvents", f"arn:aws:events:{ARN}:event-bus/default"),
+        Access("events:PutEvents", f"arn:aws:events:{ARN}:event-bus/orders"),
+    ]
+
+
+def test_s3_takes_moto_s_object_arn() -> None:
+    found = of("s3", "GetObject", s3_resource="arn:aws:s3:::invoices/2026/a.json")
+    assert found == [Access("s3:GetObject", "arn:aws:s3:::invoices/2026/a.json")]
+    assert of("s3", "HeadObject", s3_resource="arn:aws:s3:::b/k") == [Access("s3:GetObject", "arn:aws:s3:::b/k")]
+
+
+def test_kinesis_records_are_on_the_stream_also_through_an_iterator() -> None:
+    iterator = base64.b64encode(b"clicks:shardId-000000000000:0").decode()
+    stream = f"arn:aws:kinesis:{ARN}:stream/clicks"
+    assert of("kinesis", "GetRecords", {"ShardIterator": iterator}) == [Access("kinesis:GetRecords", stream)]
+    assert of("kinesis", "PutRecords", {"StreamName": "clicks"}) == [Access("kinesis:PutRecords", stream)]
+
+
+def test_start_execution_is_on_the_state_machine() -> None:
+    machine = f"arn:aws:states:{ARN}:stateMachine:saga"
+    assert of("stepfunctions", "StartExecution", {"stateMachineArn": machine}) == [
+        Access("states:StartExecution", machine)
+    ]
+
+
+def test_lambda_invoke_is_authorized_as_invoke_function_on_the_function() -> None:
+    found = of("lambda", "Invoke", path="/2015-03-31/functions/orders-api/invocations")
+    assert found == [Access("lambda:InvokeFunction", f"arn:aws:lambda:{ARN}:function:orders-api")]
+
+
+def test_a_secret_name_is_its_full_arn() -> None:
+    assert of("secretsmanager", "GetSecretValue", {"SecretId": "webhook"}) == [
+        Access("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{ARN}:secret:webhook-AbCdEf")
+    ]
+
+
+def test_a_key_alias_is_the_key_arn() -> None:
+    assert of("kms", "Decrypt", {"KeyId": "alias/orders"}) == [Access("kms:Decrypt", f"arn:aws:kms:{ARN}:key/k-1")]
+
+
+def test_put_metric_data_is_on_every_resource_with_its_namespace_as_condition_key() -> None:
+    assert of("cloudwatch", "PutMetricData", {"Namespace": "orders"}) == [
+        Access("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "orders"})
+    ]
+
+
+def test_a_parameter_name_is_the_parameter_arn() -> None:
+    assert of("ssm", "GetParameter", {"Name": "/orders/flag"}) == [
+        Access("ssm:GetParameter", f"arn:aws:ssm:{ARN}:parameter/orders/flag")
+    ]
+
+
+def test_a_service_without_a_mapping_is_not_mapped() -> None:
+    with pytest.raises(NotMappedError, match="glue"):
+        of("glue", "GetTable", {"Name": "x"})
+
+
+def test_an_operation_naming_no_resource_is_not_mapped() -> None:
+    with pytest.raises(NotMappedError, match="sqs:SendMessage"):
+        of("sqs", "SendMessage", {})
+
+
+def test_an_operation_whose_action_accepts_only_star_is_evaluated_on_star_without_a_mapping() -> None:
+    assert of("sts", "GetCallerIdentity") == [Access("sts:GetCallerIdentity", "*")]
+    assert of("xray", "PutTraceSegments") == [Access("xray:PutTraceSegments", "*")]
+
+
+def test_an_action_the_authorization_reference_does_not_list_is_not_guessed() -> None:
+    with pytest.raises(NotMappedError, match="sqs:FrobnicateQueue is not an action"):
+        of("sqs", "FrobnicateQueue", {"QueueUrl": f"http://h/{ACCOUNT}/q"})
