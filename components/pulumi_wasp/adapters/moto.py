@@ -61,7 +61,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-import boto3
 from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
@@ -771,9 +770,10 @@ def install_iam(gate: Gate) -> None:
         role_arn = getattr(state_credentials, "role_arn", None)
         if not role_arn:
             return _original["boto_client_for"](region=region, service=service, state_credentials=state_credentials)
-        # moto's own client (parameters unvalidated, no retries, its timeouts), signed as the role's session.
+        # moto's own client (parameters unvalidated, no retries, its timeouts), signed as the role's session;
+        # made through the factory's boto3, which the fast paths share per credentials (one client per role).
         access_key, secret = gate.role_access_key(role_arn)
-        return boto3.client(  # type: ignore[call-overload]
+        return sfn_boto_client.boto3.client(  # type: ignore[call-overload]
             service,
             region_name=region,
             aws_access_key_id=access_key,
