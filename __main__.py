@@ -42,6 +42,7 @@ from pulumi_wasp import (
     StackContext,
     StateMachineTarget,
     Step,
+    StreamMappingArgs,
     StreamProcessor,
     StreamProcessorArgs,
     Subscriber,
@@ -150,7 +151,7 @@ event_store = EventStore(
                     environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.bus_name},
                     permissions=[iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
                 ),
-                filter_patterns=[INSERTS_ONLY],
+                mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]),
             )
         ],
     ),

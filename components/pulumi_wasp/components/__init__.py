@@ -30,8 +30,13 @@ from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.alarms import AlarmTopic
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
-from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor, StreamProcessorArgs
-from pulumi_wasp.components.table import Table, TableArgs
+from pulumi_wasp.components.stream_processor import (
+    StreamConsumer,
+    StreamMappingArgs,
+    StreamProcessor,
+    StreamProcessorArgs,
+)
+from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
 from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 
 __all__ = [
@@ -52,7 +57,9 @@ __all__ = [
     "FanOut",
     "FanOutArgs",
     "FinalTask",
+    "GlobalSecondaryIndex",
     "LambdaTarget",
+    "LocalSecondaryIndex",
     "ParallelStep",
     "Projection",
     "Queue",
@@ -77,6 +84,7 @@ __all__ = [
     "StateMachineTarget",
     "Step",
     "StreamConsumer",
+    "StreamMappingArgs",
     "StreamProcessor",
     "StreamProcessorArgs",
     "Subscriber",
