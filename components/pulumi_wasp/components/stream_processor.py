@@ -167,7 +167,7 @@ def stream_consumer(
     filters = [
         lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in mapping.filter_patterns
     ]
-    mapping = lambda_.EventSourceMapping(
+    source_mapping = lambda_.EventSourceMapping(
         f"{name}-mapping",
         event_source_arn=source_arn,
         function_name=consumer.arn,
@@ -183,7 +183,7 @@ def stream_consumer(
         filter_criteria=lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return StreamConsumer(consumer, on_failure, mapping)
+    return StreamConsumer(consumer, on_failure, source_mapping)
 
 
 @dataclass(kw_only=True)
