@@ -149,7 +149,7 @@ event_store = EventStore(
                 function=function(
                     "order_projector.projector.handler",
                     environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.bus_name},
-                    permissions=[iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
+                    permissions=[*iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
                 ),
                 mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]),
             )
@@ -164,7 +164,7 @@ clickstream = StreamProcessor(
         function=function(
             "clickstream.processor.handler",
             environment={"METRICS_TABLE": metrics.name},
-            permissions=[iam.dynamodb_read_write(metrics.arn)],
+            permissions=[*iam.dynamodb_read_write(metrics.arn)],
         )
     ),
 )
@@ -178,7 +178,7 @@ invoice_tasks = QueueProcessor(
             "invoices.worker.handler",
             reserved_concurrency=setting("invoiceWorkerConcurrency", 2),
             environment={"ORDERS_TABLE": orders.name, "INVOICE_BUCKET": invoices.name},
-            permissions=[iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
+            permissions=[*iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
         ),
     ),
 )
@@ -196,9 +196,9 @@ orders_api = ServerlessFunction(
             "INVOICE_QUEUE_URL": invoice_tasks.queue.url,
         },
         permissions=[
-            iam.dynamodb_read_write(event_store.arn),
-            iam.dynamodb_read(orders.arn),
-            iam.dynamodb_read_write(idempotency.arn),
+            *iam.dynamodb_read_write(event_store.arn),
+            *iam.dynamodb_read(orders.arn),
+            *iam.dynamodb_read_write(idempotency.arn),
             iam.sqs_send(invoice_tasks.queue.arn),
         ],
     ),
@@ -215,7 +215,7 @@ payment_webhooks = WebhookReceiver(
             function=function(
                 "payment_webhooks.worker.handler",
                 environment={"EVENT_STORE_TABLE": event_store.name, "IDEMPOTENCY_TABLE": idempotency.name},
-                permissions=[iam.dynamodb_read_write(event_store.arn), iam.dynamodb_read_write(idempotency.arn)],
+                permissions=[*iam.dynamodb_read_write(event_store.arn), *iam.dynamodb_read_write(idempotency.arn)],
             )
         ),
     ),
@@ -256,7 +256,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.inventory.handler",
                         environment={"OPERATIONS_TABLE": operations.name},
-                        permissions=[iam.dynamodb_read_write(operations.arn)],
+                        permissions=[*iam.dynamodb_read_write(operations.arn)],
                     )
                 ),
                 filter_policy=on_types("OrderPlaced", "OrderCancelled"),
@@ -268,7 +268,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.shipping.handler",
                         environment={"OPERATIONS_TABLE": operations.name},
-                        permissions=[iam.dynamodb_read_write(operations.arn)],
+                        permissions=[*iam.dynamodb_read_write(operations.arn)],
                     )
                 ),
                 filter_policy=on_types("OrderConfirmed"),
@@ -280,7 +280,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.analytics.handler",
                         environment={"METRICS_TABLE": metrics.name},
-                        permissions=[iam.dynamodb_read_write(metrics.arn)],
+                        permissions=[*iam.dynamodb_read_write(metrics.arn)],
                     )
                 ),
             ),
@@ -299,7 +299,7 @@ bus.add_rule(
 # -- Order fulfilment saga: OrderPlaced → reserve → pay → ship; compensations on failure -----------
 operations_access = {
     "environment": {"OPERATIONS_TABLE": operations.name},
-    "permissions": [iam.dynamodb_read_write(operations.arn)],
+    "permissions": [*iam.dynamodb_read_write(operations.arn)],
 }
 saga_functions = {
     step: ServerlessFunction(
@@ -312,7 +312,7 @@ conclude = ServerlessFunction(
     function(
         "fulfilment.conclude_order.handler",
         environment={"EVENT_STORE_TABLE": event_store.name},
-        permissions=[iam.dynamodb_read_write(event_store.arn)],
+        permissions=[*iam.dynamodb_read_write(event_store.arn)],
     ),
 )
 fulfilment = Saga(
@@ -362,7 +362,7 @@ imports = BucketProcessor(
             "bulk_import.importer.handler",
             timeout_seconds=60,
             environment={"EVENT_STORE_TABLE": event_store.name},
-            permissions=[iam.dynamodb_read_write(event_store.arn)],
+            permissions=[*iam.dynamodb_read_write(event_store.arn)],
         ),
     ),
 )
@@ -377,7 +377,7 @@ cleanup = ScheduledJob(
             "maintenance.cleanup.handler",
             timeout_seconds=60,
             environment={"OPERATIONS_TABLE": operations.name},
-            permissions=[iam.dynamodb_read_write(operations.arn), iam.dynamodb_scan(operations.arn)],
+            permissions=[*iam.dynamodb_read_write(operations.arn), iam.dynamodb_scan(operations.arn)],
         ),
     ),
 )
@@ -396,9 +396,9 @@ reconcile = ScheduledJob(
                 "STUCK_ORDER_MINUTES": str(setting("stuckOrderMinutes", 30)),
             },
             permissions=[
-                iam.dynamodb_read(orders.arn),
+                *iam.dynamodb_read(orders.arn),
                 iam.dynamodb_scan(orders.arn),
-                iam.dynamodb_read_write(event_store.arn),
+                *iam.dynamodb_read_write(event_store.arn),
             ],
         ),
     ),
