@@ -11,6 +11,7 @@ import pulumi
 from pulumi_wasp import (
     INSERTS_ONLY,
     AlarmTopic,
+    AlarmTopicArgs,
     BucketProcessor,
     BucketProcessorArgs,
     Compensation,
@@ -76,7 +77,7 @@ context = use_stack_context(
         powertools_layer_version=setting("powertoolsLayerVersion", defaults.POWERTOOLS_LAYER_VERSION),
     )
 )
-alarms = AlarmTopic("alarms", email=config.get("alarmEmail"), tags=context.tags_for())
+alarms = AlarmTopic("alarms", AlarmTopicArgs(email=config.get("alarmEmail")))
 context = use_stack_context(alarms.context(context))
 concurrency = setting("reservedConcurrency", defaults.RESERVED_CONCURRENCY)
 protect = setting("deletionProtection", False, config.get_bool)
@@ -148,8 +149,8 @@ event_store = EventStore(
                 name="order-projector",
                 function=function(
                     "order_projector.projector.handler",
-                    environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.bus_name},
-                    permissions=[*iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
+                    environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.name},
+                    permissions=[*iam.dynamodb_read_write(orders.arn), iam.events_put(bus.arn)],
                 ),
                 mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]),
             )
@@ -292,7 +293,7 @@ bus.add_rule(
         name="order-lifecycle",
         description="Order lifecycle events to the fan-out topic",
         event_pattern={"source": [EVENT_SOURCE], "detail-type": ORDER_LIFECYCLE},
-        targets=[TopicTarget(order_events.topic_arn)],
+        targets=[TopicTarget(order_events.arn)],
     )
 )
 
@@ -428,7 +429,7 @@ Dashboard(
 )
 
 pulumi.export("api_url", api.url)
-pulumi.export("bus_name", bus.bus_name)
+pulumi.export("bus_name", bus.name)
 pulumi.export("state_machine_arn", fulfilment.arn)
 pulumi.export("webhook_url", pulumi.Output.concat(api.url, "/webhooks/payments"))
 pulumi.export("webhook_secret_name", payment_webhooks.secret.name)

@@ -27,7 +27,7 @@ from pulumi_wasp.components.rest_api import RestApi, RestApiArgs, Route
 from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, Retry, Saga, SagaArgs, Step
 from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from pulumi_wasp.components.shared import iam
-from pulumi_wasp.components.shared.alarms import AlarmTopic
+from pulumi_wasp.components.shared.alarms import AlarmTopic, AlarmTopicArgs
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
 from pulumi_wasp.components.stream_processor import (
@@ -42,6 +42,7 @@ from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookRece
 __all__ = [
     "INSERTS_ONLY",
     "AlarmTopic",
+    "AlarmTopicArgs",
     "AsyncInvokeArgs",
     "BucketProcessor",
     "BucketProcessorArgs",

@@ -20,9 +20,9 @@ from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import (
+    DeprecatedMappingFields,
     StreamConsumer,
     StreamMappingArgs,
-    mapping_from_deprecated_fields,
     stream_consumer,
 )
 from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
@@ -36,7 +36,7 @@ PROJECTION_VIEW_TYPES = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
 @dataclass(kw_only=True)
-class Projection:
+class Projection(DeprecatedMappingFields):
     """A function fed by the event store's stream (granted read on it), e.g. a read-model updater."""
 
     name: str
@@ -44,20 +44,12 @@ class Projection:
     #: How the function reads the store's stream; settings left None take the projection defaults (no batching
     #: window, one batch per shard, TRIM_HORIZON: see StreamMappingArgs), e.g. ``filter_patterns=[INSERTS_ONLY]``.
     mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
-    #: Deprecated since 0.2.0 (a DeprecationWarning): the mapping's settings one by one; set ``mapping`` instead.
-    filter_patterns: Sequence[Mapping[str, Any]] | None = None
-    batch_size: int | None = None
-    batching_window_seconds: int | None = None
-    parallelization_factor: int | None = None
-    starting_position: str | None = None
-    max_retries: int | None = None
-    max_record_age_seconds: int | None = None
 
-    def __post_init__(self) -> None:
-        self.mapping = mapping_from_deprecated_fields(self, f"Projection {self.name!r}")
+    def _owner(self) -> str:
+        return f"Projection {self.name!r}"
 
     def validate(self) -> None:
-        self.mapping.validate(f"Projection {self.name!r}")
+        self.mapping.validate(self._owner())
 
     @property
     def resolved_mapping(self) -> StreamMappingArgs:

@@ -145,6 +145,9 @@ def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:
 class ServerlessFunction(pulumi.ComponentResource):
     """A Lambda function with its own role, log group, alarms and (for async targets) DLQ.
 
+    Outputs: ``arn`` and ``name`` are the function's (no function URL is created, so no ``url``);
+    ``invoke_arn`` (for API Gateway), ``role_arn`` and ``log_group`` (its name) besides.
+
     Example::
 
         fn = ServerlessFunction("orders-api", ServerlessFunctionArgs(

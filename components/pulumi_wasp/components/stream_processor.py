@@ -120,22 +120,39 @@ def _first(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def mapping_from_deprecated_fields(args: Any, owner: str) -> StreamMappingArgs:
-    """``args.mapping`` with the settings given in the 0.1.0 fields (``args.batch_size``, ...) folded in, each
-    with a DeprecationWarning; a setting given both ways is an error naming both."""
-    given = {f: getattr(args, f) for f in DEPRECATED_MAPPING_FIELDS if getattr(args, f) is not None}
-    if not given:
-        return args.mapping
-    warnings.warn(
-        f"{owner}.{', .'.join(given)}: deprecated since 0.2.0, set mapping=StreamMappingArgs({', '.join(given)}=...)",
-        DeprecationWarning,
-        stacklevel=4,
-    )
-    unset = StreamMappingArgs()
-    both = [f for f in given if getattr(args.mapping, f) not in (getattr(unset, f), given[f])]
-    if both:
-        raise ValueError(f"{owner}: {', '.join(both)} set both in mapping and as the deprecated field; set it once")
-    return replace(args.mapping, **given)
+@dataclass(kw_only=True)
+class DeprecatedMappingFields:
+    """The 0.1.0 fields of StreamProcessorArgs and Projection, one per mapping setting: deprecated since 0.2.0 (a
+    DeprecationWarning), folded into ``mapping``; a setting given both ways is an error naming both."""
+
+    mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
+    batch_size: int | None = None
+    batching_window_seconds: int | None = None
+    parallelization_factor: int | None = None
+    starting_position: str | None = None
+    max_retries: int | None = None
+    max_record_age_seconds: int | None = None
+    filter_patterns: Sequence[Mapping[str, Any]] | None = None
+
+    def _owner(self) -> str:
+        """How errors and warnings name these args."""
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        given = {f: getattr(self, f) for f in DEPRECATED_MAPPING_FIELDS if getattr(self, f) is not None}
+        if not given:
+            return
+        owner = self._owner()
+        warnings.warn(
+            f"{owner}.{', .'.join(given)}: deprecated since 0.2.0, set mapping=StreamMappingArgs({', '.join(given)}=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        unset = StreamMappingArgs()
+        both = [f for f in given if getattr(self.mapping, f) not in (getattr(unset, f), given[f])]
+        if both:
+            raise ValueError(f"{owner}: {', '.join(both)} set both in mapping and as the deprecated field; set it once")
+        self.mapping = replace(self.mapping, **given)
 
 
 @dataclass
@@ -162,7 +179,11 @@ def stream_consumer(
     resolved (no setting left None)."""
     on_failure = dead_letter_queue(f"{name}-on-failure", context=context, parent=parent, tags=tags).queue
     # Lambda sends to the on-failure destination with the function's own role.
-    function = replace(function, permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)])
+    function = replace(
+        function,
+        permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)],
+        tags={**tags, **function.tags},
+    )
     consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
     filters = [
         lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in mapping.filter_patterns
@@ -181,13 +202,14 @@ def stream_consumer(
         destination_config={"on_failure": {"destination_arn": on_failure.arn}},
         function_response_types=[defaults.BATCH_ITEM_FAILURES],
         filter_criteria=lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
+        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return StreamConsumer(consumer, on_failure, source_mapping)
 
 
 @dataclass(kw_only=True)
-class StreamProcessorArgs:
+class StreamProcessorArgs(DeprecatedMappingFields):
     """Arguments of :class:`StreamProcessor`."""
 
     #: The consumer; it is granted read on the stream and send on the on-failure queue.
@@ -204,17 +226,9 @@ class StreamProcessorArgs:
     alarms: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
-    #: Deprecated since 0.2.0 (a DeprecationWarning): the mapping's settings one by one; set ``mapping`` instead.
-    batch_size: int | None = None
-    batching_window_seconds: int | None = None
-    parallelization_factor: int | None = None
-    starting_position: str | None = None
-    max_retries: int | None = None
-    max_record_age_seconds: int | None = None
-    filter_patterns: Sequence[Mapping[str, Any]] | None = None
 
-    def __post_init__(self) -> None:
-        self.mapping = mapping_from_deprecated_fields(self, "StreamProcessorArgs")
+    def _owner(self) -> str:
+        return "StreamProcessorArgs"
 
     def validate(self) -> None:
         if not 24 <= self.retention_hours <= 8760:
@@ -236,6 +250,10 @@ class StreamProcessorArgs:
 
 class StreamProcessor(pulumi.ComponentResource):
     """An encrypted Kinesis stream and its consumer, alarmed on a lagging or throttled reader.
+
+    Outputs: ``arn`` and ``name`` are the stream's, the principal: producers put records to it (Kinesis has
+    no URL); ``function_name`` and ``on_failure_url`` besides (``stream_arn`` and ``stream_name`` until 0.2.0,
+    component outputs only).
 
     Example::
 
@@ -305,5 +323,5 @@ class StreamProcessor(pulumi.ComponentResource):
             ):
                 metric_alarm(name, spec, context=context, parent=self, tags=tags)
         self.arn, self.name = self.stream.arn, self.stream.name
-        outputs = {"stream_arn": self.arn, "stream_name": self.name, "function_name": self.function.name}
+        outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
         self.register_outputs({**outputs, "on_failure_url": self.on_failure.url})

@@ -141,7 +141,7 @@ def test_children_are_parented_and_named_after_the_processor(stack):
     owner = next(r for r in stack if r.name == "clicks" and not r.custom)
     assert owner.type == "wasp:stream:StreamProcessor"
     assert all(r.name.startswith("clicks") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"stream_arn", "stream_name", "function_name", "on_failure_url"}
+    assert set(owner.outputs) == {"arn", "name", "function_name", "on_failure_url"}
 
 
 def test_a_filter_pattern_lambda_would_reject_fails_naming_the_arg():
