@@ -10,48 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_wasp.components import (
-    AlarmTopic,
-    AlarmTopicArgs,
-    BucketProcessor,
-    BucketProcessorArgs,
-    Compensation,
-    Dashboard,
-    DashboardArgs,
-    EventRouter,
-    EventRouterArgs,
-    EventRule,
-    EventStore,
-    EventStoreArgs,
-    FanOut,
-    FanOutArgs,
-    Projection,
-    Queue,
-    QueueArgs,
-    QueueProcessor,
-    QueueProcessorArgs,
-    RestApi,
-    RestApiArgs,
-    Route,
-    Saga,
-    SagaArgs,
-    ScheduledJob,
-    ScheduledJobArgs,
-    SecureBucket,
-    SecureBucketArgs,
-    ServerlessFunction,
-    StackContext,
-    StateMachineTarget,
-    Step,
-    StreamProcessor,
-    StreamProcessorArgs,
-    Subscriber,
-    Table,
-    TableArgs,
-    WebhookReceiver,
-    WebhookReceiverArgs,
-    use_stack_context,
-)
+from pulumi_wasp import components as wasp
 from tests.unit.components.synth_helpers import function_args
 from tests.unit.components.test_plain_mocks import COMPONENTS as ALL_COMPONENTS
 from tests.unit.conftest import synth
@@ -65,53 +24,61 @@ WITH_URL = {"Queue", "QueueProcessor", "RestApi"}
 
 def build() -> dict[str, pulumi.ComponentResource]:
     """One of each component, every one given ``TAGS``, under a context carrying ``CONTEXT_TAGS``."""
-    alarms = AlarmTopic("alarms", AlarmTopicArgs(tags=TAGS, context=StackContext(tags=CONTEXT_TAGS)))
-    use_stack_context(StackContext(tags=CONTEXT_TAGS, alarm_topic_arn=alarms.arn))
-    function = ServerlessFunction("handler", function_args(behind_api=True, tags=TAGS))
-    hooks = WebhookReceiver(
+    alarms = wasp.AlarmTopic("alarms", wasp.AlarmTopicArgs(tags=TAGS, context=wasp.StackContext(tags=CONTEXT_TAGS)))
+    wasp.use_stack_context(wasp.StackContext(tags=CONTEXT_TAGS, alarm_topic_arn=alarms.arn))
+    function = wasp.ServerlessFunction("handler", function_args(behind_api=True, tags=TAGS))
+    hooks = wasp.WebhookReceiver(
         "hooks",
-        WebhookReceiverArgs(
-            path="/hooks", verifier=function_args(), processor=QueueProcessorArgs(function=function_args()), tags=TAGS
+        wasp.WebhookReceiverArgs(
+            path="/hooks",
+            verifier=function_args(),
+            processor=wasp.QueueProcessorArgs(function=function_args()),
+            tags=TAGS,
         ),
     )
-    api = RestApi("api", RestApiArgs(routes=[Route("POST", "/items", function), hooks.route], tags=TAGS))
-    saga = Saga(
+    api = wasp.RestApi("api", wasp.RestApiArgs(routes=[wasp.Route("POST", "/items", function), hooks.route], tags=TAGS))
+    saga = wasp.Saga(
         "saga",
-        SagaArgs(
+        wasp.SagaArgs(
             steps=[
-                Step(
+                wasp.Step(
                     name="Charge",
                     function_arn=function.arn,
-                    compensation=Compensation(name="Refund", function_arn=function.arn),
+                    compensation=wasp.Compensation(name="Refund", function_arn=function.arn),
                 )
             ],
             tags=TAGS,
         ),
     )
-    router = EventRouter(
+    router = wasp.EventRouter(
         "bus",
-        EventRouterArgs(
+        wasp.EventRouterArgs(
             rules=[
-                EventRule(name="placed", event_pattern={"source": ["shop"]}, targets=[StateMachineTarget(saga.arn)])
+                wasp.EventRule(
+                    name="placed", event_pattern={"source": ["shop"]}, targets=[wasp.StateMachineTarget(saga.arn)]
+                )
             ],
             tags=TAGS,
         ),
     )
-    fanout = FanOut(
+    fanout = wasp.FanOut(
         "events",
-        FanOutArgs(
-            subscribers=[Subscriber(name="audit", processor=QueueProcessorArgs(function=function_args()))], tags=TAGS
+        wasp.FanOutArgs(
+            subscribers=[wasp.Subscriber(name="audit", processor=wasp.QueueProcessorArgs(function=function_args()))],
+            tags=TAGS,
         ),
     )
-    store = EventStore(
-        "store", EventStoreArgs(projections=[Projection(name="view", function=function_args())], tags=TAGS)
+    store = wasp.EventStore(
+        "store", wasp.EventStoreArgs(projections=[wasp.Projection(name="view", function=function_args())], tags=TAGS)
     )
-    stream = StreamProcessor("clicks", StreamProcessorArgs(function=function_args(), tags=TAGS))
-    job = ScheduledJob("nightly", ScheduledJobArgs(function=function_args(), schedule="rate(1 day)", tags=TAGS))
-    rule_job = ScheduledJob(
-        "hourly", ScheduledJobArgs(function=function_args(), schedule="rate(1 hour)", kind="rule", tags=TAGS)
+    stream = wasp.StreamProcessor("clicks", wasp.StreamProcessorArgs(function=function_args(), tags=TAGS))
+    job = wasp.ScheduledJob(
+        "nightly", wasp.ScheduledJobArgs(function=function_args(), schedule="rate(1 day)", tags=TAGS)
     )
-    uploads = BucketProcessor("uploads", BucketProcessorArgs(queue=QueueArgs(), tags=TAGS))
+    rule_job = wasp.ScheduledJob(
+        "hourly", wasp.ScheduledJobArgs(function=function_args(), schedule="rate(1 hour)", kind="rule", tags=TAGS)
+    )
+    uploads = wasp.BucketProcessor("uploads", wasp.BucketProcessorArgs(queue=wasp.QueueArgs(), tags=TAGS))
     return {
         "AlarmTopic": alarms,
         "ServerlessFunction": function,
@@ -125,11 +92,13 @@ def build() -> dict[str, pulumi.ComponentResource]:
         "ScheduledJob": job,
         "ScheduledJob (rule)": rule_job,
         "BucketProcessor": uploads,
-        "Queue": Queue("jobs", QueueArgs(tags=TAGS)),
-        "QueueProcessor": QueueProcessor("work", QueueProcessorArgs(function=function_args(), tags=TAGS)),
-        "SecureBucket": SecureBucket("assets", SecureBucketArgs(tags=TAGS)),
-        "Table": Table("orders", TableArgs(hash_key="id", tags=TAGS)),
-        "Dashboard": Dashboard("ops", DashboardArgs(components=[api, saga, router, fanout, store, stream, uploads])),
+        "Queue": wasp.Queue("jobs", wasp.QueueArgs(tags=TAGS)),
+        "QueueProcessor": wasp.QueueProcessor("work", wasp.QueueProcessorArgs(function=function_args(), tags=TAGS)),
+        "SecureBucket": wasp.SecureBucket("assets", wasp.SecureBucketArgs(tags=TAGS)),
+        "Table": wasp.Table("orders", wasp.TableArgs(hash_key="id", tags=TAGS)),
+        "Dashboard": wasp.Dashboard(
+            "ops", wasp.DashboardArgs(components=[api, saga, router, fanout, store, stream, uploads])
+        ),
     }
 
 
