@@ -11,6 +11,7 @@ import pulumi
 from pulumi_wasp import (
     INSERTS_ONLY,
     AlarmTopic,
+    AlarmTopicArgs,
     BucketProcessor,
     BucketProcessorArgs,
     Compensation,
@@ -42,6 +43,7 @@ from pulumi_wasp import (
     StackContext,
     StateMachineTarget,
     Step,
+    StreamMappingArgs,
     StreamProcessor,
     StreamProcessorArgs,
     Subscriber,
@@ -75,7 +77,7 @@ context = use_stack_context(
         powertools_layer_version=setting("powertoolsLayerVersion", defaults.POWERTOOLS_LAYER_VERSION),
     )
 )
-alarms = AlarmTopic("alarms", email=config.get("alarmEmail"), tags=context.tags_for())
+alarms = AlarmTopic("alarms", AlarmTopicArgs(email=config.get("alarmEmail")))
 context = use_stack_context(alarms.context(context))
 concurrency = setting("reservedConcurrency", defaults.RESERVED_CONCURRENCY)
 protect = setting("deletionProtection", False, config.get_bool)
@@ -147,10 +149,10 @@ event_store = EventStore(
                 name="order-projector",
                 function=function(
                     "order_projector.projector.handler",
-                    environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.bus_name},
-                    permissions=[iam.dynamodb_read_write(orders.arn), iam.events_put(bus.bus_arn)],
+                    environment={"ORDERS_TABLE": orders.name, "EVENT_BUS_NAME": bus.name},
+                    permissions=[*iam.dynamodb_read_write(orders.arn), iam.events_put(bus.arn)],
                 ),
-                filter_patterns=[INSERTS_ONLY],
+                mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]),
             )
         ],
     ),
@@ -163,7 +165,7 @@ clickstream = StreamProcessor(
         function=function(
             "clickstream.processor.handler",
             environment={"METRICS_TABLE": metrics.name},
-            permissions=[iam.dynamodb_read_write(metrics.arn)],
+            permissions=[*iam.dynamodb_read_write(metrics.arn)],
         )
     ),
 )
@@ -177,7 +179,7 @@ invoice_tasks = QueueProcessor(
             "invoices.worker.handler",
             reserved_concurrency=setting("invoiceWorkerConcurrency", 2),
             environment={"ORDERS_TABLE": orders.name, "INVOICE_BUCKET": invoices.name},
-            permissions=[iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
+            permissions=[*iam.dynamodb_read(orders.arn), iam.s3_write(invoices.arn, "invoices/")],
         ),
     ),
 )
@@ -195,9 +197,9 @@ orders_api = ServerlessFunction(
             "INVOICE_QUEUE_URL": invoice_tasks.queue.url,
         },
         permissions=[
-            iam.dynamodb_read_write(event_store.arn),
-            iam.dynamodb_read(orders.arn),
-            iam.dynamodb_read_write(idempotency.arn),
+            *iam.dynamodb_read_write(event_store.arn),
+            *iam.dynamodb_read(orders.arn),
+            *iam.dynamodb_read_write(idempotency.arn),
             iam.sqs_send(invoice_tasks.queue.arn),
         ],
     ),
@@ -214,7 +216,7 @@ payment_webhooks = WebhookReceiver(
             function=function(
                 "payment_webhooks.worker.handler",
                 environment={"EVENT_STORE_TABLE": event_store.name, "IDEMPOTENCY_TABLE": idempotency.name},
-                permissions=[iam.dynamodb_read_write(event_store.arn), iam.dynamodb_read_write(idempotency.arn)],
+                permissions=[*iam.dynamodb_read_write(event_store.arn), *iam.dynamodb_read_write(idempotency.arn)],
             )
         ),
     ),
@@ -255,7 +257,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.inventory.handler",
                         environment={"OPERATIONS_TABLE": operations.name},
-                        permissions=[iam.dynamodb_read_write(operations.arn)],
+                        permissions=[*iam.dynamodb_read_write(operations.arn)],
                     )
                 ),
                 filter_policy=on_types("OrderPlaced", "OrderCancelled"),
@@ -267,7 +269,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.shipping.handler",
                         environment={"OPERATIONS_TABLE": operations.name},
-                        permissions=[iam.dynamodb_read_write(operations.arn)],
+                        permissions=[*iam.dynamodb_read_write(operations.arn)],
                     )
                 ),
                 filter_policy=on_types("OrderConfirmed"),
@@ -279,7 +281,7 @@ order_events = FanOut(
                     function=function(
                         "order_workers.analytics.handler",
                         environment={"METRICS_TABLE": metrics.name},
-                        permissions=[iam.dynamodb_read_write(metrics.arn)],
+                        permissions=[*iam.dynamodb_read_write(metrics.arn)],
                     )
                 ),
             ),
@@ -291,14 +293,14 @@ bus.add_rule(
         name="order-lifecycle",
         description="Order lifecycle events to the fan-out topic",
         event_pattern={"source": [EVENT_SOURCE], "detail-type": ORDER_LIFECYCLE},
-        targets=[TopicTarget(order_events.topic_arn)],
+        targets=[TopicTarget(order_events.arn)],
     )
 )
 
 # -- Order fulfilment saga: OrderPlaced → reserve → pay → ship; compensations on failure -----------
 operations_access = {
     "environment": {"OPERATIONS_TABLE": operations.name},
-    "permissions": [iam.dynamodb_read_write(operations.arn)],
+    "permissions": [*iam.dynamodb_read_write(operations.arn)],
 }
 saga_functions = {
     step: ServerlessFunction(
@@ -311,7 +313,7 @@ conclude = ServerlessFunction(
     function(
         "fulfilment.conclude_order.handler",
         environment={"EVENT_STORE_TABLE": event_store.name},
-        permissions=[iam.dynamodb_read_write(event_store.arn)],
+        permissions=[*iam.dynamodb_read_write(event_store.arn)],
     ),
 )
 fulfilment = Saga(
@@ -361,7 +363,7 @@ imports = BucketProcessor(
             "bulk_import.importer.handler",
             timeout_seconds=60,
             environment={"EVENT_STORE_TABLE": event_store.name},
-            permissions=[iam.dynamodb_read_write(event_store.arn)],
+            permissions=[*iam.dynamodb_read_write(event_store.arn)],
         ),
     ),
 )
@@ -376,7 +378,7 @@ cleanup = ScheduledJob(
             "maintenance.cleanup.handler",
             timeout_seconds=60,
             environment={"OPERATIONS_TABLE": operations.name},
-            permissions=[iam.dynamodb_read_write(operations.arn), iam.dynamodb_scan(operations.arn)],
+            permissions=[*iam.dynamodb_read_write(operations.arn), iam.dynamodb_scan(operations.arn)],
         ),
     ),
 )
@@ -395,9 +397,9 @@ reconcile = ScheduledJob(
                 "STUCK_ORDER_MINUTES": str(setting("stuckOrderMinutes", 30)),
             },
             permissions=[
-                iam.dynamodb_read(orders.arn),
+                *iam.dynamodb_read(orders.arn),
                 iam.dynamodb_scan(orders.arn),
-                iam.dynamodb_read_write(event_store.arn),
+                *iam.dynamodb_read_write(event_store.arn),
             ],
         ),
     ),
@@ -427,7 +429,7 @@ Dashboard(
 )
 
 pulumi.export("api_url", api.url)
-pulumi.export("bus_name", bus.bus_name)
+pulumi.export("bus_name", bus.name)
 pulumi.export("state_machine_arn", fulfilment.arn)
 pulumi.export("webhook_url", pulumi.Output.concat(api.url, "/webhooks/payments"))
 pulumi.export("webhook_secret_name", payment_webhooks.secret.name)

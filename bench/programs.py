@@ -30,7 +30,7 @@ def component_unit(index: int) -> None:
         handler=HANDLER,
         code=CODE,
         environment={"ORDERS_TABLE": table.name},
-        permissions=[grants.dynamodb_read(table.arn)],
+        permissions=[*grants.dynamodb_read(table.arn)],
     )
     QueueProcessor(f"worker{index}", QueueProcessorArgs(function=function))
 

@@ -27,16 +27,22 @@ from pulumi_wasp.components.rest_api import RestApi, RestApiArgs, Route
 from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, Retry, Saga, SagaArgs, Step
 from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from pulumi_wasp.components.shared import iam
-from pulumi_wasp.components.shared.alarms import AlarmTopic
+from pulumi_wasp.components.shared.alarms import AlarmTopic, AlarmTopicArgs
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
-from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor, StreamProcessorArgs
-from pulumi_wasp.components.table import Table, TableArgs
+from pulumi_wasp.components.stream_processor import (
+    StreamConsumer,
+    StreamMappingArgs,
+    StreamProcessor,
+    StreamProcessorArgs,
+)
+from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
 from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 
 __all__ = [
     "INSERTS_ONLY",
     "AlarmTopic",
+    "AlarmTopicArgs",
     "AsyncInvokeArgs",
     "BucketProcessor",
     "BucketProcessorArgs",
@@ -52,7 +58,9 @@ __all__ = [
     "FanOut",
     "FanOutArgs",
     "FinalTask",
+    "GlobalSecondaryIndex",
     "LambdaTarget",
+    "LocalSecondaryIndex",
     "ParallelStep",
     "Projection",
     "Queue",
@@ -77,6 +85,7 @@ __all__ = [
     "StateMachineTarget",
     "Step",
     "StreamConsumer",
+    "StreamMappingArgs",
     "StreamProcessor",
     "StreamProcessorArgs",
     "Subscriber",

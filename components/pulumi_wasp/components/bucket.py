@@ -64,6 +64,9 @@ class SecureBucket(pulumi.ComponentResource):
     itself before composing a SecureBucket (BucketProcessor did) keeps its bucket on update
     instead of replacing it.
 
+    Outputs: ``arn`` and ``name`` are the bucket's; S3 has no URL for a bucket as such (its endpoint is
+    ``bucket.bucket_regional_domain_name``).
+
     Example::
 
         reports = SecureBucket("reports", SecureBucketArgs(expiration_days=365))
@@ -137,7 +140,7 @@ class SecureBucket(pulumi.ComponentResource):
         rules = _lifecycle_rules(args)
         if rules:
             s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=self.bucket.id, rules=rules, opts=child)
-        self.register_outputs({"name": self.name, "arn": self.arn})
+        self.register_outputs({"arn": self.arn, "name": self.name})
 
 
 def _tls_only(bucket_arn: pulumi.Output[str]) -> pulumi.Output[str]:

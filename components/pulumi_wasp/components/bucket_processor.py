@@ -74,6 +74,9 @@ class BucketProcessor(pulumi.ComponentResource):
     """A :class:`~components.bucket.SecureBucket` (a child of the same name) that notifies a
     function or a queue of new objects.
 
+    Outputs: ``arn`` and ``name`` are the bucket's, the principal: what uploads go to (``bucket_name`` and
+    ``bucket_arn`` until 0.2.0, component outputs only).
+
     Example::
 
         imports = BucketProcessor("bulk-import", BucketProcessorArgs(prefix="uploads/", suffix=".csv",
@@ -120,6 +123,7 @@ class BucketProcessor(pulumi.ComponentResource):
                 args.function,
                 permissions=[*args.function.permissions, *read],
                 async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
+                tags={**args.tags, **args.function.tags},
             )
             self.function = ServerlessFunction(name, function_args, child)
             ready: pulumi.Resource = lambda_.Permission(
@@ -141,12 +145,16 @@ class BucketProcessor(pulumi.ComponentResource):
                     processor,
                     queue=replace(processor.queue, senders=[*processor.queue.senders, from_bucket]),
                     function=replace(processor.function, permissions=[*processor.function.permissions, *read]),
+                    tags={**args.tags, **processor.tags},
                 )
                 self.processor = QueueProcessor(name, processor, child)
                 self.queue = self.processor.queue
             else:
                 assert args.queue is not None  # validated above
-                self.queue = Queue(name, replace(args.queue, senders=[*args.queue.senders, from_bucket]), child)
+                queue_args = replace(
+                    args.queue, senders=[*args.queue.senders, from_bucket], tags={**args.tags, **args.queue.tags}
+                )
+                self.queue = Queue(name, queue_args, child)
             # S3 checks on creation that it may send: the queue's policy must exist first.
             ready = self.processor or self.queue
             queues = [s3.BucketNotificationQueueArgs(queue_arn=self.queue.arn, **notified)]
@@ -157,4 +165,4 @@ class BucketProcessor(pulumi.ComponentResource):
             queues=queues,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
         )
-        self.register_outputs({"bucket_name": self.name, "bucket_arn": self.arn})
+        self.register_outputs({"arn": self.arn, "name": self.name})

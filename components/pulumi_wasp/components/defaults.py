@@ -110,6 +110,14 @@ ALARM_PERIOD_SECONDS = 300
 TABLE_BILLING_MODE = "PAY_PER_REQUEST"
 #: Point-in-time recovery: 35 days of restores after a bad deploy or a bad write.
 TABLE_POINT_IN_TIME_RECOVERY = True
+#: No stream unless something reads it: a stream with no consumer is configuration nobody watches, and the view
+#: type is the consumer's choice (what it needs of each change).
+TABLE_STREAM_VIEW_TYPE: str | None = None
+#: DynamoDB's limits on secondary indexes: 20 GSIs per table (the default quota; raise it with AWS Support and
+#: here), 5 LSIs (a hard limit), 100 attributes named by INCLUDE projections across the table's indexes.
+TABLE_MAX_GLOBAL_INDEXES = 20
+TABLE_MAX_LOCAL_INDEXES = 5
+TABLE_MAX_PROJECTED_ATTRIBUTES = 100
 
 # -- Step Functions saga ------------------------------------------------------------------------
 #: The seed's five minutes for a whole saga: a stuck execution fails (and alarms) instead of
@@ -152,6 +160,9 @@ PROJECTION_PARALLELIZATION_FACTOR = 1
 #: The event store is the system of record: deleting it loses the history (override for
 #: throw-away stacks).
 EVENT_STORE_DELETION_PROTECTION = True
+#: Projections read each appended event from the stream's new image; an append-only log has no old image worth
+#: doubling each record for.
+EVENT_STORE_STREAM_VIEW_TYPE = "NEW_IMAGE"
 #: Kinesis (the seed): 5 s batching window, 10 concurrent batches per shard, new records only.
 KINESIS_BATCHING_WINDOW_SECONDS = 5
 KINESIS_PARALLELIZATION_FACTOR = 10

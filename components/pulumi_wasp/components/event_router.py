@@ -13,6 +13,7 @@ from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -120,12 +121,19 @@ class EventRouter(pulumi.ComponentResource):
     Rules can be passed in the args or added later with :meth:`add_rule`, once the resources
     that admit the rule (a topic policy, a queue policy) exist; :meth:`rule_arn` gives a rule's
     ARN before the rule is created.
+
+    Outputs: ``arn`` and ``name`` are the bus's (EventBridge has no URL for a bus); ``bus_arn`` and
+    ``bus_name``, their 0.1.0 names, are deprecated aliases.
     """
 
     bus: cloudwatch.EventBus
     rules: dict[str, cloudwatch.EventRule]
     #: Per rule: where events its targets could not take after the retries park (alarmed).
     dlqs: dict[str, sqs.Queue]
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    bus_arn = renamed_attribute("bus_arn", "arn", "0.2.0")
+    bus_name = renamed_attribute("bus_name", "name", "0.2.0")
 
     def __init__(
         self, name: str, args: EventRouterArgs | None = None, opts: pulumi.ResourceOptions | None = None
@@ -170,8 +178,8 @@ class EventRouter(pulumi.ComponentResource):
         self.rules, self.dlqs = {}, {}
         for rule in args.rules:
             self.add_rule(rule)
-        self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
-        self.register_outputs({"bus_name": self.bus.name, "bus_arn": self.bus.arn})
+        self.arn, self.name = self.bus.arn, self.bus.name
+        self.register_outputs({"arn": self.arn, "name": self.name})
 
     def rule_name(self, rule: str) -> str:
         return self._context.physical_name(f"{self._name}-{rule}", names.EVENT_RULE)

@@ -19,46 +19,44 @@ from pulumi_wasp.components.function import ServerlessFunctionArgs
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
-from pulumi_wasp.components.stream_processor import StreamConsumer, stream_consumer, validate_stream_mapping
-from pulumi_wasp.components.table import Table, TableArgs
+from pulumi_wasp.components.stream_processor import (
+    DeprecatedMappingFields,
+    StreamConsumer,
+    StreamMappingArgs,
+    stream_consumer,
+)
+from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
 
 PARTITION_KEY = "aggregateId"
 SORT_KEY = "version"
 #: A filter pattern for projections that only care about new events (appends), not TTL deletes.
 INSERTS_ONLY: Mapping[str, Any] = {"eventName": ["INSERT"]}
+#: The stream view types that carry the appended event to the projections.
+PROJECTION_VIEW_TYPES = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
 @dataclass(kw_only=True)
-class Projection:
+class Projection(DeprecatedMappingFields):
     """A function fed by the event store's stream (granted read on it), e.g. a read-model updater."""
 
     name: str
     function: ServerlessFunctionArgs
-    #: Lambda event filters on the stream record, e.g. ``[INSERTS_ONLY]``; all records when empty.
-    filter_patterns: Sequence[Mapping[str, Any]] = ()
-    #: defaults.STREAM_BATCH_SIZE (100).
-    batch_size: int = defaults.STREAM_BATCH_SIZE
-    #: defaults.PROJECTION_BATCHING_WINDOW_SECONDS (0): read models stay fresh.
-    batching_window_seconds: int = defaults.PROJECTION_BATCHING_WINDOW_SECONDS
-    #: defaults.PROJECTION_PARALLELIZATION_FACTOR (1): one batch per shard at a time.
-    parallelization_factor: int = defaults.PROJECTION_PARALLELIZATION_FACTOR
-    #: defaults.PROJECTION_STARTING_POSITION (TRIM_HORIZON): no event is skipped on first deploy.
-    starting_position: str = defaults.PROJECTION_STARTING_POSITION
-    #: defaults.STREAM_MAX_RETRIES (3), then the batch's coordinates go to the on-failure queue.
-    max_retries: int = defaults.STREAM_MAX_RETRIES
-    #: defaults.STREAM_MAX_RECORD_AGE_SECONDS (3600).
-    max_record_age_seconds: int = defaults.STREAM_MAX_RECORD_AGE_SECONDS
+    #: How the function reads the store's stream; settings left None take the projection defaults (no batching
+    #: window, one batch per shard, TRIM_HORIZON: see StreamMappingArgs), e.g. ``filter_patterns=[INSERTS_ONLY]``.
+    mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
+
+    def _owner(self) -> str:
+        return f"Projection {self.name!r}"
 
     def validate(self) -> None:
-        validate_stream_mapping(
-            f"Projection {self.name!r}",
-            batch_size=self.batch_size,
-            batching_window_seconds=self.batching_window_seconds,
-            parallelization_factor=self.parallelization_factor,
-            starting_position=self.starting_position,
-            max_retries=self.max_retries,
-            max_record_age_seconds=self.max_record_age_seconds,
-            filter_patterns=self.filter_patterns,
+        self.mapping.validate(self._owner())
+
+    @property
+    def resolved_mapping(self) -> StreamMappingArgs:
+        return self.mapping.resolved(
+            batching_window_seconds=defaults.PROJECTION_BATCHING_WINDOW_SECONDS,
+            parallelization_factor=defaults.PROJECTION_PARALLELIZATION_FACTOR,
+            starting_position=defaults.PROJECTION_STARTING_POSITION,
         )
 
 
@@ -73,10 +71,22 @@ class EventStoreArgs:
     point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY
     #: Attribute with an epoch-seconds expiry, for stores that may forget (e.g. after snapshots).
     ttl_attribute: str | None = None
+    #: defaults.EVENT_STORE_STREAM_VIEW_TYPE (NEW_IMAGE): a projection reads the appended event; an append-only
+    #: log has no old image worth the doubled record size. "NEW_AND_OLD_IMAGES" for projections of rewrites.
+    stream_view_type: str = defaults.EVENT_STORE_STREAM_VIEW_TYPE
+    #: Indexes over the events (e.g. by event type); the table's keys are aggregateId (S) and version (N).
+    global_secondary_indexes: Sequence[GlobalSecondaryIndex] = ()
+    #: Only at the store's creation (see LocalSecondaryIndex): adding one later replaces the table.
+    local_secondary_indexes: Sequence[LocalSecondaryIndex] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
 
     def validate(self) -> None:
+        if self.stream_view_type not in PROJECTION_VIEW_TYPES:
+            raise ValueError(
+                f"EventStoreArgs.stream_view_type must be one of {', '.join(PROJECTION_VIEW_TYPES)} (projections read "
+                f"the new image), got {self.stream_view_type!r}"
+            )
         names = [p.name for p in self.projections]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -90,14 +100,14 @@ class EventStoreArgs:
 
 
 class EventStore(pulumi.ComponentResource):
-    """The event log (on-demand, PITR, SSE, NEW_IMAGE stream) and its projections.
+    """The event log (on-demand, PITR, SSE, a NEW_IMAGE stream by default) and its projections.
 
     Example::
 
         store = EventStore("event-store", EventStoreArgs(projections=[
             Projection(name="orders", function=ServerlessFunctionArgs(
                 handler="order_projector.projector.handler", code=["lambdas/order_projector", "lambdas/shared"]),
-                filter_patterns=[INSERTS_ONLY])]))
+                mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]))]))
     """
 
     table: Table
@@ -123,8 +133,10 @@ class EventStore(pulumi.ComponentResource):
             hash_key_type="S",
             range_key=SORT_KEY,
             range_key_type="N",
-            stream_view_type="NEW_IMAGE",
+            stream_view_type=args.stream_view_type,
             ttl_attribute=args.ttl_attribute,
+            global_secondary_indexes=args.global_secondary_indexes,
+            local_secondary_indexes=args.local_secondary_indexes,
             point_in_time_recovery=args.point_in_time_recovery,
             deletion_protection=args.deletion_protection,
             tags=args.tags,
@@ -142,12 +154,6 @@ class EventStore(pulumi.ComponentResource):
                 context=context,
                 parent=self,
                 tags=tags,
-                batch_size=projection.batch_size,
-                batching_window_seconds=projection.batching_window_seconds,
-                parallelization_factor=projection.parallelization_factor,
-                starting_position=projection.starting_position,
-                max_retries=projection.max_retries,
-                max_record_age_seconds=projection.max_record_age_seconds,
-                filter_patterns=projection.filter_patterns,
+                mapping=projection.resolved_mapping,
             )
         self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})

@@ -14,6 +14,7 @@ from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -80,6 +81,10 @@ class FanOut(pulumi.ComponentResource):
     """SNS → N SQS queues with filter policies, subscription DLQs and queue policies that
     admit only this topic.
 
+    Outputs: ``arn`` and ``name`` are the topic's, the principal: what publishers send to (SNS has no URL
+    for a topic); ``queue_urls`` maps each subscriber to its queue's URL. ``topic_arn``, the 0.1.0 name, is a
+    deprecated alias of ``arn``.
+
     Example::
 
         events = FanOut("order-events", FanOutArgs(subscribers=[
@@ -92,6 +97,9 @@ class FanOut(pulumi.ComponentResource):
     processors: dict[str, QueueProcessor]
     #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
     delivery_dlqs: dict[str, sqs.Queue]
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    topic_arn = renamed_attribute("topic_arn", "arn", "0.2.0")
 
     def __init__(self, name: str, args: FanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("fanout", "FanOut", opts)
@@ -122,12 +130,16 @@ class FanOut(pulumi.ComponentResource):
             sub_name = f"{name}-{sub.name}"
             if sub.processor is not None:
                 queue_args = replace(sub.processor.queue, senders=[*sub.processor.queue.senders, from_topic])
-                processor = QueueProcessor(sub_name, replace(sub.processor, queue=queue_args), child)
+                processor_args = replace(sub.processor, queue=queue_args, tags={**args.tags, **sub.processor.tags})
+                processor = QueueProcessor(sub_name, processor_args, child)
                 self.processors[sub.name] = processor
                 queue = processor.queue
             else:
                 assert sub.queue is not None  # validated above
-                queue = Queue(sub_name, replace(sub.queue, senders=[*sub.queue.senders, from_topic]), child)
+                queue_args = replace(
+                    sub.queue, senders=[*sub.queue.senders, from_topic], tags={**args.tags, **sub.queue.tags}
+                )
+                queue = Queue(sub_name, queue_args, child)
             self.queues[sub.name] = queue
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
             delivery_dlq = dead_letter_queue(
@@ -145,8 +157,10 @@ class FanOut(pulumi.ComponentResource):
                 redrive_policy=delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
                 opts=child,
             )
-        self.topic_arn = self.topic.arn
-        self.register_outputs({"topic_arn": self.topic.arn, "queue_urls": {k: q.url for k, q in self.queues.items()}})
+        self.arn, self.name = self.topic.arn, self.topic.name
+        self.register_outputs(
+            {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
+        )
 
     def _topic_policy(self, publishers: Sequence[ServiceSender]) -> pulumi.Output[str]:
         statements = [

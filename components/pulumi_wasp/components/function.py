@@ -145,11 +145,14 @@ def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:
 class ServerlessFunction(pulumi.ComponentResource):
     """A Lambda function with its own role, log group, alarms and (for async targets) DLQ.
 
+    Outputs: ``arn`` and ``name`` are the function's (no function URL is created, so no ``url``);
+    ``invoke_arn`` (for API Gateway), ``role_arn`` and ``log_group`` (its name) besides.
+
     Example::
 
         fn = ServerlessFunction("orders-api", ServerlessFunctionArgs(
             handler="orders_api.api.handler", code=["lambdas/orders_api", "lambdas/shared"],
-            permissions=[iam.dynamodb_read_write(table.arn)], behind_api=True))
+            permissions=[*iam.dynamodb_read_write(table.arn)], behind_api=True))
     """
 
     function: lambda_.Function
@@ -180,7 +183,8 @@ class ServerlessFunction(pulumi.ComponentResource):
             retention_days=args.log_retention_days,
         )
 
-        statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *args.permissions]
+        permissions = iam.flattened(args.permissions, "ServerlessFunctionArgs")
+        statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *permissions]
         self.dlq = None
         if args.async_invoke is not None:
             self.dlq = dead_letter_queue(name, context=context, parent=self, tags=tags).queue

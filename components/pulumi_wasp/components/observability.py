@@ -181,6 +181,9 @@ class DashboardArgs:
 class Dashboard(pulumi.ComponentResource):
     """A CloudWatch dashboard of the stack's APIs, functions, queues, DLQs, sagas and streams.
 
+    Outputs: ``arn`` and ``name`` are the dashboard's (``dashboard_name`` until 0.2.0, a component output
+    only).
+
     Example::
 
         Dashboard("order-platform", DashboardArgs(components=[api, orders_api, invoice_tasks, order_events,
@@ -189,6 +192,8 @@ class Dashboard(pulumi.ComponentResource):
 
     dashboard: cloudwatch.Dashboard
     charted: Charted
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("observability", "Dashboard", opts)
@@ -203,4 +208,5 @@ class Dashboard(pulumi.ComponentResource):
             dashboard_body=pulumi.Output.json_dumps(body),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"dashboard_name": self.dashboard.dashboard_name})
+        self.arn, self.name = self.dashboard.dashboard_arn, self.dashboard.dashboard_name
+        self.register_outputs({"arn": self.arn, "name": self.name})

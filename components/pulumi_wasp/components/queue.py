@@ -65,6 +65,8 @@ class QueueArgs:
 class Queue(pulumi.ComponentResource):
     """An SQS queue that never loses a message: encrypted, TLS-only, redriven to an alarmed DLQ.
 
+    Outputs: ``arn``, ``url`` and ``name`` are the queue's; ``dlq_arn`` and ``dlq_url`` its DLQ's.
+
     Example::
 
         tasks = Queue("invoice-tasks", QueueArgs(visibility_timeout_seconds=60))
@@ -116,4 +118,5 @@ class Queue(pulumi.ComponentResource):
         )
         queue_policy(f"{name}-queue", self.queue, args.senders, parent=self)
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
-        self.register_outputs({"arn": self.arn, "url": self.url, "dlq_arn": self.dlq.arn, "dlq_url": self.dlq.url})
+        outputs = {"arn": self.arn, "url": self.url, "name": self.name}
+        self.register_outputs({**outputs, "dlq_arn": self.dlq.arn, "dlq_url": self.dlq.url})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pulumi
@@ -11,6 +12,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared.context import current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -29,6 +31,9 @@ class QueueProcessorArgs:
     #: Optional cap on concurrent invocations from this queue (2..1000); reserved
     #: concurrency already bounds the function.
     maximum_concurrency: int | None = None
+    #: Tags of every child (queue, DLQ, function, role, log group, alarms, mapping), merged over the stack
+    #: context's; ``queue.tags`` and ``function.tags`` are merged over these for their own children.
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def window(self) -> int:
@@ -72,6 +77,11 @@ class QueueProcessor(pulumi.ComponentResource):
     """Queue → Lambda with a DLQ, partial batch responses and a visibility timeout derived
     from the function's timeout.
 
+    Outputs: ``arn``, ``url`` and ``name`` are the queue's. The queue is the principal because it is the
+    component's entry point: producers send to it and grants name it (``iam.sqs_send(processor.arn)``), while
+    the function is an implementation detail reached as ``function`` (its name is the ``function_name``
+    output). ``queue_url`` and ``queue_arn``, the 0.1.0 output keys, were component outputs only.
+
     Example::
 
         workers = QueueProcessor("inventory", QueueProcessorArgs(
@@ -82,16 +92,23 @@ class QueueProcessor(pulumi.ComponentResource):
     queue: Queue
     function: ServerlessFunction
     mapping: lambda_.EventSourceMapping
+    arn: pulumi.Output[str]
+    url: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(self, name: str, args: QueueProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("queue", "QueueProcessor", opts)
         super().__init__(token, name, None, opts)
         args.validate()
         child = pulumi.ResourceOptions(parent=self)
-        queue_args = replace(args.queue, visibility_timeout_seconds=args.visibility_timeout)
+        queue_args = replace(
+            args.queue, visibility_timeout_seconds=args.visibility_timeout, tags={**args.tags, **args.queue.tags}
+        )
         self.queue = Queue(name, queue_args, child)
         function_args = replace(
-            args.function, permissions=[*args.function.permissions, iam.sqs_consume(self.queue.arn)]
+            args.function,
+            permissions=[*args.function.permissions, iam.sqs_consume(self.queue.arn)],
+            tags={**args.tags, **args.function.tags},
         )
         self.function = ServerlessFunction(name, function_args, child)
         self.mapping = lambda_.EventSourceMapping(
@@ -102,13 +119,9 @@ class QueueProcessor(pulumi.ComponentResource):
             maximum_batching_window_in_seconds=args.window or None,
             function_response_types=[defaults.BATCH_ITEM_FAILURES],
             scaling_config={"maximum_concurrency": args.maximum_concurrency} if args.maximum_concurrency else None,
+            tags=(args.queue.context or current_stack_context()).tags_for(args.tags),
             opts=child,
         )
-        self.register_outputs(
-            {
-                "queue_url": self.queue.url,
-                "queue_arn": self.queue.arn,
-                "dlq_url": self.queue.dlq.url,
-                "function_name": self.function.name,
-            }
-        )
+        self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
+        outputs = {"arn": self.arn, "url": self.url, "name": self.name}
+        self.register_outputs({**outputs, "dlq_url": self.queue.dlq.url, "function_name": self.function.name})

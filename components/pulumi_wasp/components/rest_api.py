@@ -138,6 +138,9 @@ class RestApi(pulumi.ComponentResource):
     """A regional REST API whose stage traces, logs as JSON and throttles, redeployed whenever
     the routes change.
 
+    Outputs: ``url`` is the stage's invoke URL, ``arn`` and ``name`` the REST API's; ``api_id`` and
+    ``stage`` (its name) besides.
+
     Example::
 
         api = RestApi("orders", RestApiArgs(routes=[
@@ -148,6 +151,8 @@ class RestApi(pulumi.ComponentResource):
     api: apigateway.RestApi
     stage: apigateway.Stage
     url: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(self, name: str, args: RestApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("api", "RestApi", opts)
@@ -284,8 +289,9 @@ class RestApi(pulumi.ComponentResource):
             parent=self,
             tags=tags,
         )
-        self.url = self.stage.invoke_url
-        self.register_outputs({"url": self.url, "api_id": self.api.id, "stage": self.stage.stage_name})
+        self.arn, self.name, self.url = self.api.arn, self.api.name, self.stage.invoke_url
+        outputs = {"arn": self.arn, "name": self.name, "url": self.url}
+        self.register_outputs({**outputs, "api_id": self.api.id, "stage": self.stage.stage_name})
 
     def _resources(self, name: str, routes: Sequence[Route]) -> dict[tuple[str, ...], pulumi.Output[str]]:
         """One API resource per distinct path prefix, parents before children."""

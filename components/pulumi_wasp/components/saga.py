@@ -448,6 +448,9 @@ def definition(args: SagaArgs, notify_topic_arn: pulumi.Input[str] | None = None
 class Saga(pulumi.ComponentResource):
     """A STANDARD state machine that runs steps forward and compensates them backwards.
 
+    Outputs: ``arn`` and ``name`` are the state machine's (no URL); ``role_arn`` and ``log_group``
+    besides.
+
     Example::
 
         saga = Saga("order-fulfilment", SagaArgs(steps=[

@@ -208,6 +208,11 @@ class ScheduledJob(pulumi.ComponentResource):
     (retries, max age) on the function; runs that could not be delivered and runs that failed land
     in one alarmed DLQ (a rule needs a DLQ of its own, admitting only the rule).
 
+    Outputs: ``arn`` and ``name`` are the function's, the principal: it is what runs, logs and alarms,
+    and it is the same resource type whichever ``kind`` triggers it (a Scheduler schedule or an EventBridge
+    rule, reached as ``schedule`` / ``rule``); ``dlq_url`` besides. ``function_name``, the 0.1.0 output key,
+    was a component output only.
+
     Example::
 
         cleanup = ScheduledJob("cleanup", ScheduledJobArgs(schedule="cron(0 2 * * ? *)",
@@ -220,6 +225,8 @@ class ScheduledJob(pulumi.ComponentResource):
     dlq: sqs.Queue
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("schedule", "ScheduledJob", opts)
@@ -228,7 +235,11 @@ class ScheduledJob(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        function_args = replace(args.function, async_invoke=args.function.async_invoke or AsyncInvokeArgs())
+        function_args = replace(
+            args.function,
+            async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
+            tags={**args.tags, **args.function.tags},
+        )
         self.function = ServerlessFunction(name, function_args, child)
         payload = json.dumps(args.input) if args.input is not None else None
         self.schedule, self.rule = None, None
@@ -304,4 +315,5 @@ class ScheduledJob(pulumi.ComponentResource):
                 dead_letter_config=cloudwatch.EventTargetDeadLetterConfigArgs(arn=self.dlq.arn),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
-        self.register_outputs({"function_name": self.function.name, "dlq_url": self.dlq.url})
+        self.arn, self.name = self.function.arn, self.function.name
+        self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq.url})

@@ -7,6 +7,7 @@ projections: DynamoDB streams and Kinesis take the same failure handling.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,46 +28,131 @@ STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON")
 MAX_FILTERS = 5
 
 
-def validate_stream_mapping(
-    owner: str,
-    *,
-    batch_size: int,
-    batching_window_seconds: int,
-    parallelization_factor: int,
-    starting_position: str,
-    max_retries: int,
-    max_record_age_seconds: int,
-    filter_patterns: Sequence[Mapping[str, Any]],
-) -> None:
-    """Lambda's limits for a stream mapping, with finite retries and record age required."""
-    if not 1 <= batch_size <= 10_000:
-        raise ValueError(f"{owner}.batch_size must be 1..10000, got {batch_size}")
-    if not 0 <= batching_window_seconds <= 300:
-        raise ValueError(f"{owner}.batching_window_seconds must be 0..300, got {batching_window_seconds}")
-    if not 1 <= parallelization_factor <= 10:
-        raise ValueError(f"{owner}.parallelization_factor must be 1..10, got {parallelization_factor}")
-    if starting_position not in STARTING_POSITIONS:
-        raise ValueError(
-            f"{owner}.starting_position must be one of {', '.join(STARTING_POSITIONS)}, got {starting_position!r}",
+#: The mapping settings StreamProcessorArgs and Projection took one by one before StreamMappingArgs (0.2.0).
+DEPRECATED_MAPPING_FIELDS = (
+    "batch_size",
+    "batching_window_seconds",
+    "parallelization_factor",
+    "starting_position",
+    "max_retries",
+    "max_record_age_seconds",
+    "filter_patterns",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamMappingArgs:
+    """How a function reads a stream (a Kinesis stream or a DynamoDB table's stream): the event source mapping.
+
+    A setting left None takes its source's default: a :class:`StreamProcessor` batches for throughput (Kinesis),
+    an EventStore projection for freshness (its read model). Always: bisect on error, partial batch responses, an
+    on-failure queue.
+    """
+
+    #: defaults.STREAM_BATCH_SIZE (100, Lambda's default for streams); 1..10000.
+    batch_size: int = defaults.STREAM_BATCH_SIZE
+    #: None: defaults.KINESIS_BATCHING_WINDOW_SECONDS (5: fuller batches, fewer invocations) for a StreamProcessor,
+    #: defaults.PROJECTION_BATCHING_WINDOW_SECONDS (0: read models stay fresh) for a projection; 0..300.
+    batching_window_seconds: int | None = None
+    #: None: defaults.KINESIS_PARALLELIZATION_FACTOR (10 batches per shard in flight, order kept per key) for a
+    #: StreamProcessor, defaults.PROJECTION_PARALLELIZATION_FACTOR (1) for a projection; 1..10.
+    parallelization_factor: int | None = None
+    #: None: defaults.KINESIS_STARTING_POSITION (LATEST) for a StreamProcessor, defaults.PROJECTION_STARTING_POSITION
+    #: (TRIM_HORIZON: no event skipped on first deploy) for a projection.
+    starting_position: str | None = None
+    #: defaults.STREAM_MAX_RETRIES (3), then the batch's coordinates go to the on-failure queue (-1, Lambda's
+    #: default, would block the shard on a poison record).
+    max_retries: int = defaults.STREAM_MAX_RETRIES
+    #: defaults.STREAM_MAX_RECORD_AGE_SECONDS (3600): an older record is parked rather than holding up the shard.
+    max_record_age_seconds: int = defaults.STREAM_MAX_RECORD_AGE_SECONDS
+    #: Lambda event filters on the record (e.g. ``{"data": {"type": ["click"]}}``, or ``INSERTS_ONLY`` for a
+    #: projection); every record when empty. At most MAX_FILTERS (5).
+    filter_patterns: Sequence[Mapping[str, Any]] = ()
+
+    def resolved(
+        self, *, batching_window_seconds: int, parallelization_factor: int, starting_position: str
+    ) -> StreamMappingArgs:
+        """These settings with the source's defaults in place of the ones left None."""
+        return replace(
+            self,
+            batching_window_seconds=_first(self.batching_window_seconds, batching_window_seconds),
+            parallelization_factor=_first(self.parallelization_factor, parallelization_factor),
+            starting_position=_first(self.starting_position, starting_position),
         )
-    if not 0 <= max_retries <= 10_000:
-        raise ValueError(
-            f"{owner}.max_retries must be 0..10000, got {max_retries} (-1 blocks the shard on a poison record)",
+
+    def validate(self, owner: str) -> None:
+        """Lambda's limits for a stream mapping, with finite retries and record age required (errors name
+        ``owner.mapping.<setting>``); settings left None are checked once resolved."""
+        owner = f"{owner}.mapping"
+        if not 1 <= self.batch_size <= 10_000:
+            raise ValueError(f"{owner}.batch_size must be 1..10000, got {self.batch_size}")
+        window, factor, position = self.batching_window_seconds, self.parallelization_factor, self.starting_position
+        if window is not None and not 0 <= window <= 300:
+            raise ValueError(f"{owner}.batching_window_seconds must be 0..300, got {window}")
+        if factor is not None and not 1 <= factor <= 10:
+            raise ValueError(f"{owner}.parallelization_factor must be 1..10, got {factor}")
+        if position is not None and position not in STARTING_POSITIONS:
+            raise ValueError(
+                f"{owner}.starting_position must be one of {', '.join(STARTING_POSITIONS)}, got {position!r}",
+            )
+        if not 0 <= self.max_retries <= 10_000:
+            raise ValueError(
+                f"{owner}.max_retries must be 0..10000, got {self.max_retries} (-1 blocks the shard on a poison record)",
+            )
+        if not 60 <= self.max_record_age_seconds <= 604_800:
+            raise ValueError(
+                f"{owner}.max_record_age_seconds must be 60..604800, got {self.max_record_age_seconds} "
+                "(-1 blocks the shard)",
+            )
+        if len(self.filter_patterns) > MAX_FILTERS:
+            raise ValueError(
+                f"{owner}.filter_patterns: at most {MAX_FILTERS} filters per mapping, got {len(self.filter_patterns)}",
+            )
+        if any(not pattern for pattern in self.filter_patterns):
+            raise ValueError(
+                f"{owner}.filter_patterns: a pattern is empty; leave filter_patterns empty to receive every record",
+            )
+        for index, pattern in enumerate(self.filter_patterns):
+            patterns.check_lambda_filter(pattern, f"{owner}.filter_patterns[{index}]")
+
+
+def _first(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+@dataclass(kw_only=True)
+class DeprecatedMappingFields:
+    """The 0.1.0 fields of StreamProcessorArgs and Projection, one per mapping setting: deprecated since 0.2.0 (a
+    DeprecationWarning), folded into ``mapping``; a setting given both ways is an error naming both."""
+
+    mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
+    batch_size: int | None = None
+    batching_window_seconds: int | None = None
+    parallelization_factor: int | None = None
+    starting_position: str | None = None
+    max_retries: int | None = None
+    max_record_age_seconds: int | None = None
+    filter_patterns: Sequence[Mapping[str, Any]] | None = None
+
+    def _owner(self) -> str:
+        """How errors and warnings name these args."""
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        given = {f: getattr(self, f) for f in DEPRECATED_MAPPING_FIELDS if getattr(self, f) is not None}
+        if not given:
+            return
+        owner = self._owner()
+        warnings.warn(
+            f"{owner}.{', .'.join(given)}: deprecated since 0.2.0, set mapping=StreamMappingArgs({', '.join(given)}=...)",
+            DeprecationWarning,
+            stacklevel=3,
         )
-    if not 60 <= max_record_age_seconds <= 604_800:
-        raise ValueError(
-            f"{owner}.max_record_age_seconds must be 60..604800, got {max_record_age_seconds} (-1 blocks the shard)",
-        )
-    if len(filter_patterns) > MAX_FILTERS:
-        raise ValueError(
-            f"{owner}.filter_patterns: at most {MAX_FILTERS} filters per mapping, got {len(filter_patterns)}",
-        )
-    if any(not pattern for pattern in filter_patterns):
-        raise ValueError(
-            f"{owner}.filter_patterns: a pattern is empty; leave filter_patterns empty to receive every record",
-        )
-    for index, pattern in enumerate(filter_patterns):
-        patterns.check_lambda_filter(pattern, f"{owner}.filter_patterns[{index}]")
+        unset = StreamMappingArgs()
+        both = [f for f in given if getattr(self.mapping, f) not in (getattr(unset, f), given[f])]
+        if both:
+            raise ValueError(f"{owner}: {', '.join(both)} set both in mapping and as the deprecated field; set it once")
+        self.mapping = replace(self.mapping, **given)
 
 
 @dataclass
@@ -86,42 +172,44 @@ def stream_consumer(
     context: StackContext,
     parent: pulumi.Resource,
     tags: dict[str, str],
-    batch_size: int,
-    batching_window_seconds: int,
-    parallelization_factor: int,
-    starting_position: str,
-    max_retries: int,
-    max_record_age_seconds: int,
-    filter_patterns: Sequence[Mapping[str, Any]] = (),
+    mapping: StreamMappingArgs,
 ) -> StreamConsumer:
     """A function reading a stream: bisect on error, finite retries and record age, partial
-    batch responses, and an alarmed on-failure queue. ``read`` are the stream read grants."""
+    batch responses, and an alarmed on-failure queue. ``read`` are the stream read grants; ``mapping`` is
+    resolved (no setting left None)."""
     on_failure = dead_letter_queue(f"{name}-on-failure", context=context, parent=parent, tags=tags).queue
     # Lambda sends to the on-failure destination with the function's own role.
-    function = replace(function, permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)])
+    function = replace(
+        function,
+        permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)],
+        tags={**tags, **function.tags},
+    )
     consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
-    filters = [lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in filter_patterns]
-    mapping = lambda_.EventSourceMapping(
+    filters = [
+        lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in mapping.filter_patterns
+    ]
+    source_mapping = lambda_.EventSourceMapping(
         f"{name}-mapping",
         event_source_arn=source_arn,
         function_name=consumer.arn,
-        starting_position=starting_position,
-        batch_size=batch_size,
-        maximum_batching_window_in_seconds=batching_window_seconds or None,
-        parallelization_factor=parallelization_factor,
+        starting_position=mapping.starting_position,
+        batch_size=mapping.batch_size,
+        maximum_batching_window_in_seconds=mapping.batching_window_seconds or None,
+        parallelization_factor=mapping.parallelization_factor,
         bisect_batch_on_function_error=True,
-        maximum_retry_attempts=max_retries,
-        maximum_record_age_in_seconds=max_record_age_seconds,
+        maximum_retry_attempts=mapping.max_retries,
+        maximum_record_age_in_seconds=mapping.max_record_age_seconds,
         destination_config={"on_failure": {"destination_arn": on_failure.arn}},
         function_response_types=[defaults.BATCH_ITEM_FAILURES],
         filter_criteria=lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
+        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return StreamConsumer(consumer, on_failure, mapping)
+    return StreamConsumer(consumer, on_failure, source_mapping)
 
 
 @dataclass(kw_only=True)
-class StreamProcessorArgs:
+class StreamProcessorArgs(DeprecatedMappingFields):
     """Arguments of :class:`StreamProcessor`."""
 
     #: The consumer; it is granted read on the stream and send on the on-failure queue.
@@ -132,24 +220,15 @@ class StreamProcessorArgs:
     retention_hours: int = defaults.KINESIS_RETENTION_HOURS
     #: defaults.KINESIS_KMS_KEY (alias/aws/kinesis): encryption at rest, no key policy to manage.
     kms_key_id: pulumi.Input[str] = defaults.KINESIS_KMS_KEY
-    #: defaults.STREAM_BATCH_SIZE (100).
-    batch_size: int = defaults.STREAM_BATCH_SIZE
-    #: defaults.KINESIS_BATCHING_WINDOW_SECONDS (5): fuller batches, fewer invocations.
-    batching_window_seconds: int = defaults.KINESIS_BATCHING_WINDOW_SECONDS
-    #: defaults.KINESIS_PARALLELIZATION_FACTOR (10): batches per shard in flight (order kept per key).
-    parallelization_factor: int = defaults.KINESIS_PARALLELIZATION_FACTOR
-    #: defaults.KINESIS_STARTING_POSITION (LATEST).
-    starting_position: str = defaults.KINESIS_STARTING_POSITION
-    #: defaults.STREAM_MAX_RETRIES (3): then the batch's coordinates go to the on-failure queue.
-    max_retries: int = defaults.STREAM_MAX_RETRIES
-    #: defaults.STREAM_MAX_RECORD_AGE_SECONDS (3600).
-    max_record_age_seconds: int = defaults.STREAM_MAX_RECORD_AGE_SECONDS
-    #: Lambda event filters on the record (e.g. ``{"data": {"type": ["click"]}}``); all records when empty.
-    filter_patterns: Sequence[Mapping[str, Any]] = ()
+    #: How the function reads the stream; settings left None take the Kinesis defaults (see StreamMappingArgs).
+    mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
     #: Iterator age ≥ half the retention and read throttling alarms.
     alarms: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+
+    def _owner(self) -> str:
+        return "StreamProcessorArgs"
 
     def validate(self) -> None:
         if not 24 <= self.retention_hours <= 8760:
@@ -158,20 +237,23 @@ class StreamProcessorArgs:
             raise ValueError(
                 f"StreamProcessorArgs.shard_count must be ≥ 1 (or None for ON_DEMAND), got {self.shard_count}",
             )
-        validate_stream_mapping(
-            "StreamProcessorArgs",
-            batch_size=self.batch_size,
-            batching_window_seconds=self.batching_window_seconds,
-            parallelization_factor=self.parallelization_factor,
-            starting_position=self.starting_position,
-            max_retries=self.max_retries,
-            max_record_age_seconds=self.max_record_age_seconds,
-            filter_patterns=self.filter_patterns,
+        self.mapping.validate("StreamProcessorArgs")
+
+    @property
+    def resolved_mapping(self) -> StreamMappingArgs:
+        return self.mapping.resolved(
+            batching_window_seconds=defaults.KINESIS_BATCHING_WINDOW_SECONDS,
+            parallelization_factor=defaults.KINESIS_PARALLELIZATION_FACTOR,
+            starting_position=defaults.KINESIS_STARTING_POSITION,
         )
 
 
 class StreamProcessor(pulumi.ComponentResource):
     """An encrypted Kinesis stream and its consumer, alarmed on a lagging or throttled reader.
+
+    Outputs: ``arn`` and ``name`` are the stream's, the principal: producers put records to it (Kinesis has
+    no URL); ``function_name`` and ``on_failure_url`` besides (``stream_arn`` and ``stream_name`` until 0.2.0,
+    component outputs only).
 
     Example::
 
@@ -213,13 +295,7 @@ class StreamProcessor(pulumi.ComponentResource):
             context=context,
             parent=self,
             tags=tags,
-            batch_size=args.batch_size,
-            batching_window_seconds=args.batching_window_seconds,
-            parallelization_factor=args.parallelization_factor,
-            starting_position=args.starting_position,
-            max_retries=args.max_retries,
-            max_record_age_seconds=args.max_record_age_seconds,
-            filter_patterns=args.filter_patterns,
+            mapping=args.resolved_mapping,
         )
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
         if args.alarms:
@@ -247,5 +323,5 @@ class StreamProcessor(pulumi.ComponentResource):
             ):
                 metric_alarm(name, spec, context=context, parent=self, tags=tags)
         self.arn, self.name = self.stream.arn, self.stream.name
-        outputs = {"stream_arn": self.arn, "stream_name": self.name, "function_name": self.function.name}
+        outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
         self.register_outputs({**outputs, "on_failure_url": self.on_failure.url})

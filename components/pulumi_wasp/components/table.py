@@ -1,8 +1,14 @@
-"""Table: a DynamoDB table with on-demand capacity, point-in-time recovery and encryption."""
+"""Table: a DynamoDB table with on-demand capacity, point-in-time recovery and encryption.
+
+Secondary indexes are declared with their keys' types; the table's attribute definitions are derived from the
+keys of the table and of every index (each attribute once), so a key can neither go undeclared nor be declared
+twice with different types.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +21,49 @@ from pulumi_wasp.components.shared.context import StackContext, current_stack_co
 from pulumi_wasp.components.shared.tokens import component_type
 
 KeyType = Literal["S", "N", "B"]
+#: What an index holds besides its keys: every attribute, only the keys, or the keys and the attributes named.
+IndexProjection = Literal["ALL", "KEYS_ONLY"] | tuple[Literal["INCLUDE"], Sequence[str]]
+
+STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+#: DynamoDB's rule for table and index names.
+_INDEX_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+@dataclass(frozen=True)
+class GlobalSecondaryIndex:
+    """A global secondary index: another partition (and sort) key over the table's items, added or removed at any
+    time (DynamoDB backfills a new one).
+
+    **Sparse indexes** are a property of the data, not a setting DynamoDB has: an item without the index's key
+    attribute(s) is not in the index. Key an index on an attribute only some items carry (e.g. ``openedAt`` set
+    while an order is open, removed when it closes) and the index holds only those items, so a query or scan on it
+    reads (and pays for) only them. ``sparse=True`` states that intent and is checked: a sparse index must not
+    key on the table's own key attributes, which every item has.
+    """
+
+    name: str
+    hash_key: str
+    hash_key_type: KeyType = "S"
+    range_key: str | None = None
+    range_key_type: KeyType = "S"
+    #: "ALL" (default: any query can be answered from the index, at the cost of storing every attribute again),
+    #: "KEYS_ONLY", or ("INCLUDE", [attribute, ...]).
+    projection: IndexProjection = "ALL"
+    sparse: bool = False
+
+
+@dataclass(frozen=True)
+class LocalSecondaryIndex:
+    """A local secondary index: the table's partition key with another sort key. DynamoDB creates LSIs only with
+    the table: adding, changing or removing one replaces the table (its data is lost unless restored), so declare
+    them up front. The table needs a sort key, and each partition key value's items (table and LSIs together) are
+    limited to 10 GB."""
+
+    name: str
+    range_key: str
+    range_key_type: KeyType = "S"
+    #: As for :class:`GlobalSecondaryIndex` ("ALL" by default).
+    projection: IndexProjection = "ALL"
 
 
 @dataclass(kw_only=True)
@@ -27,14 +76,19 @@ class TableArgs:
     #: Optional sort key name and type.
     range_key: str | None = None
     range_key_type: KeyType = "S"
-    #: Stream view type ("NEW_IMAGE", "NEW_AND_OLD_IMAGES", ...); no stream when None.
-    stream_view_type: str | None = None
+    #: defaults.TABLE_STREAM_VIEW_TYPE (None: no stream): a stream is for a consumer; pass "NEW_IMAGE",
+    #: "NEW_AND_OLD_IMAGES", "OLD_IMAGE" or "KEYS_ONLY" when one reads it.
+    stream_view_type: str | None = defaults.TABLE_STREAM_VIEW_TYPE
     #: Attribute holding an epoch-seconds expiry; DynamoDB deletes expired items for free.
     ttl_attribute: str | None = None
     #: defaults.TABLE_POINT_IN_TIME_RECOVERY (on): restores to any second of the last 35 days.
     point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY
     #: Refuse deletion (turn on in production stacks).
     deletion_protection: bool = False
+    #: At most defaults.TABLE_MAX_GLOBAL_INDEXES (20, the default quota per table).
+    global_secondary_indexes: Sequence[GlobalSecondaryIndex] = ()
+    #: At most defaults.TABLE_MAX_LOCAL_INDEXES (5); only at table creation (see :class:`LocalSecondaryIndex`).
+    local_secondary_indexes: Sequence[LocalSecondaryIndex] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
 
@@ -43,19 +97,125 @@ class TableArgs:
             raise ValueError("TableArgs.hash_key is empty")
         if self.range_key == self.hash_key:
             raise ValueError("TableArgs.range_key must differ from hash_key")
-        views = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
-        if self.stream_view_type is not None and self.stream_view_type not in views:
+        if self.stream_view_type is not None and self.stream_view_type not in STREAM_VIEW_TYPES:
             raise ValueError(
-                f"TableArgs.stream_view_type must be one of {', '.join(views)}, got {self.stream_view_type!r}"
+                f"TableArgs.stream_view_type must be one of {', '.join(STREAM_VIEW_TYPES)}, "
+                f"got {self.stream_view_type!r}"
             )
+        self._validate_indexes()
+        self.attribute_types()
+
+    def _validate_indexes(self) -> None:
+        gsis, lsis = self.global_secondary_indexes, self.local_secondary_indexes
+        if len(gsis) > defaults.TABLE_MAX_GLOBAL_INDEXES:
+            raise ValueError(
+                f"TableArgs.global_secondary_indexes: at most {defaults.TABLE_MAX_GLOBAL_INDEXES} per table "
+                f"(DynamoDB's default quota), got {len(gsis)}"
+            )
+        if len(lsis) > defaults.TABLE_MAX_LOCAL_INDEXES:
+            raise ValueError(
+                f"TableArgs.local_secondary_indexes: at most {defaults.TABLE_MAX_LOCAL_INDEXES} per table, got {len(lsis)}"
+            )
+        if lsis and not self.range_key:
+            raise ValueError("TableArgs.local_secondary_indexes need a table with a range_key (a composite key)")
+        seen: set[str] = set()
+        included = 0
+        indexes = [("global_secondary_indexes", i) for i in gsis] + [("local_secondary_indexes", i) for i in lsis]
+        table_keys = {self.hash_key, self.range_key}
+        for arg, index in indexes:
+            where = f"TableArgs.{arg}[{index.name!r}]"
+            if not _INDEX_NAME.fullmatch(index.name):
+                raise ValueError(f"{where}: an index name is 3-255 characters of a-z, A-Z, 0-9, '_', '-', '.'")
+            if index.name in seen:
+                raise ValueError(f"{where}: index names must be unique across the table's indexes")
+            seen.add(index.name)
+            if isinstance(index, GlobalSecondaryIndex):
+                if not index.hash_key:
+                    raise ValueError(f"{where}.hash_key is empty")
+                if index.range_key == index.hash_key:
+                    raise ValueError(f"{where}.range_key must differ from hash_key")
+                if index.sparse and {index.hash_key, index.range_key} & table_keys:
+                    raise ValueError(
+                        f"{where} is sparse but keys on the table's key attribute(s) "
+                        f"{sorted(k for k in {index.hash_key, index.range_key} & table_keys if k)}, which every item "
+                        "has: key it on attributes only some items carry"
+                    )
+            elif not index.range_key:
+                raise ValueError(f"{where}.range_key is empty")
+            included += len(_non_key_attributes(where, index.projection))
+        if included > defaults.TABLE_MAX_PROJECTED_ATTRIBUTES:
+            raise ValueError(
+                f"TableArgs: the INCLUDE projections name {included} attributes across the indexes; DynamoDB allows "
+                f"at most {defaults.TABLE_MAX_PROJECTED_ATTRIBUTES} (an attribute projected into two indexes counts "
+                "twice)"
+            )
+
+    def attribute_types(self) -> dict[str, KeyType]:
+        """Each key attribute of the table and its indexes, once, with its type (an error on two types)."""
+        declared: dict[str, tuple[KeyType, str]] = {}
+
+        def declare(attribute: str, kind: KeyType, where: str) -> None:
+            if attribute in declared and declared[attribute][0] != kind:
+                first_kind, first_where = declared[attribute]
+                raise ValueError(
+                    f"TableArgs: key attribute {attribute!r} is {first_kind} as {first_where} but {kind} as {where}; "
+                    "an attribute has one type"
+                )
+            declared.setdefault(attribute, (kind, where))
+
+        declare(self.hash_key, self.hash_key_type, "hash_key")
+        if self.range_key:
+            declare(self.range_key, self.range_key_type, "range_key")
+        for gsi in self.global_secondary_indexes:
+            declare(gsi.hash_key, gsi.hash_key_type, f"global_secondary_indexes[{gsi.name!r}].hash_key")
+            if gsi.range_key:
+                declare(gsi.range_key, gsi.range_key_type, f"global_secondary_indexes[{gsi.name!r}].range_key")
+        for lsi in self.local_secondary_indexes:
+            declare(lsi.range_key, lsi.range_key_type, f"local_secondary_indexes[{lsi.name!r}].range_key")
+        return {attribute: kind for attribute, (kind, _) in declared.items()}
+
+
+def _non_key_attributes(where: str, projection: IndexProjection) -> list[str]:
+    """The attributes an INCLUDE projection names (none for ALL and KEYS_ONLY), validated."""
+    if projection in ("ALL", "KEYS_ONLY"):
+        return []
+    if not (isinstance(projection, tuple) and len(projection) == 2 and projection[0] == "INCLUDE"):
+        raise ValueError(
+            f'{where}.projection must be "ALL", "KEYS_ONLY" or ("INCLUDE", [attribute, ...]), got {projection!r}'
+        )
+    attributes = projection[1]
+    if isinstance(attributes, str) or not attributes:
+        raise ValueError(
+            f'{where}.projection: ("INCLUDE", ...) takes a non-empty list of attribute names, got {attributes!r} '
+            '(use "KEYS_ONLY" to project no attribute)'
+        )
+    if len(set(attributes)) != len(attributes):
+        raise ValueError(f"{where}.projection: INCLUDE names an attribute twice in {list(attributes)}")
+    return list(attributes)
+
+
+def _projection(projection: IndexProjection) -> tuple[str, list[str] | None]:
+    if isinstance(projection, tuple):
+        return "INCLUDE", list(projection[1])
+    return projection, None
 
 
 class Table(pulumi.ComponentResource):
     """An on-demand, encrypted, recoverable DynamoDB table.
 
+    Outputs: ``arn`` and ``name`` are the table's; ``stream_arn`` its stream's (when ``stream_view_type`` is set).
+    DynamoDB has no URL for a table. Reading an index needs its ARN, ``<arn>/index/<name>``: the read grants of
+    :mod:`~pulumi_wasp.components.shared.iam` cover ``<arn>/index/*``.
+
     Example::
 
-        orders = Table("orders", TableArgs(hash_key="orderId"))
+        orders = Table("orders", TableArgs(
+            hash_key="orderId",
+            global_secondary_indexes=[
+                GlobalSecondaryIndex("by-customer", "customerId", range_key="createdAt"),
+                # sparse: only open orders carry openedAt, so the index holds only them
+                GlobalSecondaryIndex("open", "openedAt", hash_key_type="N", projection="KEYS_ONLY", sparse=True),
+            ]))
     """
 
     table: dynamodb.Table
@@ -68,9 +228,7 @@ class Table(pulumi.ComponentResource):
         super().__init__(token, name, None, opts)
         args.validate()
         context = args.context or current_stack_context()
-        attributes = [dynamodb.TableAttributeArgs(name=args.hash_key, type=args.hash_key_type)]
-        if args.range_key:
-            attributes.append(dynamodb.TableAttributeArgs(name=args.range_key, type=args.range_key_type))
+        attributes = [dynamodb.TableAttributeArgs(name=n, type=t) for n, t in args.attribute_types().items()]
         self.table = dynamodb.Table(
             f"{name}-table",
             name=context.auto_name(f"{name}-table", names.TABLE),
@@ -78,6 +236,8 @@ class Table(pulumi.ComponentResource):
             hash_key=args.hash_key,
             range_key=args.range_key,
             attributes=attributes,
+            global_secondary_indexes=[_global_index(i) for i in args.global_secondary_indexes] or None,
+            local_secondary_indexes=[_local_index(i) for i in args.local_secondary_indexes] or None,
             stream_enabled=bool(args.stream_view_type) or None,
             stream_view_type=args.stream_view_type,
             ttl=dynamodb.TableTtlArgs(attribute_name=args.ttl_attribute, enabled=True) if args.ttl_attribute else None,
@@ -88,4 +248,25 @@ class Table(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
-        self.register_outputs({"arn": self.arn, "name": self.name})
+        self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})
+
+
+def _global_index(index: GlobalSecondaryIndex) -> dynamodb.TableGlobalSecondaryIndexArgs:
+    projection_type, non_key_attributes = _projection(index.projection)
+    return dynamodb.TableGlobalSecondaryIndexArgs(
+        name=index.name,
+        hash_key=index.hash_key,
+        range_key=index.range_key,
+        projection_type=projection_type,
+        non_key_attributes=non_key_attributes,
+    )
+
+
+def _local_index(index: LocalSecondaryIndex) -> dynamodb.TableLocalSecondaryIndexArgs:
+    projection_type, non_key_attributes = _projection(index.projection)
+    return dynamodb.TableLocalSecondaryIndexArgs(
+        name=index.name,
+        range_key=index.range_key,
+        projection_type=projection_type,
+        non_key_attributes=non_key_attributes,
+    )

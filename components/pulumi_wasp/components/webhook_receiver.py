@@ -61,6 +61,11 @@ class WebhookReceiverArgs:
 class WebhookReceiver(pulumi.ComponentResource):
     """Verifier function, signing secret and queue processor of a webhook; put :attr:`route` on a RestApi.
 
+    Outputs: ``arn`` and ``name`` are the verifier function's, the principal: the endpoint the route
+    invokes. There is no ``url``: the route is served by the RestApi it is put on (its ``url`` plus ``path``).
+    ``secret_arn`` and ``queue_url`` (the processor's queue) besides; ``verifier_name``, the 0.1.0 output key,
+    was a component output only.
+
     Example::
 
         payments = WebhookReceiver("payment-webhooks", WebhookReceiverArgs(path="/webhooks/payments",
@@ -73,6 +78,8 @@ class WebhookReceiver(pulumi.ComponentResource):
     verifier: ServerlessFunction
     processor: QueueProcessor
     route: Route
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(self, name: str, args: WebhookReceiverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("webhook", "WebhookReceiver", opts)
@@ -103,7 +110,8 @@ class WebhookReceiver(pulumi.ComponentResource):
                 # Generated on the first deployment only: later runs must not rotate it under the sender.
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
             )
-        self.processor = QueueProcessor(name, args.processor, child)
+        processor = replace(args.processor, tags={**args.tags, **args.processor.tags})
+        self.processor = QueueProcessor(name, processor, child)
         queue = self.processor.queue
         permissions = [*args.verifier.permissions, iam.secret_read(self.secret.arn), iam.sqs_send(queue.arn)]
         if args.secret_kms_key_arn is not None:
@@ -114,10 +122,17 @@ class WebhookReceiver(pulumi.ComponentResource):
             "WEBHOOK_QUEUE_URL": queue.url,
             "WEBHOOK_TOLERANCE_SECONDS": str(args.tolerance_seconds),
         }
-        verifier = replace(args.verifier, environment=environment, permissions=permissions, behind_api=True)
+        verifier = replace(
+            args.verifier,
+            environment=environment,
+            permissions=permissions,
+            behind_api=True,
+            tags={**args.tags, **args.verifier.tags},
+        )
         self.verifier = ServerlessFunction(f"{name}-verifier", verifier, child)
         # Providers cannot sign with SigV4: the verifier authenticates each call by its HMAC signature.
         self.route = Route("POST", args.path, self.verifier, authorization="NONE")
         self.route.validate()
-        outputs = {"secret_arn": self.secret.arn, "queue_url": queue.url, "verifier_name": self.verifier.name}
-        self.register_outputs(outputs)
+        self.arn, self.name = self.verifier.arn, self.verifier.name
+        outputs = {"arn": self.arn, "name": self.name}
+        self.register_outputs({**outputs, "secret_arn": self.secret.arn, "queue_url": queue.url})

@@ -32,7 +32,7 @@ writer = QueueProcessor(
             handler="greeter.handler.write",
             code=["greeter"],
             environment={"TABLE": greetings.table.name},
-            permissions=[iam.dynamodb_read_write(greetings.table.arn)],
+            permissions=[*iam.dynamodb_read_write(greetings.table.arn)],
         )
     ),
 )
@@ -42,7 +42,7 @@ reader = ServerlessFunction(
         handler="greeter.handler.read",
         code=["greeter"],
         environment={"TABLE": greetings.table.name},
-        permissions=[iam.dynamodb_read(greetings.table.arn)],
+        permissions=[*iam.dynamodb_read(greetings.table.arn)],
     ),
 )
 

@@ -96,7 +96,7 @@ def test_the_bucket_is_a_secure_bucket_of_the_same_name_under_the_processor(stac
         "uploads-public-access-block",
         "uploads-versioning",
     ]
-    assert owner.outputs == {"bucket_name": bucket_id(stack), "bucket_arn": bucket_arn(stack)}
+    assert owner.outputs == {"name": bucket_id(stack), "arn": bucket_arn(stack)}
 
 
 def test_the_buckets_resources_keep_the_urns_they_had_directly_under_the_processor(stack):

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from pulumi_wasp.components import EventStore, GlobalSecondaryIndex, StreamMappingArgs, defaults
 from pulumi_wasp.components.event_store import EventStoreArgs, Projection
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
-from tests.unit.conftest import one, policy, within
+from tests.unit.conftest import one, policy, synth, within
 
 TABLE = "aws:dynamodb/table:Table"
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
@@ -111,14 +112,21 @@ def projection(**overrides) -> Projection:
             EventStoreArgs(projections=[projection(name="")]),
             "EventStoreArgs.projections: a projection has an empty name",
         ),
-        (EventStoreArgs(projections=[projection(max_retries=-1)]), "Projection 'orders'.max_retries must be 0..10000"),
         (
-            EventStoreArgs(projections=[projection(max_record_age_seconds=-1)]),
-            "Projection 'orders'.max_record_age_seconds",
+            EventStoreArgs(projections=[projection(mapping=StreamMappingArgs(max_retries=-1))]),
+            "Projection 'orders'.mapping.max_retries must be 0..10000",
         ),
         (
-            EventStoreArgs(projections=[projection(filter_patterns=[{}])]),
-            "Projection 'orders'.filter_patterns: a pattern is empty",
+            EventStoreArgs(projections=[projection(mapping=StreamMappingArgs(max_record_age_seconds=-1))]),
+            "Projection 'orders'.mapping.max_record_age_seconds",
+        ),
+        (
+            EventStoreArgs(projections=[projection(mapping=StreamMappingArgs(filter_patterns=[{}]))]),
+            "Projection 'orders'.mapping.filter_patterns: a pattern is empty",
+        ),
+        (
+            EventStoreArgs(stream_view_type="KEYS_ONLY"),
+            "EventStoreArgs.stream_view_type must be one of NEW_IMAGE, NEW_AND_OLD_IMAGES",
         ),
         (EventStoreArgs(ttl_attribute="version"), "EventStoreArgs.ttl_attribute must not be a key attribute"),
     ],
@@ -137,3 +145,36 @@ def test_children_are_parented_and_named_after_the_store(stack):
     assert owner.type == "wasp:eventstore:EventStore"
     assert all(r.name.startswith("events") for r in stack.descendants(owner))
     assert set(owner.outputs) == {"arn", "name", "stream_arn"}
+
+
+def test_the_0_1_0_projection_fields_still_work_and_warn():
+    with pytest.warns(DeprecationWarning, match=r"Projection 'orders'.filter_patterns: deprecated since 0.2.0"):
+        old = projection(filter_patterns=[{"eventName": ["INSERT"]}])
+    assert old.mapping.filter_patterns == [{"eventName": ["INSERT"]}]
+
+
+def test_projection_settings_left_unset_take_the_projection_defaults():
+    resolved = projection(mapping=StreamMappingArgs(batch_size=10)).resolved_mapping
+    assert (resolved.batch_size, resolved.batching_window_seconds) == (10, defaults.PROJECTION_BATCHING_WINDOW_SECONDS)
+    assert (resolved.parallelization_factor, resolved.starting_position) == (
+        defaults.PROJECTION_PARALLELIZATION_FACTOR,
+        defaults.PROJECTION_STARTING_POSITION,
+    )
+
+
+def indexed_store() -> None:
+    EventStore(
+        "store",
+        EventStoreArgs(
+            stream_view_type="NEW_AND_OLD_IMAGES",
+            global_secondary_indexes=[GlobalSecondaryIndex("by-type", "type", range_key="version", range_key_type="N")],
+        ),
+    )
+
+
+def test_the_store_s_stream_view_type_and_indexes_reach_its_table():
+    store = one(synth(indexed_store), "store", TABLE).inputs
+    assert store["streamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert store["globalSecondaryIndexes"][0]["name"] == "by-type"
+    assert {"name": "type", "type": "S"} in store["attributes"]
+    assert store["attributes"].count({"name": "version", "type": "N"}) == 1

@@ -34,7 +34,7 @@ def program() -> None:
             log_retention_days=30,
             behind_api=True,
             environment={"TABLE": "orders"},
-            permissions=[iam.dynamodb_read("arn:aws:dynamodb:eu-west-1:123456789012:table/orders")],
+            permissions=[*iam.dynamodb_read("arn:aws:dynamodb:eu-west-1:123456789012:table/orders")],
             async_invoke=AsyncInvokeArgs(max_retries=1, max_event_age_seconds=600),
         ),
     )

@@ -206,4 +206,4 @@ def test_children_are_parented_and_named_after_the_job(stack):
     owner = next(r for r in stack if r.name == "cleanup" and not r.custom)
     assert owner.type == "wasp:schedule:ScheduledJob"
     assert all(r.name.startswith("cleanup-") or r.name == "cleanup" for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"function_name", "dlq_url"}
+    assert set(owner.outputs) == {"arn", "name", "dlq_url"}

@@ -94,7 +94,9 @@ def grants():
         "events_put": [iam.events_put(f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/orders")],
         "lambda_invoke": [iam.lambda_invoke([f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"])],
         "states_start": [iam.states_start(f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga")],
-        "dynamodb_read_write": [iam.dynamodb_read_write(TABLE)],
+        "dynamodb_read": iam.dynamodb_read(TABLE),
+        "dynamodb_write": [iam.dynamodb_write(TABLE)],
+        "dynamodb_read_write": iam.dynamodb_read_write(TABLE),
         "dynamodb_scan": [iam.dynamodb_scan(TABLE)],
         "dynamodb_stream_read": iam.dynamodb_stream_read(STREAM),
         "kinesis_consume": iam.kinesis_consume(KINESIS),
@@ -119,8 +121,17 @@ def grant_policies():
 
 
 @pytest.fixture(scope="module")
-def reference_report():
-    return run_policies(synth(grant_policies), None)
+def grants_stack():
+    return synth(grant_policies)
+
+
+@pytest.fixture(scope="module")
+def reference_report(grants_stack):
+    return run_policies(grants_stack, None)
+
+
+def grant_statements(grants_stack, grant: str) -> list[dict]:
+    return policy(grants_stack.named(grant, "aws:iam/rolePolicy:RolePolicy"), "policy")["Statement"]
 
 
 @pytest.mark.parametrize("grant", GRANTS)
@@ -140,3 +151,29 @@ def test_the_kinesis_read_grant_has_no_consumer_only_action():
     # kinesis:SubscribeToShard accepts only enhanced fan-out consumer ARNs, which the mapping does not use.
     (statement,) = iam.kinesis_consume(KINESIS)
     assert "kinesis:SubscribeToShard" not in statement["Action"]
+
+
+@pytest.mark.parametrize("grant", ["dynamodb_read", "dynamodb_read_write"])
+def test_a_table_read_queries_its_indexes_but_gets_items_from_the_table_only(grants_stack, grant):
+    resources: dict[str, list[str]] = {}
+    for statement in grant_statements(grants_stack, grant):
+        for action in statement["Action"]:
+            resources.setdefault(action, []).extend(statement["Resource"])
+    assert resources["dynamodb:Query"] == [TABLE, f"{TABLE}/index/*"]
+    for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"):
+        assert resources[action] == [TABLE], action
+
+
+def test_a_scan_covers_the_table_and_its_indexes(grants_stack):
+    (statement,) = grant_statements(grants_stack, "dynamodb_scan")
+    assert statement["Resource"] == [TABLE, f"{TABLE}/index/*"]
+
+
+def test_a_nested_grant_list_is_spliced_in_and_warns():
+    with pytest.warns(DeprecationWarning, match=r"F.permissions\[1\] is a list of statements.*splat it"):
+        flat = iam.flattened([iam.sqs_send("arn:q"), iam.dynamodb_read(TABLE)], "F")
+    assert [s["Action"] for s in flat] == [
+        ["sqs:SendMessage"],
+        ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem"],
+        ["dynamodb:Query"],
+    ]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from pulumi_wasp.components.stream_processor import StreamProcessorArgs
+from pulumi_wasp.components import defaults
+from pulumi_wasp.components.stream_processor import DEPRECATED_MAPPING_FIELDS, StreamMappingArgs, StreamProcessorArgs
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, within
 
@@ -111,39 +112,63 @@ def test_overrides_reach_the_stream_the_mapping_and_the_alarm(stack):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"max_retries": -1}, "StreamProcessorArgs.max_retries must be 0..10000"),
-        ({"max_record_age_seconds": -1}, "StreamProcessorArgs.max_record_age_seconds must be 60..604800"),
-        ({"parallelization_factor": 11}, "StreamProcessorArgs.parallelization_factor must be 1..10"),
-        ({"batch_size": 0}, "StreamProcessorArgs.batch_size must be 1..10000"),
-        ({"batching_window_seconds": 301}, "StreamProcessorArgs.batching_window_seconds must be 0..300"),
+        ({"max_retries": -1}, "StreamProcessorArgs.mapping.max_retries must be 0..10000"),
+        ({"max_record_age_seconds": -1}, "StreamProcessorArgs.mapping.max_record_age_seconds must be 60..604800"),
+        ({"parallelization_factor": 11}, "StreamProcessorArgs.mapping.parallelization_factor must be 1..10"),
+        ({"batch_size": 0}, "StreamProcessorArgs.mapping.batch_size must be 1..10000"),
+        ({"batching_window_seconds": 301}, "StreamProcessorArgs.mapping.batching_window_seconds must be 0..300"),
         (
             {"starting_position": "AT_TIMESTAMP"},
-            "StreamProcessorArgs.starting_position must be one of LATEST, TRIM_HORIZON",
+            "StreamProcessorArgs.mapping.starting_position must be one of LATEST, TRIM_HORIZON",
         ),
-        ({"filter_patterns": [{}]}, "StreamProcessorArgs.filter_patterns: a pattern is empty"),
-        ({"filter_patterns": [{"a": [n]} for n in range(6)]}, "StreamProcessorArgs.filter_patterns: at most 5"),
+        ({"filter_patterns": [{}]}, "StreamProcessorArgs.mapping.filter_patterns: a pattern is empty"),
+        ({"filter_patterns": [{"a": [n]} for n in range(6)]}, "StreamProcessorArgs.mapping.filter_patterns: at most 5"),
         ({"retention_hours": 12}, "StreamProcessorArgs.retention_hours must be 24..8760"),
         ({"shard_count": 0}, "StreamProcessorArgs.shard_count must be ≥ 1"),
     ],
 )
 def test_bad_args_are_rejected_naming_the_arg(overrides, message):
+    mapping = {k: overrides.pop(k) for k in list(overrides) if k in DEPRECATED_MAPPING_FIELDS}
     with pytest.raises(ValueError, match=message.replace(".", r"\.")):
-        StreamProcessorArgs(function=function_args(), **overrides).validate()
+        StreamProcessorArgs(function=function_args(), mapping=StreamMappingArgs(**mapping), **overrides).validate()
 
 
 def test_bad_args_fail_the_synthesis():
-    assert "StreamProcessorArgs.max_retries must be 0..10000" in synthesis_error("stream-with-infinite-retries")
+    assert "StreamProcessorArgs.mapping.max_retries must be 0..10000" in synthesis_error("stream-with-infinite-retries")
 
 
 def test_children_are_parented_and_named_after_the_processor(stack):
     owner = next(r for r in stack if r.name == "clicks" and not r.custom)
     assert owner.type == "wasp:stream:StreamProcessor"
     assert all(r.name.startswith("clicks") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"stream_arn", "stream_name", "function_name", "on_failure_url"}
+    assert set(owner.outputs) == {"arn", "name", "function_name", "on_failure_url"}
 
 
 def test_a_filter_pattern_lambda_would_reject_fails_naming_the_arg():
-    args = StreamProcessorArgs(function=function_args(), filter_patterns=[{"data": {"k": [{"wildcard": "a*"}]}}])
+    mapping = StreamMappingArgs(filter_patterns=[{"data": {"k": [{"wildcard": "a*"}]}}])
     with pytest.raises(ValueError) as raised:
-        args.validate()
-    assert str(raised.value).startswith("StreamProcessorArgs.filter_patterns[0]: data.k[0] uses 'wildcard'")
+        StreamProcessorArgs(function=function_args(), mapping=mapping).validate()
+    assert str(raised.value).startswith("StreamProcessorArgs.mapping.filter_patterns[0]: data.k[0] uses 'wildcard'")
+
+
+def test_the_0_1_0_mapping_fields_still_work_and_warn():
+    with pytest.warns(
+        DeprecationWarning, match=r"StreamProcessorArgs.batch_size, .max_retries: deprecated since 0.2.0"
+    ):
+        args = StreamProcessorArgs(function=function_args(), batch_size=50, max_retries=1)
+    assert (args.mapping.batch_size, args.mapping.max_retries) == (50, 1)
+
+
+def test_a_mapping_setting_given_both_ways_is_an_error_naming_it():
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="StreamProcessorArgs: batch_size set both"):
+        StreamProcessorArgs(function=function_args(), mapping=StreamMappingArgs(batch_size=20), batch_size=50)
+
+
+def test_settings_left_unset_take_the_kinesis_defaults_and_set_ones_are_kept():
+    args = StreamProcessorArgs(function=function_args(), mapping=StreamMappingArgs(parallelization_factor=2))
+    resolved = args.resolved_mapping
+    assert (resolved.batching_window_seconds, resolved.parallelization_factor, resolved.starting_position) == (
+        defaults.KINESIS_BATCHING_WINDOW_SECONDS,
+        2,
+        defaults.KINESIS_STARTING_POSITION,
+    )

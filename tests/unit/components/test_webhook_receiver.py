@@ -134,4 +134,4 @@ def test_a_slow_verifier_fails_the_synthesis_naming_its_timeout():
 def test_children_are_parented_and_named_after_the_receiver(stack):
     owner = next(r for r in stack if r.name == "payments" and r.type == "wasp:webhook:WebhookReceiver")
     assert all(r.name.startswith("payments") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"secret_arn", "queue_url", "verifier_name"}
+    assert set(owner.outputs) == {"arn", "name", "secret_arn", "queue_url"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_aws import cloudwatch, sns
@@ -58,47 +60,85 @@ def metric_alarm(
     )
 
 
+@dataclass(kw_only=True)
+class AlarmTopicArgs:
+    """Arguments of :class:`AlarmTopic`."""
+
+    #: An address to subscribe (the recipient must confirm it); no subscription when None.
+    email: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    #: The stack context; the one set with ``use_stack_context`` when None.
+    context: StackContext | None = None
+
+    def validate(self) -> None:
+        if self.email is not None and "@" not in self.email:
+            raise ValueError(f"AlarmTopicArgs.email must be an e-mail address, got {self.email!r}")
+
+
 class AlarmTopic(pulumi.ComponentResource):
     """The stack's alarm topic: every alarm of every component notifies it.
 
-    ``email`` subscribes an address (the recipient must confirm it). The topic is encrypted
-    with a key of its own that CloudWatch may use: alarms cannot publish to a topic under the
-    AWS-managed SNS key.
+    The topic is encrypted with a key of its own that CloudWatch may use: alarms cannot publish to a topic under
+    the AWS-managed SNS key. Outputs: ``arn`` and ``name`` are the topic's (SNS has no URL for a topic).
+
+    Example::
+
+        alarms = AlarmTopic("alarms", AlarmTopicArgs(email="oncall@example.com"))
+        use_stack_context(alarms.context(current_stack_context()))
+
+    ``AlarmTopic(name, email=..., tags=...)``, the 0.1.0 keyword form, still works and is deprecated.
     """
 
     topic: sns.Topic
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
 
     def __init__(
         self,
         name: str,
+        args: AlarmTopicArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
         *,
         email: str | None = None,
-        tags: dict[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
+        if email is not None or tags is not None:
+            if args is not None:
+                raise ValueError("AlarmTopic: pass AlarmTopicArgs or the deprecated email=/tags= keywords, not both")
+            warnings.warn(
+                "AlarmTopic(name, email=..., tags=...) is deprecated since 0.2.0: "
+                "use AlarmTopic(name, AlarmTopicArgs(email=..., tags=...))",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            args = AlarmTopicArgs(email=email, tags=tags or {})
+        args = args or AlarmTopicArgs()
         token, opts = component_type("observability", "AlarmTopic", opts)
         super().__init__(token, name, None, opts)
-        if email is not None and "@" not in email:
-            raise ValueError(f"AlarmTopic email must be an e-mail address, got {email!r}")
+        args.validate()
+        context = args.context or current_stack_context()
+        merged_tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         key = service_key(
             name,
             ["cloudwatch.amazonaws.com"],
             description="Encrypts the stack's alarm topic",
             parent=self,
-            tags=tags or {},
+            tags=merged_tags,
         )
         self.topic = sns.Topic(
             f"{name}-topic",
-            name=current_stack_context().auto_name(f"{name}-topic", names.SNS_TOPIC),
+            name=context.auto_name(f"{name}-topic", names.SNS_TOPIC),
             kms_master_key_id=key.arn,
-            tags=tags,
+            tags=merged_tags,
             opts=child,
         )
-        if email:
-            sns.TopicSubscription(f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=email, opts=child)
-        self.arn = self.topic.arn
-        self.register_outputs({"arn": self.topic.arn})
+        if args.email:
+            sns.TopicSubscription(
+                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=args.email, opts=child
+            )
+        self.arn, self.name = self.topic.arn, self.topic.name
+        self.register_outputs({"arn": self.arn, "name": self.name})
 
     def context(self, base: StackContext) -> StackContext:
         return base.with_alarm_topic(self.topic.arn)

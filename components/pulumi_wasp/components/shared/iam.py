@@ -6,6 +6,7 @@ no invoke per role keeps synthesis linear and works identically under mocks.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,24 @@ def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], sid: s
     if sid:
         statement["Sid"] = sid
     return statement
+
+
+def flattened(permissions: Sequence[Statement | Sequence[Statement]], owner: str) -> list[Statement]:
+    """``permissions`` as statements. A list in it (``[iam.dynamodb_read(arn)]``, written before the DynamoDB
+    read grants returned lists in 0.2.0) is spliced in, with a DeprecationWarning naming the fix."""
+    statements: list[Statement] = []
+    for index, item in enumerate(permissions):
+        if isinstance(item, Mapping):
+            statements.append(dict(item))
+            continue
+        warnings.warn(
+            f"{owner}.permissions[{index}] is a list of statements (iam.dynamodb_read and dynamodb_read_write return "
+            "lists since 0.2.0): splat it, permissions=[*iam.dynamodb_read(arn)]; a nested list is deprecated",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        statements.extend(dict(statement) for statement in item)
+    return statements
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
@@ -91,29 +110,47 @@ def states_start(state_machine_arn: pulumi.Input[str]) -> Statement:
     return allow(["states:StartExecution"], [state_machine_arn])
 
 
-def dynamodb_read(table_arn: pulumi.Input[str]) -> Statement:
-    return allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], [table_arn])
+#: Reads of items by key: they accept only the table's ARN (the Service Authorization Reference).
+_DYNAMODB_ITEM_READS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable")
+_DYNAMODB_WRITES = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+
+
+def dynamodb_indexes(table_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The ARN pattern of every secondary index of a table: ``<table ARN>/index/*``."""
+    return pulumi.Output.concat(table_arn, "/index/*")
+
+
+def dynamodb_read(table_arn: pulumi.Input[str]) -> list[Statement]:
+    """Get and query items, the table's and its indexes' (a query on an index is authorized on the index's ARN;
+    GetItem, BatchGetItem and DescribeTable accept only the table's, hence two statements). Splat it:
+    ``permissions=[*iam.dynamodb_read(table.arn)]``."""
+    return [
+        allow(list(_DYNAMODB_ITEM_READS), [table_arn]),
+        allow(["dynamodb:Query"], [table_arn, dynamodb_indexes(table_arn)]),
+    ]
 
 
 def dynamodb_write(table_arn: pulumi.Input[str]) -> Statement:
-    return allow(
-        [
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:BatchWriteItem",
-            "dynamodb:ConditionCheckItem",
-        ],
-        [table_arn],
-    )
+    return allow(list(_DYNAMODB_WRITES), [table_arn])
 
 
-def dynamodb_read_write(table_arn: pulumi.Input[str]) -> Statement:
-    return allow(dynamodb_read(table_arn)["Action"] + dynamodb_write(table_arn)["Action"], [table_arn])
+def dynamodb_read_write(table_arn: pulumi.Input[str]) -> list[Statement]:
+    """:func:`dynamodb_read` and :func:`dynamodb_write` (item actions on the table, Query on it and its indexes)."""
+    return [
+        allow([*_DYNAMODB_ITEM_READS, *_DYNAMODB_WRITES], [table_arn]),
+        allow(["dynamodb:Query"], [table_arn, dynamodb_indexes(table_arn)]),
+    ]
 
 
 def dynamodb_scan(table_arn: pulumi.Input[str]) -> Statement:
-    return allow(["dynamodb:Scan"], [table_arn])
+    """Scan the table and its indexes (Scan accepts both ARNs)."""
+    return allow(["dynamodb:Scan"], [table_arn, dynamodb_indexes(table_arn)])
 
 
 def dynamodb_stream_read(stream_arn: pulumi.Input[str]) -> list[Statement]:

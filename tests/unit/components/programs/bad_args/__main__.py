@@ -16,7 +16,7 @@ from pulumi_wasp.components.event_store import EventStore, EventStoreArgs, Proje
 from pulumi_wasp.components.observability import Dashboard, DashboardArgs
 from pulumi_wasp.components.saga import Saga, SagaArgs, Step
 from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from pulumi_wasp.components.stream_processor import StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.components.stream_processor import StreamMappingArgs, StreamProcessor, StreamProcessorArgs
 from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 from tests.unit.components.synth_helpers import function_args
 
@@ -26,7 +26,7 @@ CASES = {
     ),
     "stream-with-infinite-retries": lambda: StreamProcessor(
         "stream",
-        StreamProcessorArgs(function=function_args(), max_retries=-1),
+        StreamProcessorArgs(function=function_args(), mapping=StreamMappingArgs(max_retries=-1)),
     ),
     "event-store-duplicate-projections": lambda: EventStore(
         "store",

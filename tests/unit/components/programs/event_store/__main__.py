@@ -1,6 +1,6 @@
 """EventStore: one with every default and a projection, one with every knob turned."""
 
-from pulumi_wasp.components import StackContext, use_stack_context
+from pulumi_wasp.components import StackContext, StreamMappingArgs, use_stack_context
 from pulumi_wasp.components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
 from tests.unit.components.synth_helpers import function_args
 
@@ -18,13 +18,15 @@ EventStore(
             Projection(
                 name="outbox",
                 function=function_args(),
-                filter_patterns=[INSERTS_ONLY],
-                batch_size=10,
-                batching_window_seconds=2,
-                parallelization_factor=4,
-                starting_position="LATEST",
-                max_retries=5,
-                max_record_age_seconds=7200,
+                mapping=StreamMappingArgs(
+                    filter_patterns=[INSERTS_ONLY],
+                    batch_size=10,
+                    batching_window_seconds=2,
+                    parallelization_factor=4,
+                    starting_position="LATEST",
+                    max_retries=5,
+                    max_record_age_seconds=7200,
+                ),
             )
         ],
         tags={"team": "orders"},

@@ -18,7 +18,7 @@ worker = QueueProcessor(
             code=code,
             memory_mb=config.require_int("workerMemory"),
             environment={"TABLE_NAME": orders.name, "API_TOKEN": config.require_secret("apiToken")},
-            permissions=[iam.dynamodb_read_write(orders.arn)],
+            permissions=[*iam.dynamodb_read_write(orders.arn)],
             tags=config.get_object("workerTags") or {},
         )
     ),
