@@ -308,7 +308,7 @@ class RestApi(pulumi.ComponentResource):
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws_iam.Role(
             f"{name}-cloudwatch-role",
-            name=context.auto_name(f"{name}-cloudwatch-role", names.IAM_ROLE),
+            **context.role_settings(f"{name}-cloudwatch-role"),
             assume_role_policy=iam.trust_policy("apigateway.amazonaws.com"),
             tags=tags,
             opts=kept,
