@@ -54,7 +54,12 @@ class BucketProcessorArgs:
         targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
         if len(targets) != 1:
             raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
-        queue = self.processor.queue if self.processor is not None else self.queue
+        if self.processor is not None and (self.processor.existing_queue or self.processor.existing_function):
+            raise ValueError(
+                "BucketProcessorArgs.processor: an existing queue or function is not supported here yet (S3 must be "
+                "admitted to the queue's policy and the function granted the bucket); use function= or queue= args"
+            )
+        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
         if queue is not None and queue.fifo:
             raise ValueError("BucketProcessorArgs: S3 event notifications cannot target a FIFO queue")
         if self.write_back and self.queue is not None:
@@ -136,13 +141,16 @@ class BucketProcessor(pulumi.ComponentResource):
         else:
             from_bucket = ServiceSender("s3.amazonaws.com", self.bucket.arn)
             if args.processor is not None:
-                processor = args.processor
+                queue_args = args.processor.queue or QueueArgs()
+                consumer = args.processor.function
+                assert consumer is not None  # validated above: no existing function
                 processor = replace(
-                    processor,
-                    queue=replace(processor.queue, senders=[*processor.queue.senders, from_bucket]),
-                    function=replace(processor.function, permissions=[*processor.function.permissions, *read]),
+                    args.processor,
+                    queue=replace(queue_args, senders=[*queue_args.senders, from_bucket]),
+                    function=replace(consumer, permissions=[*consumer.permissions, *read]),
                 )
                 self.processor = QueueProcessor(name, processor, child)
+                assert self.processor.queue is not None  # created: no existing queue
                 self.queue = self.processor.queue
             else:
                 assert args.queue is not None  # validated above

@@ -175,6 +175,60 @@ class ServerlessFunctionArgs:
             self.vpc.validate()
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExistingFunction:
+    """A function the component does not create: a :class:`ServerlessFunction`, an ``aws.lambda_.Function``, or
+    its ARN. Nothing is looked up.
+
+    Its role is not the component's: given ``role`` the component attaches what it needs as a role policy of its
+    own on that role; given none it grants nothing, warns, and lists the statements the caller must grant in the
+    component's ``required_statements``. From a resource the component reads the function's timeout (to derive or
+    check a queue's visibility timeout); from a bare ARN it checks nothing unless ``timeout_seconds`` is given.
+    """
+
+    function: ServerlessFunction | lambda_.Function | None = None
+    arn: pulumi.Input[str] | None = None
+    #: The function's execution role: the resource, its name or its ARN (e.g. ``role=fn.role``).
+    role: iam_resources.Role | pulumi.Input[str] | None = None
+    #: With a bare ARN: the function's timeout, for what the component derives from it.
+    timeout_seconds: int | None = None
+
+    def validate(self, arg: str) -> None:
+        if (self.function is None) == (self.arn is None):
+            raise ValueError(f"{arg}: give function= (a resource) or arn=, not both and not neither")
+        if self.function is not None and self.timeout_seconds is not None:
+            raise ValueError(f"{arg}.timeout_seconds is read from the function resource; set it only with arn=")
+
+    @property
+    def function_arn(self) -> pulumi.Input[str]:
+        return self.function.arn if self.function is not None else self.arn  # type: ignore[return-value]
+
+    def timeout(self) -> pulumi.Input[int] | None:
+        """The function's timeout: plain for a ServerlessFunction, an Output for an aws.lambda_.Function (Lambda's
+        default 3 s when it set none), ``timeout_seconds`` for a bare ARN."""
+        if isinstance(self.function, ServerlessFunction):
+            return self.function.args.timeout_seconds
+        if isinstance(self.function, lambda_.Function):
+            return self.function.timeout.apply(lambda seconds: 3 if seconds is None else seconds)
+        return self.timeout_seconds
+
+
+def grant_to_existing(
+    name: str, existing: ExistingFunction, statements: Sequence[iam.Statement], *, parent: pulumi.Resource, arg: str
+) -> list[iam.Statement]:
+    """Grant ``statements`` to an existing function's role (a role policy of the component's), or, without a role,
+    warn and return them: the statements the caller must grant."""
+    if existing.role is not None:
+        iam.role_policy_on(name, existing.role, statements, parent=parent)
+        return []
+    actions = sorted({action for statement in statements for action in statement["Action"]})
+    pulumi.log.warn(
+        f"{arg} has no role: grant the function {actions} yourself (see the component's required_statements), "
+        "or give ExistingFunction(role=...) and the component attaches them"
+    )
+    return list(statements)
+
+
 def aws_region() -> str:
     region = pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:

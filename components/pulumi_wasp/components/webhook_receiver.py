@@ -104,14 +104,18 @@ class WebhookReceiver(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
             )
         self.processor = QueueProcessor(name, args.processor, child)
-        queue = self.processor.queue
-        permissions = [*args.verifier.permissions, iam.secret_read(self.secret.arn), iam.sqs_send(queue.arn)]
+        queue_url = self.processor.queue_url
+        permissions = [
+            *args.verifier.permissions,
+            iam.secret_read(self.secret.arn),
+            iam.sqs_send(self.processor.queue_arn),
+        ]
         if args.secret_kms_key_arn is not None:
             permissions.append(iam.kms_decrypt(args.secret_kms_key_arn))
         environment = {
             **args.verifier.environment,
             "WEBHOOK_SECRET_NAME": self.secret.name,
-            "WEBHOOK_QUEUE_URL": queue.url,
+            "WEBHOOK_QUEUE_URL": queue_url,
             "WEBHOOK_TOLERANCE_SECONDS": str(args.tolerance_seconds),
         }
         verifier = replace(args.verifier, environment=environment, permissions=permissions, behind_api=True)
@@ -119,5 +123,5 @@ class WebhookReceiver(pulumi.ComponentResource):
         # Providers cannot sign with SigV4: the verifier authenticates each call by its HMAC signature.
         self.route = Route("POST", args.path, self.verifier, authorization="NONE")
         self.route.validate()
-        outputs = {"secret_arn": self.secret.arn, "queue_url": queue.url, "verifier_name": self.verifier.name}
+        outputs = {"secret_arn": self.secret.arn, "queue_url": queue_url, "verifier_name": self.verifier.name}
         self.register_outputs(outputs)
