@@ -11,7 +11,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam, names, patterns
+from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -65,6 +65,11 @@ class EventRule:
     max_event_age_seconds: int = defaults.EVENT_TARGET_MAX_EVENT_AGE_SECONDS
     #: A JSONPath into the event to deliver instead of the whole event (e.g. "$.detail").
     input_path: str | None = None
+    #: Keyword arguments of ``aws.cloudwatch.EventRule`` merged over the rule's defaults.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.cloudwatch.EventTarget`` merged over each target's defaults; dropping the DLQ or
+    #: the retry policy warns naming eventbridge-target-dlq / eventbridge-target-retry.
+    target_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not isinstance(self.event_pattern, Mapping):
@@ -112,6 +117,13 @@ class EventRouterArgs:
     archive_retention_days: int = defaults.EVENT_ARCHIVE_RETENTION_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: A bus the router does not create: an ``aws.cloudwatch.EventBus`` or its ARN (its name is the ARN's last
+    #: part; nothing is looked up, so nothing of the bus is checked). Rules, targets, their DLQs, the archive and
+    #: the schemas are still the router's.
+    existing_bus: cloudwatch.EventBus | pulumi.Input[str] | None = None
+    #: Keyword arguments of ``aws.cloudwatch.EventBus`` merged over the bus's defaults (only for a bus the router
+    #: creates).
+    bus_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 class EventRouter(pulumi.ComponentResource):
@@ -122,7 +134,10 @@ class EventRouter(pulumi.ComponentResource):
     ARN before the rule is created.
     """
 
-    bus: cloudwatch.EventBus
+    #: The bus the router created (None with ``existing_bus``: see ``bus_arn`` and ``bus_name``).
+    bus: cloudwatch.EventBus | None
+    bus_arn: pulumi.Output[str]
+    bus_name: pulumi.Output[str]
     rules: dict[str, cloudwatch.EventRule]
     #: Per rule: where events its targets could not take after the retries park (alarmed).
     dlqs: dict[str, sqs.Queue]
@@ -137,14 +152,40 @@ class EventRouter(pulumi.ComponentResource):
         self._context = args.context or current_stack_context()
         self._tags = self._context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.bus = cloudwatch.EventBus(
-            f"{name}-bus", name=self._context.physical_name(name, names.EVENT_BUS), tags=self._tags, opts=child
-        )
+        self.bus = None
+        if args.existing_bus is not None and args.bus_overrides:
+            raise ValueError("EventRouterArgs.bus_overrides apply to a bus the router creates, not to existing_bus")
+        if args.existing_bus is None:
+            bus_defaults = {"name": self._context.physical_name(name, names.EVENT_BUS), "tags": self._tags}
+            self.bus = cloudwatch.EventBus(
+                f"{name}-bus",
+                **children.resource_kwargs(
+                    cloudwatch.EventBus,
+                    bus_defaults,
+                    args.bus_overrides,
+                    arg="EventRouterArgs.bus_overrides",
+                    logical_name=f"{name}-bus",
+                ),
+                opts=child,
+            )
+            self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
+        else:
+            existing = args.existing_bus
+            self.bus_arn = (
+                existing.arn if isinstance(existing, cloudwatch.EventBus) else pulumi.Output.from_input(existing)
+            )
+            self.bus_name = (
+                existing.name
+                if isinstance(existing, cloudwatch.EventBus)
+                else self.bus_arn.apply(lambda arn: arn.split(":event-bus/", 1)[-1])
+            )
+            if not isinstance(existing, cloudwatch.EventBus):
+                children.not_checked(f"EventRouter {name}", "the existing bus's policy and encryption")
         if args.archive_retention_days:
             cloudwatch.EventArchive(
                 f"{name}-archive",
                 name=self._context.physical_name(name, names.EVENT_ARCHIVE),
-                event_source_arn=self.bus.arn,
+                event_source_arn=self.bus_arn,
                 retention_days=args.archive_retention_days,
                 opts=child,
             )
@@ -170,8 +211,7 @@ class EventRouter(pulumi.ComponentResource):
         self.rules, self.dlqs = {}, {}
         for rule in args.rules:
             self.add_rule(rule)
-        self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
-        self.register_outputs({"bus_name": self.bus.name, "bus_arn": self.bus.arn})
+        self.register_outputs({"bus_name": self.bus_name, "bus_arn": self.bus_arn})
 
     def rule_name(self, rule: str) -> str:
         return self._context.physical_name(f"{self._name}-{rule}", names.EVENT_RULE)
@@ -179,9 +219,9 @@ class EventRouter(pulumi.ComponentResource):
     def rule_arn(self, rule: str) -> pulumi.Output[str]:
         """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""
         return pulumi.Output.concat(
-            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]),
+            self.bus_arn.apply(lambda arn: arn.split(":event-bus/")[0]),
             ":rule/",
-            self.bus.name,
+            self.bus_name,
             "/",
             self.rule_name(rule),
         )
@@ -200,13 +240,22 @@ class EventRouter(pulumi.ComponentResource):
             tags=self._tags,
             senders=[ServiceSender("events.amazonaws.com", source_arn)],
         ).queue
+        rule_defaults = {
+            "name": self.rule_name(rule.name),
+            "event_bus_name": self.bus_name,
+            "event_pattern": json.dumps(rule.event_pattern),
+            "description": rule.description or None,
+            "tags": self._tags,
+        }
         event_rule = cloudwatch.EventRule(
             f"{base}-rule",
-            name=self.rule_name(rule.name),
-            event_bus_name=self.bus.name,
-            event_pattern=json.dumps(rule.event_pattern),
-            description=rule.description or None,
-            tags=self._tags,
+            **children.resource_kwargs(
+                cloudwatch.EventRule,
+                rule_defaults,
+                rule.overrides,
+                arg=f"EventRule {rule.name!r}: overrides",
+                logical_name=f"{base}-rule",
+            ),
             opts=child,
         )
         for index, target in enumerate(rule.targets):
@@ -245,20 +294,31 @@ class EventRouter(pulumi.ComponentResource):
                 parent=self,
                 tags=self._tags,
                 # The bus's account: EventBridge assumes the role only for this account's rules.
-                source_account=iam.account_of(self.bus.arn),
+                source_account=iam.account_of(self.bus_arn),
             )
             extra["role_arn"] = role.role.arn
             extra["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[role.policy])
-        cloudwatch.EventTarget(
-            name,
-            rule=event_rule.name,
-            event_bus_name=self.bus.name,
-            arn=arn,
-            input_path=rule.input_path,
-            dead_letter_config={"arn": dlq_arn},
-            retry_policy={
+        opts = extra.pop("opts", child)
+        target_defaults = {
+            "rule": event_rule.name,
+            "event_bus_name": self.bus_name,
+            "arn": arn,
+            "input_path": rule.input_path,
+            "dead_letter_config": {"arn": dlq_arn},
+            "retry_policy": {
                 "maximum_retry_attempts": rule.max_retries,
                 "maximum_event_age_in_seconds": rule.max_event_age_seconds,
             },
-            **{"opts": child, **extra},
+            **extra,
+        }
+        cloudwatch.EventTarget(
+            name,
+            **children.resource_kwargs(
+                cloudwatch.EventTarget,
+                target_defaults,
+                rule.target_overrides,
+                arg=f"EventRule {rule.name!r}: target_overrides",
+                logical_name=name,
+            ),
+            opts=opts,
         )

@@ -89,6 +89,12 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("aws:cloudwatch/logGroup:LogGroup", "retention_in_days"): Guard(
         "a retention period", "log-group-retention", _positive
     ),
+    ("aws:cloudwatch/eventTarget:EventTarget", "dead_letter_config"): Guard(
+        "a DLQ admitting only the rule", "eventbridge-target-dlq", _truthy
+    ),
+    ("aws:cloudwatch/eventTarget:EventTarget", "retry_policy"): Guard(
+        "a finite retry policy", "eventbridge-target-retry", _truthy
+    ),
     ("aws:lambda/eventSourceMapping:EventSourceMapping", "function_response_types"): Guard(
         "ReportBatchItemFailures", "esm-batch-item-failures", _reports_item_failures
     ),

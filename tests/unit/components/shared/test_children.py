@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 from pulumi_aws import cloudwatch, lambda_, sns, sqs
 
@@ -14,6 +15,14 @@ DEFAULTS = {
     "environment": {"variables": {"POWERTOOLS_SERVICE_NAME": "orders", "TABLE": "t"}},
     "tracing_config": {"mode": "Active"},
 }
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """What pulumi.log.warn is handed (with or without an engine set by an earlier synthesis)."""
+    said: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: said.append(message))
+    return said
 
 
 def merged(overrides, resource=lambda_.Function, defaults=DEFAULTS):
@@ -62,16 +71,17 @@ def test_defaults_the_overrides_leave_alone_are_kept():
     assert merged({"description": "x"})["tracing_config"] == {"mode": "Active"}
 
 
-def test_weakening_a_default_warns_naming_the_default_and_the_rule(capsys):
+def test_weakening_a_default_warns_naming_the_default_and_the_rule(warnings):
     merged({"tracing_config": {"mode": "PassThrough"}})
-    warning = capsys.readouterr().err
-    assert "overrides the Well-Architected default (tracing mode Active)" in warning
-    assert "lambda-tracing-active" in warning
+    assert warnings == [
+        "Args.overrides['tracing_config'] = {'mode': 'PassThrough'} on orders overrides the Well-Architected default "
+        "(tracing mode Active): the policy rule lambda-tracing-active will flag it"
+    ]
 
 
-def test_keeping_a_default_while_overriding_it_does_not_warn(capsys):
+def test_keeping_a_default_while_overriding_it_does_not_warn(warnings):
     merged({"tracing_config": {"mode": "Active"}})
-    assert capsys.readouterr().err == ""
+    assert warnings == []
 
 
 @pytest.mark.parametrize(
@@ -82,16 +92,18 @@ def test_keeping_a_default_while_overriding_it_does_not_warn(capsys):
         (sns.Topic, "kms_master_key_id", None, "sns-encryption"),
         (lambda_.Function, "reserved_concurrent_executions", None, "lambda-reserved-concurrency"),
         (lambda_.EventSourceMapping, "function_response_types", [], "esm-batch-item-failures"),
+        (cloudwatch.EventTarget, "dead_letter_config", None, "eventbridge-target-dlq"),
     ],
 )
-def test_each_guarded_default_names_its_rule(capsys, resource, key, value, rule):
+def test_each_guarded_default_names_its_rule(warnings, resource, key, value, rule):
     merged({key: value}, resource=resource, defaults={})
-    assert rule in capsys.readouterr().err
+    assert len(warnings) == 1
+    assert warnings[0].endswith(f"the policy rule {rule} will flag it")
 
 
 def test_every_guard_names_a_keyword_argument_of_its_resource():
     guarded = (lambda_.Function, lambda_.EventSourceMapping, sqs.Queue, sns.Topic, sns.TopicSubscription)
-    classes = {children.token_of(cls): cls for cls in (*guarded, cloudwatch.LogGroup)}
+    classes = {children.token_of(cls): cls for cls in (*guarded, cloudwatch.LogGroup, cloudwatch.EventTarget)}
     for token, key in children.GUARDS:
         assert key in children.keyword_arguments(classes[token]), (token, key)
 
