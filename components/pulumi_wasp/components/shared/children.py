@@ -95,6 +95,9 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("aws:cloudwatch/eventTarget:EventTarget", "retry_policy"): Guard(
         "a finite retry policy", "eventbridge-target-retry", _truthy
     ),
+    ("aws:kinesis/stream:Stream", "encryption_type"): Guard(
+        "KMS encryption", "kinesis-encryption", lambda value: value == "KMS"
+    ),
     ("aws:lambda/eventSourceMapping:EventSourceMapping", "function_response_types"): Guard(
         "ReportBatchItemFailures", "esm-batch-item-failures", _reports_item_failures
     ),
