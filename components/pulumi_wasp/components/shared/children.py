@@ -61,6 +61,10 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
+def _is_true(value: Any) -> bool:
+    return value is True
+
+
 def _positive(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -94,6 +98,18 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ),
     ("aws:cloudwatch/eventTarget:EventTarget", "retry_policy"): Guard(
         "a finite retry policy", "eventbridge-target-retry", _truthy
+    ),
+    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "block_public_acls"): Guard(
+        "block_public_acls true", "s3-block-public-access", _is_true
+    ),
+    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "block_public_policy"): Guard(
+        "block_public_policy true", "s3-block-public-access", _is_true
+    ),
+    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "ignore_public_acls"): Guard(
+        "ignore_public_acls true", "s3-block-public-access", _is_true
+    ),
+    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "restrict_public_buckets"): Guard(
+        "restrict_public_buckets true", "s3-block-public-access", _is_true
     ),
     ("aws:kinesis/stream:Stream", "encryption_type"): Guard(
         "KMS encryption", "kinesis-encryption", lambda value: value == "KMS"
