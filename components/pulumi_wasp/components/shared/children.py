@@ -111,6 +111,8 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "restrict_public_buckets"): Guard(
         "restrict_public_buckets true", "s3-block-public-access", _is_true
     ),
+    ("aws:apigateway/stage:Stage", "xray_tracing_enabled"): Guard("X-Ray tracing", "apigw-tracing", _is_true),
+    ("aws:apigateway/stage:Stage", "access_log_settings"): Guard("JSON access logs", "apigw-access-logging", _truthy),
     ("aws:kinesis/stream:Stream", "encryption_type"): Guard(
         "KMS encryption", "kinesis-encryption", lambda value: value == "KMS"
     ),
