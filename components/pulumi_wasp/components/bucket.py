@@ -98,16 +98,8 @@ class SecureBucket(pulumi.ComponentResource):
             "force_destroy": args.force_destroy or None,
             "tags": tags,
         }
-        self.bucket = s3.Bucket(
-            f"{name}-bucket",
-            **children.resource_kwargs(
-                s3.Bucket,
-                bucket_defaults,
-                args.overrides,
-                arg="SecureBucketArgs.overrides",
-                logical_name=f"{name}-bucket",
-            ),
-            opts=child,
+        self.bucket = children.create(
+            s3.Bucket, f"{name}-bucket", bucket_defaults, args.overrides, arg="SecureBucketArgs.overrides", opts=child
         )
         self.arn, self.name = self.bucket.arn, self.bucket.bucket
         block_defaults = {
@@ -117,15 +109,12 @@ class SecureBucket(pulumi.ComponentResource):
             "ignore_public_acls": True,
             "restrict_public_buckets": True,
         }
-        public_access = s3.BucketPublicAccessBlock(
+        public_access = children.create(
+            s3.BucketPublicAccessBlock,
             f"{name}-public-access-block",
-            **children.resource_kwargs(
-                s3.BucketPublicAccessBlock,
-                block_defaults,
-                args.public_access_block_overrides,
-                arg="SecureBucketArgs.public_access_block_overrides",
-                logical_name=f"{name}-public-access-block",
-            ),
+            block_defaults,
+            args.public_access_block_overrides,
+            arg="SecureBucketArgs.public_access_block_overrides",
             opts=child,
         )
         s3.BucketServerSideEncryptionConfiguration(

@@ -157,15 +157,12 @@ class EventRouter(pulumi.ComponentResource):
             raise ValueError("EventRouterArgs.bus_overrides apply to a bus the router creates, not to existing_bus")
         if args.existing_bus is None:
             bus_defaults = {"name": self._context.physical_name(name, names.EVENT_BUS), "tags": self._tags}
-            self.bus = cloudwatch.EventBus(
+            self.bus = children.create(
+                cloudwatch.EventBus,
                 f"{name}-bus",
-                **children.resource_kwargs(
-                    cloudwatch.EventBus,
-                    bus_defaults,
-                    args.bus_overrides,
-                    arg="EventRouterArgs.bus_overrides",
-                    logical_name=f"{name}-bus",
-                ),
+                bus_defaults,
+                args.bus_overrides,
+                arg="EventRouterArgs.bus_overrides",
                 opts=child,
             )
             self.bus_name, self.bus_arn = self.bus.name, self.bus.arn
@@ -247,15 +244,12 @@ class EventRouter(pulumi.ComponentResource):
             "description": rule.description or None,
             "tags": self._tags,
         }
-        event_rule = cloudwatch.EventRule(
+        event_rule = children.create(
+            cloudwatch.EventRule,
             f"{base}-rule",
-            **children.resource_kwargs(
-                cloudwatch.EventRule,
-                rule_defaults,
-                rule.overrides,
-                arg=f"EventRule {rule.name!r}: overrides",
-                logical_name=f"{base}-rule",
-            ),
+            rule_defaults,
+            rule.overrides,
+            arg=f"EventRule {rule.name!r}: overrides",
             opts=child,
         )
         for index, target in enumerate(rule.targets):
@@ -311,14 +305,11 @@ class EventRouter(pulumi.ComponentResource):
             },
             **extra,
         }
-        cloudwatch.EventTarget(
+        children.create(
+            cloudwatch.EventTarget,
             name,
-            **children.resource_kwargs(
-                cloudwatch.EventTarget,
-                target_defaults,
-                rule.target_overrides,
-                arg=f"EventRule {rule.name!r}: target_overrides",
-                logical_name=name,
-            ),
+            target_defaults,
+            rule.target_overrides,
+            arg=f"EventRule {rule.name!r}: target_overrides",
             opts=opts,
         )

@@ -146,15 +146,12 @@ class FanOut(pulumi.ComponentResource):
                 "kms_master_key_id": key_arn,
                 "tags": tags,
             }
-            self.topic = sns.Topic(
+            self.topic = children.create(
+                sns.Topic,
                 f"{name}-topic",
-                **children.resource_kwargs(
-                    sns.Topic,
-                    topic_defaults,
-                    args.topic_overrides,
-                    arg="FanOutArgs.topic_overrides",
-                    logical_name=f"{name}-topic",
-                ),
+                topic_defaults,
+                args.topic_overrides,
+                arg="FanOutArgs.topic_overrides",
                 opts=child,
             )
             self.topic_arn = self.topic.arn
@@ -206,15 +203,12 @@ class FanOut(pulumi.ComponentResource):
                 "filter_policy_scope": sub.filter_policy_scope if sub.filter_policy else None,
                 "redrive_policy": delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
             }
-            sns.TopicSubscription(
+            children.create(
+                sns.TopicSubscription,
                 f"{sub_name}-subscription",
-                **children.resource_kwargs(
-                    sns.TopicSubscription,
-                    subscription_defaults,
-                    sub.overrides,
-                    arg=f"Subscriber {sub.name!r}: overrides",
-                    logical_name=f"{sub_name}-subscription",
-                ),
+                subscription_defaults,
+                sub.overrides,
+                arg=f"Subscriber {sub.name!r}: overrides",
                 opts=child,
             )
         self.register_outputs({"topic_arn": self.topic_arn, "queue_urls": {k: q.url for k, q in self.queues.items()}})

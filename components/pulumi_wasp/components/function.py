@@ -343,15 +343,12 @@ class ServerlessFunction(pulumi.ComponentResource):
             "vpc_config": _vpc_config(args.vpc),
             "tags": tags,
         }
-        self.function = lambda_.Function(
+        self.function = children.create(
+            lambda_.Function,
             f"{name}-function",
-            **children.resource_kwargs(
-                lambda_.Function,
-                function_defaults,
-                args.overrides,
-                arg="ServerlessFunctionArgs.overrides",
-                logical_name=f"{name}-function",
-            ),
+            function_defaults,
+            args.overrides,
+            arg="ServerlessFunctionArgs.overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, service_role.policy]),
         )
         if args.async_invoke is not None and self.dlq is not None:

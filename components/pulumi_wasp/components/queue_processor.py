@@ -197,15 +197,12 @@ class QueueProcessor(pulumi.ComponentResource):
             "function_response_types": [defaults.BATCH_ITEM_FAILURES],
             "scaling_config": {"maximum_concurrency": args.maximum_concurrency} if args.maximum_concurrency else None,
         }
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = children.create(
+            lambda_.EventSourceMapping,
             f"{name}-mapping",
-            **children.resource_kwargs(
-                lambda_.EventSourceMapping,
-                mapping_defaults,
-                args.mapping_overrides,
-                arg="QueueProcessorArgs.mapping_overrides",
-                logical_name=f"{name}-mapping",
-            ),
+            mapping_defaults,
+            args.mapping_overrides,
+            arg="QueueProcessorArgs.mapping_overrides",
             opts=child,
         )
         self.register_outputs(

@@ -169,15 +169,12 @@ class RestApi(pulumi.ComponentResource):
             "endpoint_configuration": {"types": "REGIONAL"},
             "tags": tags,
         }
-        self.api = apigateway.RestApi(
+        self.api = children.create(
+            apigateway.RestApi,
             f"{name}-api",
-            **children.resource_kwargs(
-                apigateway.RestApi,
-                api_defaults,
-                args.api_overrides,
-                arg="RestApiArgs.api_overrides",
-                logical_name=f"{name}-api",
-            ),
+            api_defaults,
+            args.api_overrides,
+            arg="RestApiArgs.api_overrides",
             opts=child,
         )
         resources = self._resources(name, args.routes)
@@ -273,15 +270,12 @@ class RestApi(pulumi.ComponentResource):
             "access_log_settings": {"destination_arn": access_logs.arn, "format": args.access_log_format},
             "tags": tags,
         }
-        self.stage = apigateway.Stage(
+        self.stage = children.create(
+            apigateway.Stage,
             f"{name}-stage",
-            **children.resource_kwargs(
-                apigateway.Stage,
-                stage_defaults,
-                args.stage_overrides,
-                arg="RestApiArgs.stage_overrides",
-                logical_name=f"{name}-stage",
-            ),
+            stage_defaults,
+            args.stage_overrides,
+            arg="RestApiArgs.stage_overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=settings_dependencies),
         )
         apigateway.MethodSettings(

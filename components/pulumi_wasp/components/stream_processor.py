@@ -219,15 +219,12 @@ class StreamProcessor(pulumi.ComponentResource):
                 "shard_count": args.shard_count,
                 "tags": tags,
             }
-            self.stream = kinesis.Stream(
+            self.stream = children.create(
+                kinesis.Stream,
                 f"{name}-stream",
-                **children.resource_kwargs(
-                    kinesis.Stream,
-                    stream_defaults,
-                    args.stream_overrides,
-                    arg="StreamProcessorArgs.stream_overrides",
-                    logical_name=f"{name}-stream",
-                ),
+                stream_defaults,
+                args.stream_overrides,
+                arg="StreamProcessorArgs.stream_overrides",
                 opts=pulumi.ResourceOptions(parent=self),
             )
             stream_arn, stream_name = self.stream.arn, self.stream.name

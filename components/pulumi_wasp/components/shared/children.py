@@ -21,12 +21,13 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
 #: A pulumi_aws resource class, e.g. ``sqs.Queue``.
 ResourceClass = type[pulumi.CustomResource]
+R = TypeVar("R", bound=pulumi.CustomResource)
 
 
 def exactly_one(owner: str, first: tuple[str, object | None], second: tuple[str, object | None]) -> None:
@@ -99,18 +100,12 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("aws:cloudwatch/eventTarget:EventTarget", "retry_policy"): Guard(
         "a finite retry policy", "eventbridge-target-retry", _truthy
     ),
-    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "block_public_acls"): Guard(
-        "block_public_acls true", "s3-block-public-access", _is_true
-    ),
-    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "block_public_policy"): Guard(
-        "block_public_policy true", "s3-block-public-access", _is_true
-    ),
-    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "ignore_public_acls"): Guard(
-        "ignore_public_acls true", "s3-block-public-access", _is_true
-    ),
-    ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "restrict_public_buckets"): Guard(
-        "restrict_public_buckets true", "s3-block-public-access", _is_true
-    ),
+    **{
+        ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", flag): Guard(
+            f"{flag} true", "s3-block-public-access", _is_true
+        )
+        for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    },
     ("aws:apigateway/stage:Stage", "xray_tracing_enabled"): Guard("X-Ray tracing", "apigw-tracing", _is_true),
     ("aws:apigateway/stage:Stage", "access_log_settings"): Guard("JSON access logs", "apigw-access-logging", _truthy),
     ("aws:kinesis/stream:Stream", "encryption_type"): Guard(
@@ -181,6 +176,21 @@ def resource_kwargs(
             merged[key] = value
         _warn_if_weakened(resource, key, value, arg=arg, logical_name=logical_name)
     return merged
+
+
+def create(
+    resource: type[R],
+    logical_name: str,
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    *,
+    arg: str,
+    opts: pulumi.ResourceOptions,
+) -> R:
+    """The child ``resource`` named ``logical_name``, from ``overrides`` merged over ``defaults``
+    (:func:`resource_kwargs`)."""
+    kwargs = resource_kwargs(resource, defaults, overrides, arg=arg, logical_name=logical_name)
+    return resource(logical_name, **kwargs, opts=opts)
 
 
 def _warn_if_weakened(resource: ResourceClass, key: str, value: Any, *, arg: str, logical_name: str) -> None:

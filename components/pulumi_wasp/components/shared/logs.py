@@ -30,7 +30,7 @@ def log_group(
         "retention_in_days": retention_days or context.log_retention_days,
         "tags": tags,
     }
-    kwargs = children.resource_kwargs(
-        cloudwatch.LogGroup, defaults, overrides or {}, arg=overrides_arg, logical_name=f"{name}-logs"
+    options = pulumi.ResourceOptions(parent=parent)
+    return children.create(
+        cloudwatch.LogGroup, f"{name}-logs", defaults, overrides or {}, arg=overrides_arg, opts=options
     )
-    return cloudwatch.LogGroup(f"{name}-logs", **kwargs, opts=pulumi.ResourceOptions(parent=parent))

@@ -110,10 +110,7 @@ def dead_letter_queue(
         "kms_master_key_id": kms_master_key_id,
         "tags": tags,
     }
-    kwargs = children.resource_kwargs(
-        sqs.Queue, defaults, overrides or {}, arg=overrides_arg, logical_name=f"{name}-dlq"
-    )
-    queue = sqs.Queue(f"{name}-dlq", **kwargs, opts=child)
+    queue = children.create(sqs.Queue, f"{name}-dlq", defaults, overrides or {}, arg=overrides_arg, opts=child)
     policy = queue_policy(f"{name}-dlq", queue, senders, parent=parent)
     metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue.name), context=context, parent=parent, tags=tags)
     return DeadLetterQueue(queue, policy)
