@@ -237,8 +237,13 @@ class QueueProcessor(pulumi.ComponentResource):
             checked = pulumi.Output.all(visibility, timeout)
             children.check_known(
                 checked,
-                lambda pair: args.visibility_problem(
-                    pair[0], pair[1], "QueueProcessorArgs.existing_queue's visibility timeout"
+                # A queue resource that set no visibility timeout has SQS's (30 s) only once created: unchecked.
+                lambda pair: (
+                    None
+                    if None in pair
+                    else args.visibility_problem(
+                        pair[0], pair[1], "QueueProcessorArgs.existing_queue's visibility timeout"
+                    )
                 ),
             )
         if existing.wants_dead_letter_queue:

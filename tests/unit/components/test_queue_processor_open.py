@@ -259,3 +259,12 @@ def test_an_unknown_queue_override_fails_naming_it():
                 "w", QueueProcessorArgs(function=worker(), queue=QueueArgs(overrides={"visibility": 1}))
             )
         )
+
+
+def test_an_existing_queue_resource_without_a_visibility_timeout_is_left_unchecked():
+    def program():
+        queue = sqs.Queue("plain")
+        QueueProcessor("worker", QueueProcessorArgs(function=worker(), existing_queue=ExistingQueue(queue=queue)))
+
+    stack = synthesize(program)
+    assert stack.one(MAPPING, within="worker").input("eventSourceArn") == stack.named("plain").output("arn")
