@@ -75,6 +75,10 @@ context = use_stack_context(
         log_retention_days=setting("logRetentionDays", defaults.LOG_RETENTION_DAYS),
         log_level=setting("logLevel", defaults.POWERTOOLS_LOG_LEVEL, config.get),
         powertools_layer_version=setting("powertoolsLayerVersion", defaults.POWERTOOLS_LAYER_VERSION),
+        # Enterprise guardrails for every role the components create (unset: IAM's defaults).
+        role_permissions_boundary=config.get("rolePermissionsBoundary"),
+        role_path=config.get("rolePath"),
+        role_name_prefix=config.get("roleNamePrefix") or "",
     )
 )
 alarms = AlarmTopic("alarms", AlarmTopicArgs(email=config.get("alarmEmail")))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_wasp.synthesis import FakeCloud, Synthesis, synthesize_inline
@@ -31,3 +33,32 @@ def one(stack: Synthesis, component: str, type_: str) -> RecordedResource:
 
 def policy(resource: RecordedResource, key: str = "policy") -> dict[str, Any]:
     return json.loads(resource.inputs[key])
+
+
+class LogLines(logging.Handler):
+    """The lines a program logs through pulumi.log (the mocks' engine writes them to ``synthesis.engine``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelname, record.getMessage()))
+
+    def at(self, level: str) -> list[str]:
+        return [message for severity, message in self.lines if severity == level]
+
+
+@contextlib.contextmanager
+def logged() -> Iterator[LogLines]:
+    """Collect what the programs synthesized inside the block log, at every level."""
+    lines = LogLines()
+    logger = logging.getLogger("synthesis.engine")
+    previous = logger.level
+    logger.addHandler(lines)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(previous)

@@ -19,9 +19,15 @@ from pulumi_wasp.components.event_router import (
 )
 from pulumi_wasp.components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
 from pulumi_wasp.components.fanout import FanOut, FanOutArgs, Subscriber
-from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.function import (
+    AsyncInvokeArgs,
+    ExistingFunction,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+    VpcArgs,
+)
 from pulumi_wasp.components.observability import Dashboard, DashboardArgs
-from pulumi_wasp.components.queue import Queue, QueueArgs
+from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.rest_api import RestApi, RestApiArgs, Route
 from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, Retry, Saga, SagaArgs, Step
@@ -55,6 +61,8 @@ __all__ = [
     "EventSchema",
     "EventStore",
     "EventStoreArgs",
+    "ExistingFunction",
+    "ExistingQueue",
     "FanOut",
     "FanOutArgs",
     "FinalTask",
@@ -92,6 +100,7 @@ __all__ = [
     "Table",
     "TableArgs",
     "TopicTarget",
+    "VpcArgs",
     "WebhookReceiver",
     "WebhookReceiverArgs",
     "current_stack_context",

@@ -16,7 +16,7 @@ import pulumi
 from pulumi_aws import s3
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -42,6 +42,12 @@ class SecureBucketArgs:
     force_destroy: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.s3.Bucket`` merged over the bucket's defaults (``tags`` merge, other keys
+    #: replace); an unknown key is an error.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.s3.BucketPublicAccessBlock`` merged over the all-four-true defaults; turning a
+    #: flag off warns naming s3-block-public-access.
+    public_access_block_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if self.encryption not in ("AES256", "aws:kms"):
@@ -90,21 +96,28 @@ class SecureBucket(pulumi.ComponentResource):
         owner = opts.parent
         aliases = [pulumi.Alias(parent=owner)] if owner is not None else None
         child = pulumi.ResourceOptions(parent=self, aliases=aliases)
-        self.bucket = s3.Bucket(
-            f"{name}-bucket",
-            bucket_prefix=names.bucket_prefix(f"{name}-bucket"),
-            force_destroy=args.force_destroy or None,
-            tags=tags,
-            opts=child,
+        bucket_defaults = {
+            "bucket_prefix": names.bucket_prefix(f"{name}-bucket"),
+            "force_destroy": args.force_destroy or None,
+            "tags": tags,
+        }
+        self.bucket = children.create(
+            s3.Bucket, f"{name}-bucket", bucket_defaults, args.overrides, arg="SecureBucketArgs.overrides", opts=child
         )
         self.arn, self.name = self.bucket.arn, self.bucket.bucket
-        public_access = s3.BucketPublicAccessBlock(
+        block_defaults = {
+            "bucket": self.bucket.id,
+            "block_public_acls": True,
+            "block_public_policy": True,
+            "ignore_public_acls": True,
+            "restrict_public_buckets": True,
+        }
+        public_access = children.create(
+            s3.BucketPublicAccessBlock,
             f"{name}-public-access-block",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+            block_defaults,
+            args.public_access_block_overrides,
+            arg="SecureBucketArgs.public_access_block_overrides",
             opts=child,
         )
         s3.BucketServerSideEncryptionConfiguration(

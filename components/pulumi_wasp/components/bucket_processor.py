@@ -18,7 +18,7 @@ from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
 from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
 from pulumi_wasp.components.shared.tokens import component_type
@@ -44,17 +44,34 @@ class BucketProcessorArgs:
     #: object). Off by default: least privilege. Written keys must not match ``suffix``, or
     #: every write would notify again.
     write_back: bool = False
-    #: The bucket: encryption, versioning, lifecycle, force_destroy (its tags and context
-    #: default to the processor's).
-    bucket: SecureBucketArgs = field(default_factory=SecureBucketArgs)
+    #: The bucket to create: encryption, versioning, lifecycle, force_destroy (its tags and context
+    #: default to the processor's); ``SecureBucketArgs()`` when neither this nor ``existing_bucket`` is given.
+    bucket: SecureBucketArgs | None = None
+    #: A bucket the processor does not create: a SecureBucket, an ``aws.s3.Bucket``, or its name (its ARN is
+    #: ``arn:aws:s3:::<name>``; nothing is looked up). The processor still adds the notification (a bucket has one
+    #: notification configuration: this replaces any it had), the invoke permission or queue policy and the read
+    #: grant; it checks nothing of the bucket (public access, encryption: a KMS-encrypted bucket's key must be
+    #: granted through the function's ``permissions``).
+    existing_bucket: SecureBucket | s3.Bucket | str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
 
     def validate(self) -> None:
+        if self.bucket is not None and self.existing_bucket is not None:
+            children.exactly_one(
+                "BucketProcessorArgs",
+                ("BucketProcessorArgs.existing_bucket", self.existing_bucket),
+                ("BucketProcessorArgs.bucket", self.bucket),
+            )
         targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
         if len(targets) != 1:
             raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
-        queue = self.processor.queue if self.processor is not None else self.queue
+        if self.processor is not None and (self.processor.existing_queue or self.processor.existing_function):
+            raise ValueError(
+                "BucketProcessorArgs.processor: an existing queue or function is not supported here yet (S3 must be "
+                "admitted to the queue's policy and the function granted the bucket); use function= or queue= args"
+            )
+        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
         if queue is not None and queue.fifo:
             raise ValueError("BucketProcessorArgs: S3 event notifications cannot target a FIFO queue")
         if self.write_back and self.queue is not None:
@@ -67,7 +84,8 @@ class BucketProcessorArgs:
             )
         if self.prefix.startswith("/"):
             raise ValueError(f"BucketProcessorArgs.prefix: S3 keys do not start with '/', got {self.prefix!r}")
-        self.bucket.validate()
+        if self.bucket is not None:
+            self.bucket.validate()
 
 
 class BucketProcessor(pulumi.ComponentResource):
@@ -85,9 +103,10 @@ class BucketProcessor(pulumi.ComponentResource):
             bucket=SecureBucketArgs(expiration_days=30)))
     """
 
-    secure_bucket: SecureBucket
-    #: The S3 bucket itself (``secure_bucket.bucket``).
-    bucket: s3.Bucket
+    #: The bucket the processor created (None with ``existing_bucket``: see ``arn`` and ``name``).
+    secure_bucket: SecureBucket | None
+    #: The S3 bucket itself (``secure_bucket.bucket``; None with ``existing_bucket``).
+    bucket: s3.Bucket | None
     function: ServerlessFunction | None
     processor: QueueProcessor | None
     queue: Queue | None
@@ -100,19 +119,34 @@ class BucketProcessor(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         child = pulumi.ResourceOptions(parent=self)
-        # Same name as the processor: the bucket's children keep their names (uploads-bucket, ...).
-        bucket_args = replace(
-            args.bucket,
-            tags={**args.tags, **args.bucket.tags},
-            context=args.bucket.context or context,
-        )
-        self.secure_bucket = SecureBucket(name, bucket_args, child)
-        self.bucket, self.arn, self.name = self.secure_bucket.bucket, self.secure_bucket.arn, self.secure_bucket.name
-
-        read = [iam.s3_read(self.bucket.arn, args.prefix)]
+        self.secure_bucket, self.bucket = None, None
+        existing = args.existing_bucket
+        bucket_id: pulumi.Input[str]
+        if existing is None:
+            given = args.bucket or SecureBucketArgs()
+            # Same name as the processor: the bucket's children keep their names (uploads-bucket, ...).
+            bucket_args = replace(given, tags={**args.tags, **given.tags}, context=given.context or context)
+            self.secure_bucket = SecureBucket(name, bucket_args, child)
+            self.bucket, self.arn, self.name = (
+                self.secure_bucket.bucket,
+                self.secure_bucket.arn,
+                self.secure_bucket.name,
+            )
+            bucket_id = self.bucket.id
+        elif isinstance(existing, SecureBucket):
+            self.arn, self.name, bucket_id = existing.arn, existing.name, existing.bucket.id
+        elif isinstance(existing, s3.Bucket):
+            self.arn, self.name, bucket_id = existing.arn, existing.bucket, existing.id
+        else:
+            self.name = pulumi.Output.from_input(existing)
+            self.arn, bucket_id = pulumi.Output.concat("arn:aws:s3:::", existing), existing
+            children.not_checked(
+                f"BucketProcessor {name}", "the existing bucket's public access block, encryption and TLS-only policy"
+            )
+        read = [iam.s3_read(self.arn, args.prefix)]
         if args.write_back:
-            read.append(iam.s3_write(self.bucket.arn, args.prefix))
-        if args.bucket.kms_key_arn is not None:
+            read.append(iam.s3_write(self.arn, args.prefix))
+        if args.bucket is not None and args.bucket.kms_key_arn is not None:
             read.append(iam.kms_decrypt(args.bucket.kms_key_arn))
         self.function, self.processor, self.queue = None, None, None
         notified: dict[str, Any] = {"events": [OBJECT_CREATED], "filter_prefix": args.prefix or None}
@@ -131,23 +165,26 @@ class BucketProcessor(pulumi.ComponentResource):
                 action="lambda:InvokeFunction",
                 function=self.function.name,
                 principal="s3.amazonaws.com",
-                source_arn=self.bucket.arn,
+                source_arn=self.arn,
                 # Bucket ARNs carry no account: without it, a bucket of that name elsewhere could invoke.
                 source_account=iam.account_of(self.function.arn),
                 opts=child,
             )
             functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=self.function.arn, **notified)]
         else:
-            from_bucket = ServiceSender("s3.amazonaws.com", self.bucket.arn)
+            from_bucket = ServiceSender("s3.amazonaws.com", self.arn)
             if args.processor is not None:
-                processor = args.processor
+                queue_args = args.processor.queue or QueueArgs()
+                consumer = args.processor.function
+                assert consumer is not None  # validated above: no existing function
                 processor = replace(
-                    processor,
-                    queue=replace(processor.queue, senders=[*processor.queue.senders, from_bucket]),
-                    function=replace(processor.function, permissions=[*processor.function.permissions, *read]),
-                    tags={**args.tags, **processor.tags},
+                    args.processor,
+                    queue=replace(queue_args, senders=[*queue_args.senders, from_bucket]),
+                    function=replace(consumer, permissions=[*consumer.permissions, *read]),
+                    tags={**args.tags, **args.processor.tags},
                 )
                 self.processor = QueueProcessor(name, processor, child)
+                assert self.processor.queue is not None  # created: no existing queue
                 self.queue = self.processor.queue
             else:
                 assert args.queue is not None  # validated above
@@ -160,7 +197,7 @@ class BucketProcessor(pulumi.ComponentResource):
             queues = [s3.BucketNotificationQueueArgs(queue_arn=self.queue.arn, **notified)]
         s3.BucketNotification(
             f"{name}-notification",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             lambda_functions=functions,
             queues=queues,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),

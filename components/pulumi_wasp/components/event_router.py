@@ -11,7 +11,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam, names, patterns
+from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
@@ -66,6 +66,11 @@ class EventRule:
     max_event_age_seconds: int = defaults.EVENT_TARGET_MAX_EVENT_AGE_SECONDS
     #: A JSONPath into the event to deliver instead of the whole event (e.g. "$.detail").
     input_path: str | None = None
+    #: Keyword arguments of ``aws.cloudwatch.EventRule`` merged over the rule's defaults.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.cloudwatch.EventTarget`` merged over each target's defaults; dropping the DLQ or
+    #: the retry policy warns naming eventbridge-target-dlq / eventbridge-target-retry.
+    target_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not isinstance(self.event_pattern, Mapping):
@@ -113,6 +118,13 @@ class EventRouterArgs:
     archive_retention_days: int = defaults.EVENT_ARCHIVE_RETENTION_DAYS
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: A bus the router does not create: an ``aws.cloudwatch.EventBus`` or its ARN (its name is the ARN's last
+    #: part; nothing is looked up, so nothing of the bus is checked). Rules, targets, their DLQs, the archive and
+    #: the schemas are still the router's.
+    existing_bus: cloudwatch.EventBus | pulumi.Input[str] | None = None
+    #: Keyword arguments of ``aws.cloudwatch.EventBus`` merged over the bus's defaults (only for a bus the router
+    #: creates).
+    bus_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 class EventRouter(pulumi.ComponentResource):
@@ -126,7 +138,8 @@ class EventRouter(pulumi.ComponentResource):
     ``bus_name``, their 0.1.0 names, are deprecated aliases.
     """
 
-    bus: cloudwatch.EventBus
+    #: The bus the router created (None with ``existing_bus``: see ``arn`` and ``name``).
+    bus: cloudwatch.EventBus | None
     rules: dict[str, cloudwatch.EventRule]
     #: Per rule: where events its targets could not take after the retries park (alarmed).
     dlqs: dict[str, sqs.Queue]
@@ -145,14 +158,37 @@ class EventRouter(pulumi.ComponentResource):
         self._context = args.context or current_stack_context()
         self._tags = self._context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.bus = cloudwatch.EventBus(
-            f"{name}-bus", name=self._context.physical_name(name, names.EVENT_BUS), tags=self._tags, opts=child
-        )
+        self.bus = None
+        if args.existing_bus is not None and args.bus_overrides:
+            raise ValueError("EventRouterArgs.bus_overrides apply to a bus the router creates, not to existing_bus")
+        if args.existing_bus is None:
+            bus_defaults = {"name": self._context.physical_name(name, names.EVENT_BUS), "tags": self._tags}
+            self.bus = children.create(
+                cloudwatch.EventBus,
+                f"{name}-bus",
+                bus_defaults,
+                args.bus_overrides,
+                arg="EventRouterArgs.bus_overrides",
+                opts=child,
+            )
+            self.name, self.arn = self.bus.name, self.bus.arn
+        else:
+            existing = args.existing_bus
+            self.arn = (
+                existing.arn if isinstance(existing, cloudwatch.EventBus) else pulumi.Output.from_input(existing)
+            )
+            self.name = (
+                existing.name
+                if isinstance(existing, cloudwatch.EventBus)
+                else self.arn.apply(lambda arn: arn.split(":event-bus/", 1)[-1])
+            )
+            if not isinstance(existing, cloudwatch.EventBus):
+                children.not_checked(f"EventRouter {name}", "the existing bus's policy and encryption")
         if args.archive_retention_days:
             cloudwatch.EventArchive(
                 f"{name}-archive",
                 name=self._context.physical_name(name, names.EVENT_ARCHIVE),
-                event_source_arn=self.bus.arn,
+                event_source_arn=self.arn,
                 retention_days=args.archive_retention_days,
                 opts=child,
             )
@@ -178,7 +214,6 @@ class EventRouter(pulumi.ComponentResource):
         self.rules, self.dlqs = {}, {}
         for rule in args.rules:
             self.add_rule(rule)
-        self.arn, self.name = self.bus.arn, self.bus.name
         self.register_outputs({"arn": self.arn, "name": self.name})
 
     def rule_name(self, rule: str) -> str:
@@ -187,9 +222,9 @@ class EventRouter(pulumi.ComponentResource):
     def rule_arn(self, rule: str) -> pulumi.Output[str]:
         """The ARN ``rule`` will have: rules on a custom bus are ``rule/<bus>/<rule>``."""
         return pulumi.Output.concat(
-            self.bus.arn.apply(lambda arn: arn.split(":event-bus/")[0]),
+            self.arn.apply(lambda arn: arn.split(":event-bus/")[0]),
             ":rule/",
-            self.bus.name,
+            self.name,
             "/",
             self.rule_name(rule),
         )
@@ -208,13 +243,19 @@ class EventRouter(pulumi.ComponentResource):
             tags=self._tags,
             senders=[ServiceSender("events.amazonaws.com", source_arn)],
         ).queue
-        event_rule = cloudwatch.EventRule(
+        rule_defaults = {
+            "name": self.rule_name(rule.name),
+            "event_bus_name": self.name,
+            "event_pattern": json.dumps(rule.event_pattern),
+            "description": rule.description or None,
+            "tags": self._tags,
+        }
+        event_rule = children.create(
+            cloudwatch.EventRule,
             f"{base}-rule",
-            name=self.rule_name(rule.name),
-            event_bus_name=self.bus.name,
-            event_pattern=json.dumps(rule.event_pattern),
-            description=rule.description or None,
-            tags=self._tags,
+            rule_defaults,
+            rule.overrides,
+            arg=f"EventRule {rule.name!r}: overrides",
             opts=child,
         )
         for index, target in enumerate(rule.targets):
@@ -253,20 +294,28 @@ class EventRouter(pulumi.ComponentResource):
                 parent=self,
                 tags=self._tags,
                 # The bus's account: EventBridge assumes the role only for this account's rules.
-                source_account=iam.account_of(self.bus.arn),
+                source_account=iam.account_of(self.arn),
             )
             extra["role_arn"] = role.role.arn
             extra["opts"] = pulumi.ResourceOptions(parent=self, depends_on=[role.policy])
-        cloudwatch.EventTarget(
-            name,
-            rule=event_rule.name,
-            event_bus_name=self.bus.name,
-            arn=arn,
-            input_path=rule.input_path,
-            dead_letter_config={"arn": dlq_arn},
-            retry_policy={
+        opts = extra.pop("opts", child)
+        target_defaults = {
+            "rule": event_rule.name,
+            "event_bus_name": self.name,
+            "arn": arn,
+            "input_path": rule.input_path,
+            "dead_letter_config": {"arn": dlq_arn},
+            "retry_policy": {
                 "maximum_retry_attempts": rule.max_retries,
                 "maximum_event_age_in_seconds": rule.max_event_age_seconds,
             },
-            **{"opts": child, **extra},
+            **extra,
+        }
+        children.create(
+            cloudwatch.EventTarget,
+            name,
+            target_defaults,
+            rule.target_overrides,
+            arg=f"EventRule {rule.name!r}: target_overrides",
+            opts=opts,
         )

@@ -10,13 +10,13 @@ from typing import Any, Literal
 import pulumi
 from pulumi_aws import sns, sqs
 
-from pulumi_wasp.components.queue import Queue, QueueArgs
+from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
-from pulumi_wasp.components.shared import names, patterns
+from pulumi_wasp.components.shared import children, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.kms import service_key
-from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -27,19 +27,37 @@ class Subscriber:
 
     name: str
     processor: QueueProcessorArgs | None = None
-    queue: QueueArgs | None = None
+    #: A queue to create, or an existing one (an ``aws.sqs.Queue`` or its ARN and URL): the fan-out then sets its
+    #: queue policy (TLS only, this topic may send), which replaces any policy the queue had.
+    queue: QueueArgs | ExistingQueue | None = None
     #: SNS filter policy; every message is delivered when None.
     filter_policy: Mapping[str, Any] | None = None
     #: Filter on message attributes (SNS's default) or on the JSON body.
     filter_policy_scope: Literal["MessageAttributes", "MessageBody"] = "MessageAttributes"
     #: Deliver the message itself, not SNS's JSON envelope: consumers parse one format.
     raw_message_delivery: bool = True
+    #: Keyword arguments of ``aws.sns.TopicSubscription`` merged over the subscription's defaults; dropping the
+    #: redrive policy warns naming sns-subscription-redrive.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if (self.processor is None) == (self.queue is None):
             raise ValueError(f"Subscriber {self.name!r}: set exactly one of processor= or queue=")
-        queue = self.processor.queue if self.processor is not None else self.queue
-        if queue is not None and queue.fifo:
+        if self.processor is not None and self.processor.existing_queue is not None:
+            raise ValueError(
+                f"Subscriber {self.name!r}: processor.existing_queue is not supported (the topic must be admitted to "
+                "the queue's policy); give the existing queue as Subscriber.queue=ExistingQueue(...) instead"
+            )
+        if isinstance(self.queue, ExistingQueue):
+            self.queue.validate(f"Subscriber {self.name!r}: queue")
+            if isinstance(self.queue.queue, Queue):
+                raise ValueError(
+                    f"Subscriber {self.name!r}: queue is a Queue component, which owns its queue policy; give its "
+                    "aws.sqs.Queue or ARN and URL, or let the fan-out create it (queue=QueueArgs(...))"
+                )
+        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
+        fifo = queue.is_fifo if isinstance(queue, ExistingQueue) else queue is not None and queue.fifo
+        if fifo:
             raise ValueError(f"Subscriber {self.name!r}: a standard SNS topic cannot deliver to a FIFO queue")
         if self.filter_policy is not None and not isinstance(self.filter_policy, Mapping):
             raise ValueError(
@@ -58,15 +76,27 @@ class FanOutArgs:
     """Arguments of :class:`FanOut`."""
 
     subscribers: Sequence[Subscriber]
-    #: Services that publish to the topic, each only from its source ARN (e.g. an EventBridge rule).
+    #: Services that publish to the topic, each only from its source ARN (e.g. an EventBridge rule). With
+    #: ``existing_topic`` the fan-out sets the topic's policy for them, replacing any policy it had.
     publishers: Sequence[ServiceSender] = ()
     #: Encrypt the topic with a key of its own that the publishers may use (the AWS-managed
     #: key cannot be granted to EventBridge or CloudWatch). Set False for an unencrypted topic.
+    #: Only for a topic the fan-out creates: an existing topic's encryption is its own.
     encrypt: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: A topic the fan-out does not create: an ``aws.sns.Topic`` or its ARN (nothing is looked up, so nothing of it
+    #: is checked, its encryption included). The fan-out still adds the subscriptions, their DLQs and queue policies.
+    existing_topic: sns.Topic | pulumi.Input[str] | None = None
+    #: Keyword arguments of ``aws.sns.Topic`` merged over the topic's defaults; dropping the key warns naming
+    #: sns-encryption.
+    topic_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        if self.existing_topic is not None and (self.topic_overrides or not self.encrypt):
+            raise ValueError(
+                "FanOutArgs: topic_overrides and encrypt apply to a topic the fan-out creates, not to existing_topic"
+            )
         if not self.subscribers:
             raise ValueError("FanOutArgs.subscribers is empty: a fan-out needs at least one subscriber")
         names = [s.name for s in self.subscribers]
@@ -92,8 +122,11 @@ class FanOut(pulumi.ComponentResource):
                        filter_policy={"detail-type": ["OrderConfirmed"]}, filter_policy_scope="MessageBody")]))
     """
 
-    topic: sns.Topic
+    #: The topic the fan-out created (None with ``existing_topic``).
+    topic: sns.Topic | None
+    #: The queues the fan-out created, per subscriber (an existing subscriber queue is in ``queue_arns`` only).
     queues: dict[str, Queue]
+    queue_arns: dict[str, pulumi.Input[str]]
     processors: dict[str, QueueProcessor]
     #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
     delivery_dlqs: dict[str, sqs.Queue]
@@ -108,56 +141,89 @@ class FanOut(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        key_arn = None
-        if args.encrypt:
-            services = [p.service for p in args.publishers]
-            key_arn = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags).arn
-        self.topic = sns.Topic(
-            f"{name}-topic",
-            name=context.auto_name(f"{name}-topic", names.SNS_TOPIC),
-            kms_master_key_id=key_arn,
-            tags=tags,
-            opts=child,
-        )
+        self.topic = None
+        if args.existing_topic is None:
+            key_arn = None
+            if args.encrypt:
+                services = [p.service for p in args.publishers]
+                key = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags)
+                key_arn = key.arn
+            topic_defaults = {
+                "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),
+                "kms_master_key_id": key_arn,
+                "tags": tags,
+            }
+            self.topic = children.create(
+                sns.Topic,
+                f"{name}-topic",
+                topic_defaults,
+                args.topic_overrides,
+                arg="FanOutArgs.topic_overrides",
+                opts=child,
+            )
+            self.arn = self.topic.arn
+        elif isinstance(args.existing_topic, sns.Topic):
+            self.arn = args.existing_topic.arn
+        else:
+            self.arn = pulumi.Output.from_input(args.existing_topic)
+            children.not_checked(f"FanOut {name}", "the existing topic's encryption and its policy's other statements")
+        # A topic's name is the last part of its ARN (arn:aws:sns:<region>:<account>:<name>).
+        self.name = self.topic.name if self.topic is not None else self.arn.apply(lambda arn: arn.rsplit(":", 1)[-1])
         if args.publishers:
             sns.TopicPolicy(
-                f"{name}-topic-policy", arn=self.topic.arn, policy=self._topic_policy(args.publishers), opts=child
+                f"{name}-topic-policy", arn=self.arn, policy=self._topic_policy(args.publishers), opts=child
             )
 
-        self.queues, self.processors, self.delivery_dlqs = {}, {}, {}
-        from_topic = ServiceSender("sns.amazonaws.com", self.topic.arn)
+        self.queues, self.queue_arns, self.processors, self.delivery_dlqs = {}, {}, {}, {}
+        from_topic = ServiceSender("sns.amazonaws.com", self.arn)
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
+            queue_arn: pulumi.Input[str]
             if sub.processor is not None:
-                queue_args = replace(sub.processor.queue, senders=[*sub.processor.queue.senders, from_topic])
+                queue_args = sub.processor.queue or QueueArgs()
+                queue_args = replace(queue_args, senders=[*queue_args.senders, from_topic])
                 processor_args = replace(sub.processor, queue=queue_args, tags={**args.tags, **sub.processor.tags})
                 processor = QueueProcessor(sub_name, processor_args, child)
                 self.processors[sub.name] = processor
-                queue = processor.queue
+                assert processor.queue is not None  # created: validated above
+                self.queues[sub.name] = processor.queue
+                queue_arn = processor.queue_arn
+            elif isinstance(sub.queue, ExistingQueue):
+                queue_arn = sub.queue.queue_arn
+                queue_policy(
+                    f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=sub.queue.queue_url
+                )
             else:
                 assert sub.queue is not None  # validated above
                 queue_args = replace(
                     sub.queue, senders=[*sub.queue.senders, from_topic], tags={**args.tags, **sub.queue.tags}
                 )
                 queue = Queue(sub_name, queue_args, child)
-            self.queues[sub.name] = queue
+                self.queues[sub.name] = queue
+                queue_arn = queue.arn
+            self.queue_arns[sub.name] = queue_arn
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
             delivery_dlq = dead_letter_queue(
                 f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]
             ).queue
             self.delivery_dlqs[sub.name] = delivery_dlq
-            sns.TopicSubscription(
+            subscription_defaults = {
+                "topic": self.arn,
+                "protocol": "sqs",
+                "endpoint": queue_arn,
+                "raw_message_delivery": sub.raw_message_delivery,
+                "filter_policy": json.dumps(sub.filter_policy) if sub.filter_policy else None,
+                "filter_policy_scope": sub.filter_policy_scope if sub.filter_policy else None,
+                "redrive_policy": delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+            }
+            children.create(
+                sns.TopicSubscription,
                 f"{sub_name}-subscription",
-                topic=self.topic.arn,
-                protocol="sqs",
-                endpoint=queue.arn,
-                raw_message_delivery=sub.raw_message_delivery,
-                filter_policy=json.dumps(sub.filter_policy) if sub.filter_policy else None,
-                filter_policy_scope=sub.filter_policy_scope if sub.filter_policy else None,
-                redrive_policy=delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                subscription_defaults,
+                sub.overrides,
+                arg=f"Subscriber {sub.name!r}: overrides",
                 opts=child,
             )
-        self.arn, self.name = self.topic.arn, self.topic.name
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
         )
@@ -169,7 +235,7 @@ class FanOut(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Principal": {"Service": publisher.service},
                 "Action": "sns:Publish",
-                "Resource": self.topic.arn,
+                "Resource": self.arn,
                 "Condition": {"ArnEquals": {"aws:SourceArn": publisher.source_arn}},
             }
             for index, publisher in enumerate(publishers)

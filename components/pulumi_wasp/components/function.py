@@ -7,13 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi_aws import cloudwatch, lambda_, sqs
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam, names
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -41,6 +42,34 @@ class AsyncInvokeArgs:
         if not 60 <= self.max_event_age_seconds <= 21600:
             raise ValueError(
                 f"AsyncInvokeArgs.max_event_age_seconds must be 60..21600, got {self.max_event_age_seconds}"
+            )
+
+
+@dataclass(kw_only=True)
+class VpcArgs:
+    """The subnets and security groups a function reaches private resources through.
+
+    The role is granted what Lambda needs to manage the function's network interfaces (AWS's
+    AWSLambdaVPCAccessExecutionRole, confined to these subnets and groups: :func:`iam.lambda_vpc_access`).
+    The subnets and groups must be in the deploying account and the stack's region.
+    """
+
+    #: At least one, in two or more Availability Zones for a function that must survive a zone's loss.
+    subnet_ids: Sequence[pulumi.Input[str]]
+    #: At least one; their egress rules decide what the function can reach.
+    security_group_ids: Sequence[pulumi.Input[str]]
+    #: Allow IPv6 traffic on dual-stack subnets (Lambda's default False: IPv4 only).
+    ipv6_allowed_for_dual_stack: bool = False
+
+    def validate(self) -> None:
+        if isinstance(self.subnet_ids, str) or not self.subnet_ids:
+            raise ValueError("VpcArgs.subnet_ids must be a non-empty list of subnet ids")
+        if isinstance(self.security_group_ids, str) or not self.security_group_ids:
+            raise ValueError("VpcArgs.security_group_ids must be a non-empty list of security group ids")
+        if len(self.subnet_ids) > 16 or len(self.security_group_ids) > 5:
+            raise ValueError(
+                "VpcArgs: Lambda takes at most 16 subnets and 5 security groups, got "
+                f"{len(self.subnet_ids)} and {len(self.security_group_ids)}"
             )
 
 
@@ -83,9 +112,21 @@ class ServerlessFunctionArgs:
     alarms: bool = True
     #: Log retention; the stack context's (14 days in dev, 90 in prod) when None.
     log_retention_days: int | None = None
+    #: The function's description in the console (none when empty: the name and tags already say what it is).
+    description: str = ""
+    #: Size of ``/tmp`` in MB, 512..10240; None keeps Lambda's 512 MB, the part that costs nothing extra.
+    ephemeral_storage_mb: int | None = None
+    #: Attach the function to a VPC (None: Lambda's own network, no network interfaces to manage).
+    vpc: VpcArgs | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     #: The stack context; the one set with ``use_stack_context`` when None.
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.lambda_.Function`` merged over the component's (``tags`` and
+    #: ``environment.variables`` merge, other keys replace). An unknown key is an error; weakening a
+    #: Well-Architected default (tracing, reserved concurrency, arm64) warns naming the rule that will flag it.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.cloudwatch.LogGroup`` for the function's log group, merged the same way.
+    log_group_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not _HANDLER.match(self.handler):
@@ -122,6 +163,70 @@ class ServerlessFunctionArgs:
             raise ValueError(
                 f"ServerlessFunctionArgs.architecture must be 'arm64' or 'x86_64', got {self.architecture!r}"
             )
+        if len(self.description) > 256:
+            raise ValueError(
+                f"ServerlessFunctionArgs.description has at most 256 characters, got {len(self.description)}"
+            )
+        if self.ephemeral_storage_mb is not None and not 512 <= self.ephemeral_storage_mb <= 10240:
+            raise ValueError(
+                f"ServerlessFunctionArgs.ephemeral_storage_mb must be 512..10240, got {self.ephemeral_storage_mb}"
+            )
+        if self.vpc is not None:
+            self.vpc.validate()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExistingFunction:
+    """A function the component does not create: a :class:`ServerlessFunction`, an ``aws.lambda_.Function``, or
+    its ARN. Nothing is looked up.
+
+    Its role is not the component's: given ``role`` the component attaches what it needs as a role policy of its
+    own on that role; given none it grants nothing, warns, and lists the statements the caller must grant in the
+    component's ``required_statements``. From a resource the component reads the function's timeout (to derive or
+    check a queue's visibility timeout); from a bare ARN it checks nothing unless ``timeout_seconds`` is given.
+    """
+
+    function: ServerlessFunction | lambda_.Function | None = None
+    arn: pulumi.Input[str] | None = None
+    #: The function's execution role: the resource, its name or its ARN (e.g. ``role=fn.role``).
+    role: iam_resources.Role | pulumi.Input[str] | None = None
+    #: With a bare ARN: the function's timeout, for what the component derives from it.
+    timeout_seconds: int | None = None
+
+    def validate(self, arg: str) -> None:
+        if (self.function is None) == (self.arn is None):
+            raise ValueError(f"{arg}: give function= (a resource) or arn=, not both and not neither")
+        if self.function is not None and self.timeout_seconds is not None:
+            raise ValueError(f"{arg}.timeout_seconds is read from the function resource; set it only with arn=")
+
+    @property
+    def function_arn(self) -> pulumi.Input[str]:
+        return self.function.arn if self.function is not None else self.arn  # type: ignore[return-value]
+
+    def timeout(self) -> pulumi.Input[int] | None:
+        """The function's timeout: plain for a ServerlessFunction, an Output for an aws.lambda_.Function (Lambda's
+        default 3 s when it set none), ``timeout_seconds`` for a bare ARN."""
+        if isinstance(self.function, ServerlessFunction):
+            return self.function.args.timeout_seconds
+        if isinstance(self.function, lambda_.Function):
+            return self.function.timeout.apply(lambda seconds: 3 if seconds is None else seconds)
+        return self.timeout_seconds
+
+
+def grant_to_existing(
+    name: str, existing: ExistingFunction, statements: Sequence[iam.Statement], *, parent: pulumi.Resource, arg: str
+) -> list[iam.Statement]:
+    """Grant ``statements`` to an existing function's role (a role policy of the component's), or, without a role,
+    warn and return them: the statements the caller must grant."""
+    if existing.role is not None:
+        iam.role_policy_on(name, existing.role, statements, parent=parent)
+        return []
+    actions = sorted({action for statement in statements for action in statement["Action"]})
+    pulumi.log.warn(
+        f"{arg} has no role: grant the function {actions} yourself (see the component's required_statements), "
+        "or give ExistingFunction(role=...) and the component attaches them"
+    )
+    return list(statements)
 
 
 def aws_region() -> str:
@@ -140,6 +245,15 @@ def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:
     if isinstance(code, pulumi.Archive):
         return code
     return pulumi.AssetArchive({Path(path).name: pulumi.FileArchive(path) for path in code})
+
+
+def _vpc_config(vpc: VpcArgs | None) -> dict[str, Any] | None:
+    if vpc is None:
+        return None
+    config: dict[str, Any] = {"subnet_ids": list(vpc.subnet_ids), "security_group_ids": list(vpc.security_group_ids)}
+    if vpc.ipv6_allowed_for_dual_stack:
+        config["ipv6_allowed_for_dual_stack"] = True
+    return config
 
 
 class ServerlessFunction(pulumi.ComponentResource):
@@ -181,10 +295,21 @@ class ServerlessFunction(pulumi.ComponentResource):
             parent=self,
             tags=tags,
             retention_days=args.log_retention_days,
+            overrides=args.log_group_overrides,
+            overrides_arg="ServerlessFunctionArgs.log_group_overrides",
         )
 
         permissions = iam.flattened(args.permissions, "ServerlessFunctionArgs")
         statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *permissions]
+        for grant in iam.wildcard_grants(permissions):
+            pulumi.log.warn(
+                f"ServerlessFunctionArgs.permissions of {name} grant {grant}, beyond the least-privilege default: "
+                "the policy rule lambda-no-wildcard-iam will flag it"
+            )
+        if args.vpc is not None:
+            statements += iam.lambda_vpc_access(
+                aws_region(), iam.account_of(self.log_group.arn), args.vpc.subnet_ids, args.vpc.security_group_ids
+            )
         self.dlq = None
         if args.async_invoke is not None:
             self.dlq = dead_letter_queue(name, context=context, parent=self, tags=tags).queue
@@ -203,22 +328,31 @@ class ServerlessFunction(pulumi.ComponentResource):
             "POWERTOOLS_LOG_LEVEL": context.log_level,
             **args.environment,
         }
-        self.function = lambda_.Function(
+        function_defaults: dict[str, Any] = {
+            "name": function_name,
+            "role": self.role.arn,
+            "runtime": args.runtime,
+            "architectures": [args.architecture],
+            "handler": args.handler,
+            "code": _archive(args.code),
+            "memory_size": args.memory_mb,
+            "timeout": args.timeout_seconds,
+            "reserved_concurrent_executions": args.reserved_concurrency,
+            "layers": layers,
+            "environment": {"variables": environment},
+            "tracing_config": {"mode": "Active"},
+            "logging_config": {"log_format": "JSON", "log_group": self.log_group.name},
+            "description": args.description or None,
+            "ephemeral_storage": {"size": args.ephemeral_storage_mb} if args.ephemeral_storage_mb else None,
+            "vpc_config": _vpc_config(args.vpc),
+            "tags": tags,
+        }
+        self.function = children.create(
+            lambda_.Function,
             f"{name}-function",
-            name=function_name,
-            role=self.role.arn,
-            runtime=args.runtime,
-            architectures=[args.architecture],
-            handler=args.handler,
-            code=_archive(args.code),
-            memory_size=args.memory_mb,
-            timeout=args.timeout_seconds,
-            reserved_concurrent_executions=args.reserved_concurrency,
-            layers=layers,
-            environment={"variables": environment},
-            tracing_config={"mode": "Active"},
-            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
-            tags=tags,
+            function_defaults,
+            args.overrides,
+            arg="ServerlessFunctionArgs.overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, service_role.policy]),
         )
         if args.async_invoke is not None and self.dlq is not None:

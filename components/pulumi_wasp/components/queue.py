@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_aws import sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
@@ -26,7 +27,7 @@ class QueueArgs:
     content_based_deduplication: bool = True
     #: Seconds a received message stays hidden. None: defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS (30),
     #: or 6 × function timeout + batching window when a QueueProcessor consumes the queue.
-    visibility_timeout_seconds: int | None = None
+    visibility_timeout_seconds: pulumi.Input[int] | None = None
     #: defaults.QUEUE_RETENTION_SECONDS (4 days): a consumer outage loses nothing.
     retention_seconds: int = defaults.QUEUE_RETENTION_SECONDS
     #: defaults.QUEUE_RECEIVE_WAIT_SECONDS (20): long polling, fewer empty receives.
@@ -41,6 +42,11 @@ class QueueArgs:
     senders: Sequence[ServiceSender] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the queue's defaults (``tags`` merge, other keys
+    #: replace). An unknown key is an error; dropping the redrive policy or the encryption warns naming the rule.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the dead-letter queue's defaults, the same way.
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not 60 <= self.retention_seconds <= 1_209_600:
@@ -56,10 +62,81 @@ class QueueArgs:
             raise ValueError(
                 f"QueueArgs.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
             )
-        if self.visibility_timeout_seconds is not None and not 0 <= self.visibility_timeout_seconds <= 43_200:
+        visibility = self.visibility_timeout_seconds
+        if isinstance(visibility, int) and not 0 <= visibility <= 43_200:
             raise ValueError(
                 f"QueueArgs.visibility_timeout_seconds must be 0..43200, got {self.visibility_timeout_seconds}"
             )
+
+
+def redrive_policy(dlq_arn: pulumi.Input[str], max_receive_count: int) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(dlq_arn).apply(
+        lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count})
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExistingQueue:
+    """A queue the component does not create: a :class:`Queue`, an ``aws.sqs.Queue``, or its ARN and URL.
+
+    Nothing is looked up. From a :class:`Queue` or an ``aws.sqs.Queue`` the component checks the visibility
+    timeout it was given (once known); from a bare ARN and URL it checks nothing (it says so in a log line):
+    not the visibility timeout, not FIFO-ness (declare it with ``fifo``), not the encryption or redrive.
+    """
+
+    #: The queue as a resource; or leave None and give ``arn`` and ``url``.
+    queue: Queue | sqs.Queue | None = None
+    arn: pulumi.Input[str] | None = None
+    url: pulumi.Input[str] | None = None
+    #: For an ``aws.sqs.Queue`` or a bare ARN: the queue is FIFO (a Queue component says so itself).
+    fifo: bool = False
+    #: Give the queue a DLQ of the component's (with its alarm and an ``aws.sqs.RedrivePolicy`` on the queue).
+    #: None: yes for an ``aws.sqs.Queue`` or a bare ARN, no for a :class:`Queue` (it has its own DLQ). Set False
+    #: when the queue already redrives elsewhere: a queue has one redrive policy.
+    dead_letter_queue: bool | None = None
+    #: With the component's DLQ: receives before a message moves there (defaults.MAX_RECEIVE_COUNT, 3).
+    max_receive_count: int = defaults.MAX_RECEIVE_COUNT
+
+    def validate(self, arg: str) -> None:
+        bare = self.arn is not None or self.url is not None
+        if (self.queue is None) == (not bare):
+            raise ValueError(f"{arg}: give queue= (a resource) or arn= and url=, not both and not neither")
+        if self.queue is None and (self.arn is None or self.url is None):
+            raise ValueError(f"{arg}: a bare queue needs both arn= and url= (no lookup at synthesis)")
+        if isinstance(self.queue, Queue) and self.dead_letter_queue:
+            raise ValueError(
+                f"{arg}: a Queue component has its own DLQ and redrive policy; leave dead_letter_queue unset"
+            )
+        if not 1 <= self.max_receive_count <= 10:
+            raise ValueError(
+                f"{arg}.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
+            )
+
+    @property
+    def queue_arn(self) -> pulumi.Input[str]:
+        return self.queue.arn if self.queue is not None else self.arn  # type: ignore[return-value]
+
+    @property
+    def queue_url(self) -> pulumi.Input[str]:
+        return self.queue.url if self.queue is not None else self.url  # type: ignore[return-value]
+
+    @property
+    def is_fifo(self) -> bool:
+        return self.queue.fifo if isinstance(self.queue, Queue) else self.fifo
+
+    @property
+    def wants_dead_letter_queue(self) -> bool:
+        if self.dead_letter_queue is not None:
+            return self.dead_letter_queue
+        return not isinstance(self.queue, Queue)
+
+    def visibility_timeout(self) -> pulumi.Input[int] | pulumi.Output[int | None] | None:
+        """The visibility timeout the queue resource was given (None for a bare ARN, or when unset)."""
+        if isinstance(self.queue, Queue):
+            return self.queue.visibility_timeout_seconds
+        if isinstance(self.queue, sqs.Queue):
+            return self.queue.visibility_timeout_seconds
+        return None
 
 
 class Queue(pulumi.ComponentResource):
@@ -93,29 +170,34 @@ class Queue(pulumi.ComponentResource):
             fifo=args.fifo,
             retention_seconds=args.dlq_retention_seconds,
             kms_master_key_id=args.kms_master_key_id,
+            overrides=args.dlq_overrides,
+            overrides_arg="QueueArgs.dlq_overrides",
         ).queue
-        self.queue = sqs.Queue(
-            f"{name}-queue",
-            name=context.auto_name(f"{name}-queue", names.SQS_QUEUE, suffixed=args.fifo),
-            visibility_timeout_seconds=(
+        queue_defaults = {
+            "name": context.auto_name(f"{name}-queue", names.SQS_QUEUE, suffixed=args.fifo),
+            "visibility_timeout_seconds": (
                 args.visibility_timeout_seconds
                 if args.visibility_timeout_seconds is not None
                 else defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS
             ),
-            message_retention_seconds=args.retention_seconds,
-            receive_wait_time_seconds=args.receive_wait_seconds,
-            sqs_managed_sse_enabled=None if args.kms_master_key_id else True,
-            kms_master_key_id=args.kms_master_key_id,
-            redrive_policy=self.dlq.arn.apply(
-                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": args.max_receive_count})
-            ),
-            fifo_queue=args.fifo or None,
-            content_based_deduplication=args.content_based_deduplication if args.fifo else None,
-            deduplication_scope="messageGroup" if args.fifo else None,
-            fifo_throughput_limit="perMessageGroupId" if args.fifo else None,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            "message_retention_seconds": args.retention_seconds,
+            "receive_wait_time_seconds": args.receive_wait_seconds,
+            "sqs_managed_sse_enabled": None if args.kms_master_key_id else True,
+            "kms_master_key_id": args.kms_master_key_id,
+            "redrive_policy": redrive_policy(self.dlq.arn, args.max_receive_count),
+            "fifo_queue": args.fifo or None,
+            "content_based_deduplication": args.content_based_deduplication if args.fifo else None,
+            "deduplication_scope": "messageGroup" if args.fifo else None,
+            "fifo_throughput_limit": "perMessageGroupId" if args.fifo else None,
+            "tags": tags,
+        }
+        kwargs = children.resource_kwargs(
+            sqs.Queue, queue_defaults, args.overrides, arg="QueueArgs.overrides", logical_name=f"{name}-queue"
         )
+        self.queue = sqs.Queue(f"{name}-queue", **kwargs, opts=pulumi.ResourceOptions(parent=self))
+        #: The visibility timeout the queue was given, when it is a plain value (an override may make it an Output).
+        self.visibility_timeout_seconds: pulumi.Input[int] = kwargs["visibility_timeout_seconds"]
+        self.fifo = args.fifo
         queue_policy(f"{name}-queue", self.queue, args.senders, parent=self)
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
         outputs = {"arn": self.arn, "url": self.url, "name": self.name}

@@ -15,7 +15,7 @@ from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction
-from pulumi_wasp.components.shared import iam, names
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -103,6 +103,14 @@ class RestApiArgs:
     access_log_format: str = ACCESS_LOG_FORMAT
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.apigateway.RestApi`` merged over the API's defaults (``tags`` merge, other keys
+    #: replace); an unknown key is an error.
+    api_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.apigateway.Stage`` merged over the stage's defaults; turning tracing off warns
+    #: naming apigw-tracing.
+    stage_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.cloudwatch.LogGroup`` merged over the access log group's defaults.
+    access_log_group_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not self.routes:
@@ -161,11 +169,17 @@ class RestApi(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.api = apigateway.RestApi(
+        api_defaults = {
+            "name": context.auto_name(f"{name}-api", names.REST_API),
+            "endpoint_configuration": {"types": "REGIONAL"},
+            "tags": tags,
+        }
+        self.api = children.create(
+            apigateway.RestApi,
             f"{name}-api",
-            name=context.auto_name(f"{name}-api", names.REST_API),
-            endpoint_configuration={"types": "REGIONAL"},
-            tags=tags,
+            api_defaults,
+            args.api_overrides,
+            arg="RestApiArgs.api_overrides",
             opts=child,
         )
         resources = self._resources(name, args.routes)
@@ -247,18 +261,26 @@ class RestApi(pulumi.ComponentResource):
             context=context,
             parent=self,
             tags=tags,
+            overrides=args.access_log_group_overrides,
+            overrides_arg="RestApiArgs.access_log_group_overrides",
         )
         settings_dependencies: list[pulumi.Resource] = []
         if args.manage_account_log_role:
             settings_dependencies.append(self._account_log_role(name, tags, context))
-        self.stage = apigateway.Stage(
+        stage_defaults = {
+            "rest_api": self.api.id,
+            "deployment": deployment.id,
+            "stage_name": args.stage_name,
+            "xray_tracing_enabled": True,
+            "access_log_settings": {"destination_arn": access_logs.arn, "format": args.access_log_format},
+            "tags": tags,
+        }
+        self.stage = children.create(
+            apigateway.Stage,
             f"{name}-stage",
-            rest_api=self.api.id,
-            deployment=deployment.id,
-            stage_name=args.stage_name,
-            xray_tracing_enabled=True,
-            access_log_settings={"destination_arn": access_logs.arn, "format": args.access_log_format},
-            tags=tags,
+            stage_defaults,
+            args.stage_overrides,
+            arg="RestApiArgs.stage_overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=settings_dependencies),
         )
         apigateway.MethodSettings(
@@ -314,7 +336,7 @@ class RestApi(pulumi.ComponentResource):
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws_iam.Role(
             f"{name}-cloudwatch-role",
-            name=context.auto_name(f"{name}-cloudwatch-role", names.IAM_ROLE),
+            **context.role_settings(f"{name}-cloudwatch-role"),
             assume_role_policy=iam.trust_policy("apigateway.amazonaws.com"),
             tags=tags,
             opts=kept,

@@ -17,7 +17,7 @@ from pulumi_aws import kinesis, lambda_, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam, names, patterns
+from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import dead_letter_queue
@@ -226,11 +226,24 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     alarms: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: A stream the processor does not create: an ``aws.kinesis.Stream`` or its ARN (its name is the ARN's last
+    #: part; nothing is looked up or checked, its encryption included). The consumer, mapping, on-failure queue and
+    #: alarms are still the processor's; set ``retention_hours`` to the stream's so the iterator-age alarm fires at
+    #: half of it.
+    existing_stream: kinesis.Stream | pulumi.Input[str] | None = None
+    #: Keyword arguments of ``aws.kinesis.Stream`` merged over the stream's defaults (only for a stream the
+    #: processor creates); dropping KMS encryption warns naming kinesis-encryption.
+    stream_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def _owner(self) -> str:
         return "StreamProcessorArgs"
 
     def validate(self) -> None:
+        if self.existing_stream is not None and (self.stream_overrides or self.shard_count is not None):
+            raise ValueError(
+                "StreamProcessorArgs.stream_overrides and shard_count apply to a stream the processor creates, "
+                "not to existing_stream"
+            )
         if not 24 <= self.retention_hours <= 8760:
             raise ValueError(f"StreamProcessorArgs.retention_hours must be 24..8760, got {self.retention_hours}")
         if self.shard_count is not None and self.shard_count < 1:
@@ -262,7 +275,8 @@ class StreamProcessor(pulumi.ComponentResource):
                                             code=["lambdas/clickstream", "lambdas/shared"])))
     """
 
-    stream: kinesis.Stream
+    #: The stream the processor created (None with ``existing_stream``: see ``arn`` and ``name``).
+    stream: kinesis.Stream | None
     function: ServerlessFunction
     on_failure: sqs.Queue
     mapping: lambda_.EventSourceMapping
@@ -275,22 +289,37 @@ class StreamProcessor(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
-        provisioned = args.shard_count is not None
-        self.stream = kinesis.Stream(
-            f"{name}-stream",
-            name=context.physical_name(name, names.KINESIS_STREAM),
-            retention_period=args.retention_hours,
-            encryption_type="KMS",
-            kms_key_id=args.kms_key_id,
-            stream_mode_details={"stream_mode": "PROVISIONED" if provisioned else "ON_DEMAND"},
-            shard_count=args.shard_count,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.stream = None
+        if args.existing_stream is None:
+            provisioned = args.shard_count is not None
+            stream_defaults = {
+                "name": context.physical_name(name, names.KINESIS_STREAM),
+                "retention_period": args.retention_hours,
+                "encryption_type": "KMS",
+                "kms_key_id": args.kms_key_id,
+                "stream_mode_details": {"stream_mode": "PROVISIONED" if provisioned else "ON_DEMAND"},
+                "shard_count": args.shard_count,
+                "tags": tags,
+            }
+            self.stream = children.create(
+                kinesis.Stream,
+                f"{name}-stream",
+                stream_defaults,
+                args.stream_overrides,
+                arg="StreamProcessorArgs.stream_overrides",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            stream_arn, stream_name = self.stream.arn, self.stream.name
+        elif isinstance(args.existing_stream, kinesis.Stream):
+            stream_arn, stream_name = args.existing_stream.arn, args.existing_stream.name
+        else:
+            stream_arn = pulumi.Output.from_input(args.existing_stream)
+            stream_name = stream_arn.apply(lambda arn: arn.split(":stream/", 1)[-1])
+            children.not_checked(f"StreamProcessor {name}", "the existing stream's encryption and retention")
         consumer = stream_consumer(
             name,
-            source_arn=self.stream.arn,
-            read=iam.kinesis_consume(self.stream.arn),
+            source_arn=stream_arn,
+            read=iam.kinesis_consume(stream_arn),
             function=args.function,
             context=context,
             parent=self,
@@ -299,7 +328,7 @@ class StreamProcessor(pulumi.ComponentResource):
         )
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
         if args.alarms:
-            dimensions: dict[str, pulumi.Input[str]] = {"StreamName": self.stream.name}
+            dimensions: dict[str, pulumi.Input[str]] = {"StreamName": stream_name}
             half_retention_ms = args.retention_hours * 3600 * 1000 / 2
             for spec in (
                 AlarmSpec(
@@ -322,6 +351,6 @@ class StreamProcessor(pulumi.ComponentResource):
                 ),
             ):
                 metric_alarm(name, spec, context=context, parent=self, tags=tags)
-        self.arn, self.name = self.stream.arn, self.stream.name
+        self.arn, self.name = stream_arn, stream_name
         outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
         self.register_outputs({**outputs, "on_failure_url": self.on_failure.url})

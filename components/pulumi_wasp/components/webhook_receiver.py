@@ -112,14 +112,18 @@ class WebhookReceiver(pulumi.ComponentResource):
             )
         processor = replace(args.processor, tags={**args.tags, **args.processor.tags})
         self.processor = QueueProcessor(name, processor, child)
-        queue = self.processor.queue
-        permissions = [*args.verifier.permissions, iam.secret_read(self.secret.arn), iam.sqs_send(queue.arn)]
+        queue_url = self.processor.queue_url
+        permissions = [
+            *args.verifier.permissions,
+            iam.secret_read(self.secret.arn),
+            iam.sqs_send(self.processor.queue_arn),
+        ]
         if args.secret_kms_key_arn is not None:
             permissions.append(iam.kms_decrypt(args.secret_kms_key_arn))
         environment = {
             **args.verifier.environment,
             "WEBHOOK_SECRET_NAME": self.secret.name,
-            "WEBHOOK_QUEUE_URL": queue.url,
+            "WEBHOOK_QUEUE_URL": queue_url,
             "WEBHOOK_TOLERANCE_SECONDS": str(args.tolerance_seconds),
         }
         verifier = replace(
@@ -135,4 +139,4 @@ class WebhookReceiver(pulumi.ComponentResource):
         self.route.validate()
         self.arn, self.name = self.verifier.arn, self.verifier.name
         outputs = {"arn": self.arn, "name": self.name}
-        self.register_outputs({**outputs, "secret_arn": self.secret.arn, "queue_url": queue.url})
+        self.register_outputs({**outputs, "secret_arn": self.secret.arn, "queue_url": queue_url})

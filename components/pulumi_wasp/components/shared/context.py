@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pulumi
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import names
+
+_POLICY_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]{1,128}")
+_ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,15 @@ class StackContext:
     log_level: str = defaults.POWERTOOLS_LOG_LEVEL
     #: CloudWatch namespace of the EMF metrics (``<project>`` when empty).
     metrics_namespace: str = ""
+    #: ARN of a managed policy set as the permissions boundary of every role the components create; None sets
+    #: none. Enterprises require one so no role, however its policies grow, exceeds what the boundary allows.
+    role_permissions_boundary: str | None = None
+    #: IAM path of every role the components create (IAM's default ``/`` when None): SCPs and audits select by path.
+    role_path: str | None = None
+    #: Prefix of every role name the components create (``""``: Pulumi's auto-names). With a prefix the names are
+    #: explicit, ``<prefix><name_prefix or project-stack>-<logical name>`` within IAM's 64 characters, because
+    #: SCPs commonly allow creating roles only under a name prefix.
+    role_name_prefix: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.log_retention_days <= 3653:
@@ -42,6 +56,21 @@ class StackContext:
             )
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError(f"StackContext.log_level must be a Python log level name, got {self.log_level!r}")
+        boundary = self.role_permissions_boundary
+        if boundary is not None and not _POLICY_ARN.fullmatch(boundary):
+            raise ValueError(
+                "StackContext.role_permissions_boundary must be a managed policy ARN "
+                f"(arn:aws:iam::<account>:policy/<name>), got {boundary!r}"
+            )
+        if self.role_path is not None and not _ROLE_PATH.fullmatch(self.role_path):
+            raise ValueError(
+                "StackContext.role_path must start and end with '/' and be at most 512 characters of "
+                f"IAM's path characters, got {self.role_path!r}"
+            )
+        if self.role_name_prefix and names.IAM_ROLE.problem(self.role_name_prefix) is not None:
+            raise ValueError(
+                f"StackContext.role_name_prefix {self.role_name_prefix!r}: {names.IAM_ROLE.problem(self.role_name_prefix)}"
+            )
 
     @property
     def prefix(self) -> str:
@@ -65,6 +94,16 @@ class StackContext:
         if not suffixed:
             return self.physical_name(logical_name, rule)
         return self.physical_name(logical_name, rule, len(rule.suffix)) + rule.suffix
+
+    def role_settings(self, logical_name: str) -> dict[str, Any]:
+        """The keyword arguments of ``aws.iam.Role`` every role the components create takes from the context:
+        its name (None keeps Pulumi's auto-name), path and permissions boundary (None: IAM's defaults)."""
+        if self.role_name_prefix:
+            # A cut keeps the start: the hash replaces the end, so the name still begins with the prefix.
+            name: str | None = names.fit(f"{self.role_name_prefix}{self.prefix}-{logical_name}", names.IAM_ROLE)
+        else:
+            name = self.auto_name(logical_name, names.IAM_ROLE)
+        return {"name": name, "path": self.role_path, "permissions_boundary": self.role_permissions_boundary}
 
     def tags_for(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         """Base tags (project, stack, managed-by), the context's tags, then a component's own."""

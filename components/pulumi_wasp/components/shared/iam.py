@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 from pulumi_aws import iam
 
+from pulumi_wasp import iam_reference
 from pulumi_wasp.components.shared import names
 from pulumi_wasp.components.shared.context import current_stack_context
 
@@ -48,6 +49,23 @@ def flattened(permissions: Sequence[Statement | Sequence[Statement]], owner: str
         )
         statements.extend(dict(statement) for statement in item)
     return statements
+
+
+def wildcard_grants(statements: Sequence[Statement]) -> list[str]:
+    """Each wildcard an Allow statement grants, described: ``*`` or ``svc:*`` actions, and ``Resource: "*"`` for
+    actions that accept a resource type (those the Service Authorization Reference lists without one accept
+    nothing but ``*``). Statements confined by a ``Condition`` are left to the policy pack's judgement."""
+    found = []
+    for statement in statements:
+        if statement.get("Effect") != "Allow" or "Condition" in statement:
+            continue
+        actions = [a for a in statement.get("Action", []) if isinstance(a, str)]
+        found += [f"Action {action!r}" for action in actions if action == "*" or action.endswith(":*")]
+        if "*" in list(statement.get("Resource", [])):
+            broad = sorted(a for a in actions if not iam_reference.star_only(a))
+            if broad:
+                found.append(f"Resource '*' for {broad}")
+    return found
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
@@ -232,7 +250,7 @@ def service_role(
     context = current_stack_context()
     role = iam.Role(
         f"{name}-role",
-        name=context.auto_name(f"{name}-role", names.IAM_ROLE),
+        **context.role_settings(f"{name}-role"),
         assume_role_policy=trust_policy(service, source_account=source_account, conditions=conditions),
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
@@ -245,6 +263,63 @@ def service_role(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return ServiceRole(role, policy)
+
+
+def role_policy_on(
+    name: str, role: iam.Role | pulumi.Input[str], statements: Sequence[Statement], *, parent: pulumi.Resource
+) -> iam.RolePolicy:
+    """``statements`` as a role policy of its own on a role the component did not create (``role``: the
+    resource, or its name or ARN), so what the component needs is granted without touching the role's other
+    policies."""
+    if not statements:
+        raise ValueError(f"{name}: a role policy needs at least one statement")
+    return iam.RolePolicy(
+        f"{name}-policy",
+        name=current_stack_context().auto_name(f"{name}-policy", names.IAM_POLICY),
+        role=role.id if isinstance(role, iam.Role) else pulumi.Output.from_input(role).apply(role_name_of),
+        policy=policy_document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def role_name_of(role: str) -> str:
+    """A role's name from its name or ARN (``arn:aws:iam::<account>:role/<path>/<name>``)."""
+    return role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
+
+
+# -- Lambda in a VPC: the network-interface permissions of AWSLambdaVPCAccessExecutionRole, least-privilege ----
+def lambda_vpc_access(
+    region: str,
+    account: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_ids: Sequence[pulumi.Input[str]],
+) -> list[Statement]:
+    """What Lambda needs to attach a function to its subnets: AWS's managed AWSLambdaVPCAccessExecutionRole grants
+    these ec2 actions on ``*``; here creating an interface is confined to the function's subnets and security
+    groups, and managing interfaces to the account's interfaces in the region. The two Describe actions accept
+    no resource type (the Service Authorization Reference), so ``*`` is the only resource they can have."""
+    if not subnet_ids or not security_group_ids:
+        raise ValueError("lambda_vpc_access needs at least one subnet and one security group")
+
+    def arn(kind: str, resource_id: pulumi.Input[str]) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:aws:ec2:", region, ":", account, f":{kind}/", resource_id)
+
+    interfaces = arn("network-interface", "*")
+    return [
+        allow(
+            ["ec2:CreateNetworkInterface"],
+            [
+                interfaces,
+                *(arn("subnet", subnet) for subnet in subnet_ids),
+                *(arn("security-group", group) for group in security_group_ids),
+            ],
+        ),
+        allow(
+            ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            [interfaces],
+        ),
+        allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"]),
+    ]
 
 
 # -- grants for service roles and encrypted resources (Saga, BucketProcessor) --------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pulumi
 from pulumi_aws import cloudwatch
 
+from pulumi_wasp.components.shared import children
 from pulumi_wasp.components.shared.context import StackContext
 
 
@@ -16,11 +20,17 @@ def log_group(
     parent: pulumi.Resource,
     tags: dict[str, str],
     retention_days: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    overrides_arg: str = "",
 ) -> cloudwatch.LogGroup:
-    return cloudwatch.LogGroup(
-        f"{name}-logs",
-        name=log_group_name,
-        retention_in_days=retention_days or context.log_retention_days,
-        tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+    """``overrides`` (keyword arguments of ``aws.cloudwatch.LogGroup``, named ``overrides_arg`` in errors) merge
+    over the defaults (see :func:`children.resource_kwargs`)."""
+    defaults = {
+        "name": log_group_name,
+        "retention_in_days": retention_days or context.log_retention_days,
+        "tags": tags,
+    }
+    options = pulumi.ResourceOptions(parent=parent)
+    return children.create(
+        cloudwatch.LogGroup, f"{name}-logs", defaults, overrides or {}, arg=overrides_arg, opts=options
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_aws import sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext
 
@@ -48,12 +49,20 @@ def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[Servic
 
 
 def queue_policy(
-    name: str, queue: sqs.Queue, senders: Sequence[ServiceSender], *, parent: pulumi.Resource
+    name: str,
+    queue: sqs.Queue | None,
+    senders: Sequence[ServiceSender],
+    *,
+    parent: pulumi.Resource,
+    arn: pulumi.Input[str] | None = None,
+    url: pulumi.Input[str] | None = None,
 ) -> sqs.QueuePolicy:
+    """The TLS-only policy admitting ``senders`` on ``queue`` (or the queue at ``arn`` and ``url``). A queue has
+    one policy: this replaces any the queue had."""
     return sqs.QueuePolicy(
         f"{name}-policy",
-        queue_url=queue.url,
-        policy=queue_policy_document(queue.arn, senders),
+        queue_url=queue.url if queue is not None else url,
+        policy=queue_policy_document(queue.arn if queue is not None else arn, senders),  # type: ignore[arg-type]
         opts=pulumi.ResourceOptions(parent=parent),
     )
 
@@ -86,20 +95,22 @@ def dead_letter_queue(
     senders: Sequence[ServiceSender] = (),
     retention_seconds: int = defaults.DLQ_RETENTION_SECONDS,
     kms_master_key_id: pulumi.Input[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    overrides_arg: str = "",
 ) -> DeadLetterQueue:
     """An encrypted DLQ with 14 days' retention, a TLS-only policy that admits only ``senders``,
-    and an alarm on its first message."""
+    and an alarm on its first message; ``overrides`` (``aws.sqs.Queue`` keyword arguments, named
+    ``overrides_arg`` in errors) merge over the defaults (:func:`children.resource_kwargs`)."""
     child = pulumi.ResourceOptions(parent=parent)
-    queue = sqs.Queue(
-        f"{name}-dlq",
-        name=context.auto_name(f"{name}-dlq", names.SQS_QUEUE, suffixed=fifo),
-        fifo_queue=fifo or None,
-        message_retention_seconds=retention_seconds,
-        sqs_managed_sse_enabled=None if kms_master_key_id else True,
-        kms_master_key_id=kms_master_key_id,
-        tags=tags,
-        opts=child,
-    )
+    defaults = {
+        "name": context.auto_name(f"{name}-dlq", names.SQS_QUEUE, suffixed=fifo),
+        "fifo_queue": fifo or None,
+        "message_retention_seconds": retention_seconds,
+        "sqs_managed_sse_enabled": None if kms_master_key_id else True,
+        "kms_master_key_id": kms_master_key_id,
+        "tags": tags,
+    }
+    queue = children.create(sqs.Queue, f"{name}-dlq", defaults, overrides or {}, arg=overrides_arg, opts=child)
     policy = queue_policy(f"{name}-dlq", queue, senders, parent=parent)
     metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue.name), context=context, parent=parent, tags=tags)
     return DeadLetterQueue(queue, policy)

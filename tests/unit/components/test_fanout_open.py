@@ -1,0 +1,190 @@
+"""FanOut opened up: an existing topic or subscriber queue, and overrides of the topic and subscriptions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pulumi_aws import sns
+
+from pulumi_wasp.components import (
+    ExistingQueue,
+    FanOut,
+    FanOutArgs,
+    Queue,
+    QueueArgs,
+    ServiceSender,
+    Subscriber,
+)
+from pulumi_wasp.synthesis import ProgramError
+from pulumi_wasp.testing import synthesize
+from tests.unit.conftest import logged
+
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:legacy-events"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:audit"
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/audit"
+
+
+@pytest.fixture(scope="module")
+def existing():
+    with logged() as lines:
+        stack = synthesize(
+            lambda: FanOut(
+                "events",
+                FanOutArgs(
+                    existing_topic=TOPIC_ARN,
+                    publishers=[ServiceSender("events.amazonaws.com", "arn:aws:events:us-east-1:123456789012:rule/r")],
+                    subscribers=[
+                        Subscriber(name="audit", queue=ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL)),
+                        Subscriber(name="search", queue=QueueArgs()),
+                    ],
+                ),
+            )
+        )
+    return stack, lines
+
+
+def test_an_existing_topic_is_not_created_and_no_key_is_made(existing):
+    stack, _ = existing
+    assert stack.in_component("events", type=TOPIC) == []
+    assert stack.in_component("events", type="aws:kms/key:Key") == []
+
+
+def test_subscriptions_and_the_topic_policy_use_the_existing_topic(existing):
+    stack, _ = existing
+    assert {s.input("topic") for s in stack.in_component("events", type=SUBSCRIPTION)} == {TOPIC_ARN}
+    assert stack.one("aws:sns/topicPolicy:TopicPolicy", within="events").input("arn") == TOPIC_ARN
+
+
+def test_a_bare_topic_says_what_it_could_not_check(existing):
+    _, lines = existing
+    assert "FanOut events: given a bare identifier, so not checked: the existing topic's encryption" in "\n".join(
+        lines.at("INFO")
+    )
+
+
+def test_an_existing_subscriber_queue_is_subscribed_and_admits_only_the_topic(existing):
+    stack, _ = existing
+    assert stack.named("events-audit-subscription").input("endpoint") == QUEUE_ARN
+    policy = stack.named("events-audit-queue-policy")
+    assert policy.input("queueUrl") == QUEUE_URL
+    allow = json.loads(policy.input("policy"))["Statement"][1]
+    assert (allow["Principal"], allow["Resource"], allow["Condition"]) == (
+        {"Service": "sns.amazonaws.com"},
+        QUEUE_ARN,
+        {"ArnEquals": {"aws:SourceArn": TOPIC_ARN}},
+    )
+
+
+def test_an_existing_subscriber_queue_still_gets_a_delivery_dlq(existing):
+    stack, _ = existing
+    redrive = json.loads(stack.named("events-audit-subscription").input("redrivePolicy"))
+    assert redrive == {"deadLetterTargetArn": stack.named("events-audit-delivery-dlq").output("arn")}
+
+
+def test_queue_arns_hold_every_subscriber_and_queues_only_those_created():
+    fanouts = []
+    synthesize(
+        lambda: fanouts.append(
+            FanOut(
+                "events",
+                FanOutArgs(
+                    existing_topic=TOPIC_ARN,
+                    subscribers=[
+                        Subscriber(name="audit", queue=ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL)),
+                        Subscriber(name="search", queue=QueueArgs()),
+                    ],
+                ),
+            )
+        )
+    )
+    assert (sorted(fanouts[0].queue_arns), sorted(fanouts[0].queues)) == (["audit", "search"], ["search"])
+
+
+def test_an_existing_topic_resource_is_used_by_its_arn():
+    def program():
+        topic = sns.Topic("legacy")
+        FanOut("events", FanOutArgs(existing_topic=topic, subscribers=[Subscriber(name="a", queue=QueueArgs())]))
+
+    stack = synthesize(program)
+    assert stack.named("events-a-subscription").input("topic") == stack.named("legacy").output("arn")
+
+
+@pytest.fixture(scope="module")
+def overridden():
+    with logged() as lines:
+        stack = synthesize(
+            lambda: FanOut(
+                "events",
+                FanOutArgs(
+                    topic_overrides={"kms_master_key_id": None, "display_name": "Order events"},
+                    subscribers=[Subscriber(name="a", queue=QueueArgs(), overrides={"redrive_policy": None})],
+                ),
+            )
+        )
+    return stack, lines
+
+
+def test_overrides_reach_the_topic_and_the_subscription(overridden):
+    stack, _ = overridden
+    topic = stack.one(TOPIC, within="events")
+    assert topic.input("displayName") == "Order events"
+    assert "kmsMasterKeyId" not in topic.inputs
+    assert "redrivePolicy" not in stack.named("events-a-subscription").inputs
+
+
+def test_overridden_defaults_warn_naming_their_rules(overridden):
+    _, lines = overridden
+    warnings = "\n".join(lines.at("WARNING"))
+    assert "FanOutArgs.topic_overrides['kms_master_key_id'] = None" in warnings
+    assert "the policy rule sns-encryption will flag it" in warnings
+    assert "the policy rule sns-subscription-redrive will flag it" in warnings
+
+
+def test_the_pack_flags_the_overridden_defaults(overridden):
+    stack, _ = overridden
+    findings = stack.preview()
+    assert [d.name for d in findings.of("sns-encryption")] == ["events-topic"]
+    assert [d.name for d in findings.of("sns-subscription-redrive")] == ["events-a-subscription"]
+
+
+def test_an_unknown_subscription_override_fails_naming_it():
+    with pytest.raises(
+        ProgramError,
+        match=r"Subscriber 'a': overrides: 'filter' is not a keyword argument of "
+        r"sns.TopicSubscription",
+    ):
+        synthesize(
+            lambda: FanOut(
+                "events", FanOutArgs(subscribers=[Subscriber(name="a", queue=QueueArgs(), overrides={"filter": {}})])
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            FanOutArgs(existing_topic=TOPIC_ARN, encrypt=False, subscribers=[Subscriber(name="a", queue=QueueArgs())]),
+            "topic_overrides and encrypt apply to a topic the fan-out creates",
+        ),
+        (
+            FanOutArgs(subscribers=[Subscriber(name="a", queue=ExistingQueue(arn=QUEUE_ARN))]),
+            "Subscriber 'a': queue: a bare queue needs both arn= and url=",
+        ),
+    ],
+)
+def test_bad_combinations_fail_naming_the_args(args, message):
+    with pytest.raises(ValueError, match=message):
+        args.validate()
+
+
+def test_a_queue_component_as_a_subscriber_queue_is_refused_with_the_reason():
+    def program():
+        queue = Queue("shared", QueueArgs())
+        FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", queue=ExistingQueue(queue=queue))]))
+
+    with pytest.raises(ProgramError, match="a Queue component, which owns its queue policy"):
+        synthesize(program)

@@ -1,0 +1,112 @@
+"""StreamProcessor opened up: an existing Kinesis stream instead of a new one, and stream overrides."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pulumi_aws import kinesis
+
+from pulumi_wasp.components import ServerlessFunctionArgs, StreamProcessor, StreamProcessorArgs
+from pulumi_wasp.synthesis import ProgramError
+from pulumi_wasp.testing import synthesize
+from tests.unit.conftest import logged
+
+STREAM = "aws:kinesis/stream:Stream"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/legacy-clicks"
+
+
+def consumer() -> ServerlessFunctionArgs:
+    return ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+
+
+@pytest.fixture(scope="module")
+def existing():
+    with logged() as lines:
+        stack = synthesize(
+            lambda: StreamProcessor(
+                "clicks", StreamProcessorArgs(function=consumer(), existing_stream=STREAM_ARN, retention_hours=48)
+            )
+        )
+    return stack, lines
+
+
+def test_an_existing_stream_is_not_created_but_mapped(existing):
+    stack, _ = existing
+    assert stack.in_component("clicks", type=STREAM) == []
+    assert stack.one(MAPPING, within="clicks").input("eventSourceArn") == STREAM_ARN
+
+
+def test_the_consumer_may_read_the_existing_stream(existing):
+    stack, _ = existing
+    policy = stack.one("aws:iam/rolePolicy:RolePolicy", within="clicks")
+    statements = json.loads(policy.input("policy"))["Statement"]
+    assert any("kinesis:GetRecords" in s["Action"] and s["Resource"] == [STREAM_ARN] for s in statements)
+
+
+def test_the_alarms_watch_the_existing_stream_at_half_the_given_retention(existing):
+    stack, _ = existing
+    age = stack.named("clicks-iterator-age")
+    assert age.input("dimensions") == {"StreamName": "legacy-clicks"}
+    assert age.input("threshold") == 48 * 3600 * 1000 / 2
+
+
+def test_a_bare_stream_says_what_it_could_not_check(existing):
+    _, lines = existing
+    assert "StreamProcessor clicks: given a bare identifier, so not checked: the existing stream's encryption" in (
+        "\n".join(lines.at("INFO"))
+    )
+
+
+def test_an_existing_stream_resource_lends_its_arn():
+    def program():
+        stream = kinesis.Stream("shared", encryption_type="KMS", kms_key_id="alias/aws/kinesis", shard_count=1)
+        StreamProcessor("clicks", StreamProcessorArgs(function=consumer(), existing_stream=stream))
+
+    stack = synthesize(program)
+    assert stack.one(MAPPING, within="clicks").input("eventSourceArn") == stack.named("shared").output("arn")
+
+
+@pytest.fixture(scope="module")
+def overridden():
+    with logged() as lines:
+        stack = synthesize(
+            lambda: StreamProcessor(
+                "clicks",
+                StreamProcessorArgs(
+                    function=consumer(),
+                    stream_overrides={"encryption_type": "NONE", "kms_key_id": None, "tags": {"data": "clicks"}},
+                ),
+            )
+        )
+    return stack, lines
+
+
+def test_overrides_reach_the_stream_and_tags_merge(overridden):
+    stack, _ = overridden
+    stream = stack.one(STREAM, within="clicks")
+    assert stream.input("encryptionType") == "NONE"
+    assert (stream.input("tags")["data"], stream.input("tags")["managed-by"]) == ("clicks", "pulumi")
+
+
+def test_dropping_encryption_warns_and_the_pack_flags_it(overridden):
+    stack, lines = overridden
+    assert any("the policy rule kinesis-encryption will flag it" in line for line in lines.at("WARNING"))
+    assert [d.name for d in stack.preview().of("kinesis-encryption")] == ["clicks-stream"]
+
+
+def test_an_unknown_stream_override_fails_naming_it():
+    with pytest.raises(
+        ProgramError,
+        match=r"StreamProcessorArgs.stream_overrides: 'shards' is not a keyword argument "
+        r"of kinesis.Stream",
+    ):
+        synthesize(
+            lambda: StreamProcessor("c", StreamProcessorArgs(function=consumer(), stream_overrides={"shards": 2}))
+        )
+
+
+def test_stream_settings_with_an_existing_stream_fail():
+    with pytest.raises(ValueError, match="apply to a stream the processor creates"):
+        StreamProcessorArgs(function=consumer(), existing_stream=STREAM_ARN, shard_count=2).validate()
