@@ -140,9 +140,16 @@ def _local_options(parser: argparse.ArgumentParser, default: object = None) -> N
     )
 
 
+def _debug(parser: argparse.ArgumentParser, default: object = False) -> None:
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show the traceback of an unexpected error"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="wasp", description=DESCRIPTION, formatter_class=RAW)
     root.add_argument("--version", action="version", version=f"wasp (pulumi-wasp) {__version__}")
+    _debug(root)
     commands = root.add_subparsers(dest="command", required=True, metavar="<command>")
 
     preview = commands.add_parser(
@@ -228,7 +235,19 @@ def parser() -> argparse.ArgumentParser:
         _local_options(verb, argparse.SUPPRESS)
         if name not in ("run", "serve", "bench"):
             verb.set_defaults(requires=VERBS)
+    for sub in _below(root):  # --debug anywhere on the line (after the command, a value given before stays)
+        _debug(sub, argparse.SUPPRESS)
     return root
+
+
+def _below(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every subcommand's parser under ``parser``."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += [sub, *_below(sub)]
+    return found
 
 
 def _bench_parser(verbs: argparse._SubParsersAction) -> None:
@@ -268,19 +287,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: what the command started has been stopped on the way out
         return 130
     except Exception as exc:
-        if not isinstance(exc, _user_errors()):
+        if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        user_error = _user_error(exc, getattr(args, "program", "."))
+        if user_error is not None:
+            print(f"error: {user_error}", file=sys.stderr)
+            return 2
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (wasp --debug {' '.join(argv)} shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Errors in what the user gave (the program, its config, the scenario file): a message, not a traceback.
-    The program's error class is only looked up when the synthesis engine was loaded (else none was raised)."""
+def _user_error(exc: Exception, program_dir: str) -> str | None:
+    """The message of an error in what the user gave (the program, its config, the scenario file), None for
+    any other. The program's error class is only looked up when the synthesis engine was loaded (else none
+    was raised); a program error names the program's file and line where its own code raised it."""
     from pulumi_wasp.localcloud.scenario.hook import ScenarioError
 
-    program = sys.modules.get("pulumi_wasp.synthesis.program")
-    return (ScenarioError, program.ProgramError) if program is not None else (ScenarioError,)
+    if isinstance(exc, ScenarioError):
+        return str(exc)
+    errors = sys.modules.get("pulumi_wasp.synthesis.errors")
+    if errors is not None and isinstance(exc, errors.ProgramError):
+        return str(errors.located(exc, program_dir))
+    return None
 
 
 def script(argv: Sequence[str]) -> int:
