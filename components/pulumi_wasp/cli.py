@@ -165,7 +165,10 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--summary",
         action="store_true",
-        help="print the synthesis summary (resource tree, counts, outputs, timing) first",
+        help="print the synthesis summary first: AWS resources by type, stack outputs, timing",
+    )
+    preview.add_argument(
+        "--tree", action="store_true", help="the summary with the resource tree by component (implies --summary)"
     )
     preview.set_defaults(handler=_preview, requires=POLICY)
 

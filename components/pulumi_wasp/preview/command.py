@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     except PackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.summary and not args.json:
-        print(render_summary(synthesis), end="\n\n")
+    if (args.summary or args.tree) and not args.json:
+        print(render_summary(synthesis, tree=args.tree), end="\n\n")
     print(json.dumps(report.to_json(), indent=2) if args.json else render(report))
     return 1 if report.mandatory else 0

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {located(exc, args.program)}", file=sys.stderr)
         return 2
     imports = time.perf_counter() - started - result.seconds
-    print(render(result, imports_seconds=imports))
+    print(render(result, imports_seconds=imports, tree=True))
     return 0
 
 
