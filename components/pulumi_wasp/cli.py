@@ -40,7 +40,11 @@ on 127.0.0.1 and run by a local Lambda runtime with AWS semantics.
   serve   deploy and keep running until Ctrl-C or SIGTERM; endpoints in <state-dir>/endpoints.json
   bench   the throughput of the load the scenario file defines as `bench`, as JSON
   other   verbs against a running serve (invoke, send, receive, publish, put-event, start,
-          history, logs, fire, status)"""
+          history, logs, fire, status); names are exact: logical (endpoints.json) or physical
+
+Exit status: 0 done; 1 not done: a failed scenario or deploy, the state directory held by another
+serve or run, the cloud not running, a function error, an execution that did not succeed, an API
+error code; 2 a usage error (an unknown name, malformed JSON); 130 Ctrl-C."""
 
 RUN_DESCRIPTION = """Deploy the program into a fresh emulator, print the deploy report, then run its scenario.
 
