@@ -76,7 +76,7 @@ def resolve(kind: str, known: dict[str, str], wanted: str) -> str:
         return found.pop()
     if found:
         raise VerbError(f"more than one {kind} is named {wanted!r}: {', '.join(sorted(found))}")
-    raise VerbError(f"no {kind} named {wanted!r}; known: {', '.join(closest_first(wanted, known))}")
+    raise VerbError(f"no {kind} matches {wanted!r}; known: {', '.join(closest_first(wanted, known))}")
 
 
 def closest_first(wanted: str, names: Any) -> list[str]:

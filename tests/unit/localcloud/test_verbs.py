@@ -50,7 +50,7 @@ def local(state_dir: Path, *args: str) -> int:
 
 def test_a_name_is_matched_exactly_not_by_a_prefix() -> None:
     known = {"cleanup": "cleanup", "clean-orders": "clean-orders"}
-    with pytest.raises(VerbError, match="no schedule named 'clean'; known: cleanup, clean-orders"):
+    with pytest.raises(VerbError, match="no schedule matches 'clean'; known: cleanup, clean-orders"):
         resolve("schedule", known, "clean")
 
 
@@ -70,7 +70,7 @@ def test_unknown_names_are_listed_closest_first() -> None:
 def test_fire_of_a_prefix_fires_nothing_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     endpoints(tmp_path, os.getpid())
     assert local(tmp_path, "fire", "clean") == 2
-    assert capsys.readouterr().err == "error: no schedule named 'clean'; known: cleanup, reconcile\n"
+    assert capsys.readouterr().err == "error: no schedule matches 'clean'; known: cleanup, reconcile\n"
 
 
 @pytest.mark.parametrize(
