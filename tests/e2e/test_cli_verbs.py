@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
-from tests.e2e.conftest import ENV, REPO, WASP, Served
+from tests.e2e.conftest import ENV, REPO, Served, localcloud
 
 
 def verb(served: Served, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -17,15 +18,7 @@ def verb(served: Served, *args: str, timeout: float = 60) -> subprocess.Complete
 
 def test_a_second_serve_on_the_same_state_directory_says_which_runs_and_exits_1(tiny: Served) -> None:
     endpoints = (tiny.state_dir / "endpoints.json").read_text()
-    second = subprocess.run(
-        [*WASP, "local", "serve", "--program", tiny.program, "--state-dir", str(tiny.state_dir)],
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    second = localcloud(Path(tiny.program), tiny.state_dir, "serve", timeout=60)
     assert second.returncode == 1, second.stdout + second.stderr
     assert f"wasp local serve (pid {tiny.process.pid}, started " in second.stderr
     assert f"program {tiny.program}, stack dev)" in second.stderr
