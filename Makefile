@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run serve cloud test lint preview bench clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
+	@echo "Setting up $(VENV) from requirements.txt (first time: about a minute; later only when the requirements change)…"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $(STAMP)
 
 setup: $(STAMP)

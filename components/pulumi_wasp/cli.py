@@ -40,7 +40,11 @@ on 127.0.0.1 and run by a local Lambda runtime with AWS semantics.
   serve   deploy and keep running until Ctrl-C or SIGTERM; endpoints in <state-dir>/endpoints.json
   bench   the throughput of the load the scenario file defines as `bench`, as JSON
   other   verbs against a running serve (invoke, send, receive, publish, put-event, start,
-          history, logs, fire, status)"""
+          history, logs, fire, status); names are exact: logical (endpoints.json) or physical
+
+Exit status: 0 done; 1 not done: a failed scenario or deploy, the state directory held by another
+serve or run, the cloud not running, a function error, an execution that did not succeed, an API
+error code; 2 a usage error (an unknown name, malformed JSON); 130 Ctrl-C."""
 
 RUN_DESCRIPTION = """Deploy the program into a fresh emulator, print the deploy report, then run its scenario.
 
@@ -140,9 +144,16 @@ def _local_options(parser: argparse.ArgumentParser, default: object = None) -> N
     )
 
 
+def _debug(parser: argparse.ArgumentParser, default: object = False) -> None:
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show the traceback of an unexpected error"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="wasp", description=DESCRIPTION, formatter_class=RAW)
     root.add_argument("--version", action="version", version=f"wasp (pulumi-wasp) {__version__}")
+    _debug(root)
     commands = root.add_subparsers(dest="command", required=True, metavar="<command>")
 
     preview = commands.add_parser(
@@ -158,7 +169,10 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--summary",
         action="store_true",
-        help="print the synthesis summary (resource tree, counts, outputs, timing) first",
+        help="print the synthesis summary first: AWS resources by type, stack outputs, timing",
+    )
+    preview.add_argument(
+        "--tree", action="store_true", help="the summary with the resource tree by component (implies --summary)"
     )
     preview.set_defaults(handler=_preview, requires=POLICY)
 
@@ -232,7 +246,19 @@ def parser() -> argparse.ArgumentParser:
         _local_options(verb, argparse.SUPPRESS)
         if name not in ("run", "serve", "bench"):
             verb.set_defaults(requires=VERBS)
+    for sub in _below(root):  # --debug anywhere on the line (after the command, a value given before stays)
+        _debug(sub, argparse.SUPPRESS)
     return root
+
+
+def _below(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every subcommand's parser under ``parser``."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += [sub, *_below(sub)]
+    return found
 
 
 def _bench_parser(verbs: argparse._SubParsersAction) -> None:
@@ -272,19 +298,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: what the command started has been stopped on the way out
         return 130
     except Exception as exc:
-        if not isinstance(exc, _user_errors()):
+        if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        user_error = _user_error(exc, getattr(args, "program", "."))
+        if user_error is not None:
+            print(f"error: {user_error}", file=sys.stderr)
+            return 2
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (wasp --debug {' '.join(argv)} shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Errors in what the user gave (the program, its config, the scenario file): a message, not a traceback.
-    The program's error class is only looked up when the synthesis engine was loaded (else none was raised)."""
+def _user_error(exc: Exception, program_dir: str) -> str | None:
+    """The message of an error in what the user gave (the program, its config, the scenario file), None for
+    any other. The program's error class is only looked up when the synthesis engine was loaded (else none
+    was raised); a program error names the program's file and line where its own code raised it."""
     from pulumi_wasp.localcloud.scenario.hook import ScenarioError
 
-    program = sys.modules.get("pulumi_wasp.synthesis.program")
-    return (ScenarioError, program.ProgramError) if program is not None else (ScenarioError,)
+    if isinstance(exc, ScenarioError):
+        return str(exc)
+    errors = sys.modules.get("pulumi_wasp.synthesis.errors")
+    if errors is not None and isinstance(exc, errors.ProgramError):
+        return str(errors.located(exc, program_dir))
+    return None
 
 
 def script(argv: Sequence[str]) -> int:

@@ -64,7 +64,7 @@ def test_a_refused_resource_makes_the_deploy_line_fail_and_run_exit_1(
         line.strip() for line in rejected_run.stdout.splitlines() if line.strip()[2:].startswith("deploy ")
     ]
     assert deploy_line.startswith("✗ deploy")
-    assert "1 resources created, 1 not emulated, 1 failed, 2 not created because of them" in deploy_line
+    assert "1 AWS resource created, 1 not emulated, 1 failed, 2 not created because of them" in deploy_line
 
 
 def test_a_failed_deploy_names_the_refused_resource_its_type_and_the_error(

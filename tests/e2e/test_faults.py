@@ -171,12 +171,14 @@ def test_a_bad_fault_is_refused_naming_it_with_exit_2(tiny: Served, args: tuple[
 
 
 def test_the_fault_verb_sets_lists_and_clears(tiny: Served, cloud: Cloud) -> None:
-    set_out = verb(tiny, "fault", "probe", "--error-rate", "0.2", "--latency", "10ms-20ms", "--seed", "7").stdout
+    set_out = verb(
+        tiny, "fault", "probe-function", "--error-rate", "0.2", "--latency", "10ms-20ms", "--seed", "7"
+    ).stdout
     assert "localcloud-tiny-dev-probe: error-rate 0.2, latency 10ms-20ms; seed 7" in set_out
     assert (
         "localcloud-tiny-dev-probe: error-rate 0.2, latency 10ms-20ms; seed 7" in verb(tiny, "fault", "--list").stdout
     )
-    assert verb(tiny, "fault", "probe", "--clear").stdout.strip() == "cleared: localcloud-tiny-dev-probe"
+    assert verb(tiny, "fault", "probe-function", "--clear").stdout.strip() == "cleared: localcloud-tiny-dev-probe"
     assert "no faults injected" in verb(tiny, "fault", "--list").stdout
 
 

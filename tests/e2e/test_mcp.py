@@ -188,7 +188,9 @@ def test_logs_returns_the_last_lines_of_a_function_s_log(mcp_tiny: McpClient) ->
     mcp_tiny.ok("invoke_function", name="probe-function", payload='{"action": "logged"}')
     answer = mcp_tiny.ok("logs", function="probe-function", lines=5)
     assert len(answer["lines"]) == 5 and answer["log"].endswith("localcloud-tiny-dev-probe.log")
-    assert any("probe handled logged" in line for line in mcp_tiny.ok("logs", function="probe", lines=50)["lines"])
+    assert any(
+        "probe handled logged" in line for line in mcp_tiny.ok("logs", function="probe-function", lines=50)["lines"]
+    )
 
 
 # -- queues ----------------------------------------------------------------------------------

@@ -98,8 +98,8 @@ def test_local_options_are_taken_before_or_after_the_verb() -> None:
 
 def test_a_verb_without_a_running_cloud_says_how_to_start_one(tmp_path: Path) -> None:
     done = wasp("local", "status", "--program", str(tmp_path))
-    assert done.returncode == 2
-    assert "no running local cloud" in done.stderr and "wasp local serve" in done.stderr
+    assert done.returncode == 1
+    assert "the local cloud is not running" in done.stderr and "wasp local serve" in done.stderr
 
 
 def test_runs_as_python_dash_m_pulumi_wasp() -> None:
@@ -121,3 +121,28 @@ def test_bench_on_a_scenario_file_without_a_load_is_an_error_naming_it(tmp_path:
     done = wasp("local", "bench", "--program", str(tmp_path))
     assert done.returncode == 2
     assert "defines no `bench` (a Load: stages, callers(), send(), observer())" in done.stderr
+
+
+def test_an_unexpected_error_is_one_line_pointing_at_debug_and_exit_1() -> None:
+    prelude = "import pulumi_wasp.preview.command as c\ndef boom(args): raise RuntimeError('boom')\nc.run = boom"
+    done = wasp("preview", prelude=prelude)
+    assert done.returncode == 1
+    assert done.stderr == "error: unexpected RuntimeError: boom (wasp --debug preview shows the traceback)\n"
+
+
+@pytest.mark.parametrize("where", [["--debug", "preview"], ["preview", "--debug"]])
+def test_debug_before_or_after_the_command_shows_the_traceback(where: list[str]) -> None:
+    prelude = "import pulumi_wasp.preview.command as c\ndef boom(args): raise RuntimeError('boom')\nc.run = boom"
+    done = wasp(*where, prelude=prelude)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "RuntimeError: boom" in done.stderr
+
+
+def test_a_program_error_names_the_program_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\n\n\nraise ValueError('no bucket name')\n")
+    done = wasp("preview", "--program", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {tmp_path / '__main__.py'}:4: ")
+    assert "ValueError: no bucket name" in done.stderr and "Traceback" not in done.stderr

@@ -22,6 +22,7 @@ from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED, FaultSpec
 from pulumi_wasp.localcloud.runtime.functions import Zygote
 from pulumi_wasp.localcloud.runtime.reload import ReloadReport
 from pulumi_wasp.synthesis import StackConfig
+from pulumi_wasp.wording import counted
 
 #: Called once per finished step: (step, seconds, detail, succeeded).
 StepReport = Callable[[str, float, str, bool], None]
@@ -149,8 +150,9 @@ class LocalCloud:
         self.control = ControlServer(self.runtime)
         self.control.start()
         return (
-            f"{len(self.runtime.functions)} functions, {len(self.runtime.pollers)} event source mappings, "
-            f"{len(self.runtime.schedules.schedules)} schedules, {len(self.runtime.gateways)} APIs"
+            f"{counted(len(self.runtime.functions), 'function')}, "
+            f"{counted(len(self.runtime.pollers), 'event source mapping')}, "
+            f"{counted(len(self.runtime.schedules.schedules), 'schedule')}, {counted(len(self.runtime.gateways), 'API')}"
         )
 
     # -- what clients need -----------------------------------------------------------------------

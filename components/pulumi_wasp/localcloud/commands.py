@@ -4,6 +4,7 @@ declared in :mod:`pulumi_wasp.cli`; the verbs against a running serve are in :mo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import json
 import logging
@@ -12,9 +13,11 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pulumi_wasp.localcloud import serve_lock
 from pulumi_wasp.localcloud.console import Console
 from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED
 from pulumi_wasp.localcloud.verbs import state_dir
@@ -30,27 +33,33 @@ RUN_SPEED = 60.0
 STOP_DEADLINE_SECONDS = 20
 
 
-def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: bool = False) -> LocalCloud:
+@contextlib.contextmanager
+def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: bool = False) -> Iterator[LocalCloud]:
+    """The local cloud of these arguments, started, on a state directory this process holds (one local
+    cloud per directory: its logs and endpoints.json are never another process's)."""
     from pulumi_wasp.localcloud.cloud import LocalCloud
 
     program, state = Path(args.program).resolve(), state_dir(args).resolve()
-    _log_unexpected_errors(state / "logs" / "localcloud.log")
-    # bench declares no --fault: its measurement is never faulted.
-    faults, seed = getattr(args, "fault", []), getattr(args, "fault_seed", DEFAULT_SEED)
-    cloud = LocalCloud(
-        program,
-        args.stack,
-        speed,
-        console.step,
-        console.resource,
-        state,
-        reload=reload,
-        iam=not getattr(args, "no_iam", False),
-        faults=faults,
-        fault_seed=seed,
-    )
-    cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
-    return cloud
+    holder = serve_lock.Holder.this_process(args.verb, program, args.stack)
+    with serve_lock.hold(state, holder, console.line):
+        _log_unexpected_errors(state / "logs" / "localcloud.log")
+        # bench declares no --fault: its measurement is never faulted.
+        faults, seed = getattr(args, "fault", []), getattr(args, "fault_seed", DEFAULT_SEED)
+        cloud = LocalCloud(
+            program,
+            args.stack,
+            speed,
+            console.step,
+            console.resource,
+            state,
+            reload=reload,
+            iam=not getattr(args, "no_iam", False),
+            faults=faults,
+            fault_seed=seed,
+        )
+        cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
+        with cloud:
+            yield cloud
 
 
 def _log_unexpected_errors(path: Path) -> None:
@@ -128,11 +137,14 @@ def serve(args: argparse.Namespace) -> int:
     with _cloud(args, console, args.speed, reload=not args.no_reload) as cloud:
         assert cloud.runtime is not None
         _deploy_report(cloud, console)
-        endpoints = {**cloud.endpoints(), "pid": os.getpid(), "runtime_pid": cloud.runtime.zygote.pid}
+        endpoints = {
+            **cloud.endpoints(),
+            "pid": os.getpid(),
+            "process_start": serve_lock.process_start(os.getpid()),
+            "runtime_pid": cloud.runtime.zygote.pid,
+        }
         path = cloud.state_dir / "endpoints.json"
-        partial = path.with_suffix(".tmp")
-        partial.write_text(json.dumps(endpoints, indent=2, default=str))
-        partial.replace(path)  # readers never see a half-written file
+        serve_lock.write_endpoints(path, endpoints)
         console.line("")
         if endpoints["api_url"]:
             console.line(f"API          {endpoints['api_url']}")
@@ -148,7 +160,7 @@ def serve(args: argparse.Namespace) -> int:
             stop.wait()
         finally:
             faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
-            path.unlink(missing_ok=True)
+            serve_lock.remove_own_endpoints(path)
     faulthandler.cancel_dump_traceback_later()
     console.line("Stopped: emulator, runtime and every function process.")
     return 0
@@ -200,3 +212,6 @@ def command(name: str, args: argparse.Namespace) -> int:
     except FaultSpecError as exc:  # a --fault naming a function the program does not deploy
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except serve_lock.StateDirInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

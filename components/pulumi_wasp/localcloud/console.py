@@ -9,6 +9,8 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pulumi_wasp.wording import counted
+
 if TYPE_CHECKING:
     from pulumi_wasp.localcloud.deploy.outcome import DeployOutcome
     from pulumi_wasp.localcloud.deploy.registry import Skipped
@@ -38,7 +40,9 @@ class Console:
     # -- deploy ----------------------------------------------------------------------------------
     def resource(self, type_token: str, name: str, skipped: str | None) -> None:
         self._resources += 1
-        self._status(f"  … deploy      {self._resources} resources, last {name} ({type_token.split(':')[1]})")
+        self._status(
+            f"  … deploy      {counted(self._resources, 'resource')}, last {name} ({type_token.split(':')[1]})"
+        )
 
     def step(self, name: str, seconds: float, detail: str, ok: bool = True) -> None:
         self.line(f"  {'✓' if ok else '✗'} {name:<11} {seconds:6.2f} s  {detail}")
@@ -79,11 +83,22 @@ class Console:
         invocations = sum(f["invocations"] for f in used.values())
         self.line("")
         self.line(
-            f"Functions: {len(used)} of {len(status['functions'])} ran, {invocations} invocations "
-            f"({errors} errors, {throttles} throttled), {len(inits)} cold starts"
+            f"Functions: {len(used)} of {len(status['functions'])} ran, {counted(invocations, 'invocation')} "
+            f"({counted(errors, 'error')}, {throttles} throttled), {counted(len(inits), 'cold start')}"
             + (f" (init median {statistics.median(inits):.0f} ms, max {max(inits):.0f} ms)" if inits else "")
             + (f", median handler duration {statistics.median(warm):.1f} ms" if warm else "")
         )
+        for what, key in (("errors", "errors"), ("throttled", "throttles")):
+            where = ", ".join(f"{name} {f[key]}" for name, f in sorted(used.items()) if f[key])
+            if where:
+                self.line(f"  {what}: {where}")
+        if errors or throttles:
+            self.line(
+                "  (an error is an invocation whose handler raised or timed out, a throttle one refused at the "
+                "function's concurrency limit and retried by its caller or source; a passing run has them where "
+                "the scenario plants faults, such as a poison message or a declined payment, and where it "
+                "pushes load past a limit)"
+            )
 
     def summary(self, failure: str | None, flows: list[FlowResult], seconds: float, logs: str) -> None:
         """The run's last line: its verdict, the flows' tally when the scenario ran named flows, and, when

@@ -16,6 +16,7 @@ from pulumi_wasp.preview.config import ConfigError, load_config_file, reconcile
 from pulumi_wasp.preview.pack import PackError, load_pack
 from pulumi_wasp.preview.render import render
 from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, ProgramError, StackConfig, synthesize
+from pulumi_wasp.synthesis.errors import located
 from pulumi_wasp.synthesis.summary import render as render_summary
 
 
@@ -35,10 +36,13 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: invalid policy config: {exc}", file=sys.stderr)
         return 2
-    except (ProgramError, PackError) as exc:
+    except ProgramError as exc:
+        print(f"error: {located(exc, args.program)}", file=sys.stderr)
+        return 2
+    except PackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.summary and not args.json:
-        print(render_summary(synthesis), end="\n\n")
+    if (args.summary or args.tree) and not args.json:
+        print(render_summary(synthesis, tree=args.tree), end="\n\n")
     print(json.dumps(report.to_json(), indent=2) if args.json else render(report))
     return 1 if report.mandatory else 0

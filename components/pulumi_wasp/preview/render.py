@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from pulumi_wasp.preview.analysis import Diagnostic, PolicyReport
+from pulumi_wasp.synthesis.summary import resource_counts
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
 
@@ -12,7 +13,7 @@ _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
 def render(report: PolicyReport) -> str:
     order = {name: index for index, name in enumerate(report.policies)}
     lines = [
-        f"Previewing {report.project}/{report.stack} offline: {len(report.resources)} resources, "
+        f"Previewing {report.project}/{report.stack} offline: {resource_counts(report.resources)}, "
         f"policy pack {report.pack} ({len(report.policies)} policies)",
         "",
     ]

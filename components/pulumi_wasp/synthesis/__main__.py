@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from pulumi_wasp.synthesis.errors import located
 from pulumi_wasp.synthesis.fake_cloud import FakeCloud
 from pulumi_wasp.synthesis.program import ProgramError, StackConfig, synthesize
 from pulumi_wasp.synthesis.summary import render
@@ -25,10 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         config = StackConfig.load(args.program, args.stack)
         result = synthesize(config, FakeCloud.for_stack(config))
     except ProgramError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {located(exc, args.program)}", file=sys.stderr)
         return 2
     imports = time.perf_counter() - started - result.seconds
-    print(render(result, imports_seconds=imports))
+    print(render(result, imports_seconds=imports, tree=True))
     return 0
 
 

@@ -1,12 +1,19 @@
-"""A readable summary of a synthesis: the resource tree by component, counts, outputs, timing."""
+"""A readable summary of a synthesis: counts by type, outputs and timing, the resource tree on request.
+
+Resources are counted one way everywhere (this summary, the policy preview, the local cloud's deploy line):
+the AWS resources the program declares, i.e. its custom resources. Components group them and are counted
+apart; registrations are both together, what the Pulumi engine (and the policy pack) sees.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from pulumi_wasp.synthesis.recording import RecordedResource, Synthesis
+from pulumi_wasp.wording import counted
 
 
 def _tree(synthesis: Synthesis) -> list[str]:
@@ -31,15 +38,25 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True)
 
 
-def render(synthesis: Synthesis, imports_seconds: float | None = None) -> str:
+def resource_counts(resources: Iterable[RecordedResource]) -> str:
+    """E.g. "262 AWS resources in 47 components (309 registrations)": see the module's docstring."""
+    registered = list(resources)
+    custom = sum(1 for r in registered if r.custom)
+    return (
+        f"{counted(custom, 'AWS resource')} in {counted(len(registered) - custom, 'component')} "
+        f"({counted(len(registered), 'registration')})"
+    )
+
+
+def render(synthesis: Synthesis, imports_seconds: float | None = None, tree: bool = False) -> str:
+    """The summary; ``tree``: with the resource tree by component (one line per registration)."""
     custom = [r for r in synthesis if r.custom]
-    out = [
-        f"Stack {synthesis.project}/{synthesis.stack}: {len(custom)} resources in {len(synthesis) - len(custom)} components",
-        "",
-    ]
-    out.append("Resource tree")
-    out.extend(_tree(synthesis))
-    out += ["", "Resources by type"]
+    out = [f"Stack {synthesis.project}/{synthesis.stack}: {resource_counts(synthesis)}", ""]
+    if tree:
+        out.append("Resource tree")
+        out.extend(_tree(synthesis))
+        out.append("")
+    out.append("AWS resources by type")
     for type_, count in sorted(Counter(r.type for r in custom).items(), key=lambda item: (-item[1], item[0])):
         out.append(f"  {count:4d}  {type_}")
     out += ["", "Stack outputs"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.synthesis import Synthesis
+from pulumi_wasp.wording import counted
 
 #: The only types a deploy may leave out: type token → why the emulator cannot create them.
 NOT_EMULATED: dict[str, str] = {
@@ -61,7 +62,7 @@ class DeployOutcome:
     @property
     def summary(self) -> str:
         """The deploy line's detail: counts of created, allow-listed and failed resources."""
-        parts = [f"{self.created} resources created", f"{len(self.not_emulated)} not emulated"]
+        parts = [f"{counted(self.created, 'AWS resource')} created", f"{len(self.not_emulated)} not emulated"]
         if self.failures:
             dependents = sum(1 for failure in self.failures if failure.cause)
             parts.append(f"{len(self.failures) - dependents} failed")

@@ -23,7 +23,7 @@ from pulumi_wasp.localcloud.verbs import VerbError
 NAME = "wasp-localcloud"
 INSTRUCTIONS = """Drives the pulumi-wasp local cloud: a Pulumi program deployed into an AWS emulator on 127.0.0.1
 with a local Lambda runtime (`wasp local serve`). Start with `status` or `list_functions`; names of functions,
-queues, topics and state machines may be the program's logical names (as listed), AWS names, or any unique part."""
+queues, topics and state machines are the program's logical names (as listed) or AWS names, exactly."""
 
 R = TypeVar("R")
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -32,15 +32,11 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_
 
 FunctionName = Annotated[
     str,
-    Field(
-        description="function: logical name from list_functions (e.g. 'probe-function'), its AWS name, or a unique part"
-    ),
+    Field(description="function: logical name from list_functions (e.g. 'probe-function'), or its AWS name"),
 ]
 QueueName = Annotated[
     str,
-    Field(
-        description="queue or DLQ: name from queue_depths (e.g. 'probe-queue', 'probe-dlq'), its URL, or a unique part"
-    ),
+    Field(description="queue or DLQ: name from queue_depths (e.g. 'probe-queue', 'probe-dlq'), or its URL"),
 ]
 Execution = Annotated[
     str, Field(description="execution ARN (as start_execution returns it) or execution name (e.g. 'mcp-3f2a9c1b7d4e')")
@@ -129,9 +125,7 @@ def build(state_dir: Path) -> MCPServer:
 
     @tool(WRITES)
     def start_execution(
-        state_machine: Annotated[
-            str, Field(description="state machine: name from list_state_machines, its ARN, or a unique part")
-        ],
+        state_machine: Annotated[str, Field(description="state machine: name from list_state_machines, or its ARN")],
         input: Annotated[
             str, Field(description='the execution input as JSON text, e.g. \'{"orderId": "o-1"}\' (default "{}")')
         ] = "{}",
@@ -171,7 +165,7 @@ def build(state_dir: Path) -> MCPServer:
 
     @tool(WRITES)
     def publish_message(
-        topic: Annotated[str, Field(description="SNS topic: logical name (status lists them), ARN, or a unique part")],
+        topic: Annotated[str, Field(description="SNS topic: logical name (status lists them) or ARN")],
         message: Annotated[str, Field(description='the message body, often JSON text, e.g. \'{"orderId": "o-1"}\'')],
         subject: Annotated[str | None, Field(description="optional subject")] = None,
         attributes: Attributes = None,
@@ -222,9 +216,7 @@ def build(state_dir: Path) -> MCPServer:
 
     @tool(WRITES)
     def redrive_dlq(
-        dlq: Annotated[
-            str, Field(description="dead-letter queue: name from queue_depths (e.g. 'probe-dlq'), URL, or unique part")
-        ],
+        dlq: Annotated[str, Field(description="dead-letter queue: name from queue_depths (e.g. 'probe-dlq') or URL")],
         max_messages: Annotated[
             int | None, Field(ge=1, description="move at most this many (default: all that are visible now)")
         ] = None,

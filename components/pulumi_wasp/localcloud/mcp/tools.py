@@ -1,7 +1,7 @@
 """What each MCP tool does against the running local cloud, as plain functions returning JSON
 values. A failure the caller can act on is a :class:`VerbError` naming the problem; the server
-turns it into a tool error. Names resolve as in the CLI verbs (logical name, physical name or a
-unique part of either)."""
+turns it into a tool error. Names resolve as in the CLI verbs: a logical name or a physical name, exactly
+(an unknown one is an error listing the known ones, closest first)."""
 
 from __future__ import annotations
 

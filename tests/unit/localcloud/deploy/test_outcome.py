@@ -51,7 +51,7 @@ def test_a_deploy_that_created_every_resource_succeeded() -> None:
     result = outcome(synthesis(resource(QUEUE, "q"), resource(BUCKET, "b")), registry(created={QUEUE: 1, BUCKET: 1}))
     assert result.succeeded
     assert result.failures == []
-    assert result.summary == "2 resources created, 0 not emulated"
+    assert result.summary == "2 AWS resources created, 0 not emulated"
 
 
 def test_an_allow_listed_type_left_out_is_listed_with_its_reason_and_does_not_fail_the_deploy() -> None:
@@ -73,7 +73,7 @@ def test_a_refused_resource_fails_the_deploy_naming_its_type_and_error() -> None
     assert not result.succeeded
     [failure] = result.failures
     assert (failure.type, failure.name, failure.error, failure.cause) == (BUCKET, "b", "InvalidBucketName", None)
-    assert result.summary == "1 resources created, 0 not emulated, 1 failed"
+    assert result.summary == "1 AWS resource created, 0 not emulated, 1 failed"
 
 
 def test_resources_refused_because_of_a_failed_one_name_it_as_their_cause_transitively() -> None:
@@ -90,7 +90,7 @@ def test_resources_refused_because_of_a_failed_one_name_it_as_their_cause_transi
     )
     result = outcome(synthesis(bucket, versioning, policy), state)
     assert [(f.name, f.cause) for f in result.failures] == [("b", None), ("v", f"{BUCKET} b"), ("p", f"{BUCKET} b")]
-    assert result.summary == "0 resources created, 0 not emulated, 1 failed, 2 not created because of them"
+    assert result.summary == "0 AWS resources created, 0 not emulated, 1 failed, 2 not created because of them"
 
 
 def test_a_refused_resource_whose_dependencies_were_created_is_its_own_cause() -> None:
