@@ -174,9 +174,7 @@ class EventRouter(pulumi.ComponentResource):
             self.name, self.arn = self.bus.name, self.bus.arn
         else:
             existing = args.existing_bus
-            self.arn = (
-                existing.arn if isinstance(existing, cloudwatch.EventBus) else pulumi.Output.from_input(existing)
-            )
+            self.arn = existing.arn if isinstance(existing, cloudwatch.EventBus) else pulumi.Output.from_input(existing)
             self.name = (
                 existing.name
                 if isinstance(existing, cloudwatch.EventBus)

@@ -182,7 +182,9 @@ class QueueProcessor(pulumi.ComponentResource):
         self.required_statements = []
         if args.existing_queue is None:
             base = args.queue or QueueArgs()
-            queue_args = replace(base, visibility_timeout_seconds=args.visibility_timeout, tags={**args.tags, **base.tags})
+            queue_args = replace(
+                base, visibility_timeout_seconds=args.visibility_timeout, tags={**args.tags, **base.tags}
+            )
             self.queue = Queue(name, queue_args, child)
             self.queue_arn, self.queue_url = self.queue.arn, self.queue.url
         else:
