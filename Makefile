@@ -37,9 +37,9 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-## bench: benchmarks, each figure next to a same-run baseline → BENCHMARKS.md, bench/results.json (~6 min)
+## bench: benchmarks, each figure next to a same-run baseline → BENCHMARKS.md, bench/results.json (≤ 15 min; the test suite figure is opt-in: ARGS="--suite-runs 1")
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(ARGS)
 
 ## lint: ruff (lint + format check) and mypy on the package
 lint: $(STAMP)
