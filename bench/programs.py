@@ -120,8 +120,13 @@ def flat_unit(index: int) -> None:
         {"Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": ["*"]},
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"],
+            "Action": ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem"],
             "Resource": [table.arn],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query"],
+            "Resource": [table.arn, pulumi.Output.concat(table.arn, "/index/*")],
         },
         {
             "Effect": "Allow",
@@ -182,6 +187,7 @@ def flat_unit(index: int) -> None:
         batch_size=10,
         maximum_batching_window_in_seconds=5,
         function_response_types=["ReportBatchItemFailures"],
+        tags=tags,
     )
 
 

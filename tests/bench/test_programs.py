@@ -23,3 +23,9 @@ def test_missing_resources_and_different_inputs_are_named():
         "only in the flat program: aws:s3/bucket:Bucket b",
         "aws:sqs/queue:Queue q: inputs differ at delay",
     ]
+
+
+def test_the_flat_unit_registers_the_components_resources_with_the_same_inputs():
+    from bench.synthesis import _check
+
+    assert _check()["differences"] == []
