@@ -42,7 +42,13 @@ from pulumi_wasp.components.stream_processor import (
     StreamProcessor,
     StreamProcessorArgs,
 )
-from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
+from pulumi_wasp.components.table import (
+    ExistingTable,
+    GlobalSecondaryIndex,
+    LocalSecondaryIndex,
+    Table,
+    TableArgs,
+)
 from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookReceiverArgs
 
 __all__ = [
@@ -63,6 +69,7 @@ __all__ = [
     "EventStoreArgs",
     "ExistingFunction",
     "ExistingQueue",
+    "ExistingTable",
     "FanOut",
     "FanOutArgs",
     "FinalTask",

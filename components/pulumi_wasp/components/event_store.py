@@ -3,7 +3,10 @@
 Events are items keyed by ``aggregateId`` (S) and ``version`` (N); writers append with a
 conditional put (``attribute_not_exists(version)``), which makes concurrent appends to one
 aggregate fail instead of overwriting (optimistic concurrency). Read models are plain
-:class:`~components.table.Table` components updated by the projections.
+:class:`~components.table.Table` components updated by the projections. The log may be an existing table
+(:class:`~components.table.ExistingTable`) and a projection an existing function
+(:class:`~components.function.ExistingFunction`): the store still owns the mappings, the on-failure queues, their
+alarms and the read grants.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 import pulumi
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.function import ExistingFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import (
@@ -25,7 +28,7 @@ from pulumi_wasp.components.stream_processor import (
     StreamMappingArgs,
     stream_consumer,
 )
-from pulumi_wasp.components.table import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
+from pulumi_wasp.components.table import ExistingTable, GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
 
 PARTITION_KEY = "aggregateId"
 SORT_KEY = "version"
@@ -37,19 +40,43 @@ PROJECTION_VIEW_TYPES = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 
 @dataclass(kw_only=True)
 class Projection(DeprecatedMappingFields):
-    """A function fed by the event store's stream (granted read on it), e.g. a read-model updater."""
+    """A function fed by the event store's stream (granted read on it), e.g. a read-model updater: a new one
+    (``function``) xor an existing one (``existing_function``)."""
 
     name: str
-    function: ServerlessFunctionArgs
+    #: The function to create; it is granted read on the stream and send on the on-failure queue.
+    function: ServerlessFunctionArgs | None = None
+    #: A function the store does not create (see :class:`ExistingFunction` for its role): the store still adds
+    #: the mapping and the on-failure queue, and grants the function's role what they need (or lists it).
+    existing_function: ExistingFunction | None = None
     #: How the function reads the store's stream; settings left None take the projection defaults (no batching
     #: window, one batch per shard, TRIM_HORIZON: see StreamMappingArgs), e.g. ``filter_patterns=[INSERTS_ONLY]``.
     mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
+    #: Keyword arguments of ``aws.lambda_.EventSourceMapping`` merged over the mapping's defaults; dropping
+    #: ReportBatchItemFailures warns naming esm-batch-item-failures.
+    mapping_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults; dropping its
+    #: encryption warns naming sqs-encryption.
+    on_failure_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def _owner(self) -> str:
         return f"Projection {self.name!r}"
 
     def validate(self) -> None:
-        self.mapping.validate(self._owner())
+        owner = self._owner()
+        children.exactly_one(
+            owner, (f"{owner}.existing_function", self.existing_function), (f"{owner}.function", self.function)
+        )
+        if self.existing_function is not None:
+            self.existing_function.validate(f"{owner}.existing_function")
+        self.mapping.validate(owner)
+
+    @property
+    def consumer(self) -> ServerlessFunctionArgs | ExistingFunction:
+        """The function to create or the existing one (validated: exactly one is set)."""
+        consumer = self.function if self.function is not None else self.existing_function
+        assert consumer is not None
+        return consumer
 
     @property
     def resolved_mapping(self) -> StreamMappingArgs:
@@ -80,8 +107,19 @@ class EventStoreArgs:
     local_secondary_indexes: Sequence[LocalSecondaryIndex] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: An event log the store does not create (see :class:`ExistingTable`; with projections, a bare one needs
+    #: ``stream_arn``). It must be keyed (aggregateId, version) with a NEW_IMAGE or NEW_AND_OLD_IMAGES stream:
+    #: checked for a resource once known, not for bare ARNs (a log line says so). The table settings above
+    #: (recovery, protection, TTL, indexes, stream view type) and ``table_overrides`` are then the table's own.
+    existing_table: ExistingTable | None = None
+    #: Keyword arguments of ``aws.dynamodb.Table`` merged over the log's defaults (only for a log the store
+    #: creates); turning off point-in-time recovery warns naming dynamodb-pitr, deletion protection or the KMS
+    #: key warns that no rule will catch it.
+    table_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        if self.existing_table is not None:
+            self._validate_existing_table(self.existing_table)
         if self.stream_view_type not in PROJECTION_VIEW_TYPES:
             raise ValueError(
                 f"EventStoreArgs.stream_view_type must be one of {', '.join(PROJECTION_VIEW_TYPES)} (projections read "
@@ -98,9 +136,28 @@ class EventStoreArgs:
         if self.ttl_attribute in (PARTITION_KEY, SORT_KEY):
             raise ValueError(f"EventStoreArgs.ttl_attribute must not be a key attribute, got {self.ttl_attribute!r}")
 
+    def _validate_existing_table(self, existing: ExistingTable) -> None:
+        unset = EventStoreArgs()
+        table_only = ["deletion_protection", "point_in_time_recovery", "ttl_attribute", "stream_view_type"]
+        table_only += ["global_secondary_indexes", "local_secondary_indexes", "table_overrides"]
+        # An empty list given for an empty default is no setting.
+        given = [
+            f for f in table_only if getattr(self, f) != getattr(unset, f) and (getattr(self, f) or getattr(unset, f))
+        ]
+        if given:
+            raise ValueError(
+                f"EventStoreArgs.{', .'.join(given)} apply to a table the store creates, not to existing_table "
+                "(an existing table's settings are its own)"
+            )
+        existing.validate("EventStoreArgs.existing_table")
+        if self.projections:
+            existing.require_stream("EventStoreArgs.existing_table", "the projections read the table's stream")
+
 
 class EventStore(pulumi.ComponentResource):
     """The event log (on-demand, PITR, SSE, a NEW_IMAGE stream by default) and its projections.
+
+    Outputs: ``arn`` and ``name`` are the log table's, ``stream_arn`` its stream's (DynamoDB has no URL).
 
     Example::
 
@@ -108,13 +165,21 @@ class EventStore(pulumi.ComponentResource):
             Projection(name="orders", function=ServerlessFunctionArgs(
                 handler="order_projector.projector.handler", code=["lambdas/order_projector", "lambdas/shared"]),
                 mapping=StreamMappingArgs(filter_patterns=[INSERTS_ONLY]))]))
+
+    With ``existing_table`` the store creates no table, only its projections (mapping, on-failure queue and its
+    alarm, grants); it checks a table resource's keys and stream view type once known and, given bare ARNs,
+    logs that it checked nothing. A projection's ``existing_function`` is granted through its role, or its
+    statements are listed in ``required_statements`` (per projection name).
     """
 
-    table: Table
+    #: The table the store created (None with ``existing_table``: see ``arn``, ``name`` and ``stream_arn``).
+    table: Table | None
     projections: dict[str, StreamConsumer]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     stream_arn: pulumi.Output[str]
+    #: Per projection with an existing function given no role: the statements its role needs.
+    required_statements: dict[str, list[iam.Statement]]
 
     def __init__(
         self,
@@ -128,32 +193,52 @@ class EventStore(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
-        table_args = TableArgs(
-            hash_key=PARTITION_KEY,
-            hash_key_type="S",
-            range_key=SORT_KEY,
-            range_key_type="N",
-            stream_view_type=args.stream_view_type,
-            ttl_attribute=args.ttl_attribute,
-            global_secondary_indexes=args.global_secondary_indexes,
-            local_secondary_indexes=args.local_secondary_indexes,
-            point_in_time_recovery=args.point_in_time_recovery,
-            deletion_protection=args.deletion_protection,
-            tags=args.tags,
-            context=context,
-        )
-        self.table = Table(name, table_args, pulumi.ResourceOptions(parent=self))
-        self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
-        self.projections = {}
+        self.table = None
+        if args.existing_table is None:
+            table_args = TableArgs(
+                hash_key=PARTITION_KEY,
+                hash_key_type="S",
+                range_key=SORT_KEY,
+                range_key_type="N",
+                stream_view_type=args.stream_view_type,
+                ttl_attribute=args.ttl_attribute,
+                global_secondary_indexes=args.global_secondary_indexes,
+                local_secondary_indexes=args.local_secondary_indexes,
+                point_in_time_recovery=args.point_in_time_recovery,
+                deletion_protection=args.deletion_protection,
+                tags=args.tags,
+                context=context,
+                overrides=args.table_overrides,
+                overrides_arg="EventStoreArgs.table_overrides",
+            )
+            self.table = Table(name, table_args, pulumi.ResourceOptions(parent=self))
+            self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
+        else:
+            existing = args.existing_table
+            existing.check(
+                f"EventStore {name}",
+                "EventStoreArgs.existing_table",
+                hash_key=PARTITION_KEY,
+                range_key=SORT_KEY,
+                stream_view_types=PROJECTION_VIEW_TYPES if args.projections else (),
+            )
+            self.arn, self.name, self.stream_arn = existing.table_arn, existing.table_name, existing.table_stream_arn
+        self.projections, self.required_statements = {}, {}
         for projection in args.projections:
-            self.projections[projection.name] = stream_consumer(
+            consumer = stream_consumer(
                 f"{name}-{projection.name}",
                 source_arn=self.stream_arn,
                 read=iam.dynamodb_stream_read(self.stream_arn),
-                function=projection.function,
+                function=projection.consumer,
                 context=context,
                 parent=self,
                 tags=tags,
                 mapping=projection.resolved_mapping,
+                owner=f"Projection {projection.name!r}",
+                mapping_overrides=projection.mapping_overrides,
+                on_failure_overrides=projection.on_failure_overrides,
             )
+            self.projections[projection.name] = consumer
+            if consumer.required_statements:
+                self.required_statements[projection.name] = consumer.required_statements
         self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})

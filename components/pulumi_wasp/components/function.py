@@ -203,6 +203,15 @@ class ExistingFunction:
     def function_arn(self) -> pulumi.Input[str]:
         return self.function.arn if self.function is not None else self.arn  # type: ignore[return-value]
 
+    @property
+    def function_name(self) -> pulumi.Output[str]:
+        """The function's name: the resource's, or the ARN's seventh field
+        (``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]``)."""
+        if self.function is not None:
+            return self.function.name
+        arn: pulumi.Output[str] = pulumi.Output.from_input(self.arn)  # type: ignore[arg-type]
+        return arn.apply(lambda value: value.split(":")[6])
+
     def timeout(self) -> pulumi.Input[int] | None:
         """The function's timeout: plain for a ServerlessFunction, an Output for an aws.lambda_.Function (Lambda's
         default 3 s when it set none), ``timeout_seconds`` for a bare ARN."""

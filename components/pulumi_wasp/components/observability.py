@@ -82,7 +82,7 @@ def discover(components: Sequence[Any]) -> Charted:
             found.streams.append(value.name)
             found.stream_consumers.append(value.function.name)
         elif isinstance(value, StreamConsumer):
-            found.stream_consumers.append(value.function.name)
+            found.stream_consumers.append(value.function_name)
         elif isinstance(value, sqs.Queue):
             # Bare queues held by components (directly or in dicts such as FanOut.delivery_dlqs
             # and EventRouter.dlqs) are their DLQs and on-failure destinations.

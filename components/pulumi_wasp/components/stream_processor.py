@@ -16,7 +16,12 @@ import pulumi
 from pulumi_aws import kinesis, lambda_, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.function import (
+    ExistingFunction,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+    grant_to_existing,
+)
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -157,10 +162,14 @@ class DeprecatedMappingFields:
 
 @dataclass
 class StreamConsumer:
-    function: ServerlessFunction
+    #: The function the component created (None for an existing one: see ``function_name``).
+    function: ServerlessFunction | None
     #: Where the coordinates of records that exhausted their retries go (the records stay in the stream).
     on_failure: sqs.Queue
     mapping: lambda_.EventSourceMapping
+    function_name: pulumi.Output[str]
+    #: Statements an existing function's role needs and the component could not grant (given no role).
+    required_statements: list[iam.Statement] = field(default_factory=list)
 
 
 def stream_consumer(
@@ -168,44 +177,66 @@ def stream_consumer(
     *,
     source_arn: pulumi.Input[str],
     read: Sequence[iam.Statement],
-    function: ServerlessFunctionArgs,
+    function: ServerlessFunctionArgs | ExistingFunction,
     context: StackContext,
     parent: pulumi.Resource,
     tags: dict[str, str],
     mapping: StreamMappingArgs,
+    owner: str,
+    mapping_overrides: Mapping[str, Any] | None = None,
+    on_failure_overrides: Mapping[str, Any] | None = None,
 ) -> StreamConsumer:
-    """A function reading a stream: bisect on error, finite retries and record age, partial
-    batch responses, and an alarmed on-failure queue. ``read`` are the stream read grants; ``mapping`` is
-    resolved (no setting left None)."""
-    on_failure = dead_letter_queue(f"{name}-on-failure", context=context, parent=parent, tags=tags).queue
+    """A function (a new one, or an existing one granted through its role) reading a stream: bisect on error,
+    finite retries and record age, partial batch responses, and an alarmed on-failure queue. ``read`` are the
+    stream read grants; ``mapping`` is resolved (no setting left None); ``owner`` names the args in errors and
+    warnings (``<owner>.mapping_overrides``, ``<owner>.on_failure_overrides``, ``<owner>.existing_function``)."""
+    on_failure = dead_letter_queue(
+        f"{name}-on-failure",
+        context=context,
+        parent=parent,
+        tags=tags,
+        overrides=on_failure_overrides,
+        overrides_arg=f"{owner}.on_failure_overrides",
+    ).queue
     # Lambda sends to the on-failure destination with the function's own role.
-    function = replace(
-        function,
-        permissions=[*function.permissions, *read, iam.sqs_send(on_failure.arn)],
-        tags={**tags, **function.tags},
-    )
-    consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
+    grants = [*read, iam.sqs_send(on_failure.arn)]
+    consumer: ServerlessFunction | None = None
+    required: list[iam.Statement] = []
+    if isinstance(function, ExistingFunction):
+        required = grant_to_existing(f"{name}-read", function, grants, parent=parent, arg=f"{owner}.existing_function")
+        function_arn: pulumi.Input[str] = function.function_arn
+        function_name = function.function_name
+    else:
+        function = replace(function, permissions=[*function.permissions, *grants], tags={**tags, **function.tags})
+        consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
+        function_arn, function_name = consumer.arn, consumer.name
     filters = [
         lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in mapping.filter_patterns
     ]
-    source_mapping = lambda_.EventSourceMapping(
+    mapping_defaults = {
+        "event_source_arn": source_arn,
+        "function_name": function_arn,
+        "starting_position": mapping.starting_position,
+        "batch_size": mapping.batch_size,
+        "maximum_batching_window_in_seconds": mapping.batching_window_seconds or None,
+        "parallelization_factor": mapping.parallelization_factor,
+        "bisect_batch_on_function_error": True,
+        "maximum_retry_attempts": mapping.max_retries,
+        "maximum_record_age_in_seconds": mapping.max_record_age_seconds,
+        "destination_config": {"on_failure": {"destination_arn": on_failure.arn}},
+        "function_response_types": [defaults.BATCH_ITEM_FAILURES],
+        "filter_criteria": lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
+        "tags": tags,
+    }
+    source_mapping = children.create(
+        lambda_.EventSourceMapping,
         f"{name}-mapping",
-        event_source_arn=source_arn,
-        function_name=consumer.arn,
-        starting_position=mapping.starting_position,
-        batch_size=mapping.batch_size,
-        maximum_batching_window_in_seconds=mapping.batching_window_seconds or None,
-        parallelization_factor=mapping.parallelization_factor,
-        bisect_batch_on_function_error=True,
-        maximum_retry_attempts=mapping.max_retries,
-        maximum_record_age_in_seconds=mapping.max_record_age_seconds,
-        destination_config={"on_failure": {"destination_arn": on_failure.arn}},
-        function_response_types=[defaults.BATCH_ITEM_FAILURES],
-        filter_criteria=lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
-        tags=tags,
+        mapping_defaults,
+        mapping_overrides or {},
+        arg=f"{owner}.mapping_overrides",
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return StreamConsumer(consumer, on_failure, source_mapping)
+    return StreamConsumer(consumer, on_failure, source_mapping, function_name, required)
 
 
 @dataclass(kw_only=True)
@@ -325,7 +356,9 @@ class StreamProcessor(pulumi.ComponentResource):
             parent=self,
             tags=tags,
             mapping=args.resolved_mapping,
+            owner="StreamProcessorArgs",
         )
+        assert consumer.function is not None  # a StreamProcessor creates its consumer
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
         if args.alarms:
             dimensions: dict[str, pulumi.Input[str]] = {"StreamName": stream_name}

@@ -2,7 +2,8 @@
 
 Secondary indexes are declared with their keys' types; the table's attribute definitions are derived from the
 keys of the table and of every index (each attribute once), so a key can neither go undeclared nor be declared
-twice with different types.
+twice with different types. :class:`ExistingTable` refers to a table the toolkit did not create, for a component
+that reads or writes one (an EventStore over an existing event log).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 from pulumi_aws import dynamodb
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -27,6 +28,8 @@ IndexProjection = Literal["ALL", "KEYS_ONLY"] | tuple[Literal["INCLUDE"], Sequen
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 #: DynamoDB's rule for table and index names.
 _INDEX_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<name>[A-Za-z0-9_.-]{3,255})")
+_STREAM_ARN = re.compile(rf"(?P<table>{_TABLE_ARN.pattern})/stream/[^/]+")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,13 @@ class TableArgs:
     local_secondary_indexes: Sequence[LocalSecondaryIndex] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.dynamodb.Table`` merged over the table's defaults (``tags`` merge, other keys,
+    #: lists included, replace). An unknown key is an error; turning off point-in-time recovery or on-demand
+    #: capacity warns naming dynamodb-pitr or dynamodb-scalable-capacity, turning off the AWS-managed KMS key
+    #: (or, where the component turned it on, deletion protection) warns that no rule will catch it.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: How errors and warnings name ``overrides`` (a component composing a Table names its own arg).
+    overrides_arg: str = "TableArgs.overrides"
 
     def validate(self) -> None:
         if not self.hash_key:
@@ -216,6 +226,10 @@ class Table(pulumi.ComponentResource):
                 # sparse: only open orders carry openedAt, so the index holds only them
                 GlobalSecondaryIndex("open", "openedAt", hash_key_type="N", projection="KEYS_ONLY", sparse=True),
             ]))
+        # What the args do not name, merged over the defaults (tags merge):
+        audit = Table("audit", TableArgs(hash_key="id", overrides={"table_class": "STANDARD_INFREQUENT_ACCESS"}))
+
+    A table the toolkit did not create is an :class:`ExistingTable` of the component that uses it.
     """
 
     table: dynamodb.Table
@@ -229,26 +243,121 @@ class Table(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         attributes = [dynamodb.TableAttributeArgs(name=n, type=t) for n, t in args.attribute_types().items()]
-        self.table = dynamodb.Table(
-            f"{name}-table",
-            name=context.auto_name(f"{name}-table", names.TABLE),
-            billing_mode=defaults.TABLE_BILLING_MODE,
-            hash_key=args.hash_key,
-            range_key=args.range_key,
-            attributes=attributes,
-            global_secondary_indexes=[_global_index(i) for i in args.global_secondary_indexes] or None,
-            local_secondary_indexes=[_local_index(i) for i in args.local_secondary_indexes] or None,
-            stream_enabled=bool(args.stream_view_type) or None,
-            stream_view_type=args.stream_view_type,
-            ttl=dynamodb.TableTtlArgs(attribute_name=args.ttl_attribute, enabled=True) if args.ttl_attribute else None,
-            point_in_time_recovery={"enabled": args.point_in_time_recovery},
-            server_side_encryption={"enabled": True},
-            deletion_protection_enabled=args.deletion_protection,
-            tags=context.tags_for(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+        table_defaults: dict[str, Any] = {
+            "name": context.auto_name(f"{name}-table", names.TABLE),
+            "billing_mode": defaults.TABLE_BILLING_MODE,
+            "hash_key": args.hash_key,
+            "range_key": args.range_key,
+            "attributes": attributes,
+            "global_secondary_indexes": [_global_index(i) for i in args.global_secondary_indexes] or None,
+            "local_secondary_indexes": [_local_index(i) for i in args.local_secondary_indexes] or None,
+            "stream_enabled": bool(args.stream_view_type) or None,
+            "stream_view_type": args.stream_view_type,
+            "ttl": _ttl(args.ttl_attribute),
+            "point_in_time_recovery": {"enabled": args.point_in_time_recovery},
+            "server_side_encryption": {"enabled": True},
+            "deletion_protection_enabled": args.deletion_protection,
+            "tags": context.tags_for(args.tags),
+        }
+        kwargs = children.resource_kwargs(
+            dynamodb.Table, table_defaults, args.overrides, arg=args.overrides_arg, logical_name=f"{name}-table"
         )
+        self.table = dynamodb.Table(f"{name}-table", **kwargs, opts=pulumi.ResourceOptions(parent=self))
+        #: What the table was given (overrides included), for a component adopting it (:class:`ExistingTable`).
+        self.hash_key: pulumi.Input[str] = kwargs["hash_key"]
+        self.range_key: pulumi.Input[str] | None = kwargs["range_key"]
+        self.stream_view_type: pulumi.Input[str] | None = kwargs["stream_view_type"]
         self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
         self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExistingTable:
+    """A table a component uses but does not create: a :class:`Table`, an ``aws.dynamodb.Table``, or its ARN (and
+    its stream's ARN, for a component that reads the stream). Nothing is looked up.
+
+    From a resource the component checks, once known, what it was given (its keys and stream view type against what
+    the component needs); from bare ARNs it checks nothing and logs what it could not. A table's name alone is not
+    enough: IAM grants name its ARN, which holds the account only a lookup would find. A stream's ARN ends in a
+    label DynamoDB chose, so it is given, never derived; the table's ARN is its prefix, so ``stream_arn`` alone
+    names both.
+    """
+
+    #: The table as a resource; or leave None and give ``arn`` and/or ``stream_arn``.
+    table: Table | dynamodb.Table | None = None
+    #: ``arn:aws:dynamodb:<region>:<account>:table/<name>``.
+    arn: pulumi.Input[str] | None = None
+    #: ``<table arn>/stream/<label>``: the table's latest stream (its ``LatestStreamArn``).
+    stream_arn: pulumi.Input[str] | None = None
+
+    def validate(self, arg: str) -> None:
+        bare = self.arn is not None or self.stream_arn is not None
+        if (self.table is None) == (not bare):
+            raise ValueError(f"{arg}: give table= (a resource) or arn= and/or stream_arn=, not both and not neither")
+        if isinstance(self.arn, str) and not _TABLE_ARN.fullmatch(self.arn):
+            raise ValueError(f"{arg}.arn must be arn:aws:dynamodb:<region>:<account>:table/<name>, got {self.arn!r}")
+        if isinstance(self.stream_arn, str):
+            match = _STREAM_ARN.fullmatch(self.stream_arn)
+            if not match:
+                raise ValueError(f"{arg}.stream_arn must be <table arn>/stream/<label>, got {self.stream_arn!r}")
+            if isinstance(self.arn, str) and match["table"] != self.arn:
+                raise ValueError(f"{arg}.stream_arn {self.stream_arn!r} is not a stream of {self.arn!r}")
+
+    def require_stream(self, arg: str, why: str) -> None:
+        """Fail unless a bare table names its stream (``why``: what reads it)."""
+        if self.table is None and self.stream_arn is None:
+            raise ValueError(f"{arg}.stream_arn is required: {why} (no lookup at synthesis)")
+
+    @property
+    def table_arn(self) -> pulumi.Output[str]:
+        if self.table is not None:
+            return self.table.arn
+        if self.arn is not None:
+            return pulumi.Output.from_input(self.arn)
+        stream_arn: pulumi.Output[str] = pulumi.Output.from_input(self.stream_arn)  # type: ignore[arg-type]
+        return stream_arn.apply(lambda arn: arn.split("/stream/", 1)[0])
+
+    @property
+    def table_name(self) -> pulumi.Output[str]:
+        if self.table is not None:
+            return self.table.name
+        return self.table_arn.apply(lambda arn: arn.split(":table/", 1)[-1])
+
+    @property
+    def table_stream_arn(self) -> pulumi.Output[str]:
+        if self.table is not None:
+            return self.table.stream_arn
+        return pulumi.Output.from_input(self.stream_arn)  # type: ignore[arg-type]
+
+    def check(
+        self, owner: str, arg: str, *, hash_key: str, range_key: str | None, stream_view_types: Sequence[str] = ()
+    ) -> None:
+        """Check the keys (and, given ``stream_view_types``, the stream) of a table resource once known; for bare
+        ARNs, log that nothing was checked. Errors name ``arg``."""
+        if self.table is None:
+            stream = f", its stream's view type ({' or '.join(stream_view_types)})" if stream_view_types else ""
+            children.not_checked(
+                owner, f"the table's keys ({hash_key}, {range_key}){stream}, its recovery and encryption"
+            )
+            return
+        given = pulumi.Output.all(self.table.hash_key, self.table.range_key, self.table.stream_view_type)
+
+        def problem(known: list[Any]) -> str | None:
+            table_hash, table_range, view_type = known
+            if (table_hash, table_range) != (hash_key, range_key):
+                return f"{arg} is keyed ({table_hash}, {table_range}); it must be keyed ({hash_key}, {range_key})"
+            if stream_view_types and view_type not in stream_view_types:
+                return (
+                    f"{arg} has stream view type {view_type!r}; it needs a stream of type "
+                    f"{' or '.join(stream_view_types)}"
+                )
+            return None
+
+        children.check_known(given, problem)
+
+
+def _ttl(attribute: str | None) -> dynamodb.TableTtlArgs | None:
+    return dynamodb.TableTtlArgs(attribute_name=attribute, enabled=True) if attribute else None
 
 
 def _global_index(index: GlobalSecondaryIndex) -> dynamodb.TableGlobalSecondaryIndexArgs:

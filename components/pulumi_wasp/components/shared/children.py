@@ -7,7 +7,9 @@ defaults, ``CheckProps`` errors) in one place, so every component behaves alike:
 - :func:`resource_kwargs` merges a child's ``overrides`` (keyword arguments of its pulumi_aws resource class)
   over the component's defaults: an unknown key fails naming it and the resource type; ``tags`` and
   ``environment.variables`` merge, every other key (lists included) replaces; weakening a Well-Architected
-  default (the table :data:`GUARDS`) logs a warning naming the default and the policy rule that will flag it.
+  default (the table :data:`GUARDS`) logs a warning naming the default and the policy rule that will flag it
+  (or saying that none does). A component whose own default already lacks the guarantee (a ``Table`` without
+  deletion protection) is not warned about when an override keeps it lacking.
 - :func:`check_known` validates a value of an existing child only where it is plain and known, and
   :func:`not_checked` says (a log line) what a bare identifier kept the component from checking.
 
@@ -48,8 +50,9 @@ class Guard:
 
     #: What the component sets, as a reader would say it (``"tracing Active"``).
     default: str
-    #: The rule of the pack (rules.md) that flags a value without it.
-    rule: str
+    #: The rule of the pack (rules.md) that flags a value without it; None where no rule checks the default
+    #: (the warning says so: nothing later will catch it).
+    rule: str | None
     #: True when the overriding value keeps the default's guarantee.
     keeps: Callable[[Any], bool]
 
@@ -70,6 +73,14 @@ def _positive(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+def _enabled(value: Any) -> bool:
+    return _field(value, "enabled") is True
+
+
+def _retried_to_a_dlq(value: Any) -> bool:
+    return bool(_field(value, "retry_policy")) and bool(_field(_field(value, "dead_letter_config"), "arn"))
+
+
 def _reports_item_failures(value: Any) -> bool:
     return value is not None and "ReportBatchItemFailures" in list(value)
 
@@ -87,6 +98,15 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ),
     ("aws:sqs/queue:Queue", "redrive_policy"): Guard("a redrive policy to the DLQ", "sqs-redrive-policy", _truthy),
     ("aws:sqs/queue:Queue", "sqs_managed_sse_enabled"): Guard("SQS-managed encryption", "sqs-encryption", _truthy),
+    ("aws:dynamodb/table:Table", "point_in_time_recovery"): Guard("point-in-time recovery", "dynamodb-pitr", _enabled),
+    ("aws:dynamodb/table:Table", "billing_mode"): Guard(
+        "on-demand capacity (PAY_PER_REQUEST)", "dynamodb-scalable-capacity", lambda value: value == "PAY_PER_REQUEST"
+    ),
+    # DynamoDB encrypts every table; "enabled" means the AWS-managed KMS key, whose use CloudTrail records.
+    ("aws:dynamodb/table:Table", "server_side_encryption"): Guard(
+        "encryption with the AWS-managed KMS key", None, _enabled
+    ),
+    ("aws:dynamodb/table:Table", "deletion_protection_enabled"): Guard("deletion protection", None, _is_true),
     ("aws:sns/topic:Topic", "kms_master_key_id"): Guard("a KMS key of its own", "sns-encryption", _truthy),
     ("aws:sns/topicSubscription:TopicSubscription", "redrive_policy"): Guard(
         "a redrive policy to the delivery DLQ", "sns-subscription-redrive", _truthy
@@ -99,6 +119,9 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ),
     ("aws:cloudwatch/eventTarget:EventTarget", "retry_policy"): Guard(
         "a finite retry policy", "eventbridge-target-retry", _truthy
+    ),
+    ("aws:scheduler/schedule:Schedule", "target"): Guard(
+        "a target with a retry policy and a DLQ", "scheduler-target-dlq", _retried_to_a_dlq
     ),
     **{
         ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", flag): Guard(
@@ -174,7 +197,7 @@ def resource_kwargs(
             merged[key] = {inner: {**(_field(merged[key], inner) or {}), **(_field(value, inner) or {})}}
         else:
             merged[key] = value
-        _warn_if_weakened(resource, key, value, arg=arg, logical_name=logical_name)
+        _warn_if_weakened(resource, key, value, defaults, arg=arg, logical_name=logical_name)
     return merged
 
 
@@ -193,13 +216,19 @@ def create(
     return resource(logical_name, **kwargs, opts=opts)
 
 
-def _warn_if_weakened(resource: ResourceClass, key: str, value: Any, *, arg: str, logical_name: str) -> None:
+def _warn_if_weakened(
+    resource: ResourceClass, key: str, value: Any, defaults: Mapping[str, Any], *, arg: str, logical_name: str
+) -> None:
     guard = GUARDS.get((token_of(resource), key))
     if guard is None or isinstance(value, pulumi.Output) or guard.keeps(value):
         return
+    default = defaults.get(key)
+    if key in defaults and not isinstance(default, pulumi.Output) and not guard.keeps(default):
+        return  # the component's own default already lacks it: nothing weakened
+    flagged = f"the policy rule {guard.rule} will flag it" if guard.rule else "no rule of the policy pack checks it"
     pulumi.log.warn(
         f"{arg}[{key!r}] = {value!r} on {logical_name} overrides the Well-Architected default ({guard.default}): "
-        f"the policy rule {guard.rule} will flag it"
+        f"{flagged}"
     )
 
 
