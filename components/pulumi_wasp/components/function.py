@@ -35,6 +35,9 @@ class AsyncInvokeArgs:
     max_retries: int = defaults.ASYNC_MAX_RETRIES
     #: Events older than this are not retried but sent to the DLQ (defaults: one hour).
     max_event_age_seconds: int = defaults.ASYNC_MAX_EVENT_AGE_SECONDS
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ's defaults (``tags`` merge, other keys replace);
+    #: dropping its encryption warns naming sqs-encryption.
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_retries <= 2:
@@ -321,7 +324,14 @@ class ServerlessFunction(pulumi.ComponentResource):
             )
         self.dlq = None
         if args.async_invoke is not None:
-            self.dlq = dead_letter_queue(name, context=context, parent=self, tags=tags).queue
+            self.dlq = dead_letter_queue(
+                name,
+                context=context,
+                parent=self,
+                tags=tags,
+                overrides=args.async_invoke.dlq_overrides,
+                overrides_arg="AsyncInvokeArgs.dlq_overrides",
+            ).queue
             statements.append(iam.sqs_send(self.dlq.arn))
         service_role = iam.service_role(name, "lambda.amazonaws.com", statements, parent=self, tags=tags)
         self.role = service_role.role

@@ -1,7 +1,9 @@
 """ScheduledJob: a function run on a schedule by EventBridge Scheduler (or an EventBridge rule).
 
 The schedule expression is validated at synthesis (:func:`validate_schedule`), so a typo fails
-``pulumi preview`` with the reason instead of failing the deployment.
+``pulumi preview`` with the reason instead of failing the deployment. The function may be an existing one
+(:class:`~components.function.ExistingFunction`): the job still owns the schedule or rule, its target, the
+invoke permission or role and the DLQ of runs that could not be delivered.
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, scheduler, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam, names
+from pulumi_wasp.components.function import (
+    AsyncInvokeArgs,
+    ExistingFunction,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+)
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
@@ -151,12 +158,20 @@ def _known_time_zone(name: str) -> bool:
 # -- the component ------------------------------------------------------------------------------
 @dataclass(kw_only=True)
 class ScheduledJobArgs:
-    """Arguments of :class:`ScheduledJob`."""
+    """Arguments of :class:`ScheduledJob`: the function is a new one (``function``) xor an existing one
+    (``existing_function``)."""
 
-    #: The job; an async target, so it gets an invoke config with a DLQ (AsyncInvokeArgs() unless set).
-    function: ServerlessFunctionArgs
     #: ``rate(5 minutes)``, ``cron(0 2 * * ? *)`` or (Scheduler only) ``at(2030-01-01T00:00:00)``.
     schedule: str
+    #: The job to create; an async target, so it gets an invoke config with a DLQ (AsyncInvokeArgs() unless set).
+    function: ServerlessFunctionArgs | None = None
+    #: A function the job does not create (see :class:`ExistingFunction`). Its role needs nothing from the job:
+    #: Scheduler invokes it with the schedule's own role, a rule through a resource-based permission, so
+    #: ``ExistingFunction.role`` is not used. The job adds a DLQ of its own for runs that could not be delivered;
+    #: runs that fail in the function go where its own async invoke config sends them: unchecked for a bare ARN
+    #: (a log line says so), a warning for a ServerlessFunction without ``async_invoke``, the policy pack's
+    #: lambda-async-failure-destination for an ``aws.lambda_.Function``.
+    existing_function: ExistingFunction | None = None
     #: "scheduler" (EventBridge Scheduler: time zones, one-time schedules) or "rule" (an
     #: EventBridge rule on the default bus, UTC only).
     kind: Literal["scheduler", "rule"] = "scheduler"
@@ -173,10 +188,31 @@ class ScheduledJobArgs:
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: kind="scheduler": keyword arguments of ``aws.scheduler.Schedule`` merged over the schedule's defaults
+    #: (``target`` replaces the whole target); a target without a retry policy and a DLQ warns naming
+    #: scheduler-target-dlq.
+    schedule_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: kind="rule": keyword arguments of ``aws.cloudwatch.EventRule`` merged over the rule's defaults.
+    rule_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: kind="rule": keyword arguments of ``aws.cloudwatch.EventTarget`` merged over the target's defaults;
+    #: dropping the DLQ or the retry policy warns naming eventbridge-target-dlq or eventbridge-target-retry.
+    target_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ the job creates (a rule's, or the schedule's of
+    #: an existing function). With Scheduler and a new function the DLQ is the function's: set
+    #: ``function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)``.
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        children.exactly_one(
+            "ScheduledJobArgs",
+            ("ScheduledJobArgs.existing_function", self.existing_function),
+            ("ScheduledJobArgs.function", self.function),
+        )
+        if self.existing_function is not None:
+            self.existing_function.validate("ScheduledJobArgs.existing_function")
         if self.kind not in ("scheduler", "rule"):
             raise ValueError(f"ScheduledJobArgs.kind must be 'scheduler' or 'rule', got {self.kind!r}")
+        self._validate_overrides()
         try:
             validate_schedule(self.schedule, allow_at=self.kind == "scheduler")
         except ValueError as error:
@@ -202,6 +238,17 @@ class ScheduledJobArgs:
                 f"ScheduledJobArgs.max_event_age_seconds must be 60..86400, got {self.max_event_age_seconds}",
             )
 
+    def _validate_overrides(self) -> None:
+        other = ("rule_overrides", "target_overrides") if self.kind == "scheduler" else ("schedule_overrides",)
+        given = [f"ScheduledJobArgs.{arg}" for arg in other if getattr(self, arg)]
+        if given:
+            raise ValueError(f"{', '.join(given)}: kind={self.kind!r} creates no such resource")
+        if self.kind == "scheduler" and self.function is not None and self.dlq_overrides:
+            raise ValueError(
+                "ScheduledJobArgs.dlq_overrides: with Scheduler and a new function the DLQ is the function's; "
+                "set function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)"
+            )
+
 
 class ScheduledJob(pulumi.ComponentResource):
     """A function on a schedule, with delivery retries on the schedule and an async invoke config
@@ -218,10 +265,16 @@ class ScheduledJob(pulumi.ComponentResource):
         cleanup = ScheduledJob("cleanup", ScheduledJobArgs(schedule="cron(0 2 * * ? *)",
             function=ServerlessFunctionArgs(handler="maintenance.cleanup.handler",
                                             code=["lambdas/maintenance", "lambdas/shared"])))
+
+    With ``existing_function`` the job creates no function: the schedule (and its role) or the rule (its target
+    and the invoke permission) and a DLQ of its own for undelivered runs, ``<name>-schedule-dlq`` or
+    ``<name>-rule-dlq``; see :class:`ScheduledJobArgs` for what it checks.
     """
 
-    function: ServerlessFunction
-    #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule.
+    #: The function the job created (None with ``existing_function``: see ``arn`` and ``name``).
+    function: ServerlessFunction | None
+    #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule
+    #: (for an existing function, the schedule's own).
     dlq: sqs.Queue
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
@@ -235,43 +288,56 @@ class ScheduledJob(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        function_args = replace(
-            args.function,
-            async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
-            tags={**args.tags, **args.function.tags},
-        )
-        self.function = ServerlessFunction(name, function_args, child)
+        self.function = None
+        if args.function is not None:
+            function_args = replace(
+                args.function,
+                async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
+                tags={**args.tags, **args.function.tags},
+            )
+            self.function = ServerlessFunction(name, function_args, child)
+            function_arn: pulumi.Input[str] = self.function.arn
+            self.arn, self.name = self.function.arn, self.function.name
+        else:
+            existing = args.existing_function
+            assert existing is not None  # validated
+            _check_existing(name, existing)
+            function_arn = existing.function_arn
+            self.arn, self.name = pulumi.Output.from_input(function_arn), existing.function_name
         payload = json.dumps(args.input) if args.input is not None else None
         self.schedule, self.rule = None, None
         if args.kind == "scheduler":
-            assert self.function.dlq is not None  # an async target always has one
-            self.dlq = self.function.dlq
+            if self.function is not None:
+                assert self.function.dlq is not None  # an async target always has one
+                self.dlq = self.function.dlq
+            else:
+                self.dlq = self._own_dlq(f"{name}-schedule", args, context=context, tags=tags)
             # Scheduler invokes the function and sends to the DLQ with this role, nothing else.
-            statements = [iam.lambda_invoke([self.function.arn]), iam.sqs_send(self.dlq.arn)]
+            statements = [iam.lambda_invoke([function_arn]), iam.sqs_send(self.dlq.arn)]
             role = iam.service_role(
                 f"{name}-schedule",
                 "scheduler.amazonaws.com",
                 statements,
                 parent=self,
                 tags=tags,
-                # The function's account: Scheduler assumes the role only for this account's schedules.
-                source_account=iam.account_of(self.function.arn),
+                # The deploying account (a queue the job holds is in it): Scheduler assumes the role only for this
+                # account's schedules.
+                source_account=iam.account_of(self.dlq.arn),
             )
             window = args.flexible_window_minutes
             flexible = scheduler.ScheduleFlexibleTimeWindowArgs(
                 mode="FLEXIBLE" if window else "OFF",
                 maximum_window_in_minutes=window,
             )
-            self.schedule = scheduler.Schedule(
-                f"{name}-schedule",
-                name=context.physical_name(name, names.SCHEDULE),
-                description=args.description or None,
-                schedule_expression=args.schedule,
-                schedule_expression_timezone=args.timezone,
-                flexible_time_window=flexible,
-                state="ENABLED" if args.enabled else "DISABLED",
-                target=scheduler.ScheduleTargetArgs(
-                    arn=self.function.arn,
+            schedule_defaults = {
+                "name": context.physical_name(name, names.SCHEDULE),
+                "description": args.description or None,
+                "schedule_expression": args.schedule,
+                "schedule_expression_timezone": args.timezone,
+                "flexible_time_window": flexible,
+                "state": "ENABLED" if args.enabled else "DISABLED",
+                "target": scheduler.ScheduleTargetArgs(
+                    arn=function_arn,
                     role_arn=role.role.arn,
                     input=payload,
                     retry_policy=scheduler.ScheduleTargetRetryPolicyArgs(
@@ -280,40 +346,96 @@ class ScheduledJob(pulumi.ComponentResource):
                     ),
                     dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dlq.arn),
                 ),
+            }
+            self.schedule = children.create(
+                scheduler.Schedule,
+                f"{name}-schedule",
+                schedule_defaults,
+                args.schedule_overrides,
+                arg="ScheduledJobArgs.schedule_overrides",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role.policy]),
             )
         else:
-            self.rule = cloudwatch.EventRule(
+            rule_defaults = {
+                "name": context.physical_name(name, names.EVENT_RULE),
+                "description": args.description or None,
+                "schedule_expression": args.schedule,
+                "state": "ENABLED" if args.enabled else "DISABLED",
+                "tags": tags,
+            }
+            self.rule = children.create(
+                cloudwatch.EventRule,
                 f"{name}-rule",
-                name=context.physical_name(name, names.EVENT_RULE),
-                description=args.description or None,
-                schedule_expression=args.schedule,
-                state="ENABLED" if args.enabled else "DISABLED",
-                tags=tags,
+                rule_defaults,
+                args.rule_overrides,
+                arg="ScheduledJobArgs.rule_overrides",
                 opts=child,
             )
             from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
-            dlq = dead_letter_queue(f"{name}-rule", context=context, parent=self, tags=tags, senders=[from_rule])
-            self.dlq = dlq.queue
+            self.dlq = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
             permission = lambda_.Permission(
                 f"{name}-permission",
                 action="lambda:InvokeFunction",
-                function=self.function.name,
+                # An existing function by its ARN: a qualified one (an alias) keeps its qualifier.
+                function=self.function.name if self.function is not None else function_arn,
                 principal="events.amazonaws.com",
                 source_arn=self.rule.arn,
                 opts=child,
             )
-            cloudwatch.EventTarget(
-                f"{name}-target",
-                rule=self.rule.name,
-                arn=self.function.arn,
-                input=payload,
-                retry_policy=cloudwatch.EventTargetRetryPolicyArgs(
+            target_defaults = {
+                "rule": self.rule.name,
+                "arn": function_arn,
+                "input": payload,
+                "retry_policy": cloudwatch.EventTargetRetryPolicyArgs(
                     maximum_retry_attempts=args.max_retries,
                     maximum_event_age_in_seconds=args.max_event_age_seconds,
                 ),
-                dead_letter_config=cloudwatch.EventTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                "dead_letter_config": cloudwatch.EventTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+            }
+            children.create(
+                cloudwatch.EventTarget,
+                f"{name}-target",
+                target_defaults,
+                args.target_overrides,
+                arg="ScheduledJobArgs.target_overrides",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
-        self.arn, self.name = self.function.arn, self.function.name
         self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq.url})
+
+    def _own_dlq(
+        self,
+        name: str,
+        args: ScheduledJobArgs,
+        *,
+        context: StackContext,
+        tags: dict[str, str],
+        senders: list[ServiceSender] | None = None,
+    ) -> sqs.Queue:
+        """The alarmed DLQ the job itself holds (a rule's, or an existing function's schedule's)."""
+        return dead_letter_queue(
+            name,
+            context=context,
+            parent=self,
+            tags=tags,
+            senders=senders or (),
+            overrides=args.dlq_overrides,
+            overrides_arg="ScheduledJobArgs.dlq_overrides",
+        ).queue
+
+
+def _check_existing(name: str, existing: ExistingFunction) -> None:
+    """What the job can tell of an existing function's own failed runs; its role is not the job's concern."""
+    owner = f"ScheduledJob {name}"
+    if existing.role is not None:
+        pulumi.log.info(
+            f"{owner}: ExistingFunction.role is not used: the job invokes the function with the schedule's own role "
+            "(Scheduler) or a resource-based permission (rule), so the function's role needs nothing"
+        )
+    if existing.function is None:
+        children.not_checked(owner, "where the function sends runs that fail in it (its async invoke config)")
+    elif isinstance(existing.function, ServerlessFunction) and existing.function.dlq is None:
+        pulumi.log.warn(
+            f"ScheduledJobArgs.existing_function of {name} is a ServerlessFunction without async_invoke: runs that "
+            "fail in it are dropped after Lambda's retries; the policy rule lambda-async-failure-destination will "
+            "flag it"
+        )

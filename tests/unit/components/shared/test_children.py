@@ -6,7 +6,7 @@ import importlib
 
 import pulumi
 import pytest
-from pulumi_aws import cloudwatch, lambda_, sns, sqs
+from pulumi_aws import cloudwatch, dynamodb, lambda_, scheduler, sns, sqs
 
 from pulumi_wasp.components.shared import children
 
@@ -95,12 +95,41 @@ def test_keeping_a_default_while_overriding_it_does_not_warn(warnings):
         (lambda_.Function, "reserved_concurrent_executions", None, "lambda-reserved-concurrency"),
         (lambda_.EventSourceMapping, "function_response_types", [], "esm-batch-item-failures"),
         (cloudwatch.EventTarget, "dead_letter_config", None, "eventbridge-target-dlq"),
+        (dynamodb.Table, "point_in_time_recovery", {"enabled": False}, "dynamodb-pitr"),
+        (dynamodb.Table, "billing_mode", "PROVISIONED", "dynamodb-scalable-capacity"),
+        (scheduler.Schedule, "target", {"arn": "a", "role_arn": "r"}, "scheduler-target-dlq"),
     ],
 )
 def test_each_guarded_default_names_its_rule(warnings, resource, key, value, rule):
     merged({key: value}, resource=resource, defaults={})
     assert len(warnings) == 1
     assert warnings[0].endswith(f"the policy rule {rule} will flag it")
+
+
+def test_a_default_no_rule_checks_warns_saying_so(warnings):
+    merged({"deletion_protection_enabled": False}, resource=dynamodb.Table, defaults={})
+    assert warnings == [
+        "Args.overrides['deletion_protection_enabled'] = False on orders overrides the Well-Architected default "
+        "(deletion protection): no rule of the policy pack checks it"
+    ]
+
+
+def test_an_override_keeping_what_the_components_own_default_already_lacked_does_not_warn(warnings):
+    merged(
+        {"deletion_protection_enabled": False}, resource=dynamodb.Table, defaults={"deletion_protection_enabled": False}
+    )
+    assert warnings == []
+
+
+def test_a_target_keeping_its_retry_policy_and_dlq_does_not_warn(warnings):
+    target = scheduler.ScheduleTargetArgs(
+        arn="a",
+        role_arn="r",
+        retry_policy=scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=1),
+        dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn="q"),
+    )
+    merged({"target": target}, resource=scheduler.Schedule, defaults={})
+    assert warnings == []
 
 
 def resource_class(token: str):
