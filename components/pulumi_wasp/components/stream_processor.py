@@ -265,6 +265,11 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     #: Keyword arguments of ``aws.kinesis.Stream`` merged over the stream's defaults (only for a stream the
     #: processor creates); dropping KMS encryption warns naming kinesis-encryption.
     stream_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.lambda_.EventSourceMapping`` merged over the mapping's defaults; dropping
+    #: ReportBatchItemFailures warns naming esm-batch-item-failures.
+    mapping_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults.
+    on_failure_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def _owner(self) -> str:
         return "StreamProcessorArgs"
@@ -357,6 +362,8 @@ class StreamProcessor(pulumi.ComponentResource):
             tags=tags,
             mapping=args.resolved_mapping,
             owner="StreamProcessorArgs",
+            mapping_overrides=args.mapping_overrides,
+            on_failure_overrides=args.on_failure_overrides,
         )
         assert consumer.function is not None  # a StreamProcessor creates its consumer
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping

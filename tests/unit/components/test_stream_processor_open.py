@@ -110,3 +110,34 @@ def test_an_unknown_stream_override_fails_naming_it():
 def test_stream_settings_with_an_existing_stream_fail():
     with pytest.raises(ValueError, match="apply to a stream the processor creates"):
         StreamProcessorArgs(function=consumer(), existing_stream=STREAM_ARN, shard_count=2).validate()
+
+
+@pytest.fixture(scope="module")
+def consumer_overridden():
+    with logged() as lines:
+        stack = synthesize(
+            lambda: StreamProcessor(
+                "clicks",
+                StreamProcessorArgs(
+                    function=consumer(),
+                    mapping_overrides={"tumbling_window_in_seconds": 60, "function_response_types": []},
+                    on_failure_overrides={"tags": {"tier": "on-failure"}},
+                ),
+            )
+        )
+    return stack, lines
+
+
+def test_overrides_reach_the_mapping_and_the_on_failure_queue(consumer_overridden):
+    stack, _ = consumer_overridden
+    assert stack.one(MAPPING, within="clicks").input("tumblingWindowInSeconds") == 60
+    assert stack.named("clicks-on-failure-dlq").input("tags")["tier"] == "on-failure"
+
+
+def test_dropping_batch_item_failures_from_the_mapping_warns_and_the_pack_flags_it(consumer_overridden):
+    stack, lines = consumer_overridden
+    assert any(
+        line.startswith("StreamProcessorArgs.mapping_overrides['function_response_types']")
+        for line in lines.at("WARNING")
+    )
+    assert [d.name for d in stack.preview().of("esm-batch-item-failures")] == ["clicks-mapping"]
