@@ -77,6 +77,8 @@ def overridden():
                 StreamProcessorArgs(
                     function=consumer(),
                     stream_overrides={"encryption_type": "NONE", "kms_key_id": None, "tags": {"data": "clicks"}},
+                    mapping_overrides={"tumbling_window_in_seconds": 60, "function_response_types": []},
+                    on_failure_overrides={"tags": {"tier": "on-failure"}},
                 ),
             )
         )
@@ -112,30 +114,14 @@ def test_stream_settings_with_an_existing_stream_fail():
         StreamProcessorArgs(function=consumer(), existing_stream=STREAM_ARN, shard_count=2).validate()
 
 
-@pytest.fixture(scope="module")
-def consumer_overridden():
-    with logged() as lines:
-        stack = synthesize(
-            lambda: StreamProcessor(
-                "clicks",
-                StreamProcessorArgs(
-                    function=consumer(),
-                    mapping_overrides={"tumbling_window_in_seconds": 60, "function_response_types": []},
-                    on_failure_overrides={"tags": {"tier": "on-failure"}},
-                ),
-            )
-        )
-    return stack, lines
-
-
-def test_overrides_reach_the_mapping_and_the_on_failure_queue(consumer_overridden):
-    stack, _ = consumer_overridden
+def test_overrides_reach_the_mapping_and_the_on_failure_queue(overridden):
+    stack, _ = overridden
     assert stack.one(MAPPING, within="clicks").input("tumblingWindowInSeconds") == 60
     assert stack.named("clicks-on-failure-dlq").input("tags")["tier"] == "on-failure"
 
 
-def test_dropping_batch_item_failures_from_the_mapping_warns_and_the_pack_flags_it(consumer_overridden):
-    stack, lines = consumer_overridden
+def test_dropping_batch_item_failures_from_the_mapping_warns_and_the_pack_flags_it(overridden):
+    stack, lines = overridden
     assert any(
         line.startswith("StreamProcessorArgs.mapping_overrides['function_response_types']")
         for line in lines.at("WARNING")

@@ -16,23 +16,23 @@ TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/legacy-orders"
 STREAM_ARN = f"{TABLE_ARN}/stream/2026-01-01T00:00:00.000"
 
 
+def synthesized(name: str, overrides: dict):
+    """The stack of one Table ``name`` keyed on ``id`` with ``overrides``, and what its synthesis logged."""
+    with logged() as lines:
+        stack = synthesize(lambda: Table(name, TableArgs(hash_key="id", overrides=overrides)))
+    return stack, lines
+
+
 @pytest.fixture(scope="module")
 def overridden():
-    with logged() as lines:
-        stack = synthesize(
-            lambda: Table(
-                "orders",
-                TableArgs(
-                    hash_key="orderId",
-                    overrides={
-                        "table_class": "STANDARD_INFREQUENT_ACCESS",
-                        "point_in_time_recovery": {"enabled": False},
-                        "tags": {"data": "orders"},
-                    },
-                ),
-            )
-        )
-    return stack, lines
+    return synthesized(
+        "orders",
+        {
+            "table_class": "STANDARD_INFREQUENT_ACCESS",
+            "point_in_time_recovery": {"enabled": False},
+            "tags": {"data": "orders"},
+        },
+    )
 
 
 def test_overrides_set_what_the_args_do_not_name(overridden):
@@ -66,25 +66,13 @@ def test_the_pack_flags_the_table_without_point_in_time_recovery(overridden):
 
 
 def test_provisioned_capacity_by_override_warns_and_the_pack_flags_it():
-    with logged() as lines:
-        stack = synthesize(
-            lambda: Table(
-                "orders",
-                TableArgs(
-                    hash_key="orderId",
-                    overrides={"billing_mode": "PROVISIONED", "read_capacity": 5, "write_capacity": 5},
-                ),
-            )
-        )
+    stack, lines = synthesized("orders", {"billing_mode": "PROVISIONED", "read_capacity": 5, "write_capacity": 5})
     assert any("the policy rule dynamodb-scalable-capacity will flag it" in line for line in lines.at("WARNING"))
     assert [d.name for d in stack.preview().of("dynamodb-scalable-capacity")] == ["orders-table"]
 
 
 def test_dropping_the_kms_key_warns_that_no_rule_will_catch_it():
-    with logged() as lines:
-        synthesize(
-            lambda: Table("t", TableArgs(hash_key="id", overrides={"server_side_encryption": {"enabled": False}}))
-        )
+    _, lines = synthesized("t", {"server_side_encryption": {"enabled": False}})
     assert [line for line in lines.at("WARNING") if "server_side_encryption" in line] == [
         "TableArgs.overrides['server_side_encryption'] = {'enabled': False} on t-table overrides the "
         "Well-Architected default (encryption with the AWS-managed KMS key): no rule of the policy pack checks it"
@@ -92,8 +80,7 @@ def test_dropping_the_kms_key_warns_that_no_rule_will_catch_it():
 
 
 def test_keeping_deletion_protection_off_where_the_table_defaults_it_off_does_not_warn():
-    with logged() as lines:
-        synthesize(lambda: Table("t", TableArgs(hash_key="id", overrides={"deletion_protection_enabled": False})))
+    _, lines = synthesized("t", {"deletion_protection_enabled": False})
     assert lines.at("WARNING") == []
 
 
