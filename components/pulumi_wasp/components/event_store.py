@@ -146,7 +146,7 @@ class EventStoreArgs:
         ]
         if given:
             raise ValueError(
-                f"EventStoreArgs.{', .'.join(given)} apply to a table the store creates, not to existing_table "
+                f"EventStoreArgs.{', .'.join(given)}: only for a table the store creates, not with existing_table "
                 "(an existing table's settings are its own)"
             )
         existing.validate("EventStoreArgs.existing_table")

@@ -160,7 +160,7 @@ def test_an_existing_table_resource_whose_stream_lacks_the_new_image_fails():
     [
         (
             EventStoreArgs(existing_table=ExistingTable(arn=TABLE_ARN), ttl_attribute="expiresAt"),
-            "EventStoreArgs.ttl_attribute apply to a table the store creates, not to existing_table",
+            "EventStoreArgs.ttl_attribute: only for a table the store creates, not with existing_table",
         ),
         (
             EventStoreArgs(
@@ -168,7 +168,7 @@ def test_an_existing_table_resource_whose_stream_lacks_the_new_image_fails():
                 point_in_time_recovery=False,
                 table_overrides={"table_class": "STANDARD"},
             ),
-            "EventStoreArgs.point_in_time_recovery, .table_overrides apply to a table the store creates",
+            "EventStoreArgs.point_in_time_recovery, .table_overrides: only for a table the store creates",
         ),
         (
             EventStoreArgs(
