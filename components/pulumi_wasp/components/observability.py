@@ -75,7 +75,7 @@ def discover(components: Sequence[Any]) -> Charted:
             found.dlqs.append(value.dlq.name)
             continue  # its own queues are charted: nothing else inside
         elif isinstance(value, RestApi):
-            found.apis.append((value.api.name, value.stage.stage_name))
+            found.apis.append((value.name, value.stage.stage_name))
         elif isinstance(value, Saga):
             found.state_machines.append(value.arn)
         elif isinstance(value, StreamProcessor):
