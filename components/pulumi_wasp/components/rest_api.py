@@ -62,9 +62,9 @@ class Route:
     request_schema: Mapping[str, Any] | None = None
     #: Keyword arguments of ``aws.apigateway.Method`` merged over the method's defaults; ``authorization`` NONE
     #: warns naming apigw-authorization.
-    method_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    method_overrides: Mapping[str, Any] = field(default_factory=dict)
     #: Keyword arguments of ``aws.apigateway.Integration`` merged over the proxy integration's defaults.
-    integration_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    integration_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

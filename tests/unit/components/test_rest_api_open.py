@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pulumi
 import pytest
-from pulumi_aws import apigateway, lambda_
+from pulumi_aws import apigateway
 
 from pulumi_wasp.components import (
     ExistingFunction,
@@ -17,6 +16,7 @@ from pulumi_wasp.components import (
 )
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
+from tests.unit.components.synth_helpers import plain_function
 from tests.unit.conftest import logged
 
 
@@ -212,14 +212,7 @@ def test_an_existing_function_whose_given_timeout_exceeds_the_integrations_fails
 
 def test_an_existing_function_resource_whose_timeout_exceeds_the_integrations_fails():
     def program():
-        legacy = lambda_.Function(
-            "legacy",
-            role="arn:aws:iam::123456789012:role/r",
-            timeout=60,
-            runtime="python3.12",
-            handler="a.b",
-            code=pulumi.AssetArchive({}),
-        )
+        legacy = plain_function("legacy", timeout=60)
         RestApi("shop", RestApiArgs(routes=[Route("GET", "/orders", ExistingFunction(function=legacy))]))
 
     with pytest.raises(ProgramError, match=r"the function's timeout_seconds \(60\) exceeds API Gateway's 29 s"):

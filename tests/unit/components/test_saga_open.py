@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
-from pulumi_aws import lambda_
 
 from pulumi_wasp.components import (
     Compensation,
@@ -21,6 +19,7 @@ from pulumi_wasp.components import (
 )
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
+from tests.unit.components.synth_helpers import plain_function
 from tests.unit.conftest import logged
 
 MACHINE = "aws:sfn/stateMachine:StateMachine"
@@ -130,14 +129,7 @@ def test_bare_function_arns_are_used_as_given_and_say_what_could_not_be_checked(
 
 def test_an_existing_function_resource_whose_timeout_reaches_the_tasks_fails():
     def program():
-        slow = lambda_.Function(
-            "slow",
-            role="arn:aws:iam::123456789012:role/r",
-            timeout=60,
-            runtime="python3.12",
-            handler="a.b",
-            code=pulumi.AssetArchive({}),
-        )
+        slow = plain_function("slow", timeout=60)
         Saga(
             "fulfil",
             SagaArgs(
@@ -186,18 +178,19 @@ def test_a_task_needs_exactly_one_function(step, message):
 
 
 # -- overrides --------------------------------------------------------------------------------------------
+def one_step_saga(**given) -> Saga:
+    step = Step(name="Reserve", function_arn=RESERVE_ARN, no_compensation="read-only")
+    return Saga("fulfil", SagaArgs(steps=[step], **given))
+
+
 @pytest.fixture(scope="module")
 def overridden():
     with logged() as lines:
         stack = synthesize(
-            lambda: Saga(
-                "fulfil",
-                SagaArgs(
-                    steps=[Step(name="Reserve", function_arn=RESERVE_ARN, no_compensation="read-only")],
-                    state_machine_overrides={"tracing_configuration": {"enabled": False}, "publish": True},
-                    log_group_overrides={"kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/k"},
-                    role_overrides={"max_session_duration": 7200, "description": "Runs the fulfilment saga"},
-                ),
+            lambda: one_step_saga(
+                state_machine_overrides={"tracing_configuration": {"enabled": False}, "publish": True},
+                log_group_overrides={"kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/k"},
+                role_overrides={"max_session_duration": 7200, "description": "Runs the fulfilment saga"},
             )
         )
     return stack, lines
@@ -225,15 +218,7 @@ def test_turning_tracing_off_warns_and_the_pack_flags_it(overridden):
 
 def test_turning_logging_off_warns_and_the_pack_flags_it():
     with logged() as lines:
-        stack = synthesize(
-            lambda: Saga(
-                "fulfil",
-                SagaArgs(
-                    steps=[Step(name="Reserve", function_arn=RESERVE_ARN, no_compensation="read-only")],
-                    state_machine_overrides={"logging_configuration": {"level": "OFF"}},
-                ),
-            )
-        )
+        stack = synthesize(lambda: one_step_saga(state_machine_overrides={"logging_configuration": {"level": "OFF"}}))
     assert any("the policy rule sfn-logging will flag it" in line for line in lines.at("WARNING"))
     # The override replaced the whole configuration: level OFF, and no destination either.
     assert [d.name for d in stack.preview().of("sfn-logging")] == ["fulfil-state-machine"] * 2
@@ -241,12 +226,4 @@ def test_turning_logging_off_warns_and_the_pack_flags_it():
 
 def test_an_unknown_state_machine_override_fails_naming_it():
     with pytest.raises(ProgramError, match="SagaArgs.state_machine_overrides: 'tracing' is not a keyword argument"):
-        synthesize(
-            lambda: Saga(
-                "fulfil",
-                SagaArgs(
-                    steps=[Step(name="Reserve", function_arn=RESERVE_ARN, no_compensation="read-only")],
-                    state_machine_overrides={"tracing": True},
-                ),
-            )
-        )
+        synthesize(lambda: one_step_saga(state_machine_overrides={"tracing": True}))

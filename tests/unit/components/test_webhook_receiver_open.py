@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
 from pulumi_aws import iam as aws_iam
-from pulumi_aws import lambda_, secretsmanager
+from pulumi_aws import secretsmanager
 
 from pulumi_wasp.components import (
     ExistingFunction,
@@ -21,6 +20,7 @@ from pulumi_wasp.components import (
 )
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
+from tests.unit.components.synth_helpers import plain_function
 from tests.unit.conftest import logged
 
 FUNCTION = "aws:lambda/function:Function"
@@ -111,14 +111,7 @@ def test_an_existing_verifier_without_a_role_lists_the_statements_and_warns():
 
 def test_an_existing_verifier_resource_without_the_variables_it_reads_fails_naming_them():
     def program():
-        legacy = lambda_.Function(
-            "legacy",
-            role="arn:aws:iam::123456789012:role/r",
-            runtime="python3.12",
-            handler="a.b",
-            code=pulumi.AssetArchive({}),
-            environment={"variables": {"WEBHOOK_SECRET_NAME": "payments"}},
-        )
+        legacy = plain_function("legacy", environment={"variables": {"WEBHOOK_SECRET_NAME": "payments"}})
         WebhookReceiver("payments", args(existing_verifier=ExistingFunction(function=legacy)))
 
     with pytest.raises(
