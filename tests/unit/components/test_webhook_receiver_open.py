@@ -14,6 +14,7 @@ from pulumi_wasp.components import (
     QueueProcessorArgs,
     RestApi,
     RestApiArgs,
+    ServerlessFunction,
     ServerlessFunctionArgs,
     WebhookReceiver,
     WebhookReceiverArgs,
@@ -117,6 +118,19 @@ def test_an_existing_verifier_resource_without_the_variables_it_reads_fails_nami
     with pytest.raises(
         ProgramError,
         match="existing_verifier lacks the environment variables WEBHOOK_QUEUE_URL, WEBHOOK_TOLERANCE_SECONDS",
+    ):
+        synthesize(program)
+
+
+def test_an_existing_serverless_function_verifier_without_the_variables_fails_naming_them():
+    def program():
+        legacy = ServerlessFunction("legacy", function(environment={"WEBHOOK_QUEUE_URL": QUEUE_URL}))
+        WebhookReceiver("payments", args(existing_verifier=ExistingFunction(function=legacy, role=legacy.role)))
+
+    with pytest.raises(
+        ProgramError,
+        match="WebhookReceiverArgs.existing_verifier lacks the environment variables WEBHOOK_SECRET_NAME, "
+        "WEBHOOK_TOLERANCE_SECONDS",
     ):
         synthesize(program)
 
