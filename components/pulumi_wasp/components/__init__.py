@@ -29,7 +29,7 @@ from pulumi_wasp.components.function import (
 from pulumi_wasp.components.observability import Dashboard, DashboardArgs
 from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
-from pulumi_wasp.components.rest_api import RestApi, RestApiArgs, Route
+from pulumi_wasp.components.rest_api import ExistingRestApi, RestApi, RestApiArgs, Route
 from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, Retry, Saga, SagaArgs, Step
 from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from pulumi_wasp.components.shared import iam
@@ -69,6 +69,7 @@ __all__ = [
     "EventStoreArgs",
     "ExistingFunction",
     "ExistingQueue",
+    "ExistingRestApi",
     "ExistingTable",
     "FanOut",
     "FanOutArgs",

@@ -14,7 +14,7 @@ and read throttling) and notifies the stack's alarm topic.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from pulumi_wasp.components.function import ServerlessFunction, aws_region
 from pulumi_wasp.components.queue import Queue
 from pulumi_wasp.components.rest_api import RestApi
 from pulumi_wasp.components.saga import Saga
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor
@@ -75,7 +75,7 @@ def discover(components: Sequence[Any]) -> Charted:
             found.dlqs.append(value.dlq.name)
             continue  # its own queues are charted: nothing else inside
         elif isinstance(value, RestApi):
-            found.apis.append((value.api.name, value.stage.stage_name))
+            found.apis.append((value.name, value.stage.stage_name))
         elif isinstance(value, Saga):
             found.state_machines.append(value.arn)
         elif isinstance(value, StreamProcessor):
@@ -168,6 +168,9 @@ class DashboardArgs:
     #: defaults.ALARM_PERIOD_SECONDS (300): charts aggregate over the period the alarms evaluate.
     period_seconds: int = defaults.ALARM_PERIOD_SECONDS
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.cloudwatch.Dashboard`` merged over the dashboard's defaults (e.g. its
+    #: ``dashboard_name``; a ``dashboard_body`` replaces the widgets found in the components).
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not self.components:
@@ -188,6 +191,8 @@ class Dashboard(pulumi.ComponentResource):
 
         Dashboard("order-platform", DashboardArgs(components=[api, orders_api, invoice_tasks, order_events,
                                                                saga, clickstream, event_store]))
+
+    There is no existing-dashboard path: the body is what the component makes, from the components it is given.
     """
 
     dashboard: cloudwatch.Dashboard
@@ -202,10 +207,16 @@ class Dashboard(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         self.charted = discover(args.components)
         body = {"widgets": widgets(self.charted, aws_region(), args.period_seconds)}
-        self.dashboard = cloudwatch.Dashboard(
+        dashboard_defaults = {
+            "dashboard_name": context.physical_name(name, names.DASHBOARD),
+            "dashboard_body": pulumi.Output.json_dumps(body),
+        }
+        self.dashboard = children.create(
+            cloudwatch.Dashboard,
             f"{name}-dashboard",
-            dashboard_name=context.physical_name(name, names.DASHBOARD),
-            dashboard_body=pulumi.Output.json_dumps(body),
+            dashboard_defaults,
+            args.overrides,
+            arg="DashboardArgs.overrides",
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn, self.name = self.dashboard.dashboard_arn, self.dashboard.dashboard_name

@@ -9,16 +9,17 @@ the machine fails. :func:`definition` is the generator, a pure function of the a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi_aws import cloudwatch, sfn
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import iam, names
+from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
@@ -78,32 +79,72 @@ class Retry:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Compensation:
-    """Undoes a step. It receives the saga's state (``$``: the input, ``$.results``, ``$.error``)
-    and must be idempotent and succeed when there is nothing to undo."""
+class _Task:
+    """A state that invokes a function: exactly one of ``function_arn``, ``existing_function`` or ``function``.
+
+    The state machine's role invokes it, so an existing function's role needs nothing (``role`` is not used).
+    Its timeout must be below the task's ``timeout_seconds``, or the task times out while the function still runs
+    and a retry invokes it again: checked for ``function``, a :class:`ServerlessFunction`, an
+    ``aws.lambda_.Function`` once known and ``ExistingFunction.timeout_seconds``; not for a bare ARN (logged).
+    """
 
     name: str
-    function_arn: pulumi.Input[str]
-    #: defaults.SAGA_TASK_TIMEOUT_SECONDS (30).
+    #: The ARN of a function the component does not create (nothing of it is checked).
+    function_arn: pulumi.Input[str] | None = None
+    #: A function the component does not create, as a resource or an ARN (see :class:`ExistingFunction`).
+    existing_function: ExistingFunction | None = None
+    #: The function to create for this task (named after the saga and the state).
+    function: ServerlessFunctionArgs | None = None
+    #: defaults.SAGA_TASK_TIMEOUT_SECONDS (30): must be below the saga's timeout.
     timeout_seconds: int = defaults.SAGA_TASK_TIMEOUT_SECONDS
     retry: Retry = field(default_factory=Retry)
 
+    def validate_function(self, owner: str) -> None:
+        given = [key for key in ("function_arn", "existing_function", "function") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"{owner}: set exactly one of function_arn or existing_function (an existing function) or function "
+                f"(the args to create one); {', '.join(given) if given else 'none'} given"
+            )
+        if self.existing_function is not None:
+            self.existing_function.validate(f"{owner}.existing_function")
+        message = self.timeout_problem(self.function_timeout(), owner)
+        if message:
+            raise ValueError(message)
+
+    def function_timeout(self) -> pulumi.Input[int] | None:
+        """The function's timeout: plain, an Output (an ``aws.lambda_.Function``), or None (a bare ARN)."""
+        if self.function is not None:
+            return self.function.timeout_seconds
+        if self.existing_function is not None:
+            return self.existing_function.timeout()
+        return None
+
+    def timeout_problem(self, function_timeout: object, owner: str) -> str | None:
+        if not isinstance(function_timeout, int) or function_timeout < self.timeout_seconds:
+            return None
+        return (
+            f"{owner}: the function's timeout ({function_timeout} s) must be below the task's timeout_seconds "
+            f"({self.timeout_seconds}): the task would time out while the function runs, and a retry invoke it again"
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
-class Step:
+class Compensation(_Task):
+    """Undoes a step. It receives the saga's state (``$``: the input, ``$.results``, ``$.error``)
+    and must be idempotent and succeed when there is nothing to undo."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step(_Task):
     """One forward step: a Lambda task whose result is kept at ``$.results.<name>.Payload``.
 
     Every step names its ``compensation`` or says why it needs none (``no_compensation``).
     """
 
-    name: str
-    function_arn: pulumi.Input[str]
     compensation: Compensation | None = None
     #: Why this step needs no compensation (e.g. "read-only"); required when compensation is None.
     no_compensation: str | None = None
-    #: defaults.SAGA_TASK_TIMEOUT_SECONDS (30): must be below the saga's timeout.
-    timeout_seconds: int = defaults.SAGA_TASK_TIMEOUT_SECONDS
-    retry: Retry = field(default_factory=Retry)
     #: Invoke with ``.waitForTaskToken``: the function gets ``{"input", "taskToken"}`` and the
     #: step waits (up to ``timeout_seconds``) until someone calls SendTaskSuccess/Failure; the
     #: result at ``$.results.<name>`` is then what SendTaskSuccess sent.
@@ -136,21 +177,18 @@ class ParallelStep:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FinalTask:
+class FinalTask(_Task):
     """A task that concludes the saga (e.g. conclude the order as confirmed or cancelled).
 
     The function gets ``{**payload, "saga": <the saga's state>}``.
     """
 
-    name: str
-    function_arn: pulumi.Input[str]
     #: Constant fields of the payload, e.g. ``{"outcome": "cancelled"}``.
     payload: Mapping[str, Any] = field(default_factory=dict)
-    timeout_seconds: int = defaults.SAGA_TASK_TIMEOUT_SECONDS
-    retry: Retry = field(default_factory=Retry)
 
 
 AnyStep = Step | ParallelStep
+_T = TypeVar("_T", bound=_Task)
 
 
 @dataclass(kw_only=True)
@@ -177,8 +215,19 @@ class SagaArgs:
     alarms: bool = True
     #: Log retention; the stack context's when None.
     log_retention_days: int | None = None
+    #: Tags of every child (state machine, role, log group, alarms, the functions created for tasks), merged over
+    #: the stack context's; a task's ``function.tags`` are merged over these for its function.
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.sfn.StateMachine`` merged over the machine's defaults (``tags`` merge, other
+    #: keys replace); turning tracing or logging off warns naming sfn-tracing or sfn-logging.
+    state_machine_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.cloudwatch.LogGroup`` merged over the execution log group's defaults; dropping
+    #: the retention warns naming log-group-retention.
+    log_group_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.iam.Role`` merged over the state machine role's defaults (the stack context's
+    #: name prefix, path and permissions boundary, the trust policy for this account's state machines).
+    role_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not self.steps:
@@ -201,7 +250,7 @@ class SagaArgs:
         for attribute in ("on_success", "on_failure"):
             task = getattr(self, attribute)
             if task is not None:
-                self._validate_task(f"SagaArgs.{attribute}", task.timeout_seconds, task.retry)
+                self._validate_task(f"SagaArgs.{attribute}", task)
                 if "saga" in task.payload or "saga.$" in task.payload:
                     raise ValueError(f"SagaArgs.{attribute}.payload: the key 'saga' is reserved for the saga's state")
         names = state_names(self)
@@ -222,9 +271,9 @@ class SagaArgs:
             raise ValueError(f"{owner}: set compensation=Compensation(...) or no_compensation='<why none is needed>'")
         if step.compensation is not None and step.no_compensation is not None:
             raise ValueError(f"{owner}: set either compensation or no_compensation, not both")
-        self._validate_task(owner, step.timeout_seconds, step.retry)
+        self._validate_task(owner, step)
         if step.compensation is not None:
-            self._validate_task(f"{owner}.compensation", step.compensation.timeout_seconds, step.compensation.retry)
+            self._validate_task(f"{owner}.compensation", step.compensation)
         if step.heartbeat_seconds is not None:
             if not step.wait_for_task_token:
                 raise ValueError(f"{owner}.heartbeat_seconds needs wait_for_task_token=True")
@@ -233,23 +282,37 @@ class SagaArgs:
                     f"{owner}.heartbeat_seconds must be 1..timeout_seconds-1, got {step.heartbeat_seconds}",
                 )
 
-    def _validate_task(self, owner: str, timeout_seconds: int, retry: Retry) -> None:
-        if not 1 <= timeout_seconds < self.timeout_seconds:
+    def _validate_task(self, owner: str, task: _Task) -> None:
+        if not 1 <= task.timeout_seconds < self.timeout_seconds:
             raise ValueError(
                 f"{owner}.timeout_seconds must be 1..{self.timeout_seconds - 1} (below SagaArgs.timeout_seconds, "
-                f"or the execution times out without compensating), got {timeout_seconds}"
+                f"or the execution times out without compensating), got {task.timeout_seconds}"
             )
-        retry.validate(owner)
+        task.retry.validate(owner)
+        task.validate_function(owner)
+
+    def tasks(self) -> Iterator[tuple[str, _Task]]:
+        """Every task of the machine with the arg that names it (``SagaArgs.steps[Reserve].compensation``)."""
+        for step in self.steps:
+            owner = f"SagaArgs.steps[{step.name}]"
+            branches = (
+                [(f"{owner}.branches[{b.name}]", b) for b in step.branches]
+                if isinstance(step, ParallelStep)
+                else [(owner, step)]
+            )
+            for arg, single in branches:
+                yield arg, single
+                if single.compensation is not None:
+                    yield f"{arg}.compensation", single.compensation
+        for attribute in ("on_success", "on_failure"):
+            task = getattr(self, attribute)
+            if task is not None:
+                yield f"SagaArgs.{attribute}", task
 
     def function_arns(self) -> list[pulumi.Input[str]]:
-        """Every function the machine invokes, each once: what its role may invoke."""
-        arns: list[pulumi.Input[str]] = []
-        for step in self.steps:
-            for single in step.branches if isinstance(step, ParallelStep) else [step]:
-                arns.append(single.function_arn)
-                if single.compensation is not None:
-                    arns.append(single.compensation.function_arn)
-        arns += [task.function_arn for task in (self.on_success, self.on_failure) if task is not None]
+        """Every function the machine invokes, each once: what its role may invoke (the tasks' ``function_arn``:
+        :class:`Saga` resolves ``existing_function`` and ``function`` to it first)."""
+        arns: list[pulumi.Input[str]] = [task.function_arn for _, task in self.tasks() if task.function_arn is not None]
         unique: list[pulumi.Input[str]] = []
         for arn in arns:
             if not any(arn is seen or (isinstance(arn, str) and arn == seen) for seen in unique):
@@ -459,11 +522,20 @@ class Saga(pulumi.ComponentResource):
             Step(name="ProcessPayment", function_arn=pay.arn,
                  compensation=Compensation(name="RefundPayment", function_arn=refund.arn))],
             on_failure=FinalTask(name="CancelOrder", function_arn=conclude.arn, payload={"outcome": "cancelled"})))
+
+    Each task's function is an existing one (``function_arn``, ``existing_function``) or created by the saga
+    (``function=ServerlessFunctionArgs(...)``, reachable in :attr:`functions`); see :class:`Step` for what is
+    checked. The state machine and its role are always the saga's: the definition is generated from the steps (an
+    existing machine's definition is not the component's to replace), and the role is what lets the machine invoke
+    exactly these functions; ``role_overrides`` and the stack context's permissions boundary, path and name prefix
+    cover what an organisation requires of its roles.
     """
 
     state_machine: sfn.StateMachine
     role: iam_resources.Role
     log_group: cloudwatch.LogGroup
+    #: The functions the saga created, by the name of their task's state.
+    functions: dict[str, ServerlessFunction]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
 
@@ -473,6 +545,24 @@ class Saga(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
+        self.functions = {}
+        unchecked: list[str] = []
+        args = replace(
+            args,
+            steps=[self._resolved_step(name, step, args, unchecked) for step in args.steps],
+            on_success=self._resolved(name, args.on_success, args, unchecked, "SagaArgs.on_success")
+            if args.on_success is not None
+            else None,
+            on_failure=self._resolved(name, args.on_failure, args, unchecked, "SagaArgs.on_failure")
+            if args.on_failure is not None
+            else None,
+        )
+        if unchecked:
+            children.not_checked(
+                f"Saga {name}",
+                f"the timeouts of the functions of {', '.join(unchecked)} against their tasks' timeout_seconds "
+                "(give ExistingFunction(function=...) or its timeout_seconds to check them)",
+            )
         notify = args.notify_topic_arn if args.notify_topic_arn is not None else context.alarm_topic_arn
         machine_name = context.physical_name(name, names.STATE_MACHINE)
         # Under /aws/vendedlogs/ CloudWatch Logs needs no resource policy per log group, so many
@@ -484,6 +574,8 @@ class Saga(pulumi.ComponentResource):
             parent=self,
             tags=tags,
             retention_days=args.log_retention_days,
+            overrides=args.log_group_overrides,
+            overrides_arg="SagaArgs.log_group_overrides",
         )
         statements = [
             iam.lambda_invoke(args.function_arns()),
@@ -503,23 +595,31 @@ class Saga(pulumi.ComponentResource):
             # The log group's account (the steps' functions may live elsewhere): Step Functions
             # assumes the role only for this account's state machines.
             source_account=iam.account_of(self.log_group.arn),
+            overrides=args.role_overrides,
+            overrides_arg="SagaArgs.role_overrides",
         )
         self.role = service_role.role
         self.definition = definition(args, notify)
-        self.state_machine = sfn.StateMachine(
-            f"{name}-state-machine",
-            name=machine_name,
-            type="STANDARD",
-            role_arn=self.role.arn,
-            definition=pulumi.Output.json_dumps(self.definition),
-            logging_configuration={
+        machine_defaults = {
+            "name": machine_name,
+            "type": "STANDARD",
+            "role_arn": self.role.arn,
+            "definition": pulumi.Output.json_dumps(self.definition),
+            "logging_configuration": {
                 "level": args.log_level,
                 "include_execution_data": args.include_execution_data,
                 # Step Functions wants the log group ARN with its stream wildcard.
                 "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
             },
-            tracing_configuration={"enabled": True},
-            tags=tags,
+            "tracing_configuration": {"enabled": True},
+            "tags": tags,
+        }
+        self.state_machine = children.create(
+            sfn.StateMachine,
+            f"{name}-state-machine",
+            machine_defaults,
+            args.state_machine_overrides,
+            arg="SagaArgs.state_machine_overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[service_role.policy]),
         )
         if args.alarms:
@@ -536,3 +636,41 @@ class Saga(pulumi.ComponentResource):
         self.name = self.state_machine.name
         outputs = {"arn": self.arn, "name": self.name, "role_arn": self.role.arn, "log_group": self.log_group.name}
         self.register_outputs(outputs)
+
+    def _resolved_step(self, name: str, step: AnyStep, args: SagaArgs, unchecked: list[str]) -> AnyStep:
+        owner = f"SagaArgs.steps[{step.name}]"
+        if isinstance(step, ParallelStep):
+            branches = [self._resolved(name, b, args, unchecked, f"{owner}.branches[{b.name}]") for b in step.branches]
+            return replace(step, branches=branches)
+        return self._resolved(name, step, args, unchecked, owner)
+
+    def _resolved(self, name: str, task: _T, args: SagaArgs, unchecked: list[str], owner: str) -> _T:
+        """``task`` with its function as ``function_arn``: created when given as args, checked where known."""
+        if task.function is not None:
+            function_args = replace(task.function, tags={**args.tags, **task.function.tags})
+            function = ServerlessFunction(
+                f"{name}-{_kebab(task.name)}", function_args, pulumi.ResourceOptions(parent=self)
+            )
+            self.functions[task.name] = function
+            arn: pulumi.Input[str] = function.arn
+        elif task.existing_function is not None:
+            timeout = task.existing_function.timeout()
+            if isinstance(timeout, pulumi.Output):
+                children.check_known(timeout, lambda seconds: task.timeout_problem(seconds, owner))
+            elif timeout is None:
+                unchecked.append(task.name)
+            arn = task.existing_function.function_arn
+        else:
+            assert task.function_arn is not None  # validated: exactly one is given
+            unchecked.append(task.name)
+            arn = task.function_arn
+        resolved = replace(task, function_arn=arn, existing_function=None, function=None)
+        if isinstance(resolved, Step) and resolved.compensation is not None:
+            compensation = self._resolved(name, resolved.compensation, args, unchecked, f"{owner}.compensation")
+            resolved = replace(resolved, compensation=compensation)
+        return resolved
+
+
+def _kebab(state: str) -> str:
+    """``ReserveInventory`` → ``reserve-inventory``: a task's function is named after its state."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|_", "-", state).lower()

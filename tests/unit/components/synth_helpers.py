@@ -28,6 +28,14 @@ def function_args(**overrides: Any) -> ServerlessFunctionArgs:
     return ServerlessFunctionArgs(**{"handler": "app.handler", "code": CODE, **overrides})
 
 
+def plain_function(name: str, **inputs: Any) -> Any:
+    """An ``aws.lambda_.Function`` no component created (an existing function as a resource), with ``inputs``."""
+    from pulumi_aws import lambda_
+
+    required = {"role": f"arn:aws:iam::{ACCOUNT}:role/r", "runtime": "python3.12", "handler": "a.b"}
+    return lambda_.Function(name, **{**required, "code": pulumi.AssetArchive({}), **inputs})
+
+
 def synth_program(component: str, stack: str = "dev", **config: str) -> Synthesis:
     """Synthesize ``programs/<component>`` for ``stack``, with extra project config values."""
     loaded = StackConfig.load(PROGRAMS / component, stack)

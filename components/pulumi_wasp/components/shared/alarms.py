@@ -5,12 +5,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_aws import cloudwatch, sns
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.tokens import component_type
@@ -69,6 +70,9 @@ class AlarmTopicArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     #: The stack context; the one set with ``use_stack_context`` when None.
     context: StackContext | None = None
+    #: Keyword arguments of ``aws.sns.Topic`` merged over the topic's defaults (``tags`` merge, other keys
+    #: replace); dropping the key warns naming sns-encryption (and CloudWatch cannot publish to the AWS-managed one).
+    topic_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if self.email is not None and "@" not in self.email:
@@ -86,7 +90,9 @@ class AlarmTopic(pulumi.ComponentResource):
         alarms = AlarmTopic("alarms", AlarmTopicArgs(email="oncall@example.com"))
         use_stack_context(alarms.context(current_stack_context()))
 
-    ``AlarmTopic(name, email=..., tags=...)``, the 0.1.0 keyword form, still works and is deprecated.
+    ``AlarmTopic(name, email=..., tags=...)``, the 0.1.0 keyword form, still works and is deprecated. A topic the
+    stack does not create (an organisation's) is not an AlarmTopic: give its ARN to the stack context
+    (``use_stack_context(current_stack_context().with_alarm_topic(arn))``); it must let CloudWatch publish.
     """
 
     topic: sns.Topic
@@ -126,11 +132,17 @@ class AlarmTopic(pulumi.ComponentResource):
             parent=self,
             tags=merged_tags,
         )
-        self.topic = sns.Topic(
+        topic_defaults = {
+            "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),
+            "kms_master_key_id": key.arn,
+            "tags": merged_tags,
+        }
+        self.topic = children.create(
+            sns.Topic,
             f"{name}-topic",
-            name=context.auto_name(f"{name}-topic", names.SNS_TOPIC),
-            kms_master_key_id=key.arn,
-            tags=merged_tags,
+            topic_defaults,
+            args.topic_overrides,
+            arg="AlarmTopicArgs.topic_overrides",
             opts=child,
         )
         if args.email:

@@ -81,11 +81,17 @@ def _retried_to_a_dlq(value: Any) -> bool:
     return bool(_field(value, "retry_policy")) and bool(_field(_field(value, "dead_letter_config"), "arn"))
 
 
+def _above_zero(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def _reports_item_failures(value: Any) -> bool:
     return value is not None and "ReportBatchItemFailures" in list(value)
 
 
 #: (pulumi type token, keyword argument) → the default it carries. The one table of what an override weakens.
+#: ``"settings.logging_level"`` guards a field of the argument ``settings``: overriding ``settings`` replaces it
+#: whole, so a field the new value leaves out is checked as missing.
 GUARDS: dict[tuple[str, str], Guard] = {
     ("aws:lambda/function:Function", "tracing_config"): Guard(
         "tracing mode Active", "lambda-tracing-active", _mode_active
@@ -131,6 +137,29 @@ GUARDS: dict[tuple[str, str], Guard] = {
     },
     ("aws:apigateway/stage:Stage", "xray_tracing_enabled"): Guard("X-Ray tracing", "apigw-tracing", _is_true),
     ("aws:apigateway/stage:Stage", "access_log_settings"): Guard("JSON access logs", "apigw-access-logging", _truthy),
+    ("aws:apigateway/methodSettings:MethodSettings", "settings.throttling_rate_limit"): Guard(
+        "stage-wide throttling (a rate limit)", "apigw-default-throttling", _above_zero
+    ),
+    ("aws:apigateway/methodSettings:MethodSettings", "settings.throttling_burst_limit"): Guard(
+        "stage-wide throttling (a burst limit)", "apigw-default-throttling", _above_zero
+    ),
+    ("aws:apigateway/methodSettings:MethodSettings", "settings.logging_level"): Guard(
+        "execution logging at ERROR", "apigw-execution-logging", lambda value: value in ("ERROR", "INFO")
+    ),
+    ("aws:apigateway/methodSettings:MethodSettings", "settings.data_trace_enabled"): Guard(
+        "no data trace (it logs bodies)", "apigw-execution-logging", lambda value: value is not True
+    ),
+    ("aws:apigateway/method:Method", "authorization"): Guard(
+        "authorization AWS_IAM", "apigw-authorization", lambda value: value not in (None, "NONE")
+    ),
+    ("aws:sfn/stateMachine:StateMachine", "tracing_configuration"): Guard(
+        "X-Ray tracing", "sfn-tracing", lambda value: _field(value, "enabled") is True
+    ),
+    ("aws:sfn/stateMachine:StateMachine", "logging_configuration"): Guard(
+        "logging to its log group",
+        "sfn-logging",
+        lambda value: _field(value, "level") not in (None, "OFF") and bool(_field(value, "log_destination")),
+    ),
     ("aws:kinesis/stream:Stream", "encryption_type"): Guard(
         "KMS encryption", "kinesis-encryption", lambda value: value == "KMS"
     ),
@@ -219,17 +248,31 @@ def create(
 def _warn_if_weakened(
     resource: ResourceClass, key: str, value: Any, defaults: Mapping[str, Any], *, arg: str, logical_name: str
 ) -> None:
-    guard = GUARDS.get((token_of(resource), key))
-    if guard is None or isinstance(value, pulumi.Output) or guard.keeps(value):
-        return
-    default = defaults.get(key)
-    if key in defaults and not isinstance(default, pulumi.Output) and not guard.keeps(default):
-        return  # the component's own default already lacks it: nothing weakened
-    flagged = f"the policy rule {guard.rule} will flag it" if guard.rule else "no rule of the policy pack checks it"
-    pulumi.log.warn(
-        f"{arg}[{key!r}] = {value!r} on {logical_name} overrides the Well-Architected default ({guard.default}): "
-        f"{flagged}"
-    )
+    for guarded, guard in _guards_of(token_of(resource), key):
+        field = guarded.partition(".")[2]
+        checked = _field(value, field) if field else value
+        if isinstance(value, pulumi.Output) or isinstance(checked, pulumi.Output) or guard.keeps(checked):
+            continue
+        default = defaults.get(key)
+        own = _field(default, field) if field and key in defaults else default
+        known = key in defaults and not isinstance(default, pulumi.Output) and not isinstance(own, pulumi.Output)
+        if known and not guard.keeps(own):
+            continue  # the component's own default already lacks it: nothing weakened
+        where = f"{arg}[{key!r}]" + (f"[{field!r}]" if field else "")
+        flagged = f"the policy rule {guard.rule} will flag it" if guard.rule else "no rule of the policy pack checks it"
+        pulumi.log.warn(
+            f"{where} = {checked!r} on {logical_name} overrides the Well-Architected default ({guard.default}): "
+            f"{flagged}"
+        )
+
+
+def _guards_of(token: str, key: str) -> list[tuple[str, Guard]]:
+    """The guards on ``key`` of ``token`` and on its fields (``key.field``)."""
+    return [
+        (guarded, guard)
+        for (guarded_token, guarded), guard in GUARDS.items()
+        if guarded_token == token and guarded.partition(".")[0] == key
+    ]
 
 
 # -- existing children --------------------------------------------------------------------------------------

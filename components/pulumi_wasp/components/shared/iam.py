@@ -15,7 +15,7 @@ import pulumi
 from pulumi_aws import iam
 
 from pulumi_wasp import iam_reference
-from pulumi_wasp.components.shared import names
+from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import current_stack_context
 
 Statement = dict[str, Any]
@@ -234,6 +234,8 @@ def service_role(
     tags: dict[str, str],
     source_account: pulumi.Input[str] | None = None,
     conditions: Conditions | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    overrides_arg: str = "",
 ) -> ServiceRole:
     """A role only ``service`` may assume, with ``statements`` as its one inline policy.
 
@@ -243,16 +245,25 @@ def service_role(
     keys such as ``aws:SourceArn``. EventBridge, EventBridge Scheduler and Step Functions set
     them. ServerlessFunction leaves its ``lambda.amazonaws.com`` role without: a condition that
     Lambda's source context fails would keep the function from running.
+
+    ``overrides`` (keyword arguments of ``aws.iam.Role``, named ``overrides_arg`` in errors) merge over the
+    role's defaults (:func:`children.resource_kwargs`).
     """
     if not statements:
         raise ValueError(f"{name}: a service role needs at least one statement")
     # Pulumi auto-names both; a long component name gets derived names within IAM's limits instead.
     context = current_stack_context()
-    role = iam.Role(
-        f"{name}-role",
+    role_defaults = {
         **context.role_settings(f"{name}-role"),
-        assume_role_policy=trust_policy(service, source_account=source_account, conditions=conditions),
-        tags=tags,
+        "assume_role_policy": trust_policy(service, source_account=source_account, conditions=conditions),
+        "tags": tags,
+    }
+    role = children.create(
+        iam.Role,
+        f"{name}-role",
+        role_defaults,
+        overrides or {},
+        arg=overrides_arg,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     policy = iam.RolePolicy(

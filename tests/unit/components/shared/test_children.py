@@ -6,7 +6,7 @@ import importlib
 
 import pulumi
 import pytest
-from pulumi_aws import cloudwatch, dynamodb, lambda_, scheduler, sns, sqs
+from pulumi_aws import apigateway, cloudwatch, dynamodb, lambda_, scheduler, sfn, sns, sqs
 
 from pulumi_wasp.components.shared import children
 
@@ -86,6 +86,21 @@ def test_keeping_a_default_while_overriding_it_does_not_warn(warnings):
     assert warnings == []
 
 
+def test_replacing_a_guarded_mapping_warns_for_each_field_it_leaves_out(warnings):
+    merged({"settings": {"caching_enabled": True}}, resource=apigateway.MethodSettings, defaults={})
+    assert sorted({w.split("the policy rule ")[1] for w in warnings}) == [
+        "apigw-default-throttling will flag it",
+        "apigw-execution-logging will flag it",
+    ]
+    assert warnings[0].startswith("Args.overrides['settings']['throttling_rate_limit'] = None on orders")
+
+
+def test_a_guarded_mapping_that_keeps_its_fields_does_not_warn(warnings):
+    settings = {"throttling_rate_limit": 50.0, "throttling_burst_limit": 100, "logging_level": "INFO"}
+    merged({"settings": settings}, resource=apigateway.MethodSettings, defaults={})
+    assert warnings == []
+
+
 @pytest.mark.parametrize(
     ("resource", "key", "value", "rule"),
     [
@@ -98,6 +113,9 @@ def test_keeping_a_default_while_overriding_it_does_not_warn(warnings):
         (dynamodb.Table, "point_in_time_recovery", {"enabled": False}, "dynamodb-pitr"),
         (dynamodb.Table, "billing_mode", "PROVISIONED", "dynamodb-scalable-capacity"),
         (scheduler.Schedule, "target", {"arn": "a", "role_arn": "r"}, "scheduler-target-dlq"),
+        (sfn.StateMachine, "tracing_configuration", {"enabled": False}, "sfn-tracing"),
+        (sfn.StateMachine, "logging_configuration", {"level": "OFF"}, "sfn-logging"),
+        (apigateway.Method, "authorization", "NONE", "apigw-authorization"),
     ],
 )
 def test_each_guarded_default_names_its_rule(warnings, resource, key, value, rule):
@@ -142,7 +160,7 @@ def test_every_guard_names_a_keyword_argument_of_its_resource():
     for token, key in children.GUARDS:
         cls = resource_class(token)
         assert children.token_of(cls) == token
-        assert key in children.keyword_arguments(cls), (token, key)
+        assert key.partition(".")[0] in children.keyword_arguments(cls), (token, key)
 
 
 def test_the_token_of_a_resource_class_is_its_pulumi_type():

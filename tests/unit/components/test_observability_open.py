@@ -1,0 +1,86 @@
+"""Dashboard and AlarmTopic opened up: overrides of the dashboard and of the alarm topic, an existing API charted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pulumi_wasp.components import (
+    AlarmTopic,
+    AlarmTopicArgs,
+    Dashboard,
+    DashboardArgs,
+    ExistingRestApi,
+    RestApi,
+    RestApiArgs,
+    Route,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+)
+from pulumi_wasp.synthesis import ProgramError
+from pulumi_wasp.testing import synthesize
+from tests.unit.conftest import logged
+
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+
+
+def backend() -> ServerlessFunction:
+    return ServerlessFunction(
+        "orders", ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"], behind_api=True)
+    )
+
+
+def test_dashboard_overrides_reach_the_dashboard():
+    stack = synthesize(
+        lambda: Dashboard("ops", DashboardArgs(components=[backend()], overrides={"dashboard_name": "orders-ops"}))
+    )
+    assert stack.one(DASHBOARD, within="ops").input("dashboardName") == "orders-ops"
+
+
+def test_an_unknown_dashboard_override_fails_naming_it():
+    with pytest.raises(
+        ProgramError, match="DashboardArgs.overrides: 'widgets' is not a keyword argument of cloudwatch.Dashboard"
+    ):
+        synthesize(lambda: Dashboard("ops", DashboardArgs(components=[backend()], overrides={"widgets": []})))
+
+
+def test_an_existing_api_is_charted_by_its_name():
+    def program():
+        api = RestApi(
+            "shop",
+            RestApiArgs(
+                routes=[Route("GET", "/orders", backend())],
+                existing_api=ExistingRestApi(id="a1b2c3", root_resource_id="r00t", name="legacy-shop"),
+            ),
+        )
+        Dashboard("ops", DashboardArgs(components=[api]))
+
+    stack = synthesize(program)
+    body = json.loads(stack.one(DASHBOARD, within="ops").input("dashboardBody"))
+    (latency,) = [w for w in body["widgets"] if w["properties"]["title"] == "API latency p99"]
+    assert latency["properties"]["metrics"][0][:6] == [
+        "AWS/ApiGateway",
+        "Latency",
+        "ApiName",
+        "legacy-shop",
+        "Stage",
+        "api",
+    ]
+
+
+def test_alarm_topic_overrides_reach_the_topic():
+    stack = synthesize(lambda: AlarmTopic("alarms", AlarmTopicArgs(topic_overrides={"display_name": "On call"})))
+    topic = stack.one("aws:sns/topic:Topic", within="alarms")
+    assert topic.input("displayName") == "On call"
+    assert topic.input("kmsMasterKeyId") == stack.one("aws:kms/key:Key", within="alarms").output("arn")
+
+
+def test_an_unencrypted_alarm_topic_warns_and_the_pack_flags_it():
+    with logged() as lines:
+        stack = synthesize(lambda: AlarmTopic("alarms", AlarmTopicArgs(topic_overrides={"kms_master_key_id": None})))
+    assert any(
+        "AlarmTopicArgs.topic_overrides['kms_master_key_id'] = None" in line and "sns-encryption will flag it" in line
+        for line in lines.at("WARNING")
+    )
+    assert [d.name for d in stack.preview().of("sns-encryption")] == ["alarms-topic"]
