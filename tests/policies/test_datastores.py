@@ -7,6 +7,7 @@ import json
 import pulumi_aws as aws
 import pytest
 
+from pulumi_wasp.components import GlobalSecondaryIndex, Table, TableArgs
 from pulumi_wasp.preview import PolicyReport
 from pulumi_wasp.synthesis import Synthesis
 
@@ -21,22 +22,72 @@ ALL_BLOCKED = {
 }
 
 
+def scaled_table(
+    name: str,
+    *,
+    indexes: list[str] | None = None,
+    scaled_indexes: list[str] | None = None,
+    bounds: tuple[int, int] = (5, 100),
+    target_value: float = 70,
+    policies: bool = True,
+) -> None:
+    """A provisioned table whose table (and ``scaled_indexes``, by default every index) reads and writes have
+    scalable targets with ``bounds`` and, with ``policies``, target-tracking policies at ``target_value``."""
+    indexes = indexes or []
+    gsis = [{"name": index, "hash_key": "id", "projection_type": "ALL", "read_capacity": 5, "write_capacity": 5}
+            for index in indexes]  # fmt: skip
+    table = aws.dynamodb.Table(
+        name, hash_key="id", attributes=KEY, read_capacity=5, write_capacity=5, global_secondary_indexes=gsis or None,
+        tags=TAGS,
+    )  # fmt: skip
+    for index in [None, *(indexes if scaled_indexes is None else scaled_indexes)]:
+        for dimension in ("Read", "Write"):
+            suffix = f"{index}-{dimension.lower()}" if index else dimension.lower()
+            target = aws.appautoscaling.Target(
+                f"{name}-{suffix}",
+                resource_id=table.name.apply(lambda table_name, i=index: f"table/{table_name}" + (f"/index/{i}" if i else "")),
+                scalable_dimension=f"dynamodb:{'index' if index else 'table'}:{dimension}CapacityUnits",
+                service_namespace="dynamodb",
+                min_capacity=bounds[0],
+                max_capacity=bounds[1],
+            )  # fmt: skip
+            if policies:
+                aws.appautoscaling.Policy(
+                    f"{name}-{suffix}-scaling",
+                    policy_type="TargetTrackingScaling",
+                    resource_id=target.resource_id,
+                    scalable_dimension=target.scalable_dimension,
+                    service_namespace=target.service_namespace,
+                    target_tracking_scaling_policy_configuration={
+                        "predefined_metric_specification": {
+                            "predefined_metric_type": f"DynamoDB{dimension}CapacityUtilization"
+                        },
+                        "target_value": target_value,
+                    },
+                )
+
+
 def program() -> None:
     aws.dynamodb.Table(
         "on-demand", hash_key="id", attributes=KEY, billing_mode="PAY_PER_REQUEST",
         point_in_time_recovery={"enabled": True}, tags=TAGS,
     )  # fmt: skip
     aws.dynamodb.Table("fixed", hash_key="id", attributes=KEY, read_capacity=5, write_capacity=5, tags=TAGS)
-    scaled = aws.dynamodb.Table("scaled", hash_key="id", attributes=KEY, read_capacity=5, write_capacity=5, tags=TAGS)
-    for dimension in ("Read", "Write"):
-        aws.appautoscaling.Target(
-            f"scaled-{dimension.lower()}",
-            resource_id=scaled.name.apply(lambda name: f"table/{name}"),
-            scalable_dimension=f"dynamodb:table:{dimension}CapacityUnits",
-            service_namespace="dynamodb",
-            min_capacity=5,
-            max_capacity=100,
-        )
+    scaled_table("scaled")
+    scaled_table("indexed", indexes=["by-x"])
+    scaled_table("index-unscaled", indexes=["by-x"], scaled_indexes=[])
+    scaled_table("inverted", bounds=(100, 5))
+    scaled_table("hot", target_value=95)
+    scaled_table("untracked", policies=False)
+    Table(
+        "component",
+        TableArgs(
+            hash_key="id",
+            billing_mode="PROVISIONED",
+            global_secondary_indexes=[GlobalSecondaryIndex("by-x", "x")],
+            tags=TAGS,
+        ),
+    )
     aws.dynamodb.Table(
         "legacy",
         hash_key="id",
@@ -102,6 +153,36 @@ def test_scalable_capacity_accepts_on_demand(report: PolicyReport) -> None:
 
 def test_scalable_capacity_accepts_provisioned_with_read_and_write_scaling(report: PolicyReport) -> None:
     assert "scaled" not in flagged(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_accepts_scaled_global_indexes(report: PolicyReport) -> None:
+    assert "indexed" not in flagged(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_accepts_a_provisioned_table_component(report: PolicyReport) -> None:
+    assert "component-table" not in flagged(report, "dynamodb-scalable-capacity")
+    assert "component-table" not in unevaluated(report, "dynamodb-scalable-capacity")
+
+
+def test_scalable_capacity_flags_a_global_index_without_scaling(report: PolicyReport) -> None:
+    (message,) = messages(report, "dynamodb-scalable-capacity", "index-unscaled")
+    assert "dynamodb:index:ReadCapacityUnits of index by-x, dynamodb:index:WriteCapacityUnits of index by-x" in message
+    assert "dynamodb:table" not in message
+
+
+def test_scalable_capacity_flags_a_minimum_above_the_maximum(report: PolicyReport) -> None:
+    (message,) = messages(report, "dynamodb-scalable-capacity", "inverted")
+    assert "dynamodb:table:ReadCapacityUnits: minCapacity (100) ≤ maxCapacity (5)" in message
+
+
+def test_scalable_capacity_flags_a_target_utilization_out_of_bounds(report: PolicyReport) -> None:
+    (message,) = messages(report, "dynamodb-scalable-capacity", "hot")
+    assert "targetValue of hot-read-scaling (95) between 20 and 90 %" in message
+
+
+def test_scalable_capacity_flags_targets_without_a_tracking_policy(report: PolicyReport) -> None:
+    (message,) = messages(report, "dynamodb-scalable-capacity", "untracked")
+    assert "dynamodb:table:WriteCapacityUnits: a TargetTrackingScaling policy on its target (none found)" in message
 
 
 def test_scalable_capacity_flags_fixed_provisioned_capacity(report: PolicyReport) -> None:

@@ -34,6 +34,7 @@ from pulumi_wasp.components.saga import Compensation, FinalTask, ParallelStep, R
 from pulumi_wasp.components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.components.shared.alarms import AlarmTopic, AlarmTopicArgs
+from pulumi_wasp.components.shared.capacity import CapacityScaling, ProvisionedCapacity
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
 from pulumi_wasp.components.stream_processor import (
@@ -58,6 +59,7 @@ __all__ = [
     "AsyncInvokeArgs",
     "BucketProcessor",
     "BucketProcessorArgs",
+    "CapacityScaling",
     "Compensation",
     "Dashboard",
     "DashboardArgs",
@@ -79,6 +81,7 @@ __all__ = [
     "LocalSecondaryIndex",
     "ParallelStep",
     "Projection",
+    "ProvisionedCapacity",
     "Queue",
     "QueueArgs",
     "QueueProcessor",

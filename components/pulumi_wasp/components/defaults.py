@@ -6,6 +6,8 @@ once; users override per component through the args.
 
 from __future__ import annotations
 
+from typing import Literal
+
 # -- Lambda ---------------------------------------------------------------------------------
 #: Newest Python runtime with a Powertools layer; older ones reach deprecation sooner.
 FUNCTION_RUNTIME = "python3.12"
@@ -107,7 +109,7 @@ ALARM_PERIOD_SECONDS = 300
 
 # -- DynamoDB -------------------------------------------------------------------------------
 #: On-demand capacity: no capacity planning, no throttling at unforeseen peaks (the seed's).
-TABLE_BILLING_MODE = "PAY_PER_REQUEST"
+TABLE_BILLING_MODE: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
 #: Point-in-time recovery: 35 days of restores after a bad deploy or a bad write.
 TABLE_POINT_IN_TIME_RECOVERY = True
 #: No stream unless something reads it: a stream with no consumer is configuration nobody watches, and the view
@@ -118,6 +120,15 @@ TABLE_STREAM_VIEW_TYPE: str | None = None
 TABLE_MAX_GLOBAL_INDEXES = 20
 TABLE_MAX_LOCAL_INDEXES = 5
 TABLE_MAX_PROJECTED_ATTRIBUTES = 100
+#: Provisioned mode (``billing_mode="PROVISIONED"``) scales reads and writes, of the table and of each global
+#: index, between these bounds, the Well-Architected serverless guide's ``autoScaleReadCapacity({minCapacity: 5,
+#: maxCapacity: 100})``, keeping consumed capacity at 70 % of provisioned (AWS's console default): headroom for a
+#: burst while auto-scaling catches up, which takes minutes.
+TABLE_MIN_CAPACITY = 5
+TABLE_MAX_CAPACITY = 100
+TABLE_TARGET_UTILIZATION = 70.0
+#: Application Auto Scaling's bounds on a DynamoDB target-tracking utilization (percent).
+TABLE_TARGET_UTILIZATION_RANGE = (20.0, 90.0)
 
 # -- Step Functions saga ------------------------------------------------------------------------
 #: The seed's five minutes for a whole saga: a stuck execution fails (and alarms) instead of

@@ -20,6 +20,7 @@ import pulumi
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ExistingFunction, ServerlessFunctionArgs
 from pulumi_wasp.components.shared import children, iam
+from pulumi_wasp.components.shared.capacity import ProvisionedCapacity
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import (
@@ -28,7 +29,14 @@ from pulumi_wasp.components.stream_processor import (
     StreamMappingArgs,
     stream_consumer,
 )
-from pulumi_wasp.components.table import ExistingTable, GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
+from pulumi_wasp.components.table import (
+    BillingMode,
+    ExistingTable,
+    GlobalSecondaryIndex,
+    LocalSecondaryIndex,
+    Table,
+    TableArgs,
+)
 
 PARTITION_KEY = "aggregateId"
 SORT_KEY = "version"
@@ -105,6 +113,11 @@ class EventStoreArgs:
     global_secondary_indexes: Sequence[GlobalSecondaryIndex] = ()
     #: Only at the store's creation (see LocalSecondaryIndex): adding one later replaces the table.
     local_secondary_indexes: Sequence[LocalSecondaryIndex] = ()
+    #: As :attr:`TableArgs.billing_mode` (defaults.TABLE_BILLING_MODE, on demand): "PROVISIONED" auto-scales the
+    #: store's reads and writes per ``capacity``, for a steady append rate that costs less provisioned.
+    billing_mode: BillingMode = defaults.TABLE_BILLING_MODE
+    #: As :attr:`TableArgs.capacity`: provisioned mode only (None: the guide's 5..100 units at 70 %).
+    capacity: ProvisionedCapacity | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
     #: An event log the store does not create (see :class:`ExistingTable`; with projections, a bare one needs
@@ -139,7 +152,13 @@ class EventStoreArgs:
     def _validate_existing_table(self, existing: ExistingTable) -> None:
         unset = EventStoreArgs()
         table_only = ["deletion_protection", "point_in_time_recovery", "ttl_attribute", "stream_view_type"]
-        table_only += ["global_secondary_indexes", "local_secondary_indexes", "table_overrides"]
+        table_only += [
+            "global_secondary_indexes",
+            "local_secondary_indexes",
+            "table_overrides",
+            "billing_mode",
+            "capacity",
+        ]
         # An empty list given for an empty default is no setting.
         given = [
             f for f in table_only if getattr(self, f) != getattr(unset, f) and (getattr(self, f) or getattr(unset, f))
@@ -206,6 +225,8 @@ class EventStore(pulumi.ComponentResource):
                 local_secondary_indexes=args.local_secondary_indexes,
                 point_in_time_recovery=args.point_in_time_recovery,
                 deletion_protection=args.deletion_protection,
+                billing_mode=args.billing_mode,
+                capacity=args.capacity,
                 tags=args.tags,
                 context=context,
                 overrides=args.table_overrides,

@@ -1,4 +1,5 @@
-"""Table: a DynamoDB table with on-demand capacity, point-in-time recovery and encryption.
+"""Table: a DynamoDB table with on-demand (or auto-scaled provisioned) capacity, point-in-time recovery and
+encryption.
 
 Secondary indexes are declared with their keys' types; the table's attribute definitions are derived from the
 keys of the table and of every index (each attribute once), so a key can neither go undeclared nor be declared
@@ -18,6 +19,7 @@ from pulumi_aws import dynamodb
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
+from pulumi_wasp.components.shared.capacity import Kind, ProvisionedCapacity, ScaledCapacity, autoscale
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -25,7 +27,17 @@ KeyType = Literal["S", "N", "B"]
 #: What an index holds besides its keys: every attribute, only the keys, or the keys and the attributes named.
 IndexProjection = Literal["ALL", "KEYS_ONLY"] | tuple[Literal["INCLUDE"], Sequence[str]]
 
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
+BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+#: What auto-scaling changes on a provisioned table: the program keeps the capacity it was created with, so a
+#: ``pulumi up`` must not reset what Application Auto Scaling set since (``pulumi refresh`` shows the live values).
+_SCALED_PROPERTIES = [
+    "readCapacity",
+    "writeCapacity",
+    "globalSecondaryIndexes[*].readCapacity",
+    "globalSecondaryIndexes[*].writeCapacity",
+]
 #: DynamoDB's rule for table and index names.
 _INDEX_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<name>[A-Za-z0-9_.-]{3,255})")
@@ -53,6 +65,8 @@ class GlobalSecondaryIndex:
     #: "KEYS_ONLY", or ("INCLUDE", [attribute, ...]).
     projection: IndexProjection = "ALL"
     sparse: bool = False
+    #: Provisioned tables only: the index's own read and write scaling (None: the table's ``capacity``).
+    capacity: ProvisionedCapacity | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,14 @@ class TableArgs:
     point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY
     #: Refuse deletion (turn on in production stacks).
     deletion_protection: bool = False
+    #: defaults.TABLE_BILLING_MODE ("PAY_PER_REQUEST", on demand): no capacity to plan and no throttling at an
+    #: unforeseen peak, at a higher price per request. "PROVISIONED" is cheaper for steady, predictable traffic:
+    #: reads and writes of the table and of each global index are then auto-scaled per ``capacity``.
+    billing_mode: BillingMode = defaults.TABLE_BILLING_MODE
+    #: Provisioned mode only (an error on demand): read and write scaling. None: ``ProvisionedCapacity()``, the
+    #: guide's 5..100 units at 70 % target utilization (defaults.TABLE_MIN_CAPACITY, TABLE_MAX_CAPACITY,
+    #: TABLE_TARGET_UTILIZATION).
+    capacity: ProvisionedCapacity | None = None
     #: At most defaults.TABLE_MAX_GLOBAL_INDEXES (20, the default quota per table).
     global_secondary_indexes: Sequence[GlobalSecondaryIndex] = ()
     #: At most defaults.TABLE_MAX_LOCAL_INDEXES (5); only at table creation (see :class:`LocalSecondaryIndex`).
@@ -112,8 +134,38 @@ class TableArgs:
                 f"TableArgs.stream_view_type must be one of {', '.join(STREAM_VIEW_TYPES)}, "
                 f"got {self.stream_view_type!r}"
             )
+        self._validate_capacity()
         self._validate_indexes()
         self.attribute_types()
+
+    def _validate_capacity(self) -> None:
+        if self.billing_mode not in BILLING_MODES:
+            raise ValueError(
+                f"TableArgs.billing_mode must be one of {', '.join(BILLING_MODES)}, got {self.billing_mode!r}"
+            )
+        provisioned = self.billing_mode == "PROVISIONED"
+        scaled = [("TableArgs.capacity", self.capacity)] + [
+            (f"TableArgs.global_secondary_indexes[{index.name!r}].capacity", index.capacity)
+            for index in self.global_secondary_indexes
+        ]
+        for arg, capacity in scaled:
+            if capacity is None:
+                continue
+            if not provisioned:
+                raise ValueError(
+                    f'{arg} applies only with billing_mode="PROVISIONED" (an on-demand table has no capacity to '
+                    "scale); remove it or set TableArgs.billing_mode"
+                )
+            if not isinstance(capacity, ProvisionedCapacity):
+                raise ValueError(f"{arg} must be a ProvisionedCapacity, got {type(capacity).__name__}")
+            capacity.validate(arg)
+
+    @property
+    def provisioned_capacity(self) -> ProvisionedCapacity | None:
+        """The table's scaling in provisioned mode (``capacity`` or the defaults), None on demand."""
+        if self.billing_mode != "PROVISIONED":
+            return None
+        return self.capacity or ProvisionedCapacity()
 
     def _validate_indexes(self) -> None:
         gsis, lsis = self.global_secondary_indexes, self.local_secondary_indexes
@@ -211,11 +263,15 @@ def _projection(projection: IndexProjection) -> tuple[str, list[str] | None]:
 
 
 class Table(pulumi.ComponentResource):
-    """An on-demand, encrypted, recoverable DynamoDB table.
+    """An on-demand (or auto-scaled provisioned), encrypted, recoverable DynamoDB table.
 
     Outputs: ``arn`` and ``name`` are the table's; ``stream_arn`` its stream's (when ``stream_view_type`` is set).
     DynamoDB has no URL for a table. Reading an index needs its ARN, ``<arn>/index/<name>``: the read grants of
     :mod:`~pulumi_wasp.components.shared.iam` cover ``<arn>/index/*``.
+
+    In provisioned mode the table and each global index are created with their ``min_capacity`` and get an
+    Application Auto Scaling target and target-tracking policy per kind (``scaling``, keyed ``"table"`` and each
+    index's name); the table ignores later capacity changes so ``pulumi up`` never resets what auto-scaling set.
 
     Example::
 
@@ -236,6 +292,8 @@ class Table(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     stream_arn: pulumi.Output[str]
+    #: Provisioned mode: the read and write scaling of the table (key "table") and of each global index (its name).
+    scaling: dict[str, dict[Kind, ScaledCapacity]]
 
     def __init__(self, name: str, args: TableArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("table", "Table", opts)
@@ -243,13 +301,16 @@ class Table(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         attributes = [dynamodb.TableAttributeArgs(name=n, type=t) for n, t in args.attribute_types().items()]
+        capacity = args.provisioned_capacity
         table_defaults: dict[str, Any] = {
             "name": context.auto_name(f"{name}-table", names.TABLE),
-            "billing_mode": defaults.TABLE_BILLING_MODE,
+            "billing_mode": args.billing_mode,
+            "read_capacity": capacity.read.min_capacity if capacity else None,
+            "write_capacity": capacity.write.min_capacity if capacity else None,
             "hash_key": args.hash_key,
             "range_key": args.range_key,
             "attributes": attributes,
-            "global_secondary_indexes": [_global_index(i) for i in args.global_secondary_indexes] or None,
+            "global_secondary_indexes": [_global_index(i, capacity) for i in args.global_secondary_indexes] or None,
             "local_secondary_indexes": [_local_index(i) for i in args.local_secondary_indexes] or None,
             "stream_enabled": bool(args.stream_view_type) or None,
             "stream_view_type": args.stream_view_type,
@@ -262,13 +323,35 @@ class Table(pulumi.ComponentResource):
         kwargs = children.resource_kwargs(
             dynamodb.Table, table_defaults, args.overrides, arg=args.overrides_arg, logical_name=f"{name}-table"
         )
-        self.table = dynamodb.Table(f"{name}-table", **kwargs, opts=pulumi.ResourceOptions(parent=self))
+        self.table = dynamodb.Table(
+            f"{name}-table",
+            **kwargs,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=_SCALED_PROPERTIES if capacity else None),
+        )
         #: What the table was given (overrides included), for a component adopting it (:class:`ExistingTable`).
         self.hash_key: pulumi.Input[str] = kwargs["hash_key"]
         self.range_key: pulumi.Input[str] | None = kwargs["range_key"]
         self.stream_view_type: pulumi.Input[str] | None = kwargs["stream_view_type"]
         self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
+        self.scaling = self._autoscale(name, args, context) if capacity else {}
         self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})
+
+    def _autoscale(self, name: str, args: TableArgs, context: StackContext) -> dict[str, dict[Kind, ScaledCapacity]]:
+        capacity = args.provisioned_capacity
+        assert capacity is not None  # provisioned
+        tags = context.tags_for(args.tags)
+        scaled = {"table": autoscale(name, self.name, capacity, context=context, tags=tags, parent=self)}
+        for index in args.global_secondary_indexes:
+            scaled[index.name] = autoscale(
+                name,
+                self.name,
+                index.capacity or capacity,
+                index=index.name,
+                context=context,
+                tags=tags,
+                parent=self,
+            )
+        return scaled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,14 +443,19 @@ def _ttl(attribute: str | None) -> dynamodb.TableTtlArgs | None:
     return dynamodb.TableTtlArgs(attribute_name=attribute, enabled=True) if attribute else None
 
 
-def _global_index(index: GlobalSecondaryIndex) -> dynamodb.TableGlobalSecondaryIndexArgs:
+def _global_index(
+    index: GlobalSecondaryIndex, table_capacity: ProvisionedCapacity | None
+) -> dynamodb.TableGlobalSecondaryIndexArgs:
     projection_type, non_key_attributes = _projection(index.projection)
+    capacity = (index.capacity or table_capacity) if table_capacity else None
     return dynamodb.TableGlobalSecondaryIndexArgs(
         name=index.name,
         hash_key=index.hash_key,
         range_key=index.range_key,
         projection_type=projection_type,
         non_key_attributes=non_key_attributes,
+        read_capacity=capacity.read.min_capacity if capacity else None,
+        write_capacity=capacity.write.min_capacity if capacity else None,
     )
 
 

@@ -36,6 +36,7 @@ INTEGRATION = "aws:apigateway/integration:Integration"
 
 TABLE = "aws:dynamodb/table:Table"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 STREAM = "aws:kinesis/stream:Stream"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"

@@ -9,6 +9,7 @@ from .aws_types import (
     BUCKETS,
     LOG_GROUP,
     PUBLIC_ACCESS_BLOCK,
+    SCALING_POLICY,
     SCALING_TARGET,
     STREAM,
     TABLE,
@@ -33,7 +34,7 @@ from .common import (
 )
 
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-SCALABLE_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits")
+CAPACITY_UNITS = ("ReadCapacityUnits", "WriteCapacityUnits")
 # Types commonly found in serverless stacks that accept tags.
 TAGGABLE = frozenset(
     (
@@ -79,12 +80,17 @@ def pitr(table: Res, config: Config) -> Iterator[str]:
 @stack_rule(
     "dynamodb-scalable-capacity",
     types=[TABLE],
-    description="DynamoDB tables scale: on-demand, or provisioned with auto-scaling for reads and writes.",
+    description="DynamoDB tables scale: on-demand, or provisioned with auto-scaling (min ≤ max, a target-tracking "
+    "utilization in bounds) for the reads and writes of the table and of each global secondary index.",
     level=MANDATORY,
-    fix='Set billing_mode="PAY_PER_REQUEST", or add appautoscaling.Target (+ Policy) for both read and write '
-    "capacity of the table.",
+    fix='Set billing_mode="PAY_PER_REQUEST", or add appautoscaling.Target (+ a TargetTrackingScaling Policy) for '
+    "read and write capacity of the table and of each global index (resource id table/<name>/index/<index>).",
     pillar="performance-efficiency",
     anchors="seed",
+    config={
+        "min_target_utilization": integer(20, 1, 100, "Lowest target utilization allowed (percent)."),
+        "max_target_utilization": integer(90, 1, 100, "Highest target utilization allowed (percent)."),
+    },
 )
 def scalable_capacity(stack: Stack, config: Config) -> Iterator[Finding]:
     def check(table: Res) -> Iterator[str]:
@@ -94,19 +100,60 @@ def scalable_capacity(stack: Stack, config: Config) -> Iterator[Finding]:
         targets = [res for res, prop in stack.referrers(table, SCALING_TARGET) if prop == "resourceId"]
         if not targets:
             wanted_id = f"table/{table.known('name')}"
-            targets = [t for t in stack.of_type(SCALING_TARGET) if t.get("resourceId") == wanted_id]
-        scaled = {t.get("scalableDimension") for t in targets}
-        missing = [dimension for dimension in SCALABLE_DIMENSIONS if dimension not in scaled]
-        if missing:
+            targets = [t for t in stack.of_type(SCALING_TARGET) if str(t.get("resourceId")).startswith(wanted_id)]
+        by_dimension = {(_scaled_index(t), t.get("scalableDimension")): t for t in targets}
+        indexes = [None, *(index.get("name") for index in as_list(table.get("globalSecondaryIndexes")))]
+        missing, problems = [], []
+        for index in indexes:
+            for unit in CAPACITY_UNITS:
+                dimension = f"dynamodb:{'index' if index else 'table'}:{unit}"
+                target = by_dimension.get((index, dimension))
+                if target is None:
+                    missing.append(f"{dimension} of index {index}" if index else dimension)
+                else:
+                    problems += _scaling_problems(stack, target, config)
+        if missing or problems:
+            wanted = f'"PAY_PER_REQUEST", or auto-scaling targets for {", ".join(missing)}' if missing else ""
+            wanted = "; ".join(filter(None, [wanted, *problems]))
             yield violation(
                 table,
                 "billingMode",
                 mode or "PROVISIONED (default)",
-                f'"PAY_PER_REQUEST", or auto-scaling targets for {", ".join(missing)}',
-                'set billing_mode="PAY_PER_REQUEST" or add appautoscaling targets and policies',
+                wanted,
+                'set billing_mode="PAY_PER_REQUEST" or add appautoscaling targets and target-tracking policies',
             )
 
     return stack.each([TABLE], check)
+
+
+def _scaled_index(target: Res) -> str | None:
+    """The index a DynamoDB scalable target's resource id names (``table/<t>/index/<i>``), None for the table."""
+    parts = str(target.known("resourceId")).split("/")
+    return parts[3] if len(parts) == 4 and parts[2] == "index" else None
+
+
+def _scaling_problems(stack: Stack, target: Res, config: Config) -> list[str]:
+    dimension = target.get("scalableDimension")
+    low, high = number(target.get("minCapacity")), number(target.get("maxCapacity"))
+    problems = []
+    if low is None or high is None or low > high:
+        problems.append(f"{dimension}: minCapacity ({show(low)}) ≤ maxCapacity ({show(high)})")
+    policies = [
+        policy
+        for policy in stack.of_type(SCALING_POLICY)
+        if policy.get("resourceId") == target.get("resourceId") and policy.get("scalableDimension") == dimension
+    ]
+    tracking = [p for p in policies if p.get("policyType") == "TargetTrackingScaling"]
+    if not tracking:
+        problems.append(f"{dimension}: a TargetTrackingScaling policy on its target (none found)")
+    bounds = config["min_target_utilization"], config["max_target_utilization"]
+    for policy in tracking:
+        value = number(policy.get("targetTrackingScalingPolicyConfiguration", "targetValue"))
+        if value is None or not bounds[0] <= value <= bounds[1]:
+            problems.append(
+                f"{dimension}: targetValue of {policy.name} ({show(value)}) between {show(bounds[0])} and {show(bounds[1])} %"
+            )
+    return problems
 
 
 @resource_rule(

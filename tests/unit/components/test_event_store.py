@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from pulumi_wasp.components import EventStore, GlobalSecondaryIndex, StreamMappingArgs, defaults
+from pulumi_wasp.components import (
+    CapacityScaling,
+    EventStore,
+    GlobalSecondaryIndex,
+    ProvisionedCapacity,
+    StreamMappingArgs,
+    defaults,
+)
 from pulumi_wasp.components.event_store import EventStoreArgs, Projection
 from tests.unit.components.synth_helpers import function_args, synth_program, synthesis_error
 from tests.unit.conftest import one, policy, synth, within
@@ -178,3 +185,24 @@ def test_the_store_s_stream_view_type_and_indexes_reach_its_table():
     assert store["globalSecondaryIndexes"][0]["name"] == "by-type"
     assert {"name": "type", "type": "S"} in store["attributes"]
     assert store["attributes"].count({"name": "version", "type": "N"}) == 1
+
+
+def test_a_provisioned_store_auto_scales_its_table_reads_and_writes():
+    stack = synth(
+        lambda: EventStore(
+            "ledger",
+            EventStoreArgs(
+                billing_mode="PROVISIONED",
+                capacity=ProvisionedCapacity(write=CapacityScaling(min_capacity=10, max_capacity=200)),
+            ),
+        )
+    )
+    name = one(stack, "ledger", TABLE).outputs["name"]
+    targets = {
+        t.inputs["scalableDimension"]: (t.inputs["resourceId"], t.inputs["minCapacity"], t.inputs["maxCapacity"])
+        for t in within(stack, "ledger", "aws:appautoscaling/target:Target")
+    }
+    assert targets == {
+        "dynamodb:table:ReadCapacityUnits": (f"table/{name}", 5, 100),
+        "dynamodb:table:WriteCapacityUnits": (f"table/{name}", 10, 200),
+    }

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_wasp.components import GlobalSecondaryIndex, LocalSecondaryIndex, Table, TableArgs
-from tests.unit.conftest import one, synth
+from pulumi_wasp.components import (
+    CapacityScaling,
+    GlobalSecondaryIndex,
+    LocalSecondaryIndex,
+    ProvisionedCapacity,
+    Table,
+    TableArgs,
+)
+from tests.unit.conftest import one, synth, within
 
 TABLE = "aws:dynamodb/table:Table"
 
@@ -184,5 +191,155 @@ def gsi(name: str = "by-x", **fields) -> GlobalSecondaryIndex:
     ],
 )
 def test_bad_indexes_are_rejected_naming_the_arg(args, message):
+    with pytest.raises(ValueError, match=message):
+        TableArgs(hash_key="id", **args).validate()
+
+
+TARGET, SCALING_POLICY = "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"
+
+
+def provisioned_program() -> None:
+    Table(
+        "metrics",
+        TableArgs(
+            hash_key="pk",
+            billing_mode="PROVISIONED",
+            capacity=ProvisionedCapacity(write=CapacityScaling(min_capacity=2, max_capacity=40, target_utilization=50)),
+            global_secondary_indexes=[
+                GlobalSecondaryIndex("by-day", "day"),
+                GlobalSecondaryIndex(
+                    "by-user",
+                    "user",
+                    capacity=ProvisionedCapacity(read=CapacityScaling(min_capacity=1, max_capacity=10)),
+                ),
+            ],
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def provisioned():
+    return synth(provisioned_program)
+
+
+def scaling(stack, dimension_suffix: str, resource_id: str) -> tuple[dict, dict]:
+    targets = [
+        t.inputs
+        for t in within(stack, "metrics", TARGET)
+        if t.inputs["resourceId"] == resource_id and t.inputs["scalableDimension"].endswith(dimension_suffix)
+    ]
+    assert len(targets) == 1, targets
+    policies = [
+        p.inputs
+        for p in within(stack, "metrics", SCALING_POLICY)
+        if p.inputs["resourceId"] == resource_id and p.inputs["scalableDimension"] == targets[0]["scalableDimension"]
+    ]
+    assert len(policies) == 1, policies
+    return targets[0], policies[0]
+
+
+def test_provisioned_table_starts_at_its_minimum_capacity(provisioned):
+    table = one(provisioned, "metrics", TABLE).inputs
+    assert (table["billingMode"], table["readCapacity"], table["writeCapacity"]) == ("PROVISIONED", 5, 2)
+
+
+def test_provisioned_table_reads_and_writes_scale_between_the_guides_bounds_by_default(provisioned):
+    target, policy = scaling(provisioned, "ReadCapacityUnits", f"table/{table_name(provisioned)}")
+    assert target["serviceNamespace"] == "dynamodb"
+    assert target["scalableDimension"] == "dynamodb:table:ReadCapacityUnits"
+    assert (target["minCapacity"], target["maxCapacity"]) == (5, 100)
+    assert policy["policyType"] == "TargetTrackingScaling"
+    assert policy["targetTrackingScalingPolicyConfiguration"] == {
+        "predefinedMetricSpecification": {"predefinedMetricType": "DynamoDBReadCapacityUtilization"},
+        "targetValue": 70,
+    }
+
+
+def test_provisioned_table_writes_scale_as_configured(provisioned):
+    target, policy = scaling(provisioned, "WriteCapacityUnits", f"table/{table_name(provisioned)}")
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 40)
+    configuration = policy["targetTrackingScalingPolicyConfiguration"]
+    assert configuration["predefinedMetricSpecification"]["predefinedMetricType"] == "DynamoDBWriteCapacityUtilization"
+    assert configuration["targetValue"] == 50
+
+
+def test_each_global_index_scales_under_its_own_index_resource_id(provisioned):
+    name = table_name(provisioned)
+    for index in ("by-day", "by-user"):
+        for kind in ("ReadCapacityUnits", "WriteCapacityUnits"):
+            target, _ = scaling(provisioned, kind, f"table/{name}/index/{index}")
+            assert target["scalableDimension"] == f"dynamodb:index:{kind}"
+    assert len(within(provisioned, "metrics", TARGET)) == 6
+    assert len(within(provisioned, "metrics", SCALING_POLICY)) == 6
+
+
+def test_an_index_inherits_the_tables_capacity_unless_it_has_its_own(provisioned):
+    name = table_name(provisioned)
+    inherited, _ = scaling(provisioned, "WriteCapacityUnits", f"table/{name}/index/by-day")
+    own, _ = scaling(provisioned, "ReadCapacityUnits", f"table/{name}/index/by-user")
+    assert (inherited["minCapacity"], inherited["maxCapacity"]) == (2, 40)
+    assert (own["minCapacity"], own["maxCapacity"]) == (1, 10)
+    indexes = {i["name"]: i for i in one(provisioned, "metrics", TABLE).inputs["globalSecondaryIndexes"]}
+    assert (indexes["by-user"]["readCapacity"], indexes["by-user"]["writeCapacity"]) == (1, 5)
+
+
+def test_provisioned_table_ignores_capacity_that_auto_scaling_changed(provisioned):
+    assert set(one(provisioned, "metrics", TABLE).options.ignore_changes) == {
+        "readCapacity",
+        "writeCapacity",
+        "globalSecondaryIndexes[*].readCapacity",
+        "globalSecondaryIndexes[*].writeCapacity",
+    }
+
+
+def test_an_on_demand_table_has_no_capacity_and_no_scaling(stack):
+    table = one(stack, "orders", TABLE)
+    assert "readCapacity" not in table.inputs and not table.options.ignore_changes
+    assert within(stack, "orders", TARGET) == []
+
+
+def table_name(stack) -> str:
+    return one(stack, "metrics", TABLE).outputs["name"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"billing_mode": "ON_DEMAND"}, "TableArgs.billing_mode must be one of PAY_PER_REQUEST, PROVISIONED"),
+        ({"capacity": ProvisionedCapacity()}, r'TableArgs.capacity applies only with billing_mode="PROVISIONED"'),
+        (
+            {"global_secondary_indexes": [gsi(capacity=ProvisionedCapacity())]},
+            r"global_secondary_indexes\['by-x'\].capacity applies only with billing_mode",
+        ),
+        (
+            {"billing_mode": "PROVISIONED", "capacity": ProvisionedCapacity(read=CapacityScaling(min_capacity=0))},
+            r"TableArgs.capacity.read.min_capacity must be a whole number of capacity units ≥ 1, got 0",
+        ),
+        (
+            {
+                "billing_mode": "PROVISIONED",
+                "capacity": ProvisionedCapacity(write=CapacityScaling(min_capacity=50, max_capacity=10)),
+            },
+            r"TableArgs.capacity.write: min_capacity \(50\) must be ≤ max_capacity \(10\)",
+        ),
+        (
+            {
+                "billing_mode": "PROVISIONED",
+                "capacity": ProvisionedCapacity(read=CapacityScaling(target_utilization=95)),
+            },
+            r"TableArgs.capacity.read.target_utilization must be 20..90 percent .*got 95",
+        ),
+        (
+            {
+                "billing_mode": "PROVISIONED",
+                "global_secondary_indexes": [
+                    gsi(capacity=ProvisionedCapacity(write=CapacityScaling(target_utilization=10)))
+                ],
+            },
+            r"global_secondary_indexes\['by-x'\].capacity.write.target_utilization must be 20..90",
+        ),
+    ],
+)
+def test_bad_capacity_is_rejected_naming_the_arg(args, message):
     with pytest.raises(ValueError, match=message):
         TableArgs(hash_key="id", **args).validate()

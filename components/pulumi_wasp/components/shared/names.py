@@ -84,6 +84,8 @@ API_STAGE = NameRule("API Gateway stage name", 128, r"A-Za-z0-9_\-")
 #: API Gateway documents no maximum for REST API names; 128 is its limit for HTTP and WebSocket APIs.
 REST_API = NameRule("API Gateway REST API name", 128, r"\x20-\x7e")
 KMS_ALIAS = NameRule("KMS alias name", 256, r"a-zA-Z0-9:/_\-")
+#: PutScalingPolicy: 1-256 printable characters.
+SCALING_POLICY = NameRule("Application Auto Scaling policy name", 256, r"\x20-\x7e")
 #: The project's own cap on a component's segment inside a log group name (/aws/apigateway/<it>/access):
 #: 64, as it always was, so deployed log groups keep their names.
 LOG_GROUP_SEGMENT = NameRule("log group name segment", 64, r".\-_#A-Za-z0-9")
@@ -115,6 +117,7 @@ NAME_RULES: dict[str, tuple[str, NameRule, bool]] = {
     "aws:apigateway/restApi:RestApi": ("name", REST_API, True),
     "aws:apigateway/stage:Stage": ("stageName", API_STAGE, False),
     "aws:kms/alias:Alias": ("name", KMS_ALIAS, False),
+    "aws:appautoscaling/policy:Policy": ("name", SCALING_POLICY, True),
 }
 
 #: Resource types the components create that have no physical name of their own (they attach to
@@ -127,6 +130,7 @@ NO_PHYSICAL_NAME = frozenset(
         "aws:apigateway/method:Method",
         "aws:apigateway/methodSettings:MethodSettings",
         "aws:apigateway/resource:Resource",
+        "aws:appautoscaling/target:Target",
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:kms/key:Key",
