@@ -18,6 +18,7 @@ from pulumi_aws import s3
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.tokens import component_type
 
 _EncryptionDefault = s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
@@ -29,6 +30,9 @@ class SecureBucketArgs:
 
     #: defaults.BUCKET_SSE_ALGORITHM (AES256, SSE-S3); "aws:kms" with ``kms_key_arn`` (or the AWS-managed key).
     encryption: str = defaults.BUCKET_SSE_ALGORITHM
+    #: A customer-managed key's ARN (with encryption="aws:kms"): a BucketProcessor grants it to its function
+    #: (Decrypt to read, GenerateDataKey to write back, through S3 only). Its key policy is yours: it must delegate
+    #: to IAM, and let s3.amazonaws.com use it if the bucket notifies an encrypted queue or topic.
     kms_key_arn: pulumi.Input[str] | None = None
     #: Keep overwritten and deleted objects recoverable.
     versioning: bool = True
@@ -54,6 +58,7 @@ class SecureBucketArgs:
             raise ValueError(f"SecureBucketArgs.encryption must be 'AES256' or 'aws:kms', got {self.encryption!r}")
         if self.kms_key_arn is not None and self.encryption != "aws:kms":
             raise ValueError("SecureBucketArgs.kms_key_arn needs encryption='aws:kms'")
+        customer_key_arn(self.kms_key_arn, "SecureBucketArgs.kms_key_arn")
         for attribute in ("noncurrent_version_expiration_days", "abort_incomplete_upload_days", "expiration_days"):
             days = getattr(self, attribute)
             if days is not None and days < 1:
@@ -82,6 +87,8 @@ class SecureBucket(pulumi.ComponentResource):
     bucket: s3.Bucket
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
+    #: The customer-managed key the bucket is encrypted with (None: SSE-S3 or the AWS-managed key).
+    kms_key_arn: pulumi.Input[str] | None
 
     def __init__(
         self, name: str, args: SecureBucketArgs | None = None, opts: pulumi.ResourceOptions | None = None
@@ -90,6 +97,7 @@ class SecureBucket(pulumi.ComponentResource):
         super().__init__(token, name, None, opts)
         args = args or SecureBucketArgs()
         args.validate()
+        self.kms_key_arn = customer_key_arn(args.kms_key_arn, "SecureBucketArgs.kms_key_arn")
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         # The URNs these children had when the parent created them directly.

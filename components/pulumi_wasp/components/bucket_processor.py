@@ -50,8 +50,9 @@ class BucketProcessorArgs:
     #: A bucket the processor does not create: a SecureBucket, an ``aws.s3.Bucket``, or its name (its ARN is
     #: ``arn:aws:s3:::<name>``; nothing is looked up). The processor still adds the notification (a bucket has one
     #: notification configuration: this replaces any it had), the invoke permission or queue policy and the read
-    #: grant; it checks nothing of the bucket (public access, encryption: a KMS-encrypted bucket's key must be
-    #: granted through the function's ``permissions``).
+    #: grant; it checks nothing of the bucket (public access, encryption: the key of an ``aws.s3.Bucket`` or a
+    #: bucket name encrypted with a customer-managed key must be granted through the function's ``permissions``,
+    #: e.g. ``iam.kms_decrypt(key_arn, "s3")``; a SecureBucket's key is granted for you).
     existing_bucket: SecureBucket | s3.Bucket | str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
@@ -143,11 +144,16 @@ class BucketProcessor(pulumi.ComponentResource):
             children.not_checked(
                 f"BucketProcessor {name}", "the existing bucket's public access block, encryption and TLS-only policy"
             )
+        key_arn = self.secure_bucket.kms_key_arn if self.secure_bucket is not None else None
+        if isinstance(existing, SecureBucket):
+            key_arn = existing.kms_key_arn
         read = [iam.s3_read(self.arn, args.prefix)]
+        if key_arn is not None:
+            read.append(iam.kms_decrypt(key_arn, "s3"))
         if args.write_back:
             read.append(iam.s3_write(self.arn, args.prefix))
-        if args.bucket is not None and args.bucket.kms_key_arn is not None:
-            read.append(iam.kms_decrypt(args.bucket.kms_key_arn))
+            if key_arn is not None:
+                read.append(iam.kms_encrypt(key_arn, "s3"))
         self.function, self.processor, self.queue = None, None, None
         notified: dict[str, Any] = {"events": [OBJECT_CREATED], "filter_prefix": args.prefix or None}
         notified["filter_suffix"] = args.suffix or None

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pulumi
-from pulumi_aws import sns, sqs
+from pulumi_aws import kms, sns, sqs
 
 from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
-from pulumi_wasp.components.shared import children, names, patterns
+from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.kms import service_key
@@ -124,6 +124,9 @@ class FanOut(pulumi.ComponentResource):
 
     #: The topic the fan-out created (None with ``existing_topic``).
     topic: sns.Topic | None
+    #: The topic's key (``encrypt``; None with ``existing_topic``): its policy lets the ``publishers``' services use
+    #: it; roles that publish need :meth:`publisher_statements`.
+    key: kms.Key | None
     #: The queues the fan-out created, per subscriber (an existing subscriber queue is in ``queue_arns`` only).
     queues: dict[str, Queue]
     queue_arns: dict[str, pulumi.Input[str]]
@@ -141,13 +144,13 @@ class FanOut(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.topic = None
+        self.topic, self.key = None, None
         if args.existing_topic is None:
             key_arn = None
             if args.encrypt:
                 services = [p.service for p in args.publishers]
-                key = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags)
-                key_arn = key.arn
+                self.key = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags)
+                key_arn = self.key.arn
             topic_defaults = {
                 "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),
                 "kms_master_key_id": key_arn,
@@ -190,6 +193,12 @@ class FanOut(pulumi.ComponentResource):
                 queue_arn = processor.queue_arn
             elif isinstance(sub.queue, ExistingQueue):
                 queue_arn = sub.queue.queue_arn
+                if sub.queue.key_arn is not None:
+                    children.not_checked(
+                        f"FanOut {name}: subscriber {sub.name!r}",
+                        "that the key policy of the queue's kms_key_arn lets sns.amazonaws.com use it "
+                        "(kms:GenerateDataKey*, kms:Decrypt): deliveries fail without it",
+                    )
                 queue_policy(
                     f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=sub.queue.queue_url
                 )
@@ -227,6 +236,13 @@ class FanOut(pulumi.ComponentResource):
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
         )
+
+    def publisher_statements(self) -> list[iam.Statement]:
+        """What a role needs to publish to the topic: sns:Publish, and the topic's key through SNS."""
+        statements = [iam.sns_publish(self.arn)]
+        if self.key is not None:
+            statements.append(iam.kms_encrypt(self.key.arn, "sns"))
+        return statements
 
     def _topic_policy(self, publishers: Sequence[ServiceSender]) -> pulumi.Output[str]:
         statements = [

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import sqs
+from pulumi_aws import kms, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import children, names
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import customer_key_arn, service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -36,8 +37,16 @@ class QueueArgs:
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
     #: defaults.DLQ_RETENTION_SECONDS (14 days, the SQS maximum): must be ≥ ``retention_seconds``.
     dlq_retention_seconds: int = defaults.DLQ_RETENTION_SECONDS
-    #: A KMS key for SSE; SQS-managed SSE when None (no key policy to manage, no KMS cost).
+    #: A customer-managed KMS key for SSE, by its ARN (or an AWS-managed ``alias/aws/sqs``); SQS-managed SSE when
+    #: None (no key policy to manage, no KMS cost). The consumers and producers the components wire are granted it
+    #: (:meth:`Queue.consumer_statements`, :meth:`Queue.sender_statements`); its key policy is yours: it must
+    #: delegate to IAM and let each of ``senders``' services use it (kms:GenerateDataKey*, kms:Decrypt), or their
+    #: deliveries fail. ``customer_managed_key=True`` creates a key that does both.
     kms_master_key_id: pulumi.Input[str] | None = None
+    #: Encrypt with a rotating customer-managed key of the queue's own (and its DLQ's), whose key policy lets the
+    #: ``senders``' services use it (SNS, EventBridge, S3 cannot deliver to a queue under ``alias/aws/sqs``).
+    #: Off by default: SQS-managed SSE costs nothing; a key costs $1 a month plus KMS requests.
+    customer_managed_key: bool = False
     #: Services allowed to send, each only on behalf of its source ARN (e.g. an SNS topic).
     senders: Sequence[ServiceSender] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -49,6 +58,9 @@ class QueueArgs:
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        if self.customer_managed_key and self.kms_master_key_id is not None:
+            raise ValueError("QueueArgs: set kms_master_key_id (your key) or customer_managed_key=True, not both")
+        customer_key_arn(self.kms_master_key_id, "QueueArgs.kms_master_key_id")
         if not 60 <= self.retention_seconds <= 1_209_600:
             raise ValueError(f"QueueArgs.retention_seconds must be 60..1209600, got {self.retention_seconds}")
         if not self.retention_seconds <= self.dlq_retention_seconds <= 1_209_600:
@@ -96,6 +108,9 @@ class ExistingQueue:
     dead_letter_queue: bool | None = None
     #: With the component's DLQ: receives before a message moves there (defaults.MAX_RECEIVE_COUNT, 3).
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
+    #: For an ``aws.sqs.Queue`` or a bare ARN: the ARN of the customer-managed key it is encrypted with, granted to
+    #: the consumer and producers the component wires (a Queue component says so itself).
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def validate(self, arg: str) -> None:
         bare = self.arn is not None or self.url is not None
@@ -111,6 +126,16 @@ class ExistingQueue:
             raise ValueError(
                 f"{arg}.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
             )
+        if isinstance(self.queue, Queue) and self.kms_key_arn is not None:
+            raise ValueError(f"{arg}: a Queue component knows its key; leave kms_key_arn unset")
+        customer_key_arn(self.kms_key_arn, f"{arg}.kms_key_arn")
+
+    @property
+    def key_arn(self) -> pulumi.Input[str] | None:
+        """The customer-managed key to grant (None: SQS-managed or AWS-managed encryption)."""
+        if isinstance(self.queue, Queue):
+            return self.queue.kms_key_arn
+        return customer_key_arn(self.kms_key_arn, "ExistingQueue.kms_key_arn")
 
     @property
     def queue_arn(self) -> pulumi.Input[str]:
@@ -144,6 +169,10 @@ class Queue(pulumi.ComponentResource):
 
     Outputs: ``arn``, ``url`` and ``name`` are the queue's; ``dlq_arn`` and ``dlq_url`` its DLQ's.
 
+    Encrypted with a customer-managed key (``kms_master_key_id`` or ``customer_managed_key``), the queue hands out
+    what its producers and consumers need of the key with the queue actions: :meth:`sender_statements`,
+    :meth:`consumer_statements` (``permissions=[*queue.sender_statements()]``).
+
     Example::
 
         tasks = Queue("invoice-tasks", QueueArgs(visibility_timeout_seconds=60))
@@ -154,6 +183,10 @@ class Queue(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     url: pulumi.Output[str]
     name: pulumi.Output[str]
+    #: The key the queue created (``customer_managed_key``), else None.
+    key: kms.Key | None
+    #: The customer-managed key the queue is encrypted with (None: SQS-managed or AWS-managed encryption).
+    kms_key_arn: pulumi.Input[str] | None
 
     def __init__(self, name: str, args: QueueArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("queue", "Queue", opts)
@@ -162,6 +195,18 @@ class Queue(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
+        self.key, key_id = None, args.kms_master_key_id
+        if args.customer_managed_key:
+            services = [sender.service for sender in args.senders]
+            self.key = service_key(name, services, description=f"Encrypts the {name} queue", parent=self, tags=tags)
+            key_id = self.key.arn
+        self.kms_key_arn = customer_key_arn(key_id, "QueueArgs.kms_master_key_id")
+        if args.kms_master_key_id is not None and args.senders and self.kms_key_arn is not None:
+            children.not_checked(
+                f"Queue {name}",
+                f"that the key policy of kms_master_key_id lets {sorted({s.service for s in args.senders})} use it "
+                "(kms:GenerateDataKey*, kms:Decrypt): their deliveries fail without it",
+            )
         self.dlq = dead_letter_queue(
             name,
             context=context,
@@ -169,7 +214,7 @@ class Queue(pulumi.ComponentResource):
             tags=tags,
             fifo=args.fifo,
             retention_seconds=args.dlq_retention_seconds,
-            kms_master_key_id=args.kms_master_key_id,
+            kms_master_key_id=key_id,
             overrides=args.dlq_overrides,
             overrides_arg="QueueArgs.dlq_overrides",
         ).queue
@@ -182,8 +227,8 @@ class Queue(pulumi.ComponentResource):
             ),
             "message_retention_seconds": args.retention_seconds,
             "receive_wait_time_seconds": args.receive_wait_seconds,
-            "sqs_managed_sse_enabled": None if args.kms_master_key_id else True,
-            "kms_master_key_id": args.kms_master_key_id,
+            "sqs_managed_sse_enabled": None if key_id else True,
+            "kms_master_key_id": key_id,
             "redrive_policy": redrive_policy(self.dlq.arn, args.max_receive_count),
             "fifo_queue": args.fifo or None,
             "content_based_deduplication": args.content_based_deduplication if args.fifo else None,
@@ -202,3 +247,21 @@ class Queue(pulumi.ComponentResource):
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
         outputs = {"arn": self.arn, "url": self.url, "name": self.name}
         self.register_outputs({**outputs, "dlq_arn": self.dlq.arn, "dlq_url": self.dlq.url})
+
+    def sender_statements(self) -> list[iam.Statement]:
+        """What a producer's role needs to send to the queue: SendMessage, and the queue's key through SQS."""
+        return sender_statements(self.arn, self.kms_key_arn)
+
+    def consumer_statements(self) -> list[iam.Statement]:
+        """What a consumer's role (a Lambda mapping's function) needs: receive and delete, and Decrypt through SQS."""
+        return consumer_statements(self.arn, self.kms_key_arn)
+
+
+def sender_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
+    """Send to the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
+    return [iam.sqs_send(queue_arn), *([iam.kms_encrypt(key_arn, "sqs")] if key_arn is not None else [])]
+
+
+def consumer_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
+    """Consume from the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
+    return [iam.sqs_consume(queue_arn), *([iam.kms_decrypt(key_arn, "sqs")] if key_arn is not None else [])]

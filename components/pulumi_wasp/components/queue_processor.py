@@ -16,7 +16,14 @@ from pulumi_wasp.components.function import (
     ServerlessFunctionArgs,
     grant_to_existing,
 )
-from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs, redrive_policy
+from pulumi_wasp.components.queue import (
+    ExistingQueue,
+    Queue,
+    QueueArgs,
+    consumer_statements,
+    redrive_policy,
+    sender_statements,
+)
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import current_stack_context
 from pulumi_wasp.components.shared.queues import dead_letter_queue
@@ -143,7 +150,8 @@ class QueueProcessor(pulumi.ComponentResource):
     from the function's timeout.
 
     Outputs: ``arn``, ``url`` and ``name`` are the queue's. The queue is the principal because it is the
-    component's entry point: producers send to it and grants name it (``iam.sqs_send(processor.arn)``), while
+    component's entry point: producers send to it and grants name it (``permissions=[*processor.sender_statements()]``: SendMessage, and
+    the queue's key through SQS when it has a customer-managed one), while
     the function is an implementation detail reached as ``function`` (its name is the ``function_name``
     output). ``queue_url`` and ``queue_arn``, the 0.1.0 output keys, were component outputs only.
 
@@ -169,6 +177,8 @@ class QueueProcessor(pulumi.ComponentResource):
     queue_url: pulumi.Input[str]
     #: Statements an existing function's role needs and the component could not grant (given no role).
     required_statements: list[iam.Statement]
+    #: The customer-managed key the queue is encrypted with (None: SQS-managed or AWS-managed encryption).
+    kms_key_arn: pulumi.Input[str] | None
 
     def __init__(self, name: str, args: QueueProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("queue", "QueueProcessor", opts)
@@ -187,13 +197,15 @@ class QueueProcessor(pulumi.ComponentResource):
             )
             self.queue = Queue(name, queue_args, child)
             self.queue_arn, self.queue_url = self.queue.arn, self.queue.url
+            self.kms_key_arn = self.queue.kms_key_arn
         else:
             self._adopt_queue(name, args, args.existing_queue)
-        consume = iam.sqs_consume(self.queue_arn)
+            self.kms_key_arn = args.existing_queue.key_arn
+        consume = consumer_statements(self.queue_arn, self.kms_key_arn)
         if args.function is not None:
             function_args = replace(
                 args.function,
-                permissions=[*args.function.permissions, consume],
+                permissions=[*args.function.permissions, *consume],
                 tags={**args.tags, **args.function.tags},
             )
             self.function = ServerlessFunction(name, function_args, child)
@@ -203,7 +215,7 @@ class QueueProcessor(pulumi.ComponentResource):
             self.required_statements = grant_to_existing(
                 f"{name}-consume",
                 args.existing_function,
-                [consume],
+                consume,
                 parent=self,
                 arg="QueueProcessorArgs.existing_function",
             )
@@ -237,6 +249,10 @@ class QueueProcessor(pulumi.ComponentResource):
                 "function_name": self.function.name if self.function is not None else function_arn,
             }
         )
+
+    def sender_statements(self) -> list[iam.Statement]:
+        """What a producer's role needs to send to the queue (SendMessage, and its key through SQS)."""
+        return sender_statements(self.queue_arn, self.kms_key_arn)
 
     @property
     def dlq(self) -> sqs.Queue | None:

@@ -25,6 +25,7 @@ from pulumi_wasp.components.function import (
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.queues import dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -249,7 +250,9 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     shard_count: int | None = None
     #: defaults.KINESIS_RETENTION_HOURS (168, the seed's 7 days): replay after a consumer bug.
     retention_hours: int = defaults.KINESIS_RETENTION_HOURS
-    #: defaults.KINESIS_KMS_KEY (alias/aws/kinesis): encryption at rest, no key policy to manage.
+    #: defaults.KINESIS_KMS_KEY (alias/aws/kinesis): encryption at rest, no key policy to manage. A customer-managed
+    #: key by its ARN is granted to the consumer (Decrypt through Kinesis) and to producers that take
+    #: :meth:`StreamProcessor.producer_statements`; its key policy must delegate to IAM.
     kms_key_id: pulumi.Input[str] = defaults.KINESIS_KMS_KEY
     #: How the function reads the stream; settings left None take the Kinesis defaults (see StreamMappingArgs).
     mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
@@ -280,6 +283,7 @@ class StreamProcessorArgs(DeprecatedMappingFields):
                 "StreamProcessorArgs.stream_overrides and shard_count apply to a stream the processor creates, "
                 "not to existing_stream"
             )
+        customer_key_arn(self.kms_key_id, "StreamProcessorArgs.kms_key_id")
         if not 24 <= self.retention_hours <= 8760:
             raise ValueError(f"StreamProcessorArgs.retention_hours must be 24..8760, got {self.retention_hours}")
         if self.shard_count is not None and self.shard_count < 1:
@@ -318,6 +322,9 @@ class StreamProcessor(pulumi.ComponentResource):
     mapping: lambda_.EventSourceMapping
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
+    #: The customer-managed key of the stream the processor created (None: the AWS-managed key, or an existing
+    #: stream, whose key is not known).
+    kms_key_arn: pulumi.Input[str] | None
 
     def __init__(self, name: str, args: StreamProcessorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("stream", "StreamProcessor", opts)
@@ -325,8 +332,9 @@ class StreamProcessor(pulumi.ComponentResource):
         args.validate()
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
-        self.stream = None
+        self.stream, self.kms_key_arn = None, None
         if args.existing_stream is None:
+            self.kms_key_arn = customer_key_arn(args.kms_key_id, "StreamProcessorArgs.kms_key_id")
             provisioned = args.shard_count is not None
             stream_defaults = {
                 "name": context.physical_name(name, names.KINESIS_STREAM),
@@ -355,7 +363,10 @@ class StreamProcessor(pulumi.ComponentResource):
         consumer = stream_consumer(
             name,
             source_arn=stream_arn,
-            read=iam.kinesis_consume(stream_arn),
+            read=[
+                *iam.kinesis_consume(stream_arn),
+                *([iam.kms_decrypt(self.kms_key_arn, "kinesis")] if self.kms_key_arn is not None else []),
+            ],
             function=args.function,
             context=context,
             parent=self,
@@ -394,3 +405,10 @@ class StreamProcessor(pulumi.ComponentResource):
         self.arn, self.name = stream_arn, stream_name
         outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
         self.register_outputs({**outputs, "on_failure_url": self.on_failure.url})
+
+    def producer_statements(self) -> list[iam.Statement]:
+        """What a role needs to put records to the stream: PutRecord(s), and its key through Kinesis."""
+        statements = [iam.allow(["kinesis:PutRecord", "kinesis:PutRecords"], [self.arn])]
+        if self.kms_key_arn is not None:
+            statements.append(iam.kms_encrypt(self.kms_key_arn, "kinesis"))
+        return statements

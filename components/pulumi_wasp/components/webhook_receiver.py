@@ -175,7 +175,7 @@ class WebhookReceiver(pulumi.ComponentResource):
         processor = replace(args.processor, tags={**args.tags, **args.processor.tags})
         self.processor = QueueProcessor(name, processor, child)
         queue_url = self.processor.queue_url
-        grants = [iam.secret_read(self.secret_arn), iam.sqs_send(self.processor.queue_arn)]
+        grants = [iam.secret_read(self.secret_arn), *self.processor.sender_statements()]
         if args.secret_kms_key_arn is not None:
             grants.append(iam.kms_decrypt(args.secret_kms_key_arn))
         self.verifier_environment = {

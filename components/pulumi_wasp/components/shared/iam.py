@@ -369,5 +369,33 @@ def kms_for_topic(topic_arn: pulumi.Input[str]) -> Statement:
     return statement
 
 
-def kms_decrypt(key_arn: pulumi.Input[str]) -> Statement:
-    return allow(["kms:Decrypt"], [key_arn])
+#: What a producer needs of a customer-managed key to write into a resource the service encrypts with it: a data
+#: key to encrypt with, and Decrypt where the service decrypts the data key it reuses (SQS, SNS) or reads it back
+#: (S3 multipart uploads); Kinesis producers need only the data key.
+_KMS_ENCRYPT = {"kinesis": ("kms:GenerateDataKey",)}
+_KMS_ENCRYPT_DEFAULT = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def kms_via(key_arn: pulumi.Input[str], service: str) -> Conditions:
+    """``kms:ViaService``: only when ``service`` (sqs, sns, s3, kinesis) calls KMS on the principal's behalf, in
+    the key's region (a key and the resources it encrypts share a region): the grant cannot decrypt anything
+    directly."""
+    via = pulumi.Output.from_input(key_arn).apply(lambda arn: f"{service}.{arn.split(':')[3]}.amazonaws.com")
+    return {"StringEquals": {"kms:ViaService": via}}
+
+
+def kms_encrypt(key_arn: pulumi.Input[str], service: str) -> Statement:
+    """Write into a resource ``service`` encrypts with the customer-managed key ``key_arn`` (send to an SQS queue,
+    publish to an SNS topic, put an S3 object or Kinesis records), only through that service."""
+    statement = allow(list(_KMS_ENCRYPT.get(service, _KMS_ENCRYPT_DEFAULT)), [key_arn])
+    statement["Condition"] = kms_via(key_arn, service)
+    return statement
+
+
+def kms_decrypt(key_arn: pulumi.Input[str], service: str | None = None) -> Statement:
+    """Read what the key ``key_arn`` encrypts: through ``service`` only when given (receive from a queue, get an
+    object, read a stream); without it directly too (a secret a function decrypts itself)."""
+    statement = allow(["kms:Decrypt"], [key_arn])
+    if service is not None:
+        statement["Condition"] = kms_via(key_arn, service)
+    return statement
