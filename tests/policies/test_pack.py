@@ -65,6 +65,7 @@ CATALOGUE = [
     ("s3-tls-only", S, A),
     ("log-group-retention", R, M),
     ("required-tags", R, A),
+    ("kms-key-rotation", R, M),
     ("iam-statements-valid", R, M),
 ]
 CONFIG_KEYS = {
@@ -74,6 +75,7 @@ CONFIG_KEYS = {
     "lambda-log-retention": {"min_days": 7, "max_days": 3653},
     "lambda-account-concurrency-headroom": {"account_limit": 1000},
     "sqs-redrive-policy": {"max_receive_count": 10},
+    "dynamodb-scalable-capacity": {"min_target_utilization": 20, "max_target_utilization": 90},
 }
 
 

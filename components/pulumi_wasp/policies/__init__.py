@@ -4,7 +4,7 @@ One module per service family declares its rules; :data:`RULES` is the catalogue
 them, and ``__main__.py`` composes it into the ``PolicyPack`` the Pulumi CLI loads.
 """
 
-from . import apigateway, datastores, esm, eventbridge, iam, lambda_rules, sqs_sns, stepfunctions
+from . import apigateway, datastores, esm, eventbridge, iam, kms, lambda_rules, sqs_sns, stepfunctions
 from .common import EXEMPTIONS_POLICY, Rule, compose
 
 PACK_NAME = "serverless-well-architected"
@@ -17,6 +17,7 @@ RULES: tuple[Rule, ...] = (
     *stepfunctions.RULES,
     *apigateway.RULES,
     *datastores.RULES,
+    *kms.RULES,
     *iam.RULES,
 )
 
