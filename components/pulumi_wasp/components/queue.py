@@ -13,7 +13,7 @@ from pulumi_aws import kms, sqs
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import customer_key_arn, service_key
+from pulumi_wasp.components.shared.kms import AWS_MANAGED_ALIAS, customer_key_arn, service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -200,8 +200,9 @@ class Queue(pulumi.ComponentResource):
             services = [sender.service for sender in args.senders]
             self.key = service_key(name, services, description=f"Encrypts the {name} queue", parent=self, tags=tags)
             key_id = self.key.arn
-        self.kms_key_arn = customer_key_arn(key_id, "QueueArgs.kms_master_key_id")
-        if args.kms_master_key_id is not None and args.senders and self.kms_key_arn is not None:
+        given = args.kms_master_key_id
+        aws_managed = isinstance(given, str) and given.startswith(AWS_MANAGED_ALIAS)
+        if given is not None and args.senders and not aws_managed:
             children.not_checked(
                 f"Queue {name}",
                 f"that the key policy of kms_master_key_id lets {sorted({s.service for s in args.senders})} use it "
@@ -240,6 +241,8 @@ class Queue(pulumi.ComponentResource):
             sqs.Queue, queue_defaults, args.overrides, arg="QueueArgs.overrides", logical_name=f"{name}-queue"
         )
         self.queue = sqs.Queue(f"{name}-queue", **kwargs, opts=pulumi.ResourceOptions(parent=self))
+        # An override may set the key: what the queue is encrypted with is what its producers and consumers need.
+        self.kms_key_arn = customer_key_arn(kwargs.get("kms_master_key_id"), "QueueArgs.overrides['kms_master_key_id']")
         #: The visibility timeout the queue was given, when it is a plain value (an override may make it an Output).
         self.visibility_timeout_seconds: pulumi.Input[int] = kwargs["visibility_timeout_seconds"]
         self.fifo = args.fifo

@@ -334,7 +334,13 @@ class StreamProcessor(pulumi.ComponentResource):
         tags = context.tags_for(args.tags)
         self.stream, self.kms_key_arn = None, None
         if args.existing_stream is None:
-            self.kms_key_arn = customer_key_arn(args.kms_key_id, "StreamProcessorArgs.kms_key_id")
+            # An override may set the key: what the stream is encrypted with is what its consumer and producers need.
+            self.kms_key_arn = customer_key_arn(
+                args.stream_overrides.get("kms_key_id", args.kms_key_id),
+                "StreamProcessorArgs.stream_overrides['kms_key_id']"
+                if "kms_key_id" in args.stream_overrides
+                else "StreamProcessorArgs.kms_key_id",
+            )
             provisioned = args.shard_count is not None
             stream_defaults = {
                 "name": context.physical_name(name, names.KINESIS_STREAM),

@@ -256,3 +256,15 @@ def test_a_given_key_with_senders_says_its_policy_is_not_checked():
 def test_a_key_not_given_by_its_arn_is_rejected_naming_the_arg(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_a_key_set_by_an_override_is_the_one_granted():
+    stack = synth(
+        lambda: QueueProcessor(
+            "overridden",
+            QueueProcessorArgs(function=function_args(), queue=QueueArgs(overrides={"kms_master_key_id": KEY})),
+        )
+    )
+    assert kms_statements(stack, "overridden") == [
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY], "Condition": via("sqs")}
+    ]
