@@ -91,6 +91,16 @@ def test_a_permission_left_out_fails_the_call_with_access_denied_naming_the_acti
     )
 
 
+def test_a_send_to_a_queue_under_a_customer_managed_key_needs_its_data_key(program: Served) -> None:
+    outputs = program.endpoints["outputs"]
+    assert call(program, call="send_message", queue_url=outputs["keyed_url"]) == {"ok": True}
+    assert call(program, call="send_message", queue_url=outputs["sealed_url"]) == {
+        "error": "KMS.AccessDeniedException",
+        "message": f"User: {session(program)} is not authorized to perform: kms:GenerateDataKey on resource: "
+        f"{outputs['sealed_key_arn']} because no identity-based policy allows the kms:GenerateDataKey action",
+    }
+
+
 def test_the_published_credentials_are_the_administrator(program: Served) -> None:
     other = program.endpoints["outputs"]["other_table"]
     client(program, "dynamodb").put_item(TableName=other, Item={"pk": {"S": "admin"}})

@@ -696,9 +696,16 @@ def _json_protocol(response: BaseResponse) -> bool:
     return "json" in content_type or bool(response.headers.get("X-Amz-Target")) or response.service_name in _REST_JSON
 
 
+#: SQS answers a denial of the KMS call it makes with a queue's key for the caller as KMS's (the message is KMS's:
+#: "… is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:…").
+_SQS_KMS_DENIAL = ("KMS.AccessDeniedException", 400)
+
+
 def _denial(response: BaseResponse, message: str) -> Exception:
     service = response.service_name or ""
     code, status = DENIAL_CODES.get(service, _DEFAULT_DENIAL)
+    if service == "sqs" and " to perform: kms:" in message:
+        code, status = _SQS_KMS_DENIAL
     if service == "s3":
         return _S3AccessDeniedError("AccessDenied", message)
     if _json_protocol(response):
@@ -882,6 +889,14 @@ class MotoIamState:
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         found = secretsmanager_backends[self.account][region].secrets.get(secret_id)
         return found.arn if found is not None else None
+
+    def queue_key_arn(self, queue_arn: str) -> str | None:
+        _, _, _, region, account, name = queue_arn.split(":", 5)
+        queue = sqs_backends[account][region].queues.get(name)
+        key_id = getattr(queue, "kms_master_key_id", None) if queue is not None else None
+        if not key_id or str(key_id).startswith("alias/aws/"):
+            return None
+        return self.key_arn(region, str(key_id)) or str(key_id)
 
     def key_arn(self, region: str, key_id: str) -> str | None:
         backend = kms_backends[self.account][region]

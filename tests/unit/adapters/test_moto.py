@@ -487,3 +487,28 @@ def test_resource_policies_are_read_from_queues_topics_and_functions(monkeypatch
         assert state.resource_policy(topic) is not None  # SNS's default topic policy
         assert state.resource_policy(f"arn:aws:sqs:{REGION}:{ACCOUNT}:absent") is None
         assert url.endswith("/q")
+
+
+def test_a_queues_customer_managed_key_is_read_as_its_arn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]
+        sqs = boto3.client("sqs")
+        sqs.create_queue(QueueName="by-id", Attributes={"KmsMasterKeyId": key["KeyId"]})
+        sqs.create_queue(QueueName="managed", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})
+        sqs.create_queue(QueueName="plain")
+        state = adapter.MotoIamState(ACCOUNT)
+        queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:"
+        assert state.queue_key_arn(queue + "by-id") == key["Arn"]
+        assert state.queue_key_arn(queue + "managed") is None
+        assert state.queue_key_arn(queue + "plain") is None
+
+
+def test_sqs_answers_a_denied_key_use_as_kms_does() -> None:
+    response = type(
+        "Response", (), {"service_name": "sqs", "headers": {"Content-Type": "application/x-amz-json-1.0"}}
+    )()
+    denial = adapter._denial(response, "User: u is not authorized to perform: kms:GenerateDataKey on resource: k")  # type: ignore[arg-type]
+    assert (denial.error_type, denial.code) == ("KMS.AccessDeniedException", 400)  # type: ignore[attr-defined]
+    plain = adapter._denial(response, "User: u is not authorized to perform: sqs:SendMessage on resource: q")  # type: ignore[arg-type]
+    assert (plain.error_type, plain.code) == ("AccessDenied", 403)  # type: ignore[attr-defined]

@@ -162,9 +162,28 @@ class Authorizer:
             "aws:SourceOwner": source_account,
         }
         try:
-            return self._decide(principal, action, resource, context)
+            denial = self._decide(principal, action, resource, context)
+            if denial is None and action == "sqs:SendMessage":
+                denial = self._service_key_use(principal, resource, context)
+            return denial
         finally:
             self._count(started)
+
+    def _service_key_use(self, principal: Principal, queue: str, context: Mapping[str, Any]) -> Denial | None:
+        """A service delivering to a queue under a customer-managed key encrypts with the key as itself: only the
+        key policy can let it (an SNS subscription's or an EventBridge target's queue, an S3 notification's)."""
+        key = self.state.queue_key_arn(queue)
+        if key is None:
+            return None
+        if not key.startswith("arn:"):
+            return self._deny(
+                Denial(principal.name, "kms:GenerateDataKey", key, "because the key is not in the emulator")
+            )
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            denial = self._decide(principal, action, key, context)
+            if denial is not None:
+                return denial
+        return None
 
     # -- deciding ---------------------------------------------------------------------------------
     def _decide(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any]) -> Denial | None:

@@ -17,7 +17,8 @@ from typing import Any
 #: ``aws:SourceAccount`` of an SNS, EventBridge, S3 or Scheduler delivery, ``aws:PrincipalServiceName``),
 #: the request's (region, time, ``aws:SecureTransport``: the SDKs reach AWS over TLS only; loopback HTTP
 #: stands in for that endpoint, so it is true as on AWS), the resource's account, and the keys a request
-#: sets itself (``cloudwatch:namespace`` of PutMetricData).
+#: sets itself (``cloudwatch:namespace`` of PutMetricData; ``kms:ViaService`` and ``kms:CallerAccount`` of the
+#: KMS calls SQS makes with a queue's customer-managed key for its caller).
 SUPPORTED = (
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -33,6 +34,8 @@ SUPPORTED = (
     "aws:EpochTime",
     "aws:ResourceAccount",
     "cloudwatch:namespace",
+    "kms:ViaService",
+    "kms:CallerAccount",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

@@ -36,6 +36,11 @@ class Resolver(Protocol):
 
     def key_arn(self, region: str, key_id: str) -> str | None: ...
 
+    def queue_key_arn(self, queue_arn: str) -> str | None:
+        """The customer-managed key a queue is encrypted with (its ARN, or the id the queue names when the
+        emulator holds no such key); None for SQS-managed encryption or an AWS-managed ``alias/aws/...`` key."""
+        ...
+
 
 class NotMappedError(LookupError):
     """The local cloud cannot tell this request's action or resource."""
@@ -145,7 +150,16 @@ def _stream_of_iterator(iterator: str) -> str:
     return head
 
 
-def _sqs(request: Request, _: Resolver) -> list[Access]:
+#: What SQS does with a queue's customer-managed key on the caller's behalf (the caller's own permissions, as on
+#: AWS): a sender's message is encrypted under a data key, a receiver's decrypted.
+_SQS_KMS = {
+    "SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "SendMessageBatch": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "ReceiveMessage": ("kms:Decrypt",),
+}
+
+
+def _sqs(request: Request, resolver: Resolver) -> list[Access]:
     p = request.params
     if request.operation == "ListQueues":
         return [Access("sqs:ListQueues", "*")]
@@ -154,7 +168,24 @@ def _sqs(request: Request, _: Resolver) -> list[Access]:
     url = p.get("QueueUrl")
     if not url:
         return []
-    return [Access(_action("sqs", request), queue_arn(url, request.region))]
+    arn = queue_arn(url, request.region)
+    found = [Access(_action("sqs", request), arn)]
+    kms_actions = _SQS_KMS.get(request.operation, ())
+    key = resolver.queue_key_arn(arn) if kms_actions else None
+    if key is not None:
+        found += kms_through("sqs", key, kms_actions, request.region, request.account)
+    return found
+
+
+def kms_through(service: str, key: str, actions: tuple[str, ...], region: str, account: str) -> list[Access]:
+    """The KMS calls ``service`` makes with ``key`` on behalf of a caller of ``account`` (``kms:ViaService``,
+    ``kms:CallerAccount`` set as KMS sets them)."""
+    if not key.startswith("arn:"):
+        raise NotMappedError(
+            f"the queue's KMS key {key} is not in the emulator (AWS fails the call: KMS.NotFoundException)"
+        )
+    context = {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account}
+    return [Access(action, key, context) for action in actions]
 
 
 def queue_arn(url: str, region: str) -> str:

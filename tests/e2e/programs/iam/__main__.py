@@ -1,6 +1,7 @@
 """IAM's refusals, one each: a function granted PutItem on one table (not the other) and no grant to send to
 the queue it is told about; a topic delivering to a queue whose policy lets it send, and to one whose policy
-names another topic as the source."""
+names another topic as the source; two queues under customer-managed keys the function may send to, one whose
+key it is granted through SQS and one whose key it is not."""
 
 import json
 
@@ -19,13 +20,24 @@ def table(name: str) -> aws.dynamodb.Table:
 
 granted, other = table("granted"), table("other")
 outbox = aws.sqs.Queue("outbox")
+open_key, sealed_key = aws.kms.Key("open", enable_key_rotation=True), aws.kms.Key("sealed", enable_key_rotation=True)
+keyed, sealed = (
+    aws.sqs.Queue("keyed", kms_master_key_id=open_key.arn),
+    aws.sqs.Queue("sealed", kms_master_key_id=sealed_key.arn),
+)
 writer = ServerlessFunction(
     "writer",
     ServerlessFunctionArgs(
         handler="iam_probe.handler.handler",
         code=["../../functions/iam_probe"],
-        # PutItem on `granted` only, and nothing on `outbox` (the grant this program leaves out).
-        permissions=[iam.allow(["dynamodb:PutItem"], [granted.arn])],
+        # PutItem on `granted` only, and nothing on `outbox` (the grant this program leaves out); SendMessage on
+        # both encrypted queues, the data key of `keyed`'s key only.
+        permissions=[
+            iam.allow(["dynamodb:PutItem"], [granted.arn]),
+            iam.sqs_send(keyed.arn),
+            iam.sqs_send(sealed.arn),
+            iam.kms_encrypt(open_key.arn, "sqs"),
+        ],
         alarms=False,
     ),
 )
@@ -65,6 +77,9 @@ pulumi.export("role_name", writer.role.name)
 pulumi.export("granted_table", granted.name)
 pulumi.export("other_table", other.name)
 pulumi.export("outbox_url", outbox.url)
+pulumi.export("keyed_url", keyed.url)
+pulumi.export("sealed_url", sealed.url)
+pulumi.export("sealed_key_arn", sealed_key.arn)
 pulumi.export("topic_arn", topic.arn)
 pulumi.export("trusted_url", trusted.url)
 pulumi.export("untrusted_url", untrusted.url)

@@ -24,6 +24,8 @@ class State:
     def __init__(self) -> None:
         self.roles: dict[str, list[str]] = {}
         self.policies: dict[str, str] = {}
+        self.queue_keys: dict[str, str] = {}
+        self.key_arns: dict[str, str] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
         return self.roles.get(role_name)
@@ -35,7 +37,10 @@ class State:
         return None
 
     def key_arn(self, region: str, key_id: str) -> str | None:
-        return None
+        return self.key_arns.get(key_id)
+
+    def queue_key_arn(self, queue_arn: str) -> str | None:
+        return self.queue_keys.get(queue_arn)
 
 
 def put_item(table: str = "orders") -> Request:
@@ -131,3 +136,73 @@ def test_a_target_role_is_evaluated_as_a_session_of_that_role() -> None:
     state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine})]
     assert authorizer.check_role(ROLE, "events", "states:StartExecution", machine, REGION) is None
     assert authorizer.check_role(ROLE, "events", "states:StartExecution", machine + "-2", REGION) is not None
+
+
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k-1"
+#: A key policy delegating to IAM (what kms.Key gets by default and what the components' keys say first).
+DELEGATING = document(
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+)
+
+
+def send_message() -> Request:
+    return Request("sqs", "SendMessage", {"QueueUrl": f"http://localhost/{ACCOUNT}/inventory"}, REGION, ACCOUNT)
+
+
+def encrypted_queue(state: State) -> None:
+    state.queue_keys[QUEUE] = KEY
+    state.policies[KEY] = DELEGATING
+
+
+def test_a_send_to_a_queue_under_a_customer_managed_key_is_denied_without_a_data_key() -> None:
+    authorizer, state, key = setup()
+    encrypted_queue(state)
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": QUEUE})]
+    assert authorizer.request(key, send_message()) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+
+
+def test_a_send_is_allowed_with_the_key_granted_through_sqs_only() -> None:
+    authorizer, state, key = setup()
+    encrypted_queue(state)
+    through = {"StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": QUEUE}),
+        document(
+            {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY, "Condition": through}
+        ),
+    ]
+    assert authorizer.request(key, send_message()) is None
+    state.key_arns[KEY] = KEY
+    direct = authorizer.request(key, Request("kms", "Decrypt", {"KeyId": KEY}, REGION, ACCOUNT))
+    assert direct is not None and "kms:Decrypt" in direct  # the grant holds through SQS only
+
+
+def test_sns_delivers_to_a_queue_under_a_customer_managed_key_only_when_the_key_policy_lets_it() -> None:
+    authorizer, state, _ = setup()
+    encrypted_queue(state)
+    state.policies[QUEUE] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE,
+        }
+    )
+    denied = authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION)
+    assert denied == (
+        f"User: sns.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} because no "
+        "resource-based policy allows the kms:GenerateDataKey action"
+    )
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+    assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None

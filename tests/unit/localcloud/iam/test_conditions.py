@@ -54,5 +54,5 @@ def test_an_unknown_operator_is_an_error() -> None:
 
 
 def test_keys_outside_the_supported_list_are_named() -> None:
-    condition = {"StringEquals": {"aws:SourceArn": "x", "kms:ViaService": "sqs.us-east-1.amazonaws.com"}}
-    assert unsupported_keys(condition) == ["kms:ViaService"]
+    condition = {"StringEquals": {"aws:SourceArn": "x", "s3:prefix": "uploads/"}}
+    assert unsupported_keys(condition) == ["s3:prefix"]

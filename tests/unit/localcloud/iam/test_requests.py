@@ -11,6 +11,8 @@ from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request,
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 ARN = f"{REGION}:{ACCOUNT}"
+KEY = f"arn:aws:kms:{ARN}:key/k-1"
+THROUGH_SQS = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
 
 
 class Resolver:
@@ -21,6 +23,9 @@ class Resolver:
 
     def key_arn(self, region: str, key_id: str) -> str | None:
         return f"arn:aws:kms:{region}:{ACCOUNT}:key/k-1" if key_id in ("k-1", "alias/orders") else None
+
+    def queue_key_arn(self, queue_arn: str) -> str | None:
+        return {f"arn:aws:sqs:{ARN}:sealed": KEY, f"arn:aws:sqs:{ARN}:lost-key": "gone"}.get(queue_arn)
 
 
 def of(service: str, operation: str, params: dict[str, Any] | None = None, **fields: Any) -> list[Access]:
@@ -67,6 +72,33 @@ def test_a_queue_url_is_the_queue_arn_and_batches_are_their_single_action() -> N
     assert of("sqs", "SendMessageBatch", {"QueueUrl": url}) == [
         Access("sqs:SendMessage", f"arn:aws:sqs:{ARN}:inventory")
     ]
+
+
+def test_a_send_to_a_queue_under_a_customer_managed_key_also_generates_a_data_key_through_sqs() -> None:
+    url = f"http://127.0.0.1:5000/{ACCOUNT}/sealed"
+    assert of("sqs", "SendMessage", {"QueueUrl": url}) == [
+        Access("sqs:SendMessage", f"arn:aws:sqs:{ARN}:sealed"),
+        Access("kms:GenerateDataKey", KEY, THROUGH_SQS),
+        Access("kms:Decrypt", KEY, THROUGH_SQS),
+    ]
+
+
+def test_a_receive_from_a_queue_under_a_customer_managed_key_also_decrypts_through_sqs() -> None:
+    url = f"http://127.0.0.1:5000/{ACCOUNT}/sealed"
+    assert of("sqs", "ReceiveMessage", {"QueueUrl": url}) == [
+        Access("sqs:ReceiveMessage", f"arn:aws:sqs:{ARN}:sealed"),
+        Access("kms:Decrypt", KEY, THROUGH_SQS),
+    ]
+
+
+def test_other_calls_on_an_encrypted_queue_use_no_key() -> None:
+    url = f"http://127.0.0.1:5000/{ACCOUNT}/sealed"
+    assert of("sqs", "DeleteMessage", {"QueueUrl": url}) == [Access("sqs:DeleteMessage", f"arn:aws:sqs:{ARN}:sealed")]
+
+
+def test_a_queue_whose_key_the_emulator_does_not_hold_is_not_mapped() -> None:
+    with pytest.raises(NotMappedError, match="the queue's KMS key gone is not in the emulator"):
+        of("sqs", "SendMessage", {"QueueUrl": f"http://127.0.0.1:5000/{ACCOUNT}/lost-key"})
 
 
 def test_sns_publish_is_on_the_topic() -> None:
