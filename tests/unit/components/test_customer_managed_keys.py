@@ -11,6 +11,7 @@ import pytest
 from pulumi_wasp.components import (
     BucketProcessor,
     BucketProcessorArgs,
+    ExistingFunction,
     ExistingQueue,
     FanOut,
     FanOutArgs,
@@ -268,3 +269,25 @@ def test_a_key_set_by_an_override_is_the_one_granted():
     assert kms_statements(stack, "overridden") == [
         {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY], "Condition": via("sqs")}
     ]
+
+
+def test_an_existing_function_without_a_role_is_told_it_needs_the_key():
+    processors: list[QueueProcessor] = []
+
+    def existing() -> None:
+        processors.append(
+            QueueProcessor(
+                "external",
+                QueueProcessorArgs(
+                    existing_function=ExistingFunction(
+                        arn="arn:aws:lambda:eu-west-1:123456789012:function:worker", timeout_seconds=10
+                    ),
+                    queue=QueueArgs(kms_master_key_id=KEY),
+                ),
+            )
+        )
+
+    synth(existing)
+    kms = [s for s in processors[0].required_statements if any(a.startswith("kms:") for a in s["Action"])]
+    assert len(kms) == 1
+    assert (kms[0]["Action"], kms[0]["Resource"]) == (["kms:Decrypt"], [KEY])
