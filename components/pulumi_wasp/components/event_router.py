@@ -28,7 +28,9 @@ class LambdaTarget:
 @dataclass(frozen=True)
 class QueueTarget:
     """Send to an SQS queue. The queue's own policy must admit ``events.amazonaws.com`` from
-    :meth:`EventRouter.rule_arn` (e.g. ``QueueArgs(senders=[...])``): a queue has one policy."""
+    :meth:`EventRouter.rule_arn` (e.g. ``QueueArgs(senders=[...])``): a queue has one policy. A queue under a
+    customer-managed key also needs that key's policy to let ``events.amazonaws.com`` use it:
+    ``QueueArgs(senders=[...], customer_managed_key=True)`` creates a key that does."""
 
     queue_arn: pulumi.Input[str]
     #: FIFO queues need a message group.

@@ -104,6 +104,9 @@ class EventStoreArgs:
     deletion_protection: bool = defaults.EVENT_STORE_DELETION_PROTECTION
     #: defaults.TABLE_POINT_IN_TIME_RECOVERY (on).
     point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY
+    #: As :attr:`TableArgs.kms_key_arn`: a customer-managed key for the store; its projections are granted
+    #: ``kms:Decrypt`` through DynamoDB to read the stream.
+    kms_key_arn: pulumi.Input[str] | None = None
     #: Attribute with an epoch-seconds expiry, for stores that may forget (e.g. after snapshots).
     ttl_attribute: str | None = None
     #: defaults.EVENT_STORE_STREAM_VIEW_TYPE (NEW_IMAGE): a projection reads the appended event; an append-only
@@ -227,6 +230,7 @@ class EventStore(pulumi.ComponentResource):
                 deletion_protection=args.deletion_protection,
                 billing_mode=args.billing_mode,
                 capacity=args.capacity,
+                kms_key_arn=args.kms_key_arn,
                 tags=args.tags,
                 context=context,
                 overrides=args.table_overrides,
@@ -244,12 +248,18 @@ class EventStore(pulumi.ComponentResource):
                 stream_view_types=PROJECTION_VIEW_TYPES if args.projections else (),
             )
             self.arn, self.name, self.stream_arn = existing.table_arn, existing.table_name, existing.table_stream_arn
+        key_arn = self.table.kms_key_arn if self.table is not None else None
+        if args.existing_table is not None and isinstance(args.existing_table.table, Table):
+            key_arn = args.existing_table.table.kms_key_arn
         self.projections, self.required_statements = {}, {}
         for projection in args.projections:
             consumer = stream_consumer(
                 f"{name}-{projection.name}",
                 source_arn=self.stream_arn,
-                read=iam.dynamodb_stream_read(self.stream_arn),
+                read=[
+                    *iam.dynamodb_stream_read(self.stream_arn),
+                    *([iam.kms_decrypt(key_arn, "dynamodb")] if key_arn else []),
+                ],
                 function=projection.consumer,
                 context=context,
                 parent=self,

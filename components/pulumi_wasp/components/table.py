@@ -21,6 +21,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.capacity import Kind, ProvisionedCapacity, ScaledCapacity, autoscale
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.tokens import component_type
 
 KeyType = Literal["S", "N", "B"]
@@ -100,6 +101,11 @@ class TableArgs:
     ttl_attribute: str | None = None
     #: defaults.TABLE_POINT_IN_TIME_RECOVERY (on): restores to any second of the last 35 days.
     point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY
+    #: A customer-managed key's ARN for encryption at rest (None: the AWS-managed ``alias/aws/dynamodb``, whose
+    #: policy lets the account's principals use it through DynamoDB: nothing to grant). Readers and writers of the
+    #: table and of its stream need ``iam.kms_decrypt(key_arn, "dynamodb")`` (EventStore grants its projections);
+    #: its key policy must delegate to IAM.
+    kms_key_arn: pulumi.Input[str] | None = None
     #: Refuse deletion (turn on in production stacks).
     deletion_protection: bool = False
     #: defaults.TABLE_BILLING_MODE ("PAY_PER_REQUEST", on demand): no capacity to plan and no throttling at an
@@ -134,6 +140,12 @@ class TableArgs:
                 f"TableArgs.stream_view_type must be one of {', '.join(STREAM_VIEW_TYPES)}, "
                 f"got {self.stream_view_type!r}"
             )
+        if isinstance(self.kms_key_arn, str) and self.kms_key_arn.startswith("alias/"):
+            raise ValueError(
+                f"TableArgs.kms_key_arn: give a customer-managed key's ARN, got {self.kms_key_arn!r} (leave it None "
+                "for the AWS-managed alias/aws/dynamodb)"
+            )
+        customer_key_arn(self.kms_key_arn, "TableArgs.kms_key_arn")
         self._validate_capacity()
         self._validate_indexes()
         self.attribute_types()
@@ -292,6 +304,8 @@ class Table(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     stream_arn: pulumi.Output[str]
+    #: The customer-managed key the table is encrypted with (None: the AWS-managed key).
+    kms_key_arn: pulumi.Input[str] | None
     #: Provisioned mode: the read and write scaling of the table (key "table") and of each global index (its name).
     scaling: dict[str, dict[Kind, ScaledCapacity]]
 
@@ -316,7 +330,10 @@ class Table(pulumi.ComponentResource):
             "stream_view_type": args.stream_view_type,
             "ttl": _ttl(args.ttl_attribute),
             "point_in_time_recovery": {"enabled": args.point_in_time_recovery},
-            "server_side_encryption": {"enabled": True},
+            "server_side_encryption": {
+                "enabled": True,
+                **({"kms_key_arn": args.kms_key_arn} if args.kms_key_arn else {}),
+            },
             "deletion_protection_enabled": args.deletion_protection,
             "tags": context.tags_for(args.tags),
         }
@@ -333,6 +350,7 @@ class Table(pulumi.ComponentResource):
         self.range_key: pulumi.Input[str] | None = kwargs["range_key"]
         self.stream_view_type: pulumi.Input[str] | None = kwargs["stream_view_type"]
         self.arn, self.name, self.stream_arn = self.table.arn, self.table.name, self.table.stream_arn
+        self.kms_key_arn = args.kms_key_arn
         self.scaling = self._autoscale(name, args, context) if capacity else {}
         self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})
 

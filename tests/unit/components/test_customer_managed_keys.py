@@ -11,10 +11,13 @@ import pytest
 from pulumi_wasp.components import (
     BucketProcessor,
     BucketProcessorArgs,
+    EventStore,
+    EventStoreArgs,
     ExistingFunction,
     ExistingQueue,
     FanOut,
     FanOutArgs,
+    Projection,
     Queue,
     QueueArgs,
     QueueProcessor,
@@ -25,6 +28,7 @@ from pulumi_wasp.components import (
     StreamProcessor,
     StreamProcessorArgs,
     Subscriber,
+    TableArgs,
     WebhookReceiver,
     WebhookReceiverArgs,
 )
@@ -291,3 +295,22 @@ def test_an_existing_function_without_a_role_is_told_it_needs_the_key():
     kms = [s for s in processors[0].required_statements if any(a.startswith("kms:") for a in s["Action"])]
     assert len(kms) == 1
     assert (kms[0]["Action"], kms[0]["Resource"]) == (["kms:Decrypt"], [KEY])
+
+
+def test_a_table_under_a_customer_managed_key_is_encrypted_with_it_and_its_projections_may_decrypt():
+    stack = synth(
+        lambda: EventStore(
+            "ledger",
+            EventStoreArgs(kms_key_arn=KEY, projections=[Projection(name="totals", function=function_args())]),
+        )
+    )
+    table = one(stack, "ledger", "aws:dynamodb/table:Table").inputs
+    assert table["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": KEY}
+    assert kms_statements(stack, "ledger-totals") == [
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY], "Condition": via("dynamodb")}
+    ]
+
+
+def test_a_table_key_given_as_an_alias_is_rejected_naming_the_arg():
+    with pytest.raises(ValueError, match=r"TableArgs.kms_key_arn: give a customer-managed key's ARN"):
+        TableArgs(hash_key="id", kms_key_arn="alias/aws/dynamodb").validate()
