@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from pulumi_wasp.localcloud.client import Cloud
+from pulumi_wasp.localcloud.deploy import deploy
 from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED
+from pulumi_wasp.localcloud.emulator import Emulator
 from tests.e2e.conftest import localcloud
 
 REJECTED = Path(__file__).resolve().parent / "programs" / "rejected"
@@ -103,3 +105,37 @@ def test_serve_exits_1_on_a_failed_deploy_without_publishing_endpoints(tmp_path:
     assert served.returncode == 1, served.stdout + served.stderr
     assert "aws:s3/bucket:Bucket too-long" in served.stdout
     assert not (tmp_path / "endpoints.json").exists()
+
+
+PROVISIONED = Path(__file__).resolve().parent / "programs" / "provisioned"
+
+
+def test_a_provisioned_table_is_deployed_with_its_capacity_key_and_scaling() -> None:
+    with Emulator("us-east-1") as emulator:
+        deployment = deploy(PROVISIONED, "dev", emulator)
+        assert deployment.succeeded, deployment.registry.refused
+        outputs = deployment.synthesis.stack_outputs
+        table = emulator.client("dynamodb").describe_table(TableName=outputs["table_name"])["Table"]
+        throughput = table["ProvisionedThroughput"]
+        assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (5, 2)
+        (index,) = table["GlobalSecondaryIndexes"]
+        assert (
+            index["ProvisionedThroughput"]["ReadCapacityUnits"],
+            index["ProvisionedThroughput"]["WriteCapacityUnits"],
+        ) == (5, 2)
+        assert table["SSEDescription"]["KMSMasterKeyArn"] == outputs["key_arn"]
+        scaling = emulator.client("application-autoscaling")
+        targets = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+        assert {(t["ResourceId"], t["ScalableDimension"], t["MinCapacity"], t["MaxCapacity"]) for t in targets} == {
+            (f"table/{outputs['table_name']}", "dynamodb:table:ReadCapacityUnits", 5, 100),
+            (f"table/{outputs['table_name']}", "dynamodb:table:WriteCapacityUnits", 2, 40),
+            (f"table/{outputs['table_name']}/index/by-day", "dynamodb:index:ReadCapacityUnits", 5, 100),
+            (f"table/{outputs['table_name']}/index/by-day", "dynamodb:index:WriteCapacityUnits", 2, 40),
+        }
+        policies = scaling.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"]
+        assert sorted(p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies) == [
+            50,
+            50,
+            70,
+            70,
+        ]

@@ -21,6 +21,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from pulumi_wasp.localcloud.deploy import (
     apigateway,
+    appautoscaling,
     cloudwatch,
     dynamodb,
     events,
@@ -43,6 +44,7 @@ from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
 
 ADAPTERS = (
     apigateway,
+    appautoscaling,
     cloudwatch,
     dynamodb,
     events,
