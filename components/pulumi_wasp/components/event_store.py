@@ -161,6 +161,7 @@ class EventStoreArgs:
             "table_overrides",
             "billing_mode",
             "capacity",
+            "kms_key_arn",
         ]
         # An empty list given for an empty default is no setting.
         given = [

@@ -171,6 +171,10 @@ def test_an_existing_table_resource_whose_stream_lacks_the_new_image_fails():
             "EventStoreArgs.point_in_time_recovery, .table_overrides: only for a table the store creates",
         ),
         (
+            EventStoreArgs(existing_table=ExistingTable(arn=TABLE_ARN), billing_mode="PROVISIONED"),
+            "EventStoreArgs.billing_mode: only for a table the store creates, not with existing_table",
+        ),
+        (
             EventStoreArgs(
                 existing_table=ExistingTable(arn=TABLE_ARN), projections=[Projection(name="o", function=projector())]
             ),
