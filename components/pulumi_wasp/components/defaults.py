@@ -182,6 +182,19 @@ KINESIS_STARTING_POSITION = "LATEST"
 KINESIS_RETENTION_HOURS = 168
 #: The AWS-managed Kinesis key: encryption at rest without a key policy to manage.
 KINESIS_KMS_KEY = "alias/aws/kinesis"
+#: DynamoDB keeps a stream record 24 hours (fixed by AWS): the on-failure age alarm fires at half of it.
+DYNAMODB_STREAM_RETENTION_HOURS = 24
+
+# -- Stream re-drive (the function that replays what an on-failure queue points at) -------------
+#: An operator's action that fetches and re-invokes batch after batch: five minutes per run, several of the
+#: projection's own timeouts; a run that nears its end stops, keeps the rest and says so.
+STREAM_REDRIVE_TIMEOUT_SECONDS = 300
+STREAM_REDRIVE_MEMORY_MB = 256
+#: One run at a time per consumer: two runs never re-drive the same message concurrently.
+STREAM_REDRIVE_RESERVED_CONCURRENCY = 1
+#: Once the stream has forgotten a batch, the event store's items are found by their append time within the
+#: batch's arrival window widened by this much: the writer's clock and its retries (seconds) against DynamoDB's.
+STREAM_REDRIVE_TABLE_MARGIN_SECONDS = 60
 
 # -- Schedules ------------------------------------------------------------------------------
 #: Cron expressions read in UTC unless a job names its own time zone.

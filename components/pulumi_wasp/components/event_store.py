@@ -29,6 +29,7 @@ from pulumi_wasp.components.stream_processor import (
     StreamMappingArgs,
     stream_consumer,
 )
+from pulumi_wasp.components.stream_redrive import RedriveArgs, RedriveSource, RedriveTable
 from pulumi_wasp.components.table import (
     BillingMode,
     ExistingTable,
@@ -66,6 +67,9 @@ class Projection(DeprecatedMappingFields):
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults; dropping its
     #: encryption warns naming sqs-encryption.
     on_failure_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: The function that re-drives the projection's on-failure queue (see stream_redrive and EventStore); None:
+    #: no re-drive function.
+    redrive: RedriveArgs | None = field(default_factory=RedriveArgs)
 
     def _owner(self) -> str:
         return f"Projection {self.name!r}"
@@ -78,6 +82,13 @@ class Projection(DeprecatedMappingFields):
         if self.existing_function is not None:
             self.existing_function.validate(f"{owner}.existing_function")
         self.mapping.validate(owner)
+        if self.redrive is not None:
+            timeout = self.function.timeout_seconds if self.function is not None else self.existing_function.timeout()
+            self.redrive.validate(
+                owner,
+                consumer_timeout=timeout if isinstance(timeout, int) else None,
+                filter_patterns=self.mapping.filter_patterns,
+            )
 
     @property
     def consumer(self) -> ServerlessFunctionArgs | ExistingFunction:
@@ -109,6 +120,11 @@ class EventStoreArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     #: Attribute with an epoch-seconds expiry, for stores that may forget (e.g. after snapshots).
     ttl_attribute: str | None = None
+    #: The attribute every appended event carries with its append time (ISO 8601 or epoch seconds), e.g.
+    #: ``occurredAt``. None (the default): a re-drive reads only the stream, which keeps a record 24 h. Named: once
+    #: the stream has forgotten a batch, the re-drive finds its events in the table by the batch's arrival window
+    #: (a Scan of the store, granted to the re-drive function only then).
+    appended_at_attribute: str | None = None
     #: defaults.EVENT_STORE_STREAM_VIEW_TYPE (NEW_IMAGE): a projection reads the appended event; an append-only
     #: log has no old image worth the doubled record size. "NEW_AND_OLD_IMAGES" for projections of rewrites.
     stream_view_type: str = defaults.EVENT_STORE_STREAM_VIEW_TYPE
@@ -151,6 +167,13 @@ class EventStoreArgs:
             projection.validate()
         if self.ttl_attribute in (PARTITION_KEY, SORT_KEY):
             raise ValueError(f"EventStoreArgs.ttl_attribute must not be a key attribute, got {self.ttl_attribute!r}")
+        if self.appended_at_attribute is not None and (
+            not self.appended_at_attribute or self.appended_at_attribute in (PARTITION_KEY, SORT_KEY)
+        ):
+            raise ValueError(
+                "EventStoreArgs.appended_at_attribute must name a non-key attribute holding the append time, got "
+                f"{self.appended_at_attribute!r}"
+            )
 
     def _validate_existing_table(self, existing: ExistingTable) -> None:
         unset = EventStoreArgs()
@@ -180,7 +203,15 @@ class EventStoreArgs:
 class EventStore(pulumi.ComponentResource):
     """The event log (on-demand, PITR, SSE, a NEW_IMAGE stream by default) and its projections.
 
-    Outputs: ``arn`` and ``name`` are the log table's, ``stream_arn`` its stream's (DynamoDB has no URL).
+    Outputs: ``arn`` and ``name`` are the log table's, ``stream_arn`` its stream's (DynamoDB has no URL);
+    ``redrive_function_names`` (projection → its re-drive function's name) besides.
+
+    Each projection's given-up batches leave their coordinates in its on-failure queue, alarmed on its depth and
+    on the age of its oldest entry (12 h: half the stream's 24 h). An operator re-drives them by invoking the
+    projection's ``redrive`` function (``projections[name].redrive``; ``{"maxMessages": N}``; ``wasp local
+    redrive-stream <store>-<projection>`` locally): it fetches the batch from the stream while it holds it, else,
+    with ``appended_at_attribute``, from the table, the source of truth, and delivers it to the projection as the
+    mapping would. What cannot be fetched is reported and stays in the queue. Projections must be idempotent.
 
     Example::
 
@@ -253,6 +284,11 @@ class EventStore(pulumi.ComponentResource):
         if args.existing_table is not None and isinstance(args.existing_table.table, Table):
             key_arn = args.existing_table.table.kms_key_arn
         self.projections, self.required_statements = {}, {}
+        redrive_table = None
+        if args.appended_at_attribute is not None:
+            redrive_table = RedriveTable(
+                self.arn, self.name, (PARTITION_KEY, SORT_KEY), args.appended_at_attribute, args.stream_view_type
+            )
         for projection in args.projections:
             consumer = stream_consumer(
                 f"{name}-{projection.name}",
@@ -267,10 +303,16 @@ class EventStore(pulumi.ComponentResource):
                 tags=tags,
                 mapping=projection.resolved_mapping,
                 owner=f"Projection {projection.name!r}",
+                source=RedriveSource("dynamodb", self.stream_arn, table=redrive_table),
+                retention_hours=defaults.DYNAMODB_STREAM_RETENTION_HOURS,
+                redrive=projection.redrive,
                 mapping_overrides=projection.mapping_overrides,
                 on_failure_overrides=projection.on_failure_overrides,
             )
             self.projections[projection.name] = consumer
             if consumer.required_statements:
                 self.required_statements[projection.name] = consumer.required_statements
-        self.register_outputs({"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn})
+        redrive_names = {n: c.redrive.name for n, c in self.projections.items() if c.redrive is not None}
+        self.register_outputs(
+            {"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn, "redrive_function_names": redrive_names}
+        )

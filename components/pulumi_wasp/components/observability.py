@@ -4,11 +4,13 @@ The dashboard finds what to chart inside the components (functions, queues and t
 APIs, state machines, streams and stream consumers), so adding a component to the list is
 all it takes. Every dead-letter queue a component holds is charted, including those no Queue
 component owns: a function's async DLQ, a FanOut's delivery DLQs (``delivery_dlqs``), an
-EventRouter's rule DLQs (``dlqs``), a stream consumer's on-failure queue, a schedule's DLQ.
+EventRouter's rule DLQs (``dlqs``), a schedule's DLQ. A stream consumer's on-failure queue (a StreamProcessor's,
+an EventStore projection's) has charts of its own: its depth and the age of its oldest entry, what an operator
+re-drives (see stream_redrive).
 
 It creates no alarms: every alarm of the Well-Architected defaults is created by the component
 it belongs to (function errors and throttles, DLQ depth, saga executions, stream iterator age
-and read throttling) and notifies the stack's alarm topic.
+and read throttling, on-failure depth and oldest entry) and notifies the stack's alarm topic.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Charted:
     state_machines: list[pulumi.Output[str]] = field(default_factory=list)
     streams: list[pulumi.Output[str]] = field(default_factory=list)
     stream_consumers: list[pulumi.Output[str]] = field(default_factory=list)
+    on_failure_queues: list[pulumi.Output[str]] = field(default_factory=list)
 
 
 def _children(value: Any) -> Iterator[Any]:
@@ -78,11 +81,14 @@ def discover(components: Sequence[Any]) -> Charted:
             found.apis.append((value.name, value.stage.stage_name))
         elif isinstance(value, Saga):
             found.state_machines.append(value.arn)
-        elif isinstance(value, StreamProcessor):
-            found.streams.append(value.name)
-            found.stream_consumers.append(value.function.name)
-        elif isinstance(value, StreamConsumer):
-            found.stream_consumers.append(value.function_name)
+        elif isinstance(value, (StreamProcessor, StreamConsumer)):
+            if isinstance(value, StreamProcessor):
+                found.streams.append(value.name)
+                found.stream_consumers.append(value.function.name)
+            else:
+                found.stream_consumers.append(value.function_name)
+            found.on_failure_queues.append(value.on_failure.name)
+            seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
         elif isinstance(value, sqs.Queue):
             # Bare queues held by components (directly or in dicts such as FanOut.delivery_dlqs
             # and EventRouter.dlqs) are their DLQs and on-failure destinations.
@@ -123,6 +129,8 @@ def widgets(found: Charted, region: str, period: int) -> list[dict[str, Any]]:
         ("Queue depth", sqs_metric(found.queues, "ApproximateNumberOfMessagesVisible")),
         ("Oldest message age", sqs_metric(found.queues, "ApproximateAgeOfOldestMessage")),
         ("Dead-letter queue depth", sqs_metric(found.dlqs, "ApproximateNumberOfMessagesVisible")),
+        ("Stream on-failure depth", sqs_metric(found.on_failure_queues, "ApproximateNumberOfMessagesVisible")),
+        ("Stream on-failure oldest entry age", sqs_metric(found.on_failure_queues, "ApproximateAgeOfOldestMessage")),
         (
             "Saga executions",
             [

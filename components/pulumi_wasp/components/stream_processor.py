@@ -28,6 +28,7 @@ from pulumi_wasp.components.shared.context import StackContext, current_stack_co
 from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.queues import dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
+from pulumi_wasp.components.stream_redrive import RedriveArgs, RedriveSource, RedriveTarget, redrive_function
 
 STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON")
 #: Lambda's default quota of filters per event source mapping.
@@ -171,6 +172,14 @@ class StreamConsumer:
     function_name: pulumi.Output[str]
     #: Statements an existing function's role needs and the component could not grant (given no role).
     required_statements: list[iam.Statement] = field(default_factory=list)
+    #: The function that replays what ``on_failure`` points at (None when opted out: see stream_redrive).
+    redrive: ServerlessFunction | None = None
+
+
+def on_failure_age_alarm_seconds(retention_hours: int) -> int:
+    """The on-failure queue's oldest entry alarms at half the stream's retention (re-drive while the stream still
+    holds the records), or half the queue's own retention if that is shorter (before SQS deletes the entry)."""
+    return min(retention_hours * 3600, defaults.DLQ_RETENTION_SECONDS) // 2
 
 
 def stream_consumer(
@@ -184,13 +193,18 @@ def stream_consumer(
     tags: dict[str, str],
     mapping: StreamMappingArgs,
     owner: str,
+    source: RedriveSource,
+    retention_hours: int,
+    redrive: RedriveArgs | None,
     mapping_overrides: Mapping[str, Any] | None = None,
     on_failure_overrides: Mapping[str, Any] | None = None,
 ) -> StreamConsumer:
     """A function (a new one, or an existing one granted through its role) reading a stream: bisect on error,
-    finite retries and record age, partial batch responses, and an alarmed on-failure queue. ``read`` are the
-    stream read grants; ``mapping`` is resolved (no setting left None); ``owner`` names the args in errors and
-    warnings (``<owner>.mapping_overrides``, ``<owner>.on_failure_overrides``, ``<owner>.existing_function``)."""
+    finite retries and record age, partial batch responses, an on-failure queue alarmed on its depth and on the
+    age of its oldest entry, and (unless ``redrive`` is None) the function that re-drives it. ``read`` are the
+    stream read grants; ``mapping`` is resolved (no setting left None); ``retention_hours`` is how long the stream
+    keeps a record; ``owner`` names the args in errors and warnings (``<owner>.mapping_overrides``,
+    ``<owner>.on_failure_overrides``, ``<owner>.existing_function``)."""
     on_failure = dead_letter_queue(
         f"{name}-on-failure",
         context=context,
@@ -199,6 +213,16 @@ def stream_consumer(
         overrides=on_failure_overrides,
         overrides_arg=f"{owner}.on_failure_overrides",
     ).queue
+    age_alarm = AlarmSpec(
+        suffix="on-failure-age",
+        metric_name="ApproximateAgeOfOldestMessage",
+        namespace="AWS/SQS",
+        dimensions={"QueueName": on_failure.name},
+        threshold=on_failure_age_alarm_seconds(retention_hours),
+        statistic="Maximum",
+        description="A stream batch was given up long ago: re-drive it before the records it names expire.",
+    )
+    metric_alarm(name, age_alarm, context=context, parent=parent, tags=tags)
     # Lambda sends to the on-failure destination with the function's own role.
     grants = [*read, iam.sqs_send(on_failure.arn)]
     consumer: ServerlessFunction | None = None
@@ -237,7 +261,23 @@ def stream_consumer(
         arg=f"{owner}.mapping_overrides",
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return StreamConsumer(consumer, on_failure, source_mapping, function_name, required)
+    redriver = None
+    if redrive is not None:
+        subject = consumer if consumer is not None else function
+        assert isinstance(subject, (ServerlessFunction, ExistingFunction))
+        redriver = redrive_function(
+            name,
+            redrive,
+            target=RedriveTarget.of(subject, owner),
+            on_failure=on_failure,
+            source=source,
+            batch_size=mapping.batch_size,
+            filter_patterns=mapping.filter_patterns,
+            context=context,
+            parent=parent,
+            tags=tags,
+        )
+    return StreamConsumer(consumer, on_failure, source_mapping, function_name, required, redriver)
 
 
 @dataclass(kw_only=True)
@@ -258,6 +298,9 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     mapping: StreamMappingArgs = field(default_factory=StreamMappingArgs)
     #: Iterator age ≥ half the retention and read throttling alarms.
     alarms: bool = True
+    #: The function that re-drives the on-failure queue (see stream_redrive; an operator invokes it, e.g.
+    #: ``wasp local redrive-stream``); None: no re-drive function.
+    redrive: RedriveArgs | None = field(default_factory=RedriveArgs)
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
     #: A stream the processor does not create: an ``aws.kinesis.Stream`` or its ARN (its name is the ARN's last
@@ -291,6 +334,12 @@ class StreamProcessorArgs(DeprecatedMappingFields):
                 f"StreamProcessorArgs.shard_count must be ≥ 1 (or None for ON_DEMAND), got {self.shard_count}",
             )
         self.mapping.validate("StreamProcessorArgs")
+        if self.redrive is not None:
+            self.redrive.validate(
+                "StreamProcessorArgs",
+                consumer_timeout=self.function.timeout_seconds,
+                filter_patterns=self.mapping.filter_patterns,
+            )
 
     @property
     def resolved_mapping(self) -> StreamMappingArgs:
@@ -305,8 +354,14 @@ class StreamProcessor(pulumi.ComponentResource):
     """An encrypted Kinesis stream and its consumer, alarmed on a lagging or throttled reader.
 
     Outputs: ``arn`` and ``name`` are the stream's, the principal: producers put records to it (Kinesis has
-    no URL); ``function_name`` and ``on_failure_url`` besides (``stream_arn`` and ``stream_name`` until 0.2.0,
-    component outputs only).
+    no URL); ``function_name``, ``on_failure_url`` and ``redrive_function_name`` besides (``stream_arn`` and
+    ``stream_name`` until 0.2.0, component outputs only).
+
+    A batch the consumer gives up (retries or record age exhausted) leaves its coordinates in the on-failure queue,
+    alarmed on its depth and on the age of its oldest entry (half the retention). An operator re-drives it by
+    invoking ``redrive`` (``{"maxMessages": N}``; ``wasp local redrive-stream <name>`` locally): the records are
+    read from the stream while it retains them and delivered to the consumer as the mapping would, and what is
+    gone is reported and kept in the queue. The consumer must therefore be idempotent.
 
     Example::
 
@@ -320,6 +375,8 @@ class StreamProcessor(pulumi.ComponentResource):
     function: ServerlessFunction
     on_failure: sqs.Queue
     mapping: lambda_.EventSourceMapping
+    #: The re-drive function (None with ``redrive=None``).
+    redrive: ServerlessFunction | None
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     #: The customer-managed key of the stream the processor created (None: the AWS-managed key, or an existing
@@ -379,11 +436,15 @@ class StreamProcessor(pulumi.ComponentResource):
             tags=tags,
             mapping=args.resolved_mapping,
             owner="StreamProcessorArgs",
+            source=RedriveSource("kinesis", stream_arn),
+            retention_hours=args.retention_hours,
+            redrive=args.redrive,
             mapping_overrides=args.mapping_overrides,
             on_failure_overrides=args.on_failure_overrides,
         )
         assert consumer.function is not None  # a StreamProcessor creates its consumer
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
+        self.redrive = consumer.redrive
         if args.alarms:
             dimensions: dict[str, pulumi.Input[str]] = {"StreamName": stream_name}
             half_retention_ms = args.retention_hours * 3600 * 1000 / 2
@@ -410,7 +471,8 @@ class StreamProcessor(pulumi.ComponentResource):
                 metric_alarm(name, spec, context=context, parent=self, tags=tags)
         self.arn, self.name = stream_arn, stream_name
         outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
-        self.register_outputs({**outputs, "on_failure_url": self.on_failure.url})
+        redrive_name = {"redrive_function_name": self.redrive.name} if self.redrive is not None else {}
+        self.register_outputs({**outputs, "on_failure_url": self.on_failure.url, **redrive_name})
 
     def producer_statements(self) -> list[iam.Statement]:
         """What a role needs to put records to the stream: PutRecord(s), and its key through Kinesis."""

@@ -80,7 +80,7 @@ def test_a_failing_projection_batch_is_bisected_retried_3_times_and_reports_item
 def test_exhausted_records_go_to_an_alarmed_on_failure_queue(stack):
     queue = one(stack, "events", QUEUE)
     assert mapping(stack)["destinationConfig"] == {"onFailure": {"destinationArn": queue.outputs["arn"]}}
-    (alarm,) = [a.inputs for a in within(stack, "events", ALARM) if a.inputs["namespace"] == "AWS/SQS"]
+    (alarm,) = [a.inputs for a in within(stack, "events", ALARM) if a.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"]
     assert alarm["dimensions"] == {"QueueName": queue.outputs["name"]}
 
 
@@ -151,7 +151,7 @@ def test_children_are_parented_and_named_after_the_store(stack):
     owner = next(r for r in stack if r.name == "events" and not r.custom)
     assert owner.type == "wasp:eventstore:EventStore"
     assert all(r.name.startswith("events") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"arn", "name", "stream_arn"}
+    assert set(owner.outputs) == {"arn", "name", "stream_arn", "redrive_function_names"}
 
 
 def test_the_0_1_0_projection_fields_still_work_and_warn():

@@ -58,9 +58,24 @@ def test_queues_are_charted_for_depth_and_oldest_message_age(stack):
     assert charted(stack, "Oldest message age") == charted(stack, "Queue depth")
 
 
-def test_every_dead_letter_and_on_failure_queue_is_charted(stack):
-    dlqs = sorted(n for n in names(stack, "aws:sqs/queue:Queue") if n not in main_queues(stack))
+def on_failure_queues(stack):
+    return [stack.named(f"{n}-on-failure-dlq", "aws:sqs/queue:Queue").outputs["name"] for n in ("clicks", "store-view")]
+
+
+def test_every_dead_letter_queue_is_charted(stack):
+    dlqs = sorted(
+        n for n in names(stack, "aws:sqs/queue:Queue") if n not in main_queues(stack) + on_failure_queues(stack)
+    )
     assert sorted(charted(stack, "Dead-letter queue depth")) == dlqs
+
+
+def test_every_stream_on_failure_queue_is_charted_for_depth_and_oldest_entry_age(stack):
+    depth = charts(stack)["Stream on-failure depth"]["properties"]["metrics"]
+    age = charts(stack)["Stream on-failure oldest entry age"]["properties"]["metrics"]
+    assert [m[3] for m in depth] == [m[3] for m in age] == on_failure_queues(stack)
+    assert {m[1] for m in depth} == {"ApproximateNumberOfMessagesVisible"}
+    assert {m[1] for m in age} == {"ApproximateAgeOfOldestMessage"}
+    assert {json.dumps(m[-1]) for m in depth + age} == {json.dumps({"stat": "Maximum"})}
 
 
 def test_fanout_delivery_dlqs_and_event_router_rule_dlqs_are_charted(stack):
@@ -93,7 +108,7 @@ def test_state_machines_are_charted_for_started_succeeded_failed_and_timed_out_e
 def test_stream_iterator_age_covers_kinesis_streams_and_every_stream_consumer(stack):
     metrics = charts(stack)["Stream iterator age"]["properties"]["metrics"]
     stream = one(stack, "clicks", "aws:kinesis/stream:Stream").outputs["name"]
-    consumers = [one(stack, n, "aws:lambda/function:Function").outputs["name"] for n in ("clicks", "store-view")]
+    consumers = [stack.named(f"{n}-function", "aws:lambda/function:Function").outputs["name"] for n in ("clicks", "store-view")]
     assert metrics[0][:4] == ["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", stream]
     assert [m[3] for m in metrics[1:]] == consumers and {m[1] for m in metrics[1:]} == {"IteratorAge"}
 
@@ -149,6 +164,11 @@ def test_every_alarm_of_the_defaults_exists_without_it(stack):
         assert alarms_on(stack, "FunctionName", function) == {"Errors", "Throttles"}, function
     for dlq in charted(stack, "Dead-letter queue depth"):
         assert alarms_on(stack, "QueueName", dlq) == {"ApproximateNumberOfMessagesVisible"}, dlq
+    for queue in charted(stack, "Stream on-failure depth"):
+        assert alarms_on(stack, "QueueName", queue) == {
+            "ApproximateNumberOfMessagesVisible",
+            "ApproximateAgeOfOldestMessage",
+        }, queue
     machine = one(stack, "checkout", "aws:sfn/stateMachine:StateMachine").outputs["arn"]
     saga_alarms = alarms_on(stack, "StateMachineArn", machine)
     assert {"ExecutionsFailed", "ExecutionThrottled", "ExecutionsAborted"} <= saga_alarms

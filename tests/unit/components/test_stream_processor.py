@@ -73,12 +73,12 @@ def test_exhausted_records_go_to_an_alarmed_on_failure_queue(stack):
 
 def test_the_mapping_reads_the_stream_into_the_component_function(stack):
     assert mapping(stack)["eventSourceArn"] == one(stack, "clicks", STREAM).outputs["arn"]
-    assert mapping(stack)["functionName"] == one(stack, "clicks", "aws:lambda/function:Function").outputs["arn"]
+    assert mapping(stack)["functionName"] == stack.named("clicks-function", "aws:lambda/function:Function").outputs["arn"]
     assert "filterCriteria" not in mapping(stack)
 
 
 def test_the_function_may_read_the_stream_and_send_to_its_on_failure_queue(stack):
-    statements = policy(one(stack, "clicks", "aws:iam/rolePolicy:RolePolicy"))["Statement"]
+    statements = policy(stack.named("clicks-policy", "aws:iam/rolePolicy:RolePolicy"))["Statement"]
     resources = {action: s["Resource"] for s in statements for action in s["Action"]}
     assert resources["kinesis:GetRecords"] == [one(stack, "clicks", STREAM).outputs["arn"]]
     assert resources["sqs:SendMessage"] == [one(stack, "clicks", QUEUE).outputs["arn"]]
@@ -141,7 +141,7 @@ def test_children_are_parented_and_named_after_the_processor(stack):
     owner = next(r for r in stack if r.name == "clicks" and not r.custom)
     assert owner.type == "wasp:stream:StreamProcessor"
     assert all(r.name.startswith("clicks") for r in stack.descendants(owner))
-    assert set(owner.outputs) == {"arn", "name", "function_name", "on_failure_url"}
+    assert set(owner.outputs) == {"arn", "name", "function_name", "on_failure_url", "redrive_function_name"}
 
 
 def test_a_filter_pattern_lambda_would_reject_fails_naming_the_arg():

@@ -40,7 +40,7 @@ def test_an_existing_stream_is_not_created_but_mapped(existing):
 
 def test_the_consumer_may_read_the_existing_stream(existing):
     stack, _ = existing
-    policy = stack.one("aws:iam/rolePolicy:RolePolicy", within="clicks")
+    policy = stack.one("aws:iam/rolePolicy:RolePolicy", within="clicks", name="clicks-policy")
     statements = json.loads(policy.input("policy"))["Statement"]
     assert any("kinesis:GetRecords" in s["Action"] and s["Resource"] == [STREAM_ARN] for s in statements)
 

@@ -1,4 +1,4 @@
-"""EventStore: one with every default and a projection, one with every knob turned."""
+"""EventStore: one with every default and a projection, one with every knob turned, one without re-drive."""
 
 from pulumi_wasp.components import StackContext, StreamMappingArgs, use_stack_context
 from pulumi_wasp.components.event_store import INSERTS_ONLY, EventStore, EventStoreArgs, Projection
@@ -14,6 +14,7 @@ EventStore(
         deletion_protection=False,
         point_in_time_recovery=False,
         ttl_attribute="expiresAt",
+        appended_at_attribute="occurredAt",
         projections=[
             Projection(
                 name="outbox",
@@ -32,3 +33,5 @@ EventStore(
         tags={"team": "orders"},
     ),
 )
+
+EventStore("plain", EventStoreArgs(projections=[Projection(name="view", function=function_args(), redrive=None)]))

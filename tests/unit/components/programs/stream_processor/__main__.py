@@ -1,4 +1,4 @@
-"""StreamProcessor: one with every default, one with every knob turned."""
+"""StreamProcessor: one with every default, one with every knob turned, one without a re-drive function."""
 
 from pulumi_wasp.components import StackContext, use_stack_context
 from pulumi_wasp.components.stream_processor import StreamMappingArgs, StreamProcessor, StreamProcessorArgs
@@ -27,3 +27,5 @@ StreamProcessor(
         tags={"team": "analytics"},
     ),
 )
+
+StreamProcessor("bare", StreamProcessorArgs(function=function_args(), redrive=None))

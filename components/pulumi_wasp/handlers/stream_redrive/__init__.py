@@ -1,0 +1,1 @@
+"""The re-drive function of EventStore projections and StreamProcessor consumers (``handler.handler``)."""
