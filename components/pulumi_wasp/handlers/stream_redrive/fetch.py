@@ -74,11 +74,17 @@ class Fetched:
 
 def from_stream(settings: Settings, clients: Callable[[str], Any], info: BatchInfo) -> Fetched:
     """The range's records read from the stream: AT_SEQUENCE_NUMBER, then GetRecords until past its end."""
-    client = clients("kinesis" if settings.source_kind == "kinesis" else "dynamodbstreams")
-    arn = {"StreamARN" if settings.source_kind == "kinesis" else "StreamArn": info.stream_arn}
+    kinesis = settings.source_kind == "kinesis"
+    client = clients("kinesis" if kinesis else "dynamodbstreams")
+    # The two services name the same parameters differently.
+    position = (
+        {"StreamARN": info.stream_arn, "StartingSequenceNumber": info.start}
+        if kinesis
+        else {"StreamArn": info.stream_arn, "SequenceNumber": info.start}
+    )
     try:
         iterator = client.get_shard_iterator(
-            **arn, ShardId=info.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=info.start
+            ShardId=info.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", **position
         )["ShardIterator"]
         raw = list(_range(client, settings, iterator, int(info.end)))
     except ClientError as error:
