@@ -30,6 +30,20 @@ def test_a_poison_record_is_bisected_out_and_parked_while_its_batch_mates_are_pr
     )
     assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 4  # the first attempt and 3 retries
+    # AWS's shape, which the re-drive function reads: coordinates only, times in UTC with a Z.
+    assert set(record) == {"requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"}
+    assert set(info) == {
+        "shardId",
+        "startSequenceNumber",
+        "endSequenceNumber",
+        "approximateArrivalOfFirstRecord",
+        "approximateArrivalOfLastRecord",
+        "batchSize",
+        "streamArn",
+    }
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z") and info["streamArn"].endswith(
+        ":stream/" + cloud.outputs["stream_name"]
+    )
     log = (tiny.state_dir / "logs" / "localcloud-tiny-dev-clicks.log").read_text()
     batches = [ast.literal_eval(line.split("batch ", 1)[1]) for line in log.splitlines() if line.startswith("batch ")]
     with_poison = [batch for batch in batches if "poison" in batch]

@@ -35,6 +35,7 @@ TOOLS = {
     "purge_queue",
     "queue_depths",
     "redrive_dlq",
+    "redrive_stream",
     "status",
     "logs",
     "policy_preview",

@@ -142,6 +142,14 @@ class Cloud:
         )
         return self._session.client(service, endpoint_url=self.endpoints["emulator_url"], config=config)  # type: ignore[call-overload]
 
+    def long_call_client(self, service: str, read_timeout: float) -> Any:
+        """A client for one call that may last ``read_timeout`` seconds (a synchronous invocation of a long
+        function), never retried: a retry would do it twice."""
+        config = Config(
+            account_id_endpoint_mode="disabled", retries={"total_max_attempts": 1}, read_timeout=read_timeout
+        )
+        return self._session.client(service, endpoint_url=self.endpoints["emulator_url"], config=config)  # type: ignore[call-overload]
+
     # -- the REST API ----------------------------------------------------------------------------
     def api(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, *, sign: bool = True

@@ -277,6 +277,31 @@ def status(cloud: Cloud, args: argparse.Namespace) -> int:
     return 0
 
 
+def redrive_stream(cloud: Cloud, args: argparse.Namespace) -> int:
+    from pulumi_wasp.localcloud import stream_redrive  # builds on resolve and VerbError
+
+    report = stream_redrive.redrive(cloud, args.target, args.max)
+    if args.json:
+        _print(report)
+    else:
+        print("\n".join(stream_redrive.report_lines(report)))
+    if report["unfetchable"] or report["failed"]:
+        print(
+            f"error: {counted(len(report['unfetchable']), 'message')} could not be fetched, "
+            f"{counted(len(report['failed']), 'message')} failed again: they stay in the on-failure queue",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_verbs(verbs: argparse._SubParsersAction) -> None:
     def verb(name: str, action: Any, help_text: str, json_args: tuple[str, ...] = ()) -> argparse.ArgumentParser:
         parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -319,6 +344,23 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
         "-f", "--follow", action="store_true", help="keep printing lines as they are written (Ctrl-C stops)"
     )
     verb("fire", fire, "deliver one run of a schedule now").add_argument("schedule", help="a schedule's name")
+    parser = verb(
+        "redrive-stream",
+        redrive_stream,
+        "re-drive what a stream consumer's on-failure queue points at (fetched again, delivered to the consumer)",
+    )
+    parser.add_argument(
+        "target",
+        help="a stream consumer (e.g. clickstream, event-store-order-projector), its on-failure queue or its "
+        "re-drive function",
+    )
+    parser.add_argument(
+        "--max",
+        type=_positive,
+        default=None,
+        help="on-failure messages re-driven at most (default: the function's, 10)",
+    )
+    parser.add_argument("--json", action="store_true", help="the re-drive function's report as JSON")
     # Imported here: the fault verbs build on this module (resolve, VerbError).
     from pulumi_wasp.localcloud import faults
 

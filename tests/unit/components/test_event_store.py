@@ -80,7 +80,11 @@ def test_a_failing_projection_batch_is_bisected_retried_3_times_and_reports_item
 def test_exhausted_records_go_to_an_alarmed_on_failure_queue(stack):
     queue = one(stack, "events", QUEUE)
     assert mapping(stack)["destinationConfig"] == {"onFailure": {"destinationArn": queue.outputs["arn"]}}
-    (alarm,) = [a.inputs for a in within(stack, "events", ALARM) if a.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"]
+    (alarm,) = [
+        a.inputs
+        for a in within(stack, "events", ALARM)
+        if a.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
     assert alarm["dimensions"] == {"QueueName": queue.outputs["name"]}
 
 

@@ -108,7 +108,9 @@ def test_state_machines_are_charted_for_started_succeeded_failed_and_timed_out_e
 def test_stream_iterator_age_covers_kinesis_streams_and_every_stream_consumer(stack):
     metrics = charts(stack)["Stream iterator age"]["properties"]["metrics"]
     stream = one(stack, "clicks", "aws:kinesis/stream:Stream").outputs["name"]
-    consumers = [stack.named(f"{n}-function", "aws:lambda/function:Function").outputs["name"] for n in ("clicks", "store-view")]
+    consumers = [
+        stack.named(f"{n}-function", "aws:lambda/function:Function").outputs["name"] for n in ("clicks", "store-view")
+    ]
     assert metrics[0][:4] == ["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", stream]
     assert [m[3] for m in metrics[1:]] == consumers and {m[1] for m in metrics[1:]} == {"IteratorAge"}
 

@@ -73,7 +73,9 @@ def test_exhausted_records_go_to_an_alarmed_on_failure_queue(stack):
 
 def test_the_mapping_reads_the_stream_into_the_component_function(stack):
     assert mapping(stack)["eventSourceArn"] == one(stack, "clicks", STREAM).outputs["arn"]
-    assert mapping(stack)["functionName"] == stack.named("clicks-function", "aws:lambda/function:Function").outputs["arn"]
+    assert (
+        mapping(stack)["functionName"] == stack.named("clicks-function", "aws:lambda/function:Function").outputs["arn"]
+    )
     assert "filterCriteria" not in mapping(stack)
 
 

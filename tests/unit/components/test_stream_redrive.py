@@ -37,10 +37,7 @@ def grants(stack, consumer):
     """Action → resources of the re-drive role's policy, beyond the logs and X-Ray every function has."""
     statements = policy(stack.named(f"{consumer}-redrive-policy", POLICY))["Statement"]
     return {
-        action: s["Resource"]
-        for s in statements
-        for action in s["Action"]
-        if not action.startswith(("logs:", "xray:"))
+        action: s["Resource"] for s in statements for action in s["Action"] if not action.startswith(("logs:", "xray:"))
     }
 
 

@@ -83,9 +83,9 @@ def from_stream(settings: Settings, clients: Callable[[str], Any], info: BatchIn
         else {"StreamArn": info.stream_arn, "SequenceNumber": info.start}
     )
     try:
-        iterator = client.get_shard_iterator(
-            ShardId=info.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", **position
-        )["ShardIterator"]
+        iterator = client.get_shard_iterator(ShardId=info.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", **position)[
+            "ShardIterator"
+        ]
         raw = list(_range(client, settings, iterator, int(info.end)))
     except ClientError as error:
         detail = error.response.get("Error", {})

@@ -8,6 +8,7 @@ the component refuses, at synthesis, a filter this module cannot evaluate.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -45,10 +46,8 @@ def unsupported(pattern: Any, path: str = "") -> list[str]:
 def kinesis_view(record: dict[str, Any]) -> dict[str, Any]:
     """What Kinesis filters see: the record's ``kinesis`` part, ``data`` decoded when it is JSON."""
     view = dict(record["kinesis"])
-    try:
+    with contextlib.suppress(ValueError):  # not JSON: patterns on data never match, metadata patterns still do
         view["data"] = json.loads(base64.b64decode(view["data"]))
-    except ValueError:
-        pass  # not JSON: patterns on data never match, metadata patterns still do
     return view
 
 
@@ -83,7 +82,7 @@ def _field(matchers: list[Any], present: bool, value: Any) -> bool:
 
 def _value(matcher: Any, value: Any) -> bool:
     if not isinstance(matcher, dict):
-        return matcher == value and type(matcher) is type(value) or _numbers_equal(matcher, value)
+        return (matcher == value and type(matcher) is type(value)) or _numbers_equal(matcher, value)
     [(operator, operand)] = matcher.items()
     if operator == "prefix":
         return isinstance(value, str) and value.startswith(operand)

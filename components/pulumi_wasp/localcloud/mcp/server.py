@@ -228,6 +228,27 @@ def build(state_dir: Path) -> MCPServer:
         Lambda destination, EventBridge target or stream has no source queue: that is an error naming it."""
         return tools.redrive_dlq(conn, dlq, max_messages)
 
+    @tool(WRITES)
+    def redrive_stream(
+        target: Annotated[
+            str,
+            Field(
+                description="stream consumer (e.g. 'clickstream', 'event-store-order-projector'), its on-failure "
+                "queue (name from queue_depths or URL) or its re-drive function"
+            ),
+        ],
+        max_messages: Annotated[
+            int | None, Field(ge=1, le=1000, description="re-drive at most this many on-failure messages (default 10)")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Re-drive what a stream consumer's on-failure queue points at: each on-failure record's batch fetched
+        again (from the stream, or an event store's table) and delivered to the consumer as its mapping would.
+
+        Returns {function, received, redriven: [{shardId, startSequenceNumber, endSequenceNumber, records, from}],
+        unfetchable: [{..., reason, fetched}], failed: [{..., error | batchItemFailures}], kept}. Unfetchable and
+        failed messages stay in the queue."""
+        return tools.redrive_stream(conn, target, max_messages)
+
     @tool(READ_ONLY)
     def status(
         executions: Annotated[

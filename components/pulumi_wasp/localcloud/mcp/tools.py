@@ -352,6 +352,13 @@ def redrive_dlq(conn: Connection, dlq: str, max_messages: int | None) -> dict[st
     }
 
 
+def redrive_stream(conn: Connection, target: str, max_messages: int | None) -> dict[str, Any]:
+    """The stream consumer's re-drive function invoked (see localcloud.stream_redrive); its report."""
+    from pulumi_wasp.localcloud import stream_redrive
+
+    return stream_redrive.redrive(conn.cloud(), target, max_messages)
+
+
 def _redriven(source_url: str, index: int, message: dict[str, Any]) -> dict[str, Any]:
     attributes = {
         key: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}

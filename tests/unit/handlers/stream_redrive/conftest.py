@@ -12,7 +12,7 @@ from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from redrive_kit import REGION  # noqa: E402
+from redrive_kit import REGION
 
 
 @pytest.fixture(autouse=True)

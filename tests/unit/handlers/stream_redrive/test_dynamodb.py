@@ -29,7 +29,10 @@ def store():
     dynamodb = client("dynamodb")
     dynamodb.create_table(
         TableName=TABLE,
-        KeySchema=[{"AttributeName": "aggregateId", "KeyType": "HASH"}, {"AttributeName": "version", "KeyType": "RANGE"}],
+        KeySchema=[
+            {"AttributeName": "aggregateId", "KeyType": "HASH"},
+            {"AttributeName": "version", "KeyType": "RANGE"},
+        ],
         AttributeDefinitions=[
             {"AttributeName": "aggregateId", "AttributeType": "S"},
             {"AttributeName": "version", "AttributeType": "N"},
@@ -74,7 +77,9 @@ def with_table(url, arn, **extra):
 
 
 def events(batch):
-    return sorted((r["dynamodb"]["NewImage"]["aggregateId"]["S"], int(r["dynamodb"]["NewImage"]["version"]["N"])) for r in batch)
+    return sorted(
+        (r["dynamodb"]["NewImage"]["aggregateId"]["S"], int(r["dynamodb"]["NewImage"]["version"]["N"])) for r in batch
+    )
 
 
 def test_a_batch_the_stream_still_holds_is_delivered_from_it_as_lambda_delivers_stream_records(store):

@@ -100,9 +100,11 @@ def test_records_the_stream_no_longer_holds_are_reported_and_the_message_kept(st
 
 
 def test_an_unfetchable_batch_is_logged_as_json_with_its_coordinates(stream, capfd):
-    arn, shard, records = stream
+    arn, _, records = stream
     url = queue()
-    client("sqs").send_message(QueueUrl=url, MessageBody=on_failure("kinesis", arn, "shardId-000000000099", *records[:2], 2))
+    client("sqs").send_message(
+        QueueUrl=url, MessageBody=on_failure("kinesis", arn, "shardId-000000000099", *records[:2], 2)
+    )
     run(settings("kinesis", url, arn), Consumer())
     [line] = [json.loads(line) for line in capfd.readouterr().out.splitlines() if "could not be fetched" in line]
     assert line["level"] == "ERROR"
@@ -162,7 +164,9 @@ def test_a_run_redrives_at_most_max_messages(stream):
     arn, shard, records = stream
     url = queue()
     for n in range(3):
-        client("sqs").send_message(QueueUrl=url, MessageBody=on_failure("kinesis", arn, shard, records[n], records[n], 1))
+        client("sqs").send_message(
+            QueueUrl=url, MessageBody=on_failure("kinesis", arn, shard, records[n], records[n], 1)
+        )
     report = run(settings("kinesis", url, arn), Consumer(), limit=2)
     assert (report["received"], len(report["redriven"]), depth(url)) == (2, 2, 1)
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_wasp.localcloud.deploy.registry import MappingSpec
@@ -306,4 +306,5 @@ class StreamPoller:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="milliseconds")
+    """As Lambda writes the arrival times of an on-failure record: UTC, milliseconds, ``Z``."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,42 @@
+"""An EventStore whose projection rejects "poison" events until the read model holds a ``__fixed__`` item (the
+fix, deployed as data): its given-up batches fill the on-failure queue, and ``wasp local redrive-stream`` replays
+them once the projection is fixed."""
+
+import pulumi
+
+from pulumi_wasp.components import (
+    EventStore,
+    EventStoreArgs,
+    Projection,
+    ServerlessFunctionArgs,
+    StreamMappingArgs,
+    Table,
+    TableArgs,
+    iam,
+)
+
+view = Table("view", TableArgs(hash_key="id", deletion_protection=False))
+store = EventStore(
+    "events",
+    EventStoreArgs(
+        deletion_protection=False,
+        appended_at_attribute="occurredAt",
+        projections=[
+            Projection(
+                name="view",
+                function=ServerlessFunctionArgs(
+                    handler="projector.handler.handler",
+                    code=["../../functions/projector"],
+                    environment={"VIEW_TABLE": view.name},
+                    permissions=[*iam.dynamodb_read_write(view.arn)],
+                ),
+                # One retry: a poison event is given up quickly.
+                mapping=StreamMappingArgs(max_retries=1, batch_size=10),
+            )
+        ],
+    ),
+)
+
+pulumi.export("store_name", store.name)
+pulumi.export("view_name", view.name)
+pulumi.export("on_failure_url", store.projections["view"].on_failure.url)
