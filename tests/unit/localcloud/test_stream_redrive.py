@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -29,7 +29,7 @@ class Lambda:
 
 
 class FakeCloud:
-    endpoints = {
+    endpoints: ClassVar[dict[str, dict[str, str]]] = {
         "functions": {
             "clickstream-redrive-function": "dev-clickstream-redrive",
             "clickstream-function": "dev-clickstream",
