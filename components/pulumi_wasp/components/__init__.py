@@ -43,6 +43,7 @@ from pulumi_wasp.components.stream_processor import (
     StreamProcessor,
     StreamProcessorArgs,
 )
+from pulumi_wasp.components.stream_redrive import RedriveArgs
 from pulumi_wasp.components.table import (
     ExistingTable,
     GlobalSecondaryIndex,
@@ -87,6 +88,7 @@ __all__ = [
     "QueueProcessor",
     "QueueProcessorArgs",
     "QueueTarget",
+    "RedriveArgs",
     "RestApi",
     "RestApiArgs",
     "Retry",
