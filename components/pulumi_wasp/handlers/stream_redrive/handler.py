@@ -104,11 +104,14 @@ class Run:
             self._keep(message, "unfetchable", {**entry, "reason": str(error), "fetched": 0})
             return
         entry |= info.coordinates()
-        if info.stream_arn != self.settings.stream_arn:
+        if info.stream_arn == self.settings.stream_arn:
+            fetched = self._fetch(info)
+        elif self.settings.table is not None and _table_of(info.stream_arn) == _table_of(self.settings.stream_arn):
+            fetched = from_table(self.settings, self.clients, info)  # a stream of the store's since re-enabled
+        else:
             reason = f"the record names {info.stream_arn}; this re-drive reads {self.settings.stream_arn}"
             self._keep(message, "unfetchable", {**entry, "reason": reason, "fetched": 0})
             return
-        fetched = self._fetch(info)
         if fetched.records:
             failure = self._invoke(fetched.records)
             if failure:
@@ -166,6 +169,11 @@ class Run:
                 )
             except ClientError:  # still kept: visible again once the receive's visibility timeout ends
                 logger.exception("could not make a kept message visible again")
+
+
+def _table_of(stream_arn: str) -> str:
+    """The table of a DynamoDB stream's ARN (``<table ARN>/stream/<label>``)."""
+    return stream_arn.split("/stream/", 1)[0]
 
 
 def _item_failures(response: Any) -> list[str]:

@@ -165,3 +165,13 @@ def test_redriving_twice_leaves_an_idempotent_projection_complete_and_unchanged(
     report = run(settings("dynamodb", url, arn), Consumer(project))
     assert len(report["redriven"]) == 2
     assert projected == {"o-1": 2, "o-2": 1, "o-3": 1} and depth(url) == 0
+
+
+def test_a_batch_of_an_earlier_stream_of_the_store_is_rebuilt_from_the_table(store):
+    arn, shard, records = store
+    earlier = arn.rsplit("/", 1)[0] + "/2020-01-01T00:00:00.000"  # the store's stream before it was re-enabled
+    url = given_up(earlier, shard, records[0], records[3], 4)
+    consumer = Consumer()
+    report = run(with_table(url, arn), consumer)
+    assert events(consumer.batches[0]) == [("o-1", 1), ("o-1", 2), ("o-2", 1), ("o-3", 1)]
+    assert report["redriven"][0]["from"] == "table" and depth(url) == 0
