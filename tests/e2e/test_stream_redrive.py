@@ -1,6 +1,7 @@
 """Re-drive on the local cloud, tests/e2e/programs/redrive at 60× speed: an event store's projection fails for
 "poison" events, their batches are given up to the on-failure queue; `wasp local redrive-stream` reports them
-failed again while the projection is broken, and once it is fixed re-drives them until the view is complete."""
+failed again while the projection is broken, and once it is fixed re-drives them until the view is complete. On
+tests/e2e/programs/tiny, a Kinesis consumer's poison record read back from the stream and failed again."""
 
 from __future__ import annotations
 
@@ -102,3 +103,25 @@ def test_an_unknown_consumer_is_an_error_listing_the_known_ones(redrive: Served)
     assert done.returncode == 2
     assert "no stream consumer or on-failure queue matches 'nope'; known: " in done.stderr
     assert "events-view" in done.stderr
+
+
+@pytest.mark.time_limit(120)
+def test_a_kinesis_record_that_fails_again_is_read_back_reported_and_kept(tiny: Served) -> None:
+    cloud = Cloud(tiny.endpoints)
+    put = cloud.client("kinesis").put_record(
+        StreamName=cloud.outputs["stream_name"], Data=b"poison", PartitionKey="redrive"
+    )
+    sequence = put["SequenceNumber"]
+
+    def given_up() -> bool | None:
+        bodies = [json.loads(m["Body"]) for m in cloud.peek(cloud.outputs["stream_on_failure_url"])]
+        return any(b["KinesisBatchInfo"]["startSequenceNumber"] == sequence for b in bodies) or None
+
+    wait_for("the poison record given up", given_up, timeout=60)
+    done = verb(tiny, "clicks", "--json", "--max", "100")
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    [failed] = [entry for entry in report["failed"] if entry["startSequenceNumber"] == sequence]
+    assert "a poison record in the batch" in failed["error"]
+    assert report["redriven"] == [] and report["kept"] == report["received"]
+    assert given_up(), "the message stays in the on-failure queue"
