@@ -18,8 +18,10 @@ def test_a_poison_record_is_bisected_out_and_parked_while_its_batch_mates_are_pr
     poison_sequence = put["Records"][2]["SequenceNumber"]
 
     def parked() -> dict | None:
-        messages = cloud.peek(cloud.outputs["stream_on_failure_url"])
-        return json.loads(messages[0]["Body"]) if messages else None
+        """This record's coordinates (other tests park poison records of their own in the same queue)."""
+        bodies = [json.loads(m["Body"]) for m in cloud.peek(cloud.outputs["stream_on_failure_url"])]
+        mine = [b for b in bodies if b["KinesisBatchInfo"]["endSequenceNumber"] == poison_sequence]
+        return mine[0] if mine else None
 
     record = wait_for("the poison record's coordinates in the on-failure queue", parked, timeout=20)
     info = record["KinesisBatchInfo"]

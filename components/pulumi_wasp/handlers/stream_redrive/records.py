@@ -1,5 +1,6 @@
 """Stream records in the shape a Lambda event source mapping delivers them (``{"Records": [...]}`` items), from
-what GetRecords answers (boto3's parsed values) or from an event store's item."""
+what GetRecords answers (boto3's parsed values) or from an event store's item. The local cloud's stream pollers
+deliver with these too: a re-driven batch is shaped as the original was."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """An EventStore whose projection rejects "poison" events until the read model holds a ``__fixed__`` item (the
 fix, deployed as data): its given-up batches fill the on-failure queue, and ``wasp local redrive-stream`` replays
-them once the projection is fixed."""
+them once the projection is fixed. A StreamProcessor whose consumer always fails a batch holding "poison"."""
 
 import pulumi
 
@@ -10,6 +10,8 @@ from pulumi_wasp.components import (
     Projection,
     ServerlessFunctionArgs,
     StreamMappingArgs,
+    StreamProcessor,
+    StreamProcessorArgs,
     Table,
     TableArgs,
     iam,
@@ -37,6 +39,17 @@ store = EventStore(
     ),
 )
 
+clicks = StreamProcessor(
+    "clicks",
+    StreamProcessorArgs(
+        function=ServerlessFunctionArgs(handler="probe.stream.handler", code=["../../functions/probe"]),
+        shard_count=1,
+        mapping=StreamMappingArgs(max_retries=1),
+    ),
+)
+
 pulumi.export("store_name", store.name)
 pulumi.export("view_name", view.name)
 pulumi.export("on_failure_url", store.projections["view"].on_failure.url)
+pulumi.export("stream_name", clicks.name)
+pulumi.export("stream_on_failure_url", clicks.on_failure.url)

@@ -9,9 +9,6 @@ parallelization factor (concurrent batches per shard) is not modelled.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
 import threading
 import time
 import uuid
@@ -20,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pulumi_wasp.handlers.stream_redrive import filters, records
 from pulumi_wasp.localcloud.deploy.registry import MappingSpec
 from pulumi_wasp.localcloud.runtime.asynchronous import iso_now
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
@@ -58,19 +56,6 @@ class _Stream(Protocol):
     def filter_view(self, record: dict[str, Any]) -> dict[str, Any]: ...
 
 
-def _plain(value: Any) -> Any:
-    """boto3's parsed values as the JSON Lambda would send: bytes base64, datetimes epoch seconds."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return value
-
-
 class KinesisStream:
     batch_info_key = "KinesisBatchInfo"
 
@@ -96,29 +81,12 @@ class KinesisStream:
         return records, response.get("NextShardIterator")
 
     def lambda_record(self, record: _Record) -> dict[str, Any]:
-        raw = record.raw
-        return {
-            "kinesis": {
-                "kinesisSchemaVersion": "1.0",
-                "partitionKey": raw["PartitionKey"],
-                "sequenceNumber": raw["SequenceNumber"],
-                "data": base64.b64encode(raw["Data"]).decode(),
-                "approximateArrivalTimestamp": record.arrival,
-            },
-            "eventSource": "aws:kinesis",
-            "eventVersion": "1.0",
-            "eventID": f"{record.shard}:{record.sequence}",
-            "eventName": "aws:kinesis:record",
-            "invokeIdentityArn": self._role,
-            "awsRegion": self._region,
-            "eventSourceARN": self._arn,
-        }
+        return records.kinesis(
+            record.raw, shard=record.shard, stream_arn=self._arn, region=self._region, role_arn=self._role
+        )
 
     def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
-        view = dict(record["kinesis"])
-        with contextlib.suppress(ValueError):  # not JSON: patterns on data never match, metadata patterns still do
-            view["data"] = json.loads(base64.b64decode(view["data"]))
-        return view
+        return filters.kinesis_view(record)
 
 
 class DynamoDBStream:
@@ -145,16 +113,7 @@ class DynamoDBStream:
         return records, response.get("NextShardIterator")
 
     def lambda_record(self, record: _Record) -> dict[str, Any]:
-        raw = _plain(record.raw)
-        return {
-            "eventID": raw["eventID"],
-            "eventName": raw["eventName"],
-            "eventVersion": raw.get("eventVersion", "1.1"),
-            "eventSource": "aws:dynamodb",
-            "awsRegion": self._region,
-            "dynamodb": raw["dynamodb"],
-            "eventSourceARN": self._arn,
-        }
+        return records.dynamodb(record.raw, stream_arn=self._arn, region=self._region)
 
     def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
         return record
