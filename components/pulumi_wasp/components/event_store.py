@@ -83,7 +83,8 @@ class Projection(DeprecatedMappingFields):
             self.existing_function.validate(f"{owner}.existing_function")
         self.mapping.validate(owner)
         if self.redrive is not None:
-            timeout = self.function.timeout_seconds if self.function is not None else self.existing_function.timeout()
+            consumer = self.consumer
+            timeout = consumer.timeout_seconds if isinstance(consumer, ServerlessFunctionArgs) else consumer.timeout()
             self.redrive.validate(
                 owner,
                 consumer_timeout=timeout if isinstance(timeout, int) else None,

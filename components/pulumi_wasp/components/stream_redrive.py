@@ -76,10 +76,11 @@ class RedriveArgs:
 
 @dataclass(frozen=True)
 class RedriveTarget:
-    """The consumer a re-drive invokes: its ARN, its timeout and (for Kinesis records, which name it) its role."""
+    """The consumer a re-drive invokes: its ARN, its timeout (None: unknown until deployed, an existing function's
+    bare ARN; the re-drive reads it with GetFunctionConfiguration) and (Kinesis records name it) its role."""
 
     arn: pulumi.Input[str]
-    timeout_seconds: pulumi.Input[int]
+    timeout_seconds: pulumi.Input[int] | None
     role_arn: pulumi.Input[str] | None
 
     @classmethod
@@ -87,15 +88,24 @@ class RedriveTarget:
         """The target of a function the component created or of an existing one (errors name ``owner``)."""
         if isinstance(function, ServerlessFunction):
             return cls(function.arn, function.args.timeout_seconds, function.role.arn)
-        timeout = function.timeout()
-        if timeout is None:
-            raise ValueError(
-                f"{owner}.existing_function: the re-drive function must outlast the function's timeout; give "
-                "ExistingFunction(timeout_seconds=...) with an ARN, or redrive=None"
-            )
         role = function.role
         role_arn = getattr(role, "arn", None) or (role if isinstance(role, str) and role.startswith("arn:") else None)
-        return cls(function.function_arn, timeout, role_arn)
+        return cls(function.function_arn, function.timeout(), role_arn)
+
+    def statements(self) -> list[iam.Statement]:
+        """Invoke, and read the configuration when the timeout is not known here."""
+        statements = [iam.lambda_invoke([self.arn])]
+        if self.timeout_seconds is None:
+            statements.append(iam.allow(["lambda:GetFunctionConfiguration"], [self.arn]))
+        return statements
+
+    def environment(self) -> dict[str, pulumi.Input[str]]:
+        environment: dict[str, pulumi.Input[str]] = {"TARGET_FUNCTION": self.arn}
+        if self.role_arn is not None:
+            environment["TARGET_ROLE_ARN"] = self.role_arn
+        if self.timeout_seconds is not None:
+            environment["TARGET_TIMEOUT_SECONDS"] = pulumi.Output.from_input(self.timeout_seconds).apply(str)
+        return environment
 
 
 @dataclass(frozen=True)
@@ -164,14 +174,12 @@ def redrive_function(
         reserved_concurrency=defaults.STREAM_REDRIVE_RESERVED_CONCURRENCY,
         environment={
             "ON_FAILURE_QUEUE_URL": on_failure.url,
-            "TARGET_FUNCTION": target.arn,
-            **({"TARGET_ROLE_ARN": target.role_arn} if target.role_arn is not None else {}),
-            "TARGET_TIMEOUT_SECONDS": pulumi.Output.from_input(target.timeout_seconds).apply(str),
+            **target.environment(),
             "BATCH_SIZE": str(batch_size),
             "FILTER_PATTERNS": json.dumps([dict(p) for p in filter_patterns]),
             **source.environment(),
         },
-        permissions=[iam.sqs_consume(on_failure.arn), iam.lambda_invoke([target.arn]), *source.statements()],
+        permissions=[iam.sqs_consume(on_failure.arn), *target.statements(), *source.statements()],
         description="Re-drives what the on-failure queue points at into the consumer (an operator's action)",
         alarms=args.alarms,
         tags=tags,

@@ -164,3 +164,23 @@ def test_the_components_name_their_redrive_functions_in_their_outputs(streams, s
 def test_bad_redrive_args_are_rejected_naming_the_arg(args, message):
     with pytest.raises(ValueError, match=message):
         args.validate()
+
+
+def test_an_existing_projector_given_by_its_arn_is_redriven_reading_its_timeout_itself():
+    from pulumi_wasp.components import EventStore, ExistingFunction
+    from pulumi_wasp.testing import synthesize
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:legacy-projector"
+    stack = synthesize(
+        lambda: EventStore(
+            "events",
+            EventStoreArgs(projections=[Projection(name="orders", existing_function=ExistingFunction(arn=arn))]),
+        )
+    )
+    function = stack.named("events-orders-redrive-function")
+    variables = function.input("environment")["variables"]
+    assert variables["TARGET_FUNCTION"] == arn
+    assert "TARGET_TIMEOUT_SECONDS" not in variables and "TARGET_ROLE_ARN" not in variables
+    statements = stack.named("events-orders-redrive-policy", POLICY).input_json("policy")["Statement"]
+    granted = {action: s["Resource"] for s in statements for action in s["Action"]}
+    assert granted["lambda:GetFunctionConfiguration"] == granted["lambda:InvokeFunction"] == [arn]

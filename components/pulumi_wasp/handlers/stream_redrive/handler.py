@@ -29,6 +29,8 @@ MAX_MESSAGES = 1000
 RECEIVE_BATCH = 10
 #: Left to the run after a consumer invocation could take its whole timeout: keeping what is left and answering.
 SPARE_SECONDS = 10
+#: Lambda's longest timeout: how long an invocation of a consumer whose timeout is not known yet may last.
+LONGEST_TIMEOUT_SECONDS = 900
 
 logger = Logger()
 
@@ -38,7 +40,7 @@ def client(service_name: str) -> Any:
     if service_name == "lambda":
         # A synchronous invocation lasts up to the consumer's timeout, and is never retried by the client: a retry
         # would deliver the batch twice in one run.
-        timeout = Settings.of().target_timeout_seconds + SPARE_SECONDS
+        timeout = (Settings.of().target_timeout_seconds or LONGEST_TIMEOUT_SECONDS) + SPARE_SECONDS
         return boto3.client("lambda", config=Config(read_timeout=timeout, retries={"total_max_attempts": 1}))
     return boto3.client(service_name)
 
@@ -65,12 +67,18 @@ class Run:
         self.sqs = clients("sqs")
         self.report: dict[str, Any] = {"received": 0, "redriven": [], "unfetchable": [], "failed": [], "kept": 0}
         self.kept: list[str] = []  # receipt handles, made visible again at the end
+        self.target_timeout = settings.target_timeout_seconds
 
     def __call__(self, limit: int) -> dict[str, Any]:
+        if self.target_timeout is None:  # an existing consumer given by its ARN alone
+            configuration = self.clients("lambda").get_function_configuration(
+                FunctionName=self.settings.target_function
+            )
+            self.target_timeout = int(configuration["Timeout"])
         if not self._time_for_one():
             raise ValueError(
                 f"the re-drive has {self.remaining_seconds():.0f} s, not more than the consumer's timeout "
-                f"({self.settings.target_timeout_seconds} s) + {SPARE_SECONDS} s: raise RedriveArgs.timeout_seconds"
+                f"({self.target_timeout} s) + {SPARE_SECONDS} s: raise RedriveArgs.timeout_seconds"
             )
         try:
             while self.report["received"] < limit and self._time_for_one():
@@ -94,7 +102,8 @@ class Run:
             self._release()
 
     def _time_for_one(self) -> bool:
-        return self.remaining_seconds() > self.settings.target_timeout_seconds + SPARE_SECONDS
+        assert self.target_timeout is not None
+        return self.remaining_seconds() > self.target_timeout + SPARE_SECONDS
 
     def _one(self, message: dict[str, Any]) -> None:
         entry: dict[str, Any] = {"messageId": message["MessageId"]}

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Every variable the component sets; TARGET_ROLE_ARN for Kinesis (its records name the consumer's role), the
-#: table's only for an event store that names its append-time attribute.
+#: Every variable the component sets; TARGET_ROLE_ARN for Kinesis (its records name the consumer's role);
+#: TARGET_TIMEOUT_SECONDS when the component knows it (else the function reads it); the table's only for an event
+#: store that names its append-time attribute.
 ENVIRONMENT = (
     "ON_FAILURE_QUEUE_URL",
     "TARGET_FUNCTION",
-    "TARGET_TIMEOUT_SECONDS",
     "SOURCE_KIND",
     "STREAM_ARN",
     "BATCH_SIZE",
@@ -37,7 +37,7 @@ class Settings:
     queue_url: str
     target_function: str
     target_role: str
-    target_timeout_seconds: int
+    target_timeout_seconds: int | None
     source_kind: str
     stream_arn: str
     batch_size: int
@@ -71,7 +71,9 @@ class Settings:
             queue_url=environment["ON_FAILURE_QUEUE_URL"],
             target_function=environment["TARGET_FUNCTION"],
             target_role=environment.get("TARGET_ROLE_ARN", ""),
-            target_timeout_seconds=int(environment["TARGET_TIMEOUT_SECONDS"]),
+            target_timeout_seconds=int(environment["TARGET_TIMEOUT_SECONDS"])
+            if environment.get("TARGET_TIMEOUT_SECONDS")
+            else None,
             source_kind=kind,
             stream_arn=environment["STREAM_ARN"],
             batch_size=int(environment["BATCH_SIZE"]),

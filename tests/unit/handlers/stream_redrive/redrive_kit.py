@@ -27,6 +27,11 @@ class Consumer:
 
     handle: Callable[[dict[str, Any]], Any] = lambda event: {"batchItemFailures": []}
     batches: list[list[dict[str, Any]]] = field(default_factory=list)
+    timeout_seconds: int = 10
+
+    def get_function_configuration(self, FunctionName: str) -> dict[str, Any]:  # noqa: N803 - boto3's
+        assert FunctionName == CONSUMER
+        return {"FunctionName": "consumer", "Timeout": self.timeout_seconds}
 
     def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803 - boto3's
         assert (FunctionName, InvocationType) == (CONSUMER, "RequestResponse")
@@ -108,7 +113,14 @@ def settings(kind: str, queue_url: str, stream_arn: str, **extra: str) -> Settin
 
 
 def run(config: Settings, consumer: Consumer, limit: int = 10, seconds: float = 300) -> dict[str, Any]:
-    return Run(config, lambda name: consumer if name == "lambda" else client(name), lambda: seconds)(limit)
+    return run_with_time(config, consumer, lambda: seconds, limit)
+
+
+def run_with_time(
+    config: Settings, consumer: Consumer, remaining: Callable[[], float], limit: int = 10
+) -> dict[str, Any]:
+    """A run whose invocation has ``remaining()`` seconds left at each look."""
+    return Run(config, lambda name: consumer if name == "lambda" else client(name), remaining)(limit)
 
 
 def depth(queue_url: str) -> int:

@@ -7,7 +7,7 @@ import base64
 import json
 
 import pytest
-from redrive_kit import ROLE, Consumer, client, depth, on_failure, queue, run, settings, visible
+from redrive_kit import ROLE, Consumer, client, depth, on_failure, queue, run, run_with_time, settings, visible
 
 STREAM = "clicks"
 
@@ -172,9 +172,23 @@ def test_a_run_redrives_at_most_max_messages(stream):
 
 
 def test_a_run_near_its_end_stops_and_keeps_the_rest(stream):
-    url, consumer = given_up(stream, 1, 1), Consumer()
-    report = run(settings("kinesis", url, stream[0]), consumer, seconds=15)  # < the consumer's 10 s + 10 s spare
-    assert (report["received"], consumer.batches, visible(url)) == (0, [], 1)
+    arn, shard, records = stream
+    url, consumer = queue(), Consumer()
+    for n in range(2):
+        client("sqs").send_message(
+            QueueUrl=url, MessageBody=on_failure("kinesis", arn, shard, records[n], records[n], 1)
+        )
+    # Time for one consumer invocation (its 10 s + 10 s spare), then no more.
+    report = run_with_time(settings("kinesis", url, arn), consumer, lambda: 15 if consumer.batches else 300)
+    assert (len(consumer.batches), len(report["redriven"]), visible(url)) == (1, 1, 1)
+    assert report["stopped"].startswith("the run's time is nearly up")
+
+
+def test_a_run_without_time_for_one_consumer_invocation_is_an_error_naming_the_setting(stream):
+    url = given_up(stream, 1, 1)
+    with pytest.raises(ValueError, match=r"the re-drive has 15 s.*raise RedriveArgs\.timeout_seconds"):
+        run(settings("kinesis", url, stream[0]), Consumer(), seconds=15)
+    assert visible(url) == 1
 
 
 def test_a_message_that_is_not_an_on_failure_record_is_reported_and_kept(stream):
@@ -190,3 +204,15 @@ def test_a_record_of_another_stream_is_reported_and_kept(stream):
     report = run(settings("kinesis", url, stream[0].replace(STREAM, "other")), Consumer())
     assert "this re-drive reads" in report["unfetchable"][0]["reason"]
     assert visible(url) == 1
+
+
+def test_a_consumer_whose_timeout_the_component_did_not_know_is_asked_for_it(stream):
+    url, consumer = given_up(stream, 1, 1), Consumer()
+    report = run(settings("kinesis", url, stream[0], TARGET_TIMEOUT_SECONDS=""), consumer)
+    assert len(report["redriven"]) == 1
+
+
+def test_a_consumer_that_may_run_longer_than_the_redrive_is_an_error_naming_the_setting(stream):
+    url = given_up(stream, 1, 1)
+    with pytest.raises(ValueError, match=r"the consumer's timeout \(600 s\) \+ 10 s: raise RedriveArgs"):
+        run(settings("kinesis", url, stream[0], TARGET_TIMEOUT_SECONDS=""), Consumer(timeout_seconds=600))
