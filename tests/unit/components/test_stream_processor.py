@@ -67,7 +67,8 @@ def test_a_failing_batch_is_bisected_retried_3_times_and_reports_item_failures(s
 def test_exhausted_records_go_to_an_alarmed_on_failure_queue(stack):
     queue = one(stack, "clicks", QUEUE)
     assert mapping(stack)["destinationConfig"] == {"onFailure": {"destinationArn": queue.outputs["arn"]}}
-    alarm = next(a.inputs for a in within(stack, "clicks", ALARM) if a.inputs["namespace"] == "AWS/SQS")
+    depth = "ApproximateNumberOfMessagesVisible"
+    alarm = next(a.inputs for a in within(stack, "clicks", ALARM) if a.inputs["metricName"] == depth)
     assert alarm["dimensions"] == {"QueueName": queue.outputs["name"]} and alarm["threshold"] == 1
 
 
