@@ -304,7 +304,7 @@ class EventStore(pulumi.ComponentResource):
                 tags=tags,
                 mapping=projection.resolved_mapping,
                 owner=f"Projection {projection.name!r}",
-                source=RedriveSource("dynamodb", self.stream_arn, table=redrive_table),
+                source=RedriveSource("dynamodb", self.stream_arn, table=redrive_table, kms_key_arn=key_arn or None),
                 retention_hours=defaults.DYNAMODB_STREAM_RETENTION_HOURS,
                 redrive=projection.redrive,
                 mapping_overrides=projection.mapping_overrides,

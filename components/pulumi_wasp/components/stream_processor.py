@@ -436,7 +436,7 @@ class StreamProcessor(pulumi.ComponentResource):
             tags=tags,
             mapping=args.resolved_mapping,
             owner="StreamProcessorArgs",
-            source=RedriveSource("kinesis", stream_arn),
+            source=RedriveSource("kinesis", stream_arn, kms_key_arn=self.kms_key_arn),
             retention_hours=args.retention_hours,
             redrive=args.redrive,
             mapping_overrides=args.mapping_overrides,

@@ -127,13 +127,18 @@ class RedriveSource:
     kind: str
     stream_arn: pulumi.Input[str]
     table: RedriveTable | None = None
+    #: The customer-managed key of the stream or table (None: an AWS-managed one, nothing to grant).
+    kms_key_arn: pulumi.Input[str] | None = None
 
     def statements(self) -> list[iam.Statement]:
-        """Reads of a range of records and, with a table, the Scan that finds its events (the table's, no index)."""
+        """Reads of a range of records and, with a table, the Scan that finds its events (the table's, no index);
+        a customer-managed key's Decrypt through the service."""
         service = "kinesis" if self.kind == "kinesis" else "dynamodb"
         statements = [iam.allow([f"{service}:GetRecords", f"{service}:GetShardIterator"], [self.stream_arn])]
         if self.table is not None:
             statements.append(iam.allow(["dynamodb:Scan"], [self.table.arn]))
+        if self.kms_key_arn is not None:
+            statements.append(iam.kms_decrypt(self.kms_key_arn, service))
         return statements
 
     def environment(self) -> dict[str, pulumi.Input[str]]:

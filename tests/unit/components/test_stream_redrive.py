@@ -184,3 +184,15 @@ def test_an_existing_projector_given_by_its_arn_is_redriven_reading_its_timeout_
     statements = stack.named("events-orders-redrive-policy", POLICY).input_json("policy")["Statement"]
     granted = {action: s["Resource"] for s in statements for action in s["Action"]}
     assert granted["lambda:GetFunctionConfiguration"] == granted["lambda:InvokeFunction"] == [arn]
+
+
+def test_a_stream_under_a_customer_managed_key_lets_the_redrive_decrypt_through_kinesis_only():
+    from pulumi_wasp.components import StreamProcessor
+    from pulumi_wasp.testing import synthesize
+
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = synthesize(lambda: StreamProcessor("clicks", StreamProcessorArgs(function=function_args(), kms_key_id=key)))
+    statements = stack.named("clicks-redrive-policy", POLICY).input_json("policy")["Statement"]
+    [decrypt] = [s for s in statements if "kms:Decrypt" in s["Action"]]
+    assert decrypt["Resource"] == [key]
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("kinesis.")
