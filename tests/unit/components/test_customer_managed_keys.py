@@ -179,7 +179,7 @@ def test_a_bucket_processor_reads_through_s3_and_writes_back_with_a_data_key(sta
 
 
 def test_a_stream_consumer_may_decrypt_the_streams_key_through_kinesis(stack):
-    assert kms_statements(stack, "clicks") == [
+    assert kms_statements(stack, "clicks", "clicks-policy") == [  # the consumer's (its re-drive has the same)
         {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY], "Condition": via("kinesis")}
     ]
 
