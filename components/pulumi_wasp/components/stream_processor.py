@@ -31,6 +31,8 @@ from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_redrive import RedriveArgs, RedriveSource, RedriveTarget, redrive_function
 
 STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON")
+#: Mapping overrides the re-drive does not reproduce (it rebuilds batches from the mapping args).
+REDRIVE_UNREPLAYED_OVERRIDES = ("batch_size", "filter_criteria", "tumbling_window_in_seconds")
 #: Lambda's default quota of filters per event source mapping.
 MAX_FILTERS = 5
 
@@ -263,6 +265,12 @@ def stream_consumer(
     )
     redriver = None
     if redrive is not None:
+        unreplayed = sorted(set(mapping_overrides or {}) & set(REDRIVE_UNREPLAYED_OVERRIDES))
+        if unreplayed:
+            pulumi.log.warn(
+                f"{owner}.mapping_overrides sets {', '.join(unreplayed)}: the re-drive rebuilds batches from "
+                f"{owner}.mapping (batch size, filters), not from the overrides, and replays no tumbling window state"
+            )
         subject = consumer if consumer is not None else function
         assert isinstance(subject, (ServerlessFunction, ExistingFunction))
         redriver = redrive_function(

@@ -196,3 +196,21 @@ def test_a_stream_under_a_customer_managed_key_lets_the_redrive_decrypt_through_
     [decrypt] = [s for s in statements if "kms:Decrypt" in s["Action"]]
     assert decrypt["Resource"] == [key]
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("kinesis.")
+
+
+def test_mapping_overrides_the_redrive_does_not_reproduce_warn_naming_them():
+    from pulumi_wasp.components import StreamProcessor
+    from pulumi_wasp.testing import synthesize
+    from tests.unit.conftest import logged
+
+    with logged() as lines:
+        synthesize(
+            lambda: StreamProcessor(
+                "clicks",
+                StreamProcessorArgs(function=function_args(), mapping_overrides={"tumbling_window_in_seconds": 60}),
+            )
+        )
+    assert any(
+        "StreamProcessorArgs.mapping_overrides sets tumbling_window_in_seconds: the re-drive rebuilds batches" in line
+        for line in lines.at("WARNING")
+    )
