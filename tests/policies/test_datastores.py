@@ -228,7 +228,10 @@ def test_block_public_access_leaves_an_unknown_flag_not_evaluated(stack: Synthes
 
 def test_tls_only_accepts_a_policy_denying_insecure_transport(report: PolicyReport) -> None:
     assert "private" not in flagged(report, "s3-tls-only")
-    assert "open" in flagged(report, "s3-tls-only")
+
+
+def test_tls_only_flags_a_bucket_without_one_as_mandatory(report: PolicyReport) -> None:
+    assert [d.level for d in report.violations("s3-tls-only") if d.name == "open"] == ["mandatory"]
 
 
 def test_log_group_retention_accepts_bounded_retention(report: PolicyReport) -> None:
@@ -247,3 +250,99 @@ def test_required_tags_flags_missing_tags_and_accepts_the_configured_set(report:
 def test_required_tags_reads_the_configured_keys(stack: Synthesis) -> None:
     report = analyze(stack, {"required-tags": {"tags": ["team"]}})
     assert "kept" in flagged(report, "required-tags")
+
+
+def logging_program() -> None:
+    logs = aws.s3.Bucket("access-logs", tags=TAGS)
+    logged = aws.s3.Bucket("logged", tags=TAGS)
+    aws.s3.BucketLogging("logged-logging", bucket=logged.id, target_bucket=logs.id, target_prefix="logged/")
+    aws.s3.Bucket("unlogged", tags=TAGS)
+    narcissist = aws.s3.Bucket("narcissist", bucket="narcissist-bucket", tags=TAGS)
+    aws.s3.BucketLogging(
+        "narcissist-logging", bucket=narcissist.id, target_bucket="narcissist-bucket", target_prefix="self/"
+    )
+    aws.s3.Bucket("scratch", tags=exempt("s3-access-logging", "scratch data, deleted after each test run"))
+
+    rotated = aws.secretsmanager.Secret("rotated", tags=TAGS)
+    rotator = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+    aws.secretsmanager.SecretRotation(
+        "rotated-rotation", secret_id=rotated.id, rotation_lambda_arn=rotator,
+        rotation_rules={"automatically_after_days": 30},
+    )  # fmt: skip
+    weekly = aws.secretsmanager.Secret("weekly", tags=TAGS)
+    aws.secretsmanager.SecretRotation(
+        "weekly-rotation", secret_id=weekly.id, rotation_lambda_arn=rotator,
+        rotation_rules={"schedule_expression": "rate(7 days)"},
+    )  # fmt: skip
+    yearly = aws.secretsmanager.Secret("yearly", tags=TAGS)
+    aws.secretsmanager.SecretRotation(
+        "yearly-rotation", secret_id=yearly.id, rotation_lambda_arn=rotator,
+        rotation_rules={"automatically_after_days": 365},
+    )  # fmt: skip
+    aws.secretsmanager.Secret("static", tags=TAGS)
+    reason = "the payment provider issues the signing secret; rotation is coordinated with them"
+    aws.secretsmanager.Secret("provider-signing", tags=exempt("secret-rotation", reason))
+
+
+@pytest.fixture(scope="module")
+def logging_stack() -> Synthesis:
+    return synth(logging_program)
+
+
+@pytest.fixture(scope="module")
+def logging_report(logging_stack: Synthesis) -> PolicyReport:
+    return analyze(logging_stack)
+
+
+def test_access_logging_accepts_a_bucket_logging_to_another_bucket(logging_report: PolicyReport) -> None:
+    assert "logged" not in flagged(logging_report, "s3-access-logging")
+
+
+def test_access_logging_exempts_the_bucket_receiving_the_logs(logging_report: PolicyReport) -> None:
+    assert "access-logs" not in flagged(logging_report, "s3-access-logging")
+
+
+def test_access_logging_flags_a_bucket_without_logging(logging_report: PolicyReport) -> None:
+    assert "unlogged" in flagged(logging_report, "s3-access-logging")
+
+
+def test_access_logging_flags_a_bucket_logging_to_itself(logging_report: PolicyReport) -> None:
+    (message,) = messages(logging_report, "s3-access-logging", "narcissist")
+    assert 'narcissist-logging (aws:s3/bucketLogging:BucketLogging): targetBucket is "narcissist-bucket"' in message
+
+
+def test_access_logging_lists_an_exempted_bucket(logging_report: PolicyReport) -> None:
+    assert "scratch" in exempted(logging_report, "s3-access-logging")
+
+
+def test_access_logging_leaves_an_unknown_target_not_evaluated(logging_stack: Synthesis) -> None:
+    report = analyze(with_unknown(logging_stack, "logged-logging", "targetBucket"))
+    assert "logged" in unevaluated(report, "s3-access-logging")
+
+
+def test_secret_rotation_accepts_rotation_every_30_days(logging_report: PolicyReport) -> None:
+    assert "rotated" not in flagged(logging_report, "secret-rotation")
+
+
+def test_secret_rotation_reads_a_rate_schedule(logging_report: PolicyReport) -> None:
+    assert "weekly" not in flagged(logging_report, "secret-rotation")
+
+
+def test_secret_rotation_flags_a_secret_that_never_rotates(logging_report: PolicyReport) -> None:
+    (message,) = messages(logging_report, "secret-rotation", "static")
+    assert "or an exemption with its reason" in message
+
+
+def test_secret_rotation_flags_rotation_less_often_than_max_days(logging_report: PolicyReport) -> None:
+    (message,) = messages(logging_report, "secret-rotation", "yearly")
+    assert "rotationRules (days between rotations) is 365;" in message
+
+
+def test_secret_rotation_max_days_is_configurable(logging_stack: Synthesis) -> None:
+    report = analyze(logging_stack, {"secret-rotation": {"max_days": 400}})
+    assert "yearly" not in flagged(report, "secret-rotation")
+
+
+def test_secret_rotation_lists_a_secret_exempted_with_its_reason(logging_report: PolicyReport) -> None:
+    reasons = [e.reason for e in logging_report.exempted if e.policy == "secret-rotation"]
+    assert reasons == ["the payment provider issues the signing secret; rotation is coordinated with them"]

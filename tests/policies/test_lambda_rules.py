@@ -288,3 +288,123 @@ def test_account_concurrency_headroom_flags_the_stack_when_reservations_exceed_t
 def test_account_concurrency_headroom_leaves_an_unknown_reservation_not_evaluated(stack: Synthesis) -> None:
     report = analyze(with_unknown(stack, "good", "reservedConcurrentExecutions"))
     assert unevaluated(report, "lambda-account-concurrency-headroom")
+
+
+def errors_alarm(name: str, fn: aws.lambda_.Function, *, actions: bool = True) -> None:
+    aws.cloudwatch.MetricAlarm(
+        name,
+        namespace="AWS/Lambda",
+        metric_name="Errors",
+        dimensions={"FunctionName": fn.name},
+        statistic="Sum",
+        period=60,
+        evaluation_periods=1,
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        alarm_actions=["arn:aws:sns:us-east-1:123456789012:oncall"] if actions else [],
+        tags=TAGS,
+    )
+
+
+def invocation_program() -> None:
+    fn = function("public-target")
+    invoke = {"action": "lambda:InvokeFunction", "function": fn.name}
+    # lambda-public-permission
+    aws.lambda_.Permission("public", principal="*", **invoke)
+    aws.lambda_.Permission("any-account", principal="arn:aws:iam::*:root", **invoke)
+    aws.lambda_.Permission("org-only", principal="*", principal_org_id="o-abc123", **invoke)
+    aws.lambda_.Permission("one-account-callers", principal="*", source_account="123456789012", **invoke)
+    aws.lambda_.Permission("unscoped-service", principal="events.amazonaws.com", **invoke)
+    url_fn = function("url-target")
+    aws.lambda_.Permission(
+        "open-url-permission", action="lambda:InvokeFunctionUrl", function=url_fn.name, principal="*",
+        function_url_auth_type="NONE",
+    )  # fmt: skip
+
+    # lambda-single-principal
+    single = function("single")
+    for index in range(2):
+        aws.lambda_.Permission(
+            f"single-{index}", action="lambda:InvokeFunction", function=single.name,
+            principal="apigateway.amazonaws.com", source_arn=f"arn:aws:execute-api:us-east-1:123456789012:a/*/GET/{index}",
+        )  # fmt: skip
+    shared = function("shared")
+    for principal in ("sns.amazonaws.com", "events.amazonaws.com"):
+        aws.lambda_.Permission(
+            f"shared-{principal.split('.')[0]}", action="lambda:InvokeFunction", function=shared.name,
+            principal=principal, source_arn="arn:aws:sns:us-east-1:123456789012:t",
+        )  # fmt: skip
+
+    # lambda-error-alarm
+    errors_alarm("watched-errors", function("watched"))
+    errors_alarm("silent-errors", function("silent"), actions=False)
+    function("unwatched")
+    function("exempt-unwatched", tags=exempt("lambda-error-alarm"))
+
+
+@pytest.fixture(scope="module")
+def invocation_stack() -> Synthesis:
+    return synth(invocation_program)
+
+
+@pytest.fixture(scope="module")
+def invocations(invocation_stack: Synthesis) -> PolicyReport:
+    return analyze(invocation_stack)
+
+
+def test_public_permission_flags_principal_star(invocations: PolicyReport) -> None:
+    (message,) = messages(invocations, "lambda-public-permission", "public")
+    assert 'principal is "*"' in message
+
+
+def test_public_permission_flags_a_wildcard_account(invocations: PolicyReport) -> None:
+    assert "any-account" in flagged(invocations, "lambda-public-permission")
+
+
+def test_public_permission_accepts_star_confined_by_a_condition(invocations: PolicyReport) -> None:
+    assert not {"org-only", "one-account-callers"} & flagged(invocations, "lambda-public-permission")
+
+
+def test_public_permission_is_mandatory(invocations: PolicyReport) -> None:
+    assert {d.level for d in invocations.violations("lambda-public-permission")} == {"mandatory"}
+
+
+def test_a_service_principal_without_a_source_is_only_the_source_arn_rules_finding(invocations: PolicyReport) -> None:
+    assert "unscoped-service" in flagged(invocations, "lambda-permission-source-arn")
+    assert "unscoped-service" not in flagged(invocations, "lambda-public-permission")
+
+
+def test_a_public_function_url_is_only_the_function_url_rules_finding(invocations: PolicyReport) -> None:
+    assert "open-url-permission" not in flagged(invocations, "lambda-public-permission")
+
+
+def test_single_principal_accepts_several_permissions_for_one_principal(invocations: PolicyReport) -> None:
+    assert "single" not in flagged(invocations, "lambda-single-principal")
+
+
+def test_single_principal_flags_a_function_invoked_by_two_principals(invocations: PolicyReport) -> None:
+    (message,) = messages(invocations, "lambda-single-principal", "shared")
+    assert '["events.amazonaws.com", "sns.amazonaws.com"]' in message
+
+
+def test_single_principal_leaves_an_unknown_principal_not_evaluated(invocation_stack: Synthesis) -> None:
+    report = analyze(with_unknown(invocation_stack, "shared-sns", "principal"))
+    assert "shared" in unevaluated(report, "lambda-single-principal")
+
+
+def test_error_alarm_accepts_an_errors_alarm_with_an_action(invocations: PolicyReport) -> None:
+    assert "watched" not in flagged(invocations, "lambda-error-alarm")
+
+
+def test_error_alarm_flags_a_function_without_one(invocations: PolicyReport) -> None:
+    assert "unwatched" in flagged(invocations, "lambda-error-alarm")
+
+
+def test_error_alarm_flags_an_alarm_that_notifies_nobody(invocations: PolicyReport) -> None:
+    (message,) = messages(invocations, "lambda-error-alarm", "silent")
+    assert "alarmActions of silent-errors is not set" in message
+
+
+def test_error_alarm_lists_an_exempted_function(invocations: PolicyReport) -> None:
+    assert "exempt-unwatched" in exempted(invocations, "lambda-error-alarm")
+    assert "exempt-unwatched" not in flagged(invocations, "lambda-error-alarm")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pulumi_aws as aws
 import pytest
@@ -173,3 +174,88 @@ def test_subscription_redrive_ignores_email_subscriptions(report: PolicyReport) 
 
 def test_sns_encryption_accepts_kms_and_flags_a_plain_topic(report: PolicyReport) -> None:
     assert flagged(report, "sns-encryption") == {"plain-topic"}
+
+
+def _tls_only(action: str) -> Callable[[str], str]:
+    def document(arn: str) -> str:
+        deny = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": action,
+            "Resource": arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+
+    return document
+
+
+def tls_program() -> None:
+    guarded = aws.sqs.Queue("guarded", sqs_managed_sse_enabled=True, tags=TAGS)
+    aws.sqs.QueuePolicy("guarded-policy", queue_url=guarded.url, policy=guarded.arn.apply(_tls_only("sqs:*")))
+    aws.sqs.Queue(
+        "inline-guarded",
+        sqs_managed_sse_enabled=True,
+        policy=_tls_only("sqs:*")("arn:aws:sqs:us-east-1:123456789012:inline-guarded"),
+        tags=TAGS,
+    )
+    allowing = aws.sqs.Queue("allowing", sqs_managed_sse_enabled=True, tags=TAGS)
+    allow = {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage"}
+    aws.sqs.QueuePolicy(
+        "allowing-policy", queue_url=allowing.url, policy=json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+    )
+    aws.sqs.Queue("unguarded", sqs_managed_sse_enabled=True, tags=TAGS)
+    aws.sqs.Queue("exempt-unguarded", sqs_managed_sse_enabled=True, tags=exempt("sqs-tls-only"))
+
+    topic = aws.sns.Topic("guarded-topic", kms_master_key_id="alias/aws/sns", tags=TAGS)
+    aws.sns.TopicPolicy("guarded-topic-policy", arn=topic.arn, policy=topic.arn.apply(_tls_only("sns:Publish")))
+    aws.sns.Topic("unguarded-topic", kms_master_key_id="alias/aws/sns", tags=TAGS)
+
+
+@pytest.fixture(scope="module")
+def tls_stack() -> Synthesis:
+    return synth(tls_program)
+
+
+@pytest.fixture(scope="module")
+def tls_report(tls_stack: Synthesis) -> PolicyReport:
+    return analyze(tls_stack)
+
+
+def test_sqs_tls_only_accepts_a_queue_policy_denying_insecure_transport(tls_report: PolicyReport) -> None:
+    assert "guarded" not in flagged(tls_report, "sqs-tls-only")
+
+
+def test_sqs_tls_only_accepts_the_queues_inline_policy(tls_report: PolicyReport) -> None:
+    assert "inline-guarded" not in flagged(tls_report, "sqs-tls-only")
+
+
+def test_sqs_tls_only_flags_a_queue_without_a_policy(tls_report: PolicyReport) -> None:
+    (message,) = messages(tls_report, "sqs-tls-only", "unguarded")
+    assert 'wanted a Deny statement for {"Bool": {"aws:SecureTransport": "false"}}' in message
+
+
+def test_sqs_tls_only_flags_a_policy_that_only_allows(tls_report: PolicyReport) -> None:
+    assert "allowing" in flagged(tls_report, "sqs-tls-only")
+
+
+def test_sqs_tls_only_lists_an_exempted_queue(tls_report: PolicyReport) -> None:
+    assert "exempt-unguarded" not in flagged(tls_report, "sqs-tls-only")
+    assert "exempt-unguarded" in exempted(tls_report, "sqs-tls-only")
+
+
+def test_sqs_tls_only_leaves_an_unknown_policy_not_evaluated(tls_stack: Synthesis) -> None:
+    report = analyze(with_unknown(tls_stack, "guarded-policy", "policy"))
+    assert "guarded" in unevaluated(report, "sqs-tls-only")
+
+
+def test_sns_tls_only_accepts_a_topic_policy_denying_insecure_transport(tls_report: PolicyReport) -> None:
+    assert "guarded-topic" not in flagged(tls_report, "sns-tls-only")
+
+
+def test_sns_tls_only_flags_a_topic_without_a_policy(tls_report: PolicyReport) -> None:
+    assert "unguarded-topic" in flagged(tls_report, "sns-tls-only")
+
+
+def test_tls_rules_are_mandatory(tls_report: PolicyReport) -> None:
+    assert {d.level for d in tls_report.diagnostics if d.policy in ("sqs-tls-only", "sns-tls-only")} == {"mandatory"}

@@ -59,9 +59,53 @@ def test_json_lists_resources_diagnostics_not_applicable_and_exempted(capsys: py
     code, out, _ = run(capsys, "--program", ANTIPATTERNS, "--json")
     doc = json.loads(out)
     assert code == 1
-    assert set(doc) == {"resources", "diagnostics", "not_applicable", "exempted"}
+    assert set(doc) == {"resources", "diagnostics", "not_applicable", "exempted", "remediations", "policies"}
     assert set(doc["resources"][0]) == {"type", "name", "urn", "parent", "inputs"}
-    assert set(doc["diagnostics"][0]) == {"policy", "level", "urn", "type", "name", "message"}
+    assert set(doc["diagnostics"][0]) == {"policy", "level", "urn", "type", "name", "message", "severity", "url"}
+
+
+def test_json_gives_each_finding_its_severity_and_documentation(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS, "--json")
+    (finding,) = (d for d in json.loads(out)["diagnostics"] if d["policy"] == "lambda-function-url-auth")
+    assert finding["severity"] == "critical"
+    assert finding["url"].endswith("/policies/README.md#lambda-function-url-auth")
+
+
+def test_json_describes_every_policy_in_force(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS, "--json")
+    policy = json.loads(out)["policies"]["sqs-tls-only"]
+    assert (policy["level"], policy["severity"], policy["tags"]) == ("mandatory", "critical", ["security"])
+    assert policy["framework"]["reference"] == "Security"
+
+
+def test_json_lists_remediations_with_the_inputs_they_set(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = write(tmp_path / "remediate.json", json.dumps({"lambda-tracing-active": "remediate"}))
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS, "--json", "--policy-config", config)
+    doc = json.loads(out)
+    assert [(r["policy"], r["name"], r["changes"]) for r in doc["remediations"]] == [
+        ("lambda-tracing-active", "legacy-fn", {"tracingConfig": {"mode": "Active"}})
+    ]
+    (legacy,) = (r for r in doc["resources"] if r["name"] == "legacy-fn")
+    assert legacy["inputs"]["tracingConfig"] == {"mode": "Active"}
+
+
+def test_the_text_report_shows_severity_pillar_and_documentation_per_policy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS)
+    readme = "https://github.com/pulumi-wasp/pulumi-wasp/blob/main/policies/README.md"
+    assert f"    severity critical · Security · {readme}#lambda-function-url-auth\n" in out
+
+
+def test_the_text_report_lists_remediations(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = write(tmp_path / "remediate.json", json.dumps({"apigw-tracing": "remediate", "lambda-arm64": "remediate"}))
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS, "--policy-config", config)
+    assert (
+        "Remediated (the inputs as they would be deployed):\n    apigw-tracing  aws:apigateway/stage:Stage: legacy-stage\n"
+        in out
+    )
+    assert "        xrayTracingEnabled=true\n" in out
+    assert "Configured to remediate but without a remediation (enforced as mandatory): lambda-arm64\n" in out
 
 
 def test_first_deploy_leaves_unknown_values_not_evaluated(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,19 +10,25 @@ tests/unit/adapters/test_pulumi_policy.py pins each behaviour, so an upgrade tha
 - The rules see properties through the private unknown-checking proxies :data:`DictProxy` and
   :data:`ListProxy`, whose plain value is at ``proxy[TARGET]``; reading an unknown raises
   :class:`UnknownValueError`.
+- A remediation sees the inputs through a second private proxy that unwraps secrets on reads
+  (``secret._DictSecretsProxy``); :func:`replaced_inputs` builds the new inputs from its target, so the keys a
+  fix leaves alone keep their :class:`~pulumi_policy.Secret` markers and a replaced secret stays a secret.
+  The servicer takes a remediation's plain (not awaitable) result as the new inputs, though its type says
+  awaitable: :data:`remediation` types one such function for it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import EnforcementLevel, Policy, ResourceRemediation, ResourceValidationArgs, Secret
 from pulumi_policy import policy as _policy
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+from pulumi_policy.secret import _DictSecretsProxy
 
 __all__ = [
     "TARGET",
@@ -32,6 +38,8 @@ __all__ = [
     "UnknownValueError",
     "capture_analyzer",
     "new_analyzer",
+    "remediation",
+    "replaced_inputs",
     "runtime_variables_hidden",
 ]
 
@@ -55,6 +63,8 @@ class AnalyzerServicer(Protocol):
     def Analyze(self, request: Any, context: Any) -> Any: ...  # noqa: N802
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any: ...  # noqa: N802
+
+    def Remediate(self, request: Any, context: Any) -> Any: ...  # noqa: N802
 
 
 class _Registered(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -97,3 +107,19 @@ def runtime_variables_hidden() -> Iterator[None]:
         yield
     finally:
         os.environ.update(saved)
+
+
+def replaced_inputs(props: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A remediation's result: the inputs ``props`` (as a remediation receives them) with ``changes`` applied."""
+    target = props[TARGET] if type(props) is _DictProxy else props
+    if type(target) is _DictSecretsProxy:
+        target = target[TARGET]
+    inputs = dict(target)
+    for key, value in changes.items():
+        inputs[key] = Secret(value) if isinstance(inputs.get(key), Secret) else value
+    return inputs
+
+
+def remediation(fix: Callable[[ResourceValidationArgs], Mapping[str, Any] | None]) -> ResourceRemediation:
+    """``fix`` as ``ResourceValidationPolicy(remediate=...)`` takes it (a plain result is the new inputs)."""
+    return fix  # type: ignore[return-value]

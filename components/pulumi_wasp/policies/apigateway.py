@@ -1,10 +1,23 @@
-"""API Gateway (REST): tracing, access and execution logs, default throttling, Lambda timeouts, authorization."""
+"""API Gateway: REST stages (tracing, access and execution logs, throttling, WAF), methods (authorization,
+request validation), functions behind integrations, and HTTP API (v2) stages (access logs, throttling)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from typing import Any
 
-from .aws_types import FUNCTION, INTEGRATION, METHOD, METHOD_SETTINGS, STAGE
+from .aws_types import (
+    FUNCTION,
+    HTTP_API_STAGE,
+    INTEGRATION,
+    METHOD,
+    METHOD_SETTINGS,
+    REQUEST_VALIDATOR,
+    STAGE,
+    WEB_ACL_ASSOCIATION,
+)
 from .common import (
     ADVISORY,
     MANDATORY,
@@ -15,14 +28,24 @@ from .common import (
     integer,
     number,
     number_or,
+    raw,
     resource_rule,
     show,
     stack_rule,
+    string_list,
     violation,
 )
 
 JSON_ACCESS_LOG_EXAMPLE = '{"requestId": "$context.requestId", "status": "$context.status", ...}'
 DEFAULT_FUNCTION_TIMEOUT = 3
+#: Methods whose requests carry a body to validate (ANY includes them).
+BODY_METHODS = ("POST", "PUT", "PATCH", "ANY")
+#: ``$context.<name>`` variables of an access log format; each stands for a value once logged.
+CONTEXT_VARIABLE = re.compile(r"\$context\.[A-Za-z0-9_.]+")
+
+
+def _trace_stage(stage: Res, config: Config) -> dict[str, Any] | None:
+    return None if stage.get("xrayTracingEnabled") is True else {"xrayTracingEnabled": True}
 
 
 @resource_rule(
@@ -33,6 +56,7 @@ DEFAULT_FUNCTION_TIMEOUT = 3
     fix="Set xray_tracing_enabled=True on the stage.",
     pillar="operational-excellence",
     anchors="SR WS2002, CKV_AWS_73",
+    remediate=_trace_stage,
 )
 def tracing(stage: Res, config: Config) -> Iterator[str]:
     if stage.get("xrayTracingEnabled") is not True:
@@ -50,6 +74,10 @@ def tracing(stage: Res, config: Config) -> Iterator[str]:
     anchors="SR ES2000/WS2001",
 )
 def access_logging(stage: Res, config: Config) -> Iterator[str]:
+    return _access_log_findings(stage)
+
+
+def _access_log_findings(stage: Res) -> Iterator[str]:
     if not stage.get("accessLogSettings", "destinationArn"):
         yield violation(
             stage,
@@ -66,6 +94,38 @@ def access_logging(stage: Res, config: Config) -> Iterator[str]:
             f"a log format, preferably JSON such as {JSON_ACCESS_LOG_EXAMPLE} (queryable in Logs Insights)",
             "set access_log_settings.format to a JSON format",
         )
+
+
+@resource_rule(
+    "apigw-structured-access-logs",
+    types=[STAGE, HTTP_API_STAGE],
+    description="Access log formats (REST and HTTP API stages) are JSON objects, so Logs Insights finds every field.",
+    level=ADVISORY,
+    fix=f"Set access_log_settings.format to a JSON object of $context variables, e.g. {JSON_ACCESS_LOG_EXAMPLE}.",
+    pillar="operational-excellence",
+    anchors="SR WS2001 (API Gateway structured logging)",
+)
+def structured_access_logs(stage: Res, config: Config) -> Iterator[str]:
+    log_format = stage.get("accessLogSettings", "format")
+    if not isinstance(log_format, str) or not log_format:
+        return  # no format at all is apigw-access-logging's (or apigwv2-access-logging's) finding
+    if not _is_json_object(log_format):
+        yield violation(
+            stage,
+            "accessLogSettings.format",
+            log_format,
+            f"a JSON object such as {JSON_ACCESS_LOG_EXAMPLE}",
+            "rewrite the format as a JSON object with one key per $context variable",
+        )
+
+
+def _is_json_object(log_format: str) -> bool:
+    """The format is a JSON object once its variables are logged (quoted ones become strings, bare ones
+    numbers: ``"status": $context.status`` is valid JSON for a number)."""
+    try:
+        return isinstance(json.loads(CONTEXT_VARIABLE.sub("0", log_format)), dict)
+    except ValueError:
+        return False
 
 
 def _stage_settings(stack: Stack, stage: Res) -> list[Res]:
@@ -196,4 +256,146 @@ def authorization(method: Res, config: Config) -> Iterator[str]:
         )
 
 
-RULES = (tracing, access_logging, default_throttling, execution_logging, lambda_timeout, authorization)
+def _validates_body(stack: Stack, method: Res) -> bool:
+    validators = stack.targets(method, "requestValidatorId", REQUEST_VALIDATOR)
+    return any(validator.get("validateRequestBody") is True for validator in validators)
+
+
+@stack_rule(
+    "apigw-request-validation",
+    types=[METHOD],
+    description="REST API methods that take a body validate it before the backend runs (a validator and a model).",
+    level=ADVISORY,
+    fix="Add apigateway.RequestValidator(validate_request_body=True) and an apigateway.Model (JSON schema), then set "
+    'the method\'s request_validator_id and request_models={"application/json": <model name>}.',
+    pillar="security",
+    anchors="AwsSolutions-APIG2",
+)
+def request_validation(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(method: Res) -> Iterator[str]:
+        verb = method.get("httpMethod")
+        if verb not in BODY_METHODS:
+            return
+        if not _validates_body(stack, method):
+            yield violation(
+                method,
+                "requestValidatorId",
+                method.get("requestValidatorId"),
+                f"a RequestValidator with validateRequestBody true ({verb} requests reach the backend unchecked)",
+                "add a RequestValidator(validate_request_body=True) and set request_validator_id",
+            )
+        if not raw(method.get("requestModels")):
+            yield violation(
+                method,
+                "requestModels",
+                None,
+                "a model (JSON schema) per content type, which the validator checks the body against",
+                'set request_models={"application/json": <model name>}',
+            )
+
+    return stack.each([METHOD], check)
+
+
+def _environment(stage: Res, tag: str) -> str:
+    """The environment a stage serves: its environment tag, else its stage name (unknown: not evaluated)."""
+    return str(stage.get("tags", tag) or stage.get("stageName") or "")
+
+
+@stack_rule(
+    "apigw-waf",
+    types=[STAGE],
+    description="REST API stages of the configured environments are protected by a WAF web ACL.",
+    level=ADVISORY,
+    fix="Add a wafv2.WebAcl (scope REGIONAL) with AWS managed rule groups (AWSManagedRulesCommonRuleSet, "
+    "AWSManagedRulesKnownBadInputsRuleSet) and a wafv2.WebAclAssociation(resource_arn=stage.arn, web_acl_arn=...).",
+    pillar="security",
+    anchors="AwsSolutions-APIG3, CKV2_AWS_29",
+    config={
+        "environments": string_list(
+            ("prod", "production"),
+            'Environments whose stages need a web ACL ("*": every stage); a stage\'s environment is its '
+            "environment tag, else its stage name.",
+        ),
+        "environment_tag": {
+            "type": "string",
+            "minLength": 1,
+            "default": "environment",
+            "description": "The tag naming a stage's environment.",
+        },
+    },
+)
+def waf(stack: Stack, config: Config) -> Iterator[Finding]:
+    wanted = set(config["environments"])
+
+    def check(stage: Res) -> Iterator[str]:
+        environment = _environment(stage, config["environment_tag"])
+        if "*" not in wanted and environment not in wanted:
+            return
+        associations = [a for a, prop in stack.referrers(stage, WEB_ACL_ASSOCIATION) if prop == "resourceArn"]
+        if not associations and not stage.get("webAclArn"):
+            yield violation(
+                stage,
+                "web ACL",
+                None,
+                f"a wafv2.WebAclAssociation for the stage (environment {environment!r} is in environments)",
+                "associate a regional web ACL with AWS managed rule groups with the stage",
+            )
+
+    return stack.each([STAGE], check)
+
+
+# -- HTTP APIs (API Gateway v2) -------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "apigwv2-access-logging",
+    types=[HTTP_API_STAGE],
+    description="HTTP API stages write access logs (a destination and a format; JSON recommended).",
+    level=MANDATORY,
+    fix="Set access_log_settings with destination_arn (a log group with retention) and a JSON format.",
+    pillar="operational-excellence",
+    anchors="SR ES2000/WS2001 (HTTP), AwsSolutions-APIG1",
+)
+def http_access_logging(stage: Res, config: Config) -> Iterator[str]:
+    return _access_log_findings(stage)
+
+
+@resource_rule(
+    "apigwv2-default-throttling",
+    types=[HTTP_API_STAGE],
+    description="HTTP API stages set default route throttling with burst and rate within bounds.",
+    level=MANDATORY,
+    fix='Set default_route_settings={"throttling_rate_limit": ..., "throttling_burst_limit": ...} on the stage.',
+    pillar="reliability",
+    anchors="SR ES2003 (HTTP)",
+    config={
+        "max_rate_limit": integer(10000, 1, description="Largest steady-state requests per second allowed."),
+        "max_burst_limit": integer(5000, 1, description="Largest burst allowed."),
+    },
+)
+def http_default_throttling(stage: Res, config: Config) -> Iterator[str]:
+    for prop, bound in (("throttlingRateLimit", "max_rate_limit"), ("throttlingBurstLimit", "max_burst_limit")):
+        value = number(stage.get("defaultRouteSettings", prop))
+        if value is None or not 0 < value <= config[bound]:
+            yield violation(
+                stage,
+                f"defaultRouteSettings.{prop}",
+                value,
+                f"greater than 0 and at most {show(config[bound])} (otherwise only the account-wide limit applies)",
+                f"set default_route_settings.{prop} for the stage's expected peak",
+            )
+
+
+RULES = (
+    tracing,
+    access_logging,
+    structured_access_logs,
+    default_throttling,
+    execution_logging,
+    lambda_timeout,
+    authorization,
+    request_validation,
+    waf,
+    http_access_logging,
+    http_default_throttling,
+)

@@ -33,6 +33,9 @@ STAGE = "aws:apigateway/stage:Stage"
 METHOD = "aws:apigateway/method:Method"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 INTEGRATION = "aws:apigateway/integration:Integration"
+REQUEST_VALIDATOR = "aws:apigateway/requestValidator:RequestValidator"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+HTTP_API_STAGE = "aws:apigatewayv2/stage:Stage"
 
 TABLE = "aws:dynamodb/table:Table"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
@@ -42,5 +45,9 @@ BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+BUCKET_LOGGINGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
 KMS_KEY = "aws:kms/key:Key"

@@ -27,7 +27,16 @@ from pulumi_policy import (
     proxy,
 )
 
-from pulumi_wasp.adapters.pulumi_policy import TARGET, DictProxy, ListProxy, UnknownValueError
+from pulumi_wasp.adapters.pulumi_policy import (
+    TARGET,
+    DictProxy,
+    ListProxy,
+    UnknownValueError,
+    remediation,
+    replaced_inputs,
+)
+
+from . import metadata
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -154,6 +163,27 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def denies_insecure_transport(doc: object) -> bool:
+    """The policy document has a Deny statement for requests without TLS (``aws:SecureTransport`` false)."""
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for statement in as_list(statements):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        condition = statement.get("Condition") or {}
+        secure = (condition.get("Bool") or {}).get("aws:SecureTransport") if isinstance(condition, dict) else None
+        if str(secure).lower() == "false":
+            return True
+    return False
+
+
+def alarm_metrics(alarm: Res) -> Iterator[tuple[object, dict[str, object], str]]:
+    """(metric name, dimensions, property) of a metric alarm's metric and of each of its metric queries."""
+    yield alarm.get("metricName"), raw(alarm.get("dimensions")) or {}, "dimensions"
+    for query in as_list(alarm.get("metricQueries")):
+        metric = raw(query).get("metric") or {}
+        yield metric.get("metricName"), metric.get("dimensions") or {}, "metricQueries"
+
+
 # -- Messages -----------------------------------------------------------------------------------------
 
 
@@ -190,6 +220,8 @@ NOT_EVALUATED_RE = re.compile(rf"^{NOT_EVALUATED} \((?P<urn>[^)]*)\): (?P<why>.*
 # -- Rules ----------------------------------------------------------------------------------------------
 
 ResourceCheck = Callable[[Res, Config], Iterable[str]]
+#: A remediation: the inputs to change (top-level keys and their new values), or None when nothing applies.
+ResourceFix = Callable[[Res, Config], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -206,6 +238,8 @@ class Rule:
 
     ``types`` are the resource types the rule judges (its subjects: exemptions apply to them).
     ``config`` is the JSON schema of each config key, each with a ``default``.
+    ``remediate`` (resource rules only) rewrites the resource's own inputs when pack config sets the policy's
+    level to ``remediate``; off otherwise.
     """
 
     name: str
@@ -218,6 +252,11 @@ class Rule:
     check: ResourceCheck | None = None
     stack_check: Callable[[Stack, Config], Iterable[Finding]] | None = None
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    remediate: ResourceFix | None = None
+
+    def __post_init__(self) -> None:
+        if self.remediate is not None and self.stack_check is not None:
+            raise ValueError(f"{self.name}: stack policies cannot remediate (pulumi_policy remediates one resource)")
 
     @property
     def kind(self) -> str:
@@ -486,6 +525,13 @@ class Stack:
     def exempt(self, res: Res) -> bool:
         return self.book.find(self.rule, res) is not None
 
+    def denies_insecure_transport(self, res: Res, policy_type: str, prop: str) -> bool:
+        """``res``'s inline ``policy``, or a ``policy_type`` resource pointing at it through ``prop``, denies
+        requests without TLS."""
+        docs = [json_doc(res.get("policy"))]
+        docs += [json_doc(p.get("policy")) for p, via in self.referrers(res, policy_type) if via == prop]
+        return any(denies_insecure_transport(doc) for doc in docs)
+
 
 _UNKNOWNS = frozenset(
     (
@@ -543,6 +589,16 @@ def _why(exc: Exception) -> str:
 # -- Policies -----------------------------------------------------------------------------------------------
 
 
+def _published(name: str, pillar: str) -> dict[str, Any]:
+    """The metadata every policy publishes besides its description and level (see :mod:`.metadata`)."""
+    return {
+        "severity": metadata.severity(name),
+        "framework": metadata.framework(pillar),
+        "url": metadata.url(name),
+        "tags": [pillar],
+    }
+
+
 class ResourcePolicy(ResourceValidationPolicy):
     """A per-resource rule as CrossGuard runs it."""
 
@@ -553,7 +609,8 @@ class ResourcePolicy(ResourceValidationPolicy):
             enforcement_level=rule.level,
             config_schema=rule.schema(),
             remediation_steps=rule.fix,
-            tags=[rule.pillar],
+            remediate=remediation(self._remediate) if rule.remediate else None,
+            **_published(rule.name, rule.pillar),
         )
         self.rule = rule
         self.book = book
@@ -574,6 +631,24 @@ class ResourcePolicy(ResourceValidationPolicy):
         for message in messages:
             report_violation(message, None)
 
+    def _remediate(self, args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        """The resource's inputs with the rule's fix applied; None leaves them as they are."""
+        if args.resource_type not in self.rule.types:
+            return None
+        provider = args.provider.props if args.provider else None
+        res = Res(args.name, args.resource_type, args.urn, args.props, provider_props=provider)
+        # The engine remediates and analyzes the root stack first, so the exemptions policy has loaded the
+        # configured exemptions by now; with that policy disabled nothing is exempt, here as in validate.
+        if self.book.find(self.rule.name, res):
+            return None  # an exemption is a decision: a fix never overrides it
+        assert self.rule.remediate is not None
+        try:
+            changes = self.rule.remediate(res, self.rule.settings(args.get_config()))
+        except (UnknownValueError, NotEvaluated) as exc:
+            args.not_applicable(not_evaluated_line(res, _why(exc)))
+            return None
+        return replaced_inputs(args.props, changes) if changes else None
+
 
 class StackPolicy(StackValidationPolicy):
     """A whole-stack rule as CrossGuard runs it."""
@@ -585,7 +660,7 @@ class StackPolicy(StackValidationPolicy):
             enforcement_level=rule.level,
             config_schema=rule.schema(),
             remediation_steps=rule.fix,
-            tags=[rule.pillar],
+            **_published(rule.name, rule.pillar),
         )
         self.rule = rule
         self.book = book
@@ -624,7 +699,7 @@ class ExemptionsPolicy(ResourceValidationPolicy):
                 f"'{EXEMPT_TAG_PREFIX}<policy>' whose value is the reason (at least {MIN_REASON_LENGTH} characters), "
                 'or in pack config: {"exemptions": {"<policy>": [{"name_pattern": "...", "reason": "..."}]}}.'
             ),
-            tags=["operational-excellence"],
+            **_published(EXEMPTIONS_POLICY, "operational-excellence"),
         )
         self.book = book
         self.indexes = indexes

@@ -1,16 +1,22 @@
-"""Data stores and logs: DynamoDB recovery and capacity, Kinesis and S3 protection, log retention, tags."""
+"""Data stores, secrets and logs: DynamoDB recovery and capacity, Kinesis and S3 protection, S3 access logs,
+secret rotation, log retention, tags."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from .aws_types import (
+    BUCKET_LOGGINGS,
     BUCKET_POLICY,
     BUCKETS,
     LOG_GROUP,
     PUBLIC_ACCESS_BLOCK,
     SCALING_POLICY,
     SCALING_TARGET,
+    SECRET,
+    SECRET_ROTATION,
     STREAM,
     TABLE,
 )
@@ -35,6 +41,7 @@ from .common import (
 
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 CAPACITY_UNITS = ("ReadCapacityUnits", "WriteCapacityUnits")
+RATE_IN_DAYS = re.compile(r"^rate\((\d+) days?\)$")
 # Types commonly found in serverless stacks that accept tags.
 TAGGABLE = frozenset(
     (
@@ -205,23 +212,11 @@ def block_public_access(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each(BUCKETS, check)
 
 
-def _denies_insecure_transport(doc: object) -> bool:
-    statements = doc.get("Statement") if isinstance(doc, dict) else None
-    for statement in as_list(statements):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
-            continue
-        condition = statement.get("Condition") or {}
-        secure = (condition.get("Bool") or {}).get("aws:SecureTransport") if isinstance(condition, dict) else None
-        if str(secure).lower() == "false":
-            return True
-    return False
-
-
 @stack_rule(
     "s3-tls-only",
     types=BUCKETS,
     description="Each S3 bucket policy denies requests without TLS (aws:SecureTransport false).",
-    level=ADVISORY,
+    level=MANDATORY,
     fix='Add a bucket policy statement: Effect Deny, Principal "*", Action "s3:*", Resource the bucket and '
     'its objects, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
     pillar="security",
@@ -229,9 +224,7 @@ def _denies_insecure_transport(doc: object) -> bool:
 )
 def tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
     def check(bucket: Res) -> Iterator[str]:
-        docs = [json_doc(policy.get("policy")) for policy in _bucket_children(stack, bucket, BUCKET_POLICY)]
-        docs.append(json_doc(bucket.get("policy")))
-        if not any(_denies_insecure_transport(doc) for doc in docs):
+        if not stack.denies_insecure_transport(bucket, BUCKET_POLICY, "bucket"):
             yield violation(
                 bucket,
                 "bucket policy",
@@ -243,24 +236,208 @@ def tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each(BUCKETS, check)
 
 
+def _log_targets(stack: Stack) -> set[str]:
+    """URNs of the buckets that receive other buckets' server access logs."""
+    targets: set[str] = set()
+    for logging in stack.of_type(*BUCKET_LOGGINGS):
+        sources = {bucket.urn for bucket in stack.targets(logging, "bucket", *BUCKETS)}
+        targets.update(b.urn for b in stack.targets(logging, "targetBucket", *BUCKETS) if b.urn not in sources)
+    for bucket in stack.of_type(*BUCKETS):
+        for inline in as_list(bucket.get("loggings")) + as_list(bucket.get("logging")):
+            target = raw(inline).get("targetBucket") if isinstance(raw(inline), dict) else None
+            if isinstance(target, str):
+                targets.update(b.urn for b in stack.identified_by(target) if b.type in BUCKETS and b is not bucket)
+    return targets
+
+
+def _logging_targets(stack: Stack, bucket: Res) -> list[tuple[Res, object]]:
+    """(holder, target bucket) of each server access logging configuration of ``bucket``."""
+    found: list[tuple[Res, object]] = []
+    for inline in as_list(bucket.get("loggings")) + as_list(bucket.get("logging")):
+        if isinstance(raw(inline), dict):
+            found.append((bucket, raw(inline).get("targetBucket")))
+    for logging, prop in stack.referrers(bucket):
+        if logging.type in BUCKET_LOGGINGS and prop == "bucket":
+            found.append((logging, logging.get("targetBucket")))
+    return found
+
+
+@stack_rule(
+    "s3-access-logging",
+    types=BUCKETS,
+    description="Each S3 bucket logs server access to another bucket (log buckets themselves are exempt).",
+    level=ADVISORY,
+    fix='Add s3.BucketLogging(bucket=bucket.id, target_bucket=<log bucket id>, target_prefix="<bucket>/") and '
+    "a log bucket (encrypted, public access blocked, lifecycle expiry) that the S3 logging service may write to.",
+    pillar="security",
+    anchors="AwsSolutions-S1, CKV_AWS_18",
+)
+def access_logging(stack: Stack, config: Config) -> Iterator[Finding]:
+    log_buckets = _log_targets(stack)
+
+    def check(bucket: Res) -> Iterator[str]:
+        if bucket.urn in log_buckets:
+            return  # a log bucket logging to itself would log its own log deliveries forever
+        loggings = _logging_targets(stack, bucket)
+        if not loggings:
+            yield violation(
+                bucket,
+                "server access logging",
+                None,
+                "an s3.BucketLogging to a log bucket",
+                "add s3.BucketLogging with target_bucket set to a dedicated log bucket",
+            )
+        own = {bucket.get("bucket"), bucket.get("id")} - {None}
+        for holder, target in loggings:
+            if target in own:
+                yield violation(
+                    holder,
+                    "targetBucket",
+                    target,
+                    "another bucket (a bucket that logs to itself logs its own log deliveries)",
+                    "send the logs to a dedicated log bucket",
+                )
+
+    return stack.each(BUCKETS, check)
+
+
+def _rotation_days(rules: object) -> float | None:
+    """The longest interval between rotations the rules allow, in days (None: not bounded in days)."""
+    if not isinstance(rules, dict):
+        return None
+    days = number(rules.get("automaticallyAfterDays"))
+    if days is not None:
+        return days
+    found = RATE_IN_DAYS.match(str(rules.get("scheduleExpression") or ""))
+    return float(found[1]) if found else None
+
+
+@stack_rule(
+    "secret-rotation",
+    types=[SECRET],
+    description="Secrets Manager secrets rotate on a schedule, or are exempted with the reason they cannot.",
+    level=ADVISORY,
+    fix="Add secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=..., rotation_rules="
+    '{"automatically_after_days": 30}); a secret rotated by another party (a provider\'s signing key) is '
+    'exempted with the reason: tag "policy-exempt:secret-rotation".',
+    pillar="security",
+    anchors="AwsSolutions-SMG4, CKV2_AWS_57",
+    config={"max_days": integer(90, 1, 1000, "Longest time between rotations allowed (days).")},
+)
+def secret_rotation(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(secret: Res) -> Iterator[str]:
+        rotations = [r for r, prop in stack.referrers(secret, SECRET_ROTATION) if prop == "secretId"]
+        rotations = [r for r in rotations if r.get("rotationEnabled") is not False]
+        wanted = f"rotation at least every {show(config['max_days'])} days, or an exemption with its reason"
+        if not rotations:
+            yield violation(
+                secret,
+                "rotation",
+                None,
+                wanted,
+                "add a SecretRotation, or exempt the secret (policy-exempt:secret-rotation) saying who rotates it",
+            )
+        for rotation in rotations:
+            rules = raw(rotation.get("rotationRules"))
+            days = _rotation_days(rules)
+            schedule = isinstance(rules, dict) and str(rules.get("scheduleExpression") or "").startswith("cron(")
+            if not schedule and (days is None or days > config["max_days"]):
+                yield violation(
+                    rotation,
+                    "rotationRules (days between rotations)",
+                    rules if days is None else days,
+                    wanted,
+                    f"set rotation_rules.automatically_after_days to {show(config['max_days'])} or fewer",
+                )
+
+    return stack.each([SECRET], check)
+
+
+#: The values CloudWatch Logs accepts for retentionInDays.
+RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+def _retention_in_bounds(days: float | None, config: Config) -> bool:
+    return days is not None and days != 0 and config["min_days"] <= days <= config["max_days"]
+
+
+def _retain(group: Res, config: Config) -> dict[str, Any] | None:
+    """Set ``remediation_days`` on a group whose retention is out of bounds, when it lies within them."""
+    days, fix = number(group.get("retentionInDays")), config["remediation_days"]
+    if _retention_in_bounds(days, config) or not _retention_in_bounds(fix, config):
+        return None
+    return {"retentionInDays": fix}
+
+
 @resource_rule(
     "log-group-retention",
     types=[LOG_GROUP],
     description="Every log group sets a retention within bounds (the default keeps logs, and costs, forever).",
     level=MANDATORY,
-    fix="Set retention_in_days (e.g. 14 in dev, 90 in prod).",
+    fix="Set retention_in_days (e.g. 14 in dev, 90 in prod); at level remediate the pack sets remediation_days.",
     pillar="cost-optimization",
     anchors="NAG LogGroupRetention, CKV_AWS_66",
     config={
         "min_days": integer(7, 1, description="Shortest retention allowed (days)."),
         "max_days": integer(3653, 1, description="Longest retention allowed (days)."),
+        "remediation_days": {
+            "type": "integer",
+            "enum": list(RETENTION_DAYS),
+            "default": 30,
+            "description": "The retention remediate sets (one CloudWatch Logs accepts, within min_days..max_days).",
+        },
     },
+    remediate=_retain,
 )
 def log_group_retention(group: Res, config: Config) -> Iterator[str]:
     days = number(group.get("retentionInDays"))
-    if days is None or days == 0 or not config["min_days"] <= days <= config["max_days"]:
+    if not _retention_in_bounds(days, config):
         wanted = f"between {show(config['min_days'])} and {show(config['max_days'])} days"
-        yield violation(group, "retentionInDays", days or None, wanted, "set retention_in_days")
+        fix = "set retention_in_days"
+        if not _retention_in_bounds(config["remediation_days"], config):
+            fix += (
+                f" (config remediation_days {show(config['remediation_days'])} is outside the bounds: not remediated)"
+            )
+        yield violation(group, "retentionInDays", days or None, wanted, fix)
+
+
+def _present_tags(res: Res) -> dict[str, Any]:
+    tags = dict(raw(res.get("tags")) or {})
+    # Under the CLI the provider's default_tags apply too (its config arrives JSON-encoded).
+    defaults = json_doc(res.provider_props.get("defaultTags"))
+    if isinstance(defaults, dict):
+        tags.update(defaults.get("tags") or {})
+    return tags
+
+
+def _tag(res: Res, config: Config) -> dict[str, Any] | None:
+    """Add each missing required tag that ``values`` gives a value for."""
+    present = _present_tags(res)
+    added = {key: config["values"][key] for key in config["tags"] if not present.get(key) and key in config["values"]}
+    return {"tags": {**(raw(res.get("tags")) or {}), **added}} if added else None
 
 
 @resource_rule(
@@ -268,17 +445,23 @@ def log_group_retention(group: Res, config: Config) -> Iterator[str]:
     types=TAGGABLE,
     description="Taggable resources carry the configured tags (ownership, cost allocation).",
     level=ADVISORY,
-    fix="Tag every resource from one stack-wide source (a transform, or the provider's default_tags).",
+    fix="Tag every resource from one stack-wide source (a transform, or the provider's default_tags); at level "
+    "remediate the pack adds the missing tags that values names.",
     pillar="operational-excellence",
     anchors="",
-    config={"tags": string_list(("environment", "owner", "cost-center"), "Tag keys every resource must carry.")},
+    config={
+        "tags": string_list(("environment", "owner", "cost-center"), "Tag keys every resource must carry."),
+        "values": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+            "default": {},
+            "description": "The value remediate gives each missing tag (a tag without one stays a violation).",
+        },
+    },
+    remediate=_tag,
 )
 def required_tags(res: Res, config: Config) -> Iterator[str]:
-    tags = dict(raw(res.get("tags")) or {})
-    # Under the CLI the provider's default_tags apply too (its config arrives JSON-encoded).
-    defaults = json_doc(res.provider_props.get("defaultTags"))
-    if isinstance(defaults, dict):
-        tags.update(defaults.get("tags") or {})
+    tags = _present_tags(res)
     missing = [key for key in config["tags"] if not tags.get(key)]
     if missing:
         yield violation(
@@ -296,6 +479,8 @@ RULES = (
     kinesis_encryption,
     block_public_access,
     tls_only,
+    access_logging,
+    secret_rotation,
     log_group_retention,
     required_tags,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..iam_reference import star_only
 from .aws_types import (
@@ -13,6 +14,7 @@ from .aws_types import (
     IAM_POLICY,
     INVOKE_CONFIG,
     LOG_GROUP,
+    METRIC_ALARM,
     PERMISSION,
     ROLE,
     ROLE_POLICY,
@@ -28,6 +30,7 @@ from .common import (
     Res,
     Stack,
     Text,
+    alarm_metrics,
     as_list,
     integer,
     json_doc,
@@ -68,6 +71,12 @@ MANAGED_GRANTS = {
 AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
 
 
+def _trace_function(fn: Res, config: Config) -> dict[str, Any] | None:
+    if fn.get("tracingConfig", "mode") == "Active":
+        return None
+    return {"tracingConfig": {**(raw(fn.get("tracingConfig")) or {}), "mode": "Active"}}
+
+
 @resource_rule(
     "lambda-tracing-active",
     types=[FUNCTION],
@@ -76,6 +85,7 @@ AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
     fix='Set tracing_config={"mode": "Active"} and allow xray:PutTraceSegments/PutTelemetryRecords in the role.',
     pillar="operational-excellence",
     anchors="SR WS1000, NAG Serverless-LambdaTracing, CKV_AWS_50",
+    remediate=_trace_function,
 )
 def tracing_active(fn: Res, config: Config) -> Iterator[str]:
     mode = fn.get("tracingConfig", "mode")
@@ -236,6 +246,34 @@ def permission_source_arn(permission: Res, config: Config) -> Iterator[str]:
             "the bucket owner's account id (bucket ARNs carry no account)",
             "set source_account to the account that owns the bucket",
         )
+
+
+@resource_rule(
+    "lambda-public-permission",
+    types=[PERMISSION],
+    description="No Lambda permission lets anyone invoke the function (principal '*' or a wildcard account).",
+    level=MANDATORY,
+    fix="Name the invoking account, role or service as principal; keeping principal '*' needs a condition: "
+    "source_arn, source_account or principal_org_id.",
+    pillar="security",
+    anchors="NAG LambdaFunctionPublicAccessProhibited, AWS Config lambda-function-public-access-prohibited, "
+    "Control Tower CT.LAMBDA.PR.2",
+)
+def public_permission(permission: Res, config: Config) -> Iterator[str]:
+    principal = permission.get("principal")
+    if not isinstance(principal, str) or "*" not in principal:
+        return  # a named principal; a service without a source is lambda-permission-source-arn's finding
+    if permission.get("principalOrgId") or permission.get("sourceAccount") or permission.get("sourceArn"):
+        return  # a condition confines the callers to an organization, an account or one resource
+    if permission.get("action") == "lambda:InvokeFunctionUrl" and permission.get("functionUrlAuthType") == "NONE":
+        return  # the public function URL that needs it is lambda-function-url-auth's finding: one cause, one finding
+    yield violation(
+        permission,
+        "principal",
+        principal,
+        "a named account, role or service, or a condition (anyone with an AWS account could invoke the function)",
+        "set principal to the invoker, or keep '*' with source_arn, source_account or principal_org_id",
+    )
 
 
 @resource_rule(
@@ -420,6 +458,74 @@ def no_wildcard_iam(stack: Stack, config: Config) -> Iterator[Finding]:
 
 
 @stack_rule(
+    "lambda-single-principal",
+    types=[FUNCTION],
+    description="A function's permissions name one invoking principal (one entry point per function).",
+    level=ADVISORY,
+    fix="Give each invoker its own function (or front them with one queue, bus or API) so each function has "
+    "one principal to scope, throttle and observe.",
+    pillar="security",
+    anchors="none",
+)
+def single_principal(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(fn: Res) -> Iterator[str]:
+        permissions = [res for res, prop in stack.referrers(fn, PERMISSION) if prop == "function"]
+        principals = sorted({p.known("principal") for p in permissions})
+        if len(principals) > 1:
+            yield violation(
+                fn,
+                "permissions' principals",
+                principals,
+                "one invoking principal",
+                "split the function per invoker, or route every invoker through one service",
+            )
+
+    return stack.each([FUNCTION], check)
+
+
+def _watches_errors(alarm: Res, fn: Res) -> bool:
+    for metric, dimensions, prop in alarm_metrics(alarm):
+        if metric == "Errors" and (
+            fn.urn in alarm.deps.get(prop, ()) or dimensions.get("FunctionName") == fn.get("name")
+        ):
+            return True
+    return False
+
+
+@stack_rule(
+    "lambda-error-alarm",
+    types=[FUNCTION],
+    description="Every Lambda function has an alarm on its Errors metric that notifies someone (an alarm action).",
+    level=ADVISORY,
+    fix="Add a cloudwatch.MetricAlarm on AWS/Lambda Errors (FunctionName = the function), GreaterThanThreshold 0, "
+    "with alarm_actions=[<SNS topic ARN>].",
+    pillar="operational-excellence",
+    anchors="none (Serverless Lens: alert on errors)",
+)
+def error_alarm(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(fn: Res) -> Iterator[str]:
+        alarms = [alarm for alarm, _ in stack.referrers(fn, METRIC_ALARM) if _watches_errors(alarm, fn)]
+        if not alarms:
+            yield violation(
+                fn,
+                "alarm on Errors",
+                None,
+                "a metric alarm on AWS/Lambda Errors for this function",
+                "add a MetricAlarm on Errors (FunctionName = this function) with an alarm action",
+            )
+        elif not any(as_list(alarm.get("alarmActions")) for alarm in alarms):
+            yield violation(
+                fn,
+                "alarmActions of " + ", ".join(sorted(alarm.name for alarm in alarms)),
+                None,
+                "an action (an SNS topic ARN) so a failure reaches someone",
+                "set alarm_actions on the Errors alarm",
+            )
+
+    return stack.each([FUNCTION], check)
+
+
+@stack_rule(
     "lambda-account-concurrency-headroom",
     types=[FUNCTION],
     description="Reserved concurrency across the stack leaves the 100 unreserved executions AWS requires.",
@@ -462,6 +568,9 @@ RULES = (
     async_failure_destination,
     no_wildcard_iam,
     permission_source_arn,
+    public_permission,
+    single_principal,
+    error_alarm,
     function_url_auth,
     account_concurrency_headroom,
 )

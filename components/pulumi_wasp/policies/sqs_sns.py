@@ -11,10 +11,12 @@ from .aws_types import (
     INVOKE_CONFIG,
     METRIC_ALARM,
     QUEUE,
+    QUEUE_POLICY,
     REDRIVE_POLICY,
     SCHEDULE,
     SUBSCRIPTION,
     TOPIC,
+    TOPIC_POLICY,
 )
 from .common import (
     ADVISORY,
@@ -23,12 +25,11 @@ from .common import (
     Finding,
     Res,
     Stack,
-    as_list,
+    alarm_metrics,
     integer,
     json_doc,
     number,
     number_or,
-    raw,
     resource_rule,
     show,
     stack_rule,
@@ -148,17 +149,9 @@ def dlq_retention(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each([QUEUE], check)
 
 
-def _metrics(alarm: Res) -> Iterator[tuple[object, dict[str, object], str]]:
-    """(metric name, dimensions, property) of the alarm's metric and of each metric query."""
-    yield alarm.get("metricName"), raw(alarm.get("dimensions")) or {}, "dimensions"
-    for query in as_list(alarm.get("metricQueries")):
-        metric = raw(query).get("metric") or {}
-        yield metric.get("metricName"), metric.get("dimensions") or {}, "metricQueries"
-
-
 def _watches_depth(alarm: Res, queue: Res) -> bool:
     """``alarm`` fires when ``queue`` holds at least one visible message."""
-    for metric, dimensions, prop in _metrics(alarm):
+    for metric, dimensions, prop in alarm_metrics(alarm):
         if metric != "ApproximateNumberOfMessagesVisible":
             continue
         if queue.urn in alarm.deps.get(prop, ()) or dimensions.get("QueueName") == queue.get("name"):
@@ -242,4 +235,54 @@ def sns_encryption(topic: Res, config: Config) -> Iterator[str]:
         yield violation(topic, "kmsMasterKeyId", None, "a KMS key", 'set kms_master_key_id (e.g. "alias/aws/sns")')
 
 
-RULES = (redrive_policy, sqs_encryption, dlq_retention, dlq_alarm, subscription_redrive, sns_encryption)
+TLS_WANTED = 'a Deny statement for {"Bool": {"aws:SecureTransport": "false"}}'
+
+
+@stack_rule(
+    "sqs-tls-only",
+    types=[QUEUE],
+    description="Every SQS queue's policy denies requests without TLS (aws:SecureTransport false).",
+    level=MANDATORY,
+    fix='Add an sqs.QueuePolicy (or the queue\'s policy) with a statement: Effect Deny, Principal "*", Action '
+    '"sqs:*", Resource the queue ARN, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
+    pillar="security",
+    anchors="AwsSolutions-SQS4",
+)
+def sqs_tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(queue: Res) -> Iterator[str]:
+        if not stack.denies_insecure_transport(queue, QUEUE_POLICY, "queueUrl"):
+            fix = "add a QueuePolicy for the queue that denies requests without TLS"
+            yield violation(queue, "queue policy", None, TLS_WANTED, fix)
+
+    return stack.each([QUEUE], check)
+
+
+@stack_rule(
+    "sns-tls-only",
+    types=[TOPIC],
+    description="Every SNS topic's policy denies requests without TLS (aws:SecureTransport false).",
+    level=MANDATORY,
+    fix='Add an sns.TopicPolicy (or the topic\'s policy) with a statement: Effect Deny, Principal "*", Action '
+    '"sns:Publish", Resource the topic ARN, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
+    pillar="security",
+    anchors="AwsSolutions-SNS3",
+)
+def sns_tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(topic: Res) -> Iterator[str]:
+        if not stack.denies_insecure_transport(topic, TOPIC_POLICY, "arn"):
+            fix = "add a TopicPolicy for the topic that denies publishing without TLS"
+            yield violation(topic, "topic policy", None, TLS_WANTED, fix)
+
+    return stack.each([TOPIC], check)
+
+
+RULES = (
+    redrive_policy,
+    sqs_encryption,
+    sqs_tls_only,
+    dlq_retention,
+    dlq_alarm,
+    subscription_redrive,
+    sns_encryption,
+    sns_tls_only,
+)

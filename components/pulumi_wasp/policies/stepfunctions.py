@@ -10,6 +10,12 @@ from .aws_types import STATE_MACHINE
 from .common import ADVISORY, MANDATORY, Config, Res, Text, json_doc, raw, resource_rule, violation
 
 
+def _trace_machine(machine: Res, config: Config) -> dict[str, Any] | None:
+    if machine.get("tracingConfiguration", "enabled") is True:
+        return None
+    return {"tracingConfiguration": {**(raw(machine.get("tracingConfiguration")) or {}), "enabled": True}}
+
+
 @resource_rule(
     "sfn-tracing",
     types=[STATE_MACHINE],
@@ -18,6 +24,7 @@ from .common import ADVISORY, MANDATORY, Config, Res, Text, json_doc, raw, resou
     fix='Set tracing_configuration={"enabled": True}.',
     pillar="operational-excellence",
     anchors="SR WS5000, NAG StateMachineXray",
+    remediate=_trace_machine,
 )
 def tracing(machine: Res, config: Config) -> Iterator[str]:
     if machine.get("tracingConfiguration", "enabled") is not True:

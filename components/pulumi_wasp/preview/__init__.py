@@ -4,7 +4,14 @@
 Pulumi CLI sends and returns a :class:`PolicyReport`; ``wasp preview`` is the command around it.
 """
 
-from pulumi_wasp.preview.analysis import Diagnostic, Exempted, NotApplicable, PolicyReport, run_policies
+from pulumi_wasp.preview.analysis import (
+    Diagnostic,
+    Exempted,
+    NotApplicable,
+    PolicyReport,
+    Remediation,
+    run_policies,
+)
 from pulumi_wasp.preview.config import ConfigError, reconcile
 from pulumi_wasp.preview.pack import LoadedPack, PackError, load_pack
 
@@ -16,6 +23,7 @@ __all__ = [
     "NotApplicable",
     "PackError",
     "PolicyReport",
+    "Remediation",
     "load_pack",
     "reconcile",
     "run_policies",

@@ -1,13 +1,17 @@
 """Drive the pack's analyzer with the requests the CLI sends, and collect what the CLI would show.
 
-The CLI sends, for a preview: Configure (the reconciled pack config), ConfigureStack, one Analyze per
-registered resource (root stack, components and custom resources alike: the engine does not filter) with
-its inputs, then one AnalyzeStack with every resource's outputs, parent, dependencies and property
-dependencies.
+The CLI sends, for a preview: Configure (the reconciled pack config), ConfigureStack, for each registered
+resource (root stack, components and custom resources alike: the engine does not filter) a Remediate then an
+Analyze of its inputs, then one AnalyzeStack with every resource's outputs, parent, dependencies and property
+dependencies. A remediation's inputs replace the resource's for what follows (its Analyze, the AnalyzeStack,
+the report's records), as the engine would deploy them; the keys it changes are merged into the outputs
+too (a provider echoes its inputs). Remediate is only sent when some policy's level is ``remediate``:
+otherwise every policy declines it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -19,8 +23,9 @@ from pulumi.runtime import proto
 from pulumi_wasp.adapters.pulumi_policy import runtime_variables_hidden
 from pulumi_wasp.policies.common import EXEMPTION_RE, EXEMPTIONS_POLICY, NOT_EVALUATED_RE
 from pulumi_wasp.preview.config import reconcile
-from pulumi_wasp.preview.pack import LEVEL_VALUES, LEVELS, LoadedPack, load_pack
+from pulumi_wasp.preview.pack import LEVEL_VALUES, LEVELS, SEVERITIES, LoadedPack, PolicyMeta, load_pack
 from pulumi_wasp.synthesis import RecordedResource, Synthesis
+from pulumi_wasp.synthesis.recording import wire
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -33,6 +38,20 @@ class Diagnostic:
     type: str
     name: str
     message: str
+    #: The policy's severity (low, medium, high, critical) and documentation URL, as the CLI shows them.
+    severity: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A policy at level ``remediate`` rewrote a resource's inputs: ``changes`` holds the new values."""
+
+    policy: str
+    urn: str
+    type: str
+    name: str
+    changes: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,10 @@ class PolicyReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     not_applicable: list[NotApplicable] = field(default_factory=list)
     exempted: list[Exempted] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
+    metadata: dict[str, PolicyMeta] = field(default_factory=dict)
+    #: Policies configured to ``remediate`` that have no remediation: the CLI enforces them as mandatory.
+    unremediable: set[str] = field(default_factory=set)
     seconds: float = 0.0
 
     @property
@@ -89,6 +112,17 @@ class PolicyReport:
             "diagnostics": [asdict(d) for d in self.diagnostics],
             "not_applicable": [asdict(n) for n in self.not_applicable],
             "exempted": [asdict(e) for e in self.exempted],
+            "remediations": [asdict(r) for r in self.remediations],
+            "policies": {
+                name: {
+                    "level": level,
+                    "severity": self.metadata[name].severity,
+                    "url": self.metadata[name].url,
+                    "framework": asdict(self.metadata[name].framework),
+                    "tags": list(self.metadata[name].tags),
+                }
+                for name, level in self.policies.items()
+            },
         }
 
 
@@ -118,7 +152,9 @@ def run_policies(
         resources=list(synthesis.resources),
         policies={name: s.level for name, s in settings.items()},
         descriptions={name: meta.description for name, meta in pack.policies.items()},
+        metadata=dict(pack.policies),
     )
+    remediating = any(s.level == "remediate" for s in settings.values())
     everything = [_root(synthesis), *synthesis.resources]
     by_urn = {r.urn: r for r in everything}
     started = time.perf_counter()
@@ -135,7 +171,7 @@ def run_policies(
         servicer.ConfigureStack(
             proto.AnalyzerStackConfigureRequest(stack=synthesis.stack, project=synthesis.project, dry_run=True), None
         )
-        for res in everything:
+        for index, res in enumerate(everything):
             request = proto.AnalyzeRequest(
                 type=res.type,
                 properties=_struct(res.inputs),
@@ -143,6 +179,11 @@ def run_policies(
                 name=res.name,
                 options=proto.AnalyzerResourceOptions(parent=res.parent),
             )
+            if remediating:
+                remediated = _remediate(report, servicer.Remediate(request, None), res)
+                if remediated is not res:
+                    res = everything[index] = by_urn[res.urn] = remediated
+                    request.properties.CopyFrom(_struct(res.inputs))
             _collect(report, servicer.Analyze(request, None), by_urn, analyzed=res)
         stack_request = proto.AnalyzeStackRequest(
             resources=[
@@ -164,7 +205,38 @@ def run_policies(
         )
         _collect(report, servicer.AnalyzeStack(stack_request, None), by_urn, analyzed=None)
     report.seconds = time.perf_counter() - started
+    report.resources = everything[1:]
+    # Stack policies are never asked to remediate (pulumi_policy remediates one resource at a time).
+    report.unremediable |= {
+        name for name, s in settings.items() if s.level == "remediate" and pack.policies[name].kind == "stack"
+    }
     return report
+
+
+def _remediate(report: PolicyReport, response: Any, res: RecordedResource) -> RecordedResource:
+    """``res`` with each remediation's inputs (in the pack's order, each seeing the previous one's)."""
+    for skipped in response.not_applicable:
+        if skipped.reason.startswith("not evaluated"):
+            report.not_applicable.append(
+                NotApplicable(skipped.policy_name, res.urn, res.type, res.name, skipped.reason)
+            )
+        else:  # pulumi_policy's "Policy does not implement remediate"
+            report.unremediable.add(skipped.policy_name)
+    for remediation in response.remediations:
+        if remediation.diagnostic:
+            # pulumi_policy's own words for a remediation it could not run (an unknown value during preview).
+            message = remediation.diagnostic
+            report.not_applicable.append(NotApplicable(remediation.policyName, res.urn, res.type, res.name, message))
+            continue
+        inputs = wire(remediation.properties)
+        changes = {key: value for key, value in inputs.items() if res.inputs.get(key) != value}
+        removed = [key for key in res.inputs if key not in inputs]
+        if not changes and not removed:
+            continue
+        report.remediations.append(Remediation(remediation.policyName, res.urn, res.type, res.name, changes))
+        outputs = {key: value for key, value in res.outputs.items() if key not in removed}
+        res = dataclasses.replace(res, inputs=inputs, outputs={**outputs, **changes})
+    return res
 
 
 def _collect(
@@ -187,7 +259,19 @@ def _collect(
             )
         else:
             level = LEVELS[diagnostic.enforcementLevel]
-            report.diagnostics.append(Diagnostic(diagnostic.policyName, level, res.urn, res.type, res.name, message))
+            meta = report.metadata.get(diagnostic.policyName)
+            report.diagnostics.append(
+                Diagnostic(
+                    diagnostic.policyName,
+                    level,
+                    res.urn,
+                    res.type,
+                    res.name,
+                    message,
+                    severity=SEVERITIES.get(diagnostic.severity, ""),
+                    url=meta.url if meta else "",
+                )
+            )
     for skipped in response.not_applicable:
         # A stack rule lists each resource it could not evaluate on its own line.
         for line in skipped.reason.splitlines() or [""]:

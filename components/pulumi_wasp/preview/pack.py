@@ -30,10 +30,27 @@ LEVELS = {
     proto.DISABLED: "disabled",
 }
 LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+SEVERITIES = {
+    proto.POLICY_SEVERITY_UNSPECIFIED: "",
+    proto.POLICY_SEVERITY_LOW: "low",
+    proto.POLICY_SEVERITY_MEDIUM: "medium",
+    proto.POLICY_SEVERITY_HIGH: "high",
+    proto.POLICY_SEVERITY_CRITICAL: "critical",
+}
 
 
 class PackError(Exception):
     """The pack could not be loaded (its __main__.py failed or built no PolicyPack)."""
+
+
+@dataclass(frozen=True)
+class Framework:
+    """The compliance framework a policy belongs to ("" where the pack leaves a field out)."""
+
+    name: str
+    version: str
+    reference: str
+    specification: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,11 @@ class PolicyMeta:
     kind: str
     properties: dict[str, Any]
     required: tuple[str, ...]
+    severity: str = ""
+    url: str = ""
+    framework: Framework = Framework("", "", "", "")
+    tags: tuple[str, ...] = ()
+    remediation_steps: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,13 @@ def load_pack(pack_dir: Path | None = None) -> LoadedPack:
             kind="stack" if p.policy_type == proto.PolicyType.POLICY_TYPE_STACK else "resource",
             properties=json_format.MessageToDict(p.configSchema.properties),
             required=tuple(p.configSchema.required),
+            severity=SEVERITIES[p.severity],
+            url=p.url,
+            framework=Framework(
+                p.framework.name, p.framework.version, p.framework.reference, p.framework.specification
+            ),
+            tags=tuple(p.tags),
+            remediation_steps=p.remediation_steps,
         )
         for p in info.policies
     }

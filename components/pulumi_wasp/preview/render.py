@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from itertools import groupby
+from typing import Any
 
 from pulumi_wasp.preview.analysis import Diagnostic, PolicyReport
 from pulumi_wasp.synthesis.summary import resource_counts
@@ -27,9 +29,24 @@ def render(report: PolicyReport) -> str:
             found = list(group)
             lines.append(f"    [{found[0].level}]  {policy}  ({len(found)})")
             lines.append(f"    {report.descriptions.get(policy, '')}")
+            meta = report.metadata.get(policy)
+            if meta:
+                pillar = meta.framework.reference or "no pillar"
+                lines.append(f"    severity {meta.severity or 'unspecified'} · {pillar} · {meta.url}")
             for diagnostic in found:
                 lines.append(f"      - {diagnostic.type}: {diagnostic.name}")
                 lines.extend(f"        {text}" for text in diagnostic.message.splitlines())
+        lines.append("")
+    if report.remediations:
+        lines.append("Remediated (the inputs as they would be deployed):")
+        for fixed in report.remediations:
+            changes = ", ".join(f"{key}={_json(value)}" for key, value in fixed.changes.items())
+            lines.append(f"    {fixed.policy}  {fixed.type}: {fixed.name}")
+            lines.append(f"        {changes}")
+        lines.append("")
+    if report.unremediable:
+        names = ", ".join(sorted(report.unremediable))
+        lines.append(f"Configured to remediate but without a remediation (enforced as mandatory): {names}")
         lines.append("")
     if report.exempted:
         lines.append("Exempted:")
@@ -47,7 +64,23 @@ def render(report: PolicyReport) -> str:
     advisory = len(report.diagnostics) - mandatory
     verdict = "FAILED: mandatory policies violated" if mandatory else "passed: no mandatory violations"
     lines.append(
-        f"Summary: {verdict} — {mandatory} mandatory, {advisory} advisory, {len(report.exempted)} exempted, "
+        f"Summary: {verdict} — {mandatory} mandatory, {advisory} advisory, {len(report.remediations)} remediated, "
+        f"{len(report.exempted)} exempted, "
         f"{len(report.not_evaluated)} not evaluated; policies ran in {report.seconds * 1000:.0f} ms"
     )
     return "\n".join(lines)
+
+
+def _json(value: Any) -> str:
+    """A value as JSON, whole numbers without the ".0" the wire format gives every number."""
+
+    def whole(item: Any) -> Any:
+        if isinstance(item, float) and item.is_integer():
+            return int(item)
+        if isinstance(item, dict):
+            return {key: whole(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [whole(inner) for inner in item]
+        return item
+
+    return json.dumps(whole(value), sort_keys=True)

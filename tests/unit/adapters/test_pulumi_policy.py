@@ -155,3 +155,35 @@ def test_the_analyzer_reconfigures_pulumi_from_runtime_variables_unless_hidden(m
     assert configured == []
     analyze(servicer, {"name": "jobs"})
     assert [settings.project for settings in configured] == ["other"]
+
+
+SECRET_WIRE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "s3cr3t"}
+
+
+def remediated(changes: dict[str, Any], props: dict[str, Any]) -> Any:
+    """The Remediate response of a pack whose one policy returns replaced_inputs(props, changes)."""
+
+    def fix(args: ResourceValidationArgs) -> dict[str, Any]:
+        return adapter.replaced_inputs(args.props, changes)
+
+    policy = ResourceValidationPolicy(
+        "fixer", "Fixes.", remediate=adapter.remediation(fix), enforcement_level=EnforcementLevel.REMEDIATE
+    )
+    servicer = adapter.new_analyzer("fixing", "1.0.0", [policy], EnforcementLevel.REMEDIATE)
+    request = proto.AnalyzeRequest(type="aws:sqs/queue:Queue", properties=struct(props), urn=URN, name="jobs")
+    return servicer.Remediate(request, None)
+
+
+def test_a_remediation_returns_every_input_with_the_changes_applied() -> None:
+    (remediation,) = remediated({"sqsManagedSseEnabled": True}, {"name": "jobs", "tags": {"a": "b"}}).remediations
+    assert dict(remediation.properties) == {"name": "jobs", "tags": {"a": "b"}, "sqsManagedSseEnabled": True}
+
+
+def test_a_remediation_keeps_the_secrets_it_leaves_alone() -> None:
+    (remediation,) = remediated({"sqsManagedSseEnabled": True}, {"name": "jobs", "token": SECRET_WIRE}).remediations
+    assert dict(remediation.properties["token"]) == SECRET_WIRE
+
+
+def test_a_remediation_keeps_a_replaced_secret_secret() -> None:
+    (remediation,) = remediated({"token": "rotated"}, {"name": "jobs", "token": SECRET_WIRE}).remediations
+    assert dict(remediation.properties["token"]) == {**SECRET_WIRE, "value": "rotated"}
