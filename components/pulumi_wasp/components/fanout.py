@@ -17,6 +17,7 @@ from pulumi_wasp.components.shared.context import StackContext, current_stack_co
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
+from pulumi_wasp.components.shared.resource_policies import topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -172,9 +173,13 @@ class FanOut(pulumi.ComponentResource):
             children.not_checked(f"FanOut {name}", "the existing topic's encryption and its policy's other statements")
         # A topic's name is the last part of its ARN (arn:aws:sns:<region>:<account>:<name>).
         self.name = self.topic.name if self.topic is not None else self.arn.apply(lambda arn: arn.rsplit(":", 1)[-1])
-        if args.publishers:
+        if args.publishers or self.topic is not None:
+            # A topic's policy is one document: an existing topic's is only replaced to admit publishers.
             sns.TopicPolicy(
-                f"{name}-topic-policy", arn=self.arn, policy=self._topic_policy(args.publishers), opts=child
+                f"{name}-topic-policy",
+                arn=self.arn,
+                policy=topic_policy_document(self.arn, args.publishers),
+                opts=child,
             )
 
         self.queues, self.queue_arns, self.processors, self.delivery_dlqs = {}, {}, {}, {}
@@ -243,17 +248,3 @@ class FanOut(pulumi.ComponentResource):
         if self.key is not None:
             statements.append(iam.kms_encrypt(self.key.arn, "sns"))
         return statements
-
-    def _topic_policy(self, publishers: Sequence[ServiceSender]) -> pulumi.Output[str]:
-        statements = [
-            {
-                "Sid": f"AllowPublish{index}",
-                "Effect": "Allow",
-                "Principal": {"Service": publisher.service},
-                "Action": "sns:Publish",
-                "Resource": self.arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": publisher.source_arn}},
-            }
-            for index, publisher in enumerate(publishers)
-        ]
-        return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})

@@ -62,8 +62,14 @@ def test_topic_is_encrypted_with_a_key_its_publishers_may_use(stack):
     assert key.inputs["enableKeyRotation"] is True
 
 
-def test_topic_policy_admits_each_publisher_only_from_its_source(stack):
+def test_topic_policy_denies_publishing_without_tls(stack):
     statement = policy(one(stack, "events", "aws:sns/topicPolicy:TopicPolicy"))["Statement"][0]
+    assert (statement["Effect"], statement["Principal"], statement["Action"]) == ("Deny", "*", "sns:Publish")
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_topic_policy_admits_each_publisher_only_from_its_source(stack):
+    statement = policy(one(stack, "events", "aws:sns/topicPolicy:TopicPolicy"))["Statement"][1]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": RULE_ARN}}
 

@@ -14,6 +14,7 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
+from pulumi_wasp.components.shared.resource_policies import ServiceSender, topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -143,6 +144,14 @@ class AlarmTopic(pulumi.ComponentResource):
             topic_defaults,
             args.topic_overrides,
             arg="AlarmTopicArgs.topic_overrides",
+            opts=child,
+        )
+        # TLS only; CloudWatch publishes for this account's alarms only (the topic's ARN names region and account).
+        alarms = self.topic.arn.apply(lambda arn: "arn:aws:cloudwatch:{3}:{4}:alarm:*".format(*arn.split(":")))
+        sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=topic_policy_document(self.topic.arn, [ServiceSender("cloudwatch.amazonaws.com", alarms)]),
             opts=child,
         )
         if args.email:

@@ -13,39 +13,13 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext
-
-
-@dataclass(frozen=True)
-class ServiceSender:
-    """A service allowed to send to a queue, only on behalf of one source (``aws:SourceArn``)."""
-
-    service: str
-    source_arn: pulumi.Input[str]
+from pulumi_wasp.components.shared.resource_policies import ServiceSender, tls_only_document
 
 
 def queue_policy_document(queue_arn: pulumi.Input[str], senders: Sequence[ServiceSender] = ()) -> pulumi.Output[str]:
-    statements: list[dict] = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sqs:*",
-            "Resource": queue_arn,
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
-    for index, sender in enumerate(senders):
-        statements.append(
-            {
-                "Sid": f"AllowSend{index}",
-                "Effect": "Allow",
-                "Principal": {"Service": sender.service},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": sender.source_arn}},
-            }
-        )
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+    return tls_only_document(
+        queue_arn, deny_action="sqs:*", allow_action="sqs:SendMessage", allow_sid="AllowSend", senders=senders
+    )
 
 
 def queue_policy(

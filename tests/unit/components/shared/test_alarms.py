@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pulumi_wasp.components import AlarmTopic, AlarmTopicArgs, StackContext
@@ -10,6 +12,7 @@ from tests.unit.conftest import synth
 
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 CONTEXT = StackContext(tags={"team": "platform"})
 
 
@@ -43,3 +46,18 @@ def test_args_and_the_keyword_form_together_are_an_error():
 def test_an_email_without_at_is_rejected_naming_the_arg():
     with pytest.raises(ValueError, match="AlarmTopicArgs.email must be an e-mail address"):
         AlarmTopicArgs(email="ops").validate()
+
+
+def test_the_topic_denies_publishing_without_tls():
+    stack = synth(lambda: AlarmTopic("alarms", AlarmTopicArgs()))
+    deny = json.loads(stack.named("alarms-topic-policy", TOPIC_POLICY).inputs["policy"])["Statement"][0]
+    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_cloudwatch_publishes_only_for_the_accounts_alarms():
+    stack = synth(lambda: AlarmTopic("alarms", AlarmTopicArgs()))
+    topic = stack.named("alarms-topic", TOPIC).outputs["arn"]
+    region, account = topic.split(":")[3:5]
+    allow = json.loads(stack.named("alarms-topic-policy", TOPIC_POLICY).inputs["policy"])["Statement"][1]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:*"}}
