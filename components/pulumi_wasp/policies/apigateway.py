@@ -38,6 +38,11 @@ from .common import (
 
 JSON_ACCESS_LOG_EXAMPLE = '{"requestId": "$context.requestId", "status": "$context.status", ...}'
 DEFAULT_FUNCTION_TIMEOUT = 3
+THROTTLING_BOUNDS = {
+    "max_rate_limit": integer(10000, 1, description="Largest steady-state requests per second allowed."),
+    "max_burst_limit": integer(5000, 1, description="Largest burst allowed."),
+}
+THROTTLING_LIMITS = (("throttlingRateLimit", "max_rate_limit"), ("throttlingBurstLimit", "max_burst_limit"))
 #: Methods whose requests carry a body to validate (ANY includes them).
 BODY_METHODS = ("POST", "PUT", "PATCH", "ANY")
 #: ``$context.<name>`` variables of an access log format; each stands for a value once logged.
@@ -149,10 +154,7 @@ def _stage_settings(stack: Stack, stage: Res) -> list[Res]:
     '"throttling_burst_limit": ...}) for the stage.',
     pillar="reliability",
     anchors="SR ES2003, NAG APIGWDefaultThrottling",
-    config={
-        "max_rate_limit": integer(10000, 1, description="Largest steady-state requests per second allowed."),
-        "max_burst_limit": integer(5000, 1, description="Largest burst allowed."),
-    },
+    config=THROTTLING_BOUNDS,
 )
 def default_throttling(stack: Stack, config: Config) -> Iterator[Finding]:
     def check(stage: Res) -> Iterator[str]:
@@ -166,16 +168,7 @@ def default_throttling(stack: Stack, config: Config) -> Iterator[Finding]:
                 'add MethodSettings(method_path="*/*") with throttling_rate_limit and throttling_burst_limit',
             )
         for settings in defaults:
-            for prop, bound in (("throttlingRateLimit", "max_rate_limit"), ("throttlingBurstLimit", "max_burst_limit")):
-                value = number(settings.get("settings", prop))
-                if value is None or not 0 < value <= config[bound]:
-                    yield violation(
-                        settings,
-                        f"settings.{prop}",
-                        None if value == -1 else value,
-                        f"greater than 0 and at most {show(config[bound])}",
-                        f"set settings.{prop} for the stage's expected peak",
-                    )
+            yield from _limit_findings(settings, "settings", "settings", config)
 
     return stack.each([STAGE], check)
 
@@ -368,21 +361,23 @@ def http_access_logging(stage: Res, config: Config) -> Iterator[str]:
     fix='Set default_route_settings={"throttling_rate_limit": ..., "throttling_burst_limit": ...} on the stage.',
     pillar="reliability",
     anchors="SR ES2003 (HTTP)",
-    config={
-        "max_rate_limit": integer(10000, 1, description="Largest steady-state requests per second allowed."),
-        "max_burst_limit": integer(5000, 1, description="Largest burst allowed."),
-    },
+    config=THROTTLING_BOUNDS,
 )
 def http_default_throttling(stage: Res, config: Config) -> Iterator[str]:
-    for prop, bound in (("throttlingRateLimit", "max_rate_limit"), ("throttlingBurstLimit", "max_burst_limit")):
-        value = number(stage.get("defaultRouteSettings", prop))
+    return _limit_findings(stage, "defaultRouteSettings", "default_route_settings", config)
+
+
+def _limit_findings(holder: Res, prop: str, arg: str, config: Config) -> Iterator[str]:
+    """Each throttling limit under ``holder.prop`` that is unset (or -1, the provider's "unset") or out of bounds."""
+    for limit, bound in THROTTLING_LIMITS:
+        value = number(holder.get(prop, limit))
         if value is None or not 0 < value <= config[bound]:
             yield violation(
-                stage,
-                f"defaultRouteSettings.{prop}",
-                value,
+                holder,
+                f"{prop}.{limit}",
+                None if value == -1 else value,
                 f"greater than 0 and at most {show(config[bound])} (otherwise only the account-wide limit applies)",
-                f"set default_route_settings.{prop} for the stage's expected peak",
+                f"set {arg}.{limit} for the stage's expected peak",
             )
 
 

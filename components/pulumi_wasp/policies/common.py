@@ -163,6 +163,9 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+TLS_WANTED = 'a Deny statement for {"Bool": {"aws:SecureTransport": "false"}}'
+
+
 def denies_insecure_transport(doc: object) -> bool:
     """The policy document has a Deny statement for requests without TLS (``aws:SecureTransport`` false)."""
     statements = doc.get("Statement") if isinstance(doc, dict) else None
@@ -525,12 +528,17 @@ class Stack:
     def exempt(self, res: Res) -> bool:
         return self.book.find(self.rule, res) is not None
 
-    def denies_insecure_transport(self, res: Res, policy_type: str, prop: str) -> bool:
-        """``res``'s inline ``policy``, or a ``policy_type`` resource pointing at it through ``prop``, denies
-        requests without TLS."""
-        docs = [json_doc(res.get("policy"))]
-        docs += [json_doc(p.get("policy")) for p, via in self.referrers(res, policy_type) if via == prop]
-        return any(denies_insecure_transport(doc) for doc in docs)
+    def tls_only(self, types: Iterable[str], policy_type: str, prop: str, what: str, fix: str) -> Iterator[Finding]:
+        """Each subject whose inline ``policy``, and every ``policy_type`` resource pointing at it through
+        ``prop``, fails to deny requests without TLS."""
+
+        def check(res: Res) -> Iterator[str]:
+            docs = [json_doc(res.get("policy"))]
+            docs += [json_doc(p.get("policy")) for p, via in self.referrers(res, policy_type) if via == prop]
+            if not any(denies_insecure_transport(doc) for doc in docs):
+                yield violation(res, what, None, TLS_WANTED, fix)
+
+        return self.each(types, check)
 
 
 _UNKNOWNS = frozenset(

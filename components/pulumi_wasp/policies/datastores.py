@@ -223,17 +223,8 @@ def block_public_access(stack: Stack, config: Config) -> Iterator[Finding]:
     anchors="AwsSolutions-S10",
 )
 def tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
-    def check(bucket: Res) -> Iterator[str]:
-        if not stack.denies_insecure_transport(bucket, BUCKET_POLICY, "bucket"):
-            yield violation(
-                bucket,
-                "bucket policy",
-                None,
-                "a Deny statement for aws:SecureTransport false",
-                "add a BucketPolicy that denies requests without TLS",
-            )
-
-    return stack.each(BUCKETS, check)
+    fix = "add a BucketPolicy that denies requests without TLS"
+    return stack.tls_only(BUCKETS, BUCKET_POLICY, "bucket", "bucket policy", fix)
 
 
 def _log_targets(stack: Stack) -> set[str]:
@@ -353,31 +344,11 @@ def secret_rotation(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each([SECRET], check)
 
 
-#: The values CloudWatch Logs accepts for retentionInDays.
+#: The values CloudWatch Logs accepts for retentionInDays (the rules import nothing of the components, which
+#: load pulumi_aws: components/defaults.py keeps the same list for the components' own checks).
 RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+)  # fmt: skip
 
 
 def _retention_in_bounds(days: float | None, config: Config) -> bool:

@@ -235,9 +235,6 @@ def sns_encryption(topic: Res, config: Config) -> Iterator[str]:
         yield violation(topic, "kmsMasterKeyId", None, "a KMS key", 'set kms_master_key_id (e.g. "alias/aws/sns")')
 
 
-TLS_WANTED = 'a Deny statement for {"Bool": {"aws:SecureTransport": "false"}}'
-
-
 @stack_rule(
     "sqs-tls-only",
     types=[QUEUE],
@@ -249,12 +246,8 @@ TLS_WANTED = 'a Deny statement for {"Bool": {"aws:SecureTransport": "false"}}'
     anchors="AwsSolutions-SQS4",
 )
 def sqs_tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
-    def check(queue: Res) -> Iterator[str]:
-        if not stack.denies_insecure_transport(queue, QUEUE_POLICY, "queueUrl"):
-            fix = "add a QueuePolicy for the queue that denies requests without TLS"
-            yield violation(queue, "queue policy", None, TLS_WANTED, fix)
-
-    return stack.each([QUEUE], check)
+    fix = "add a QueuePolicy for the queue that denies requests without TLS"
+    return stack.tls_only([QUEUE], QUEUE_POLICY, "queueUrl", "queue policy", fix)
 
 
 @stack_rule(
@@ -268,12 +261,8 @@ def sqs_tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
     anchors="AwsSolutions-SNS3",
 )
 def sns_tls_only(stack: Stack, config: Config) -> Iterator[Finding]:
-    def check(topic: Res) -> Iterator[str]:
-        if not stack.denies_insecure_transport(topic, TOPIC_POLICY, "arn"):
-            fix = "add a TopicPolicy for the topic that denies publishing without TLS"
-            yield violation(topic, "topic policy", None, TLS_WANTED, fix)
-
-    return stack.each([TOPIC], check)
+    fix = "add a TopicPolicy for the topic that denies publishing without TLS"
+    return stack.tls_only([TOPIC], TOPIC_POLICY, "arn", "topic policy", fix)
 
 
 RULES = (
