@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from pulumi_wasp.preview import PolicyReport
+from pulumi_wasp.preview import ConfigError, PolicyReport, load_pack, reconcile
 from pulumi_wasp.synthesis import Synthesis
 
 from .conftest import TAGS, analyze, exempt, exempted, flagged, function, messages, synth, unevaluated, with_unknown
@@ -343,3 +343,13 @@ def test_http_default_throttling_bounds_are_configurable(edge_stack: Synthesis) 
 def test_http_stage_rules_are_mandatory(edge: PolicyReport) -> None:
     levels = {d.level for d in edge.diagnostics if d.policy.startswith("apigwv2-")}
     assert levels == {"mandatory"}
+
+
+def test_waf_environments_must_be_a_list_of_names() -> None:
+    with pytest.raises(ConfigError, match="apigw-waf: environments: 'prod' is not of type 'array'"):
+        reconcile(load_pack(), {"apigw-waf": {"environments": "prod"}})
+
+
+def test_http_default_throttling_bounds_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="apigwv2-default-throttling: max_rate_limit: 0 is less than the minimum"):
+        reconcile(load_pack(), {"apigwv2-default-throttling": {"max_rate_limit": 0}})

@@ -8,7 +8,7 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_wasp.components import GlobalSecondaryIndex, Table, TableArgs
-from pulumi_wasp.preview import PolicyReport
+from pulumi_wasp.preview import ConfigError, PolicyReport, load_pack, reconcile
 from pulumi_wasp.synthesis import Synthesis
 
 from .conftest import TAGS, analyze, exempt, exempted, flagged, messages, synth, unevaluated, with_unknown
@@ -346,3 +346,8 @@ def test_secret_rotation_max_days_is_configurable(logging_stack: Synthesis) -> N
 def test_secret_rotation_lists_a_secret_exempted_with_its_reason(logging_report: PolicyReport) -> None:
     reasons = [e.reason for e in logging_report.exempted if e.policy == "secret-rotation"]
     assert reasons == ["the payment provider issues the signing secret; rotation is coordinated with them"]
+
+
+def test_secret_rotation_max_days_must_be_at_least_one_day() -> None:
+    with pytest.raises(ConfigError, match="secret-rotation: max_days: 0 is less than the minimum of 1"):
+        reconcile(load_pack(), {"secret-rotation": {"max_days": 0}})
