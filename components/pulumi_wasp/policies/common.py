@@ -352,13 +352,19 @@ class ExemptionBook:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = {rule.name: rule for rule in rules}
+        # The rules judging each type, in pack order (report runs for every resource: no scan of every rule).
+        self._judging: dict[str, list[Rule]] = {}
+        for rule in rules:
+            for type_ in rule.types:
+                self._judging.setdefault(type_, []).append(rule)
+        self._order = {name: index for index, name in enumerate(self.rules)}
         self._patterns: dict[str, list[_Pattern]] | None = None
-        self._loaded_from: str | None = None
+        self._loaded_from: Config | None = None
 
     def load(self, config: Config | None) -> None:
-        key = json.dumps(config or {}, sort_keys=True)
-        if key == self._loaded_from:
-            return
+        config = config or {}
+        if self._patterns is not None and config == self._loaded_from:
+            return  # the same config as the previous resource's: most calls
         patterns: dict[str, list[_Pattern]] = {}
         for rule, entries in (config or {}).items():
             for index, entry in enumerate(entries or []):
@@ -368,7 +374,7 @@ class ExemptionBook:
                         pattern = _Pattern(field_name, re.compile(entry[field_name]), source, entry["reason"])
                         patterns.setdefault(rule, []).append(pattern)
         self._patterns = patterns
-        self._loaded_from = key
+        self._loaded_from = json.loads(json.dumps(config))  # a copy: later changes to the caller's are new
 
     def find(self, rule: str, res: Res) -> Exemption | None:
         """The exemption of ``res`` from ``rule``, if one is in force."""
@@ -384,11 +390,15 @@ class ExemptionBook:
 
     def report(self, res: Res) -> Iterator[str]:
         """Every exemption of ``res`` and every exemption tag on it that is ignored, as advisory messages."""
-        for rule in self.rules.values():
-            if res.type in rule.types or EXEMPT_TAG_PREFIX + rule.name in res.tags:
-                exemption = self.find(rule.name, res)
-                if exemption:
-                    yield exemption_message(res, exemption)
+        tagged = [key[len(EXEMPT_TAG_PREFIX) :] for key in res.tags if key.startswith(EXEMPT_TAG_PREFIX)]
+        judging = self._judging.get(res.type, [])
+        if tagged:
+            extra = {name for name in tagged if name in self.rules} - {rule.name for rule in judging}
+            judging = sorted([*judging, *(self.rules[name] for name in extra)], key=lambda r: self._order[r.name])
+        for rule in judging:
+            exemption = self.find(rule.name, res)
+            if exemption:
+                yield exemption_message(res, exemption)
         for key, value in res.tags.items():
             if not key.startswith(EXEMPT_TAG_PREFIX):
                 continue
