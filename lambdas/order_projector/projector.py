@@ -95,4 +95,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     ordered = [
         record["dynamodb"]["SequenceNumber"] for record in records if record["dynamodb"]["SequenceNumber"] in failed
     ]
+    # The batch's size next to Lambda's REPORT line (same request id): what the timeout is sized against.
+    logger.info("Batch projected", extra={"records": len(records), "failed": len(ordered)})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in ordered]}
