@@ -12,6 +12,7 @@ from pulumi_wasp import (
     INSERTS_ONLY,
     AlarmTopic,
     AlarmTopicArgs,
+    AsyncInvokeArgs,
     BucketProcessor,
     BucketProcessorArgs,
     Compensation,
@@ -436,7 +437,10 @@ outbox_sweeper = ScheduledJob(
         function=function(
             "order_projector.sweeper.handler",
             timeout_seconds=60,
-            reserved_concurrency=1,  # one sweep at a time: an overlapping tick is throttled and retried, not doubled
+            # One sweep at a time (two would publish the same events twice); a tick that finds the last sweep
+            # still running is throttled, and superseded by the next tick rather than retried for an hour.
+            reserved_concurrency=1,
+            async_invoke=AsyncInvokeArgs(max_retries=0, max_event_age_seconds=60),
             environment={
                 "ORDERS_TABLE": orders.name,
                 "EVENT_BUS_NAME": bus.name,
