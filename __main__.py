@@ -157,9 +157,9 @@ UNPUBLISHED = GlobalSecondaryIndex(
 #: batch slot, in order, so the read model still sees each order's events in version order. A record costs about two
 #: AWS calls (its read-model update and a tenth of a PutEvents; the batch's outbox marks are one TransactWriteItems).
 #: Measured (tests/e2e/test_burst_with_faults.py prints it from the projector's "Batch projected" log lines and
-#: Lambda's REPORT lines): full batches of 10 took at most 4.2 s in the local cloud under a 60-order burst with
-#: faults on a loaded 2-core machine (an upper bound of AWS, where a record's calls take milliseconds); 30 s is ×7
-#: that. Batches of up to 100 (Lambda's default) timed out the projector's 10 s under a 100-order burst (issue 16).
+#: Lambda's REPORT lines): over five runs, full batches of 10 took 1.8-11.8 s in the local cloud under a 60-order
+#: burst with faults on a 2-core machine at a load average of 15-30 (an upper bound of AWS, where a record's calls
+#: take milliseconds); 30 s is ×2.5 the worst of them. Batches of up to 100 (Lambda's default) timed out the projector's 10 s under a 100-order burst (issue 16).
 #: No batching window: the read model stays fresh.
 PROJECTOR_BATCH_SIZE = 10
 PROJECTOR_PARALLELIZATION = 4

@@ -410,8 +410,9 @@ ORDER_INVARIANT = (
     "every accepted order terminal; every event published and delivered; inventory and analytics exact; "
     "every DLQ entry re-driven or explained"
 )
-#: Where each subscriber leaves its trace of an event: the processed marker of its id, or the order's record.
 TERMINAL = ("Confirmed", "Cancelled")
+#: The order's status after each lifecycle event (lambdas/shared/orders.py).
+STATUS = {"OrderPlaced": "Pending", "OrderConfirmed": "Confirmed", "OrderCancelled": "Cancelled"}
 
 
 @dataclass
@@ -524,10 +525,8 @@ def check_orders(cloud: Cloud) -> OrderInvariant:
             counted[(f"ORDERS#{event['occurredAt'][:10]}", event["type"])] += 1
             if "outboxShard" in event or "publishedAt" not in event:
                 found.unpublished.append(f"{event['type']} {event['id']} of {order_id}")
-            if _missing_deliveries(event, operations, metrics):
-                found.undelivered.append(
-                    f"{event['type']} {event['id']} of {order_id}: {', '.join(_missing_deliveries(event, operations, metrics))}"
-                )
+            if missing := _missing_deliveries(event, operations, metrics):
+                found.undelivered.append(f"{event['type']} {event['id']} of {order_id}: {', '.join(missing)}")
     stock = {pk[len("SKU#") :]: row.get("committed", 0) for (pk, sk), row in operations.items() if sk == "STOCK"}
     found.inventory_off = [
         f"{sku}: committed {stock.get(sku, 0)}, orders say {committed.get(sku, 0)}"
@@ -542,9 +541,6 @@ def check_orders(cloud: Cloud) -> OrderInvariant:
     ]
     _account_dead_letters(cloud, found, {e["id"]: e for e in store}, operations, metrics)
     return found
-
-
-STATUS = {"OrderPlaced": "Pending", "OrderConfirmed": "Confirmed", "OrderCancelled": "Cancelled"}
 
 
 def _missing_deliveries(
