@@ -169,6 +169,9 @@ event_store = EventStore(
     EventStoreArgs(
         deletion_protection=protect,
         global_secondary_indexes=[UNPUBLISHED],
+        # The re-drive finds a given-up batch's events in the table by their append time once the stream's 24 h
+        # have passed (events are stamped when appended).
+        appended_at_attribute="occurredAt",
         projections=[
             Projection(
                 name="order-projector",
