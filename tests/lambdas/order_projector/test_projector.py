@@ -7,7 +7,6 @@ from botocore.exceptions import ClientError
 from lambda_testkit import failed_ids, item, load, received, stream_event
 from shared.aws import client
 from shared.envelope import Event
-from shared.event_store import EventStore
 from shared.orders import order_placed_data
 
 PLACED = order_placed_data("cust-1", [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.99}], "EUR")
@@ -16,11 +15,6 @@ PLACED = order_placed_data("cust-1", [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.
 @pytest.fixture
 def projector(event_store_table, orders_table, bus_capture):
     return load("order_projector.projector")
-
-
-@pytest.fixture
-def store(event_store_table):
-    return EventStore(event_store_table)
 
 
 def lifecycle(store, order_id="order-1", *types):

@@ -6,18 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from lambda_testkit import item, load, order_placed, put, received, scheduled_event
 from shared.envelope import Event, utc_iso
-from shared.event_store import EventStore
 from shared.outbox import mark_all_published
 
 
 @pytest.fixture
 def sweeper(event_store_table, orders_table, bus_capture):
     return load("order_projector.sweeper")
-
-
-@pytest.fixture
-def store(event_store_table):
-    return EventStore(event_store_table)
 
 
 def aged(event: Event, seconds: int) -> Event:
