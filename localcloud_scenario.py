@@ -15,8 +15,11 @@ import io
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pulumi_wasp.localcloud.bench import BenchError, Tables, Unit
@@ -386,15 +389,254 @@ FLOWS = [
 
 
 def scenario(cloud: Cloud) -> None:
-    """Every flow concurrently, then the invariant over all of them; raises when a flow failed or the
-    invariant does not hold."""
+    """Every flow concurrently, then the invariants over all of them (every message accounted for; every order
+    terminal, published, delivered and counted); raises when a flow failed or an invariant does not hold."""
     results = run_flows(cloud, FLOWS, check=False)
     invariant = check_invariant(cloud)
     invariant.report(cloud)
+    orders = wait_for_order_invariant(cloud)
+    orders.report(cloud)
     failed = [r.name for r in results if r.status == "failed"]
-    if failed or not invariant.holds:
-        broken = [f"{len(failed)} of {len(results)} flows failed"] if failed else []
-        raise FlowFailedError("; ".join([*broken, *([] if invariant.holds else ["the invariant does not hold"])]))
+    broken = [f"{len(failed)} of {len(results)} flows failed"] if failed else []
+    broken += [] if invariant.holds else ["the invariant does not hold"]
+    broken += [] if orders.holds else ["the order platform's invariant does not hold"]
+    if broken:
+        raise FlowFailedError("; ".join(broken))
+
+
+# -- the order platform's invariant ----------------------------------------------------------------------
+#: What the order platform promises (README "Reliability"), checked once it has settled.
+ORDER_INVARIANT = (
+    "every accepted order terminal; every event published and delivered; inventory and analytics exact; "
+    "every DLQ entry re-driven or explained"
+)
+TERMINAL = ("Confirmed", "Cancelled")
+#: The order's status after each lifecycle event (lambdas/shared/orders.py).
+STATUS = {"OrderPlaced": "Pending", "OrderConfirmed": "Confirmed", "OrderCancelled": "Cancelled"}
+
+
+@dataclass
+class OrderInvariant:
+    """The order platform's invariant over the event store (the source of truth) and what each consumer wrote."""
+
+    orders: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+    unpublished: list[str] = field(default_factory=list)
+    undelivered: list[str] = field(default_factory=list)
+    not_terminal: list[str] = field(default_factory=list)
+    stale_read_model: list[str] = field(default_factory=list)
+    inventory_off: list[str] = field(default_factory=list)
+    analytics_off: list[str] = field(default_factory=list)
+    #: DLQ and on-failure entries: explained (their effect reached every subscriber since), by queue.
+    explained: Counter[str] = field(default_factory=Counter)
+    #: Entries carrying no order event (a poison message, another stream's batch), by queue.
+    foreign: Counter[str] = field(default_factory=Counter)
+    unexplained: list[str] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return not (
+            self.unpublished
+            or self.undelivered
+            or self.not_terminal
+            or self.stale_read_model
+            or self.inventory_off
+            or self.analytics_off
+            or self.unexplained
+        )
+
+    @property
+    def summary(self) -> str:
+        statuses = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items()))
+        return (
+            f"{self.orders} orders ({statuses or 'none'}), {self.events - len(self.unpublished)}/{self.events} events "
+            f"published, {self.events - len(self.undelivered)}/{self.events} delivered; inventory "
+            f"{'exact' if not self.inventory_off else 'OFF'}, analytics {'exact' if not self.analytics_off else 'OFF'}; "
+            f"DLQ/on-failure entries: {sum(self.explained.values())} explained, {sum(self.foreign.values())} not "
+            f"order events, {len(self.unexplained)} unexplained"
+        )
+
+    def problems(self) -> list[str]:
+        found = []
+        for label, items in (
+            ("not terminal", self.not_terminal),
+            ("read model behind the store", self.stale_read_model),
+            ("unpublished", self.unpublished),
+            ("not delivered to every subscriber", self.undelivered),
+            ("inventory", self.inventory_off),
+            ("analytics", self.analytics_off),
+            ("DLQ entry unexplained", self.unexplained),
+        ):
+            if items:
+                found.append(f"{label} ({len(items)}): {'; '.join(items[:5])}{' …' if len(items) > 5 else ''}")
+        return found
+
+    def report(self, cloud: Cloud) -> None:
+        cloud.report("")
+        cloud.report(f"Invariant: {ORDER_INVARIANT}")
+        cloud.report(f"  {'✓' if self.holds else '✗'} {self.summary}")
+        for problem in self.problems():
+            cloud.report(f"      {problem}")
+
+
+def _scan(cloud: Cloud, table: str) -> list[dict[str, Any]]:
+    pages = cloud.client("dynamodb").get_paginator("scan").paginate(TableName=cloud.table(table), ConsistentRead=True)
+    return [_plain(item(raw) or {}) for page in pages for raw in page["Items"]]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def check_orders(cloud: Cloud) -> OrderInvariant:
+    """The order platform's invariant now (see :data:`ORDER_INVARIANT`)."""
+    store = sorted(_scan(cloud, "event-store-table"), key=lambda e: (e["aggregateId"], e["version"]))
+    histories: dict[str, list[dict[str, Any]]] = {}
+    for event in store:
+        histories.setdefault(event["aggregateId"], []).append(event)
+    read_model = {row["orderId"]: row for row in _scan(cloud, "orders-table")}
+    operations = {(row["pk"], row["sk"]): row for row in _scan(cloud, "operations-table")}
+    metrics = {(row["pk"], row["sk"]): row for row in _scan(cloud, "metrics-table")}
+    found = OrderInvariant(orders=len(histories), events=len(store))
+    committed: Counter[str] = Counter()
+    counted: Counter[tuple[str, str]] = Counter()
+    for order_id, history in histories.items():
+        status = next((STATUS[e["type"]] for e in reversed(history) if e["type"] in STATUS), None)
+        found.statuses[status or "no status"] += 1
+        if status not in TERMINAL:
+            found.not_terminal.append(f"{order_id} is {status}")
+        projected = read_model.get(order_id, {})
+        if (projected.get("status"), projected.get("version")) != (status, history[-1]["version"]):
+            found.stale_read_model.append(
+                f"{order_id}: read model {projected.get('status')} v{projected.get('version')}, "
+                f"store {status} v{history[-1]['version']}"
+            )
+        if status != "Cancelled":
+            for line in history[0]["data"].get("items", []):
+                committed[line["sku"]] += line["qty"]
+        for event in history:
+            counted[(f"ORDERS#{event['occurredAt'][:10]}", event["type"])] += 1
+            if "outboxShard" in event or "publishedAt" not in event:
+                found.unpublished.append(f"{event['type']} {event['id']} of {order_id}")
+            if missing := _missing_deliveries(event, operations, metrics):
+                found.undelivered.append(f"{event['type']} {event['id']} of {order_id}: {', '.join(missing)}")
+    stock = {pk[len("SKU#") :]: row.get("committed", 0) for (pk, sk), row in operations.items() if sk == "STOCK"}
+    found.inventory_off = [
+        f"{sku}: committed {stock.get(sku, 0)}, orders say {committed.get(sku, 0)}"
+        for sku in sorted(set(stock) | set(committed))
+        if stock.get(sku, 0) != committed.get(sku, 0)
+    ]
+    counters = {key: row.get("count", 0) for key, row in metrics.items() if key[0].startswith("ORDERS#")}
+    found.analytics_off = [
+        f"{day[len('ORDERS#') :]} {kind}: counted {counters.get((day, kind), 0)}, store has {counted.get((day, kind), 0)}"
+        for day, kind in sorted(set(counters) | set(counted))
+        if counters.get((day, kind), 0) != counted.get((day, kind), 0)
+    ]
+    _account_dead_letters(cloud, found, {e["id"]: e for e in store}, operations, metrics)
+    return found
+
+
+def _missing_deliveries(
+    event: dict[str, Any], operations: dict[tuple[str, str], Any], metrics: dict[tuple[str, str], Any]
+) -> list[str]:
+    """The subscribers (lambdas/README.md) without their trace of ``event``."""
+    missing = []
+    if ("PROCESSED#" + event["id"], "PROCESSED") not in metrics:
+        missing.append("analytics")
+    if (
+        event["type"] in ("OrderPlaced", "OrderCancelled")
+        and ("PROCESSED#" + event["id"], "PROCESSED") not in operations
+    ):
+        missing.append("inventory")
+    if event["type"] == "OrderConfirmed" and (f"ORDER#{event['aggregateId']}", "DISPATCH") not in operations:
+        missing.append("shipping")
+    return missing
+
+
+def _account_dead_letters(
+    cloud: Cloud,
+    found: OrderInvariant,
+    events: dict[str, dict[str, Any]],
+    operations: dict[tuple[str, str], Any],
+    metrics: dict[tuple[str, str], Any],
+) -> None:
+    """Each DLQ and on-failure entry: an order event (or a batch of the store's stream) whose events all reached
+    every subscriber since is explained; one that did not is unexplained; anything else is not an order event."""
+    store_table = cloud.client("dynamodb").describe_table(TableName=cloud.table("event-store-table"))["Table"]
+    store_stream = store_table.get("LatestStreamArn")
+    for queue, url in cloud.endpoints["dlqs"].items():
+        for message in cloud.peek(url):
+            named = _events_named(cloud, message["Body"], store_stream)
+            if named is None:
+                found.foreign[queue] += 1
+                continue
+            pending = [
+                f"{queue}: {events.get(i, {}).get('type', 'event')} {i}"
+                for i in named
+                if i not in events or "outboxShard" in events[i] or _missing_deliveries(events[i], operations, metrics)
+            ]
+            if pending:
+                found.unexplained += pending
+            else:
+                found.explained[queue] += 1
+
+
+def _events_named(cloud: Cloud, body: str, store_stream: str | None) -> list[str] | None:
+    """The event ids a DLQ message stands for: the envelope it carries (an EventBridge event, raw or in an SNS
+    notification), or the store's stream records an on-failure entry names; None when it names no order event."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict):
+        return None
+    if isinstance(message.get("Message"), str):  # an SNS notification (not raw delivery)
+        return _events_named(cloud, message["Message"], store_stream)
+    if message.get("source") == "orders.platform" and isinstance(message.get("detail"), dict):
+        return [message["detail"].get("id", "?")]
+    batch = message.get("DDBStreamBatchInfo")
+    if isinstance(batch, dict) and store_stream and batch.get("streamArn") == store_stream:
+        return _stream_event_ids(cloud, batch)
+    return None
+
+
+def _stream_event_ids(cloud: Cloud, batch: dict[str, Any]) -> list[str]:
+    """The event ids of the store's stream records from ``startSequenceNumber`` to ``endSequenceNumber``."""
+    streams = cloud.client("dynamodbstreams")
+    iterator = streams.get_shard_iterator(
+        StreamArn=batch["streamArn"],
+        ShardId=batch["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=batch["startSequenceNumber"],
+    )["ShardIterator"]
+    ids: list[str] = []
+    end = int(batch["endSequenceNumber"])
+    while iterator:
+        answer = streams.get_records(ShardIterator=iterator, Limit=100)
+        for record in answer["Records"]:
+            if int(record["dynamodb"]["SequenceNumber"]) > end:
+                return ids
+            if record["eventName"] == "INSERT":
+                ids.append(record["dynamodb"]["NewImage"]["id"]["S"])
+        if not answer["Records"]:
+            break
+        iterator = answer.get("NextShardIterator")
+    return ids
+
+
+def wait_for_order_invariant(cloud: Cloud, timeout: float = 30.0) -> OrderInvariant:
+    """:func:`check_orders` until it holds or ``timeout`` passes (sagas and re-drives still finishing)."""
+    deadline = time.monotonic() + timeout
+    while not (found := check_orders(cloud)).holds and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return found
 
 
 # -- the bench's load: orders end to end ----------------------------------------------------------

@@ -3,7 +3,7 @@
 Cold start: a fresh interpreter per handler, started in its archive layout (its folder and shared/ at the root,
 bytecode compiled) with a Lambda-like environment (LAMBDA_TASK_ROOT set, so Tracer loads the X-Ray SDK and patches
 botocore as it does in Lambda). It first imports the libraries the handler loads, alone, then the handler: the two
-times are the baseline and what the handler's own code adds (goal ≤ 30 %), from one process and so one moment's
+times are the baseline and what the handler's own code adds (goal ≤ 10 %: issue 16, a burst is a wave of cold starts), from one process and so one moment's
 noise. The whole process is compared with ``python -c pass``, run in the same rounds. A library the handler's code
 imports that a representative invocation never runs is flagged.
 
@@ -33,7 +33,7 @@ from bench.lambdas import (
 from bench.measure import PYTHON, Stats, child_json, paired_ratios, python_env, ratio, run_child
 from bench.report import Section, Table, cell, seconds, times
 
-OWN_CODE_GOAL = 0.30
+OWN_CODE_GOAL = 0.10
 #: Runs argv[1] (the libraries' setup) then argv[2] (the handler's import), timing each, and lists the modules
 #: loaded and the archive's files among them.
 CHILD = """

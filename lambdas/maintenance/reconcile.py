@@ -1,9 +1,17 @@
-"""reconcile job (every 5 minutes): cancels orders stuck in Pending longer than STUCK_ORDER_MINUTES (default 30).
+"""reconcile job (every 5 minutes): orders that stopped moving, told apart by why.
 
-Candidates come from the read model (a scan: the table has no status index); the decision is taken again on the
-event store, so an order that was concluded meanwhile (the read model lags) is left alone. The cancellation is an
-OrderCancelled event (reason ``NotConcludedInTime``) appended with optimistic concurrency, so a saga concluding at
-the same moment makes exactly one of the two win.
+- **Stalled, not failed**: an order Pending longer than STUCK_ORDER_MINUTES (default 30) whose events are not all
+  published (its OrderPlaced never reached the bus, so no saga ever started) is re-published with its own event ids
+  (consumers deduplicate by id), never cancelled.
+- **Failed or timed out**: an order Pending that long whose events were all published had its saga started and not
+  concluded: it is cancelled with an OrderCancelled event (reason ``NotConcludedInTime``) appended with optimistic
+  concurrency, so a saga concluding at the same moment makes exactly one of the two win.
+- **Confirmed, never dispatched**: an order Confirmed more than DISPATCH_OVERDUE_SECONDS ago (default 600) and less
+  than DISPATCH_LOOKBACK_HOURS (default 24: the shipping DLQ's alarm covers older ones) with no dispatch record gets
+  its OrderConfirmed re-published (same id: the shipping worker's conditional put creates the dispatch once).
+
+Candidates come from the read model (a scan: the table has no status index); every decision is taken again on the
+event store (the source of truth), so an order concluded meanwhile (the read model lags) is left alone.
 """
 
 from __future__ import annotations
@@ -15,41 +23,106 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.aws import client
 from shared.config import integer, require
-from shared.dynamo import from_item
-from shared.envelope import utc_iso
+from shared.dynamo import from_item, get, to_item
+from shared.envelope import Event, utc_iso
 from shared.event_store import EventStore
 from shared.observability import count, entrypoint, logger
-from shared.orders import CANCELLED, PENDING, OrderAlreadyConcludedError, conclude
+from shared.orders import (
+    CANCELLED,
+    CONFIRMED,
+    ORDER_CONFIRMED,
+    ORDER_PLACED,
+    PENDING,
+    OrderAlreadyConcludedError,
+    conclude,
+    dispatch_key,
+)
+from shared.outbox import mark_all_published, publish, unpublished_of
 
 ORDERS_TABLE = require("ORDERS_TABLE")
+OPERATIONS_TABLE = require("OPERATIONS_TABLE")
+EVENT_BUS_NAME = require("EVENT_BUS_NAME")
 STUCK_ORDER_MINUTES = integer("STUCK_ORDER_MINUTES", 30)
+DISPATCH_OVERDUE_SECONDS = integer("DISPATCH_OVERDUE_SECONDS", 600)
+DISPATCH_LOOKBACK_HOURS = integer("DISPATCH_LOOKBACK_HOURS", 24)
 
 store = EventStore(require("EVENT_STORE_TABLE"))
 
 
-def stuck_order_ids(cutoff: str) -> list[str]:
-    """Ids of read-model orders still Pending that were created before ``cutoff``."""
-    paginator = client("dynamodb").get_paginator("scan")
-    pages = paginator.paginate(
-        TableName=ORDERS_TABLE,
-        FilterExpression="#status = :pending AND createdAt < :cutoff",
-        ProjectionExpression="orderId",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":pending": {"S": PENDING}, ":cutoff": {"S": cutoff}},
+class RepublishError(RuntimeError):
+    """EventBridge did not accept a re-publication; the next run tries again."""
+
+
+def candidates(now: datetime) -> dict[str, list[str]]:
+    """Ids of read-model orders Pending since before the stuck cutoff, and of orders Confirmed in the dispatch
+    window, from one scan."""
+    values = {
+        ":pending": PENDING,
+        ":stuck": utc_iso(now - timedelta(minutes=STUCK_ORDER_MINUTES)),
+        ":confirmed": CONFIRMED,
+        ":lookback": utc_iso(now - timedelta(hours=DISPATCH_LOOKBACK_HOURS)),
+        ":overdue": utc_iso(now - timedelta(seconds=DISPATCH_OVERDUE_SECONDS)),
+    }
+    pages = (
+        client("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=ORDERS_TABLE,
+            FilterExpression="(#status = :pending AND createdAt < :stuck) "
+            "OR (#status = :confirmed AND updatedAt BETWEEN :lookback AND :overdue)",
+            ProjectionExpression="orderId, #status",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item(values),
+        )
     )
-    return [from_item(item)["orderId"] for page in pages for item in page["Items"]]
+    found: dict[str, list[str]] = {PENDING: [], CONFIRMED: []}
+    for page in pages:
+        for item in page["Items"]:
+            order = from_item(item)
+            found[order["status"]].append(order["orderId"])
+    return found
+
+
+def republish(events: list[Event]) -> None:
+    """Publish ``events`` again with their own ids and mark them published."""
+    rejected = publish(EVENT_BUS_NAME, [(event.id, event) for event in events])
+    if rejected:
+        raise RepublishError(f"EventBridge did not accept {len(rejected)} event(s): {'; '.join(rejected.values())}")
+    mark_all_published(store.table_name, events)
+
+
+def settle_pending(order_id: str) -> str:
+    """``republished`` when the order stalled before its saga, else ``cancelled`` or ``alreadyConcluded``."""
+    unpublished = unpublished_of(store.table_name, order_id)
+    if unpublished:
+        republish(unpublished)
+        if any(event.type == ORDER_PLACED for event in unpublished):
+            return "republished"  # no saga ever started: the re-published OrderPlaced starts it now
+    reason = {"reason": "NotConcludedInTime", "detail": f"still Pending after {STUCK_ORDER_MINUTES} minutes"}
+    try:
+        return "cancelled" if conclude(store, order_id, CANCELLED, reason) is not None else "alreadyConcluded"
+    except OrderAlreadyConcludedError:
+        return "alreadyConcluded"
+
+
+def redispatch(order_id: str) -> bool:
+    """Re-publish the OrderConfirmed of an order with no dispatch record; False when it has one."""
+    if get(OPERATIONS_TABLE, dispatch_key(order_id)) is not None:
+        return False
+    confirmed = [event for event in store.load(order_id) if event.type == ORDER_CONFIRMED]
+    if not confirmed:  # the read model said Confirmed: only an operator's edit of it gets here
+        logger.error("A Confirmed read model without an OrderConfirmed event", extra={"orderId": order_id})
+        return False
+    republish(confirmed)
+    return True
 
 
 def reconcile(now: datetime) -> dict[str, list[str]]:
-    cutoff = utc_iso(now - timedelta(minutes=STUCK_ORDER_MINUTES))
-    reason = {"reason": "NotConcludedInTime", "detail": f"still Pending after {STUCK_ORDER_MINUTES} minutes"}
-    outcome: dict[str, list[str]] = {"cancelled": [], "alreadyConcluded": []}
-    for order_id in stuck_order_ids(cutoff):
-        try:
-            cancelled = conclude(store, order_id, CANCELLED, reason) is not None
-        except OrderAlreadyConcludedError:
-            cancelled = False
-        outcome["cancelled" if cancelled else "alreadyConcluded"].append(order_id)
+    found = candidates(now)
+    outcome: dict[str, list[str]] = {"republished": [], "cancelled": [], "alreadyConcluded": [], "redispatched": []}
+    for order_id in found[PENDING]:
+        outcome[settle_pending(order_id)].append(order_id)
+    outcome["redispatched"] = [order_id for order_id in found[CONFIRMED] if redispatch(order_id)]
     return outcome
 
 
@@ -57,5 +130,7 @@ def reconcile(now: datetime) -> dict[str, list[str]]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = reconcile(datetime.now(UTC))
     count("StuckOrdersCancelled", len(outcome["cancelled"]))
+    count("StalledOrdersRepublished", len(outcome["republished"]))
+    count("ConfirmedOrdersRedispatched", len(outcome["redispatched"]))
     logger.info("Reconcile finished", extra=outcome)
     return outcome

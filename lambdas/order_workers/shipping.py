@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.config import require
 from shared.dynamo import put_new
 from shared.observability import count, entrypoint
-from shared.orders import ORDER_CONFIRMED
+from shared.orders import ORDER_CONFIRMED, dispatch_key
 
 from order_workers.messages import event_from
 
@@ -25,8 +25,11 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> None:
     event = event_from(record, accepted=(ORDER_CONFIRMED,))
-    key = {"pk": f"ORDER#{event.aggregate_id}", "sk": "DISPATCH"}
-    _, created = put_new(OPERATIONS_TABLE, key, {"status": "ReadyToDispatch", "confirmedAt": event.occurred_at})
+    _, created = put_new(
+        OPERATIONS_TABLE,
+        dispatch_key(event.aggregate_id),
+        {"status": "ReadyToDispatch", "confirmedAt": event.occurred_at},
+    )
     if created:
         count("DispatchesRequested")
 

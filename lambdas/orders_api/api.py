@@ -25,11 +25,7 @@ from aws_lambda_powertools.event_handler.exceptions import (
     ServiceError,
 )
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -41,6 +37,7 @@ from shared.config import require
 from shared.dynamo import get
 from shared.envelope import Event
 from shared.event_store import EventStore
+from shared.idempotency import idempotent_on_first_use
 from shared.observability import count, entrypoint, logger
 from shared.orders import CANCELLED, ORDER_PLACED, PENDING, order_placed_data
 
@@ -58,7 +55,7 @@ idempotency_config = IdempotencyConfig(
     payload_validation_jmespath="order",  # the same key with a different body is refused, not replayed
     expires_after_seconds=24 * 3600,
 )
-persistence = DynamoDBPersistenceLayer(table_name=require("IDEMPOTENCY_TABLE"), boto3_client=client("dynamodb"))
+IDEMPOTENCY_TABLE = require("IDEMPOTENCY_TABLE")
 
 _methods_by_path: dict[re.Pattern[str], list[str]] = {}
 
@@ -89,7 +86,7 @@ def place_order(order: PlaceOrder) -> dict[str, Any]:
     return {"orderId": event.aggregate_id, "status": PENDING, **event.data, "createdAt": event.occurred_at}
 
 
-@idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)
+@idempotent_on_first_use(IDEMPOTENCY_TABLE, idempotency_config, data_keyword_argument="request")
 def place_order_once(order: PlaceOrder, *, request: dict[str, Any]) -> dict[str, Any]:
     """``place_order`` at most once per Idempotency-Key; ``request`` ({"key", "order"}) is what Powertools hashes."""
     return place_order(order)

@@ -12,7 +12,9 @@ from shared.orders import CURRENCY, MAX_ITEMS, MAX_QTY
 
 class _Strict(BaseModel):
     # strict: "2" is not a quantity; forbid: a misspelt field ("quantity") is an error, not silently dropped.
-    model_config = ConfigDict(strict=True, extra="forbid", alias_generator=to_camel, frozen=True)
+    # defer_build: pydantic builds a model's validator on its first use, not at import (a cold start serving a GET
+    # never validates an order).
+    model_config = ConfigDict(strict=True, extra="forbid", alias_generator=to_camel, frozen=True, defer_build=True)
 
 
 class OrderLine(_Strict):

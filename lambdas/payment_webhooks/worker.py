@@ -12,16 +12,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from shared.aws import client
 from shared.config import require
 from shared.envelope import Event
 from shared.event_store import Change, EventStore
+from shared.idempotency import idempotent_on_first_use
 from shared.observability import count, entrypoint, logger
 from shared.orders import PAYMENT_CONFIRMED, UnknownOrderError
 
@@ -33,10 +29,10 @@ PASSED_THROUGH = ("amount", "currency")
 store = EventStore(require("EVENT_STORE_TABLE"))
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency_config = IdempotencyConfig(event_key_jmespath="eventId", expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=require("IDEMPOTENCY_TABLE"), boto3_client=client("dynamodb"))
+IDEMPOTENCY_TABLE = require("IDEMPOTENCY_TABLE")
 
 
-@idempotent_function(data_keyword_argument="notification", persistence_store=persistence, config=idempotency_config)
+@idempotent_on_first_use(IDEMPOTENCY_TABLE, idempotency_config, data_keyword_argument="notification")
 def confirm_payment(notification: dict[str, Any]) -> dict[str, Any]:
     order_id = notification["orderId"]
     data = {"providerEventId": notification["eventId"]} | {

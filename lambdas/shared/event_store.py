@@ -1,5 +1,8 @@
 """The event store: one DynamoDB item per event, keyed by (aggregateId, version), append-only.
 
+Each new event is stored unpublished (``shared.outbox``): the projector, or the outbox sweeper after it, marks it
+once it is on the bus.
+
 Optimistic concurrency: an append is a put conditioned on ``attribute_not_exists(version)``, so two writers that
 decided on the same history cannot both succeed. ``decide_and_append`` retries the loser: it reloads the history,
 asks the caller's ``decide`` again (the new history may change the answer) and re-appends, backing off
@@ -19,6 +22,7 @@ from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.dynamo import from_item, is_condition_failure, to_item
 from shared.envelope import Event
+from shared.outbox import stored_item
 
 
 class ConcurrencyConflictError(RuntimeError):
@@ -67,7 +71,7 @@ class EventStore:
         try:
             client("dynamodb").put_item(
                 TableName=self.table_name,
-                Item=to_item(event.to_dict()),
+                Item=to_item(stored_item(event)),
                 ConditionExpression="attribute_not_exists(version)",
             )
         except ClientError as error:

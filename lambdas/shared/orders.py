@@ -37,6 +37,11 @@ class OrderAlreadyConcludedError(RuntimeError):
     """The order was already confirmed or cancelled the other way."""
 
 
+def dispatch_key(order_id: str) -> dict[str, str]:
+    """The key of the order's dispatch record in the operations table (written by the shipping worker)."""
+    return {"pk": f"ORDER#{order_id}", "sk": "DISPATCH"}
+
+
 def line_total(qty: int, unit_price: float | str | Decimal) -> Decimal:
     """qty x unit price in decimal, to the cent: money never goes through binary-float arithmetic."""
     return (qty * Decimal(str(unit_price))).quantize(CENT)

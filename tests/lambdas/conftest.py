@@ -68,15 +68,32 @@ def aws() -> Iterator[None]:
     parameters.clear_caches()  # a cached secret must not outlive the account it came from
 
 
-def create_table(name: str, keys: list[tuple[str, str]], stream: bool = False) -> None:
-    """A PAY_PER_REQUEST table; ``keys`` is [(hash name, type), (range name, type)?]."""
-    options = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}} if stream else {}
+def key_schema(keys: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)]
+
+
+def create_table(
+    name: str,
+    keys: list[tuple[str, str]],
+    stream: bool = False,
+    indexes: dict[str, list[tuple[str, str]]] | None = None,
+) -> None:
+    """A PAY_PER_REQUEST table; ``keys`` is [(hash name, type), (range name, type)?], ``indexes`` the keys of
+    each global secondary index (projecting every attribute)."""
+    options: dict[str, object] = (
+        {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}} if stream else {}
+    )
+    attributes = dict(keys)
+    if indexes:
+        options["GlobalSecondaryIndexes"] = [
+            {"IndexName": index, "KeySchema": key_schema(index_keys), "Projection": {"ProjectionType": "ALL"}}
+            for index, index_keys in indexes.items()
+        ]
+        attributes |= {k: t for index_keys in indexes.values() for k, t in index_keys}
     client("dynamodb").create_table(
         TableName=name,
-        KeySchema=[
-            {"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)
-        ],
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in keys],
+        KeySchema=key_schema(keys),
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in attributes.items()],
         BillingMode="PAY_PER_REQUEST",
         **options,
     )
@@ -84,7 +101,13 @@ def create_table(name: str, keys: list[tuple[str, str]], stream: bool = False) -
 
 @pytest.fixture
 def event_store_table(aws: None) -> str:
-    create_table(TABLES["event_store"], [("aggregateId", "S"), ("version", "N")], stream=True)
+    """The store as __main__.py declares it: its stream and the outbox's sparse ``unpublished`` index."""
+    create_table(
+        TABLES["event_store"],
+        [("aggregateId", "S"), ("version", "N")],
+        stream=True,
+        indexes={"unpublished": [("outboxShard", "N"), ("occurredAt", "S")]},
+    )
     return TABLES["event_store"]
 
 

@@ -17,6 +17,7 @@ LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 HANDLERS = [
     "orders_api.api.handler",
     "order_projector.projector.handler",
+    "order_projector.sweeper.handler",
     "fulfilment.reserve_inventory.handler",
     "fulfilment.process_payment.handler",
     "fulfilment.arrange_shipping.handler",

@@ -12,7 +12,7 @@ alarms and the read grants.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -45,6 +45,8 @@ SORT_KEY = "version"
 INSERTS_ONLY: Mapping[str, Any] = {"eventName": ["INSERT"]}
 #: The stream view types that carry the appended event to the projections.
 PROJECTION_VIEW_TYPES = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+#: The variable naming the store's table for a projection with ``update_store=True``.
+STORE_TABLE_VARIABLE = "EVENT_STORE_TABLE"
 
 
 @dataclass(kw_only=True)
@@ -70,6 +72,13 @@ class Projection(DeprecatedMappingFields):
     #: The function that re-drives the projection's on-failure queue (see stream_redrive and EventStore); None:
     #: no re-drive function.
     redrive: RedriveArgs | None = field(default_factory=RedriveArgs)
+    #: False (default: a projection reads the store's stream). True grants ``dynamodb:GetItem`` and
+    #: ``dynamodb:UpdateItem`` on the store's table (also inside TransactWriteItems) and sets ``EVENT_STORE_TABLE``
+    #: to its name (a new function's; an existing function's owner sets it), for a projection that records on each
+    #: event what it did (e.g. an outbox's "published" mark); the store stays append-only for every other writer.
+    #: The mapping must then filter on inserts only (``filter_patterns=[INSERTS_ONLY]``): the projection's own
+    #: updates are MODIFY records that must not feed back into it.
+    update_store: bool = False
 
     def _owner(self) -> str:
         return f"Projection {self.name!r}"
@@ -90,6 +99,16 @@ class Projection(DeprecatedMappingFields):
                 consumer_timeout=timeout if isinstance(timeout, int) else None,
                 filter_patterns=self.mapping.filter_patterns,
             )
+        if self.update_store and not self._inserts_only():
+            raise ValueError(
+                f"{owner}: update_store=True needs mapping.filter_patterns that match inserts only (e.g. "
+                f"[INSERTS_ONLY]), got {list(self.mapping.filter_patterns or [])!r}: its own updates would come back "
+                "to it as MODIFY records"
+            )
+
+    def _inserts_only(self) -> bool:
+        patterns = list(self.mapping.filter_patterns or [])
+        return bool(patterns) and all(p.get("eventName") == ["INSERT"] for p in patterns)
 
     @property
     def consumer(self) -> ServerlessFunctionArgs | ExistingFunction:
@@ -297,8 +316,13 @@ class EventStore(pulumi.ComponentResource):
                 read=[
                     *iam.dynamodb_stream_read(self.stream_arn),
                     *([iam.kms_decrypt(key_arn, "dynamodb")] if key_arn else []),
+                    *(
+                        [iam.allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.arn])]
+                        if projection.update_store
+                        else []
+                    ),
                 ],
-                function=projection.consumer,
+                function=self._told_the_store(projection),
                 context=context,
                 parent=self,
                 tags=tags,
@@ -317,3 +341,10 @@ class EventStore(pulumi.ComponentResource):
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "stream_arn": self.stream_arn, "redrive_function_names": redrive_names}
         )
+
+    def _told_the_store(self, projection: Projection) -> ServerlessFunctionArgs | ExistingFunction:
+        """The projection's function, a new one given the store's name when it updates the store."""
+        consumer = projection.consumer
+        if not projection.update_store or not isinstance(consumer, ServerlessFunctionArgs):
+            return consumer
+        return replace(consumer, environment={**consumer.environment, STORE_TABLE_VARIABLE: self.name})

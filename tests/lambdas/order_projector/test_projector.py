@@ -7,7 +7,6 @@ from botocore.exceptions import ClientError
 from lambda_testkit import failed_ids, item, load, received, stream_event
 from shared.aws import client
 from shared.envelope import Event
-from shared.event_store import EventStore
 from shared.orders import order_placed_data
 
 PLACED = order_placed_data("cust-1", [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.99}], "EUR")
@@ -16,11 +15,6 @@ PLACED = order_placed_data("cust-1", [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.
 @pytest.fixture
 def projector(event_store_table, orders_table, bus_capture):
     return load("order_projector.projector")
-
-
-@pytest.fixture
-def store(event_store_table):
-    return EventStore(event_store_table)
 
 
 def lifecycle(store, order_id="order-1", *types):
@@ -175,3 +169,50 @@ def test_a_record_retried_after_a_publish_failure_is_published_again(
     assert [json.dumps(e["detail"], sort_keys=True) for e in received(bus_capture)] == [
         json.dumps(placed.to_dict(), sort_keys=True)
     ]
+
+
+def test_a_published_event_is_marked_published_in_the_store(projector, store, context):
+    lifecycle(store)
+    projector.handler(stream_event(store.table_name), context)
+    stored = item(store.table_name, aggregateId="order-1", version=1)
+    assert "outboxShard" not in stored and stored["publishedAt"]
+
+
+def test_an_event_eventbridge_rejects_stays_unpublished_in_the_store(projector, store, context, monkeypatch):
+    lifecycle(store)
+    monkeypatch.setattr(
+        client("events"), "put_events", lambda **request: {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]}
+    )
+    projector.handler(stream_event(store.table_name), context)
+    assert "outboxShard" in item(store.table_name, aggregateId="order-1", version=1)
+
+
+def test_a_failed_mark_fails_its_records_for_a_retry(projector, store, context, monkeypatch):
+    lifecycle(store)
+
+    def transact_write_items(**request):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "TransactWriteItems")
+
+    monkeypatch.setattr(client("dynamodb"), "transact_write_items", transact_write_items)
+    batch = stream_event(store.table_name)
+    assert failed_ids(projector.handler(batch, context)) == sequence_numbers(batch)
+
+
+def test_a_redelivered_record_whose_event_was_published_is_not_published_again(projector, store, bus_capture, context):
+    lifecycle(store)
+    batch = stream_event(store.table_name)
+    projector.handler(batch, context)
+    client("sqs").purge_queue(QueueUrl=bus_capture)
+    assert projector.handler(batch, context) == {"batchItemFailures": []}
+    assert received(bus_capture) == []
+
+
+def test_a_record_the_sweeper_projected_but_did_not_publish_yet_is_published(
+    projector, store, orders_table, bus_capture, context
+):
+    [placed] = lifecycle(store)
+    batch = stream_event(store.table_name)
+    project = load("order_projector.projection").project
+    project(orders_table, placed)  # the sweeper's projection, before its publication
+    projector.handler(batch, context)
+    assert [m["detail"]["id"] for m in received(bus_capture)] == [placed.id]

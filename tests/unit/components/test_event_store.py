@@ -96,6 +96,23 @@ def test_the_projection_function_may_read_the_stream_and_send_to_its_on_failure_
     assert mapping(stack)["functionName"] == one(stack, "events-orders", "aws:lambda/function:Function").outputs["arn"]
 
 
+def test_a_projection_reads_the_store_and_does_not_update_it_by_default(stack):
+    statements = policy(one(stack, "events-orders", "aws:iam/rolePolicy:RolePolicy"))["Statement"]
+    assert not [s for s in statements if "dynamodb:UpdateItem" in s["Action"]]
+    variables = one(stack, "events-orders", "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert "EVENT_STORE_TABLE" not in variables
+
+
+def test_a_projection_that_updates_the_store_may_update_its_items_only_and_is_told_its_name(stack):
+    statements = policy(one(stack, "tuned-outbox", "aws:iam/rolePolicy:RolePolicy"))["Statement"]
+    store = one(stack, "tuned", TABLE).outputs
+    assert [(s["Action"], s["Resource"]) for s in statements if "dynamodb:UpdateItem" in s["Action"]] == [
+        (["dynamodb:GetItem", "dynamodb:UpdateItem"], [store["arn"]])
+    ]
+    variables = one(stack, "tuned-outbox", "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert variables["EVENT_STORE_TABLE"] == store["name"]
+
+
 def test_overrides_reach_the_table_and_the_projection(stack):
     tuned, tuned_mapping = table(stack, "tuned"), mapping(stack, "tuned")
     assert tuned["deletionProtectionEnabled"] is False
@@ -140,6 +157,20 @@ def projection(**overrides) -> Projection:
             "EventStoreArgs.stream_view_type must be one of NEW_IMAGE, NEW_AND_OLD_IMAGES",
         ),
         (EventStoreArgs(ttl_attribute="version"), "EventStoreArgs.ttl_attribute must not be a key attribute"),
+        (
+            EventStoreArgs(projections=[projection(update_store=True)]),
+            r"Projection 'orders': update_store=True needs mapping.filter_patterns that match inserts only",
+        ),
+        (
+            EventStoreArgs(
+                projections=[
+                    projection(
+                        update_store=True, mapping=StreamMappingArgs(filter_patterns=[{"eventName": ["MODIFY"]}])
+                    )
+                ]
+            ),
+            "its own updates would come back to it as MODIFY records",
+        ),
     ],
 )
 def test_bad_args_are_rejected_naming_the_arg(args, message):

@@ -28,6 +28,7 @@ EventStore(
                     max_retries=5,
                     max_record_age_seconds=7200,
                 ),
+                update_store=True,
             )
         ],
         tags={"team": "orders"},
