@@ -31,6 +31,8 @@ RUN_SPEED = 60.0
 #: thread's stack is written to stderr and the process exits with status 1, its function
 #: processes with it (PR_SET_PDEATHSIG).
 STOP_DEADLINE_SECONDS = 20
+#: How often serve's main thread wakes to run pending signal handlers.
+SIGNAL_POLL_SECONDS = 0.5
 
 
 @contextlib.contextmanager
@@ -157,7 +159,10 @@ def serve(args: argparse.Namespace) -> int:
         console.line(f"Reload       {f'on: {len(watcher.folders)} code folders watched' if watcher else 'off'}")
         console.line("Ctrl-C stops everything.")
         try:
-            stop.wait()
+            # A bounded wait, looped: the kernel may deliver SIGTERM to any of the runtime's threads, and then a
+            # main thread blocked without a timeout would never wake to run the Python handler (seen under load).
+            while not stop.wait(SIGNAL_POLL_SECONDS):
+                pass
         finally:
             faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
             serve_lock.remove_own_endpoints(path)
