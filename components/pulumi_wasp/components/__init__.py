@@ -5,7 +5,7 @@ Every component takes a typed args dataclass whose fields document their default
 """
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
+from pulumi_wasp.components.bucket import AccessLogArgs, SecureBucket, SecureBucketArgs
 from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from pulumi_wasp.components.event_router import (
     EventRouter,
@@ -56,6 +56,7 @@ from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookRece
 
 __all__ = [
     "INSERTS_ONLY",
+    "AccessLogArgs",
     "AlarmTopic",
     "AlarmTopicArgs",
     "AsyncInvokeArgs",
