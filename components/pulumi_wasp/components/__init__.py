@@ -37,6 +37,7 @@ from pulumi_wasp.components.shared.alarms import AlarmTopic, AlarmTopicArgs
 from pulumi_wasp.components.shared.capacity import CapacityScaling, ProvisionedCapacity
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
+from pulumi_wasp.components.shared.rotation import SecretRotationArgs
 from pulumi_wasp.components.shared.waf import WafArgs
 from pulumi_wasp.components.stream_processor import (
     StreamConsumer,
@@ -99,6 +100,7 @@ __all__ = [
     "SagaArgs",
     "ScheduledJob",
     "ScheduledJobArgs",
+    "SecretRotationArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServerlessFunction",

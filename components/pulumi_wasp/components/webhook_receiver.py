@@ -4,6 +4,9 @@
 in Secrets Manager, read through Powertools Parameters; 401 or 202 after SendMessage) → a
 QueueProcessor whose worker does the actual processing. Nothing heavy runs in the request path,
 so the sender gets its answer fast and processing retries without the sender retrying.
+
+The secret rotates on request (a generated HMAC key, by the toolkit's rotation function), or carries the reason it
+does not (``rotation_exemption``), which the policy pack's secret-rotation rule reports instead of a finding.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.rest_api import Route
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.rotation import SecretRotationArgs, rotate
 from pulumi_wasp.components.shared.tokens import component_type
+
+#: The policy pack's exemption tag for its secret-rotation rule (``policy-exempt:<rule>``, the reason as the value).
+ROTATION_EXEMPTION_TAG = "policy-exempt:secret-rotation"
+#: The pack's shortest accepted reason, and AWS's tag value limits (length and characters).
+_REASON_LENGTH = (10, 256)
+_TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]*$")
 
 
 @dataclass(kw_only=True)
@@ -66,6 +76,15 @@ class WebhookReceiverArgs:
     #: Keyword arguments of ``aws.secretsmanager.Secret`` merged over the secret's defaults (``tags`` merge,
     #: other keys replace); an unknown key is an error.
     secret_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Rotate the secret: ``SecretRotationArgs()`` every defaults.SECRET_ROTATION_DAYS (30) days, the first time at
+    #: deploy, by a rotation function the component deploys (a new random 32-byte key each time). The values are then
+    #: the rotation's alone (not with ``secret_value`` or ``generate_secret``); the verifier should accept AWSPREVIOUS
+    #: as well as AWSCURRENT, so the sender has until the next rotation to re-read the secret. None (the default):
+    #: no rotation; give ``rotation_exemption`` to say why.
+    rotation: SecretRotationArgs | None = None
+    #: Why the secret does not rotate, e.g. "issued by the provider; rotated with them by hand" (10..256 characters
+    #: of a tag value): tagged ``policy-exempt:secret-rotation``, so the pack reports the exemption and its reason.
+    rotation_exemption: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
 
@@ -90,6 +109,8 @@ class WebhookReceiverArgs:
                     ("secret_value", self.secret_value is not None),
                     ("generate_secret", self.generate_secret),
                     ("secret_overrides", bool(self.secret_overrides)),
+                    ("rotation", self.rotation is not None),
+                    ("rotation_exemption", self.rotation_exemption is not None),
                 )
                 if given
             ]
@@ -111,6 +132,23 @@ class WebhookReceiverArgs:
             raise ValueError(f"WebhookReceiverArgs.tolerance_seconds must be 1..3600, got {self.tolerance_seconds}")
         if self.secret_value is not None and self.generate_secret:
             raise ValueError("WebhookReceiverArgs: set secret_value or generate_secret, not both")
+        if self.rotation is not None:
+            if self.rotation_exemption is not None:
+                raise ValueError("WebhookReceiverArgs: set rotation or rotation_exemption, not both")
+            if self.secret_value is not None or self.generate_secret:
+                raise ValueError(
+                    "WebhookReceiverArgs.rotation generates the secret's values itself (the first at deploy): "
+                    "leave secret_value unset and generate_secret False"
+                )
+            self.rotation.validate("WebhookReceiverArgs.rotation")
+        if self.rotation_exemption is not None:
+            low, high = _REASON_LENGTH
+            reason = self.rotation_exemption.strip()
+            if not low <= len(reason) <= high or not _TAG_VALUE.match(reason):
+                raise ValueError(
+                    f"WebhookReceiverArgs.rotation_exemption must be a reason of {low}..{high} characters "
+                    f"(letters, digits, spaces and _ . : / = + - @), got {self.rotation_exemption!r}"
+                )
 
 
 class WebhookReceiver(pulumi.ComponentResource):
@@ -135,6 +173,8 @@ class WebhookReceiver(pulumi.ComponentResource):
 
     #: The secret the component created (None with ``existing_secret``).
     secret: secretsmanager.Secret | None
+    #: The function rotating the secret (``WebhookReceiverArgs.rotation``); None without rotation.
+    rotation: ServerlessFunction | None = None
     #: The verifier the component created (None with ``existing_verifier``).
     verifier: ServerlessFunction | None
     processor: QueueProcessor
@@ -213,10 +253,13 @@ class WebhookReceiver(pulumi.ComponentResource):
 
     def _create_secret(self, name: str, args: WebhookReceiverArgs, tags: dict[str, str]) -> secretsmanager.Secret:
         child = pulumi.ResourceOptions(parent=self)
+        secret_tags = tags
+        if args.rotation_exemption is not None:
+            secret_tags = {**tags, ROTATION_EXEMPTION_TAG: args.rotation_exemption.strip()}
         secret_defaults = {
             "description": f"Signing secret of the {name} webhook (HMAC-SHA256 over timestamp.body)",
             "kms_key_id": args.secret_kms_key_arn,
-            "tags": tags,
+            "tags": secret_tags,
         }
         secret = children.create(
             secretsmanager.Secret,
@@ -226,6 +269,10 @@ class WebhookReceiver(pulumi.ComponentResource):
             arg="WebhookReceiverArgs.secret_overrides",
             opts=child,
         )
+        if args.rotation is not None:
+            self.rotation = rotate(
+                name, secret, args.rotation, kms_key_arn=args.secret_kms_key_arn, tags=tags, parent=self
+            )
         if args.secret_value is not None:
             secretsmanager.SecretVersion(
                 f"{name}-secret-value",
