@@ -31,14 +31,12 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.rest_api import Route
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.exemptions import exemption_problem, exemption_tag
 from pulumi_wasp.components.shared.rotation import SecretRotationArgs, rotate
 from pulumi_wasp.components.shared.tokens import component_type
 
-#: The policy pack's exemption tag for its secret-rotation rule (``policy-exempt:<rule>``, the reason as the value).
-ROTATION_EXEMPTION_TAG = "policy-exempt:secret-rotation"
-#: The pack's shortest accepted reason, and AWS's tag value limits (length and characters).
-_REASON_LENGTH = (10, 256)
-_TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]*$")
+#: The policy rule a secret that does not rotate is exempted from (``rotation_exemption``).
+ROTATION_RULE = "secret-rotation"
 
 
 @dataclass(kw_only=True)
@@ -142,13 +140,9 @@ class WebhookReceiverArgs:
                 )
             self.rotation.validate("WebhookReceiverArgs.rotation")
         if self.rotation_exemption is not None:
-            low, high = _REASON_LENGTH
-            reason = self.rotation_exemption.strip()
-            if not low <= len(reason) <= high or not _TAG_VALUE.match(reason):
-                raise ValueError(
-                    f"WebhookReceiverArgs.rotation_exemption must be a reason of {low}..{high} characters "
-                    f"(letters, digits, spaces and _ . : / = + - @), got {self.rotation_exemption!r}"
-                )
+            problem = exemption_problem(self.rotation_exemption)
+            if problem is not None:
+                raise ValueError(f"WebhookReceiverArgs.rotation_exemption {problem}, got {self.rotation_exemption!r}")
 
 
 class WebhookReceiver(pulumi.ComponentResource):
@@ -255,7 +249,7 @@ class WebhookReceiver(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         secret_tags = tags
         if args.rotation_exemption is not None:
-            secret_tags = {**tags, ROTATION_EXEMPTION_TAG: args.rotation_exemption.strip()}
+            secret_tags = {**tags, **exemption_tag(ROTATION_RULE, args.rotation_exemption)}
         secret_defaults = {
             "description": f"Signing secret of the {name} webhook (HMAC-SHA256 over timestamp.body)",
             "kms_key_id": args.secret_kms_key_arn,

@@ -12,9 +12,9 @@ from pulumi_wasp.components import (
     WebhookReceiverArgs,
     use_stack_context,
 )
+from pulumi_wasp.components.shared.exemptions import EXEMPT_TAG_PREFIX
 from pulumi_wasp.components.shared.rotation import HANDLER
-from pulumi_wasp.components.webhook_receiver import ROTATION_EXEMPTION_TAG
-from pulumi_wasp.policies.common import EXEMPT_TAG_PREFIX
+from pulumi_wasp.policies import common
 from tests.unit.components.synth_helpers import function_args
 from tests.unit.conftest import one, policy, synth, within
 
@@ -24,6 +24,7 @@ SECRET = "aws:secretsmanager/secret:Secret"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/webhooks"
 ALARMS = "arn:aws:sns:eu-west-1:123456789012:alarms"
 REASON = "issued by the provider: rotated with them by hand"
+ROTATION_EXEMPTION_TAG = f"{EXEMPT_TAG_PREFIX}secret-rotation"
 
 
 def receiver(name: str, **args) -> WebhookReceiver:
@@ -117,7 +118,7 @@ def test_a_rotated_secret_gets_no_value_from_pulumi(stack):
 
 
 def test_an_exemption_tags_the_secret_with_the_reason_for_the_policy_pack(stack):
-    assert f"{EXEMPT_TAG_PREFIX}secret-rotation" == ROTATION_EXEMPTION_TAG
+    assert common.EXEMPT_TAG_PREFIX == EXEMPT_TAG_PREFIX
     assert one(stack, "crm", SECRET).inputs["tags"][ROTATION_EXEMPTION_TAG] == REASON
     assert within(stack, "crm", ROTATION) == []
 

@@ -38,6 +38,11 @@ def test_the_first_rotation_gives_a_secret_without_a_value_its_first_value(clien
     assert current["VersionId"] == token and len(key_bytes(current["SecretString"])) == 32
 
 
+def test_the_first_rotation_leaves_its_version_current_and_not_pending(client):
+    token = rotate(client)
+    assert client.describe_secret(SecretId=SECRET)["VersionIdsToStages"] == {token: ["AWSCURRENT"]}
+
+
 def test_a_rotation_makes_a_new_random_value_current_and_keeps_the_old_one_as_previous(client):
     rotate(client)
     first = value(client)

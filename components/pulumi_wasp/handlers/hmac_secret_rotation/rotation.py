@@ -50,7 +50,10 @@ def handler(event: dict[str, Any], context: Any = None, client: Any = None) -> N
     if labels is None and step != "createSecret":
         raise RotationError(f"secret {secret_id}: version {token} is not one of its versions")
     if labels and CURRENT in labels:
-        logger.info("secret %s: version %s is already AWSCURRENT, nothing to do", secret_id, token)
+        # A secret's first value is AWSCURRENT as soon as it is put; finishing only drops its AWSPENDING label.
+        if step == "finishSecret" and PENDING in labels:
+            client.update_secret_version_stage(SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=token)
+        logger.info("secret %s: version %s is already AWSCURRENT", secret_id, token)
         return
     if labels is not None and PENDING not in labels:
         raise RotationError(f"secret {secret_id}: version {token} is not AWSPENDING")
