@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
 import pulumi
 from pulumi_aws import lambda_, secretsmanager
 
