@@ -227,6 +227,8 @@ payment_webhooks = WebhookReceiver(
     "payment-webhooks",
     WebhookReceiverArgs(
         path="/webhooks/payments",
+        # The provider's notification as the verifier accepts it (tests/lambdas/payment_webhooks keeps them agreeing).
+        payload_schema=json.loads(Path("lambdas/payment_webhooks/notification.schema.json").read_text()),
         # A new random key every N days (the first at deploy); the verifier accepts the one before until then.
         rotation=SecretRotationArgs(every_days=setting("webhookSecretRotationDays", defaults.SECRET_ROTATION_DAYS)),
         verifier=function("payment_webhooks.verifier.handler", behind_api=True),

@@ -166,6 +166,14 @@ def test_placing_an_order_is_validated_against_the_order_schema_before_the_funct
     assert method["requestValidatorId"] == dev_stack.named("orders-body-validator").id
 
 
+def test_a_payment_webhook_is_validated_against_the_notification_schema_before_the_verifier_runs(dev_stack):
+    model = dev_stack.named("orders-post-webhooks-payments-model")
+    schema = json.loads((REPO / "lambdas/payment_webhooks/notification.schema.json").read_text())
+    assert json.loads(model.inputs["schema"]) == schema
+    method = dev_stack.named("orders-post-webhooks-payments-method").inputs
+    assert method["requestModels"] == {"application/json": model.outputs["name"]}
+
+
 def test_prod_puts_the_api_stage_behind_waf_and_dev_does_not(dev_stack, prod_stack):
     stage = prod_stack.named("orders-stage").outputs["arn"]
     assert prod_stack.named("orders-waf-association").inputs["resourceArn"] == stage

@@ -56,6 +56,10 @@ class WebhookReceiverArgs:
     #: (checked for a ServerlessFunction, and for an ``aws.lambda_.Function`` once known; logged as unchecked for
     #: a bare ARN), and its timeout must be ≤ 29 s (see :class:`Route`).
     existing_verifier: ExistingFunction | None = None
+    #: A JSON schema of the payload: API Gateway refuses one that does not conform (400) before the verifier runs,
+    #: so malformed calls cost no invocation. None (the default): any body reaches the verifier, which the
+    #: apigw-request-validation rule reports. Keep it no stricter than the verifier, or valid events are refused.
+    payload_schema: Mapping[str, Any] | None = None
     #: defaults.WEBHOOK_TOLERANCE_SECONDS (300): older (or future) signed timestamps are replays.
     tolerance_seconds: int = defaults.WEBHOOK_TOLERANCE_SECONDS
     #: The signing secret's value, e.g. ``config.require_secret("paymentsWebhookSecret")``. When
@@ -240,7 +244,7 @@ class WebhookReceiver(pulumi.ComponentResource):
             # A function's name is the last part of its ARN (arn:aws:lambda:<region>:<account>:function:<name>).
             self.name = endpoint.function.name if endpoint.function is not None else self.arn.apply(_function_name)
         # Providers cannot sign with SigV4: the verifier authenticates each call by its HMAC signature.
-        self.route = Route("POST", args.path, endpoint, authorization="NONE")
+        self.route = Route("POST", args.path, endpoint, authorization="NONE", request_schema=args.payload_schema)
         self.route.validate()
         outputs = {"arn": self.arn, "name": self.name}
         self.register_outputs({**outputs, "secret_arn": self.secret_arn, "queue_url": queue_url})
