@@ -221,6 +221,7 @@ orders_api = ServerlessFunction(
 )
 
 PLACE_ORDER_SCHEMA = json.loads(Path("lambdas/orders_api/place_order.schema.json").read_text())
+REQUEST_INVOICE_SCHEMA = json.loads(Path("lambdas/orders_api/request_invoice.schema.json").read_text())
 
 # -- Payment webhooks: signed POST → verifier → queue → worker records PaymentConfirmed --------------
 payment_webhooks = WebhookReceiver(
@@ -251,7 +252,7 @@ api = RestApi(
             # authority on what it accepts (tests/lambdas/orders_api/test_request_schema.py keeps them agreeing).
             Route("POST", "/orders", orders_api, request_schema=PLACE_ORDER_SCHEMA),
             Route("GET", "/orders/{id}", orders_api),
-            Route("POST", "/orders/{id}/invoice", orders_api),
+            Route("POST", "/orders/{id}/invoice", orders_api, request_schema=REQUEST_INVOICE_SCHEMA),
             payment_webhooks.route,
         ],
         throttle_rate_limit=setting("apiThrottleRateLimit", defaults.API_THROTTLE_RATE_LIMIT),

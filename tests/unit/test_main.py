@@ -174,6 +174,15 @@ def test_a_payment_webhook_is_validated_against_the_notification_schema_before_t
     assert method["requestModels"] == {"application/json": model.outputs["name"]}
 
 
+def test_an_invoice_request_takes_no_payload(dev_stack):
+    model = dev_stack.named("orders-post-orders-id-invoice-model").inputs
+    assert json.loads(model["schema"]) == json.loads(
+        (REPO / "lambdas/orders_api/request_invoice.schema.json").read_text()
+    )
+    method = dev_stack.named("orders-post-orders-id-invoice-method").inputs
+    assert method["requestValidatorId"] == dev_stack.named("orders-body-validator").id
+
+
 def test_prod_puts_the_api_stage_behind_waf_and_dev_does_not(dev_stack, prod_stack):
     stage = prod_stack.named("orders-stage").outputs["arn"]
     assert prod_stack.named("orders-waf-association").inputs["resourceArn"] == stage

@@ -1,5 +1,5 @@
-"""The POST /orders request model API Gateway validates against: it never refuses an order the handler accepts, and
-refuses the malformed ones before the function runs."""
+"""The request models API Gateway validates against: POST /orders' never refuses an order the handler accepts and
+refuses the malformed ones before the function runs; POST /orders/{id}/invoice takes no payload."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from jsonschema import Draft4Validator
 from lambda_testkit import api_request, load
 from shared.orders import CURRENCY, MAX_ITEMS, MAX_QTY
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "lambdas/orders_api/place_order.schema.json").read_text())
+MODELS = Path(__file__).resolve().parents[3] / "lambdas/orders_api"
+SCHEMA = json.loads((MODELS / "place_order.schema.json").read_text())
+INVOICE_SCHEMA = json.loads((MODELS / "request_invoice.schema.json").read_text())
 LINE = {"sku": "SKU-1", "qty": 2, "unitPrice": 9.99}
 ORDER = {"customerId": "cust-1", "items": [LINE], "currency": "EUR"}
 
@@ -58,8 +60,9 @@ def valid(body) -> bool:
     return Draft4Validator(SCHEMA).is_valid(body)
 
 
-def test_the_schema_is_a_valid_draft_4_schema():
-    Draft4Validator.check_schema(SCHEMA)
+@pytest.mark.parametrize("schema", [SCHEMA, INVOICE_SCHEMA], ids=["place-order", "request-invoice"])
+def test_the_schema_is_a_valid_draft_4_schema(schema):
+    Draft4Validator.check_schema(schema)
 
 
 def test_the_schema_has_the_handlers_bounds():
@@ -76,3 +79,12 @@ def test_an_order_the_handler_accepts_passes_the_schema(accepts, body):
 @pytest.mark.parametrize("body", REFUSED.values(), ids=REFUSED.keys())
 def test_an_order_the_handler_refuses_is_refused_by_the_schema_first(accepts, body):
     assert not accepts(body) and not valid(body)
+
+
+def test_an_invoice_request_without_a_body_passes_its_schema_as_api_gateway_validates_it():
+    # API Gateway validates an absent body as an empty object.
+    assert Draft4Validator(INVOICE_SCHEMA).is_valid({})
+
+
+def test_an_invoice_request_with_a_payload_is_refused_by_its_schema():
+    assert not Draft4Validator(INVOICE_SCHEMA).is_valid({"orderId": "order-1"})
