@@ -21,15 +21,12 @@ from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.account import deploying_account
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.exemptions import exemption_tag
 from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.tokens import component_type
 
 _EncryptionDefault = s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
 #: The service principal S3 server access logging writes as (a bucket policy grant; ACLs stay disabled).
 LOGGING_SERVICE_PRINCIPAL = "logging.s3.amazonaws.com"
-#: Why a log bucket logs no access itself: the exemption the s3-access-logging rule reports.
-LOG_BUCKET_EXEMPTION = "receives server access logs: logging its own deliveries would log without end"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,8 +96,8 @@ class SecureBucketArgs:
     access_logs: AccessLogArgs | None = None
     #: This bucket receives server access logs: S3's logging service of this account may PutObject (bucket policy;
     #: objects owned by the bucket owner, ACLs disabled); it needs SSE-S3 (S3 cannot deliver logs to SSE-KMS) and
-    #: logs nothing to a bucket created for it (that would log its own deliveries forever). Without access_logs it
-    #: is tagged exempt from s3-access-logging with that reason. False by default.
+    #: logs nothing to a bucket created for it (that would log its own deliveries forever); the s3-access-logging rule
+    #: knows a log bucket by the BucketLogging resources that target it. False by default.
     receives_access_logs: bool = False
     #: With ``receives_access_logs``: the ARNs of the buckets that may deliver here (``aws:SourceArn``); empty (the
     #: default): any bucket of the deploying account (``aws:SourceAccount``), as a shared log bucket needs.
@@ -176,8 +173,6 @@ class SecureBucket(pulumi.ComponentResource):
         owner = opts.parent
         aliases = [pulumi.Alias(parent=owner)] if owner is not None else None
         child = pulumi.ResourceOptions(parent=self, aliases=aliases)
-        if args.receives_access_logs and args.access_logs is None:
-            tags = {**tags, **exemption_tag("s3-access-logging", LOG_BUCKET_EXEMPTION)}
         bucket_defaults = {
             "bucket_prefix": names.bucket_prefix(f"{name}-bucket"),
             "force_destroy": args.force_destroy or None,

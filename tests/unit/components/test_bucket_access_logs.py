@@ -80,12 +80,6 @@ def test_the_log_bucket_logs_nothing_itself_and_expires_logs_after_a_year(stack)
     assert rules["expire-objects"]["expiration"] == {"days": 365}
 
 
-def test_a_log_bucket_is_tagged_exempt_from_s3_access_logging_with_the_reason(stack):
-    reason = bucket(stack, "logs").inputs["tags"]["policy-exempt:s3-access-logging"]
-    assert "logging its own deliveries" in reason
-    assert "policy-exempt:s3-access-logging" not in bucket(stack, "invoices").inputs["tags"]
-
-
 def test_a_shared_log_bucket_accepts_any_bucket_of_the_account(stack):
     delivery = statements(stack, "logs")["AllowServerAccessLogDelivery"]
     assert "ArnLike" not in delivery["Condition"] and "aws:SourceAccount" in delivery["Condition"]["StringEquals"]
