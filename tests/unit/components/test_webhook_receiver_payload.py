@@ -6,27 +6,15 @@ import json
 
 import pytest
 
-from pulumi_wasp.components import QueueProcessorArgs, RestApi, RestApiArgs, WebhookReceiver, WebhookReceiverArgs
-from tests.unit.components.synth_helpers import function_args
+from pulumi_wasp.components import RestApi, RestApiArgs
+from tests.unit.components.synth_helpers import webhook_receiver
 from tests.unit.conftest import synth
 
 SCHEMA = {"type": "object", "required": ["eventId"], "properties": {"eventId": {"type": "string"}}}
 
 
-def receiver(name: str, **args) -> WebhookReceiver:
-    return WebhookReceiver(
-        name,
-        WebhookReceiverArgs(
-            path=f"/webhooks/{name}",
-            verifier=function_args(),
-            processor=QueueProcessorArgs(function=function_args()),
-            **args,
-        ),
-    )
-
-
 def program() -> None:
-    checked, unchecked = receiver("checked", payload_schema=SCHEMA), receiver("unchecked")
+    checked, unchecked = webhook_receiver("checked", payload_schema=SCHEMA), webhook_receiver("unchecked")
     RestApi("hooks", RestApiArgs(routes=[checked.route, unchecked.route]))
 
 

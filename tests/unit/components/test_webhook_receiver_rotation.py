@@ -8,14 +8,13 @@ from pulumi_wasp.components import (
     QueueProcessorArgs,
     SecretRotationArgs,
     StackContext,
-    WebhookReceiver,
     WebhookReceiverArgs,
     use_stack_context,
 )
 from pulumi_wasp.components.shared.exemptions import EXEMPT_TAG_PREFIX
 from pulumi_wasp.components.shared.rotation import HANDLER
 from pulumi_wasp.policies import common
-from tests.unit.components.synth_helpers import function_args
+from tests.unit.components.synth_helpers import function_args, webhook_receiver
 from tests.unit.conftest import one, policy, synth, within
 
 FUNCTION = "aws:lambda/function:Function"
@@ -27,24 +26,14 @@ REASON = "issued by the provider: rotated with them by hand"
 ROTATION_EXEMPTION_TAG = f"{EXEMPT_TAG_PREFIX}secret-rotation"
 
 
-def receiver(name: str, **args) -> WebhookReceiver:
-    return WebhookReceiver(
-        name,
-        WebhookReceiverArgs(
-            path=f"/webhooks/{name}",
-            verifier=function_args(),
-            processor=QueueProcessorArgs(function=function_args()),
-            **args,
-        ),
-    )
-
-
 def program() -> None:
     use_stack_context(StackContext(alarm_topic_arn=ALARMS))
-    receiver("payments", rotation=SecretRotationArgs())
-    receiver("partners", rotation=SecretRotationArgs(every_days=7, rotate_immediately=False), secret_kms_key_arn=KEY)
-    receiver("crm", rotation_exemption=REASON)
-    receiver("legacy")
+    webhook_receiver("payments", rotation=SecretRotationArgs())
+    webhook_receiver(
+        "partners", rotation=SecretRotationArgs(every_days=7, rotate_immediately=False), secret_kms_key_arn=KEY
+    )
+    webhook_receiver("crm", rotation_exemption=REASON)
+    webhook_receiver("legacy")
 
 
 @pytest.fixture(scope="module")
