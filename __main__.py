@@ -6,10 +6,14 @@ task queue, clickstream, bulk import, scheduled jobs and the dashboard. Every kn
 Pulumi.<stack>.yaml.
 """
 
+import json
+from pathlib import Path
+
 import pulumi
 
 from pulumi_wasp import (
     INSERTS_ONLY,
+    AccessLogArgs,
     AlarmTopic,
     AlarmTopicArgs,
     AsyncInvokeArgs,
@@ -39,7 +43,9 @@ from pulumi_wasp import (
     SagaArgs,
     ScheduledJob,
     ScheduledJobArgs,
+    SecretRotationArgs,
     SecureBucket,
+    SecureBucketArgs,
     ServerlessFunction,
     ServerlessFunctionArgs,
     ServiceSender,
@@ -53,6 +59,7 @@ from pulumi_wasp import (
     Table,
     TableArgs,
     TopicTarget,
+    WafArgs,
     WebhookReceiver,
     WebhookReceiverArgs,
     defaults,
@@ -205,8 +212,12 @@ clickstream = StreamProcessor(
     ),
 )
 
+# -- Server access logs of every bucket, to one log bucket ------------------------------------------
+access_logs = SecureBucket("access-logs", SecureBucketArgs(receives_access_logs=True))
+logged = AccessLogArgs(target_bucket=access_logs)
+
 # -- Invoice task queue (async task processing) → invoices bucket ---------------------------------
-invoices = SecureBucket("invoices")
+invoices = SecureBucket("invoices", SecureBucketArgs(access_logs=logged))
 invoice_tasks = QueueProcessor(
     "invoice-worker",
     QueueProcessorArgs(
@@ -240,12 +251,18 @@ orders_api = ServerlessFunction(
     ),
 )
 
+PLACE_ORDER_SCHEMA = json.loads(Path("lambdas/orders_api/place_order.schema.json").read_text())
+REQUEST_INVOICE_SCHEMA = json.loads(Path("lambdas/orders_api/request_invoice.schema.json").read_text())
+
 # -- Payment webhooks: signed POST → verifier → queue → worker records PaymentConfirmed --------------
 payment_webhooks = WebhookReceiver(
     "payment-webhooks",
     WebhookReceiverArgs(
         path="/webhooks/payments",
-        generate_secret=setting("generateWebhookSecret", False, config.get_bool),
+        # The provider's notification as the verifier accepts it (tests/lambdas/payment_webhooks keeps them agreeing).
+        payload_schema=json.loads(Path("lambdas/payment_webhooks/notification.schema.json").read_text()),
+        # A new random key every N days (the first at deploy); the verifier accepts the one before until then.
+        rotation=SecretRotationArgs(every_days=setting("webhookSecretRotationDays", defaults.SECRET_ROTATION_DAYS)),
         verifier=function("payment_webhooks.verifier.handler", behind_api=True),
         processor=QueueProcessorArgs(
             function=function(
@@ -262,14 +279,18 @@ api = RestApi(
     RestApiArgs(
         routes=[
             # Callers (the storefront backend, operators) sign requests with SigV4 (the routes' default).
-            Route("POST", "/orders", orders_api),
+            # API Gateway refuses a malformed order (400) before the function runs; the handler's model stays the
+            # authority on what it accepts (tests/lambdas/orders_api/test_request_schema.py keeps them agreeing).
+            Route("POST", "/orders", orders_api, request_schema=PLACE_ORDER_SCHEMA),
             Route("GET", "/orders/{id}", orders_api),
-            Route("POST", "/orders/{id}/invoice", orders_api),
+            Route("POST", "/orders/{id}/invoice", orders_api, request_schema=REQUEST_INVOICE_SCHEMA),
             payment_webhooks.route,
         ],
         throttle_rate_limit=setting("apiThrottleRateLimit", defaults.API_THROTTLE_RATE_LIMIT),
         throttle_burst_limit=setting("apiThrottleBurstLimit", defaults.API_THROTTLE_BURST_LIMIT),
         manage_account_log_role=setting("manageAccountLogRole", False, config.get_bool),
+        # AWS managed rule groups and a per-IP rate limit in front of the stage where the config asks (prod).
+        waf=WafArgs() if setting("apiWaf", False, config.get_bool) else None,
     ),
 )
 
@@ -408,6 +429,7 @@ imports = BucketProcessor(
         prefix="uploads/",
         suffix=".csv",
         write_back=True,
+        bucket=SecureBucketArgs(access_logs=logged),
         function=function(
             "bulk_import.importer.handler",
             timeout_seconds=60,

@@ -13,6 +13,10 @@ class SignatureRejectedError(Exception):
     """Why a webhook was refused (the message is safe to return to the caller)."""
 
 
+class SignatureMismatchError(SignatureRejectedError):
+    """Well-formed and fresh, but not signed with this secret (perhaps with the one before a rotation)."""
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
@@ -31,4 +35,4 @@ def verify(secret: str, signature: str | None, timestamp: str | None, body: byte
         raise SignatureRejectedError(f"X-Timestamp is outside the ±{tolerance} s tolerance")
     # compare_digest takes the same time wherever the strings differ, so timing reveals nothing about the secret.
     if not hmac.compare_digest(sign(secret, timestamp, body), signature.lower()):
-        raise SignatureRejectedError("X-Signature does not match the payload")
+        raise SignatureMismatchError("X-Signature does not match the payload")

@@ -25,9 +25,28 @@ def test_only_the_schema_registry_is_not_created_and_it_is_listed_with_its_docum
     listed = cloud.endpoints["not_created"]
     assert {entry["type"] for entry in listed} == {"aws:schemas/registry:Registry", "aws:schemas/schema:Schema"}
     assert all(entry["reason"] == NOT_EMULATED[entry["type"]] for entry in listed)
-    changed = cloud.endpoints["created_with_changes"]
-    assert {entry["type"] for entry in changed} == {"aws:s3/bucketPolicy:BucketPolicy"}
-    assert all("DenyInsecureTransport" in entry["reason"] for entry in changed)
+
+
+def test_what_the_emulator_cannot_hold_as_declared_is_listed_with_the_change(cloud: Cloud) -> None:
+    changed = {entry["type"] for entry in cloud.endpoints["created_with_changes"]}
+    assert changed == {
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketLogging:BucketLogging",
+        "aws:secretsmanager/secretRotation:SecretRotation",
+    }
+
+
+def test_bucket_policies_leave_out_only_the_tls_only_deny(cloud: Cloud) -> None:
+    policies = [e for e in cloud.endpoints["created_with_changes"] if e["type"] == "aws:s3/bucketPolicy:BucketPolicy"]
+    assert all("left out: DenyInsecureTransport" in entry["reason"] for entry in policies)
+
+
+def test_the_webhook_secret_was_rotated_when_the_cloud_started_and_has_one_current_value(cloud: Cloud) -> None:
+    secret_id = cloud.outputs["webhook_secret_name"]
+    stages = cloud.client("secretsmanager").describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+    assert [labels for labels in stages.values() if "AWSCURRENT" in labels] == [["AWSCURRENT"]]
+    value = cloud.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    assert len(value) == 43  # 32 random bytes, URL-safe base64: the rotation function's key
 
 
 def test_stack_outputs_are_the_emulators_own_urls_and_arns(cloud: Cloud) -> None:

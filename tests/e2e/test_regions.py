@@ -5,6 +5,7 @@ deploys completely and passes the flows that touch S3."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -55,16 +56,30 @@ def test_an_api_call_signed_for_another_region_is_refused(cloud: Cloud) -> None:
     assert "Credential should be scoped to a valid region, not 'eu-west-1'." in answer.text
 
 
-@pytest.mark.time_limit(PROD_RUN_SECONDS + 10)
-def test_the_prod_stack_deploys_completely_and_its_s3_flows_pass(tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture(scope="module")
+def prod_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """``wasp local --stack prod run`` of the S3 flows, once for the module."""
     flows = [arg for name in S3_FLOWS for arg in ("--flow", name)]
     state = tmp_path_factory.mktemp("prod")
-    done = localcloud(REPO, state, "--stack", "prod", "run", *flows, timeout=PROD_RUN_SECONDS)
-    report = done.stdout + done.stderr
-    assert done.returncode == 0, report
-    lines = [line.strip() for line in done.stdout.splitlines()]
+    return localcloud(REPO, state, "--stack", "prod", "run", *flows, timeout=PROD_RUN_SECONDS)
+
+
+@pytest.mark.time_limit(PROD_RUN_SECONDS + 10)
+def test_the_prod_stack_deploys_completely_and_its_s3_flows_pass(prod_run: subprocess.CompletedProcess[str]) -> None:
+    report = prod_run.stdout + prod_run.stderr
+    assert prod_run.returncode == 0, report
+    lines = [line.strip() for line in prod_run.stdout.splitlines()]
     assert any(line.startswith("✓ deploy") for line in lines), report
     assert "! not created in the emulator, by design (5):" in lines, report  # the schema registry and its 4 schemas
     for flow in S3_FLOWS:
         assert any(line.startswith(f"✓ {flow}") for line in lines), report
     assert lines[-1].startswith("Result: passed · flows 2 ok"), report
+
+
+@pytest.mark.time_limit(PROD_RUN_SECONDS + 10)
+def test_the_prod_apis_web_acl_is_created_and_reported_as_blocking_nothing_locally(
+    prod_run: subprocess.CompletedProcess[str],
+) -> None:
+    lines = [line.strip() for line in prod_run.stdout.splitlines()]
+    [acl] = [line for line in lines if line.startswith("1 × aws:wafv2/webAcl:WebAcl:")]
+    assert "nothing is blocked by WAF locally" in acl and acl.endswith("[orders-waf]")

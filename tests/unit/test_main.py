@@ -157,6 +157,50 @@ def test_invoice_requests_go_through_a_long_polling_task_queue_to_a_capped_worke
     assert function(dev_stack, "invoices.worker.handler").inputs["reservedConcurrentExecutions"] == 2
 
 
+def test_placing_an_order_is_validated_against_the_order_schema_before_the_function_runs(dev_stack):
+    method = dev_stack.named("orders-post-orders-method").inputs
+    model = dev_stack.named("orders-post-orders-model").inputs
+    schema = json.loads((REPO / "lambdas/orders_api/place_order.schema.json").read_text())
+    assert json.loads(model["schema"]) == schema
+    assert method["requestModels"] == {"application/json": dev_stack.named("orders-post-orders-model").outputs["name"]}
+    assert method["requestValidatorId"] == dev_stack.named("orders-body-validator").id
+
+
+def test_a_payment_webhook_is_validated_against_the_notification_schema_before_the_verifier_runs(dev_stack):
+    model = dev_stack.named("orders-post-webhooks-payments-model")
+    schema = json.loads((REPO / "lambdas/payment_webhooks/notification.schema.json").read_text())
+    assert json.loads(model.inputs["schema"]) == schema
+    method = dev_stack.named("orders-post-webhooks-payments-method").inputs
+    assert method["requestModels"] == {"application/json": model.outputs["name"]}
+
+
+def test_an_invoice_request_takes_no_payload(dev_stack):
+    model = dev_stack.named("orders-post-orders-id-invoice-model").inputs
+    assert json.loads(model["schema"]) == json.loads(
+        (REPO / "lambdas/orders_api/request_invoice.schema.json").read_text()
+    )
+    method = dev_stack.named("orders-post-orders-id-invoice-method").inputs
+    assert method["requestValidatorId"] == dev_stack.named("orders-body-validator").id
+
+
+def test_prod_puts_the_api_stage_behind_waf_and_dev_does_not(dev_stack, prod_stack):
+    stage = prod_stack.named("orders-stage").outputs["arn"]
+    assert prod_stack.named("orders-waf-association").inputs["resourceArn"] == stage
+    assert dev_stack.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []
+
+
+def test_every_bucket_logs_server_access_to_the_log_bucket(dev_stack):
+    log_bucket = dev_stack.named("access-logs-bucket", "aws:s3/bucket:Bucket").outputs["bucket"]
+    logged = {r.name: r.inputs["targetBucket"] for r in dev_stack.of_type("aws:s3/bucketLogging:BucketLogging")}
+    assert logged == {"invoices-access-logging": log_bucket, "bulk-import-access-logging": log_bucket}
+
+
+def test_the_webhook_signing_secret_rotates_every_30_days(dev_stack):
+    rotation = dev_stack.named("payment-webhooks-rotation-schedule").inputs
+    assert rotation["secretId"] == dev_stack.named("payment-webhooks-secret").outputs["arn"]
+    assert rotation["rotationRules"] == {"automaticallyAfterDays": 30}
+
+
 def test_invoice_worker_writes_only_under_invoices_in_its_bucket(dev_stack):
     bucket = dev_stack.named("invoices-bucket", "aws:s3/bucket:Bucket").outputs
     assert env(dev_stack, "invoices.worker.handler")["INVOICE_BUCKET"] == bucket["bucket"]
@@ -208,8 +252,8 @@ def test_every_function_traces_logs_json_and_alarms_to_the_alarm_topic(dev_stack
 def test_every_function_is_packaged_from_its_folder_with_the_shared_code(dev_stack):
     for fn in dev_stack.of_type(FUNCTION):
         folder = fn.inputs["handler"].split(".")[0]
-        # The components' own re-drive functions ship their handler alone, from the package.
-        expected = [folder] if folder == "stream_redrive" else [folder, "shared"]
+        # The components' own functions (re-drive, secret rotation) ship their handler alone, from the package.
+        expected = [folder] if folder in ("stream_redrive", "hmac_secret_rotation") else [folder, "shared"]
         assert sorted(fn.inputs["code"]["assets"]) == sorted(expected)
 
 
@@ -224,13 +268,15 @@ def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
     def resources(stack):
         return {r.urn.replace(f"urn:pulumi:{stack.stack}::", "") for r in stack}
 
-    # Config switches: prod subscribes the on-call e-mail; dev generates its webhook secret for local senders.
+    # Config switches: prod subscribes the on-call e-mail and puts the API behind WAF (apiWaf).
     assert resources(prod_stack) - resources(dev_stack) == {
-        "order-platform::wasp:observability:AlarmTopic$aws:sns/topicSubscription:TopicSubscription::alarms-email"
+        "order-platform::wasp:observability:AlarmTopic$aws:sns/topicSubscription:TopicSubscription::alarms-email",
+        "order-platform::wasp:api:RestApi$aws:wafv2/webAcl:WebAcl::orders-waf",
+        "order-platform::wasp:api:RestApi$aws:wafv2/webAclAssociation:WebAclAssociation::orders-waf-association",
+        "order-platform::wasp:api:RestApi$aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration::orders-waf-logging",
+        "order-platform::wasp:api:RestApi$aws:cloudwatch/logGroup:LogGroup::orders-waf-logs",
     }
-    assert resources(dev_stack) - resources(prod_stack) == {
-        "order-platform::wasp:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:SecretVersion::payment-webhooks-secret-value"
-    }
+    assert resources(dev_stack) - resources(prod_stack) == set()
     retention = {
         s.stack: {g.inputs["retentionInDays"] for g in s.of_type("aws:cloudwatch/logGroup:LogGroup")}
         for s in (dev_stack, prod_stack)

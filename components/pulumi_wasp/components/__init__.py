@@ -5,7 +5,7 @@ Every component takes a typed args dataclass whose fields document their default
 """
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
+from pulumi_wasp.components.bucket import AccessLogArgs, SecureBucket, SecureBucketArgs
 from pulumi_wasp.components.bucket_processor import BucketProcessor, BucketProcessorArgs
 from pulumi_wasp.components.event_router import (
     EventRouter,
@@ -37,6 +37,8 @@ from pulumi_wasp.components.shared.alarms import AlarmTopic, AlarmTopicArgs
 from pulumi_wasp.components.shared.capacity import CapacityScaling, ProvisionedCapacity
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context, use_stack_context
 from pulumi_wasp.components.shared.queues import ServiceSender
+from pulumi_wasp.components.shared.rotation import SecretRotationArgs
+from pulumi_wasp.components.shared.waf import WafArgs
 from pulumi_wasp.components.stream_processor import (
     StreamConsumer,
     StreamMappingArgs,
@@ -55,6 +57,7 @@ from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookRece
 
 __all__ = [
     "INSERTS_ONLY",
+    "AccessLogArgs",
     "AlarmTopic",
     "AlarmTopicArgs",
     "AsyncInvokeArgs",
@@ -97,6 +100,7 @@ __all__ = [
     "SagaArgs",
     "ScheduledJob",
     "ScheduledJobArgs",
+    "SecretRotationArgs",
     "SecureBucket",
     "SecureBucketArgs",
     "ServerlessFunction",
@@ -114,6 +118,7 @@ __all__ = [
     "TableArgs",
     "TopicTarget",
     "VpcArgs",
+    "WafArgs",
     "WebhookReceiver",
     "WebhookReceiverArgs",
     "current_stack_context",

@@ -3,12 +3,14 @@
 Every public access is blocked (all four flags), objects are encrypted at rest (SSE-S3 by
 default, SSE-KMS with a bucket key on request), overwritten and deleted objects stay
 recoverable for a while, abandoned multipart uploads stop costing, and the bucket policy denies
-any request without TLS. :class:`~components.bucket_processor.BucketProcessor` composes one.
+any request without TLS. On request it logs server access to a log bucket (one it creates or a
+stack's shared one), and a bucket made to receive such logs lets only S3's logging service of
+this account write. :class:`~components.bucket_processor.BucketProcessor` composes one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +19,46 @@ from pulumi_aws import s3
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
+from pulumi_wasp.components.shared.account import deploying_account
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.tokens import component_type
 
 _EncryptionDefault = s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+#: The service principal S3 server access logging writes as (a bucket policy grant; ACLs stay disabled).
+LOGGING_SERVICE_PRINCIPAL = "logging.s3.amazonaws.com"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessLogArgs:
+    """Where a bucket's server access logs go: ``target_bucket`` (an existing log bucket) or a log bucket the
+    component creates for it (``<name>-access-logs``, itself a SecureBucket that receives access logs)."""
+
+    #: An existing log bucket: a SecureBucket with ``receives_access_logs`` (checked), or a bucket name (not
+    #: checked: its policy must let logging.s3.amazonaws.com PutObject). None: create one for this bucket.
+    target_bucket: SecureBucket | pulumi.Input[str] | None = None
+    #: Key prefix of this bucket's logs in the target; None: ``<name>/``, so one shared log bucket keeps each
+    #: source apart. Keys below it are partitioned by account, region, bucket and event date (Athena-friendly).
+    prefix: str | None = None
+    #: defaults.BUCKET_ACCESS_LOG_EXPIRATION_DAYS (365): logs in a created log bucket expire after a year of audits.
+    expiration_days: int = defaults.BUCKET_ACCESS_LOG_EXPIRATION_DAYS
+
+    def validate(self) -> None:
+        if self.target_bucket is not None and self.expiration_days != defaults.BUCKET_ACCESS_LOG_EXPIRATION_DAYS:
+            raise ValueError(
+                "SecureBucketArgs.access_logs: expiration_days is a setting of a log bucket the component creates; "
+                "with target_bucket set it cannot apply (set the expiration on that bucket)"
+            )
+        if self.expiration_days < 1:
+            raise ValueError(f"SecureBucketArgs.access_logs.expiration_days must be ≥ 1, got {self.expiration_days}")
+        if self.prefix is not None and self.prefix.startswith("/"):
+            raise ValueError(f"SecureBucketArgs.access_logs.prefix must not start with '/', got {self.prefix!r}")
+        target = self.target_bucket
+        if isinstance(target, SecureBucket) and not target.receives_access_logs:
+            raise ValueError(
+                "SecureBucketArgs.access_logs.target_bucket is a SecureBucket without receives_access_logs=True: "
+                "S3's logging service may not write to it"
+            )
 
 
 @dataclass(kw_only=True)
@@ -52,6 +89,19 @@ class SecureBucketArgs:
     #: Keyword arguments of ``aws.s3.BucketPublicAccessBlock`` merged over the all-four-true defaults; turning a
     #: flag off warns naming s3-block-public-access.
     public_access_block_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Server access logs (who read or wrote what, for audits and incident response): ``AccessLogArgs()`` to a log
+    #: bucket created for this one, ``AccessLogArgs(target_bucket=...)`` to a shared one. None (the default): no
+    #: access logs, which s3-access-logging reports; a log bucket per bucket doubles the buckets, so a stack usually
+    #: shares one (``receives_access_logs``) and opts each bucket in.
+    access_logs: AccessLogArgs | None = None
+    #: This bucket receives server access logs: S3's logging service of this account may PutObject (bucket policy;
+    #: objects owned by the bucket owner, ACLs disabled); it needs SSE-S3 (S3 cannot deliver logs to SSE-KMS) and
+    #: logs nothing to a bucket created for it (that would log its own deliveries forever); the s3-access-logging rule
+    #: knows a log bucket by the BucketLogging resources that target it. False by default.
+    receives_access_logs: bool = False
+    #: With ``receives_access_logs``: the ARNs of the buckets that may deliver here (``aws:SourceArn``); empty (the
+    #: default): any bucket of the deploying account (``aws:SourceAccount``), as a shared log bucket needs.
+    access_log_sources: Sequence[pulumi.Input[str]] = ()
 
     def validate(self) -> None:
         if self.encryption not in ("AES256", "aws:kms"):
@@ -63,6 +113,21 @@ class SecureBucketArgs:
             days = getattr(self, attribute)
             if days is not None and days < 1:
                 raise ValueError(f"SecureBucketArgs.{attribute} must be ≥ 1 (or None), got {days}")
+        if self.access_logs is not None:
+            self.access_logs.validate()
+        if self.access_log_sources and not self.receives_access_logs:
+            raise ValueError("SecureBucketArgs.access_log_sources needs receives_access_logs=True")
+        if self.receives_access_logs:
+            if self.encryption != "AES256":
+                raise ValueError(
+                    "SecureBucketArgs.receives_access_logs needs encryption='AES256': S3 cannot deliver server "
+                    "access logs to a bucket encrypted with SSE-KMS"
+                )
+            if self.access_logs is not None and self.access_logs.target_bucket is None:
+                raise ValueError(
+                    "SecureBucketArgs: a bucket with receives_access_logs cannot have access_logs create a log bucket "
+                    "for it (that one would need its own, without end); set access_logs.target_bucket or None"
+                )
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -85,6 +150,10 @@ class SecureBucket(pulumi.ComponentResource):
     """
 
     bucket: s3.Bucket
+    #: The log bucket created for this one by ``AccessLogArgs()``; None otherwise.
+    access_log_bucket: SecureBucket | None = None
+    #: Whether S3's logging service may deliver to this bucket (``SecureBucketArgs.receives_access_logs``).
+    receives_access_logs: bool = False
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     #: The customer-managed key the bucket is encrypted with (None: SSE-S3 or the AWS-managed key).
@@ -151,35 +220,85 @@ class SecureBucket(pulumi.ComponentResource):
                 versioning_configuration=enabled,
                 opts=child,
             )
+        self.receives_access_logs = args.receives_access_logs
+        statements = [_tls_only(self.bucket.arn)]
+        if args.receives_access_logs:
+            # Bucket owner enforced: ACLs off, every delivered log object belongs to this account.
+            s3.BucketOwnershipControls(
+                f"{name}-ownership",
+                bucket=self.bucket.id,
+                rule={"object_ownership": "BucketOwnerEnforced"},
+                opts=child,
+            )
+            statements.append(_log_delivery(self.bucket.arn, args.access_log_sources, deploying_account(self)))
         s3.BucketPolicy(
             f"{name}-bucket-policy",
             bucket=self.bucket.id,
-            policy=_tls_only(self.bucket.arn),
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
             # The public access block first: S3 evaluates a new policy against it.
             opts=pulumi.ResourceOptions(parent=self, aliases=aliases, depends_on=[public_access]),
         )
         rules = _lifecycle_rules(args)
         if rules:
             s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=self.bucket.id, rules=rules, opts=child)
+        if args.access_logs is not None:
+            self._log_access(name, args.access_logs, args, child)
         self.register_outputs({"arn": self.arn, "name": self.name})
 
+    def _log_access(
+        self, name: str, logs: AccessLogArgs, args: SecureBucketArgs, child: pulumi.ResourceOptions
+    ) -> None:
+        target = logs.target_bucket
+        if target is None:
+            log_args = SecureBucketArgs(
+                receives_access_logs=True,
+                access_log_sources=[self.bucket.arn],
+                expiration_days=logs.expiration_days,
+                force_destroy=args.force_destroy,
+                tags=args.tags,
+                context=args.context,
+            )
+            target = self.access_log_bucket = SecureBucket(f"{name}-access-logs", log_args, child)
+        target_name = target.name if isinstance(target, SecureBucket) else target
+        if not isinstance(target, SecureBucket):
+            children.not_checked(f"SecureBucket {name}", f"that the log bucket lets {LOGGING_SERVICE_PRINCIPAL} write")
+        s3.BucketLogging(
+            f"{name}-access-logging",
+            bucket=self.bucket.id,
+            target_bucket=target_name,
+            target_prefix=f"{name}/" if logs.prefix is None else logs.prefix,
+            target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
+            # S3 checks the target's policy when logging is turned on: the log bucket complete first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[target] if isinstance(target, SecureBucket) else []),
+        )
 
-def _tls_only(bucket_arn: pulumi.Output[str]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-    )
+
+def _tls_only(bucket_arn: pulumi.Output[str]) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def _log_delivery(
+    bucket_arn: pulumi.Output[str], sources: Sequence[pulumi.Input[str]], account: pulumi.Output[str]
+) -> dict[str, Any]:
+    """S3's logging service may write objects, for this account's buckets only (the confused-deputy guard)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
+    if sources:
+        condition["ArnLike"] = {"aws:SourceArn": list(sources)}
+    return {
+        "Sid": "AllowServerAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": LOGGING_SERVICE_PRINCIPAL},
+        "Action": "s3:PutObject",
+        "Resource": pulumi.Output.concat(bucket_arn, "/*"),
+        "Condition": condition,
+    }
 
 
 def _lifecycle_rules(args: SecureBucketArgs) -> list[s3.BucketLifecycleConfigurationRuleArgs]:

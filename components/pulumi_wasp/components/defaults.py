@@ -95,6 +95,19 @@ API_THROTTLE_BURST_LIMIT = 2000
 #: ERROR-level execution logs are cheap and carry no request bodies (data trace off: PII).
 API_LOGGING_LEVEL = "ERROR"
 API_STAGE_NAME = "api"
+#: AWS's managed rule groups a component-created web ACL evaluates, in this order: the OWASP-style common rule set,
+#: request patterns known to exploit vulnerabilities (Log4j, Java deserialization), and IP addresses Amazon's threat
+#: intelligence flags (bots, reconnaissance). Each is maintained by AWS and costs nothing beyond the rule fee.
+WAF_MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+#: Requests per client IP in WAF's evaluation window (5 minutes) before it blocks the IP: 2000 (AWS's own example
+#: figure) stops a single flooding client well below the stage's throttle without touching normal callers.
+WAF_RATE_LIMIT_PER_IP = 2000
+#: WAF's rate-based rules count over 1, 2, 5 or 10 minutes; 5 minutes is WAF's default.
+WAF_RATE_LIMIT_WINDOW_SECONDS = 300
 
 # -- EventBridge ----------------------------------------------------------------------------
 #: Retries over at most an hour, then the event goes to the target's DLQ.
@@ -214,6 +227,14 @@ BUCKET_SSE_ALGORITHM = "AES256"
 #: storage does not grow forever, and abandoned multipart uploads after 7.
 BUCKET_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
 BUCKET_ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+#: Server access logs are for audits and incident response: kept a year in the log bucket, then expired.
+BUCKET_ACCESS_LOG_EXPIRATION_DAYS = 365
+
+# -- Secrets Manager ------------------------------------------------------------------------
+#: A generated webhook signing secret rotates every 30 days: a leaked secret is useful for a month at most.
+SECRET_ROTATION_DAYS = 30
+#: Secrets Manager's rotation window: the rotation runs within these hours after the scheduled time.
+SECRET_ROTATION_WINDOW = "4h"
 
 # -- Identity under test mocks --------------------------------------------------------------
 #: The account a key policy names when sts:GetCallerIdentity answers none, which only test

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import apigateway, lambda_
+from pulumi_aws import apigateway, lambda_, wafv2
 from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components import defaults
@@ -20,6 +20,7 @@ from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.tokens import component_type
+from pulumi_wasp.components.shared.waf import WafArgs, web_acl_arn
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _SEGMENT = re.compile(r"^(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+)$")
@@ -175,8 +176,15 @@ class RestApiArgs:
     #: Execution logging needs the account-wide API Gateway CloudWatch role, one per account and
     #: region: create it here only if no other stack manages it (False by default).
     manage_account_log_role: bool = False
-    #: JSON access log format (ACCESS_LOG_FORMAT).
+    #: ACCESS_LOG_FORMAT, one JSON object per request: Logs Insights queries its fields without parsing. Another
+    #: format must still carry ``$context.requestId`` (API Gateway requires it); one that is not JSON warns naming
+    #: apigw-structured-access-logs.
     access_log_format: str = ACCESS_LOG_FORMAT
+    #: The stage's WAF web ACL: ``WafArgs()`` creates one from AWS's managed rule groups and a per-IP rate limit,
+    #: ``WafArgs(web_acl_arn=...)`` associates an existing one. None (the default): no WAF, which the apigw-waf
+    #: rule reports; a web ACL costs a monthly fee per ACL and rule plus a fee per request, so it is an explicit
+    #: choice per environment (typically production).
+    waf: WafArgs | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
     #: Keyword arguments of ``aws.apigateway.RestApi`` merged over the API's defaults (``tags`` merge, other keys
@@ -227,11 +235,20 @@ class RestApiArgs:
         if not re.match(r"^[A-Za-z0-9_]+$", self.stage_name):
             raise ValueError(f"RestApiArgs.stage_name must be alphanumeric/underscore, got {self.stage_name!r}")
         names.check_given(self.stage_name, names.API_STAGE, "RestApiArgs.stage_name")
+        if "$context.requestId" not in self.access_log_format:
+            raise ValueError("RestApiArgs.access_log_format must contain $context.requestId (API Gateway requires it)")
+        if not _is_json_object(self.access_log_format):
+            pulumi.log.warn(
+                "RestApiArgs.access_log_format is not a JSON object: access logs cannot be queried by field "
+                "(policy rule apigw-structured-access-logs will flag the stage)"
+            )
+        if self.waf is not None:
+            self.waf.validate("RestApiArgs.waf")
 
 
 class RestApi(pulumi.ComponentResource):
-    """A regional REST API whose stage traces, logs as JSON and throttles, redeployed whenever
-    the routes change.
+    """A regional REST API whose stage traces, logs as JSON, throttles and (with ``waf``) sits behind a WAF web ACL,
+    redeployed whenever the routes change.
 
     Outputs: ``url`` is the stage's invoke URL, ``arn`` and ``name`` the REST API's; ``api_id`` and
     ``stage`` (its name) besides.
@@ -249,6 +266,8 @@ class RestApi(pulumi.ComponentResource):
     #: The API the component created (None with ``existing_api``).
     api: apigateway.RestApi | None
     stage: apigateway.Stage
+    #: The stage's association with its web ACL; None without ``RestApiArgs.waf``.
+    web_acl_association: wafv2.WebAclAssociation | None = None
     url: pulumi.Output[str]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -422,6 +441,21 @@ class RestApi(pulumi.ComponentResource):
             arg="RestApiArgs.method_settings_overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=settings_dependencies),
         )
+        if args.waf is not None:
+            acl_arn = web_acl_arn(
+                name,
+                args.waf,
+                context=context,
+                parent=self,
+                tags=tags,
+                overrides_arg="RestApiArgs.waf.web_acl_overrides",
+            )
+            self.web_acl_association = wafv2.WebAclAssociation(
+                f"{name}-waf-association",
+                resource_arn=self.stage.arn,
+                web_acl_arn=acl_arn,
+                opts=child,
+            )
         metric_alarm(
             name,
             AlarmSpec(
@@ -548,6 +582,13 @@ def _invoke_arn(function_arn: str, arg: str) -> str:
             f"{arg} must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got {function_arn!r}"
         )
     return f"arn:{parts[1]}:apigateway:{parts[3]}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _slug(path: str) -> str:

@@ -4,6 +4,9 @@
 in Secrets Manager, read through Powertools Parameters; 401 or 202 after SendMessage) → a
 QueueProcessor whose worker does the actual processing. Nothing heavy runs in the request path,
 so the sender gets its answer fast and processing retries without the sender retrying.
+
+The secret rotates on request (a generated HMAC key, by the toolkit's rotation function), or carries the reason it
+does not (``rotation_exemption``), which the policy pack's secret-rotation rule reports instead of a finding.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.rest_api import Route
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.exemptions import exemption_problem, exemption_tag
+from pulumi_wasp.components.shared.rotation import SecretRotationArgs, rotate
 from pulumi_wasp.components.shared.tokens import component_type
+
+#: The policy rule a secret that does not rotate is exempted from (``rotation_exemption``).
+ROTATION_RULE = "secret-rotation"
 
 
 @dataclass(kw_only=True)
@@ -48,6 +56,10 @@ class WebhookReceiverArgs:
     #: (checked for a ServerlessFunction, and for an ``aws.lambda_.Function`` once known; logged as unchecked for
     #: a bare ARN), and its timeout must be ≤ 29 s (see :class:`Route`).
     existing_verifier: ExistingFunction | None = None
+    #: A JSON schema of the payload: API Gateway refuses one that does not conform (400) before the verifier runs,
+    #: so malformed calls cost no invocation. None (the default): any body reaches the verifier, which the
+    #: apigw-request-validation rule reports. Keep it no stricter than the verifier, or valid events are refused.
+    payload_schema: Mapping[str, Any] | None = None
     #: defaults.WEBHOOK_TOLERANCE_SECONDS (300): older (or future) signed timestamps are replays.
     tolerance_seconds: int = defaults.WEBHOOK_TOLERANCE_SECONDS
     #: The signing secret's value, e.g. ``config.require_secret("paymentsWebhookSecret")``. When
@@ -66,6 +78,15 @@ class WebhookReceiverArgs:
     #: Keyword arguments of ``aws.secretsmanager.Secret`` merged over the secret's defaults (``tags`` merge,
     #: other keys replace); an unknown key is an error.
     secret_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Rotate the secret: ``SecretRotationArgs()`` every defaults.SECRET_ROTATION_DAYS (30) days, the first time at
+    #: deploy, by a rotation function the component deploys (a new random 32-byte key each time). The values are then
+    #: the rotation's alone (not with ``secret_value`` or ``generate_secret``); the verifier should accept AWSPREVIOUS
+    #: as well as AWSCURRENT, so the sender has until the next rotation to re-read the secret. None (the default):
+    #: no rotation; give ``rotation_exemption`` to say why.
+    rotation: SecretRotationArgs | None = None
+    #: Why the secret does not rotate, e.g. "issued by the provider; rotated with them by hand" (10..256 characters
+    #: of a tag value): tagged ``policy-exempt:secret-rotation``, so the pack reports the exemption and its reason.
+    rotation_exemption: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
 
@@ -90,6 +111,8 @@ class WebhookReceiverArgs:
                     ("secret_value", self.secret_value is not None),
                     ("generate_secret", self.generate_secret),
                     ("secret_overrides", bool(self.secret_overrides)),
+                    ("rotation", self.rotation is not None),
+                    ("rotation_exemption", self.rotation_exemption is not None),
                 )
                 if given
             ]
@@ -111,6 +134,19 @@ class WebhookReceiverArgs:
             raise ValueError(f"WebhookReceiverArgs.tolerance_seconds must be 1..3600, got {self.tolerance_seconds}")
         if self.secret_value is not None and self.generate_secret:
             raise ValueError("WebhookReceiverArgs: set secret_value or generate_secret, not both")
+        if self.rotation is not None:
+            if self.rotation_exemption is not None:
+                raise ValueError("WebhookReceiverArgs: set rotation or rotation_exemption, not both")
+            if self.secret_value is not None or self.generate_secret:
+                raise ValueError(
+                    "WebhookReceiverArgs.rotation generates the secret's values itself (the first at deploy): "
+                    "leave secret_value unset and generate_secret False"
+                )
+            self.rotation.validate("WebhookReceiverArgs.rotation")
+        if self.rotation_exemption is not None:
+            problem = exemption_problem(self.rotation_exemption)
+            if problem is not None:
+                raise ValueError(f"WebhookReceiverArgs.rotation_exemption {problem}, got {self.rotation_exemption!r}")
 
 
 class WebhookReceiver(pulumi.ComponentResource):
@@ -135,6 +171,8 @@ class WebhookReceiver(pulumi.ComponentResource):
 
     #: The secret the component created (None with ``existing_secret``).
     secret: secretsmanager.Secret | None
+    #: The function rotating the secret (``WebhookReceiverArgs.rotation``); None without rotation.
+    rotation: ServerlessFunction | None = None
     #: The verifier the component created (None with ``existing_verifier``).
     verifier: ServerlessFunction | None
     processor: QueueProcessor
@@ -206,17 +244,20 @@ class WebhookReceiver(pulumi.ComponentResource):
             # A function's name is the last part of its ARN (arn:aws:lambda:<region>:<account>:function:<name>).
             self.name = endpoint.function.name if endpoint.function is not None else self.arn.apply(_function_name)
         # Providers cannot sign with SigV4: the verifier authenticates each call by its HMAC signature.
-        self.route = Route("POST", args.path, endpoint, authorization="NONE")
+        self.route = Route("POST", args.path, endpoint, authorization="NONE", request_schema=args.payload_schema)
         self.route.validate()
         outputs = {"arn": self.arn, "name": self.name}
         self.register_outputs({**outputs, "secret_arn": self.secret_arn, "queue_url": queue_url})
 
     def _create_secret(self, name: str, args: WebhookReceiverArgs, tags: dict[str, str]) -> secretsmanager.Secret:
         child = pulumi.ResourceOptions(parent=self)
+        secret_tags = tags
+        if args.rotation_exemption is not None:
+            secret_tags = {**tags, **exemption_tag(ROTATION_RULE, args.rotation_exemption)}
         secret_defaults = {
             "description": f"Signing secret of the {name} webhook (HMAC-SHA256 over timestamp.body)",
             "kms_key_id": args.secret_kms_key_arn,
-            "tags": tags,
+            "tags": secret_tags,
         }
         secret = children.create(
             secretsmanager.Secret,
@@ -226,6 +267,10 @@ class WebhookReceiver(pulumi.ComponentResource):
             arg="WebhookReceiverArgs.secret_overrides",
             opts=child,
         )
+        if args.rotation is not None:
+            self.rotation = rotate(
+                name, secret, args.rotation, kms_key_arn=args.secret_kms_key_arn, tags=tags, parent=self
+            )
         if args.secret_value is not None:
             secretsmanager.SecretVersion(
                 f"{name}-secret-value",

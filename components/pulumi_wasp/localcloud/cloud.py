@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pulumi_wasp.localcloud import STATE_DIR, faults
+from pulumi_wasp.localcloud import STATE_DIR, faults, rotation
 from pulumi_wasp.localcloud.control import ControlServer
 from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
 from pulumi_wasp.localcloud.deploy.outcome import DeployError
@@ -58,6 +58,8 @@ class LocalCloud:
     control: ControlServer | None = field(default=None, init=False)
     #: Secrets the program created without a value, given one here (as an operator would).
     seeded_secrets: list[str] = field(default_factory=list, init=False)
+    #: Secrets rotated when the cloud started (RotateImmediately), secret ARN → the new version's id.
+    rotated_secrets: dict[str, str] = field(default_factory=dict, init=False)
 
     @property
     def state_dir(self) -> Path:
@@ -133,7 +135,11 @@ class LocalCloud:
     def _seed_secrets(self) -> None:
         assert self.emulator is not None and self.deployment is not None
         client = self.emulator.client("secretsmanager")
+        # A secret that rotates when the cloud starts gets its first value from its rotation function.
+        rotating = {r.secret_arn for r in self.deployment.registry.rotations.values() if r.immediately}
         for arn in self.deployment.registry.secrets.values():
+            if arn in rotating:
+                continue
             try:
                 client.get_secret_value(SecretId=arn)
             except ClientError as error:
@@ -147,12 +153,17 @@ class LocalCloud:
         self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed, self.reload, self.on_reload)
         faults.install(self.runtime, self.faults, self.fault_seed)
         self.runtime.start()
+        for spec in self.deployment.registry.rotations.values():
+            if spec.immediately:
+                self.rotated_secrets[spec.secret_arn] = rotation.rotate(self.runtime, spec)
         self.control = ControlServer(self.runtime)
         self.control.start()
+        rotated = f", {counted(len(self.rotated_secrets), 'secret')} rotated" if self.rotated_secrets else ""
         return (
             f"{counted(len(self.runtime.functions), 'function')}, "
             f"{counted(len(self.runtime.pollers), 'event source mapping')}, "
             f"{counted(len(self.runtime.schedules.schedules), 'schedule')}, {counted(len(self.runtime.gateways), 'API')}"
+            f"{rotated}"
         )
 
     # -- what clients need -----------------------------------------------------------------------

@@ -12,8 +12,10 @@ PAYLOAD = json.dumps({"eventId": "evt_1", "type": "payment.succeeded", "orderId"
 
 
 @pytest.fixture
-def verifier(webhook_queue, webhook_secret):
-    return load("payment_webhooks.verifier")
+def verifier(webhook_queue, webhook_secret, monkeypatch):
+    module = load("payment_webhooks.verifier")
+    monkeypatch.setattr(module, "_previous", {})  # a cached value must not outlive the account it came from
+    return module
 
 
 @pytest.fixture
@@ -123,6 +125,29 @@ def test_the_secret_is_cached_between_requests(post, webhook_secret):
     post(headers=signed(webhook_secret))
     client("secretsmanager").put_secret_value(SecretId=SECRET_NAME, SecretString="rotated")
     assert post(headers=signed(webhook_secret))[0] == 202, "the cached secret is used until max_age passes"
+
+
+def rotate() -> str:
+    """What the rotation function's finishSecret leaves: a new AWSCURRENT, the old value AWSPREVIOUS."""
+    client("secretsmanager").put_secret_value(SecretId=SECRET_NAME, SecretString="whsec-rotated-77ab02")
+    return "whsec-rotated-77ab02"
+
+
+def test_after_a_rotation_a_webhook_signed_with_the_new_secret_is_accepted(post, webhook_secret):
+    assert post(headers=signed(rotate()))[0] == 202
+
+
+def test_after_a_rotation_a_webhook_signed_with_the_previous_secret_is_still_accepted(post, webhook_secret):
+    rotate()
+    assert post(headers=signed(webhook_secret))[0] == 202
+
+
+def test_after_a_rotation_a_signature_by_neither_secret_is_a_401(post, webhook_secret):
+    rotate()
+    assert (
+        post(headers=signed("not-the-secret"))[1]["message"]
+        == "Webhook rejected: X-Signature does not match the payload"
+    )
 
 
 def test_rejections_and_acceptances_are_counted(post, webhook_secret, capsys):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from pulumi_wasp.components import ServerlessFunctionArgs
+from pulumi_wasp.components import QueueProcessorArgs, ServerlessFunctionArgs, WebhookReceiver, WebhookReceiverArgs
 from pulumi_wasp.synthesis import FakeCloud, ProgramError, StackConfig, Synthesis, synthesize
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -34,6 +34,17 @@ def plain_function(name: str, **inputs: Any) -> Any:
 
     required = {"role": f"arn:aws:iam::{ACCOUNT}:role/r", "runtime": "python3.12", "handler": "a.b"}
     return lambda_.Function(name, **{**required, "code": pulumi.AssetArchive({}), **inputs})
+
+
+def webhook_receiver(name: str, **args: Any) -> WebhookReceiver:
+    """A WebhookReceiver on ``/webhooks/<name>`` with minimal verifier and worker functions, ``args`` added."""
+    receiver_args = WebhookReceiverArgs(
+        path=f"/webhooks/{name}",
+        verifier=function_args(),
+        processor=QueueProcessorArgs(function=function_args()),
+        **args,
+    )
+    return WebhookReceiver(name, receiver_args)
 
 
 def synth_program(component: str, stack: str = "dev", **config: str) -> Synthesis:

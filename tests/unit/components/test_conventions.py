@@ -1,6 +1,7 @@
 """One convention for every component: ``(name, Args, opts)``; outputs ``arn``, ``name`` and, where AWS has one,
 ``url`` (attributes and registered outputs); renamed outputs and signatures warn; a component's ``tags`` reach every
-taggable child, merged over the stack context's."""
+taggable child, merged over the stack context's; every function a component creates alarms on its errors to the
+alarm topic and is invoked by one principal."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def build() -> dict[str, pulumi.ComponentResource]:
             path="/hooks",
             verifier=function_args(),
             processor=wasp.QueueProcessorArgs(function=function_args()),
+            rotation=wasp.SecretRotationArgs(),
             tags=TAGS,
         ),
     )
@@ -165,3 +167,21 @@ def test_a_renamed_output_keeps_its_old_name_as_a_warning_alias(stack, component
     with pytest.warns(DeprecationWarning, match=rf"{component}.{old} is deprecated since 0.2.0: use {component}.{new}"):
         alias = getattr(instance, old)
     assert alias is getattr(instance, new)
+
+
+def test_every_function_a_component_creates_alarms_on_its_errors_to_the_alarm_topic(stack):
+    topic = stack.named("alarms-topic").outputs["arn"]
+    alarmed = {
+        alarm.inputs["dimensions"]["FunctionName"]
+        for alarm in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if alarm.inputs.get("metricName") == "Errors" and alarm.inputs.get("alarmActions") == [topic]
+    }
+    functions = {fn.outputs["name"] for fn in stack.of_type("aws:lambda/function:Function")}
+    assert functions and functions - alarmed == set()
+
+
+def test_every_function_a_component_creates_is_invoked_by_one_principal(stack):
+    principals: dict[str, set[str]] = {}
+    for permission in stack.of_type("aws:lambda/permission:Permission"):
+        principals.setdefault(permission.inputs["function"], set()).add(permission.inputs["principal"])
+    assert principals and {fn: p for fn, p in principals.items() if len(p) != 1} == {}

@@ -13,6 +13,13 @@ import pytest
 from pulumi_wasp.components.shared.tokens import component_type
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+#: 0.1.0 URNs the reference stack drops on purpose, each with why an update removing it is safe.
+RETIRED = {
+    "urn:pulumi:dev::order-platform::serverless:webhook:WebhookReceiver$aws:secretsmanager/secretVersion:"
+    "SecretVersion::payment-webhooks-secret-value": "the webhook secret rotates: its rotation function gives every "
+    "value; deleting the version resource leaves its value AWSCURRENT (a current version is never deleted) until "
+    "the first rotation replaces it",
+}
 
 
 def test_the_token_takes_the_package_prefix_and_keeps_the_module():
@@ -47,10 +54,17 @@ def claims(stack):
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
 def test_every_0_1_0_urn_of_the_reference_stack_is_claimed_by_exactly_one_resource(stack_name, request):
     stack = request.getfixturevalue(f"{stack_name}_stack")
-    former = json.loads((SNAPSHOTS / f"urns-0.1.0-{stack_name}.json").read_text())
+    former = [
+        urn for urn in json.loads((SNAPSHOTS / f"urns-0.1.0-{stack_name}.json").read_text()) if urn not in RETIRED
+    ]
     claimed = claims(stack)
     assert [urn for urn in former if not claimed[urn]] == []
     assert {urn: claimed[urn] for urn in former if len(claimed[urn]) > 1} == {}
+
+
+def test_a_retired_0_1_0_urn_is_claimed_by_no_resource(dev_stack):
+    claimed = claims(dev_stack)
+    assert [urn for urn in RETIRED if claimed[urn]] == []
 
 
 def test_every_component_of_the_reference_stack_has_a_wasp_token(dev_stack):

@@ -209,6 +209,17 @@ def secret_read(secret_arn: pulumi.Input[str]) -> Statement:
     return allow(["secretsmanager:GetSecretValue"], [secret_arn])
 
 
+def secret_rotate(secret_arn: pulumi.Input[str]) -> Statement:
+    """What a rotation function does to its one secret: read its versions, add the pending one, move the labels."""
+    actions = [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+    ]
+    return allow(actions, [secret_arn])
+
+
 def logs_write(log_group_arn: pulumi.Input[str]) -> Statement:
     return allow(["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(log_group_arn, ":*")])
 

@@ -86,6 +86,11 @@ REST_API = NameRule("API Gateway REST API name", 128, r"\x20-\x7e")
 KMS_ALIAS = NameRule("KMS alias name", 256, r"a-zA-Z0-9:/_\-")
 #: PutScalingPolicy: 1-256 printable characters.
 SCALING_POLICY = NameRule("Application Auto Scaling policy name", 256, r"\x20-\x7e")
+#: API Gateway refuses a model name that is not alphanumeric (Pulumi's auto-name, with its dash, would be refused).
+API_MODEL = NameRule("API Gateway model name", 128, r"A-Za-z0-9")
+#: API Gateway documents no rule for request validator names; printable, and 128 like its other names.
+API_REQUEST_VALIDATOR = NameRule("API Gateway request validator name", 128, r"\x20-\x7e")
+WAF_WEB_ACL = NameRule("WAF web ACL name", 128, r"A-Za-z0-9_\-")
 #: The project's own cap on a component's segment inside a log group name (/aws/apigateway/<it>/access):
 #: 64, as it always was, so deployed log groups keep their names.
 LOG_GROUP_SEGMENT = NameRule("log group name segment", 64, r".\-_#A-Za-z0-9")
@@ -116,8 +121,11 @@ NAME_RULES: dict[str, tuple[str, NameRule, bool]] = {
     "aws:secretsmanager/secret:Secret": ("name", SECRET, True),
     "aws:apigateway/restApi:RestApi": ("name", REST_API, True),
     "aws:apigateway/stage:Stage": ("stageName", API_STAGE, False),
+    "aws:apigateway/model:Model": ("name", API_MODEL, False),
+    "aws:apigateway/requestValidator:RequestValidator": ("name", API_REQUEST_VALIDATOR, True),
     "aws:kms/alias:Alias": ("name", KMS_ALIAS, False),
     "aws:appautoscaling/policy:Policy": ("name", SCALING_POLICY, True),
+    "aws:wafv2/webAcl:WebAcl": ("name", WAF_WEB_ACL, False),
 }
 
 #: Resource types the components create that have no physical name of their own (they attach to
@@ -138,15 +146,20 @@ NO_PHYSICAL_NAME = frozenset(
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:lambda/permission:Permission",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
         "aws:s3/bucketNotification:BucketNotification",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:secretsmanager/secretRotation:SecretRotation",
         "aws:secretsmanager/secretVersion:SecretVersion",
         "aws:sns/topicPolicy:TopicPolicy",
         "aws:sns/topicSubscription:TopicSubscription",
         "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
     }
 )
 

@@ -35,6 +35,7 @@ from pulumi_wasp.localcloud.deploy import (
     sfn,
     sns,
     sqs,
+    wafv2,
 )
 from pulumi_wasp.localcloud.deploy.context import Creator, DeployContext, Outputs
 from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployError, DeployOutcome, outcome
@@ -58,6 +59,7 @@ ADAPTERS = (
     sfn,
     sns,
     sqs,
+    wafv2,
 )
 CREATORS: dict[str, Creator] = {token: creator for module in ADAPTERS for token, creator in module.RESOURCES.items()}
 WARM_UP: dict[str, str] = {service: operation for module in ADAPTERS for service, operation in module.WARM_UP.items()}

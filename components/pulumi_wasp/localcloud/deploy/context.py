@@ -83,6 +83,19 @@ def tag_list(args: MockResourceArgs) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags(args).items()]
 
 
+def api_shape(data: Any, names: dict[str, str] | None = None) -> Any:
+    """Pulumi's camelCase settings as an AWS API's PascalCase (numbers as integers); ``names`` maps the keys whose API
+    name is not the plain PascalCase of the key (``sseAlgorithm`` → ``SSEAlgorithm``)."""
+    names = names or {}
+    if isinstance(data, dict):
+        return {names.get(k, k[:1].upper() + k[1:]): api_shape(v, names) for k, v in data.items()}
+    if isinstance(data, list):
+        return [api_shape(item, names) for item in data]
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    return data
+
+
 def compact(**fields: Any) -> dict[str, Any]:
     """Request parameters without the ones the program left unset (boto3 rejects None)."""
     return {key: field for key, field in fields.items() if field is not None}

@@ -96,6 +96,18 @@ class Api:
 
 
 @dataclass
+class Rotation:
+    """A secret's rotation: Secrets Manager's schedule and function, run by the local cloud (not moto) through the
+    runtime, since moto's RotateSecret invokes the function inside the request."""
+
+    secret_arn: str
+    function_arn: str
+    every_days: int
+    #: Rotate once when the cloud starts, as RotateImmediately does at deploy.
+    immediately: bool
+
+
+@dataclass
 class Skipped:
     """A resource not created as declared, and why: listed in every report, never dropped silently."""
 
@@ -116,6 +128,8 @@ class Registry:
     streams: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    #: Secret rotations by logical name.
+    rotations: dict[str, Rotation] = field(default_factory=dict)
     #: Scheduled EventBridge rules, "<bus>/<name>" → ARN; Scheduler schedules, "<group>/<name>" → ARN.
     scheduled_rules: dict[str, str] = field(default_factory=dict)
     schedules: dict[str, str] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from pulumi_wasp.localcloud.deploy.context import (
     Creator,
     DeployContext,
     Outputs,
+    api_shape,
     compact,
     physical_name,
     tag_list,
@@ -25,13 +26,7 @@ _S3_NAMES = {"id": "ID", "sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSM
 
 def _api_shape(data: Any) -> Any:
     """Pulumi's camelCase settings as the S3 API's PascalCase (numbers as integers)."""
-    if isinstance(data, dict):
-        return {_S3_NAMES.get(k, k[:1].upper() + k[1:]): _api_shape(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_api_shape(item) for item in data]
-    if isinstance(data, float) and data.is_integer():
-        return int(data)
-    return data
+    return api_shape(data, _S3_NAMES)
 
 
 def location(region: str) -> dict[str, Any]:
@@ -91,18 +86,48 @@ def lifecycle(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]
 
 
 def policy(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
-    """The bucket policy without its conditional statements: the emulator enforces statements
+    """The bucket policy without its conditional Deny statements: the emulator enforces statements
     but ignores their conditions, so a TLS-only Deny (``aws:SecureTransport``) would refuse
-    every request on the loopback HTTP endpoint. What is left out is listed in the report."""
+    every request on the loopback HTTP endpoint. A conditional Allow is kept (ignoring its condition
+    only widens a grant, e.g. to S3's logging service, which S3 needs to see before it turns on access
+    logging). Both are listed in the report."""
     name, document = value(args, "bucket"), json.loads(value(args, "policy"))
     statements = document.get("Statement", [])
-    kept = [s for s in statements if "Condition" not in s]
+    kept = [s for s in statements if "Condition" not in s or s.get("Effect") == "Allow"]
+    changes = []
     if len(kept) < len(statements):
-        left_out = ", ".join(s.get("Sid", "(no Sid)") for s in statements if "Condition" in s)
-        reason = f"conditional statements not enforced by the emulator, left out: {left_out}"
-        ctx.registry.adjust(Skipped(args.typ, args.name, reason))
+        left_out = ", ".join(s.get("Sid", "(no Sid)") for s in statements if s not in kept)
+        changes.append(f"conditional Deny statements not enforced by the emulator, left out: {left_out}")
+    widened = [s.get("Sid", "(no Sid)") for s in kept if "Condition" in s]
+    if widened:
+        changes.append(f"conditions of Allow statements not enforced by the emulator: {', '.join(widened)}")
+    if changes:
+        ctx.registry.adjust(Skipped(args.typ, args.name, "; ".join(changes)))
     if kept:
         ctx.client("s3").put_bucket_policy(Bucket=name, Policy=json.dumps({**document, "Statement": kept}))
+    return name, {}
+
+
+def ownership_controls(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
+    name = value(args, "bucket")
+    ctx.client("s3").put_bucket_ownership_controls(
+        Bucket=name, OwnershipControls={"Rules": [_api_shape(value(args, "rule"))]}
+    )
+    return name, {}
+
+
+def access_logging(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
+    """Server access logging, configured as declared (S3 checks the target's policy grant, as AWS does); the
+    emulator writes no log objects, which the report says."""
+    name = value(args, "bucket")
+    enabled = compact(
+        TargetBucket=value(args, "targetBucket"),
+        TargetPrefix=value(args, "targetPrefix") or "",
+        TargetObjectKeyFormat=_api_shape(value(args, "targetObjectKeyFormat")),
+    )
+    ctx.client("s3").put_bucket_logging(Bucket=name, BucketLoggingStatus={"LoggingEnabled": enabled})
+    reason = "access logging configured; the emulator delivers no access log objects to the target"
+    ctx.registry.adjust(Skipped(args.typ, args.name, reason))
     return name, {}
 
 
@@ -148,4 +173,6 @@ RESOURCES: dict[str, Creator] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lifecycle,
     "aws:s3/bucketPolicy:BucketPolicy": policy,
     "aws:s3/bucketNotification:BucketNotification": notification,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ownership_controls,
+    "aws:s3/bucketLogging:BucketLogging": access_logging,
 }

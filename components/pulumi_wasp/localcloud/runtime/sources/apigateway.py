@@ -1,7 +1,9 @@
 """API Gateway REST → Lambda proxy on 127.0.0.1: the API's routes as deployed in the emulator
 (resources, methods, AWS_PROXY integrations), v1 proxy events (path and query parameters,
 headers, body, requestContext with the route template), SigV4 checked for AWS_IAM methods,
-and API Gateway's answers when the integration fails."""
+bodies validated against the method's model where its request validator says so (after
+authorization, before the function, as API Gateway does), and API Gateway's answers when the
+integration fails."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from jsonschema import Draft4Validator
 
 from pulumi_wasp.localcloud.deploy.registry import Api
 from pulumi_wasp.localcloud.emulator import CREDENTIALS
@@ -31,6 +34,10 @@ if TYPE_CHECKING:
     from pulumi_wasp.localcloud.runtime.ports import RuntimePort
 
 _FUNCTION_IN_URI = re.compile(r"functions/(arn:aws:lambda:[^/]+)/invocations")
+#: The content type API Gateway selects a request model by when a request names none.
+_DEFAULT_CONTENT_TYPE = "application/json"
+#: API Gateway's built-in "Empty" model: what a method whose validator checks bodies but names no model validates.
+_EMPTY_MODEL = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Empty Schema", "type": "object"}
 #: SigV4 requests older (or newer) than this are refused, as API Gateway does.
 SIGNATURE_SKEW_SECONDS = 300
 
@@ -42,6 +49,23 @@ class Route:
     method: str
     function_arn: str
     authorization: str
+    #: Content type → the schema the body must conform to (the method's models, when its validator checks bodies).
+    body_models: dict[str, Draft4Validator] | None = None
+
+    def accepts_body(self, content_type: str | None, body: bytes) -> bool:
+        """Whether API Gateway lets ``body`` through to the function (else: 400 "Invalid request body"). A content
+        type without a model passes through; an empty body is validated as an empty object, as API Gateway does."""
+        if self.body_models is None:
+            return True
+        media = (content_type or _DEFAULT_CONTENT_TYPE).split(";")[0].strip().lower()
+        validator = self.body_models.get(media)
+        if validator is None:
+            return True
+        try:
+            document = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return False
+        return bool(validator.is_valid(document))
 
     @property
     def segments(self) -> list[str]:
@@ -116,6 +140,18 @@ class Gateway:
 
     def _load_routes(self) -> list[Route]:
         client = self._runtime.emulator.client("apigateway")
+        validates_body = {
+            v["id"]: bool(v.get("validateRequestBody"))
+            for v in client.get_request_validators(restApiId=self.api.id).get("items", [])
+        }
+        schemas = {
+            "Empty": Draft4Validator(_EMPTY_MODEL),
+            **{
+                m["name"]: Draft4Validator(json.loads(m["schema"]))
+                for m in client.get_models(restApiId=self.api.id).get("items", [])
+                if m.get("schema")
+            },
+        }
         routes = []
         for page in client.get_paginator("get_resources").paginate(restApiId=self.api.id, embed=["methods"]):
             for resource in page["items"]:
@@ -123,6 +159,10 @@ class Gateway:
                     integration = spec.get("methodIntegration", {})
                     found = _FUNCTION_IN_URI.search(integration.get("uri", ""))
                     if integration.get("type") == "AWS_PROXY" and found:
+                        models = None
+                        if validates_body.get(spec.get("requestValidatorId") or ""):
+                            named = spec.get("requestModels") or {_DEFAULT_CONTENT_TYPE: "Empty"}
+                            models = {media.lower(): schemas[name] for media, name in named.items()}
                         routes.append(
                             Route(
                                 resource["id"],
@@ -130,6 +170,7 @@ class Gateway:
                                 method,
                                 found[1],
                                 spec.get("authorizationType", "NONE"),
+                                models,
                             )
                         )
         return sorted(routes, key=lambda r: r.specificity, reverse=True)
@@ -175,6 +216,8 @@ class Gateway:
             raise GatewayError(403, "Missing Authentication Token")
         route, parameters = chosen[0]
         identity = self._identity(route, method, raw_path, headers, body, source_ip)
+        if not route.accepts_body(_first(headers, "content-type"), body):
+            raise GatewayError(400, "Invalid request body")
         event = self._event(route, method, path, url.query, headers, body, parameters, stage, request_id, identity)
         emulator = self._runtime.emulator
         source = f"arn:aws:execute-api:{emulator.region}:{emulator.account_id}:{self.api.id}/{stage}/{method}{path}"
