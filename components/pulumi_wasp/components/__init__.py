@@ -22,9 +22,18 @@ from pulumi_wasp.components.fanout import FanOut, FanOutArgs, Subscriber
 from pulumi_wasp.components.function import (
     AsyncInvokeArgs,
     ExistingFunction,
+    InvokeTarget,
     ServerlessFunction,
     ServerlessFunctionArgs,
     VpcArgs,
+)
+from pulumi_wasp.components.live_alias import (
+    AliasArgs,
+    GradualDeploymentArgs,
+    ProvisionedConcurrencyArgs,
+    ProvisionedScalingArgs,
+    ScheduledCapacity,
+    TrafficShift,
 )
 from pulumi_wasp.components.observability import Dashboard, DashboardArgs
 from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
@@ -60,6 +69,7 @@ __all__ = [
     "AccessLogArgs",
     "AlarmTopic",
     "AlarmTopicArgs",
+    "AliasArgs",
     "AsyncInvokeArgs",
     "BucketProcessor",
     "BucketProcessorArgs",
@@ -81,11 +91,15 @@ __all__ = [
     "FanOutArgs",
     "FinalTask",
     "GlobalSecondaryIndex",
+    "GradualDeploymentArgs",
+    "InvokeTarget",
     "LambdaTarget",
     "LocalSecondaryIndex",
     "ParallelStep",
     "Projection",
     "ProvisionedCapacity",
+    "ProvisionedConcurrencyArgs",
+    "ProvisionedScalingArgs",
     "Queue",
     "QueueArgs",
     "QueueProcessor",
@@ -98,6 +112,7 @@ __all__ = [
     "Route",
     "Saga",
     "SagaArgs",
+    "ScheduledCapacity",
     "ScheduledJob",
     "ScheduledJobArgs",
     "SecretRotationArgs",
@@ -117,6 +132,7 @@ __all__ = [
     "Table",
     "TableArgs",
     "TopicTarget",
+    "TrafficShift",
     "VpcArgs",
     "WafArgs",
     "WebhookReceiver",

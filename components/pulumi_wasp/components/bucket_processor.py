@@ -12,10 +12,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
-from pulumi_aws import lambda_, s3
+from pulumi_aws import s3
 
 from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
-from pulumi_wasp.components.function import AsyncInvokeArgs, ServerlessFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.function import (
+    AsyncInvokeArgs,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+    invoke_permission,
+)
 from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import children, iam
@@ -166,17 +171,17 @@ class BucketProcessor(pulumi.ComponentResource):
                 tags={**args.tags, **args.function.tags},
             )
             self.function = ServerlessFunction(name, function_args, child)
-            ready: pulumi.Resource = lambda_.Permission(
+            ready: pulumi.Resource = invoke_permission(
                 f"{name}-permission",
-                action="lambda:InvokeFunction",
-                function=self.function.name,
-                principal="s3.amazonaws.com",
+                self.function.target,
+                "s3.amazonaws.com",
                 source_arn=self.arn,
                 # Bucket ARNs carry no account: without it, a bucket of that name elsewhere could invoke.
                 source_account=iam.account_of(self.function.arn),
-                opts=child,
+                parent=self,
             )
-            functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=self.function.arn, **notified)]
+            target_arn = self.function.target.arn
+            functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=target_arn, **notified)]
         else:
             from_bucket = ServiceSender("s3.amazonaws.com", self.arn)
             if args.processor is not None:

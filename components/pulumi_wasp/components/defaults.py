@@ -30,6 +30,36 @@ FUNCTION_TIMEOUT_MAX_SECONDS = 900
 ASYNC_MAX_RETRIES = 2
 ASYNC_MAX_EVENT_AGE_SECONDS = 3600
 
+# -- Versions, aliases and gradual deployment ----------------------------------------------
+#: The alias every invoker targets when a function publishes versions: one stable name, whatever the version.
+LAMBDA_ALIAS_NAME = "live"
+#: Application Auto Scaling's target for provisioned-concurrency utilization: AWS's recommended 70 %, which
+#: leaves headroom for a burst while the next scale-out (about a minute) provisions more environments.
+PROVISIONED_CONCURRENCY_TARGET_UTILIZATION = 0.7
+#: Canary 10 % for 5 minutes: long enough for the alias's error alarm (one-minute periods) to see the new version
+#: fail before it takes all the traffic, short enough not to hold up a release.
+LAMBDA_DEPLOYMENT_CONFIG = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+#: CodeDeploy's predefined Lambda deployment configurations (the only names accepted besides a custom shift).
+LAMBDA_DEPLOYMENT_CONFIGS = (
+    "CodeDeployDefault.LambdaAllAtOnce",
+    "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+)
+#: How long ``pulumi up`` waits for a deployment: the slowest predefined shift (linear, 100 minutes) is
+#: longer, so a slow configuration needs a larger value; hooks have at most an hour each.
+LAMBDA_DEPLOYMENT_TIMEOUT_MINUTES = 60
+#: The alias's error alarm, CodeDeploy's rollback signal: one-minute periods, so a failing canary alarms within
+#: its first minutes rather than after the 5-minute period of the other alarms.
+LAMBDA_DEPLOYMENT_ALARM_PERIOD_SECONDS = 60
+#: CodeDeploy's own poll interval for its deployment waiter (boto3's ``deployment_successful``).
+LAMBDA_DEPLOYMENT_POLL_SECONDS = 15
+
 # -- Powertools -----------------------------------------------------------------------------
 #: AWS publishes the Powertools layer from this account in every commercial region.
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"

@@ -11,6 +11,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.function import InvokeTarget, ServerlessFunction, invoke_permission
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
@@ -20,9 +21,10 @@ from pulumi_wasp.components.shared.tokens import component_type
 
 @dataclass(frozen=True)
 class LambdaTarget:
-    """Invoke a function; a Permission scoped to the rule's ARN is created."""
+    """Invoke a function; a Permission scoped to the rule's ARN is created. Given a ServerlessFunction, the rule
+    invokes its :attr:`~ServerlessFunction.target` (its alias when it has one); given an ARN, that ARN."""
 
-    function_arn: pulumi.Input[str]
+    function_arn: pulumi.Input[str] | ServerlessFunction | lambda_.Function
 
 
 @dataclass(frozen=True)
@@ -270,14 +272,10 @@ class EventRouter(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         extra: dict[str, Any] = {}
         if isinstance(target, LambdaTarget):
-            arn = target.function_arn
-            lambda_.Permission(
-                f"{name}-permission",
-                action="lambda:InvokeFunction",
-                function=arn,
-                principal="events.amazonaws.com",
-                source_arn=event_rule.arn,
-                opts=child,
+            invoked = InvokeTarget.of(target.function_arn)
+            arn: pulumi.Input[str] = invoked.arn
+            invoke_permission(
+                f"{name}-permission", invoked, "events.amazonaws.com", source_arn=event_rule.arn, parent=self
             )
         elif isinstance(target, QueueTarget):
             arn = target.queue_arn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from pulumi_aws import cloudwatch, lambda_, sqs
 from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.live_alias import AliasArgs, LiveAlias, live_alias
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -121,6 +122,12 @@ class ServerlessFunctionArgs:
     ephemeral_storage_mb: int | None = None
     #: Attach the function to a VPC (None: Lambda's own network, no network interfaces to manage).
     vpc: VpcArgs | None = None
+    #: Publish a version on every change and keep an alias on the one in service: every mapping, integration,
+    #: permission, schedule, rule target and destination the components wire then invokes the alias. Needed for
+    #: provisioned concurrency and gradual deployment (see :class:`AliasArgs`). Default None, off: every change
+    #: then keeps another version (Lambda keeps them until deleted; they count against the account's 75 GB code
+    #: storage) and a function nothing deploys gradually gains nothing from it.
+    alias: AliasArgs | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     #: The stack context; the one set with ``use_stack_context`` when None.
     context: StackContext | None = None
@@ -176,6 +183,15 @@ class ServerlessFunctionArgs:
             )
         if self.vpc is not None:
             self.vpc.validate()
+        if self.alias is not None:
+            self.alias.validate(self.reserved_concurrency)
+            deployment = self.alias.deployment
+            for hook in (deployment.pre_traffic_hook, deployment.post_traffic_hook) if deployment else ():
+                if hook is not None and hook.alias is not None:
+                    raise ValueError(
+                        "ServerlessFunctionArgs.alias.deployment: a hook function has no alias of its own "
+                        "(CodeDeploy invokes it by name); leave its alias None"
+                    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +220,10 @@ class ExistingFunction:
 
     @property
     def function_arn(self) -> pulumi.Input[str]:
+        """What the component invokes: a ServerlessFunction's :attr:`~ServerlessFunction.target` (its alias when
+        it has one), a plain function resource's ARN, or the ARN given (qualify it to target an alias)."""
+        if isinstance(self.function, ServerlessFunction):
+            return self.function.target.arn
         return self.function.arn if self.function is not None else self.arn  # type: ignore[return-value]
 
     @property
@@ -268,11 +288,71 @@ def _vpc_config(vpc: VpcArgs | None) -> dict[str, Any] | None:
     return config
 
 
+@dataclass(frozen=True)
+class InvokeTarget:
+    """What invokers of a function name: its live alias when it publishes versions, else the function itself
+    (``$LATEST``). Every component wires invokers through it, so none reaches ``$LATEST`` behind an alias."""
+
+    #: The alias ARN (qualified) or the function ARN: event source mappings, rule and schedule targets,
+    #: S3 notifications, Step Functions tasks, IAM invoke grants.
+    arn: pulumi.Output[str]
+    #: API Gateway's integration URI for it.
+    invoke_arn: pulumi.Output[str]
+    #: The function's name, and the alias name as the qualifier of a permission (None: unqualified).
+    function_name: pulumi.Output[str]
+    qualifier: pulumi.Output[str] | None
+
+    @classmethod
+    def of(cls, function: ServerlessFunction | lambda_.Function | pulumi.Input[str]) -> InvokeTarget:
+        """A ServerlessFunction's :attr:`~ServerlessFunction.target`, or a target for a function ARN given as is
+        (a qualified ARN targets that alias or version)."""
+        if isinstance(function, ServerlessFunction):
+            return function.target
+        arn = pulumi.Output.from_input(target_arn(function))
+        region = arn.apply(lambda value: value.split(":")[3])
+        invoke = pulumi.Output.concat(
+            "arn:aws:apigateway:", region, ":lambda:path/2015-03-31/functions/", arn, "/invocations"
+        )
+        return cls(arn, invoke, arn, None)
+
+
+def target_arn(function: ServerlessFunction | lambda_.Function | pulumi.Input[str]) -> pulumi.Input[str]:
+    """The ARN to invoke: a ServerlessFunction's :attr:`~ServerlessFunction.target` (its alias when it has one),
+    a function resource's ARN, or the ARN given, as is."""
+    if isinstance(function, ServerlessFunction):
+        return function.target.arn
+    return function.arn if isinstance(function, lambda_.Function) else function
+
+
+def invoke_permission(
+    name: str,
+    target: InvokeTarget,
+    principal: str,
+    *,
+    source_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    source_account: pulumi.Input[str] | None = None,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> lambda_.Permission:
+    """Let ``principal`` invoke ``target`` (the alias, when there is one) from ``source_arn`` only."""
+    return lambda_.Permission(
+        name,
+        action="lambda:InvokeFunction",
+        function=target.function_name,
+        qualifier=target.qualifier,
+        principal=principal,
+        source_arn=source_arn,
+        source_account=source_account,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )
+
+
 class ServerlessFunction(pulumi.ComponentResource):
     """A Lambda function with its own role, log group, alarms and (for async targets) DLQ.
 
     Outputs: ``arn`` and ``name`` are the function's (no function URL is created, so no ``url``);
-    ``invoke_arn`` (for API Gateway), ``role_arn`` and ``log_group`` (its name) besides.
+    ``invoke_arn`` (for API Gateway), ``role_arn`` and ``log_group`` (its name) besides, and ``target_arn``:
+    what invokers target (:attr:`target`, the alias with ``alias=``).
 
     Example::
 
@@ -288,6 +368,10 @@ class ServerlessFunction(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     invoke_arn: pulumi.Output[str]
+    #: The alias, provisioned concurrency, scaling and CodeDeploy resources (None without ``alias``).
+    live: LiveAlias | None
+    #: What every invoker targets: the alias when there is one (see :class:`InvokeTarget`).
+    target: InvokeTarget
 
     def __init__(self, name: str, args: ServerlessFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("function", "ServerlessFunction", opts)
@@ -364,6 +448,7 @@ class ServerlessFunction(pulumi.ComponentResource):
             "description": args.description or None,
             "ephemeral_storage": {"size": args.ephemeral_storage_mb} if args.ephemeral_storage_mb else None,
             "vpc_config": _vpc_config(args.vpc),
+            "publish": True if args.alias is not None else None,
             "tags": tags,
         }
         self.function = children.create(
@@ -374,10 +459,28 @@ class ServerlessFunction(pulumi.ComponentResource):
             arg="ServerlessFunctionArgs.overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, service_role.policy]),
         )
+        self.live = None
+        if args.alias is not None:
+            self.live = live_alias(
+                name,
+                self.function,
+                args.alias,
+                region=aws_region(),
+                context=context,
+                parent=self,
+                tags={**tags, **args.alias.tags},
+                hook=lambda suffix, hook_args, grants: self._hook(name, suffix, hook_args, grants),
+            )
+            alias = self.live.alias
+            self.target = InvokeTarget(alias.arn, alias.invoke_arn, self.function.name, alias.name)
+        else:
+            self.target = InvokeTarget(self.function.arn, self.function.invoke_arn, self.function.name, None)
         if args.async_invoke is not None and self.dlq is not None:
             lambda_.FunctionEventInvokeConfig(
                 f"{name}-async",
                 function_name=self.function.name,
+                # Async invocations of the alias (schedules, rules, S3) follow the alias's configuration.
+                qualifier=self.target.qualifier,
                 maximum_retry_attempts=args.async_invoke.max_retries,
                 maximum_event_age_in_seconds=args.async_invoke.max_event_age_seconds,
                 destination_config={"on_failure": {"destination": self.dlq.arn}},
@@ -399,5 +502,22 @@ class ServerlessFunction(pulumi.ComponentResource):
         self.name = self.function.name
         self.invoke_arn = self.function.invoke_arn
         self.register_outputs(
-            {"arn": self.arn, "name": self.name, "role_arn": self.role.arn, "log_group": self.log_group.name}
+            {
+                "arn": self.arn,
+                "name": self.name,
+                "role_arn": self.role.arn,
+                "log_group": self.log_group.name,
+                "target_arn": self.target.arn,
+            }
         )
+
+    def _hook(
+        self, name: str, suffix: str, args: ServerlessFunctionArgs, grants: Sequence[iam.Statement]
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """A CodeDeploy lifecycle hook function of this one, granted ``grants``: its name and ARN."""
+        hook = ServerlessFunction(
+            f"{name}-{suffix}",
+            replace(args, permissions=[*args.permissions, *grants], context=args.context or self.args.context),
+            pulumi.ResourceOptions(parent=self),
+        )
+        return hook.name, hook.arn

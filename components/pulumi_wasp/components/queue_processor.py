@@ -209,7 +209,7 @@ class QueueProcessor(pulumi.ComponentResource):
                 tags={**args.tags, **args.function.tags},
             )
             self.function = ServerlessFunction(name, function_args, child)
-            function_arn: pulumi.Input[str] = self.function.arn
+            function_arn: pulumi.Input[str] = self.function.target.arn
         else:
             assert args.existing_function is not None  # validated
             self.required_statements = grant_to_existing(

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import apigateway, lambda_, wafv2
+from pulumi_aws import apigateway, wafv2
 from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction
+from pulumi_wasp.components.function import ExistingFunction, InvokeTarget, ServerlessFunction, invoke_permission
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -110,21 +110,16 @@ class Route:
         )
 
     @property
-    def invoke_arn(self) -> pulumi.Input[str]:
-        """The URI API Gateway invokes the function by."""
+    def target(self) -> InvokeTarget:
+        """What API Gateway invokes: a ServerlessFunction's target (its alias when it has one), an existing
+        function resource, or the ARN given (a qualified one keeps its qualifier)."""
         if isinstance(self.function, ServerlessFunction):
-            return self.function.invoke_arn
+            return self.function.target
         if self.function.function is not None:
-            return self.function.function.invoke_arn
+            return InvokeTarget.of(self.function.function)
         arg = f"Route {self.key!r}: function.arn"
-        return pulumi.Output.from_input(self.function.function_arn).apply(lambda arn: _invoke_arn(arn, arg))
-
-    @property
-    def function_name(self) -> pulumi.Input[str]:
-        """What the Permission names the function by (its name, or its ARN, which Lambda accepts too)."""
-        if isinstance(self.function, ServerlessFunction):
-            return self.function.name
-        return self.function.function_arn
+        arn = pulumi.Output.from_input(self.function.function_arn)
+        return InvokeTarget(arn, arn.apply(lambda value: _invoke_arn(value, arg)), arn, None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,7 +355,7 @@ class RestApi(pulumi.ComponentResource):
                 "http_method": method.http_method,
                 "type": "AWS_PROXY",
                 "integration_http_method": "POST",
-                "uri": route.invoke_arn,
+                "uri": route.target.invoke_arn,
             }
             integrations.append(
                 children.create(
@@ -373,15 +368,14 @@ class RestApi(pulumi.ComponentResource):
                 )
             )
             # Only this method and path of this API may invoke the function.
-            lambda_.Permission(
+            invoke_permission(
                 f"{route_name}-permission",
-                action="lambda:InvokeFunction",
-                function=route.function_name,
-                principal="apigateway.amazonaws.com",
+                route.target,
+                "apigateway.amazonaws.com",
                 source_arn=pulumi.Output.concat(
                     api.execution_arn, "/*/", route.method.replace("ANY", "*"), _arn_path(route.path)
                 ),
-                opts=child,
+                parent=self,
             )
 
         deployment_defaults = {
@@ -389,7 +383,7 @@ class RestApi(pulumi.ComponentResource):
             # A new deployment whenever a route or its target function changes; otherwise the stage
             # keeps serving the old snapshot.
             "triggers": {
-                "routes": pulumi.Output.all(*[r.invoke_arn for r in args.routes]).apply(
+                "routes": pulumi.Output.all(*[r.target.invoke_arn for r in args.routes]).apply(
                     lambda uris: _routes_hash(args.routes, uris)
                 )
             },

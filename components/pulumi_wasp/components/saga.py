@@ -652,7 +652,8 @@ class Saga(pulumi.ComponentResource):
                 f"{name}-{_kebab(task.name)}", function_args, pulumi.ResourceOptions(parent=self)
             )
             self.functions[task.name] = function
-            arn: pulumi.Input[str] = function.arn
+            # The alias when the function has one (AliasArgs), as every other invoker.
+            arn: pulumi.Input[str] = function.target.arn
         elif task.existing_function is not None:
             timeout = task.existing_function.timeout()
             if isinstance(timeout, pulumi.Output):

@@ -17,14 +17,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 import pulumi
-from pulumi_aws import cloudwatch, lambda_, scheduler, sqs
+from pulumi_aws import cloudwatch, scheduler, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import (
     AsyncInvokeArgs,
     ExistingFunction,
+    InvokeTarget,
     ServerlessFunction,
     ServerlessFunctionArgs,
+    invoke_permission,
 )
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -296,7 +298,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 tags={**args.tags, **args.function.tags},
             )
             self.function = ServerlessFunction(name, function_args, child)
-            function_arn: pulumi.Input[str] = self.function.arn
+            function_arn: pulumi.Input[str] = self.function.target.arn
             self.arn, self.name = self.function.arn, self.function.name
         else:
             existing = args.existing_function
@@ -373,14 +375,10 @@ class ScheduledJob(pulumi.ComponentResource):
             )
             from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
             self.dlq = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
-            permission = lambda_.Permission(
-                f"{name}-permission",
-                action="lambda:InvokeFunction",
-                # An existing function by its ARN: a qualified one (an alias) keeps its qualifier.
-                function=self.function.name if self.function is not None else function_arn,
-                principal="events.amazonaws.com",
-                source_arn=self.rule.arn,
-                opts=child,
+            # The alias when there is one; an existing function by its ARN: a qualified one keeps its qualifier.
+            invoked = InvokeTarget.of(self.function if self.function is not None else function_arn)
+            permission = invoke_permission(
+                f"{name}-permission", invoked, "events.amazonaws.com", source_arn=self.rule.arn, parent=self
             )
             target_defaults = {
                 "rule": self.rule.name,

@@ -236,7 +236,7 @@ def stream_consumer(
     else:
         function = replace(function, permissions=[*function.permissions, *grants], tags={**tags, **function.tags})
         consumer = ServerlessFunction(name, function, pulumi.ResourceOptions(parent=parent))
-        function_arn, function_name = consumer.arn, consumer.name
+        function_arn, function_name = consumer.target.arn, consumer.name
     filters = [
         lambda_.EventSourceMappingFilterCriteriaFilterArgs(pattern=json.dumps(p)) for p in mapping.filter_patterns
     ]

@@ -12,6 +12,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 from pulumi_wasp.synthesis.program import StackConfig
 
 ACCOUNT_ID = "123456789012"
+#: The one dynamic-provider resource of the components (see components.shared.lambda_deployment).
+LAMBDA_DEPLOYMENT_TYPE = "pulumi-python:dynamic/wasp:LambdaDeployment"
 DEFAULT_REGION = "us-east-1"
 
 Outputs = dict[str, Any]
@@ -43,9 +45,12 @@ class FakeCloud(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, Outputs]:
         if not args.custom:
             return "", {}
+        outputs = dict(args.inputs)
+        if args.typ == LAMBDA_DEPLOYMENT_TYPE:
+            resource_id, computed = _lambda_deployment(self, args)
+            return resource_id, {**outputs, **computed}
         service_type = args.typ.split(":")[1] if args.typ.startswith("aws:") else ""
         shape = _SHAPES.get(service_type)
-        outputs = dict(args.inputs)
         if shape is None:
             outputs.setdefault("arn", self._arn(service_type.split("/")[0] or "unknown", args.name))
             return f"{args.name}-{_suffix(args.typ, args.name)}", outputs
@@ -109,8 +114,45 @@ def _subscription(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Output
 def _function(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = cloud.physical_name(args)
     arn = cloud._arn("lambda", f"function:{name}")
-    invoke = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
-    return name, {"name": name, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "invokeArn": invoke, "version": "$LATEST"}
+    # A function that publishes has its first version right after create; one that does not serves $LATEST.
+    version = "1" if args.inputs.get("publish") else "$LATEST"
+    return name, {
+        "name": name,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:{version}",
+        "invokeArn": _invoke_arn(cloud, arn),
+        "qualifiedInvokeArn": _invoke_arn(cloud, f"{arn}:{version}"),
+        "version": version,
+    }
+
+
+def _invoke_arn(cloud: FakeCloud, function_arn: str) -> str:
+    return f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def _alias(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    function, alias = args.inputs.get("functionName", ""), args.inputs.get("name", "")
+    arn = cloud._arn("lambda", f"function:{function}:{alias}")
+    return arn, {"arn": arn, "invokeArn": _invoke_arn(cloud, arn)}
+
+
+def _codedeploy_application(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    name = cloud.physical_name(args)
+    return _suffix(args.typ, name, length=36), {"name": name, "arn": cloud._arn("codedeploy", f"application:{name}")}
+
+
+def _deployment_group(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    app, group = args.inputs.get("appName", ""), args.inputs.get("deploymentGroupName", "")
+    arn = cloud._arn("codedeploy", f"deploymentgroup:{app}/{group}")
+    return f"{app}:{group}", {"arn": arn, "deploymentGroupId": _suffix(arn, length=36)}
+
+
+def _lambda_deployment(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
+    """The CodeDeploy deployment of a new version (components.shared.lambda_deployment): on a first deploy the
+    alias is created on the target version, so none is needed."""
+    function, alias = args.inputs.get("function_name", ""), args.inputs.get("alias_name", "")
+    version = args.inputs.get("target_version", "")
+    return f"{function}:{alias}", {"deployment_id": "", "status": "NotNeeded", "current_version": version}
 
 
 def _role(cloud: FakeCloud, args: MockResourceArgs) -> tuple[str, Outputs]:
@@ -223,6 +265,9 @@ _SHAPES: dict[str, Shape] = {
     "sns/topicSubscription": _subscription,
     "lambda/function": _function,
     "lambda/eventSourceMapping": _mapping,
+    "lambda/alias": _alias,
+    "codedeploy/application": _codedeploy_application,
+    "codedeploy/deploymentGroup": _deployment_group,
     "iam/role": _role,
     "iam/rolePolicy": _role_policy,
     "cloudwatch/logGroup": _log_group,

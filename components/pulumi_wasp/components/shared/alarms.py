@@ -30,6 +30,8 @@ class AlarmSpec:
     comparison: str = "GreaterThanOrEqualToThreshold"
     statistic: str = "Sum"
     description: str = ""
+    #: defaults.ALARM_PERIOD_SECONDS (5 minutes) unless a faster signal is needed (a deployment's rollback alarm).
+    period_seconds: int = defaults.ALARM_PERIOD_SECONDS
 
 
 def metric_alarm(
@@ -49,7 +51,7 @@ def metric_alarm(
         metric_name=spec.metric_name,
         dimensions=spec.dimensions,
         statistic=spec.statistic,
-        period=defaults.ALARM_PERIOD_SECONDS,
+        period=spec.period_seconds,
         evaluation_periods=1,
         threshold=spec.threshold,
         comparison_operator=spec.comparison,

@@ -91,6 +91,12 @@ API_MODEL = NameRule("API Gateway model name", 128, r"A-Za-z0-9")
 #: API Gateway documents no rule for request validator names; printable, and 128 like its other names.
 API_REQUEST_VALIDATOR = NameRule("API Gateway request validator name", 128, r"\x20-\x7e")
 WAF_WEB_ACL = NameRule("WAF web ACL name", 128, r"A-Za-z0-9_\-")
+LAMBDA_ALIAS = NameRule("Lambda alias name", 128, r"A-Za-z0-9_\-")
+CODEDEPLOY_APPLICATION = NameRule("CodeDeploy application name", 100, r"A-Za-z0-9._+=,@\-")
+CODEDEPLOY_DEPLOYMENT_GROUP = NameRule("CodeDeploy deployment group name", 100, r"A-Za-z0-9._+=,@\-")
+CODEDEPLOY_DEPLOYMENT_CONFIG = NameRule("CodeDeploy deployment config name", 100, r"A-Za-z0-9._+=,@\-")
+#: Application Auto Scaling takes 1..256 characters but no control characters, ``:``, ``/`` or ``|``.
+SCHEDULED_ACTION = NameRule("Application Auto Scaling scheduled action name", 256, r"A-Za-z0-9._+=,@ \-")
 #: The project's own cap on a component's segment inside a log group name (/aws/apigateway/<it>/access):
 #: 64, as it always was, so deployed log groups keep their names.
 LOG_GROUP_SEGMENT = NameRule("log group name segment", 64, r".\-_#A-Za-z0-9")
@@ -126,6 +132,11 @@ NAME_RULES: dict[str, tuple[str, NameRule, bool]] = {
     "aws:kms/alias:Alias": ("name", KMS_ALIAS, False),
     "aws:appautoscaling/policy:Policy": ("name", SCALING_POLICY, True),
     "aws:wafv2/webAcl:WebAcl": ("name", WAF_WEB_ACL, False),
+    "aws:lambda/alias:Alias": ("name", LAMBDA_ALIAS, False),
+    "aws:codedeploy/application:Application": ("name", CODEDEPLOY_APPLICATION, True),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": ("deploymentGroupName", CODEDEPLOY_DEPLOYMENT_GROUP, False),
+    "aws:codedeploy/deploymentConfig:DeploymentConfig": ("deploymentConfigName", CODEDEPLOY_DEPLOYMENT_CONFIG, False),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": ("name", SCHEDULED_ACTION, False),
 }
 
 #: Resource types the components create that have no physical name of their own (they attach to
@@ -145,6 +156,7 @@ NO_PHYSICAL_NAME = frozenset(
         "aws:lambda/eventSourceMapping:EventSourceMapping",
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:lambda/permission:Permission",
+        "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig",
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
         "aws:s3/bucketLogging:BucketLogging",
         "aws:s3/bucketNotification:BucketNotification",
@@ -160,6 +172,8 @@ NO_PHYSICAL_NAME = frozenset(
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:wafv2/webAclAssociation:WebAclAssociation",
         "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+        # The CodeDeploy deployment of a new version (components.shared.lambda_deployment): an id AWS makes.
+        "pulumi-python:dynamic/wasp:LambdaDeployment",
     }
 )
 

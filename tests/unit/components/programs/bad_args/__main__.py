@@ -3,6 +3,8 @@
 import pulumi
 
 from pulumi_wasp.components import (
+    AliasArgs,
+    ProvisionedConcurrencyArgs,
     QueueProcessorArgs,
     RestApi,
     RestApiArgs,
@@ -21,6 +23,13 @@ from pulumi_wasp.components.webhook_receiver import WebhookReceiver, WebhookRece
 from tests.unit.components.synth_helpers import function_args
 
 CASES = {
+    "provisioned-over-reserved": lambda: ServerlessFunction(
+        "fn",
+        function_args(
+            reserved_concurrency=50,
+            alias=AliasArgs(provisioned_concurrency=ProvisionedConcurrencyArgs(executions=60)),
+        ),
+    ),
     "saga-without-compensation": lambda: Saga(
         "saga", SagaArgs(steps=[Step(name="Pay", function_arn="arn:aws:lambda:eu-west-1:123456789012:function:pay")])
     ),
