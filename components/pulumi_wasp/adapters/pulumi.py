@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from google.protobuf.message import Message
 from pulumi._utils import _LazyModule
+from pulumi.dynamic.dynamic import PROVIDER_KEY
 from pulumi.runtime import config as _config
 from pulumi.runtime import settings as _settings
 from pulumi.runtime._callbacks import _CallbackServicer
@@ -24,10 +25,12 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 __all__ = [
+    "DYNAMIC_PROVIDER_KEY",
     "MockMonitor",
     "callback_name",
     "current_project",
     "current_stack",
+    "dynamic_resource_type",
     "invoke_callback",
     "is_lazy_module",
     "load_lazy_module",
@@ -35,6 +38,16 @@ __all__ = [
     "run_program_in_stack",
     "set_all_config",
 ]
+
+
+#: The input in which a dynamic resource carries its serialized provider (dill, base64): not a property of the
+#: resource, so graph snapshots show a placeholder instead of the bytes (they change with dill's version).
+DYNAMIC_PROVIDER_KEY: str = PROVIDER_KEY
+
+
+def dynamic_resource_type(module: str, name: str) -> str:
+    """The type token a ``pulumi.dynamic.Resource`` subclass declared with ``module=`` and ``name=`` registers."""
+    return f"pulumi-python:dynamic/{module}:{name}"
 
 
 def is_lazy_module(value: object) -> bool:

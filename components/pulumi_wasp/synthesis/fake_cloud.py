@@ -9,11 +9,12 @@ from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
+from pulumi_wasp.adapters.pulumi import dynamic_resource_type
 from pulumi_wasp.synthesis.program import StackConfig
 
 ACCOUNT_ID = "123456789012"
-#: The one dynamic-provider resource of the components (see components.shared.lambda_deployment).
-LAMBDA_DEPLOYMENT_TYPE = "pulumi-python:dynamic/wasp:LambdaDeployment"
+#: The one dynamic-provider resource of the components (components.shared.lambda_deployment.TYPE).
+LAMBDA_DEPLOYMENT_TYPE = dynamic_resource_type("wasp", "LambdaDeployment")
 DEFAULT_REGION = "us-east-1"
 
 Outputs = dict[str, Any]

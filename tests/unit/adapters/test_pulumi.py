@@ -9,6 +9,7 @@ import types
 from typing import Any
 
 import pulumi
+import pulumi.dynamic
 import pulumi_aws
 import pytest
 from google.protobuf import empty_pb2
@@ -16,10 +17,12 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, get_root_resou
 from pulumi.runtime.proto import callback_pb2, resource_pb2
 
 from pulumi_wasp.adapters.pulumi import (
+    DYNAMIC_PROVIDER_KEY,
     MockMonitor,
     callback_name,
     current_project,
     current_stack,
+    dynamic_resource_type,
     invoke_callback,
     is_lazy_module,
     load_lazy_module,
@@ -286,3 +289,39 @@ def test_a_callback_of_a_program_that_has_ended_is_a_lookup_error():
     stale = callback_pb2.Callback(token="gone", target="127.0.0.1:1")
     with pytest.raises(LookupError, match="no callback server at '127.0.0.1:1'"):
         invoke_callback(stale, b"")
+
+
+class _Recorder(Mocks):
+    def __init__(self) -> None:
+        self.registered: list[MockResourceArgs] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registered.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+class _Noop(pulumi.dynamic.ResourceProvider):
+    serialize_as_secret_always = False
+
+
+class _Pinned(pulumi.dynamic.Resource, module="pinning", name="Probe"):
+    def __init__(self, name: str) -> None:
+        super().__init__(_Noop(), name, {"value": "v"})
+
+
+def _register_dynamic() -> MockResourceArgs:
+    recorder = _Recorder()
+    run(lambda: _Pinned("probe"), MockMonitor(recorder))
+    return next(args for args in recorder.registered if args.name == "probe")
+
+
+def test_a_dynamic_resource_with_a_module_and_name_registers_the_type_dynamic_resource_type_names():
+    assert _register_dynamic().typ == dynamic_resource_type("pinning", "Probe")
+
+
+def test_a_dynamic_resource_carries_its_serialized_provider_under_dynamic_provider_key():
+    inputs = _register_dynamic().inputs
+    assert isinstance(inputs[DYNAMIC_PROVIDER_KEY], str) and inputs["value"] == "v"

@@ -300,3 +300,8 @@ def test_a_hook_with_an_alias_of_its_own_is_an_error():
     args = function_args(alias=AliasArgs(deployment=GradualDeploymentArgs(pre_traffic_hook=hook)))
     with pytest.raises(ValueError, match="a hook function has no alias of its own"):
         args.validate()
+
+
+def test_a_first_deploy_needs_no_deployment_the_alias_is_created_on_the_version(stack):
+    outputs = of(stack, "canary", DEPLOYMENT).outputs
+    assert (outputs["status"], outputs["deployment_id"], outputs["current_version"]) == ("NotNeeded", "", "1")

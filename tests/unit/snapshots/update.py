@@ -2,7 +2,8 @@
 
 Each resource is keyed by its URN (type chain and name) and keeps its parent's URN and its inputs in the
 engine's wire format. Registration order (concurrent) is not kept, and secret values (the generated
-webhook secret) read ``<secret>``: both differ between runs while the graph does not.
+webhook secret) read ``<secret>``: both differ between runs while the graph does not. A dynamic resource's
+serialized provider reads ``<dynamic provider>`` (its bytes follow dill's version, not the program).
 
 Regenerate after an intended change, and list the differences in the commit that makes it::
 
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pulumi_wasp.adapters.pulumi import DYNAMIC_PROVIDER_KEY
 from pulumi_wasp.synthesis import Synthesis
 from pulumi_wasp.synthesis.recording import SECRET_SIGNATURE, SIGNATURE_KEY
 from tests.conftest import synthesize_stack
@@ -23,6 +25,7 @@ from tests.conftest import synthesize_stack
 SNAPSHOTS = Path(__file__).resolve().parent
 STACKS = ("dev", "prod")
 SECRET = "<secret>"
+DYNAMIC_PROVIDER = "<dynamic provider>"
 
 
 def path(stack: str) -> Path:
@@ -33,7 +36,9 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(SIGNATURE_KEY) == SECRET_SIGNATURE:
             return SECRET
-        return {key: _normalise(item) for key, item in value.items()}
+        return {
+            key: DYNAMIC_PROVIDER if key == DYNAMIC_PROVIDER_KEY else _normalise(item) for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_normalise(item) for item in value]
     return value

@@ -25,6 +25,10 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from pulumi_wasp.adapters.pulumi import dynamic_resource_type
+
+#: The resource's type token (the synthesis mocks and the local cloud answer for it).
+TYPE = dynamic_resource_type("wasp", "LambdaDeployment")
 #: What the resource reports: never an input, so never a reason to deploy.
 OUTPUTS = ("deployment_id", "status", "current_version")
 #: AppSpec hook events CodeDeploy runs for Lambda, in order, keyed by the input naming the hook function.
