@@ -31,6 +31,7 @@ class RecordingHooks:
         self.invoked: list[tuple[str, str]] = []
         self.queued: list[tuple[str, str]] = []
         self.delivered: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        self.routed: list[tuple[str, str, dict[str, float]]] = []
 
     def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
         self.invoked.append((function_arn, payload))
@@ -42,6 +43,11 @@ class RecordingHooks:
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.delivered.append((rule_arn, target, event))
+
+    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
+        """Always the most weighted additional version: the test sees the routing decision take effect."""
+        self.routed.append((alias_arn, primary, weights))
+        return max(weights, key=weights.__getitem__)
 
 
 @pytest.fixture
@@ -100,6 +106,32 @@ def test_lambda_invoke_reports_function_errors_throttles_and_service_errors(func
             client.invoke(FunctionName="probe")
         assert raised.value.response["Error"]["Code"] == "ServiceException"
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_a_weighted_alias_asks_the_runtime_which_version_serves_and_reports_it(
+    function_arn: str, hooks: RecordingHooks
+) -> None:
+    client = boto3.client("lambda")
+    client.publish_version(FunctionName="probe")
+    client.update_function_configuration(FunctionName="probe", Description="second")
+    client.publish_version(FunctionName="probe")
+    alias_arn = client.create_alias(
+        FunctionName="probe", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}}
+    )["AliasArn"]
+    response = client.invoke(FunctionName=alias_arn, Payload=b"{}")
+    assert hooks.routed == [(alias_arn, "1", {"2": 0.25})]
+    assert response["ExecutedVersion"] == "2"
+    assert hooks.invoked[-1][0] == f"{function_arn}:2"
+
+
+def test_an_unweighted_alias_is_served_by_its_version_without_asking_the_runtime(
+    function_arn: str, hooks: RecordingHooks
+) -> None:
+    client = boto3.client("lambda")
+    client.publish_version(FunctionName="probe")
+    client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")
+    response = client.invoke(FunctionName="probe:live", Payload=b"{}")
+    assert (hooks.routed, response["ExecutedVersion"]) == ([], "1")
 
 
 def test_lambda_invoke_queues_event_invocations_and_service_deliveries(

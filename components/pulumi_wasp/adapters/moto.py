@@ -10,6 +10,10 @@ Patches:
    Synchronous invocations run on the local runtime; ``Event`` invocations, and moto's own service
    deliveries (S3, SNS: they pass no request headers, and AWS makes those asynchronous), go to the
    runtime's asynchronous queue (retries, on-failure destination).
+   Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
+   routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
+   the runtime which version serves each invocation (``Hooks.route``), and the response's ExecutedVersion names
+   it (moto answered ``$LATEST`` for every version).
 2. ``Rule.send_to_targets`` (:func:`install_runtime_hooks`): moto delivers to SQS, log groups,
    archives and buses itself but raises NotImplementedError for Lambda, Step Functions and SNS
    targets; those are handed to the runtime (with the target's retry policy and DLQ), the rest
@@ -63,7 +67,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.responses import BaseResponse
@@ -238,6 +242,9 @@ class Hooks(Protocol):
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
 
+    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
+        """The version that serves one invocation of a weighted alias (its own version, or one of ``weights``)."""
+
 
 class ThrottledError(LambdaClientError):
     """Lambda's answer to a synchronous call beyond the function's concurrency: 429 with the
@@ -268,6 +275,7 @@ def install_runtime_hooks(hooks: Hooks) -> None:
         raise RuntimeError("moto is already patched: one local cloud per process")
     _original["invoke"] = LambdaFunction.invoke
     _original["send_to_targets"] = Rule.send_to_targets
+    _original["backend_invoke"] = LambdaBackend.invoke
 
     def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
         payload = body or "{}"
@@ -283,7 +291,7 @@ def install_runtime_hooks(hooks: Hooks) -> None:
             )
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
-        response_headers["x-amz-executed-version"] = "$LATEST"
+        response_headers["x-amz-executed-version"] = str(self.version)
         if function_error:
             response_headers["x-amz-function-error"] = function_error
         return result.encode()
@@ -301,14 +309,53 @@ def install_runtime_hooks(hooks: Hooks) -> None:
             rest.targets = [t for t in self.targets if t not in ours]
             _original["send_to_targets"](rest, original_event, transform_input)
 
+    def backend_invoke(
+        self: LambdaBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> str | bytes | None:
+        function = self.get_function(function_name, qualifier)
+        alias = _weighted_alias(self, function_name, qualifier)
+        if alias is not None:
+            weights = {str(v): float(w) for v, w in alias.routing_config["AdditionalVersionWeights"].items()}
+            version = hooks.route(alias.arn, str(alias.function_version), weights)
+            function = self.get_function(function.function_name, version)
+        payload = function.invoke(body, headers, response_headers)
+        response_headers["Content-Length"] = str(len(payload))
+        return payload
+
     LambdaFunction.invoke = invoke  # type: ignore[method-assign]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+    LambdaBackend.invoke = backend_invoke  # type: ignore[method-assign]
+
+
+def _weighted_alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
+    """The alias an Invoke names (``name:alias``, an alias ARN or ``Qualifier``) when it routes a share of its
+    traffic to other versions; None for a version, ``$LATEST``, an unweighted alias or an unqualified name."""
+    name, named = function_name, qualifier
+    if function_name.startswith("arn:"):
+        parts = function_name.split(":")
+        name, named = parts[6], (parts[7] if len(parts) > 7 else qualifier)
+    elif ":" in function_name:
+        name, named = function_name.split(":", 1)
+    if not named or named.isdigit() or named.upper() == "$LATEST":
+        return None
+    try:
+        alias = backend.get_alias(named, name)
+    except LambdaClientError:
+        return None
+    routing = alias.routing_config
+    return alias if isinstance(routing, dict) and routing.get("AdditionalVersionWeights") else None
 
 
 def uninstall_runtime_hooks() -> None:
     if "invoke" in _original:
         LambdaFunction.invoke = _original.pop("invoke")  # type: ignore[method-assign]
         Rule.send_to_targets = _original.pop("send_to_targets")  # type: ignore[method-assign]
+        LambdaBackend.invoke = _original.pop("backend_invoke")  # type: ignore[method-assign]
 
 
 # -- patch 3: DynamoDB isolation ------------------------------------------------------------------

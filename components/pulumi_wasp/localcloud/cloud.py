@@ -150,7 +150,15 @@ class LocalCloud:
 
     def _start_runtime(self) -> str:
         assert self.deployment is not None and self.zygote is not None
-        self.runtime = Runtime(self.deployment, self.state_dir, self.zygote, self.speed, self.reload, self.on_reload)
+        self.runtime = Runtime(
+            self.deployment,
+            self.state_dir,
+            self.zygote,
+            self.speed,
+            self.reload,
+            self.on_reload,
+            routing_seed=self.fault_seed,
+        )
         faults.install(self.runtime, self.faults, self.fault_seed)
         self.runtime.start()
         for spec in self.deployment.registry.rotations.values():

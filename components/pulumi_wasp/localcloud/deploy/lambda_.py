@@ -1,5 +1,7 @@
-"""Lambda: functions (moto stores the zip; the runtime runs the folders it was built from),
-permissions, async invoke configs, and event source mappings (recorded for the runtime's pollers)."""
+"""Lambda: functions (moto stores the zip; the runtime runs the folders it was built from), their published
+versions and aliases, permissions, async invoke configs, event source mappings (recorded for the runtime's
+pollers), and the CodeDeploy deployment that moves an alias to a new version (the local cloud moves it at once:
+moto's CodeDeploy deployments never leave "Created")."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockResourceArgs
 
+from pulumi_wasp.adapters.pulumi import dynamic_resource_type
 from pulumi_wasp.localcloud.deploy.context import (
     Creator,
     DeployContext,
@@ -24,7 +27,7 @@ from pulumi_wasp.localcloud.deploy.context import (
     tags,
     value,
 )
-from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec
+from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped
 
 #: Archive root name of a function whose whole archive is one folder.
 ROOT = ""
@@ -94,6 +97,8 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     if reserved is not None and reserved >= 0:
         lambda_.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
     arn = created["FunctionArn"]
+    # Lambda publishes version 1 with the function when asked (moto ignores Publish on create).
+    version = lambda_.publish_version(FunctionName=name)["Version"] if value(args, "publish") else "$LATEST"
     log_group = ((value(args, "loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{name}"
     spec = FunctionSpec(
         name=name,
@@ -108,18 +113,62 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
         logical_name=args.name,
     )
     ctx.registry.record("functions", args.name, spec)
-    invoke_arn = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
     return name, {
         "name": name,
         "arn": arn,
-        "qualifiedArn": f"{arn}:$LATEST",
-        "invokeArn": invoke_arn,
-        "qualifiedInvokeArn": invoke_arn,
-        "version": "$LATEST",
+        "qualifiedArn": f"{arn}:{version}",
+        "invokeArn": _invoke_arn(ctx, arn),
+        "qualifiedInvokeArn": _invoke_arn(ctx, f"{arn}:{version}"),
+        "version": version,
         "lastModified": created["LastModified"],
         "codeSha256": created["CodeSha256"],
         "sourceCodeSize": created["CodeSize"],
     }
+
+
+def _invoke_arn(ctx: DeployContext, function_arn: str) -> str:
+    return f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def alias(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
+    """An alias in moto, weights included: an invocation of a weighted alias is served by the version the
+    runtime draws (adapters.moto patch 1, runtime.routing)."""
+    weights = ((value(args, "routingConfig") or {}).get("additionalVersionWeights")) or {}
+    request = compact(
+        Description=value(args, "description"),
+        RoutingConfig={"AdditionalVersionWeights": {str(k): float(v) for k, v in weights.items()}} if weights else None,
+    )
+    created = ctx.client("lambda").create_alias(
+        FunctionName=value(args, "functionName"),
+        Name=value(args, "name"),
+        FunctionVersion=str(value(args, "functionVersion")),
+        **request,
+    )
+    arn = created["AliasArn"]
+    return arn, {"arn": arn, "invokeArn": _invoke_arn(ctx, arn)}
+
+
+def deployment(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
+    """components.shared.lambda_deployment's resource: the alias moves to the target version at once, with no
+    traffic shift, hooks or alarm (listed as created with a change); on a first deploy it is already there."""
+    function_name, alias_name = value(args, "function_name"), value(args, "alias_name")
+    target = str(value(args, "target_version"))
+    lambda_ = ctx.client("lambda")
+    current = lambda_.get_alias(FunctionName=function_name, Name=alias_name)["FunctionVersion"]
+    status = "NotNeeded"
+    if current != target:
+        lambda_.update_alias(FunctionName=function_name, Name=alias_name, FunctionVersion=target)
+        status = "Succeeded"
+        ctx.registry.adjust(
+            Skipped(
+                args.typ,
+                args.name,
+                f"{function_name}:{alias_name} moved from {current} to {target} at once: moto's CodeDeploy "
+                "deployments never leave Created, so no traffic shift, hooks or alarm rollback run locally",
+            )
+        )
+    outputs = {"deployment_id": "", "status": status, "current_version": target}
+    return f"{function_name}:{alias_name}", outputs
 
 
 def permission(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
@@ -203,4 +252,6 @@ RESOURCES: dict[str, Creator] = {
     "aws:lambda/permission:Permission": permission,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": event_invoke_config,
     "aws:lambda/eventSourceMapping:EventSourceMapping": event_source_mapping,
+    "aws:lambda/alias:Alias": alias,
+    dynamic_resource_type("wasp", "LambdaDeployment"): deployment,
 }

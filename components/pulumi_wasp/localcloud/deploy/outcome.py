@@ -24,6 +24,26 @@ NOT_EMULATED: dict[str, str] = {
     "aws:schemas/schema:Schema": (
         "moto has no EventBridge Schemas service; a schema only documents an event shape, nothing at run time reads it"
     ),
+    "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": (
+        "moto's Lambda has no provisioned-concurrency API; the local runtime keeps warm workers for every function"
+    ),
+    **dict.fromkeys(
+        (
+            "aws:appautoscaling/target:Target",
+            "aws:appautoscaling/policy:Policy",
+            "aws:appautoscaling/scheduledAction:ScheduledAction",
+        ),
+        "it scales provisioned concurrency, which the local cloud does not provision (no CloudWatch metrics drive it)",
+    ),
+    **dict.fromkeys(
+        (
+            "aws:codedeploy/application:Application",
+            "aws:codedeploy/deploymentGroup:DeploymentGroup",
+            "aws:codedeploy/deploymentConfig:DeploymentConfig",
+        ),
+        "moto's CodeDeploy deployments never leave Created; the local cloud moves a function's alias to a new "
+        "version itself (LambdaDeployment), so nothing would run this configuration",
+    ),
 }
 
 

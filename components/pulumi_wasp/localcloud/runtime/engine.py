@@ -17,6 +17,7 @@ from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygot
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
 from pulumi_wasp.localcloud.runtime.reload import CodeWatcher, ReloadReport
+from pulumi_wasp.localcloud.runtime.routing import VersionRouter
 from pulumi_wasp.localcloud.runtime.sources.apigateway import Gateway
 from pulumi_wasp.localcloud.runtime.sources.eventbridge import EventTargets
 from pulumi_wasp.localcloud.runtime.sources.schedules import Schedules
@@ -39,8 +40,11 @@ class Runtime:
         speed: float = 1.0,
         reload: bool = False,
         on_reload: ReloadReport | None = None,
+        routing_seed: int = 0,
     ) -> None:
         self.deployment = deployment
+        #: Which version serves an invocation of a weighted alias (seeded: a run is reproducible).
+        self.router = VersionRouter(routing_seed)
         self.registry = deployment.registry
         self.emulator = deployment.emulator
         self.clock = Clock(speed)
@@ -121,6 +125,9 @@ class Runtime:
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.events.deliver(rule_arn, target, event)
+
+    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
+        return self.router.choose(primary, weights)
 
     # -- failure destinations --------------------------------------------------------------------
     def send_to(

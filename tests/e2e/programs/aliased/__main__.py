@@ -1,0 +1,39 @@
+"""A queue processor whose function publishes versions behind a live alias, with provisioned concurrency under
+Application Auto Scaling and a canary deployment through CodeDeploy: what the local cloud creates, what it lists
+as not created (and why), and how a weighted alias routes invocations."""
+
+import pulumi
+
+from pulumi_wasp.components import (
+    AliasArgs,
+    GradualDeploymentArgs,
+    ProvisionedConcurrencyArgs,
+    ProvisionedScalingArgs,
+    QueueProcessor,
+    QueueProcessorArgs,
+    ServerlessFunctionArgs,
+)
+
+PROBE = ["../../functions/probe"]
+
+worker = QueueProcessor(
+    "worker",
+    QueueProcessorArgs(
+        function=ServerlessFunctionArgs(
+            handler="probe.handler.handler",
+            code=PROBE,
+            reserved_concurrency=4,
+            alias=AliasArgs(
+                provisioned_concurrency=ProvisionedConcurrencyArgs(
+                    executions=1, auto_scaling=ProvisionedScalingArgs(min_capacity=1, max_capacity=3)
+                ),
+                deployment=GradualDeploymentArgs(),
+            ),
+        )
+    ),
+)
+
+assert worker.function is not None
+pulumi.export("function_name", worker.function.name)
+pulumi.export("alias_arn", worker.function.target.arn)
+pulumi.export("queue_url", worker.url)
