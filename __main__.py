@@ -16,6 +16,7 @@ from pulumi_wasp import (
     AccessLogArgs,
     AlarmTopic,
     AlarmTopicArgs,
+    AliasArgs,
     AsyncInvokeArgs,
     BucketProcessor,
     BucketProcessorArgs,
@@ -32,7 +33,10 @@ from pulumi_wasp import (
     FanOutArgs,
     FinalTask,
     GlobalSecondaryIndex,
+    GradualDeploymentArgs,
     Projection,
+    ProvisionedConcurrencyArgs,
+    ProvisionedScalingArgs,
     QueueProcessor,
     QueueProcessorArgs,
     RestApi,
@@ -102,6 +106,35 @@ def function(handler: str, **overrides) -> ServerlessFunctionArgs:
     folder = handler.split(".")[0]
     overrides.setdefault("reserved_concurrency", concurrency)
     return ServerlessFunctionArgs(handler=handler, code=[f"lambdas/{folder}", "lambdas/shared"], **overrides)
+
+
+#: The keys of a function's ``<name>Alias`` setting.
+ALIAS_SETTINGS = ("deployment", "provisionedConcurrency", "provisionedConcurrencyMax")
+
+
+def live_alias(key: str) -> AliasArgs | None:
+    """A function's live alias from Pulumi.<stack>.yaml (absent: none, the function is invoked as $LATEST):
+    ``deployment`` (a CodeDeploy config name: gradual deployment with rollback), ``provisionedConcurrency``
+    (environments kept warm) and ``provisionedConcurrencyMax`` (above it: auto-scaling up to that many)."""
+    settings = config.get_object(key)
+    if settings is None:
+        return None
+    unknown = sorted(set(settings) - set(ALIAS_SETTINGS))
+    if unknown:
+        raise ValueError(
+            f"Pulumi.{pulumi.get_stack()}.yaml: {pulumi.get_project()}:{key} has unknown keys {unknown}; "
+            f"known: {', '.join(ALIAS_SETTINGS)}"
+        )
+    provisioned = None
+    if "provisionedConcurrency" in settings:
+        executions = int(settings["provisionedConcurrency"])
+        ceiling = int(settings.get("provisionedConcurrencyMax", executions))
+        scaling = (
+            ProvisionedScalingArgs(min_capacity=executions, max_capacity=ceiling) if ceiling > executions else None
+        )
+        provisioned = ProvisionedConcurrencyArgs(executions=executions, auto_scaling=scaling)
+    deployment = GradualDeploymentArgs(config=settings["deployment"]) if "deployment" in settings else None
+    return AliasArgs(provisioned_concurrency=provisioned, deployment=deployment)
 
 
 # -- Domain events bus ------------------------------------------------------------------------
@@ -236,6 +269,8 @@ orders_api = ServerlessFunction(
     function(
         "orders_api.api.handler",
         behind_api=True,
+        # prod: a canary with rollback on the alias's errors, and warm environments scaled with the load.
+        alias=live_alias("ordersApiAlias"),
         environment={
             "EVENT_STORE_TABLE": event_store.name,
             "ORDERS_TABLE": orders.name,

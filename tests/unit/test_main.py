@@ -275,6 +275,22 @@ def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
         "order-platform::wasp:api:RestApi$aws:wafv2/webAclAssociation:WebAclAssociation::orders-waf-association",
         "order-platform::wasp:api:RestApi$aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration::orders-waf-logging",
         "order-platform::wasp:api:RestApi$aws:cloudwatch/logGroup:LogGroup::orders-waf-logs",
+        # ... and gives the orders API its live alias (canary with rollback, provisioned concurrency with scaling).
+        *(
+            "order-platform::wasp:function:ServerlessFunction$" + child
+            for child in (
+                "aws:appautoscaling/policy:Policy::orders-api-utilization",
+                "aws:appautoscaling/target:Target::orders-api-scaling",
+                "aws:cloudwatch/metricAlarm:MetricAlarm::orders-api-alias-errors",
+                "aws:codedeploy/application:Application::orders-api-deploy",
+                "aws:codedeploy/deploymentGroup:DeploymentGroup::orders-api-deploy-group",
+                "aws:iam/role:Role::orders-api-deploy-role",
+                "aws:iam/rolePolicy:RolePolicy::orders-api-deploy-policy",
+                "aws:lambda/alias:Alias::orders-api-alias",
+                "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig::orders-api-provisioned",
+                "pulumi-python:dynamic/wasp:LambdaDeployment::orders-api-deployment",
+            )
+        ),
     }
     assert resources(dev_stack) - resources(prod_stack) == set()
     retention = {
@@ -282,6 +298,18 @@ def test_dev_and_prod_differ_only_by_config(dev_stack, prod_stack):
         for s in (dev_stack, prod_stack)
     }
     assert retention == {"dev": {14}, "prod": {90}}
+
+
+def test_prod_invokes_the_orders_api_through_its_live_alias_and_dev_through_latest(dev_stack, prod_stack):
+    def integration_uris(stack):
+        return {
+            r.inputs["uri"]
+            for r in stack.of_type("aws:apigateway/integration:Integration")
+            if "orders-api" in r.inputs["uri"]
+        }
+
+    assert all(uri.endswith(":live/invocations") for uri in integration_uris(prod_stack))
+    assert not any(":live/" in uri for uri in integration_uris(dev_stack))
 
 
 def test_prod_protects_its_tables_from_deletion(dev_stack, prod_stack):
