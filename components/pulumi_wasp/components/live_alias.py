@@ -212,6 +212,23 @@ class LiveAlias:
     deployment: LambdaDeployment | None = None
 
 
+@dataclass(frozen=True)
+class _Site:
+    """Where the alias's resources go: the function they serve and the component that owns them."""
+
+    name: str
+    function: lambda_.Function
+    region: str
+    context: StackContext
+    parent: pulumi.Resource
+    tags: dict[str, str]
+    hook: HookFactory
+
+    @property
+    def child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent)
+
+
 def live_alias(
     name: str,
     function: lambda_.Function,
@@ -224,7 +241,7 @@ def live_alias(
     hook: HookFactory,
 ) -> LiveAlias:
     """The alias on ``function``'s published version, with what ``args`` asks for around it."""
-    child = pulumi.ResourceOptions(parent=parent)
+    site = _Site(name, function, region, context, parent, tags, hook)
     gradual = args.deployment is not None
     alias = lambda_.Alias(
         f"{name}-alias",
@@ -239,20 +256,14 @@ def live_alias(
     )
     built = LiveAlias(alias)
     if args.provisioned_concurrency is not None:
-        _provisioned(name, function, alias, args.provisioned_concurrency, built, child)
+        _provisioned(site, alias, args.provisioned_concurrency, built)
     if args.deployment is not None:
-        _gradual(name, function, alias, args.deployment, built, region, context, parent, tags, hook)
+        _gradual(site, alias, args.deployment, built)
     return built
 
 
-def _provisioned(
-    name: str,
-    function: lambda_.Function,
-    alias: lambda_.Alias,
-    args: ProvisionedConcurrencyArgs,
-    built: LiveAlias,
-    child: pulumi.ResourceOptions,
-) -> None:
+def _provisioned(site: _Site, alias: lambda_.Alias, args: ProvisionedConcurrencyArgs, built: LiveAlias) -> None:
+    name, function, child = site.name, site.function, site.child
     scaling = args.auto_scaling
     built.provisioned = lambda_.ProvisionedConcurrencyConfig(
         f"{name}-provisioned",
@@ -308,19 +319,16 @@ def _provisioned(
         )
 
 
-def _gradual(
-    name: str,
-    function: lambda_.Function,
-    alias: lambda_.Alias,
-    args: GradualDeploymentArgs,
-    built: LiveAlias,
-    region: str,
-    context: StackContext,
-    parent: pulumi.Resource,
-    tags: dict[str, str],
-    hook: HookFactory,
-) -> None:
-    child = pulumi.ResourceOptions(parent=parent)
+def _gradual(site: _Site, alias: lambda_.Alias, args: GradualDeploymentArgs, built: LiveAlias) -> None:
+    name, function, region, context, parent, tags = (
+        site.name,
+        site.function,
+        site.region,
+        site.context,
+        site.parent,
+        site.tags,
+    )
+    child = site.child
     account = iam.account_of(function.arn)
     application_name = context.physical_name(name, names.CODEDEPLOY_APPLICATION)
     group_name = context.physical_name(name, names.CODEDEPLOY_DEPLOYMENT_GROUP)
@@ -336,7 +344,7 @@ def _gradual(
     hooks: dict[str, tuple[pulumi.Output[str], Any]] = {}
     for key, hook_args in (("pre_traffic_hook", args.pre_traffic_hook), ("post_traffic_hook", args.post_traffic_hook)):
         if hook_args is not None:
-            hooks[key] = hook(key.removesuffix("_hook").replace("_", "-"), hook_args, hook_grants)
+            hooks[key] = site.hook(key.removesuffix("_hook").replace("_", "-"), hook_args, hook_grants)
     built.error_alarm = metric_alarm(
         f"{name}-alias",
         AlarmSpec(
