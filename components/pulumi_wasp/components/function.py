@@ -468,7 +468,7 @@ class ServerlessFunction(pulumi.ComponentResource):
                 region=aws_region(),
                 context=context,
                 parent=self,
-                tags={**tags, **args.alias.tags},
+                tags=tags,
                 hook=lambda suffix, hook_args, grants: self._hook(name, suffix, hook_args, grants),
             )
             alias = self.live.alias

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
@@ -170,7 +170,6 @@ class AliasArgs:
     provisioned_concurrency: ProvisionedConcurrencyArgs | None = None
     #: None: Pulumi moves the alias to each new version at once, with no rollback.
     deployment: GradualDeploymentArgs | None = None
-    tags: dict[str, str] = field(default_factory=dict)
 
     def validate(self, reserved_concurrency: int) -> None:
         if not _ALIAS_NAME.match(self.name) or self.name == "$LATEST":
@@ -287,6 +286,7 @@ def _provisioned(site: _Site, alias: lambda_.Alias, args: ProvisionedConcurrency
         resource_id=resource_id,
         min_capacity=scaling.min_capacity,
         max_capacity=scaling.max_capacity,
+        tags=site.tags,
         opts=pulumi.ResourceOptions(parent=child.parent, depends_on=[built.provisioned]),
     )
     built.scalable_target = target

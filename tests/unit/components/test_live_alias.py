@@ -305,3 +305,27 @@ def test_a_hook_with_an_alias_of_its_own_is_an_error():
 def test_a_first_deploy_needs_no_deployment_the_alias_is_created_on_the_version(stack):
     outputs = of(stack, "canary", DEPLOYMENT).outputs
     assert (outputs["status"], outputs["deployment_id"], outputs["current_version"]) == ("NotNeeded", "", "1")
+
+
+def test_the_taggable_children_of_the_alias_carry_the_functions_tags():
+    def tagged() -> None:
+        use_stack_context(StackContext(tags={"team": "orders"}))
+        ServerlessFunction(
+            "tagged",
+            function_args(
+                alias=AliasArgs(
+                    provisioned_concurrency=ProvisionedConcurrencyArgs(
+                        executions=1, auto_scaling=ProvisionedScalingArgs(min_capacity=1, max_capacity=2)
+                    ),
+                    deployment=GradualDeploymentArgs(),
+                )
+            ),
+        )
+
+    stack = synth(tagged)
+    for type_ in (
+        "aws:appautoscaling/target:Target",
+        "aws:codedeploy/application:Application",
+        "aws:codedeploy/deploymentGroup:DeploymentGroup",
+    ):
+        assert of(stack, "tagged", type_).inputs["tags"]["team"] == "orders", type_
