@@ -51,8 +51,8 @@ LAMBDA_DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
     "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
 )
-#: How long ``pulumi up`` waits for a deployment: the slowest predefined shift (linear, 100 minutes) is
-#: longer, so a slow configuration needs a larger value; hooks have at most an hour each.
+#: How long ``pulumi up`` waits for a deployment: an hour covers every canary and the linear shifts up to every
+#: 3 minutes (27 minutes) with their hooks; every 10 minutes (90 minutes) needs more, which synthesis says.
 LAMBDA_DEPLOYMENT_TIMEOUT_MINUTES = 60
 #: The alias's error alarm, CodeDeploy's rollback signal: one-minute periods, so a failing canary alarms within
 #: its first minutes rather than after the 5-minute period of the other alarms.

@@ -8,6 +8,7 @@ that wires the function then invokes the alias (``ServerlessFunction.target``), 
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,19 @@ class TrafficShift:
             raise ValueError(f"{arg}.interval_minutes must be ≥ 1, got {self.interval_minutes}")
 
 
+def shift_minutes(config: str | TrafficShift) -> int:
+    """How long a deployment config takes to shift all the traffic (hooks not counted): a canary's interval, a
+    linear shift's intervals until 100 %."""
+    if isinstance(config, TrafficShift):
+        steps = 1 if config.kind == "canary" else math.ceil(100 / config.percentage) - 1
+        return steps * config.interval_minutes
+    found = re.search(r"(Canary|Linear)10Percent(?:Every)?(\d+)Minutes?$", config)
+    if found is None:  # LambdaAllAtOnce
+        return 0
+    minutes = int(found.group(2))
+    return minutes if found.group(1) == "Canary" else 9 * minutes
+
+
 @dataclass(kw_only=True)
 class GradualDeploymentArgs:
     """Shift traffic to each new version through CodeDeploy, rolling back on failure and on alarm.
@@ -133,10 +147,12 @@ class GradualDeploymentArgs:
     #: defaults.LAMBDA_DEPLOYMENT_CONFIGS (``CodeDeployDefault.LambdaAllAtOnce`` shifts at once, still with
     #: hooks and rollback), or a :class:`TrafficShift` (a deployment config of the function's own).
     config: str | TrafficShift = defaults.LAMBDA_DEPLOYMENT_CONFIG
-    #: A function CodeDeploy runs before any traffic shifts (BeforeAllowTraffic), and one after all of it has
-    #: (AfterAllowTraffic). Each is granted codedeploy:PutLifecycleEventHookExecutionStatus (on "*": IAM applies
+    #: None: no BeforeAllowTraffic hook. A function CodeDeploy runs before any traffic shifts (BeforeAllowTraffic),
+    #: and one after all of it has (AfterAllowTraffic), created as ``<name>-pre-traffic``/``-post-traffic``. Each is
+    #: granted codedeploy:PutLifecycleEventHookExecutionStatus (on "*": IAM applies
     #: it to no resource type) and lambda:InvokeFunction on the function's versions (to test the new one).
     pre_traffic_hook: ServerlessFunctionArgs | None = None
+    #: None: no AfterAllowTraffic hook (the deployment ends once the traffic has shifted and no alarm fired).
     post_traffic_hook: ServerlessFunctionArgs | None = None
     #: Further CloudWatch alarm names that roll a deployment back (the alias's error alarm always does).
     alarm_names: Sequence[pulumi.Input[str]] = ()
@@ -153,6 +169,11 @@ class GradualDeploymentArgs:
             )
         if self.timeout_minutes < 1:
             raise ValueError(f"{arg}.timeout_minutes must be ≥ 1, got {self.timeout_minutes}")
+        if shift_minutes(self.config) >= self.timeout_minutes:
+            raise ValueError(
+                f"{arg}.timeout_minutes ({self.timeout_minutes}) is not longer than the traffic shift of {self.config!r} "
+                f"({shift_minutes(self.config)} minutes): `pulumi up` would stop waiting before the deployment ends"
+            )
         if importlib.util.find_spec("boto3") is None:
             raise ValueError(
                 f"{arg}: a gradual deployment runs CodeDeploy from `pulumi up` with boto3, which is not installed: "

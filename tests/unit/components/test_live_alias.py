@@ -17,6 +17,7 @@ from pulumi_wasp.components import (
     TrafficShift,
     use_stack_context,
 )
+from pulumi_wasp.components.live_alias import shift_minutes
 from tests.unit.components.synth_helpers import function_args, synthesis_error
 from tests.unit.conftest import one, synth, within
 
@@ -329,3 +330,25 @@ def test_the_taggable_children_of_the_alias_carry_the_functions_tags():
         "aws:codedeploy/deploymentGroup:DeploymentGroup",
     ):
         assert of(stack, "tagged", type_).inputs["tags"]["team"] == "orders", type_
+
+
+def test_a_wait_shorter_than_the_traffic_shift_is_an_error():
+    slow = GradualDeploymentArgs(config="CodeDeployDefault.LambdaLinear10PercentEvery10Minutes")
+    with pytest.raises(
+        ValueError, match=r"timeout_minutes \(60\) is not longer than the traffic shift .* \(90 minutes\)"
+    ):
+        function_args(alias=AliasArgs(deployment=slow)).validate()
+
+
+@pytest.mark.parametrize(
+    ("config", "minutes"),
+    [
+        ("CodeDeployDefault.LambdaAllAtOnce", 0),
+        ("CodeDeployDefault.LambdaCanary10Percent30Minutes", 30),
+        ("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", 9),
+        (TrafficShift(kind="linear", percentage=25, interval_minutes=4), 12),
+        (TrafficShift(kind="canary", percentage=5, interval_minutes=7), 7),
+    ],
+)
+def test_the_shift_lasts_the_canary_interval_or_the_linear_steps_until_all_traffic(config, minutes):
+    assert shift_minutes(config) == minutes
