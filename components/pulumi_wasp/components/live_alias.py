@@ -215,7 +215,9 @@ def _check_range(arg: str, low: int, high: int, reserved: int) -> None:
 
 #: Creates a hook function (a ServerlessFunction) from its args, the suffix of its name and extra statements;
 #: returns its name and ARN. Passed in by ServerlessFunction, which this module must not import.
-HookFactory = Callable[[str, "ServerlessFunctionArgs", Sequence[iam.Statement]], tuple[pulumi.Output[str], Any]]
+HookFactory = Callable[
+    [str, "ServerlessFunctionArgs", Sequence[iam.Statement]], tuple[pulumi.Output[str], pulumi.Output[str]]
+]
 
 
 @dataclass
@@ -362,7 +364,7 @@ def _gradual(site: _Site, alias: lambda_.Alias, args: GradualDeploymentArgs, bui
         iam.allow(["codedeploy:PutLifecycleEventHookExecutionStatus"], ["*"]),
         iam.lambda_invoke([pulumi.Output.concat(function.arn, ":*")]),
     ]
-    hooks: dict[str, tuple[pulumi.Output[str], Any]] = {}
+    hooks: dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]] = {}
     for key, hook_args in (("pre_traffic_hook", args.pre_traffic_hook), ("post_traffic_hook", args.post_traffic_hook)):
         if hook_args is not None:
             hooks[key] = site.hook(key.removesuffix("_hook").replace("_", "-"), hook_args, hook_grants)

@@ -14,6 +14,7 @@ from pulumi_wasp.components import (
     EventRouter,
     EventRouterArgs,
     EventRule,
+    ExistingFunction,
     FanOut,
     FanOutArgs,
     LambdaTarget,
@@ -144,3 +145,15 @@ def test_a_function_without_an_alias_is_still_invoked_unqualified():
     assert (
         mapping.inputs["functionName"] == f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:{function_name(stack, 'plain')}"
     )
+
+
+def test_an_existing_function_given_as_a_serverless_function_is_invoked_through_its_alias():
+    def program() -> None:
+        worker = ServerlessFunction("worker", ALIASED)
+        QueueProcessor(
+            "adopted", QueueProcessorArgs(existing_function=ExistingFunction(function=worker, role=worker.role))
+        )
+
+    stack = synth(program)
+    mapping = one(stack, "adopted", "aws:lambda/eventSourceMapping:EventSourceMapping")
+    assert mapping.inputs["functionName"] == alias_arn(function_name(stack, "worker"))
