@@ -62,7 +62,13 @@ def program() -> None:
         EventRouterArgs(rules=[EventRule(name="r", event_pattern={"source": ["x"]}, targets=[LambdaTarget(routed)])]),
     )
     step = ServerlessFunction("step", ALIASED)
-    Saga("saga", SagaArgs(steps=[Step(name="Work", function_arn=step, no_compensation="read only")]))
+    Saga(
+        "saga",
+        SagaArgs(
+            steps=[Step(name="Work", existing_function=ExistingFunction(function=step), no_compensation="read only")]
+        ),
+    )
+    Saga("made", SagaArgs(steps=[Step(name="Make", function=ALIASED, no_compensation="read only")]))
 
 
 @pytest.fixture(scope="module")
@@ -130,13 +136,33 @@ def test_an_event_rule_given_the_function_targets_its_alias(stack):
     assert (permission.inputs["function"], permission.inputs["qualifier"]) == (function_name(stack, "routed"), "live")
 
 
-def test_a_saga_step_given_the_function_invokes_its_alias_and_may_invoke_only_it(stack):
+def test_a_saga_step_given_an_existing_function_invokes_its_alias_and_may_invoke_only_it(stack):
     machine = one(stack, "saga", "aws:sfn/stateMachine:StateMachine")
     work = json.loads(machine.inputs["definition"])["States"]["Work"]
     assert work["Parameters"]["FunctionName"] == alias_arn(function_name(stack, "step"))
     policy = next(r for r in within(stack, "saga", "aws:iam/rolePolicy:RolePolicy") if "lambda" in r.inputs["policy"])
     grants = [s for s in json.loads(policy.inputs["policy"])["Statement"] if "lambda:InvokeFunction" in s["Action"]]
     assert grants[0]["Resource"] == [alias_arn(function_name(stack, "step"))]
+
+
+def test_a_saga_step_function_the_saga_creates_is_invoked_through_its_alias(stack):
+    machine = one(stack, "made", "aws:sfn/stateMachine:StateMachine")
+    made = next(r for r in within(stack, "made", "aws:lambda/function:Function"))
+    assert json.loads(machine.inputs["definition"])["States"]["Make"]["Parameters"]["FunctionName"] == alias_arn(
+        made.outputs["name"]
+    )
+
+
+def test_an_api_route_given_an_existing_function_invokes_its_alias():
+    def program() -> None:
+        fn = ServerlessFunction("backend", replace(ALIASED, behind_api=True))
+        RestApi("edge", RestApiArgs(routes=[Route("GET", "/x", ExistingFunction(function=fn))]))
+
+    stack = synth(program)
+    integration = one(stack, "edge", "aws:apigateway/integration:Integration")
+    permission = one(stack, "edge", "aws:lambda/permission:Permission")
+    assert f"/functions/{alias_arn(function_name(stack, 'backend'))}/invocations" in integration.inputs["uri"]
+    assert permission.inputs["qualifier"] == "live"
 
 
 def test_a_function_without_an_alias_is_still_invoked_unqualified():
