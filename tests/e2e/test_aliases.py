@@ -40,17 +40,24 @@ def lambda_client(cloud: LocalCloud):
     return cloud.emulator.client("lambda")
 
 
-def test_the_deploy_succeeds_listing_provisioned_concurrency_scaling_and_codedeploy_as_not_created(cloud) -> None:
+def test_the_deploy_succeeds_listing_provisioned_concurrency_and_codedeploy_as_not_created(cloud) -> None:
     outcome = cloud.deployment.outcome
     assert outcome.succeeded
     assert {entry.type for entry in outcome.not_emulated} == {
         "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig",
-        "aws:appautoscaling/target:Target",
-        "aws:appautoscaling/policy:Policy",
         "aws:codedeploy/application:Application",
         "aws:codedeploy/deploymentGroup:DeploymentGroup",
     }
     assert all(entry.reason == NOT_EMULATED[entry.type] for entry in outcome.not_emulated)
+
+
+def test_the_provisioned_concurrencys_scaling_is_registered_with_its_schedule(cloud) -> None:
+    scaling = cloud.emulator.client("application-autoscaling")
+    resource_id = f"function:{outputs(cloud)['function_name']}:live"
+    targets = scaling.describe_scalable_targets(ServiceNamespace="lambda", ResourceIds=[resource_id])
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(1, 3)]
+    actions = scaling.describe_scheduled_actions(ServiceNamespace="lambda", ResourceId=resource_id)
+    assert [a["Schedule"] for a in actions["ScheduledActions"]] == ["cron(0 8 ? * MON-FRI *)"]
 
 
 def test_the_alias_serves_the_published_version_and_needs_no_deployment(cloud) -> None:

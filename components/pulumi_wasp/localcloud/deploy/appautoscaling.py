@@ -1,5 +1,6 @@
-"""Application Auto Scaling: scalable targets and target-tracking policies (registered with their bounds and
-targets; the emulator never scales anything, so a provisioned table keeps the capacity it was created with)."""
+"""Application Auto Scaling: scalable targets, target-tracking policies and scheduled actions (registered with
+their bounds, targets and schedules; the emulator never scales anything, so a provisioned table keeps the capacity
+it was created with)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def policy(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     return name, {"name": name, "arn": response["PolicyARN"], "alarmArns": []}
 
 
+def scheduled_action(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
+    name = physical_name(args)
+    action = value(args, "scalableTargetAction") or {}
+    ctx.client(SERVICE).put_scheduled_action(
+        ServiceNamespace=value(args, "serviceNamespace"),
+        ScheduledActionName=name,
+        ResourceId=value(args, "resourceId"),
+        ScalableDimension=value(args, "scalableDimension"),
+        Schedule=value(args, "schedule"),
+        ScalableTargetAction=_pascal({key: int(number) for key, number in action.items()}),
+        **compact(Timezone=value(args, "timezone")),
+    )
+    arn = ctx.arn(SERVICE, f"scheduled-action/{value(args, 'resourceId')}/{name}")
+    return name, {"name": name, "arn": arn}
+
+
 def _pascal(data: Any) -> Any:
     """A nested input in the wire's camelCase as the API's PascalCase (``targetValue`` → ``TargetValue``)."""
     if isinstance(data, dict):
@@ -56,4 +73,5 @@ WARM_UP: dict[str, str] = {}
 RESOURCES: dict[str, Creator] = {
     "aws:appautoscaling/target:Target": target,
     "aws:appautoscaling/policy:Policy": policy,
+    "aws:appautoscaling/scheduledAction:ScheduledAction": scheduled_action,
 }

@@ -29,14 +29,6 @@ NOT_EMULATED: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
-            "aws:appautoscaling/target:Target",
-            "aws:appautoscaling/policy:Policy",
-            "aws:appautoscaling/scheduledAction:ScheduledAction",
-        ),
-        "it scales provisioned concurrency, which the local cloud does not provision (no CloudWatch metrics drive it)",
-    ),
-    **dict.fromkeys(
-        (
             "aws:codedeploy/application:Application",
             "aws:codedeploy/deploymentGroup:DeploymentGroup",
             "aws:codedeploy/deploymentConfig:DeploymentConfig",

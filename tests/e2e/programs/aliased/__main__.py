@@ -11,6 +11,7 @@ from pulumi_wasp.components import (
     ProvisionedScalingArgs,
     QueueProcessor,
     QueueProcessorArgs,
+    ScheduledCapacity,
     ServerlessFunctionArgs,
 )
 
@@ -25,7 +26,16 @@ worker = QueueProcessor(
             reserved_concurrency=4,
             alias=AliasArgs(
                 provisioned_concurrency=ProvisionedConcurrencyArgs(
-                    executions=1, auto_scaling=ProvisionedScalingArgs(min_capacity=1, max_capacity=3)
+                    executions=1,
+                    auto_scaling=ProvisionedScalingArgs(
+                        min_capacity=1,
+                        max_capacity=3,
+                        scheduled=[
+                            ScheduledCapacity(
+                                name="mornings", schedule="cron(0 8 ? * MON-FRI *)", min_capacity=2, max_capacity=3
+                            )
+                        ],
+                    ),
                 ),
                 deployment=GradualDeploymentArgs(),
             ),
