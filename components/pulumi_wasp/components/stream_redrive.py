@@ -87,7 +87,8 @@ class RedriveTarget:
     def of(cls, function: ServerlessFunction | ExistingFunction, owner: str) -> RedriveTarget:
         """The target of a function the component created or of an existing one (errors name ``owner``)."""
         if isinstance(function, ServerlessFunction):
-            return cls(function.arn, function.args.timeout_seconds, function.role.arn)
+            # The alias when the consumer has one, as the mapping it replays.
+            return cls(function.target.arn, function.args.timeout_seconds, function.role.arn)
         role = function.role
         role_arn = getattr(role, "arn", None) or (role if isinstance(role, str) and role.startswith("arn:") else None)
         return cls(function.function_arn, function.timeout(), role_arn)

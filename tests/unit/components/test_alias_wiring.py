@@ -77,7 +77,7 @@ def stack():
 
 
 def function_name(stack, component: str) -> str:
-    return one(stack, component, "aws:lambda/function:Function").outputs["name"]
+    return stack.named(f"{component}-function", "aws:lambda/function:Function").outputs["name"]
 
 
 def test_a_queue_mapping_invokes_the_alias(stack):
@@ -92,7 +92,8 @@ def test_a_stream_mapping_invokes_the_alias(stack):
 
 def test_a_fanout_subscriber_mapping_invokes_the_alias(stack):
     mapping = one(stack, "fanned", "aws:lambda/eventSourceMapping:EventSourceMapping")
-    assert mapping.inputs["functionName"] == alias_arn(function_name(stack, "fanned"))
+    subscriber = one(stack, "fanned", "aws:lambda/function:Function").outputs["name"]
+    assert mapping.inputs["functionName"] == alias_arn(subscriber)
 
 
 def test_a_schedule_targets_the_alias_and_its_role_may_invoke_only_it(stack):
@@ -101,6 +102,11 @@ def test_a_schedule_targets_the_alias_and_its_role_may_invoke_only_it(stack):
     policy = next(r for r in within(stack, "scheduled", "aws:iam/rolePolicy:RolePolicy") if "schedule" in r.name)
     invoke = next(s for s in json.loads(policy.inputs["policy"])["Statement"] if "lambda:InvokeFunction" in s["Action"])
     assert invoke["Resource"] == [alias_arn(function_name(stack, "scheduled"))]
+
+
+def test_a_stream_re_drive_replays_through_the_alias(stack):
+    redrive = stack.named("streamed-redrive-function", "aws:lambda/function:Function")
+    assert redrive.inputs["environment"]["variables"]["TARGET_FUNCTION"] == alias_arn(function_name(stack, "streamed"))
 
 
 def test_a_scheduled_rule_targets_the_alias_with_a_permission_on_it(stack):
