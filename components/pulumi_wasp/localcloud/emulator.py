@@ -67,6 +67,7 @@ class Emulator:
         self._server: ThreadedMotoServer | None = None
         self.url = ""
         self.iam = Authorizer(Credentials(ACCOUNT_ID), MotoIamState(ACCOUNT_ID)) if iam else None
+        self._environ_before: dict[str, str | None] = {}
 
     def start(self) -> Emulator:
         _route_request_log(self._log_file)
@@ -81,10 +82,11 @@ class Emulator:
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
         # Step Functions' interpreter calls Lambda back through http://localhost:$MOTO_PORT.
-        os.environ["MOTO_PORT"] = str(port)
         # AWS-managed IAM policies exist to attach (0.4 s of parsing at the first IAM call); the
         # config endpoint does not take this setting, the IAM backend reads it when created.
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        # Both are process-wide: stop() puts back what was there, so an embedding process's own moto
+        # (a test's mock_aws) does not parse every managed policy for each new account backend.
+        self._set_environ({"MOTO_PORT": str(port), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         request = urllib.request.Request(  # noqa: S310 - a loopback URL we just bound
             f"{self.url}/moto-api/config",
             data=json.dumps(MOTO_CONFIG).encode(),
@@ -101,12 +103,23 @@ class Emulator:
         if self._server is not None:
             call_within(self._server.stop, timeout, "emulator shutdown")
             self._server = None
+        for name, value in self._environ_before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._environ_before = {}
         if self.iam is not None:
             uninstall_iam()
             mean = self.iam.seconds / self.iam.decisions * 1e6 if self.iam.decisions else 0.0
             logging.getLogger("localcloud.iam").info(
                 "%d decisions (mean %.0f µs each), %d denied", self.iam.decisions, mean, self.iam.denied
             )
+
+    def _set_environ(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._environ_before.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
 
     def __enter__(self) -> Emulator:
         return self.start()
