@@ -81,7 +81,8 @@ def test_the_console_script_previews_the_program_with_the_transform_applied(venv
     functions = [r for r in report["resources"] if r["type"] == "aws:lambda/function:Function"]
     assert len(functions) == 2
     assert {fn["inputs"]["description"] for fn in functions} == {STAMP}
-    assert {d["policy"] for d in report["diagnostics"]} == {"required-tags"}
+    # The user's tags are not the pack's, and without an alarm topic the Errors alarms notify no one.
+    assert {d["policy"] for d in report["diagnostics"]} == {"required-tags", "lambda-error-alarm"}
     assert all(d["level"] == "advisory" for d in report["diagnostics"])
 
 

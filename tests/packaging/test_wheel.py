@@ -65,7 +65,7 @@ def test_the_only_console_script_is_wasp(wheel):
 
 def test_the_extras_keep_optional_tools_out_of_the_base_install(wheel):
     meta = metadata(wheel)
-    assert set(meta.get_all("Provides-Extra")) == {"policy", "local", "testing", "all"}
+    assert set(meta.get_all("Provides-Extra")) == {"policy", "local", "testing", "deploy", "all"}
     base = [req for req in meta.get_all("Requires-Dist") if "extra ==" not in req]
     assert sorted(re.match(r"[A-Za-z0-9_.-]+", req)[0].lower() for req in base) == ["pulumi", "pulumi-aws", "pyyaml"]
     local = [req for req in meta.get_all("Requires-Dist") if 'extra == "local"' in req]

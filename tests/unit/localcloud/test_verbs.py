@@ -101,11 +101,22 @@ def test_a_verb_against_a_dead_serve_says_the_cloud_is_not_running(
     assert "Traceback" not in err
 
 
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_logs_follow_waits_for_the_first_line_and_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
     endpoints(tmp_path, os.getpid())  # "serve" is this test: alive while the verb follows
     code = f"import sys\nfrom pulumi_wasp.cli import main\nsys.exit(main({['local', '--state-dir', str(tmp_path), 'logs', 'probe-function', '-f']!r}))"
     follower = subprocess.Popen(
-        [sys.executable, "-c", code], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", code],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As in a terminal: a suite started in the background (`make test &`) passes SIGINT on ignored, and
+        # Python then installs no Ctrl-C handler.
+        preexec_fn=_sigint_as_in_a_terminal,
     )
     try:
         assert follower.stderr is not None and follower.stdout is not None
