@@ -113,6 +113,15 @@ class Scenarios:
                 csv = f"orderRef,customerId,currency,items\nA-{i},cust-1,EUR,SKU-1:2:9.99;SKU-2:1:5.00\n"
                 kit.client("s3").put_object(Bucket="order-uploads", Key=key, Body=csv.encode())
                 return kit.s3_event("order-uploads", key)
+            case "order_projector.sweeper":  # one event per tick left unpublished past the outbox bound
+                self.placed(i)
+                kit.client("dynamodb").update_item(
+                    TableName=kit.TABLES["event_store"],
+                    Key={"aggregateId": {"S": f"order-{i}"}, "version": {"N": "1"}},
+                    UpdateExpression="SET occurredAt = :old",
+                    ExpressionAttributeValues={":old": {"S": self.read_model(i, minutes_ago=10)["createdAt"]}},
+                )
+                return kit.scheduled_event()
             case "maintenance.cleanup":
                 kit.put(kit.TABLES["operations"], {"pk": f"PROCESSED#{i}", "sk": "PROCESSED", "expiresAt": 1})
                 return kit.scheduled_event()
@@ -132,6 +141,10 @@ class Scenarios:
                 "currency": "EUR", "createdAt": created, "updatedAt": created, "version": 1}  # fmt: skip
 
 
+def _key_schema(keys: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(keys, ("HASH", "RANGE"), strict=False)]
+
+
 def _create_resources(kit: ModuleType) -> str:
     """What the handler tests' fixtures create, all at once; returns the webhook signing secret."""
     dynamodb = kit.client("dynamodb")
@@ -142,19 +155,26 @@ def _create_resources(kit: ModuleType) -> str:
     }
     for role, table in kit.TABLES.items():
         schema = keys.get(role, [("pk", "S"), ("sk", "S")])
-        stream = (
-            {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}}
-            if role == "event_store"
-            else {}
-        )
+        options: dict[str, Any] = {}
+        if role == "event_store":  # its stream and the outbox's sparse index, as __main__.py declares them
+            outbox = [("outboxShard", "N"), ("occurredAt", "S")]
+            options = {
+                "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": "unpublished",
+                        "KeySchema": _key_schema(outbox),
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+            }
+            schema = schema + outbox
         dynamodb.create_table(
             TableName=table,
-            KeySchema=[
-                {"AttributeName": k, "KeyType": kind} for (k, _), kind in zip(schema, ("HASH", "RANGE"), strict=False)
-            ],
+            KeySchema=_key_schema(keys.get(role, [("pk", "S"), ("sk", "S")])),
             AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in schema],
             BillingMode="PAY_PER_REQUEST",
-            **stream,
+            **options,
         )
     for url in (kit.ENVIRONMENT["INVOICE_QUEUE_URL"], kit.ENVIRONMENT["WEBHOOK_QUEUE_URL"]):
         kit.client("sqs").create_queue(QueueName=url.rsplit("/", 1)[1])
