@@ -562,10 +562,19 @@ _PARSED_KEPT = 1024
 
 
 @functools.lru_cache(maxsize=_PARSED_KEPT)
-def _parsed_definition(definition: str) -> EvalComponent:
+def _parsed_definition_cached(definition: str) -> EvalComponent:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     return AmazonStateLanguageParser.parse(definition)[0]
+
+
+# lru_cache lets concurrent misses each compute: executions started together would all parse.
+_parse_lock = threading.Lock()
+
+
+def _parsed_definition(definition: str) -> EvalComponent:
+    with _parse_lock:
+        return _parsed_definition_cached(definition)
 
 
 def _evaluation_entrypoint(self: ExecutionWorker) -> EvalComponent:
@@ -647,7 +656,7 @@ def uninstall_fast_paths() -> None:
         Table.query = _original.pop("table_query")  # type: ignore[method-assign]
         DomainDispatcherApplication.get_backend_for_host = _original.pop("backend_for_host")  # type: ignore[method-assign]
         _backend_by_host.clear()
-        _parsed_definition.cache_clear()
+        _parsed_definition_cached.cache_clear()
 
 
 # -- patch 4: IAM -----------------------------------------------------------------------------------

@@ -355,6 +355,7 @@ def test_executions_of_one_definition_parse_it_once_and_keep_their_own_results(
 
     def counting(definition: str) -> Any:
         parsed.append(definition)
+        time.sleep(0.05)  # executions run on their own threads: a slow parse makes them miss together
         return original(definition)
 
     monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counting))
