@@ -61,7 +61,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -89,6 +89,7 @@ from moto.events.models import EventPattern, EventPatternParser, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 from moto.iam.models import iam_backends
+from moto.kinesis.models import kinesis_backends
 from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3 import notifications as s3_notifications
@@ -690,6 +691,8 @@ class IamRequest:
     method: str = "POST"
     #: S3 only: the bucket or object ARN moto authorizes.
     s3_resource: str = ""
+    #: S3 only: the request's headers (the key a PutObject names); empty for every other service.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Error code and HTTP status of a denial, per moto service name (what the service itself answers).
@@ -752,16 +755,21 @@ def _json_protocol(response: BaseResponse) -> bool:
     return "json" in content_type or bool(response.headers.get("X-Amz-Target")) or response.service_name in _REST_JSON
 
 
-#: SQS answers a denial of the KMS call it makes with a queue's key for the caller as KMS's (the message is KMS's:
-#: "… is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:…").
-_SQS_KMS_DENIAL = ("KMS.AccessDeniedException", 400)
+#: What a service answers when the KMS call it makes with a resource's key for the caller is denied (the message
+#: is KMS's: "… is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:…"); S3 answers
+#: its AccessDenied (403) with that message.
+KMS_DENIAL_CODES: dict[str, tuple[str, int]] = {
+    "sqs": ("KMS.AccessDeniedException", 400),
+    "sns": ("KMSAccessDenied", 400),
+    "kinesis": ("KMSAccessDeniedException", 400),
+}
 
 
 def _denial(response: BaseResponse, message: str) -> Exception:
     service = response.service_name or ""
     code, status = DENIAL_CODES.get(service, _DEFAULT_DENIAL)
-    if service == "sqs" and " to perform: kms:" in message:
-        code, status = _SQS_KMS_DENIAL
+    if service in KMS_DENIAL_CODES and " to perform: kms:" in message:
+        code, status = KMS_DENIAL_CODES[service]
     if service == "s3":
         return _S3AccessDeniedError("AccessDenied", message)
     if _json_protocol(response):
@@ -796,6 +804,7 @@ def install_iam(gate: Gate) -> None:
             path=self.path,
             method=self.method,
             s3_resource=resource if self.service_name == "s3" else "",
+            headers=self.headers if self.service_name == "s3" else {},
         )
         message = gate.request(access_key, request)
         if message is not None:
@@ -946,13 +955,37 @@ class MotoIamState:
         found = secretsmanager_backends[self.account][region].secrets.get(secret_id)
         return found.arn if found is not None else None
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        _, _, _, region, account, name = queue_arn.split(":", 5)
-        queue = sqs_backends[account][region].queues.get(name)
-        key_id = getattr(queue, "kms_master_key_id", None) if queue is not None else None
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        # One lookup in the resource's backend; only the operations that use a key ask (iam/requests.py).
+        _, _, service, region, account, name = resource_arn.split(":", 5)
+        key_id: Any = None
+        if service == "sqs":
+            key_id = getattr(sqs_backends[account][region].queues.get(name), "kms_master_key_id", None)
+        elif service == "sns":
+            key_id = getattr(sns_backends[account][region].topics.get(resource_arn), "kms_master_key_id", None)
+        elif service == "kinesis":
+            stream = kinesis_backends[account][region].streams.get(name.removeprefix("stream/"))
+            key_id = stream.key_id if stream is not None and stream.encryption_type == "KMS" else None
+        elif service == "s3":
+            key_id, region = self._s3_key(name, writing)
         if not key_id or str(key_id).startswith("alias/aws/"):
             return None
         return self.key_arn(region, str(key_id)) or str(key_id)
+
+    def _s3_key(self, path: str, writing: bool) -> tuple[Any, str]:
+        """A bucket's default key (``writing``), or the key its object was encrypted with; and the bucket's region
+        (S3 ARNs carry none)."""
+        bucket_name, _, object_key = path.partition("/")
+        bucket = s3_backends[self.account][GLOBAL].buckets.get(bucket_name)
+        if bucket is None:
+            return None, ""
+        if writing:
+            default = ((bucket.encryption or {}).get("Rule") or {}).get("ApplyServerSideEncryptionByDefault") or {}
+            key_id = default.get("KMSMasterKeyID") if default.get("SSEAlgorithm") == "aws:kms" else None
+        else:
+            stored = bucket.keys.get(object_key) if object_key else None
+            key_id = stored.kms_key_id if stored is not None and stored.encryption == "aws:kms" else None
+        return key_id, bucket.region_name
 
     def key_arn(self, region: str, key_id: str) -> str | None:
         backend = kms_backends[self.account][region]

@@ -29,7 +29,14 @@ from pulumi_wasp.localcloud.iam.policy import (
     compile_document,
     evaluate,
 )
-from pulumi_wasp.localcloud.iam.requests import PREFIXES, NotMappedError, Request, Resolver, accesses
+from pulumi_wasp.localcloud.iam.requests import (
+    ENCRYPTION_CONTEXT,
+    PREFIXES,
+    NotMappedError,
+    Request,
+    Resolver,
+    accesses,
+)
 
 logger = logging.getLogger("localcloud.iam")
 
@@ -172,13 +179,14 @@ class Authorizer:
     def _service_key_use(self, principal: Principal, queue: str, context: Mapping[str, Any]) -> Denial | None:
         """A service delivering to a queue under a customer-managed key encrypts with the key as itself: only the
         key policy can let it (an SNS subscription's or an EventBridge target's queue, an S3 notification's)."""
-        key = self.state.queue_key_arn(queue)
+        key = self.state.encryption_key(queue, writing=True)
         if key is None:
             return None
         if not key.startswith("arn:"):
             return self._deny(
                 Denial(principal.name, "kms:GenerateDataKey", key, "because the key is not in the emulator")
             )
+        context = {**context, f"kms:EncryptionContext:{ENCRYPTION_CONTEXT['sqs']}": queue}
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
             denial = self._decide(principal, action, key, context)
             if denial is not None:
@@ -187,7 +195,9 @@ class Authorizer:
 
     # -- deciding ---------------------------------------------------------------------------------
     def _decide(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any]) -> Denial | None:
-        policies = Policies(identity=self._identity(principal), resource=self._resource(resource))
+        # A key's policy must allow its use (KMS's rule); every other resource's policy is one way of allowing.
+        key_policy = resource.startswith("arn:") and resource.split(":", 3)[2] == "kms"
+        policies = Policies(self._identity(principal), self._resource(resource), key_policy=key_policy)
         context = {
             **context,
             "aws:ResourceAccount": resource.split(":")[4]

@@ -24,7 +24,7 @@ class State:
     def __init__(self) -> None:
         self.roles: dict[str, list[str]] = {}
         self.policies: dict[str, str] = {}
-        self.queue_keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
         self.key_arns: dict[str, str] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
@@ -39,8 +39,8 @@ class State:
     def key_arn(self, region: str, key_id: str) -> str | None:
         return self.key_arns.get(key_id)
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        return self.queue_keys.get(queue_arn)
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        return self.keys.get(resource_arn)
 
 
 def put_item(table: str = "orders") -> Request:
@@ -150,7 +150,7 @@ def send_message() -> Request:
 
 
 def encrypted_queue(state: State) -> None:
-    state.queue_keys[QUEUE] = KEY
+    state.keys[QUEUE] = KEY
     state.policies[KEY] = DELEGATING
 
 
@@ -206,3 +206,75 @@ def test_sns_delivers_to_a_queue_under_a_customer_managed_key_only_when_the_key_
         }
     )
     assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None
+
+
+SEALED_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:sealed"
+PUBLISH = Request("sns", "Publish", {"TopicArn": SEALED_TOPIC}, REGION, ACCOUNT)
+PUBLISHER = [
+    document({"Effect": "Allow", "Action": "sns:Publish", "Resource": SEALED_TOPIC}),
+    document(
+        {
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": KEY,
+            "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
+        }
+    ),
+]
+
+
+def test_a_publish_to_a_topic_under_a_customer_managed_key_is_denied_without_its_data_key() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = PUBLISHER[:1]
+    message = authorizer.request(key, PUBLISH)
+    assert message is not None and message.endswith(
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+    state.roles["orders-role"] = PUBLISHER
+    assert authorizer.request(key, PUBLISH) is None
+
+
+def test_an_identity_grant_does_not_use_a_key_whose_policy_neither_delegates_nor_names_the_role() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC] = KEY
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    )
+    state.roles["orders-role"] = PUBLISHER
+    assert authorizer.request(key, PUBLISH) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no resource-based policy allows the kms:GenerateDataKey action"
+    )
+
+
+def test_a_key_policy_naming_the_role_lets_it_use_the_key_without_an_identity_grant() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC] = KEY
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ROLE},
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "*",
+        }
+    )
+    state.roles["orders-role"] = PUBLISHER[:1]
+    assert authorizer.request(key, PUBLISH) is None
+
+
+def test_a_key_policy_delegating_to_the_account_leaves_the_decision_to_the_identity_policy() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "*", "Resource": "*"})]
+    assert authorizer.request(key, PUBLISH) is None
+    state.policies[KEY] = document(
+        {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "kms:Decrypt", "Resource": "*"}
+    )  # delegates Decrypt only
+    message = authorizer.request(key, PUBLISH)
+    assert message is not None and "kms:GenerateDataKey on resource" in message and "resource-based" in message
