@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 __all__ = [
+    "KMS_DENIAL_CODES",
     "RUNTIME_TARGETS",
     "DynamoType",
     "Gate",

@@ -36,6 +36,7 @@ from pulumi_wasp.localcloud.iam.requests import (
     Request,
     Resolver,
     accesses,
+    mapping_key_use,
 )
 
 logger = logging.getLogger("localcloud.iam")
@@ -63,6 +64,9 @@ class State(Resolver, Protocol):
 
     def resource_policy(self, arn: str) -> str | None:
         """The resource policy of the queue, topic, function, key or bucket ``arn`` names; None without one."""
+
+    def function_role(self, function_arn: str) -> str:
+        """The execution role ARN of the function."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,34 @@ class Authorizer:
             if denial is None and action == "sqs:SendMessage":
                 denial = self._service_key_use(principal, resource, context)
             return denial
+        finally:
+            self._count(started)
+
+    def check_mapping_read(self, function_arn: str, source_arn: str, region: str) -> Denial | None:
+        """An event source mapping reading its queue or stream under a customer-managed key decrypts with the
+        function's execution role (a session named after the function). Only this key use is evaluated: the
+        local cloud's pollers read as the administrator. A source without a customer-managed key costs one
+        lookup and is not counted as a decision."""
+        try:
+            needed = mapping_key_use(source_arn, self.state)
+        except NotMappedError as unknown:
+            return self._deny(Denial(function_arn, "kms:Decrypt", source_arn, f"because {unknown}"))
+        if not needed:
+            return None
+        started = time.perf_counter()
+        role_arn = self.state.function_role(function_arn)
+        session = function_arn.split(":")[6]
+        principal = Principal(
+            self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
+        )
+        try:
+            for access in needed:
+                denial = self._decide(
+                    principal, access.action, access.resource, {**self._context(principal, region), **access.context}
+                )
+                if denial is not None:
+                    return denial
+            return None
         finally:
             self._count(started)
 

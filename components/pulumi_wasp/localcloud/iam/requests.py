@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 from pulumi_wasp import iam_reference
 from pulumi_wasp.adapters.moto import IamRequest as Request
 
-__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses"]
+__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses", "mapping_key_use"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,20 @@ def _key_use(request: Request, resolver: Resolver, prefix: str, resource: str) -
     if key is None:
         return []
     return _kms_through(prefix, key, actions, request, resource)
+
+
+#: What a Lambda event source mapping calls to read its source (with the function's execution role).
+MAPPING_READS = {"sqs": "ReceiveMessage", "kinesis": "GetRecords"}
+
+
+def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
+    """The KMS use of an event source mapping reading ``source_arn`` (a queue or a Kinesis stream under a
+    customer-managed key: ``kms:Decrypt`` through the service); [] for a source without one."""
+    _, _, service, region, account, _ = source_arn.split(":", 5)
+    operation = MAPPING_READS.get(service)
+    if operation is None:
+        return []
+    return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
 
 
 def _kms_through(service: str, key: str, actions: tuple[str, ...], request: Request, resource: str) -> list[Access]:

@@ -32,6 +32,10 @@ class Services(Protocol):
         """Raise a ClientError (AccessDeniedException) when IAM does not let the rule, schedule or API
         (``source_arn``) deliver to ``target`` (``{"Arn": ...}``)."""
 
+    def authorize_mapping_read(self, function_arn: str, source_arn: str) -> None:
+        """Raise a ClientError (the service's KMS denial) when the function's role may not decrypt what its event
+        source mapping reads from the queue or stream ``source_arn`` under a customer-managed key."""
+
 
 class RuntimePort(Protocol):
     """The runtime as a source sees it."""

@@ -33,6 +33,9 @@ class State:
     def resource_policy(self, arn: str) -> str | None:
         return self.policies.get(arn)
 
+    def function_role(self, function_arn: str) -> str:
+        return ROLE
+
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
 
@@ -278,3 +281,32 @@ def test_a_key_policy_delegating_to_the_account_leaves_the_decision_to_the_ident
     )  # delegates Decrypt only
     message = authorizer.request(key, PUBLISH)
     assert message is not None and "kms:GenerateDataKey on resource" in message and "resource-based" in message
+
+
+STREAM = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+CONSUMER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:clicks-consumer:live"
+
+
+def test_an_event_source_mapping_reads_a_stream_under_a_customer_managed_key_with_the_function_role() -> None:
+    authorizer, state, _ = setup()
+    state.keys[STREAM], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = []
+    denial = authorizer.check_mapping_read(CONSUMER, STREAM, REGION)
+    assert denial is not None and denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/clicks-consumer is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    through = {"StringEquals": {"kms:ViaService": f"kinesis.{REGION}.amazonaws.com"}}
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": through})
+    ]
+    assert authorizer.check_mapping_read(CONSUMER, STREAM, REGION) is None
+
+
+def test_a_mapping_reading_a_source_without_a_customer_managed_key_is_not_a_decision() -> None:
+    authorizer, _, _ = setup()
+    assert authorizer.check_mapping_read(CONSUMER, STREAM, REGION) is None
+    assert (
+        authorizer.check_mapping_read(CONSUMER, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t/stream/s", REGION) is None
+    )
+    assert authorizer.decisions == 0

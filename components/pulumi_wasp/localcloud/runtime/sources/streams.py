@@ -155,8 +155,10 @@ class StreamPoller:
         window = self._runtime.clock.real(self.mapping.batching_window_seconds)
         while iterator and not self._stop.is_set():
             try:
+                # The mapping decrypts with the function's role: denied, the records wait (logged in iam.log).
+                self._runtime.emulator.authorize_mapping_read(self.mapping.function_arn, self.mapping.source_arn)
                 records, iterator = self._stream.read(shard, iterator, self.mapping.batch_size)
-            except Exception:  # the emulator is going away (shutdown): retry until stopped
+            except Exception:  # denied, or the emulator is going away (shutdown): retry until stopped
                 if self._stop.wait(self._poll_seconds):
                     return
                 continue
