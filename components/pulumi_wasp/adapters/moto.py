@@ -12,8 +12,10 @@ Patches:
    runtime's asynchronous queue (retries, on-failure destination).
    Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
    routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
-   the runtime which version serves each invocation (``Hooks.route``), and the response's ExecutedVersion names
-   it (moto answered ``$LATEST`` for every version).
+   the runtime which version serves each synchronous invocation (``Hooks.route``; an Event invocation is queued
+   under the alias and routed per attempt by the runtime), the runtime runs that version for the ARN the caller
+   named (the context's ``invoked_function_arn``), and the response's ExecutedVersion names it (moto answered
+   ``$LATEST`` for every version).
 2. ``Rule.send_to_targets`` (:func:`install_runtime_hooks`): moto delivers to SQS, log groups,
    archives and buses itself but raises NotImplementedError for Lambda, Step Functions and SNS
    targets; those are handed to the runtime (with the target's retry policy and DLQ), the rest
@@ -68,6 +70,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.utils import make_function_arn
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.responses import BaseResponse
@@ -235,11 +238,12 @@ RUNTIME_TARGETS = ("lambda", "states", "sns")
 
 
 class Hooks(Protocol):
-    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
-        """Run the function synchronously: (status, payload, function error or None)."""
+    def invoke(self, function_arn: str, payload: str, version: str) -> tuple[int, str, str | None]:
+        """Run ``version`` of the function synchronously for a caller that invoked ``function_arn`` (unqualified,
+        or with the version or alias it named): (status, payload, function error or None)."""
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
-        """Queue an asynchronous invocation; returns its request id."""
+        """Queue an asynchronous invocation of ``function_arn`` (as the caller named it); returns its request id."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
@@ -279,12 +283,15 @@ def install_runtime_hooks(hooks: Hooks) -> None:
     _original["send_to_targets"] = Rule.send_to_targets
     _original["backend_invoke"] = LambdaBackend.invoke
 
-    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
+    def run(
+        function: LambdaFunction, invoked_arn: str, body: str, request_headers: Any, response_headers: dict[str, str]
+    ) -> str | bytes:
         payload = body or "{}"
         if not request_headers or request_headers.get("x-amz-invocation-type") == "Event":
-            response_headers["x-amz-request-id"] = hooks.invoke_async(self.function_arn, payload)
+            response_headers["x-amz-request-id"] = hooks.invoke_async(invoked_arn, payload)
             return b""
-        status, result, function_error = hooks.invoke(self.function_arn, payload)
+        version = str(function.version)
+        status, result, function_error = hooks.invoke(invoked_arn, payload, version)
         if status == 429:
             throttled = json.loads(result)
             raise ThrottledError(
@@ -293,10 +300,14 @@ def install_runtime_hooks(hooks: Hooks) -> None:
             )
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
-        response_headers["x-amz-executed-version"] = str(self.version)
+        response_headers["x-amz-executed-version"] = version
         if function_error:
             response_headers["x-amz-function-error"] = function_error
         return result.encode()
+
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
+        # moto's own deliveries (S3, SNS) name the function or the version object they resolved.
+        return run(self, self.function_arn, body, request_headers, response_headers)
 
     def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
@@ -320,12 +331,14 @@ def install_runtime_hooks(hooks: Hooks) -> None:
         response_headers: Any,
     ) -> str | bytes | None:
         function = self.get_function(function_name, qualifier)
-        alias = _weighted_alias(self, function_name, qualifier)
-        if alias is not None:
-            weights = {str(v): float(w) for v, w in alias.routing_config["AdditionalVersionWeights"].items()}
+        invoked_arn = _invoked_arn(function, function_name, qualifier)
+        asynchronous = not headers or headers.get("x-amz-invocation-type") == "Event"
+        alias = None if asynchronous else _alias(self, function_name, qualifier)  # async: routed per attempt
+        weights = _weights(alias)
+        if alias is not None and weights:
             version = hooks.route(alias.arn, str(alias.function_version), weights)
             function = self.get_function(function.function_name, version)
-        payload = function.invoke(body, headers, response_headers)
+        payload = run(function, invoked_arn, body, headers, response_headers)
         response_headers["Content-Length"] = str(len(payload))
         return payload
 
@@ -334,23 +347,50 @@ def install_runtime_hooks(hooks: Hooks) -> None:
     LambdaBackend.invoke = backend_invoke  # type: ignore[method-assign]
 
 
-def _weighted_alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
-    """The alias an Invoke names (``name:alias``, an alias ARN or ``Qualifier``) when it routes a share of its
-    traffic to other versions; None for a version, ``$LATEST``, an unweighted alias or an unqualified name."""
-    name, named = function_name, qualifier
+def _split_name(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
+    """The function's name and the qualifier an Invoke names (``name:alias``, a qualified ARN or ``Qualifier``)."""
     if function_name.startswith("arn:"):
         parts = function_name.split(":")
-        name, named = parts[6], (parts[7] if len(parts) > 7 else qualifier)
-    elif ":" in function_name:
+        return parts[6], (parts[7] if len(parts) > 7 else qualifier)
+    if ":" in function_name:
         name, named = function_name.split(":", 1)
+        return name, named
+    return function_name, qualifier
+
+
+def _invoked_arn(function: LambdaFunction, function_name: str, qualifier: str | None) -> str:
+    """The ARN the caller invoked (the context's ``invoked_function_arn``): unqualified, or with its qualifier."""
+    _, named = _split_name(function_name, qualifier)
+    base = make_function_arn(function.region, function.account_id, function.function_name)
+    return f"{base}:{named}" if named else base
+
+
+def _alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
+    """The alias an Invoke names; None for a version, ``$LATEST``, an unqualified name or no such alias."""
+    name, named = _split_name(function_name, qualifier)
     if not named or named.isdigit() or named.upper() == "$LATEST":
         return None
     try:
-        alias = backend.get_alias(named, name)
+        return backend.get_alias(named, name)
     except LambdaClientError:
         return None
-    routing = alias.routing_config
-    return alias if isinstance(routing, dict) and routing.get("AdditionalVersionWeights") else None
+
+
+def _weights(alias: Any) -> dict[str, float]:
+    """An alias's AdditionalVersionWeights (version → share); {} for an unweighted alias or none."""
+    routing = alias.routing_config if alias is not None else None
+    weights = routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None
+    return {str(version): float(share) for version, share in (weights or {}).items()}
+
+
+def alias_routing(alias_arn: str) -> tuple[str, dict[str, float]]:
+    """The version the alias ``alias_arn`` points at and its AdditionalVersionWeights ({} when unweighted), read
+    from the emulator at each call (CodeDeploy moves them). KeyError when there is no such alias."""
+    parts = alias_arn.split(":")
+    alias = _alias(lambda_backends[parts[4]][parts[3]], alias_arn, None)
+    if alias is None:
+        raise KeyError(f"no alias {alias_arn!r} in the emulator")
+    return str(alias.function_version), _weights(alias)
 
 
 def uninstall_runtime_hooks() -> None:

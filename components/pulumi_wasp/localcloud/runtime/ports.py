@@ -63,7 +63,12 @@ class RuntimePort(Protocol):
         """The deployed function by name or ARN (KeyError when there is none)."""
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
-        """Queue an asynchronous invocation (retries, on-failure destination); its request id."""
+        """Queue an asynchronous invocation of ``function_arn`` (unqualified, or a version's or an alias's ARN;
+        retries, on-failure destination); its request id."""
+
+    def version_of(self, function_arn: str) -> str:
+        """The version one invocation of ``function_arn`` runs: its version qualifier, ``$LATEST`` when
+        unqualified, or the version an alias routes this invocation to (drawn with its weights)."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target (does not block)."""

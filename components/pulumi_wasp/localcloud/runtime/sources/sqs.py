@@ -121,7 +121,10 @@ class SqsPoller:
                 return
             ids = [m["MessageId"] for m in messages]
             invocation = self._function.invoke(
-                {"Records": [self._record(m) for m in messages]}, wait_for_slot=self._visibility_timeout
+                {"Records": [self._record(m) for m in messages]},
+                wait_for_slot=self._visibility_timeout,
+                version=self._runtime.version_of(self.mapping.function_arn),  # an alias's weights apply per batch
+                invoked_arn=self.mapping.function_arn,
             )
             if invocation.aborted:
                 return  # stopping: the batch stays in flight, as if the poller had died
