@@ -118,8 +118,8 @@ def ran(response) -> dict:
     result = json.loads(response["Payload"].read())
     return {
         "executed": response["ExecutedVersion"],
-        "context": result["version"],
-        "environment": result["env"]["AWS_LAMBDA_FUNCTION_VERSION"],
+        "context": result["function_version"],
+        "environment": result["function_version_environment"],
         "invoked": result["function_arn"],
     }
 

@@ -52,6 +52,8 @@ TARGET_ACTIONS = {
 }
 #: The service principal of a source ARN's service, where they differ.
 SENDERS = {"execute-api": "apigateway"}
+#: Deliveries a service makes into a resource it encrypts (with the resource's key, as itself).
+_ENCRYPTING_DELIVERIES = frozenset({"sqs:SendMessage", "sns:Publish"})
 #: Denials kept for the status report (the log keeps all of them).
 RECENT_DENIALS = 200
 
@@ -174,7 +176,7 @@ class Authorizer:
         }
         try:
             denial = self._decide(principal, action, resource, context)
-            if denial is None and action == "sqs:SendMessage":
+            if denial is None and action in _ENCRYPTING_DELIVERIES:
                 denial = self._service_key_use(principal, resource, context)
             return denial
         finally:
@@ -208,17 +210,19 @@ class Authorizer:
         finally:
             self._count(started)
 
-    def _service_key_use(self, principal: Principal, queue: str, context: Mapping[str, Any]) -> Denial | None:
-        """A service delivering to a queue under a customer-managed key encrypts with the key as itself: only the
-        key policy can let it (an SNS subscription's or an EventBridge target's queue, an S3 notification's)."""
-        key = self.state.encryption_key(queue, writing=True)
+    def _service_key_use(self, principal: Principal, resource: str, context: Mapping[str, Any]) -> Denial | None:
+        """A service delivering to a queue or topic under a customer-managed key encrypts with the key as itself:
+        only the key policy can let it (an SNS subscription's, an EventBridge target's or an S3 notification's
+        queue; an EventBridge target's or an S3 notification's topic)."""
+        key = self.state.encryption_key(resource, writing=True)
         if key is None:
             return None
         if not key.startswith("arn:"):
             return self._deny(
                 Denial(principal.name, "kms:GenerateDataKey", key, "because the key is not in the emulator")
             )
-        context = {**context, f"kms:EncryptionContext:{ENCRYPTION_CONTEXT['sqs']}": queue}
+        service = resource.split(":")[2]
+        context = {**context, f"kms:EncryptionContext:{ENCRYPTION_CONTEXT[service]}": resource}
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
             denial = self._decide(principal, action, key, context)
             if denial is not None:

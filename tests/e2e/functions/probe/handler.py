@@ -28,16 +28,11 @@ def handler(event, context):
         "remaining_ms": context.get_remaining_time_in_millis(),
         "request_id": context.aws_request_id,
         "function_arn": context.invoked_function_arn,
-        "version": context.function_version,
+        "function_version": context.function_version,
+        "function_version_environment": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
         "region": {k: os.environ.get(k) for k in ("AWS_REGION", "AWS_DEFAULT_REGION")},
         "env": {
             k: os.environ.get(k)
-            for k in (
-                "GREETING",
-                "AWS_ENDPOINT_URL",
-                "POWERTOOLS_TRACE_DISABLED",
-                "AWS_LAMBDA_FUNCTION_NAME",
-                "AWS_LAMBDA_FUNCTION_VERSION",
-            )
+            for k in ("GREETING", "AWS_ENDPOINT_URL", "POWERTOOLS_TRACE_DISABLED", "AWS_LAMBDA_FUNCTION_NAME")
         },
     }

@@ -310,3 +310,24 @@ def test_a_mapping_reading_a_source_without_a_customer_managed_key_is_not_a_deci
         authorizer.check_mapping_read(CONSUMER, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t/stream/s", REGION) is None
     )
     assert authorizer.decisions == 0
+
+
+def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when_the_key_policy_lets_it() -> None:
+    authorizer, state, _ = setup()
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/order-lifecycle"
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.policies[SEALED_TOPIC] = document(
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": "*"}
+    )
+    denied = authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION)
+    assert denied is not None and "events.amazonaws.com is not authorized to perform: kms:GenerateDataKey" in denied
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+    assert authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION) is None
