@@ -137,6 +137,19 @@ def test_an_event_invocation_of_an_alias_is_queued_under_the_alias_for_the_runti
     assert (hooks.queued, hooks.routed) == ([(alias_arn, "{}")], [])
 
 
+def test_an_alias_s_version_and_weights_are_read_from_the_emulator(function_arn: str) -> None:
+    client = boto3.client("lambda")
+    client.publish_version(FunctionName="probe")
+    client.update_function_configuration(FunctionName="probe", Description="second")
+    client.publish_version(FunctionName="probe")
+    alias_arn = client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")["AliasArn"]
+    assert adapter.alias_routing(alias_arn) == ("1", {})
+    client.update_alias(FunctionName="probe", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    assert adapter.alias_routing(alias_arn) == ("1", {"2": 0.1})
+    with pytest.raises(KeyError, match="no alias"):
+        adapter.alias_routing(f"{function_arn}:gone")
+
+
 def test_an_unweighted_alias_is_served_by_its_version_without_asking_the_runtime(
     function_arn: str, hooks: RecordingHooks
 ) -> None:

@@ -44,9 +44,12 @@ Patches:
    known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
    control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
    queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
-   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends.
+   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
+   the customer-managed key of a queue, topic, stream, bucket or object (``encryption_key``); a denied key use
+   answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
 
-Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
+Helpers: an alias's version and weights (:func:`alias_routing`, for the runtime's pollers and asynchronous
+invocations), EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), the
 States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
 tests, which cross-check the project's own validators against them), and the ids of the messages

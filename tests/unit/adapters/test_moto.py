@@ -556,27 +556,3 @@ def test_sns_and_kinesis_answer_a_denied_key_use_with_their_kms_errors() -> None
         response = type("Response", (), {"service_name": service, "headers": {"Content-Type": content_type}})()
         denial = adapter._denial(response, message)  # type: ignore[arg-type]
         assert (service, denial.error_type, denial.code) == (service, *expected)  # type: ignore[attr-defined]
-
-
-def test_an_alias_s_version_and_weights_are_read_from_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        client = boto3.client("lambda")
-        iam = boto3.client("iam")
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        function_arn = client.create_function(
-            FunctionName="probe",
-            Runtime="python3.12",
-            Role=role,
-            Handler="h.handler",
-            Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
-        )["FunctionArn"]
-        client.publish_version(FunctionName="probe")
-        client.update_function_configuration(FunctionName="probe", Description="second")
-        client.publish_version(FunctionName="probe")
-        alias_arn = client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")["AliasArn"]
-        assert adapter.alias_routing(alias_arn) == ("1", {})
-        client.update_alias(FunctionName="probe", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
-        assert adapter.alias_routing(alias_arn) == ("1", {"2": 0.1})
-        with pytest.raises(KeyError, match="no alias"):
-            adapter.alias_routing(f"{function_arn}:gone")

@@ -148,6 +148,19 @@ DELEGATING = document(
 )
 
 
+def service_may_use_key(service: str) -> str:
+    """A key policy letting ``service`` encrypt for the account (what the components' service keys say)."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+
+
 def send_message() -> Request:
     return Request("sqs", "SendMessage", {"QueueUrl": f"http://localhost/{ACCOUNT}/inventory"}, REGION, ACCOUNT)
 
@@ -199,15 +212,7 @@ def test_sns_delivers_to_a_queue_under_a_customer_managed_key_only_when_the_key_
         f"User: sns.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} because no "
         "resource-based policy allows the kms:GenerateDataKey action"
     )
-    state.policies[KEY] = document(
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
-        }
-    )
+    state.policies[KEY] = service_may_use_key("sns.amazonaws.com")
     assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None
 
 
@@ -321,13 +326,5 @@ def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when
     )
     denied = authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION)
     assert denied is not None and "events.amazonaws.com is not authorized to perform: kms:GenerateDataKey" in denied
-    state.policies[KEY] = document(
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
-        }
-    )
+    state.policies[KEY] = service_may_use_key("events.amazonaws.com")
     assert authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION) is None
