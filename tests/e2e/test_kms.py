@@ -44,7 +44,7 @@ def produce(cloud: LocalCloud, call: str) -> dict[str, Any]:
 
 def consumed(cloud: LocalCloud, consumer: str) -> str:
     """The consumer's log once it has consumed something (bounded wait)."""
-    log = cloud.state_dir / "logs" / f"{outputs(cloud)['consumers'][consumer]}.log"
+    log = consumer_log(cloud, consumer)
     deadline = time.monotonic() + CONSUMED_WITHIN_SECONDS
     while not (log.exists() and "consumed" in (text := log.read_text())):
         assert time.monotonic() < deadline, (
@@ -52,6 +52,10 @@ def consumed(cloud: LocalCloud, consumer: str) -> str:
         )
         time.sleep(0.1)
     return text
+
+
+def consumer_log(cloud: LocalCloud, consumer: str) -> Path:
+    return cloud.state_dir / "logs" / f"{outputs(cloud)['consumers'][consumer]}.log"
 
 
 def denials(cloud: LocalCloud) -> list[str]:
@@ -69,7 +73,7 @@ def test_the_components_grants_carry_data_through_each_customer_managed_key(
 ) -> None:
     assert produce(cloud, call) == {"ok": True}
     assert "consumed" in consumed(cloud, consumer)
-    assert denials(cloud) == []
+    assert [line for line in denials(cloud) if outputs(cloud)["ungranted_role"] not in line] == []
 
 
 def test_the_bucket_consumer_read_the_object_and_wrote_its_report_under_the_key(cloud: LocalCloud) -> None:
@@ -194,3 +198,28 @@ def test_records_of_a_stream_under_a_customer_managed_key_need_its_data_key_to_p
     assert f"kms:Decrypt on resource: {key}" in message
     caller.grant("read", through(key, "kinesis", "kms:Decrypt"))
     assert kinesis.get_records(ShardIterator=iterator)["Records"]
+
+
+@pytest.mark.time_limit(120)
+def test_a_stream_mapping_whose_role_may_not_decrypt_leaves_the_records_until_the_key_is_granted(
+    cloud: LocalCloud,
+) -> None:
+    o = outputs(cloud)
+    cloud.emulator.client("kinesis").put_record(
+        StreamName=o["ungranted_stream"], Data=b'{"via": "x"}', PartitionKey="k"
+    )
+    session = f"assumed-role/{o['ungranted_role']}/{o['consumers']['ungranted']}"
+    deadline = time.monotonic() + CONSUMED_WITHIN_SECONDS
+    while not any(session in line and "kms:Decrypt" in line for line in denials(cloud)):
+        assert time.monotonic() < deadline, "the mapping's read was never refused"
+        time.sleep(0.1)
+    log = consumer_log(cloud, "ungranted")
+    assert not (log.exists() and "consumed" in log.read_text()), "the records reached the function undecrypted"
+    key = cloud.emulator.client("kinesis").describe_stream_summary(StreamName=o["ungranted_stream"])[
+        "StreamDescriptionSummary"
+    ]["KeyId"]
+    document = json.dumps({"Version": "2012-10-17", "Statement": [through(key, "kinesis", "kms:Decrypt")]})
+    cloud.emulator.client("iam").put_role_policy(
+        RoleName=o["ungranted_role"], PolicyName="key", PolicyDocument=document
+    )
+    assert "consumed" in consumed(cloud, "ungranted")

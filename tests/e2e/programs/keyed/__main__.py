@@ -2,7 +2,8 @@
 components say a producer needs: a QueueProcessor whose queue has a key of its own, a FanOut (its topic's own key)
 delivering to a subscriber queue with a key of its own, a BucketProcessor on a bucket whose default encryption is
 a user's key (its function reads each object and writes a report back), and a StreamProcessor on a stream under
-the same user key."""
+the same user key; and a bare stream under that key whose consumer's role may read the stream but was not granted
+the key (its mapping cannot decrypt what it reads)."""
 
 import pulumi
 import pulumi_aws as aws
@@ -66,6 +67,26 @@ clicks = StreamProcessor(
         redrive=None,
     ),
 )
+ungranted_stream = aws.kinesis.Stream(
+    "ungranted", shard_count=1, retention_period=24, encryption_type="KMS", kms_key_id=data_key.arn
+)
+ungranted = ServerlessFunction(
+    "ungranted",
+    ServerlessFunctionArgs(
+        handler="keyed.handler.consume",
+        code=CODE,
+        alarms=False,
+        permissions=iam.kinesis_consume(ungranted_stream.arn),
+    ),
+)
+aws.lambda_.EventSourceMapping(
+    "ungranted",
+    event_source_arn=ungranted_stream.arn,
+    function_name=ungranted.function.arn,
+    starting_position="TRIM_HORIZON",
+    batch_size=10,
+)
+
 assert uploads.secure_bucket is not None and uploads.function is not None
 assert orders.function is not None and clicks.function is not None and events.processors["audit"].function is not None
 producer = ServerlessFunction(
@@ -89,6 +110,8 @@ pulumi.export("queue_url", orders.url)
 pulumi.export("topic_arn", events.arn)
 pulumi.export("bucket", uploads.secure_bucket.name)
 pulumi.export("stream", clicks.name)
+pulumi.export("ungranted_stream", ungranted_stream.name)
+pulumi.export("ungranted_role", ungranted.role.name)
 pulumi.export(
     "consumers",
     {
@@ -96,5 +119,6 @@ pulumi.export(
         "topic": events.processors["audit"].function.name,
         "bucket": uploads.function.name,
         "stream": clicks.function.name,
+        "ungranted": ungranted.function.name,
     },
 )
