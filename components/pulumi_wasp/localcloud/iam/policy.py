@@ -3,11 +3,11 @@
 Explicit Deny in any policy wins; otherwise the request is allowed when an identity policy of the principal
 or a resource policy naming it allows it; otherwise it is implicitly denied. A resource policy naming the
 account (``arn:aws:iam::<account>:root`` or the bare account id) delegates to IAM: it allows nothing by itself
-but its Deny applies to every principal of the account. A KMS key policy is required, as KMS requires it: a key is
-used only when its policy allows the principal itself, or names the account (delegating to IAM) and an identity
-policy allows too; an identity policy alone never lets a principal use a key. Action and Resource wildcards (``*``, ``?``),
-NotAction, NotResource and NotPrincipal are evaluated; policy variables (``${aws:username}``) are not (a
-statement using one in its Resource matches only the literal text).
+but its Deny applies to every principal of the account. A KMS key policy is required, as KMS requires it: a key
+is used only when its policy allows the principal itself, or names the account (delegating to IAM) and an
+identity policy allows too; an identity policy alone never lets a principal use a key. Action and Resource
+wildcards (``*``, ``?``), NotAction, NotResource and NotPrincipal are evaluated; policy variables
+(``${aws:username}``) are not (a statement using one in its Resource matches only the literal text).
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ uploads = BucketProcessor(
         bucket=SecureBucketArgs(encryption="aws:kms", kms_key_arn=data_key.arn),
     ),
 )
-clicks = StreamProcessor(
-    "clicks",
+visits = StreamProcessor(
+    "visits",
     StreamProcessorArgs(
         function=consumer(),
         kms_key_id=data_key.arn,
@@ -88,7 +88,7 @@ aws.lambda_.EventSourceMapping(
 )
 
 assert uploads.secure_bucket is not None and uploads.function is not None
-assert orders.function is not None and clicks.function is not None and events.processors["audit"].function is not None
+assert orders.function is not None and visits.function is not None and events.processors["audit"].function is not None
 producer = ServerlessFunction(
     "producer",
     ServerlessFunctionArgs(
@@ -98,7 +98,7 @@ producer = ServerlessFunction(
         permissions=[
             *orders.sender_statements(),
             *events.publisher_statements(),
-            *clicks.producer_statements(),
+            *visits.producer_statements(),
             iam.allow(["s3:PutObject"], [uploads.secure_bucket.arn.apply(lambda arn: f"{arn}/uploads/*")]),
             iam.kms_encrypt(data_key.arn, "s3"),
         ],
@@ -109,7 +109,7 @@ pulumi.export("producer", producer.function.name)
 pulumi.export("queue_url", orders.url)
 pulumi.export("topic_arn", events.arn)
 pulumi.export("bucket", uploads.secure_bucket.name)
-pulumi.export("stream", clicks.name)
+pulumi.export("stream", visits.name)
 pulumi.export("ungranted_stream", ungranted_stream.name)
 pulumi.export("ungranted_role", ungranted.role.name)
 pulumi.export(
@@ -118,7 +118,7 @@ pulumi.export(
         "queue": orders.function.name,
         "topic": events.processors["audit"].function.name,
         "bucket": uploads.function.name,
-        "stream": clicks.function.name,
+        "stream": visits.function.name,
         "ungranted": ungranted.function.name,
     },
 )
