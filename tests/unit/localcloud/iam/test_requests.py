@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses
+from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses, mapping_key_use
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 ARN = f"{REGION}:{ACCOUNT}"
@@ -245,3 +245,14 @@ def test_an_operation_whose_action_accepts_only_star_is_evaluated_on_star_withou
 def test_an_action_the_authorization_reference_does_not_list_is_not_guessed() -> None:
     with pytest.raises(NotMappedError, match="sqs:FrobnicateQueue is not an action"):
         of("sqs", "FrobnicateQueue", {"QueueUrl": f"http://h/{ACCOUNT}/q"})
+
+
+def test_a_mapping_decrypts_what_it_receives_from_a_queue_or_reads_from_a_stream_under_a_customer_managed_key() -> None:
+    assert mapping_key_use(SEALED_QUEUE, Resolver()) == [Access("kms:Decrypt", KEY, THROUGH_SQS)]
+    stream_context = through("kinesis", {"kms:EncryptionContext:aws:kinesis:arn": SEALED_STREAM})
+    assert mapping_key_use(SEALED_STREAM, Resolver()) == [Access("kms:Decrypt", KEY, stream_context)]
+
+
+def test_a_mapping_on_a_source_without_a_customer_managed_key_uses_none() -> None:
+    assert mapping_key_use(f"arn:aws:sqs:{ARN}:inventory", Resolver()) == []
+    assert mapping_key_use(f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-12-01T00:00:00.000", Resolver()) == []
