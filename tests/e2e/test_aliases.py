@@ -4,9 +4,12 @@ share of invocations to the other version."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,107 @@ def test_a_deployment_to_a_newer_version_moves_the_alias_at_once_and_says_so(clo
     assert (result["status"], result["current_version"]) == ("Succeeded", newest)
     assert [entry.name for entry in context.registry.adjusted] == ["worker-deployment"]
     assert "moved from 1 to" in context.registry.adjusted[0].reason
+
+
+def two_versions(client, name: str) -> None:
+    """The function with versions 1 and 2 published (the weighted-alias test above publishes 2 when it runs first)."""
+    published = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
+    if "2" not in published:
+        client.update_function_configuration(FunctionName=name, Description="version 2")
+        assert client.publish_version(FunctionName=name)["Version"] == "2"
+
+
+def ran(response) -> dict:
+    """What one invocation of the probe reports: the version its context and environment name, the ARN invoked."""
+    result = json.loads(response["Payload"].read())
+    return {
+        "executed": response["ExecutedVersion"],
+        "context": result["function_version"],
+        "environment": result["function_version_environment"],
+        "invoked": result["function_arn"],
+    }
+
+
+@pytest.mark.time_limit(120)
+def test_each_invocation_of_a_weighted_alias_reports_the_version_that_ran_everywhere(cloud) -> None:
+    client, name, alias_arn = lambda_client(cloud), outputs(cloud)["function_name"], outputs(cloud)["alias_arn"]
+    two_versions(client, name)
+    client.update_alias(
+        FunctionName=name, Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}}
+    )
+    reports = [ran(client.invoke(FunctionName=alias_arn, Payload=b"{}")) for _ in range(40)]
+    assert {r["executed"] for r in reports} == {"1", "2"}
+    assert all(r["context"] == r["environment"] == r["executed"] and r["invoked"] == alias_arn for r in reports), (
+        reports
+    )
+
+
+def test_invoking_a_version_or_the_unqualified_function_reports_it(cloud) -> None:
+    client, name = lambda_client(cloud), outputs(cloud)["function_name"]
+    two_versions(client, name)
+    function_arn = client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    assert ran(client.invoke(FunctionName=f"{function_arn}:1", Payload=b"{}")) == {
+        "executed": "1",
+        "context": "1",
+        "environment": "1",
+        "invoked": f"{function_arn}:1",
+    }
+    assert ran(client.invoke(FunctionName=name, Payload=b"{}")) == {
+        "executed": "$LATEST",
+        "context": "$LATEST",
+        "environment": "$LATEST",
+        "invoked": function_arn,
+    }
+
+
+VERSION_LINE = re.compile(r"probe ran version (\S+) \(environment (\S+)\) for (\S+)")
+
+
+def ran_lines(cloud: LocalCloud, function_name: str) -> list[tuple[str, str, str]]:
+    """Each invocation's (context version, environment version, invoked ARN), from the function's log."""
+    log = cloud.state_dir / "logs" / f"{function_name}.log"
+    return VERSION_LINE.findall(log.read_text()) if log.exists() else []
+
+
+def next_polled(cloud: LocalCloud, function_name: str, send: Callable[[], object]) -> tuple[str, str, str]:
+    """What the next invocation a poller makes after ``send()`` ran as (bounded: 30 s)."""
+    before = len(ran_lines(cloud, function_name))
+    send()
+    deadline = time.monotonic() + 30
+    while len(found := ran_lines(cloud, function_name)) == before:
+        assert time.monotonic() < deadline, f"no invocation of {function_name} within 30 s"
+        time.sleep(0.1)
+    return found[before]
+
+
+@pytest.mark.time_limit(120)
+def test_a_queue_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    client, name, alias_arn = lambda_client(cloud), outputs(cloud)["function_name"], outputs(cloud)["alias_arn"]
+    two_versions(client, name)
+    sqs = cloud.emulator.client("sqs")
+
+    def send() -> object:
+        return sqs.send_message(QueueUrl=outputs(cloud)["queue_url"], MessageBody="{}")
+
+    client.update_alias(
+        FunctionName=name, Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}}
+    )
+    assert next_polled(cloud, name, send) == ("1", "1", alias_arn)
+    # All of the alias's traffic shifted to version 2: the poller's next batch runs it.
+    client.update_alias(FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
+    assert next_polled(cloud, name, send) == ("2", "2", alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_a_stream_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    client, name = lambda_client(cloud), outputs(cloud)["stream_function_name"]
+    alias_arn = outputs(cloud)["stream_alias_arn"]
+    two_versions(client, name)
+    kinesis = cloud.emulator.client("kinesis")
+
+    def put() -> object:
+        return kinesis.put_record(StreamName=outputs(cloud)["stream_name"], Data=b"{}", PartitionKey="k")
+
+    assert next_polled(cloud, name, put) == ("1", "1", alias_arn)
+    client.update_alias(FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
+    assert next_polled(cloud, name, put) == ("2", "2", alias_arn)

@@ -28,13 +28,14 @@ class RecordingHooks:
 
     def __init__(self, status: int = 200, payload: str = '{"ok": true}', function_error: str | None = None) -> None:
         self.answer = (status, payload, function_error)
-        self.invoked: list[tuple[str, str]] = []
+        #: (what the caller invoked, payload, the version to run)
+        self.invoked: list[tuple[str, str, str]] = []
         self.queued: list[tuple[str, str]] = []
         self.delivered: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         self.routed: list[tuple[str, str, dict[str, float]]] = []
 
-    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
-        self.invoked.append((function_arn, payload))
+    def invoke(self, function_arn: str, payload: str, version: str) -> tuple[int, str, str | None]:
+        self.invoked.append((function_arn, payload, version))
         return self.answer
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
@@ -86,7 +87,7 @@ def hooks() -> Iterator[RecordingHooks]:
 
 def test_lambda_invoke_runs_synchronous_invocations_on_the_runtime(function_arn: str, hooks: RecordingHooks) -> None:
     response = boto3.client("lambda").invoke(FunctionName="probe", Payload=b'{"x": 1}')
-    assert hooks.invoked == [(function_arn, '{"x": 1}')]
+    assert hooks.invoked == [(function_arn, '{"x": 1}', "$LATEST")]
     assert json.loads(response["Payload"].read()) == {"ok": True}
     assert "FunctionError" not in response
 
@@ -121,7 +122,32 @@ def test_a_weighted_alias_asks_the_runtime_which_version_serves_and_reports_it(
     response = client.invoke(FunctionName=alias_arn, Payload=b"{}")
     assert hooks.routed == [(alias_arn, "1", {"2": 0.25})]
     assert response["ExecutedVersion"] == "2"
-    assert hooks.invoked[-1][0] == f"{function_arn}:2"
+    assert hooks.invoked[-1] == (alias_arn, "{}", "2")  # the alias invoked, version 2 run
+
+
+def test_an_event_invocation_of_an_alias_is_queued_under_the_alias_for_the_runtime_to_route(
+    function_arn: str, hooks: RecordingHooks
+) -> None:
+    client = boto3.client("lambda")
+    client.publish_version(FunctionName="probe")
+    alias_arn = client.create_alias(
+        FunctionName="probe", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}}
+    )["AliasArn"]
+    client.invoke(FunctionName="probe:live", InvocationType="Event", Payload=b"{}")
+    assert (hooks.queued, hooks.routed) == ([(alias_arn, "{}")], [])
+
+
+def test_an_alias_s_version_and_weights_are_read_from_the_emulator(function_arn: str) -> None:
+    client = boto3.client("lambda")
+    client.publish_version(FunctionName="probe")
+    client.update_function_configuration(FunctionName="probe", Description="second")
+    client.publish_version(FunctionName="probe")
+    alias_arn = client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")["AliasArn"]
+    assert adapter.alias_routing(alias_arn) == ("1", {})
+    client.update_alias(FunctionName="probe", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    assert adapter.alias_routing(alias_arn) == ("1", {"2": 0.1})
+    with pytest.raises(KeyError, match="no alias"):
+        adapter.alias_routing(f"{function_arn}:gone")
 
 
 def test_an_unweighted_alias_is_served_by_its_version_without_asking_the_runtime(

@@ -12,8 +12,10 @@ Patches:
    runtime's asynchronous queue (retries, on-failure destination).
    Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
    routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
-   the runtime which version serves each invocation (``Hooks.route``), and the response's ExecutedVersion names
-   it (moto answered ``$LATEST`` for every version).
+   the runtime which version serves each synchronous invocation (``Hooks.route``; an Event invocation is queued
+   under the alias and routed per attempt by the runtime), the runtime runs that version for the ARN the caller
+   named (the context's ``invoked_function_arn``), and the response's ExecutedVersion names it (moto answered
+   ``$LATEST`` for every version).
 2. ``Rule.send_to_targets`` (:func:`install_runtime_hooks`): moto delivers to SQS, log groups,
    archives and buses itself but raises NotImplementedError for Lambda, Step Functions and SNS
    targets; those are handed to the runtime (with the target's retry policy and DLQ), the rest
@@ -42,9 +44,12 @@ Patches:
    known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
    control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
    queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
-   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends.
+   as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
+   the customer-managed key of a queue, topic, stream, bucket or object (``encryption_key``); a denied key use
+   answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
 
-Helpers: EventBridge's pattern matcher and input-template renderer, the threaded server, the
+Helpers: an alias's version and weights (:func:`alias_routing`, for the runtime's pollers and asynchronous
+invocations), EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), the
 States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
 tests, which cross-check the project's own validators against them), and the ids of the messages
@@ -61,13 +66,14 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.utils import make_function_arn
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.responses import BaseResponse
@@ -89,6 +95,7 @@ from moto.events.models import EventPattern, EventPatternParser, Rule
 from moto.events.utils import EventMessageType, EventTemplateParser
 from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 from moto.iam.models import iam_backends
+from moto.kinesis.models import kinesis_backends
 from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3 import notifications as s3_notifications
@@ -109,6 +116,7 @@ if TYPE_CHECKING:
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 __all__ = [
+    "KMS_DENIAL_CODES",
     "RUNTIME_TARGETS",
     "DynamoType",
     "Gate",
@@ -233,11 +241,12 @@ RUNTIME_TARGETS = ("lambda", "states", "sns")
 
 
 class Hooks(Protocol):
-    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
-        """Run the function synchronously: (status, payload, function error or None)."""
+    def invoke(self, function_arn: str, payload: str, version: str) -> tuple[int, str, str | None]:
+        """Run ``version`` of the function synchronously for a caller that invoked ``function_arn`` (unqualified,
+        or with the version or alias it named): (status, payload, function error or None)."""
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
-        """Queue an asynchronous invocation; returns its request id."""
+        """Queue an asynchronous invocation of ``function_arn`` (as the caller named it); returns its request id."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
@@ -277,12 +286,15 @@ def install_runtime_hooks(hooks: Hooks) -> None:
     _original["send_to_targets"] = Rule.send_to_targets
     _original["backend_invoke"] = LambdaBackend.invoke
 
-    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
+    def run(
+        function: LambdaFunction, invoked_arn: str, body: str, request_headers: Any, response_headers: dict[str, str]
+    ) -> str | bytes:
         payload = body or "{}"
         if not request_headers or request_headers.get("x-amz-invocation-type") == "Event":
-            response_headers["x-amz-request-id"] = hooks.invoke_async(self.function_arn, payload)
+            response_headers["x-amz-request-id"] = hooks.invoke_async(invoked_arn, payload)
             return b""
-        status, result, function_error = hooks.invoke(self.function_arn, payload)
+        version = str(function.version)
+        status, result, function_error = hooks.invoke(invoked_arn, payload, version)
         if status == 429:
             throttled = json.loads(result)
             raise ThrottledError(
@@ -291,10 +303,14 @@ def install_runtime_hooks(hooks: Hooks) -> None:
             )
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
-        response_headers["x-amz-executed-version"] = str(self.version)
+        response_headers["x-amz-executed-version"] = version
         if function_error:
             response_headers["x-amz-function-error"] = function_error
         return result.encode()
+
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
+        # moto's own deliveries (S3, SNS) name the function or the version object they resolved.
+        return run(self, self.function_arn, body, request_headers, response_headers)
 
     def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
@@ -318,12 +334,14 @@ def install_runtime_hooks(hooks: Hooks) -> None:
         response_headers: Any,
     ) -> str | bytes | None:
         function = self.get_function(function_name, qualifier)
-        alias = _weighted_alias(self, function_name, qualifier)
-        if alias is not None:
-            weights = {str(v): float(w) for v, w in alias.routing_config["AdditionalVersionWeights"].items()}
+        invoked_arn = _invoked_arn(function, function_name, qualifier)
+        asynchronous = not headers or headers.get("x-amz-invocation-type") == "Event"
+        alias = None if asynchronous else _alias(self, function_name, qualifier)  # async: routed per attempt
+        weights = _weights(alias)
+        if alias is not None and weights:
             version = hooks.route(alias.arn, str(alias.function_version), weights)
             function = self.get_function(function.function_name, version)
-        payload = function.invoke(body, headers, response_headers)
+        payload = run(function, invoked_arn, body, headers, response_headers)
         response_headers["Content-Length"] = str(len(payload))
         return payload
 
@@ -332,23 +350,50 @@ def install_runtime_hooks(hooks: Hooks) -> None:
     LambdaBackend.invoke = backend_invoke  # type: ignore[method-assign]
 
 
-def _weighted_alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
-    """The alias an Invoke names (``name:alias``, an alias ARN or ``Qualifier``) when it routes a share of its
-    traffic to other versions; None for a version, ``$LATEST``, an unweighted alias or an unqualified name."""
-    name, named = function_name, qualifier
+def _split_name(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
+    """The function's name and the qualifier an Invoke names (``name:alias``, a qualified ARN or ``Qualifier``)."""
     if function_name.startswith("arn:"):
         parts = function_name.split(":")
-        name, named = parts[6], (parts[7] if len(parts) > 7 else qualifier)
-    elif ":" in function_name:
+        return parts[6], (parts[7] if len(parts) > 7 else qualifier)
+    if ":" in function_name:
         name, named = function_name.split(":", 1)
+        return name, named
+    return function_name, qualifier
+
+
+def _invoked_arn(function: LambdaFunction, function_name: str, qualifier: str | None) -> str:
+    """The ARN the caller invoked (the context's ``invoked_function_arn``): unqualified, or with its qualifier."""
+    _, named = _split_name(function_name, qualifier)
+    base = make_function_arn(function.region, function.account_id, function.function_name)
+    return f"{base}:{named}" if named else base
+
+
+def _alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
+    """The alias an Invoke names; None for a version, ``$LATEST``, an unqualified name or no such alias."""
+    name, named = _split_name(function_name, qualifier)
     if not named or named.isdigit() or named.upper() == "$LATEST":
         return None
     try:
-        alias = backend.get_alias(named, name)
+        return backend.get_alias(named, name)
     except LambdaClientError:
         return None
-    routing = alias.routing_config
-    return alias if isinstance(routing, dict) and routing.get("AdditionalVersionWeights") else None
+
+
+def _weights(alias: Any) -> dict[str, float]:
+    """An alias's AdditionalVersionWeights (version → share); {} for an unweighted alias or none."""
+    routing = alias.routing_config if alias is not None else None
+    weights = routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None
+    return {str(version): float(share) for version, share in (weights or {}).items()}
+
+
+def alias_routing(alias_arn: str) -> tuple[str, dict[str, float]]:
+    """The version the alias ``alias_arn`` points at and its AdditionalVersionWeights ({} when unweighted), read
+    from the emulator at each call (CodeDeploy moves them). KeyError when there is no such alias."""
+    parts = alias_arn.split(":")
+    alias = _alias(lambda_backends[parts[4]][parts[3]], alias_arn, None)
+    if alias is None:
+        raise KeyError(f"no alias {alias_arn!r} in the emulator")
+    return str(alias.function_version), _weights(alias)
 
 
 def uninstall_runtime_hooks() -> None:
@@ -690,6 +735,8 @@ class IamRequest:
     method: str = "POST"
     #: S3 only: the bucket or object ARN moto authorizes.
     s3_resource: str = ""
+    #: S3 only: the request's headers (the key a PutObject names); empty for every other service.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Error code and HTTP status of a denial, per moto service name (what the service itself answers).
@@ -752,16 +799,21 @@ def _json_protocol(response: BaseResponse) -> bool:
     return "json" in content_type or bool(response.headers.get("X-Amz-Target")) or response.service_name in _REST_JSON
 
 
-#: SQS answers a denial of the KMS call it makes with a queue's key for the caller as KMS's (the message is KMS's:
-#: "… is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:…").
-_SQS_KMS_DENIAL = ("KMS.AccessDeniedException", 400)
+#: What a service answers when the KMS call it makes with a resource's key for the caller is denied (the message
+#: is KMS's: "… is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:…"); S3 answers
+#: its AccessDenied (403) with that message.
+KMS_DENIAL_CODES: dict[str, tuple[str, int]] = {
+    "sqs": ("KMS.AccessDeniedException", 400),
+    "sns": ("KMSAccessDenied", 400),
+    "kinesis": ("KMSAccessDeniedException", 400),
+}
 
 
 def _denial(response: BaseResponse, message: str) -> Exception:
     service = response.service_name or ""
     code, status = DENIAL_CODES.get(service, _DEFAULT_DENIAL)
-    if service == "sqs" and " to perform: kms:" in message:
-        code, status = _SQS_KMS_DENIAL
+    if service in KMS_DENIAL_CODES and " to perform: kms:" in message:
+        code, status = KMS_DENIAL_CODES[service]
     if service == "s3":
         return _S3AccessDeniedError("AccessDenied", message)
     if _json_protocol(response):
@@ -796,6 +848,7 @@ def install_iam(gate: Gate) -> None:
             path=self.path,
             method=self.method,
             s3_resource=resource if self.service_name == "s3" else "",
+            headers=self.headers if self.service_name == "s3" else {},
         )
         message = gate.request(access_key, request)
         if message is not None:
@@ -946,13 +999,37 @@ class MotoIamState:
         found = secretsmanager_backends[self.account][region].secrets.get(secret_id)
         return found.arn if found is not None else None
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        _, _, _, region, account, name = queue_arn.split(":", 5)
-        queue = sqs_backends[account][region].queues.get(name)
-        key_id = getattr(queue, "kms_master_key_id", None) if queue is not None else None
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        # One lookup in the resource's backend; only the operations that use a key ask (iam/requests.py).
+        _, _, service, region, account, name = resource_arn.split(":", 5)
+        key_id: Any = None
+        if service == "sqs":
+            key_id = getattr(sqs_backends[account][region].queues.get(name), "kms_master_key_id", None)
+        elif service == "sns":
+            key_id = getattr(sns_backends[account][region].topics.get(resource_arn), "kms_master_key_id", None)
+        elif service == "kinesis":
+            stream = kinesis_backends[account][region].streams.get(name.removeprefix("stream/"))
+            key_id = stream.key_id if stream is not None and stream.encryption_type == "KMS" else None
+        elif service == "s3":
+            key_id, region = self._s3_key(name, writing)
         if not key_id or str(key_id).startswith("alias/aws/"):
             return None
         return self.key_arn(region, str(key_id)) or str(key_id)
+
+    def _s3_key(self, path: str, writing: bool) -> tuple[Any, str]:
+        """A bucket's default key (``writing``), or the key its object was encrypted with; and the bucket's region
+        (S3 ARNs carry none)."""
+        bucket_name, _, object_key = path.partition("/")
+        bucket = s3_backends[self.account][GLOBAL].buckets.get(bucket_name)
+        if bucket is None:
+            return None, ""
+        if writing:
+            default = ((bucket.encryption or {}).get("Rule") or {}).get("ApplyServerSideEncryptionByDefault") or {}
+            key_id = default.get("KMSMasterKeyID") if default.get("SSEAlgorithm") == "aws:kms" else None
+        else:
+            stored = bucket.keys.get(object_key) if object_key else None
+            key_id = stored.kms_key_id if stored is not None and stored.encryption == "aws:kms" else None
+        return key_id, bucket.region_name
 
     def key_arn(self, region: str, key_id: str) -> str | None:
         backend = kms_backends[self.account][region]

@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from pulumi_wasp.adapters.moto import (
+    KMS_DENIAL_CODES,
     MotoIamState,
     ThreadedMotoServer,
     install_dynamodb_isolation,
@@ -29,6 +30,7 @@ from pulumi_wasp.adapters.moto import (
     uninstall_iam,
 )
 from pulumi_wasp.localcloud.iam import Authorizer, Credentials
+from pulumi_wasp.localcloud.iam.requests import MAPPING_READS
 from pulumi_wasp.localcloud.runtime.threads import call_within
 
 REGION = "us-east-1"
@@ -162,6 +164,17 @@ class Emulator:
         if denial is not None:
             error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
             raise ClientError(error, TARGET_OPERATIONS.get(str(target["Arn"]).split(":")[2], "Deliver"))
+
+    def authorize_mapping_read(self, function_arn: str, source_arn: str) -> None:
+        """Raise the service's KMS denial (a ClientError) when the function's role may not decrypt what its event
+        source mapping reads from ``source_arn`` under a customer-managed key; nothing when IAM is not enforced."""
+        if self.iam is None:
+            return
+        denial = self.iam.check_mapping_read(function_arn, source_arn, self.region)
+        if denial is not None:
+            service = source_arn.split(":")[2]
+            code, _ = KMS_DENIAL_CODES[service]
+            raise ClientError({"Error": {"Code": code, "Message": denial.message}}, MAPPING_READS[service])
 
 
 _CLIENTS_LOCK = threading.Lock()

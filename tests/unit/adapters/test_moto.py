@@ -500,9 +500,9 @@ def test_a_queues_customer_managed_key_is_read_as_its_arn(monkeypatch: pytest.Mo
         sqs.create_queue(QueueName="plain")
         state = adapter.MotoIamState(ACCOUNT)
         queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:"
-        assert state.queue_key_arn(queue + "by-id") == key["Arn"]
-        assert state.queue_key_arn(queue + "managed") is None
-        assert state.queue_key_arn(queue + "plain") is None
+        assert state.encryption_key(queue + "by-id", writing=True) == key["Arn"]
+        assert state.encryption_key(queue + "managed", writing=True) is None
+        assert state.encryption_key(queue + "plain", writing=True) is None
 
 
 def test_sqs_answers_a_denied_key_use_as_kms_does() -> None:
@@ -513,3 +513,46 @@ def test_sqs_answers_a_denied_key_use_as_kms_does() -> None:
     assert (denial.error_type, denial.code) == ("KMS.AccessDeniedException", 400)  # type: ignore[attr-defined]
     plain = adapter._denial(response, "User: u is not authorized to perform: sqs:SendMessage on resource: q")  # type: ignore[arg-type]
     assert (plain.error_type, plain.code) == ("AccessDenied", 403)  # type: ignore[attr-defined]
+
+
+def test_a_topics_streams_and_buckets_customer_managed_keys_are_read_as_their_arns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]
+        topic = boto3.client("sns").create_topic(Name="t", Attributes={"KmsMasterKeyId": key["KeyId"]})["TopicArn"]
+        plain_topic = boto3.client("sns").create_topic(Name="plain")["TopicArn"]
+        kinesis = boto3.client("kinesis")
+        kinesis.create_stream(StreamName="s", ShardCount=1)
+        kinesis.start_stream_encryption(StreamName="s", EncryptionType="KMS", KeyId=key["Arn"])
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="sealed-bucket")
+        s3.put_object(Bucket="sealed-bucket", Key="before", Body=b"x")
+        s3.put_bucket_encryption(
+            Bucket="sealed-bucket",
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}
+                ]
+            },
+        )
+        s3.put_object(Bucket="sealed-bucket", Key="after", Body=b"x")
+        state = adapter.MotoIamState(ACCOUNT)
+        assert state.encryption_key(topic, writing=True) == key["Arn"]
+        assert state.encryption_key(plain_topic, writing=True) is None
+        assert state.encryption_key(f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s", writing=True) == key["Arn"]
+        assert state.encryption_key("arn:aws:s3:::sealed-bucket/new", writing=True) == key["Arn"]
+        assert state.encryption_key("arn:aws:s3:::sealed-bucket/after", writing=False) == key["Arn"]
+        assert state.encryption_key("arn:aws:s3:::sealed-bucket/before", writing=False) is None  # written unencrypted
+
+
+def test_sns_and_kinesis_answer_a_denied_key_use_with_their_kms_errors() -> None:
+    message = "User: u is not authorized to perform: kms:GenerateDataKey on resource: k"
+    for service, content_type, expected in (
+        ("sns", "application/x-www-form-urlencoded", ("KMSAccessDenied", 400)),
+        ("kinesis", "application/x-amz-json-1.1", ("KMSAccessDeniedException", 400)),
+    ):
+        response = type("Response", (), {"service_name": service, "headers": {"Content-Type": content_type}})()
+        denial = adapter._denial(response, message)  # type: ignore[arg-type]
+        assert (service, denial.error_type, denial.code) == (service, *expected)  # type: ignore[attr-defined]

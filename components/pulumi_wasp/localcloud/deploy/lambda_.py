@@ -27,7 +27,7 @@ from pulumi_wasp.localcloud.deploy.context import (
     tags,
     value,
 )
-from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped
+from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped, qualifier_of
 
 #: Archive root name of a function whose whole archive is one folder.
 ROOT = ""
@@ -212,7 +212,10 @@ def event_invoke_config(ctx: DeployContext, args: MockResourceArgs) -> tuple[str
 def event_source_mapping(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     mapping_id = str(uuid.uuid4())
     source_arn, function_name = value(args, "eventSourceArn"), value(args, "functionName")
+    # A version's or an alias's ARN (or name:qualifier) keeps its qualifier: the mapping invokes through it.
     function_arn = ctx.registry.function(function_name).arn
+    if qualifier := qualifier_of(str(function_name)):
+        function_arn = f"{function_arn}:{qualifier}"
     on_failure = (((value(args, "destinationConfig") or {}).get("onFailure")) or {}).get("destinationArn")
     filters = ((value(args, "filterCriteria") or {}).get("filters")) or []
     kind = source_arn.split(":")[2]

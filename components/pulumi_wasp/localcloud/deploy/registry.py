@@ -41,6 +41,15 @@ class FunctionSpec:
     async_config: AsyncConfig = field(default_factory=AsyncConfig)
 
 
+def qualifier_of(name_or_arn: str) -> str | None:
+    """The version or alias a function's ARN (``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]``)
+    or ``name[:qualifier]`` names; None when unqualified."""
+    parts = name_or_arn.split(":")
+    if name_or_arn.startswith("arn:"):
+        return parts[7] if len(parts) > 7 else None
+    return parts[1] if len(parts) > 1 else None
+
+
 @dataclass
 class MappingSpec:
     """An event source mapping. Not created in moto: moto would invoke the function inside the
@@ -180,7 +189,8 @@ class Registry:
 
     def function(self, name_or_arn: str) -> FunctionSpec:
         """The function with this name, ARN or qualified ARN."""
-        name = name_or_arn.split(":function:")[-1].split(":")[0] if ":function:" in name_or_arn else name_or_arn
+        name = name_or_arn.split(":function:")[-1] if ":function:" in name_or_arn else name_or_arn
+        name = name.split(":")[0]
         for spec in self.functions.values():
             if spec.name == name:
                 return spec

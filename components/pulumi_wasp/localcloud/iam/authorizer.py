@@ -29,7 +29,15 @@ from pulumi_wasp.localcloud.iam.policy import (
     compile_document,
     evaluate,
 )
-from pulumi_wasp.localcloud.iam.requests import PREFIXES, NotMappedError, Request, Resolver, accesses
+from pulumi_wasp.localcloud.iam.requests import (
+    ENCRYPTION_CONTEXT,
+    PREFIXES,
+    NotMappedError,
+    Request,
+    Resolver,
+    accesses,
+    mapping_key_use,
+)
 
 logger = logging.getLogger("localcloud.iam")
 
@@ -44,6 +52,8 @@ TARGET_ACTIONS = {
 }
 #: The service principal of a source ARN's service, where they differ.
 SENDERS = {"execute-api": "apigateway"}
+#: Deliveries a service makes into a resource it encrypts (with the resource's key, as itself).
+_ENCRYPTING_DELIVERIES = frozenset({"sqs:SendMessage", "sns:Publish"})
 #: Denials kept for the status report (the log keeps all of them).
 RECENT_DENIALS = 200
 
@@ -56,6 +66,9 @@ class State(Resolver, Protocol):
 
     def resource_policy(self, arn: str) -> str | None:
         """The resource policy of the queue, topic, function, key or bucket ``arn`` names; None without one."""
+
+    def function_role(self, function_arn: str) -> str:
+        """The execution role ARN of the function."""
 
 
 @dataclass(frozen=True)
@@ -163,22 +176,53 @@ class Authorizer:
         }
         try:
             denial = self._decide(principal, action, resource, context)
-            if denial is None and action == "sqs:SendMessage":
+            if denial is None and action in _ENCRYPTING_DELIVERIES:
                 denial = self._service_key_use(principal, resource, context)
             return denial
         finally:
             self._count(started)
 
-    def _service_key_use(self, principal: Principal, queue: str, context: Mapping[str, Any]) -> Denial | None:
-        """A service delivering to a queue under a customer-managed key encrypts with the key as itself: only the
-        key policy can let it (an SNS subscription's or an EventBridge target's queue, an S3 notification's)."""
-        key = self.state.queue_key_arn(queue)
+    def check_mapping_read(self, function_arn: str, source_arn: str, region: str) -> Denial | None:
+        """An event source mapping reading its queue or stream under a customer-managed key decrypts with the
+        function's execution role (a session named after the function). Only this key use is evaluated: the
+        local cloud's pollers read as the administrator. A source without a customer-managed key costs one
+        lookup and is not counted as a decision."""
+        try:
+            needed = mapping_key_use(source_arn, self.state)
+        except NotMappedError as unknown:
+            return self._deny(Denial(function_arn, "kms:Decrypt", source_arn, f"because {unknown}"))
+        if not needed:
+            return None
+        started = time.perf_counter()
+        role_arn = self.state.function_role(function_arn)
+        session = function_arn.split(":")[6]
+        principal = Principal(
+            self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
+        )
+        try:
+            for access in needed:
+                denial = self._decide(
+                    principal, access.action, access.resource, {**self._context(principal, region), **access.context}
+                )
+                if denial is not None:
+                    return denial
+            return None
+        finally:
+            self._count(started)
+
+    def _service_key_use(self, principal: Principal, resource: str, context: Mapping[str, Any]) -> Denial | None:
+        """A service delivering to a queue or topic under a customer-managed key encrypts with the key as itself:
+        only the key policy can let it (an SNS subscription's, an EventBridge target's or an S3 notification's
+        queue; an EventBridge target's or an S3 notification's topic)."""
+        key = self.state.encryption_key(resource, writing=True)
         if key is None:
             return None
         if not key.startswith("arn:"):
             return self._deny(
                 Denial(principal.name, "kms:GenerateDataKey", key, "because the key is not in the emulator")
             )
+        service = resource.split(":")[2]
+        context = {**context, f"kms:EncryptionContext:{ENCRYPTION_CONTEXT[service]}": resource}
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
             denial = self._decide(principal, action, key, context)
             if denial is not None:
@@ -187,7 +231,9 @@ class Authorizer:
 
     # -- deciding ---------------------------------------------------------------------------------
     def _decide(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any]) -> Denial | None:
-        policies = Policies(identity=self._identity(principal), resource=self._resource(resource))
+        # A key's policy must allow its use (KMS's rule); every other resource's policy is one way of allowing.
+        key_policy = resource.startswith("arn:") and resource.split(":", 3)[2] == "kms"
+        policies = Policies(self._identity(principal), self._resource(resource), key_policy=key_policy)
         context = {
             **context,
             "aws:ResourceAccount": resource.split(":")[4]

@@ -17,8 +17,9 @@ from typing import Any
 #: ``aws:SourceAccount`` of an SNS, EventBridge, S3 or Scheduler delivery, ``aws:PrincipalServiceName``),
 #: the request's (region, time, ``aws:SecureTransport``: the SDKs reach AWS over TLS only; loopback HTTP
 #: stands in for that endpoint, so it is true as on AWS), the resource's account, and the keys a request
-#: sets itself (``cloudwatch:namespace`` of PutMetricData; ``kms:ViaService`` and ``kms:CallerAccount`` of the
-#: KMS calls SQS makes with a queue's customer-managed key for its caller).
+#: sets itself (``cloudwatch:namespace`` of PutMetricData; ``kms:ViaService``, ``kms:CallerAccount`` and the
+#: encryption context of the KMS calls SQS, SNS, S3 and Kinesis make with a resource's customer-managed key for
+#: its caller; S3's ``aws:s3:arn`` context is not set: a statement naming it is denied as unsupported).
 SUPPORTED = (
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -36,6 +37,9 @@ SUPPORTED = (
     "cloudwatch:namespace",
     "kms:ViaService",
     "kms:CallerAccount",
+    "kms:EncryptionContext:aws:sqs:arn",
+    "kms:EncryptionContext:aws:sns:topicArn",
+    "kms:EncryptionContext:aws:kinesis:arn",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

@@ -3,9 +3,11 @@
 Explicit Deny in any policy wins; otherwise the request is allowed when an identity policy of the principal
 or a resource policy naming it allows it; otherwise it is implicitly denied. A resource policy naming the
 account (``arn:aws:iam::<account>:root`` or the bare account id) delegates to IAM: it allows nothing by itself
-but its Deny applies to every principal of the account. Action and Resource wildcards (``*``, ``?``),
-NotAction, NotResource and NotPrincipal are evaluated; policy variables (``${aws:username}``) are not (a
-statement using one in its Resource matches only the literal text).
+but its Deny applies to every principal of the account. A KMS key policy is required, as KMS requires it: a key
+is used only when its policy allows the principal itself, or names the account (delegating to IAM) and an
+identity policy allows too; an identity policy alone never lets a principal use a key. Action and Resource
+wildcards (``*``, ``?``), NotAction, NotResource and NotPrincipal are evaluated; policy variables
+(``${aws:username}``) are not (a statement using one in its Resource matches only the literal text).
 """
 
 from __future__ import annotations
@@ -73,6 +75,12 @@ class Statement:
         named = _names(self.principals, self.services, principal, for_deny=for_deny or self.not_principal)
         return not named if self.not_principal else named
 
+    def delegates(self, principal: Principal) -> bool:
+        """A resource policy statement naming the principal's account (``:root`` or the id): IAM decides."""
+        if self.principals is None or self.not_principal or principal.service:
+            return False
+        return any(arn in (principal.account, f"arn:aws:iam::{principal.account}:root") for arn in self.principals)
+
 
 def _names(arns: tuple[str, ...], services: tuple[str, ...], principal: Principal, *, for_deny: bool) -> bool:
     if principal.service:
@@ -103,17 +111,24 @@ class Policies:
 
     identity: list[Statement] = field(default_factory=list)
     resource: list[Statement] = field(default_factory=list)
+    #: The resource policy is a KMS key policy: it must allow (see module), an identity Allow alone does not.
+    key_policy: bool = False
 
 
 def evaluate(policies: Policies, principal: Principal, action: str, resource: str, context: Context) -> Decision:
     """IAM's decision for ``principal`` performing ``action`` on ``resource`` with ``context``."""
     action = action.lower()
-    allowed_by = ""
+    allowed: set[str] = set()
+    delegated = False
     unsupported: list[str] = []
     for kind, statements in (("identity-based", policies.identity), ("resource-based", policies.resource)):
         for statement in statements:
             deny = statement.effect == "Deny"
-            if not statement.applies_to(action, resource) or not statement.names(principal, for_deny=deny):
+            if not statement.applies_to(action, resource):
+                continue
+            named = statement.names(principal, for_deny=deny)
+            delegating = not named and policies.key_policy and not deny and statement.delegates(principal)
+            if not named and not delegating:
                 continue
             if statement.unsupported:
                 unsupported.extend(statement.unsupported)
@@ -126,12 +141,26 @@ def evaluate(policies: Policies, principal: Principal, action: str, resource: st
                 continue
             if deny:
                 return Decision(Effect.EXPLICIT_DENY, kind)
-            allowed_by = allowed_by or kind
+            if delegating:
+                delegated = True
+            else:
+                allowed.add(kind)
     if unsupported:
         return Decision(Effect.UNSUPPORTED, unsupported=tuple(sorted(set(unsupported))))
-    if allowed_by:
-        return Decision(Effect.ALLOW, allowed_by)
+    if policies.key_policy:
+        return _key_decision(allowed, delegated)
+    if allowed:
+        return Decision(Effect.ALLOW, "identity-based" if "identity-based" in allowed else "resource-based")
     return Decision(Effect.IMPLICIT_DENY, "identity-based" if principal.arn else "resource-based")
+
+
+def _key_decision(allowed: set[str], delegated: bool) -> Decision:
+    """KMS: the key policy allows the principal, or delegates to the account and an identity policy allows."""
+    if "resource-based" in allowed:
+        return Decision(Effect.ALLOW, "resource-based")
+    if delegated and "identity-based" in allowed:
+        return Decision(Effect.ALLOW, "identity-based")
+    return Decision(Effect.IMPLICIT_DENY, "identity-based" if delegated else "resource-based")
 
 
 def _operators(condition: Mapping[str, Any]) -> list[str]:

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 from pulumi_wasp import iam_reference
 from pulumi_wasp.adapters.moto import IamRequest as Request
 
-__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses"]
+__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses", "mapping_key_use"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,10 @@ class Resolver(Protocol):
 
     def key_arn(self, region: str, key_id: str) -> str | None: ...
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        """The customer-managed key a queue is encrypted with (its ARN, or the id the queue names when the
-        emulator holds no such key); None for SQS-managed encryption or an AWS-managed ``alias/aws/...`` key."""
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        """The customer-managed key the queue, topic, stream or bucket (``writing``: its default encryption) or
+        object (reading) is encrypted with: its ARN, or the id the resource names when the emulator holds no such
+        key; None without a key, with the service's own encryption or an AWS-managed ``alias/aws/...`` key."""
         ...
 
 
@@ -150,13 +151,70 @@ def _stream_of_iterator(iterator: str) -> str:
     return head
 
 
-#: What SQS does with a queue's customer-managed key on the caller's behalf (the caller's own permissions, as on
-#: AWS): a sender's message is encrypted under a data key, a receiver's decrypted.
-_SQS_KMS = {
-    "SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
-    "SendMessageBatch": ("kms:GenerateDataKey", "kms:Decrypt"),
-    "ReceiveMessage": ("kms:Decrypt",),
+#: The KMS calls a service makes with a resource's customer-managed key on the caller's behalf, with the caller's own
+#: permissions (as on AWS): a writer's data is encrypted under a data key (SQS and SNS also decrypt the data key
+#: they reuse, and so does S3 for the parts of a multipart upload), a reader's decrypted.
+_KMS_USE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sqs", "SendMessage"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("sqs", "SendMessageBatch"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("sqs", "ReceiveMessage"): ("kms:Decrypt",),
+    ("sns", "Publish"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("sns", "PublishBatch"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("s3", "PutObject"): ("kms:GenerateDataKey",),
+    ("s3", "CopyObject"): ("kms:GenerateDataKey",),
+    ("s3", "CreateMultipartUpload"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("s3", "UploadPart"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("s3", "CompleteMultipartUpload"): ("kms:GenerateDataKey", "kms:Decrypt"),
+    ("s3", "GetObject"): ("kms:Decrypt",),
+    ("kinesis", "PutRecord"): ("kms:GenerateDataKey",),
+    ("kinesis", "PutRecords"): ("kms:GenerateDataKey",),
+    ("kinesis", "GetRecords"): ("kms:Decrypt",),
 }
+#: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions).
+ENCRYPTION_CONTEXT = {"sqs": "aws:sqs:arn", "sns": "aws:sns:topicArn", "kinesis": "aws:kinesis:arn"}
+#: S3's request header naming the key a PutObject encrypts with (instead of the bucket's default).
+_S3_KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
+
+
+def _key_use(request: Request, resolver: Resolver, prefix: str, resource: str) -> list[Access]:
+    """The KMS accesses the service makes for ``request`` on ``resource`` (none for an operation that uses no key:
+    the resource's key is looked up only for the operations above)."""
+    actions = _KMS_USE.get((prefix, request.operation))
+    if actions is None:
+        return []
+    writing = "kms:GenerateDataKey" in actions
+    key = request.headers.get(_S3_KEY_HEADER) if prefix == "s3" and writing else None
+    key = (resolver.key_arn(request.region, key) or key) if key else resolver.encryption_key(resource, writing)
+    if key is None:
+        return []
+    return _kms_through(prefix, key, actions, request, resource)
+
+
+#: What a Lambda event source mapping calls to read its source (with the function's execution role).
+MAPPING_READS = {"sqs": "ReceiveMessage", "kinesis": "GetRecords"}
+
+
+def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
+    """The KMS use of an event source mapping reading ``source_arn`` (a queue or a Kinesis stream under a
+    customer-managed key: ``kms:Decrypt`` through the service); [] for a source without one."""
+    _, _, service, region, account, _ = source_arn.split(":", 5)
+    operation = MAPPING_READS.get(service)
+    if operation is None:
+        return []
+    return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
+
+
+def _kms_through(service: str, key: str, actions: tuple[str, ...], request: Request, resource: str) -> list[Access]:
+    """The KMS calls ``service`` makes with ``key`` for ``request`` on ``resource`` (``kms:ViaService``,
+    ``kms:CallerAccount`` and the service's encryption context set as KMS sets them)."""
+    if not key.startswith("arn:"):
+        raise NotMappedError(
+            f"the KMS key {key} of {resource} is not in the emulator (AWS fails the call: KMS's NotFoundException)"
+        )
+    context = {"kms:ViaService": f"{service}.{request.region}.amazonaws.com", "kms:CallerAccount": request.account}
+    if service in ENCRYPTION_CONTEXT:
+        context[f"kms:EncryptionContext:{ENCRYPTION_CONTEXT[service]}"] = resource
+    return [Access(action, key, context) for action in actions]
 
 
 def _sqs(request: Request, resolver: Resolver) -> list[Access]:
@@ -169,23 +227,7 @@ def _sqs(request: Request, resolver: Resolver) -> list[Access]:
     if not url:
         return []
     arn = queue_arn(url, request.region)
-    found = [Access(_action("sqs", request), arn)]
-    kms_actions = _SQS_KMS.get(request.operation, ())
-    key = resolver.queue_key_arn(arn) if kms_actions else None
-    if key is not None:
-        found += kms_through("sqs", key, kms_actions, request.region, request.account)
-    return found
-
-
-def kms_through(service: str, key: str, actions: tuple[str, ...], region: str, account: str) -> list[Access]:
-    """The KMS calls ``service`` makes with ``key`` on behalf of a caller of ``account`` (``kms:ViaService``,
-    ``kms:CallerAccount`` set as KMS sets them)."""
-    if not key.startswith("arn:"):
-        raise NotMappedError(
-            f"the queue's KMS key {key} is not in the emulator (AWS fails the call: KMS.NotFoundException)"
-        )
-    context = {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account}
-    return [Access(action, key, context) for action in actions]
+    return [Access(_action("sqs", request), arn), *_key_use(request, resolver, "sqs", arn)]
 
 
 def queue_arn(url: str, region: str) -> str:
@@ -196,7 +238,7 @@ def queue_arn(url: str, region: str) -> str:
     return f"arn:aws:sqs:{region}:{parts[-2]}:{parts[-1]}"
 
 
-def _sns(request: Request, _: Resolver) -> list[Access]:
+def _sns(request: Request, resolver: Resolver) -> list[Access]:
     p, op = request.params, request.operation
     if op in ("ListTopics", "ListSubscriptions", "CreatePlatformApplication", "ListPlatformApplications"):
         return [Access(_action("sns", request), "*")]
@@ -205,7 +247,7 @@ def _sns(request: Request, _: Resolver) -> list[Access]:
     arn = p.get("TopicArn") or p.get("TargetArn") or p.get("ResourceArn")
     if not arn and "SubscriptionArn" in p:
         arn = p["SubscriptionArn"].rsplit(":", 1)[0]
-    return [Access(_action("sns", request), arn)] if arn else []
+    return [Access(_action("sns", request), arn), *_key_use(request, resolver, "sns", arn)] if arn else []
 
 
 def _events(request: Request, _: Resolver) -> list[Access]:
@@ -229,25 +271,28 @@ def _bus(request: Request, bus: str) -> str:
     return _name_or_arn(bus, request, "events", "event-bus/")
 
 
-def _s3(request: Request, _: Resolver) -> list[Access]:
+def _s3(request: Request, resolver: Resolver) -> list[Access]:
     if request.operation == "ListBuckets":
         return [Access("s3:ListAllMyBuckets", "*")]
     if not request.s3_resource:
         return []
-    return [Access(_action("s3", request), request.s3_resource)]
+    resource = request.s3_resource
+    return [Access(_action("s3", request), resource), *_key_use(request, resolver, "s3", resource)]
 
 
-def _kinesis(request: Request, _: Resolver) -> list[Access]:
+def _kinesis(request: Request, resolver: Resolver) -> list[Access]:
     p = request.params
     if request.operation in ("ListStreams", "DescribeLimits"):
         return [Access(_action("kinesis", request), "*")]
     if p.get("StreamARN"):
-        return [Access(_action("kinesis", request), p["StreamARN"])]
-    if p.get("StreamName"):
-        return [Access(_action("kinesis", request), _arn(request, "kinesis", f"stream/{p['StreamName']}"))]
-    if request.operation == "GetRecords" and "ShardIterator" in p:
-        return [Access("kinesis:GetRecords", _arn(request, "kinesis", f"stream/{_kinesis_stream(p['ShardIterator'])}"))]
-    return []
+        stream = str(p["StreamARN"])
+    elif p.get("StreamName"):
+        stream = _arn(request, "kinesis", f"stream/{p['StreamName']}")
+    elif request.operation == "GetRecords" and "ShardIterator" in p:
+        stream = _arn(request, "kinesis", f"stream/{_kinesis_stream(p['ShardIterator'])}")
+    else:
+        return []
+    return [Access(_action("kinesis", request), stream), *_key_use(request, resolver, "kinesis", stream)]
 
 
 def _kinesis_stream(iterator: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pulumi_wasp.localcloud.runtime.functions import Function, Invocation
+from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, Invocation
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from pulumi_wasp.localcloud.runtime.threads import Workers
 
@@ -28,6 +28,8 @@ THROTTLE_BACKOFF_SECONDS = (1, 2, 4, 8, 16, 32, 60, 120, 300)
 class _Event:
     function: Function
     payload: str
+    #: What the caller invoked (maybe an alias: each attempt runs the version it routes to then).
+    invoked_arn: str
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     accepted_at: float = field(default_factory=time.monotonic)
     attempts: int = 0
@@ -45,7 +47,7 @@ def destination_record(function: Function, event: _Event, condition: str, last: 
         "timestamp": iso_now(),
         "requestContext": {
             "requestId": event.request_id,
-            "functionArn": f"{function.spec.arn}:$LATEST",
+            "functionArn": f"{function.spec.arn}:{last.executed_version if last else LATEST}",
             "condition": condition,
             "approximateInvokeCount": event.attempts,
         },
@@ -54,7 +56,7 @@ def destination_record(function: Function, event: _Event, condition: str, last: 
     if last is not None:
         record["responseContext"] = {
             "statusCode": last.status,
-            "executedVersion": "$LATEST",
+            "executedVersion": last.executed_version,
             "functionError": last.function_error,
         }
         record["responsePayload"] = last.error or last.result
@@ -66,9 +68,9 @@ class AsyncInvoker:
         self._runtime = runtime
         self._workers = Workers(workers, "lambda-async")
 
-    def submit(self, function: Function, payload: str) -> str:
-        """Accept an event (Lambda answers 202) and invoke it in the background."""
-        event = _Event(function, payload)
+    def submit(self, function: Function, payload: str, invoked_arn: str) -> str:
+        """Accept an event for ``invoked_arn`` (Lambda answers 202) and invoke it in the background."""
+        event = _Event(function, payload, invoked_arn)
         self._runtime.ledger.note(self._source(function), ACCEPTED)
         self._workers.submit(lambda: self._attempt(event))
         return event.request_id
@@ -96,7 +98,8 @@ class AsyncInvoker:
         if self._runtime.clock.age(event.accepted_at) > config.max_event_age_seconds:
             self._fail(event, "EventAgeExceeded", None)
             return
-        invocation = function.invoke(event.payload, wait_for_slot=1.0)
+        version = self._runtime.version_of(event.invoked_arn)
+        invocation = function.invoke(event.payload, wait_for_slot=1.0, version=version, invoked_arn=event.invoked_arn)
         if invocation.aborted:
             return  # the local cloud is stopping: the event goes with it
         if invocation.status == 429:

@@ -10,10 +10,11 @@ from typing import Any
 
 from pulumi_wasp.adapters import moto
 from pulumi_wasp.localcloud.deploy import Deployment
+from pulumi_wasp.localcloud.deploy.registry import qualifier_of
 from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
 from pulumi_wasp.localcloud.runtime.faults import Faults
-from pulumi_wasp.localcloud.runtime.functions import Function, Invocation, Zygote
+from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
 from pulumi_wasp.localcloud.runtime.reload import CodeWatcher, ReloadReport
@@ -113,21 +114,31 @@ class Runtime:
     def function(self, name_or_arn: str) -> Function:
         return self.functions[self.deployment.registry.function(name_or_arn).name]
 
-    def invoke(self, function_arn: str, payload: str) -> tuple[int, str, str | None]:
-        """A synchronous invocation from the emulator (Invoke API, Step Functions tasks): a
-        caller beyond the function's concurrency is throttled at once (429), as Lambda answers."""
-        invocation: Invocation = self.function(function_arn).invoke(payload)
+    def invoke(self, function_arn: str, payload: str, version: str | None = None) -> tuple[int, str, str | None]:
+        """A synchronous invocation from the emulator (Invoke API, Step Functions tasks) or the runtime (secret
+        rotations) of ``function_arn`` (as the caller named it) running ``version`` (the emulator has routed an
+        alias already; otherwise :meth:`version_of`): a caller beyond the function's concurrency is throttled at
+        once (429), as Lambda answers."""
+        run = version or self.version_of(function_arn)
+        invocation = self.function(function_arn).invoke(payload, version=run, invoked_arn=function_arn)
         return invocation.status, invocation.payload, invocation.function_error
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
         function = self.function(function_arn)
-        return self.asynchronous.submit(function, payload)
+        return self.asynchronous.submit(function, payload, function_arn)
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.events.deliver(rule_arn, target, event)
 
     def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
         return self.router.choose(primary, weights)
+
+    def version_of(self, function_arn: str) -> str:
+        qualifier = qualifier_of(function_arn)
+        if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+            return qualifier or LATEST
+        primary, weights = moto.alias_routing(function_arn)
+        return self.router.choose(primary, weights) if weights else primary
 
     # -- failure destinations --------------------------------------------------------------------
     def send_to(

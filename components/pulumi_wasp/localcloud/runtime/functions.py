@@ -28,6 +28,8 @@ from pulumi_wasp.localcloud.runtime.faults import NO_FAULT, Decision, FaultPlan
 from pulumi_wasp.localcloud.runtime.worker import WorkerSpec
 from pulumi_wasp.localcloud.runtime.zygote import MAX_MESSAGE
 
+#: The unpublished version: what an unqualified ARN runs.
+LATEST = "$LATEST"
 #: Local cap for functions without reserved concurrency (the account's 1000 would swamp a laptop).
 UNRESERVED_CONCURRENCY = 4
 #: Lambda's INIT phase limit for on-demand functions.
@@ -132,6 +134,8 @@ class Invocation:
     #: Not run to its end because the function was closed (the local cloud is stopping): the
     #: caller drops the work instead of retrying it or recording a failure.
     aborted: bool = False
+    #: The version that ran (Invoke's ExecutedVersion).
+    executed_version: str = LATEST
 
     @property
     def failed(self) -> bool:
@@ -165,10 +169,12 @@ class FunctionStats:
 
 
 class _Environment:
-    def __init__(self, zygote: Zygote, pid: int, channel: socket.socket, generation: int) -> None:
+    def __init__(self, zygote: Zygote, pid: int, channel: socket.socket, generation: int, version: str) -> None:
         self.zygote, self.pid, self.channel = zygote, pid, channel
         #: The function's code generation this environment imported (see :meth:`Function.reload`).
         self.generation = generation
+        #: The version it runs: Lambda never hands an environment of one version an invocation of another.
+        self.version = version
         self._lock = threading.Lock()
         self._released = False
 
@@ -264,11 +270,15 @@ class Function:
     def closed(self) -> bool:
         return self._closed
 
-    def invoke(self, event: Any, *, wait_for_slot: float = 0.0) -> Invocation:
-        """Run the handler once. Without a free slot (concurrency reached) the invocation is
-        throttled at once, as Lambda answers a synchronous call; a poller may wait up to
-        ``wait_for_slot`` seconds for one instead (Lambda's pollers back off and retry).
-        Once the function is closed every invocation, waiting or running, ends at once (aborted)."""
+    def invoke(
+        self, event: Any, *, wait_for_slot: float = 0.0, version: str = LATEST, invoked_arn: str | None = None
+    ) -> Invocation:
+        """Run the handler once, as ``version`` (in an environment of that version), for a caller that invoked
+        ``invoked_arn`` (the context's ``invoked_function_arn``; the unqualified ARN when None). Without a free
+        slot (concurrency reached, shared by every version) the invocation is throttled at once, as Lambda
+        answers a synchronous call; a poller may wait up to ``wait_for_slot`` seconds for one instead (Lambda's
+        pollers back off and retry). Once the function is closed every invocation, waiting or running, ends at
+        once (aborted)."""
         request_id = str(uuid.uuid4())
         payload = event if isinstance(event, str) else json.dumps(event)
         fault = self.faults.decide() if self.faults else NO_FAULT  # fault injection: runtime/faults.py
@@ -284,18 +294,25 @@ class Function:
             self._busy += 1
             self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
         try:
-            return self._run(request_id, payload, fault)
+            return self._run(request_id, payload, fault, version, invoked_arn)
         finally:
             with self._lock:
                 self._busy -= 1
                 self._free += 1
                 self._changed.notify()
 
-    def _run(self, request_id: str, payload: str, fault: Decision = NO_FAULT) -> Invocation:
+    def _run(self, request_id: str, payload: str, fault: Decision, version: str, invoked_arn: str | None) -> Invocation:
+        invocation = self._run_version(request_id, payload, fault, version, invoked_arn)
+        invocation.executed_version = version
+        return invocation
+
+    def _run_version(
+        self, request_id: str, payload: str, fault: Decision, version: str, invoked_arn: str | None
+    ) -> Invocation:
         init_ms = None
-        environment = self._warm_environment()
+        environment = self._warm_environment(version)
         if environment is None:
-            started = self._start_environment(request_id)
+            started = self._start_environment(request_id, version)
             if isinstance(started, Invocation):
                 return started if started.aborted else self._count(started)
             environment, init_ms = started
@@ -305,6 +322,7 @@ class Function:
             "event": payload,
             "deadline_ms": int(deadline * 1000),
             "fault": fault.directive(),
+            "invoked_arn": invoked_arn,
         }
         try:
             environment.channel.settimeout(self.spec.timeout_seconds)
@@ -354,15 +372,16 @@ class Function:
             Invocation(request_id, response["payload"], duration_ms=response["duration_ms"], init_ms=init_ms)
         )
 
-    def _warm_environment(self) -> _Environment | None:
-        """An idle environment to reuse, or None for a cold start. A dead one is never handed
-        out (its process was killed, or crashed while idle): it is discarded and the next tried,
-        as Lambda replaces a failed sandbox without the caller seeing it."""
+    def _warm_environment(self, version: str) -> _Environment | None:
+        """An idle environment of ``version`` to reuse (the most recently used), or None for a cold start. A
+        dead one is never handed out (its process was killed, or crashed while idle): it is discarded and the
+        next tried, as Lambda replaces a failed sandbox without the caller seeing it."""
         while True:
             with self._lock:
-                if not self._idle:
+                index = next((i for i in range(len(self._idle) - 1, -1, -1) if self._idle[i].version == version), -1)
+                if index < 0:
                     return None
-                environment = self._idle.pop()
+                environment = self._idle.pop(index)
                 self._in_use.add(environment)
             if environment.alive():
                 return environment
@@ -396,14 +415,15 @@ class Function:
             self._in_use.discard(environment)
             return self._closed
 
-    def _start_environment(self, request_id: str) -> tuple[_Environment, float] | Invocation:
-        """A cold start: fork an environment and run the function's INIT phase."""
+    def _start_environment(self, request_id: str, version: str) -> tuple[_Environment, float] | Invocation:
+        """A cold start: fork an environment of ``version`` and run the function's INIT phase."""
         spec = WorkerSpec(
             function_name=self.spec.name,
             function_arn=self.spec.arn,
             handler=self.spec.handler,
             task_root=str(self._task_root),
-            environment=self._environment,
+            environment={**self._environment, "AWS_LAMBDA_FUNCTION_VERSION": version},
+            function_version=version,
             memory_mb=self.spec.memory_mb,
             timeout_seconds=self.spec.timeout_seconds,
             log_path=str(self.log_path),
@@ -414,7 +434,7 @@ class Function:
                 return _aborted(request_id)
             generation = self._generation  # before the fork: a change during INIT retires it afterwards
         pid, channel = self._zygote.spawn(spec)
-        environment = _Environment(self._zygote, pid, channel, generation)
+        environment = _Environment(self._zygote, pid, channel, generation, version)
         with self._lock:
             closed = self._closed
             if not closed:
@@ -491,7 +511,8 @@ def _task_root(spec: FunctionSpec, directory: Path) -> Path:
 
 
 def _environment(spec: FunctionSpec, task_root: Path, base: dict[str, str]) -> dict[str, str]:
-    """The function's variables, then what Lambda reserves (a function cannot override those)."""
+    """The function's variables, then what Lambda reserves (a function cannot override those; the version,
+    ``AWS_LAMBDA_FUNCTION_VERSION``, is each environment's own)."""
     return {
         **spec.environment,
         **base,
@@ -502,7 +523,6 @@ def _environment(spec: FunctionSpec, task_root: Path, base: dict[str, str]) -> d
         "_HANDLER": spec.handler,
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",

@@ -32,6 +32,10 @@ class Services(Protocol):
         """Raise a ClientError (AccessDeniedException) when IAM does not let the rule, schedule or API
         (``source_arn``) deliver to ``target`` (``{"Arn": ...}``)."""
 
+    def authorize_mapping_read(self, function_arn: str, source_arn: str) -> None:
+        """Raise a ClientError (the service's KMS denial) when the function's role may not decrypt what its event
+        source mapping reads from the queue or stream ``source_arn`` under a customer-managed key."""
+
 
 class RuntimePort(Protocol):
     """The runtime as a source sees it."""
@@ -59,7 +63,12 @@ class RuntimePort(Protocol):
         """The deployed function by name or ARN (KeyError when there is none)."""
 
     def invoke_async(self, function_arn: str, payload: str) -> str:
-        """Queue an asynchronous invocation (retries, on-failure destination); its request id."""
+        """Queue an asynchronous invocation of ``function_arn`` (unqualified, or a version's or an alias's ARN;
+        retries, on-failure destination); its request id."""
+
+    def version_of(self, function_arn: str) -> str:
+        """The version one invocation of ``function_arn`` runs: its version qualifier, ``$LATEST`` when
+        unqualified, or the version an alias routes this invocation to (drawn with its weights)."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target (does not block)."""

@@ -39,15 +39,20 @@ class WorkerSpec:
     timeout_seconds: int
     log_path: str
     log_group: str
+    #: The version this environment runs (an environment serves one version, as on Lambda).
+    function_version: str = "$LATEST"
 
 
 class LambdaContext:
     """The context object Lambda passes to a Python handler."""
 
-    def __init__(self, spec: WorkerSpec, request_id: str, deadline_ms: int, log_stream: str) -> None:
+    def __init__(
+        self, spec: WorkerSpec, request_id: str, deadline_ms: int, log_stream: str, invoked_arn: str | None = None
+    ) -> None:
         self.function_name = spec.function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = spec.function_arn
+        self.function_version = spec.function_version
+        #: The ARN the caller invoked: unqualified, or with the version or alias it named.
+        self.invoked_function_arn = invoked_arn or spec.function_arn
         self.memory_limit_in_mb = spec.memory_mb
         self.aws_request_id = request_id
         self.log_group_name = spec.log_group
@@ -141,7 +146,7 @@ _RUNTIME_ERRORS = {
 def serve(sock: socket.socket, spec: WorkerSpec) -> None:
     """INIT (import the handler), then answer invocations until the runtime closes the socket."""
     _enter_environment(spec)
-    log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+    log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{spec.function_version}]{uuid.uuid4().hex}"
     started = time.perf_counter()
     try:
         handler = _load_handler(spec.handler)
@@ -170,8 +175,8 @@ def _invoke(
     handler: Any, spec: WorkerSpec, request: dict[str, Any], log_stream: str, init_ms: float | None
 ) -> dict[str, Any]:
     request_id = request["request_id"]
-    print(f"START RequestId: {request_id} Version: $LATEST", flush=True)
-    context = LambdaContext(spec, request_id, request["deadline_ms"], log_stream)
+    print(f"START RequestId: {request_id} Version: {spec.function_version}", flush=True)
+    context = LambdaContext(spec, request_id, request["deadline_ms"], log_stream, request.get("invoked_arn"))
     os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id", "")
     started = time.perf_counter()
     try:

@@ -18,6 +18,8 @@ def handler(event, context):
     if action == "exit":
         sys.exit(3)
     print(f"probe handled {action}")
+    version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    print(f"probe ran version {context.function_version} (environment {version}) for {context.invoked_function_arn}")
     return {
         "event": event,
         "calls": CALLS["count"],
@@ -26,6 +28,8 @@ def handler(event, context):
         "remaining_ms": context.get_remaining_time_in_millis(),
         "request_id": context.aws_request_id,
         "function_arn": context.invoked_function_arn,
+        "function_version": context.function_version,
+        "function_version_environment": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
         "region": {k: os.environ.get(k) for k in ("AWS_REGION", "AWS_DEFAULT_REGION")},
         "env": {
             k: os.environ.get(k)

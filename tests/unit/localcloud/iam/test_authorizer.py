@@ -24,7 +24,7 @@ class State:
     def __init__(self) -> None:
         self.roles: dict[str, list[str]] = {}
         self.policies: dict[str, str] = {}
-        self.queue_keys: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
         self.key_arns: dict[str, str] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
@@ -33,14 +33,17 @@ class State:
     def resource_policy(self, arn: str) -> str | None:
         return self.policies.get(arn)
 
+    def function_role(self, function_arn: str) -> str:
+        return ROLE
+
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
 
     def key_arn(self, region: str, key_id: str) -> str | None:
         return self.key_arns.get(key_id)
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        return self.queue_keys.get(queue_arn)
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        return self.keys.get(resource_arn)
 
 
 def put_item(table: str = "orders") -> Request:
@@ -145,12 +148,25 @@ DELEGATING = document(
 )
 
 
+def service_may_use_key(service: str) -> str:
+    """A key policy letting ``service`` encrypt for the account (what the components' service keys say)."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+
+
 def send_message() -> Request:
     return Request("sqs", "SendMessage", {"QueueUrl": f"http://localhost/{ACCOUNT}/inventory"}, REGION, ACCOUNT)
 
 
 def encrypted_queue(state: State) -> None:
-    state.queue_keys[QUEUE] = KEY
+    state.keys[QUEUE] = KEY
     state.policies[KEY] = DELEGATING
 
 
@@ -196,13 +212,119 @@ def test_sns_delivers_to_a_queue_under_a_customer_managed_key_only_when_the_key_
         f"User: sns.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} because no "
         "resource-based policy allows the kms:GenerateDataKey action"
     )
+    state.policies[KEY] = service_may_use_key("sns.amazonaws.com")
+    assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None
+
+
+SEALED_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:sealed"
+PUBLISH = Request("sns", "Publish", {"TopicArn": SEALED_TOPIC}, REGION, ACCOUNT)
+PUBLISHER = [
+    document({"Effect": "Allow", "Action": "sns:Publish", "Resource": SEALED_TOPIC}),
+    document(
+        {
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": KEY,
+            "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
+        }
+    ),
+]
+
+
+def test_a_publish_to_a_topic_under_a_customer_managed_key_is_denied_without_its_data_key() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = PUBLISHER[:1]
+    message = authorizer.request(key, PUBLISH)
+    assert message is not None and message.endswith(
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+    state.roles["orders-role"] = PUBLISHER
+    assert authorizer.request(key, PUBLISH) is None
+
+
+def test_an_identity_grant_does_not_use_a_key_whose_policy_neither_delegates_nor_names_the_role() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC] = KEY
     state.policies[KEY] = document(
         {
             "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+            "Action": "kms:*",
             "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
         }
     )
-    assert authorizer.delivery("sns.amazonaws.com", "sqs:SendMessage", QUEUE, TOPIC, REGION) is None
+    state.roles["orders-role"] = PUBLISHER
+    assert authorizer.request(key, PUBLISH) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no resource-based policy allows the kms:GenerateDataKey action"
+    )
+
+
+def test_a_key_policy_naming_the_role_lets_it_use_the_key_without_an_identity_grant() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC] = KEY
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ROLE},
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "*",
+        }
+    )
+    state.roles["orders-role"] = PUBLISHER[:1]
+    assert authorizer.request(key, PUBLISH) is None
+
+
+def test_a_key_policy_delegating_to_the_account_leaves_the_decision_to_the_identity_policy() -> None:
+    authorizer, state, key = setup()
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "*", "Resource": "*"})]
+    assert authorizer.request(key, PUBLISH) is None
+    state.policies[KEY] = document(
+        {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "kms:Decrypt", "Resource": "*"}
+    )  # delegates Decrypt only
+    message = authorizer.request(key, PUBLISH)
+    assert message is not None and "kms:GenerateDataKey on resource" in message and "resource-based" in message
+
+
+STREAM = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+CONSUMER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:clicks-consumer:live"
+
+
+def test_an_event_source_mapping_reads_a_stream_under_a_customer_managed_key_with_the_function_role() -> None:
+    authorizer, state, _ = setup()
+    state.keys[STREAM], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = []
+    denial = authorizer.check_mapping_read(CONSUMER, STREAM, REGION)
+    assert denial is not None and denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/clicks-consumer is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    through = {"StringEquals": {"kms:ViaService": f"kinesis.{REGION}.amazonaws.com"}}
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": through})
+    ]
+    assert authorizer.check_mapping_read(CONSUMER, STREAM, REGION) is None
+
+
+def test_a_mapping_reading_a_source_without_a_customer_managed_key_is_not_a_decision() -> None:
+    authorizer, _, _ = setup()
+    assert authorizer.check_mapping_read(CONSUMER, STREAM, REGION) is None
+    assert (
+        authorizer.check_mapping_read(CONSUMER, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t/stream/s", REGION) is None
+    )
+    assert authorizer.decisions == 0
+
+
+def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when_the_key_policy_lets_it() -> None:
+    authorizer, state, _ = setup()
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/order-lifecycle"
+    state.keys[SEALED_TOPIC], state.policies[KEY] = KEY, DELEGATING
+    state.policies[SEALED_TOPIC] = document(
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": "*"}
+    )
+    denied = authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION)
+    assert denied is not None and "events.amazonaws.com is not authorized to perform: kms:GenerateDataKey" in denied
+    state.policies[KEY] = service_may_use_key("events.amazonaws.com")
+    assert authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION) is None

@@ -7,12 +7,22 @@ from typing import Any
 
 import pytest
 
-from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses
+from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses, mapping_key_use
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 ARN = f"{REGION}:{ACCOUNT}"
 KEY = f"arn:aws:kms:{ARN}:key/k-1"
-THROUGH_SQS = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
+SEALED_QUEUE = f"arn:aws:sqs:{ARN}:sealed"
+SEALED_TOPIC = f"arn:aws:sns:{ARN}:sealed"
+SEALED_STREAM = f"arn:aws:kinesis:{ARN}:stream/sealed"
+OTHER_KEY = f"arn:aws:kms:{ARN}:key/k-2"
+
+
+def through(service: str, context: dict[str, str] | None = None) -> dict[str, str]:
+    return {"kms:ViaService": f"{service}.{REGION}.amazonaws.com", "kms:CallerAccount": ACCOUNT, **(context or {})}
+
+
+THROUGH_SQS = through("sqs", {"kms:EncryptionContext:aws:sqs:arn": SEALED_QUEUE})
 
 
 class Resolver:
@@ -22,10 +32,18 @@ class Resolver:
         )
 
     def key_arn(self, region: str, key_id: str) -> str | None:
-        return f"arn:aws:kms:{region}:{ACCOUNT}:key/k-1" if key_id in ("k-1", "alias/orders") else None
+        return {"k-1": KEY, "alias/orders": KEY, "k-2": OTHER_KEY}.get(key_id)
 
-    def queue_key_arn(self, queue_arn: str) -> str | None:
-        return {f"arn:aws:sqs:{ARN}:sealed": KEY, f"arn:aws:sqs:{ARN}:lost-key": "gone"}.get(queue_arn)
+    def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
+        if resource_arn == "arn:aws:s3:::sealed/old":  # an object written before the bucket's key changed
+            return None if writing else OTHER_KEY
+        return {
+            SEALED_QUEUE: KEY,
+            f"arn:aws:sqs:{ARN}:lost-key": "gone",
+            SEALED_TOPIC: KEY,
+            SEALED_STREAM: KEY,
+            "arn:aws:s3:::sealed/report.csv": KEY,
+        }.get(resource_arn)
 
 
 def of(service: str, operation: str, params: dict[str, Any] | None = None, **fields: Any) -> list[Access]:
@@ -97,8 +115,56 @@ def test_other_calls_on_an_encrypted_queue_use_no_key() -> None:
 
 
 def test_a_queue_whose_key_the_emulator_does_not_hold_is_not_mapped() -> None:
-    with pytest.raises(NotMappedError, match="the queue's KMS key gone is not in the emulator"):
+    with pytest.raises(NotMappedError, match="the KMS key gone of arn:aws:sqs:.*:lost-key is not in the emulator"):
         of("sqs", "SendMessage", {"QueueUrl": f"http://127.0.0.1:5000/{ACCOUNT}/lost-key"})
+
+
+def test_a_publish_to_a_topic_under_a_customer_managed_key_also_generates_a_data_key_through_sns() -> None:
+    context = through("sns", {"kms:EncryptionContext:aws:sns:topicArn": SEALED_TOPIC})
+    assert of("sns", "Publish", {"TopicArn": SEALED_TOPIC}) == [
+        Access("sns:Publish", SEALED_TOPIC),
+        Access("kms:GenerateDataKey", KEY, context),
+        Access("kms:Decrypt", KEY, context),
+    ]
+
+
+def test_a_put_object_into_a_bucket_whose_default_key_is_customer_managed_generates_a_data_key_through_s3() -> None:
+    obj = "arn:aws:s3:::sealed/report.csv"
+    assert of("s3", "PutObject", s3_resource=obj) == [
+        Access("s3:PutObject", obj),
+        Access("kms:GenerateDataKey", KEY, through("s3")),
+    ]
+
+
+def test_a_put_object_naming_its_own_key_uses_that_key() -> None:
+    obj = "arn:aws:s3:::sealed/report.csv"
+    headers = {"x-amz-server-side-encryption-aws-kms-key-id": "k-2"}
+    assert of("s3", "PutObject", s3_resource=obj, headers=headers)[1:] == [
+        Access("kms:GenerateDataKey", OTHER_KEY, through("s3"))
+    ]
+
+
+def test_a_get_object_decrypts_with_the_key_the_object_was_written_with() -> None:
+    assert of("s3", "GetObject", s3_resource="arn:aws:s3:::sealed/old") == [
+        Access("s3:GetObject", "arn:aws:s3:::sealed/old"),
+        Access("kms:Decrypt", OTHER_KEY, through("s3")),
+    ]
+    assert of("s3", "HeadObject", s3_resource="arn:aws:s3:::sealed/old") == [
+        Access("s3:GetObject", "arn:aws:s3:::sealed/old")
+    ]
+
+
+def test_kinesis_writes_generate_a_data_key_and_reads_decrypt_through_kinesis() -> None:
+    context = through("kinesis", {"kms:EncryptionContext:aws:kinesis:arn": SEALED_STREAM})
+    assert of("kinesis", "PutRecords", {"StreamName": "sealed"}) == [
+        Access("kinesis:PutRecords", SEALED_STREAM),
+        Access("kms:GenerateDataKey", KEY, context),
+    ]
+    iterator = base64.b64encode(b"sealed:shardId-000000000000:1").decode()
+    assert of("kinesis", "GetRecords", {"ShardIterator": iterator}) == [
+        Access("kinesis:GetRecords", SEALED_STREAM),
+        Access("kms:Decrypt", KEY, context),
+    ]
 
 
 def test_sns_publish_is_on_the_topic() -> None:
@@ -179,3 +245,14 @@ def test_an_operation_whose_action_accepts_only_star_is_evaluated_on_star_withou
 def test_an_action_the_authorization_reference_does_not_list_is_not_guessed() -> None:
     with pytest.raises(NotMappedError, match="sqs:FrobnicateQueue is not an action"):
         of("sqs", "FrobnicateQueue", {"QueueUrl": f"http://h/{ACCOUNT}/q"})
+
+
+def test_a_mapping_decrypts_what_it_receives_from_a_queue_or_reads_from_a_stream_under_a_customer_managed_key() -> None:
+    assert mapping_key_use(SEALED_QUEUE, Resolver()) == [Access("kms:Decrypt", KEY, THROUGH_SQS)]
+    stream_context = through("kinesis", {"kms:EncryptionContext:aws:kinesis:arn": SEALED_STREAM})
+    assert mapping_key_use(SEALED_STREAM, Resolver()) == [Access("kms:Decrypt", KEY, stream_context)]
+
+
+def test_a_mapping_on_a_source_without_a_customer_managed_key_uses_none() -> None:
+    assert mapping_key_use(f"arn:aws:sqs:{ARN}:inventory", Resolver()) == []
+    assert mapping_key_use(f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-12-01T00:00:00.000", Resolver()) == []

@@ -226,7 +226,9 @@ class Gateway:
         except ClientError as denied:
             raise GatewayError(500, "Internal server error") from denied
         function = self._runtime.function(route.function_arn)
-        invocation = function.invoke(event)
+        # An integration on an alias invokes through it: the version its weights route this request to.
+        version = self._runtime.version_of(route.function_arn)
+        invocation = function.invoke(event, version=version, invoked_arn=route.function_arn)
         if invocation.status == 429:
             raise GatewayError(429, "Too Many Requests")
         if invocation.failed:

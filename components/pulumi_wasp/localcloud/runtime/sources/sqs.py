@@ -66,7 +66,7 @@ class SqsPoller:
                 continue
             try:
                 batch = self._collect()
-            except Exception:  # the emulator is going away (shutdown): retry until stopped
+            except Exception:  # denied, or the emulator is going away (shutdown): retry until stopped
                 self._in_flight.release()
                 if not self._stop.wait(POLL_SECONDS):
                     continue
@@ -90,6 +90,8 @@ class SqsPoller:
             wait = POLL_SECONDS if closes_at is None else closes_at - time.monotonic()
             if wait <= 0:
                 break
+            # The mapping decrypts with the function's role: denied, the messages wait (logged in iam.log).
+            self._runtime.emulator.authorize_mapping_read(self.mapping.function_arn, self.mapping.source_arn)
             response = self._sqs.receive_message(
                 QueueUrl=self._queue.url,
                 MaxNumberOfMessages=min(RECEIVE_MAX, self.mapping.batch_size - len(batch)),
@@ -119,7 +121,10 @@ class SqsPoller:
                 return
             ids = [m["MessageId"] for m in messages]
             invocation = self._function.invoke(
-                {"Records": [self._record(m) for m in messages]}, wait_for_slot=self._visibility_timeout
+                {"Records": [self._record(m) for m in messages]},
+                wait_for_slot=self._visibility_timeout,
+                version=self._runtime.version_of(self.mapping.function_arn),  # an alias's weights apply per batch
+                invoked_arn=self.mapping.function_arn,
             )
             if invocation.aborted:
                 return  # stopping: the batch stays in flight, as if the poller had died

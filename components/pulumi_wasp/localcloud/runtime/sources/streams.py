@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pulumi_wasp.handlers.stream_redrive import filters, records
 from pulumi_wasp.localcloud.deploy.registry import MappingSpec
 from pulumi_wasp.localcloud.runtime.asynchronous import iso_now
+from pulumi_wasp.localcloud.runtime.functions import LATEST
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from pulumi_wasp.localcloud.runtime.sources.batches import batch_item_failures, matches
 from pulumi_wasp.localcloud.runtime.threads import join_until
@@ -155,8 +156,10 @@ class StreamPoller:
         window = self._runtime.clock.real(self.mapping.batching_window_seconds)
         while iterator and not self._stop.is_set():
             try:
+                # The mapping decrypts with the function's role: denied, the records wait (logged in iam.log).
+                self._runtime.emulator.authorize_mapping_read(self.mapping.function_arn, self.mapping.source_arn)
                 records, iterator = self._stream.read(shard, iterator, self.mapping.batch_size)
-            except Exception:  # the emulator is going away (shutdown): retry until stopped
+            except Exception:  # denied, or the emulator is going away (shutdown): retry until stopped
                 if self._stop.wait(self._poll_seconds):
                     return
                 continue
@@ -181,17 +184,22 @@ class StreamPoller:
     def _process(self, batch: list[tuple[_Record, dict[str, Any]]]) -> None:
         """Deliver one batch until it succeeds or is given up; parts split by bisecting go first."""
         work: deque[tuple[list[tuple[_Record, dict[str, Any]]], int]] = deque([(batch, 0)])
+        executed = LATEST  # the version the last attempt ran, for the on-failure record
         while work and not self._stop.is_set():
             records, retries = work.popleft()
-            records = self._drop_expired(records)
+            records = self._drop_expired(records, executed)
             if not records:
                 continue
             sequences = [r.sequence for r, _ in records]
             invocation = self._function.invoke(
-                {"Records": [d for _, d in records]}, wait_for_slot=self._function.spec.timeout_seconds
+                {"Records": [d for _, d in records]},
+                wait_for_slot=self._function.spec.timeout_seconds,
+                version=self._runtime.version_of(self.mapping.function_arn),  # an alias's weights apply per batch
+                invoked_arn=self.mapping.function_arn,
             )
             if invocation.aborted:
                 return  # stopping: no checkpoint, nothing given up
+            executed = invocation.executed_version
             failed_at: int | None = 0
             if not invocation.failed:
                 reported = batch_item_failures(invocation, sequences) if self.mapping.report_batch_item_failures else []
@@ -209,21 +217,28 @@ class StreamPoller:
             remaining = records[failed_at:]
             if invocation.status != 429 and 0 <= self.mapping.max_retries <= retries:
                 self._give_up(
-                    remaining, "RetryAttemptsExhausted", invocation.status, invocation.function_error, retries + 1
+                    remaining,
+                    "RetryAttemptsExhausted",
+                    invocation.status,
+                    invocation.function_error,
+                    retries + 1,
+                    executed,
                 )
                 continue
             self._runtime.ledger.note(self.source, RETRIED, len(remaining))
             work.appendleft((remaining, retries + (invocation.status != 429)))
             self._stop.wait(self._runtime.clock.real(RETRY_PAUSE_SECONDS))
 
-    def _drop_expired(self, records: list[tuple[_Record, dict[str, Any]]]) -> list[tuple[_Record, dict[str, Any]]]:
+    def _drop_expired(
+        self, records: list[tuple[_Record, dict[str, Any]]], executed: str
+    ) -> list[tuple[_Record, dict[str, Any]]]:
         limit = self.mapping.max_record_age_seconds
         if limit < 0:
             return records
         now = time.time()  # a limit on work in progress: wall seconds at any --speed (runtime/clock.py)
         expired = [r for r in records if now - r[0].arrival > limit]
         if expired:
-            self._give_up(expired, "RecordAgeExceeded", None, None, 0)
+            self._give_up(expired, "RecordAgeExceeded", None, None, 0, executed)
         return [r for r in records if r not in expired]
 
     def _give_up(
@@ -233,6 +248,7 @@ class StreamPoller:
         status: int | None,
         error: str | None,
         attempts: int,
+        executed: str,
     ) -> None:
         """Skip the records; their coordinates (not the records) go to the on-failure destination."""
         first, last = records[0][0], records[-1][0]
@@ -248,11 +264,11 @@ class StreamPoller:
         record = {
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
-                "functionArn": self._function.spec.arn,
+                "functionArn": self.mapping.function_arn,
                 "condition": condition,
                 "approximateInvokeCount": attempts,
             },
-            "responseContext": {"statusCode": status or 200, "executedVersion": "$LATEST", "functionError": error},
+            "responseContext": {"statusCode": status or 200, "executedVersion": executed, "functionError": error},
             "version": "1.0",
             "timestamp": iso_now(),
             self._stream.batch_info_key: info,
