@@ -19,7 +19,7 @@ from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.account import aws_region
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_statement, required_key_policy
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.queues import dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
@@ -409,12 +409,8 @@ class ServerlessFunction(pulumi.ComponentResource):
             # Lambda decrypts the environment variables with the function's role when it starts an environment.
             statements.append(iam.kms_decrypt(key_arn, "lambda"))
             self.required_key_policy.append(
-                required_key_policy(
-                    f"ServerlessFunction {name}",
-                    "ServerlessFunctionArgs.kms_key_arn",
-                    key_arn,
-                    [log_group_statement([self.log_group.arn], aws_region())],
-                    "required_key_policy",
+                log_group_key_policy(
+                    f"ServerlessFunction {name}", "ServerlessFunctionArgs.kms_key_arn", key_arn, self.log_group.arn
                 )
             )
         for grant in iam.wildcard_grants(permissions):

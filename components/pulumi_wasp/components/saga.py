@@ -20,10 +20,9 @@ from pulumi_aws import iam as iam_resources
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction, ServerlessFunctionArgs
 from pulumi_wasp.components.shared import children, iam, names
-from pulumi_wasp.components.shared.account import aws_region
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_statement, required_key_policy
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -603,13 +602,7 @@ class Saga(pulumi.ComponentResource):
             # Step Functions encrypts the definition and each execution's history with the machine's role.
             statements.append(iam.kms_encrypt(key_arn, "states"))
             self.required_key_policy.append(
-                required_key_policy(
-                    f"Saga {name}",
-                    "SagaArgs.kms_key_arn",
-                    key_arn,
-                    [log_group_statement([self.log_group.arn], aws_region())],
-                    "required_key_policy",
-                )
+                log_group_key_policy(f"Saga {name}", "SagaArgs.kms_key_arn", key_arn, self.log_group.arn)
             )
         if notify is not None:
             # The alarm topic is KMS-encrypted: publishing needs the key too, for this topic only.

@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 from pulumi_aws import kms
 
-from pulumi_wasp.components.shared.account import deploying_account
+from pulumi_wasp.components.shared.account import aws_region, deploying_account
 from pulumi_wasp.components.shared.resource_policies import ServiceSender
 
 #: One statement of a key policy (values may be Outputs: serialise with ``pulumi.Output.json_dumps``).
@@ -70,6 +70,16 @@ def required_key_policy(
         f"(they let {', '.join(principals)} use the key for this component's resources only), or those writes fail"
     )
     return KeyPolicyGrant(key_arn, list(statements))
+
+
+def log_group_key_policy(
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+) -> KeyPolicyGrant:
+    """What the key given as ``key_arg`` needs for the log group ``owner`` created with it: CloudWatch Logs'
+    statement (:func:`log_group_statement`), logged and listed in ``owner``'s ``required_key_policy``."""
+    return required_key_policy(
+        owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())], "required_key_policy"
+    )
 
 
 def delivery_statements(senders: Sequence[ServiceSender], account: pulumi.Input[str]) -> list[KeyPolicyStatement]:
