@@ -39,7 +39,8 @@ class AsyncInvokeArgs:
     #: Events older than this are not retried but sent to the DLQ (defaults: one hour).
     max_event_age_seconds: int = defaults.ASYNC_MAX_EVENT_AGE_SECONDS
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ's defaults (``tags`` merge, other keys replace);
-    #: dropping its encryption warns naming sqs-encryption.
+    #: dropping its encryption warns naming sqs-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN)
+    #: is granted to the function's role through SQS (Lambda sends failed events with it).
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

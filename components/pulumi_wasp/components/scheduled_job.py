@@ -202,7 +202,10 @@ class ScheduledJobArgs:
     target_overrides: Mapping[str, Any] = field(default_factory=dict)
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ the job creates (a rule's, or the schedule's of
     #: an existing function). With Scheduler and a new function the DLQ is the function's: set
-    #: ``function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)``.
+    #: ``function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)``. Under a customer-managed key
+    #: (``kms_master_key_id``, its ARN) the schedule's role is granted the key through SQS; a rule's DLQ is written
+    #: by EventBridge as itself, which only the key's policy can allow: the job cannot edit a key it was given, so
+    #: it logs so and lists the statement in ``ScheduledJob.required_key_policy``.
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
