@@ -24,9 +24,15 @@ THROTTLED = {
 
 
 def api(
-    name: str, fn: aws.lambda_.Function, *, settings: dict[str, object] | None = THROTTLED, **stage: object
+    name: str,
+    fn: aws.lambda_.Function,
+    *,
+    settings: dict[str, object] | None = THROTTLED,
+    uri: pulumi.Input[str] | None = None,
+    **stage: object,
 ) -> None:
-    """A REST API with one Lambda proxy route and a stage; ``settings`` are its */* MethodSettings."""
+    """A REST API with one Lambda proxy route (to ``uri``, default the function's) and a stage; ``settings`` are
+    its */* MethodSettings."""
     rest = aws.apigateway.RestApi(f"{name}-api", tags=TAGS)
     route = aws.apigateway.Resource(f"{name}-route", rest_api=rest.id, parent_id=rest.root_resource_id, path_part="x")
     method = aws.apigateway.Method(
@@ -43,7 +49,7 @@ def api(
         http_method=method.http_method,
         type="AWS_PROXY",
         integration_http_method="POST",
-        uri=fn.invoke_arn,
+        uri=uri or fn.invoke_arn,
     )
     deployment = aws.apigateway.Deployment(
         f"{name}-deployment", rest_api=rest.id, opts=pulumi.ResourceOptions(depends_on=[integration])
@@ -74,6 +80,11 @@ def program() -> None:
     api("public", quick, authorization="NONE")
     api("webhook", quick, authorization="NONE")
     api("slow", function("slow", timeout=60))
+    slow_aliased = function("slow-aliased", timeout=60, publish=True)
+    live = aws.lambda_.Alias(
+        "slow-aliased-live", name="live", function_name=slow_aliased.name, function_version=slow_aliased.version
+    )
+    api("slow-alias", slow_aliased, uri=live.invoke_arn)
     api("tolerated", function("tolerated", timeout=60, tags=exempt("apigw-lambda-timeout")))
 
 
@@ -134,6 +145,10 @@ def test_lambda_timeout_accepts_a_function_faster_than_the_integration(report: P
 def test_lambda_timeout_flags_a_function_slower_than_29_seconds(report: PolicyReport) -> None:
     (message,) = messages(report, "apigw-lambda-timeout", "slow")
     assert "timeout is 60; wanted at most 29 s (behind integration slow-integration" in message
+
+
+def test_lambda_timeout_follows_an_integration_of_the_functions_alias(report: PolicyReport) -> None:
+    assert "slow-aliased" in flagged(report, "apigw-lambda-timeout")
 
 
 def test_lambda_timeout_lists_an_exempted_function(report: PolicyReport) -> None:

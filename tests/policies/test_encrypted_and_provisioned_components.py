@@ -8,7 +8,7 @@ import pytest
 
 from pulumi_wasp.components import StackContext, use_stack_context
 from pulumi_wasp.preview import PolicyReport
-from tests.unit.components import test_customer_managed_keys, test_table
+from tests.unit.components import test_customer_managed_key_paths, test_customer_managed_keys, test_table
 
 from .conftest import TAGS, analyze, synth
 
@@ -19,6 +19,7 @@ def program() -> None:
     """The component tests' programs: every customer-managed key path, and a provisioned table with indexes."""
     use_stack_context(StackContext(tags=TAGS))
     test_customer_managed_keys.program()
+    test_customer_managed_key_paths.program()
     test_table.provisioned_program()
 
 

@@ -65,6 +65,11 @@ def program() -> None:
             source_arn=rule.arn,
         )
 
+    # ... and one invoked through its alias, which keeps failures nowhere either.
+    aliased = function("async-aliased", publish=True)
+    live = aws.lambda_.Alias("async-aliased-live", name="live", function_name=aliased.name, function_version="1")
+    aws.cloudwatch.EventTarget("async-aliased-target", rule=rule.name, arn=live.arn)
+
     # lambda-no-wildcard-iam
     wildcard_role = aws.iam.Role("wildcard-role", assume_role_policy=SCOPED_TRUST, tags=TAGS)
     aws.iam.RolePolicy(
@@ -222,6 +227,11 @@ def test_async_failure_destination_flags_an_async_function_that_loses_failures(r
         "async-lost-invoke for events.amazonaws.com"
         in messages(report, "lambda-async-failure-destination", "async-lost")[0]
     )
+
+
+def test_async_failure_destination_follows_invokers_of_the_functions_alias(report: PolicyReport) -> None:
+    (message,) = messages(report, "lambda-async-failure-destination", "async-aliased")
+    assert "event target async-aliased-target" in message
 
 
 def test_async_failure_destination_leaves_an_unknown_destination_not_evaluated(stack: Synthesis) -> None:

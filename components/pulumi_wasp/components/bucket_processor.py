@@ -25,6 +25,7 @@ from pulumi_wasp.components.queue import Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant
 from pulumi_wasp.components.shared.queues import ServiceSender
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -116,6 +117,9 @@ class BucketProcessor(pulumi.ComponentResource):
     function: ServerlessFunction | None
     processor: QueueProcessor | None
     queue: Queue | None
+    #: With a queue under a customer-managed key given by ARN: the statements its key policy needs so S3 may deliver
+    #: from this bucket only (logged: the processor cannot edit a key it was given), else empty.
+    required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
 
@@ -206,6 +210,8 @@ class BucketProcessor(pulumi.ComponentResource):
             # S3 checks on creation that it may send: the queue's policy must exist first.
             ready = self.processor or self.queue
             queues = [s3.BucketNotificationQueueArgs(queue_arn=self.queue.arn, **notified)]
+        # A queue under a key given by ARN lists what S3 needs of that key to deliver from this bucket.
+        self.required_key_policy = list(self.queue.required_key_policy) if self.queue is not None else []
         s3.BucketNotification(
             f"{name}-notification",
             bucket=bucket_id,

@@ -197,6 +197,9 @@ SAGA_RETRY_JITTER = "FULL"
 #: Every state transition logged, without the execution data (inputs/outputs carry PII).
 SAGA_LOG_LEVEL = "ALL"
 SAGA_LOG_EXECUTION_DATA = False
+#: With a customer-managed key: how long Step Functions reuses a data key (the service's default; 60..900 s), so an
+#: execution's transitions cost one KMS request per five minutes rather than one each.
+SAGA_KMS_DATA_KEY_REUSE_SECONDS = 300
 
 # -- Stream event source mappings (DynamoDB streams, Kinesis) ----------------------------------
 #: Lambda's default batch for streams; a poison record is isolated by bisecting.

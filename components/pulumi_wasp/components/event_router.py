@@ -15,6 +15,7 @@ from pulumi_wasp.components.function import InvokeTarget, ServerlessFunction, in
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, delivery_statements, required_key_policy
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -37,6 +38,10 @@ class QueueTarget:
     queue_arn: pulumi.Input[str]
     #: FIFO queues need a message group.
     message_group_id: str | None = None
+    #: The ARN of the customer-managed key the queue is encrypted with (None: SQS-managed, or a key whose policy
+    #: already admits the rule). The router cannot edit that key's policy: it logs and lists the statement
+    #: ``events.amazonaws.com`` needs for this rule in :attr:`EventRouter.required_key_policy`.
+    kms_key_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class TopicTarget:
     """Publish to an SNS topic whose policy admits the rule (``FanOutArgs(publishers=[...])``)."""
 
     topic_arn: pulumi.Input[str]
+    #: As :attr:`QueueTarget.kms_key_arn`, for the topic's key (FanOut's own key admits its ``publishers``).
+    kms_key_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,9 @@ class EventRouter(pulumi.ComponentResource):
     rules: dict[str, cloudwatch.EventRule]
     #: Per rule: where events its targets could not take after the retries park (alarmed).
     dlqs: dict[str, sqs.Queue]
+    #: For each queue or topic target under a customer-managed key given by ARN: the statement its key policy needs
+    #: so EventBridge may deliver from that rule only (logged: the router cannot edit a key it was given).
+    required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     bus_arn = renamed_attribute("bus_arn", "arn", "0.2.0")
@@ -213,7 +223,7 @@ class EventRouter(pulumi.ComponentResource):
                     tags=self._tags,
                     opts=child,
                 )
-        self.rules, self.dlqs = {}, {}
+        self.rules, self.dlqs, self.required_key_policy = {}, {}, []
         for rule in args.rules:
             self.add_rule(rule)
         self.register_outputs({"arn": self.arn, "name": self.name})
@@ -277,12 +287,25 @@ class EventRouter(pulumi.ComponentResource):
             invoke_permission(
                 f"{name}-permission", invoked, "events.amazonaws.com", source_arn=event_rule.arn, parent=self
             )
-        elif isinstance(target, QueueTarget):
-            arn = target.queue_arn
-            if target.message_group_id:
+        elif isinstance(target, QueueTarget | TopicTarget):
+            arn = target.queue_arn if isinstance(target, QueueTarget) else target.topic_arn
+            if isinstance(target, QueueTarget) and target.message_group_id:
                 extra["sqs_target"] = {"message_group_id": target.message_group_id}
-        elif isinstance(target, TopicTarget):
-            arn = target.topic_arn
+            key_arn = customer_key_arn(
+                target.kms_key_arn, f"EventRule {rule.name!r}: {type(target).__name__}.kms_key_arn"
+            )
+            if key_arn is not None:
+                # EventBridge encrypts as itself: only the key's policy can let it, for this rule only.
+                from_rule = ServiceSender("events.amazonaws.com", event_rule.arn)
+                self.required_key_policy.append(
+                    required_key_policy(
+                        f"EventRouter {self._name}: rule {rule.name!r}",
+                        f"{type(target).__name__}.kms_key_arn",
+                        key_arn,
+                        delivery_statements([from_rule], iam.account_of(self.arn)),
+                        "required_key_policy",
+                    )
+                )
         else:
             arn = target.state_machine_arn
             role = iam.service_role(

@@ -15,7 +15,7 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
-from pulumi_wasp.components.shared.kms import service_key
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_statements, required_key_policy, service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.resource_policies import topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
@@ -134,6 +134,9 @@ class FanOut(pulumi.ComponentResource):
     processors: dict[str, QueueProcessor]
     #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
     delivery_dlqs: dict[str, sqs.Queue]
+    #: For each subscriber queue under a customer-managed key given by ARN: the statements its key policy needs so
+    #: SNS may deliver from this topic only (the fan-out cannot edit a key it was given; it logs each).
+    required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     topic_arn = renamed_attribute("topic_arn", "arn", "0.2.0")
@@ -149,8 +152,9 @@ class FanOut(pulumi.ComponentResource):
         if args.existing_topic is None:
             key_arn = None
             if args.encrypt:
-                services = [p.service for p in args.publishers]
-                self.key = service_key(name, services, description=f"Encrypts the {name} topic", parent=self, tags=tags)
+                self.key = service_key(
+                    name, args.publishers, description=f"Encrypts the {name} topic", parent=self, tags=tags
+                )
                 key_arn = self.key.arn
             topic_defaults = {
                 "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),
@@ -183,6 +187,7 @@ class FanOut(pulumi.ComponentResource):
             )
 
         self.queues, self.queue_arns, self.processors, self.delivery_dlqs = {}, {}, {}, {}
+        self.required_key_policy = []
         from_topic = ServiceSender("sns.amazonaws.com", self.arn)
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
@@ -199,10 +204,14 @@ class FanOut(pulumi.ComponentResource):
             elif isinstance(sub.queue, ExistingQueue):
                 queue_arn = sub.queue.queue_arn
                 if sub.queue.key_arn is not None:
-                    children.not_checked(
-                        f"FanOut {name}: subscriber {sub.name!r}",
-                        "that the key policy of the queue's kms_key_arn lets sns.amazonaws.com use it "
-                        "(kms:GenerateDataKey*, kms:Decrypt): deliveries fail without it",
+                    self.required_key_policy.append(
+                        required_key_policy(
+                            f"FanOut {name}: subscriber {sub.name!r}",
+                            "ExistingQueue.kms_key_arn",
+                            sub.queue.key_arn,
+                            delivery_statements([from_topic], iam.account_of(self.arn)),
+                            "required_key_policy",
+                        )
                     )
                 queue_policy(
                     f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=sub.queue.queue_url
@@ -238,6 +247,8 @@ class FanOut(pulumi.ComponentResource):
                 arg=f"Subscriber {sub.name!r}: overrides",
                 opts=child,
             )
+        # Subscriber queues created under a key given by ARN list what SNS needs of it themselves.
+        self.required_key_policy += [grant for queue in self.queues.values() for grant in queue.required_key_policy]
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
         )

@@ -16,10 +16,12 @@ from pulumi_aws import iam as iam_resources
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.live_alias import AliasArgs, LiveAlias, live_alias
 from pulumi_wasp.components.shared import children, iam, names
+from pulumi_wasp.components.shared.account import aws_region
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
-from pulumi_wasp.components.shared.queues import dead_letter_queue
+from pulumi_wasp.components.shared.queues import dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
@@ -37,7 +39,8 @@ class AsyncInvokeArgs:
     #: Events older than this are not retried but sent to the DLQ (defaults: one hour).
     max_event_age_seconds: int = defaults.ASYNC_MAX_EVENT_AGE_SECONDS
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ's defaults (``tags`` merge, other keys replace);
-    #: dropping its encryption warns naming sqs-encryption.
+    #: dropping its encryption warns naming sqs-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN)
+    #: is granted to the function's role through SQS (Lambda sends failed events with it).
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -128,6 +131,11 @@ class ServerlessFunctionArgs:
     #: then keeps another version (Lambda keeps them until deleted; they count against the account's 75 GB code
     #: storage) and a function nothing deploys gradually gains nothing from it.
     alias: AliasArgs | None = None
+    #: The ARN of a customer-managed key for the function's log group and its environment variables. Default None:
+    #: AWS-managed encryption for both (no key policy to keep, no KMS cost). The role is granted ``kms:Decrypt``
+    #: through Lambda (for the variables); the key policy is yours and must let CloudWatch Logs use the key for the
+    #: log group: the component cannot edit it, logs so and lists the statement in ``required_key_policy``.
+    kms_key_arn: pulumi.Input[str] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     #: The stack context; the one set with ``use_stack_context`` when None.
     context: StackContext | None = None
@@ -183,6 +191,7 @@ class ServerlessFunctionArgs:
             )
         if self.vpc is not None:
             self.vpc.validate()
+        customer_key_arn(self.kms_key_arn, "ServerlessFunctionArgs.kms_key_arn")
         if self.alias is not None:
             self.alias.validate(self.reserved_concurrency)
             deployment = self.alias.deployment
@@ -259,13 +268,6 @@ def grant_to_existing(
         "or give ExistingFunction(role=...) and the component attaches them"
     )
     return list(statements)
-
-
-def aws_region() -> str:
-    region = pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        raise ValueError("no AWS region: set the stack config 'aws:region' (pulumi config set aws:region us-east-1)")
-    return region
 
 
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
@@ -365,6 +367,8 @@ class ServerlessFunction(pulumi.ComponentResource):
     role: iam_resources.Role
     log_group: cloudwatch.LogGroup
     dlq: sqs.Queue | None
+    #: The customer-managed key of the DLQ (an ``AsyncInvokeArgs.dlq_overrides`` key), else None.
+    dlq_kms_key_arn: pulumi.Input[str] | None
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     invoke_arn: pulumi.Output[str]
@@ -372,6 +376,8 @@ class ServerlessFunction(pulumi.ComponentResource):
     live: LiveAlias | None
     #: What every invoker targets: the alias when there is one (see :class:`InvokeTarget`).
     target: InvokeTarget
+    #: With ``kms_key_arn``: the statements its key policy needs (CloudWatch Logs for the log group), else empty.
+    required_key_policy: list[KeyPolicyGrant]
 
     def __init__(self, name: str, args: ServerlessFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("function", "ServerlessFunction", opts)
@@ -383,6 +389,7 @@ class ServerlessFunction(pulumi.ComponentResource):
         self.args = args
 
         function_name = context.physical_name(name, names.LAMBDA_FUNCTION)
+        key_arn = customer_key_arn(args.kms_key_arn, "ServerlessFunctionArgs.kms_key_arn")
         # Created before the function, so Lambda never creates an unmanaged, never-expiring group.
         self.log_group = log_group(
             name,
@@ -393,10 +400,20 @@ class ServerlessFunction(pulumi.ComponentResource):
             retention_days=args.log_retention_days,
             overrides=args.log_group_overrides,
             overrides_arg="ServerlessFunctionArgs.log_group_overrides",
+            kms_key_id=key_arn,
         )
 
         permissions = iam.flattened(args.permissions, "ServerlessFunctionArgs")
         statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *permissions]
+        self.required_key_policy = []
+        if key_arn is not None:
+            # Lambda decrypts the environment variables with the function's role when it starts an environment.
+            statements.append(iam.kms_decrypt(key_arn, "lambda"))
+            self.required_key_policy.append(
+                log_group_key_policy(
+                    f"ServerlessFunction {name}", "ServerlessFunctionArgs.kms_key_arn", key_arn, self.log_group.arn
+                )
+            )
         for grant in iam.wildcard_grants(permissions):
             pulumi.log.warn(
                 f"ServerlessFunctionArgs.permissions of {name} grant {grant}, beyond the least-privilege default: "
@@ -406,17 +423,19 @@ class ServerlessFunction(pulumi.ComponentResource):
             statements += iam.lambda_vpc_access(
                 aws_region(), iam.account_of(self.log_group.arn), args.vpc.subnet_ids, args.vpc.security_group_ids
             )
-        self.dlq = None
+        self.dlq, self.dlq_kms_key_arn = None, None
         if args.async_invoke is not None:
-            self.dlq = dead_letter_queue(
+            dlq = dead_letter_queue(
                 name,
                 context=context,
                 parent=self,
                 tags=tags,
                 overrides=args.async_invoke.dlq_overrides,
                 overrides_arg="AsyncInvokeArgs.dlq_overrides",
-            ).queue
-            statements.append(iam.sqs_send(self.dlq.arn))
+            )
+            self.dlq, self.dlq_kms_key_arn = dlq.queue, dlq.key_arn
+            # Lambda sends failed events to the DLQ with the function's role: under a key, that needs the key too.
+            statements += sender_statements(self.dlq.arn, dlq.key_arn)
         service_role = iam.service_role(name, "lambda.amazonaws.com", statements, parent=self, tags=tags)
         self.role = service_role.role
 
@@ -448,6 +467,7 @@ class ServerlessFunction(pulumi.ComponentResource):
             "description": args.description or None,
             "ephemeral_storage": {"size": args.ephemeral_storage_mb} if args.ephemeral_storage_mb else None,
             "vpc_config": _vpc_config(args.vpc),
+            "kms_key_arn": key_arn,
             "publish": True if args.alias is not None else None,
             "tags": tags,
         }

@@ -13,8 +13,20 @@ from pulumi_aws import kms, sqs
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import AWS_MANAGED_ALIAS, customer_key_arn, service_key
-from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
+from pulumi_wasp.components.shared.kms import (
+    KeyPolicyGrant,
+    customer_key_arn,
+    delivery_statements,
+    required_key_policy,
+    service_key,
+)
+from pulumi_wasp.components.shared.queues import (
+    ServiceSender,
+    consumer_statements,
+    dead_letter_queue,
+    queue_policy,
+    sender_statements,
+)
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -41,7 +53,8 @@ class QueueArgs:
     #: None (no key policy to manage, no KMS cost). The consumers and producers the components wire are granted it
     #: (:meth:`Queue.consumer_statements`, :meth:`Queue.sender_statements`); its key policy is yours: it must
     #: delegate to IAM and let each of ``senders``' services use it (kms:GenerateDataKey*, kms:Decrypt), or their
-    #: deliveries fail. ``customer_managed_key=True`` creates a key that does both.
+    #: deliveries fail: the queue logs so and lists those statements in ``Queue.required_key_policy``.
+    #: ``customer_managed_key=True`` creates a key that does both.
     kms_master_key_id: pulumi.Input[str] | None = None
     #: Encrypt with a rotating customer-managed key of the queue's own (and its DLQ's), whose key policy lets the
     #: ``senders``' services use it (SNS, EventBridge, S3 cannot deliver to a queue under ``alias/aws/sqs``).
@@ -187,6 +200,9 @@ class Queue(pulumi.ComponentResource):
     key: kms.Key | None
     #: The customer-managed key the queue is encrypted with (None: SQS-managed or AWS-managed encryption).
     kms_key_arn: pulumi.Input[str] | None
+    #: With ``kms_master_key_id`` and ``senders``: the statements that key's policy needs so each sender's service
+    #: may use it, for its source only (the queue cannot edit a key it was given), else empty.
+    required_key_policy: list[KeyPolicyGrant]
 
     def __init__(self, name: str, args: QueueArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         token, opts = component_type("queue", "Queue", opts)
@@ -197,17 +213,8 @@ class Queue(pulumi.ComponentResource):
         tags = context.tags_for(args.tags)
         self.key, key_id = None, args.kms_master_key_id
         if args.customer_managed_key:
-            services = [sender.service for sender in args.senders]
-            self.key = service_key(name, services, description=f"Encrypts the {name} queue", parent=self, tags=tags)
+            self.key = service_key(name, args.senders, description=f"Encrypts the {name} queue", parent=self, tags=tags)
             key_id = self.key.arn
-        given = args.kms_master_key_id
-        aws_managed = isinstance(given, str) and given.startswith(AWS_MANAGED_ALIAS)
-        if given is not None and args.senders and not aws_managed:
-            children.not_checked(
-                f"Queue {name}",
-                f"that the key policy of kms_master_key_id lets {sorted({s.service for s in args.senders})} use it "
-                "(kms:GenerateDataKey*, kms:Decrypt): their deliveries fail without it",
-            )
         self.dlq = dead_letter_queue(
             name,
             context=context,
@@ -247,6 +254,19 @@ class Queue(pulumi.ComponentResource):
         self.visibility_timeout_seconds: pulumi.Input[int] = kwargs["visibility_timeout_seconds"]
         self.fifo = args.fifo
         queue_policy(f"{name}-queue", self.queue, args.senders, parent=self)
+        # Services deliver as themselves: a key of the queue's own names them; a key given by ARN is the caller's.
+        self.required_key_policy = []
+        given = customer_key_arn(args.kms_master_key_id, "QueueArgs.kms_master_key_id")
+        if given is not None and args.senders:
+            self.required_key_policy.append(
+                required_key_policy(
+                    f"Queue {name}",
+                    "QueueArgs.kms_master_key_id",
+                    given,
+                    delivery_statements(args.senders, iam.account_of(self.queue.arn)),
+                    "required_key_policy",
+                )
+            )
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
         outputs = {"arn": self.arn, "url": self.url, "name": self.name}
         self.register_outputs({**outputs, "dlq_arn": self.dlq.arn, "dlq_url": self.dlq.url})
@@ -258,13 +278,3 @@ class Queue(pulumi.ComponentResource):
     def consumer_statements(self) -> list[iam.Statement]:
         """What a consumer's role (a Lambda mapping's function) needs: receive and delete, and Decrypt through SQS."""
         return consumer_statements(self.arn, self.kms_key_arn)
-
-
-def sender_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
-    """Send to the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
-    return [iam.sqs_send(queue_arn), *([iam.kms_encrypt(key_arn, "sqs")] if key_arn is not None else [])]
-
-
-def consumer_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
-    """Consume from the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
-    return [iam.sqs_consume(queue_arn), *([iam.kms_decrypt(key_arn, "sqs")] if key_arn is not None else [])]

@@ -20,13 +20,11 @@ from pulumi_wasp.components.queue import (
     ExistingQueue,
     Queue,
     QueueArgs,
-    consumer_statements,
     redrive_policy,
-    sender_statements,
 )
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import current_stack_context
-from pulumi_wasp.components.shared.queues import dead_letter_queue
+from pulumi_wasp.components.shared.queues import consumer_statements, dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
 

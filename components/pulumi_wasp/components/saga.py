@@ -22,6 +22,7 @@ from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -215,6 +216,14 @@ class SagaArgs:
     alarms: bool = True
     #: Log retention; the stack context's when None.
     log_retention_days: int | None = None
+    #: The ARN of a customer-managed key for the state machine (definition and execution history:
+    #: ``CUSTOMER_MANAGED_KMS_KEY``, data keys reused for defaults.SAGA_KMS_DATA_KEY_REUSE_SECONDS) and its log
+    #: group. Default None: AWS-owned encryption for the machine, CloudWatch Logs' for the group (no key policy to
+    #: keep, no KMS cost). The machine's role is granted kms:GenerateDataKey and kms:Decrypt through Step
+    #: Functions; the key policy is yours and must let CloudWatch Logs use the key for the log group: the saga
+    #: cannot edit it, logs so and lists the statement in ``required_key_policy``. Callers that start executions
+    #: or read their history need kms:Decrypt (and GenerateDataKey to start) on the key too.
+    kms_key_arn: pulumi.Input[str] | None = None
     #: Tags of every child (state machine, role, log group, alarms, the functions created for tasks), merged over
     #: the stack context's; a task's ``function.tags`` are merged over these for its function.
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -232,6 +241,7 @@ class SagaArgs:
     def validate(self) -> None:
         if not self.steps:
             raise ValueError("SagaArgs.steps is empty: a saga needs at least one step")
+        customer_key_arn(self.kms_key_arn, "SagaArgs.kms_key_arn")
         if not 1 <= self.timeout_seconds <= _MAX_TIMEOUT_SECONDS:
             raise ValueError(f"SagaArgs.timeout_seconds must be 1..{_MAX_TIMEOUT_SECONDS}, got {self.timeout_seconds}")
         if self.log_level not in _LOG_LEVELS:
@@ -534,6 +544,8 @@ class Saga(pulumi.ComponentResource):
     state_machine: sfn.StateMachine
     role: iam_resources.Role
     log_group: cloudwatch.LogGroup
+    #: With ``kms_key_arn``: the statements its key policy needs (CloudWatch Logs for the log group), else empty.
+    required_key_policy: list[KeyPolicyGrant]
     #: The functions the saga created, by the name of their task's state.
     functions: dict[str, ServerlessFunction]
     arn: pulumi.Output[str]
@@ -565,6 +577,7 @@ class Saga(pulumi.ComponentResource):
             )
         notify = args.notify_topic_arn if args.notify_topic_arn is not None else context.alarm_topic_arn
         machine_name = context.physical_name(name, names.STATE_MACHINE)
+        key_arn = customer_key_arn(args.kms_key_arn, "SagaArgs.kms_key_arn")
         # Under /aws/vendedlogs/ CloudWatch Logs needs no resource policy per log group, so many
         # machines never hit the account's resource-policy size limit.
         self.log_group = log_group(
@@ -576,6 +589,7 @@ class Saga(pulumi.ComponentResource):
             retention_days=args.log_retention_days,
             overrides=args.log_group_overrides,
             overrides_arg="SagaArgs.log_group_overrides",
+            kms_key_id=key_arn,
         )
         statements = [
             iam.lambda_invoke(args.function_arns()),
@@ -583,6 +597,13 @@ class Saga(pulumi.ComponentResource):
             iam.xray_write(),
             iam.xray_sampling(),
         ]
+        self.required_key_policy = []
+        if key_arn is not None:
+            # Step Functions encrypts the definition and each execution's history with the machine's role.
+            statements.append(iam.kms_encrypt(key_arn, "states"))
+            self.required_key_policy.append(
+                log_group_key_policy(f"Saga {name}", "SagaArgs.kms_key_arn", key_arn, self.log_group.arn)
+            )
         if notify is not None:
             # The alarm topic is KMS-encrypted: publishing needs the key too, for this topic only.
             statements += [iam.sns_publish(notify), iam.kms_for_topic(notify)]
@@ -612,6 +633,13 @@ class Saga(pulumi.ComponentResource):
                 "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
             },
             "tracing_configuration": {"enabled": True},
+            "encryption_configuration": {
+                "type": "CUSTOMER_MANAGED_KMS_KEY",
+                "kms_key_id": key_arn,
+                "kms_data_key_reuse_period_seconds": defaults.SAGA_KMS_DATA_KEY_REUSE_SECONDS,
+            }
+            if key_arn is not None
+            else None,
             "tags": tags,
         }
         self.state_machine = children.create(

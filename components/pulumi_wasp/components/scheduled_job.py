@@ -30,7 +30,8 @@ from pulumi_wasp.components.function import (
 )
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_statements, required_key_policy
+from pulumi_wasp.components.shared.queues import DeadLetterQueue, ServiceSender, dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
 # -- schedule expressions -----------------------------------------------------------------------
@@ -201,7 +202,10 @@ class ScheduledJobArgs:
     target_overrides: Mapping[str, Any] = field(default_factory=dict)
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the DLQ the job creates (a rule's, or the schedule's of
     #: an existing function). With Scheduler and a new function the DLQ is the function's: set
-    #: ``function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)``.
+    #: ``function.async_invoke=AsyncInvokeArgs(dlq_overrides=...)``. Under a customer-managed key
+    #: (``kms_master_key_id``, its ARN) the schedule's role is granted the key through SQS; a rule's DLQ is written
+    #: by EventBridge as itself, which only the key's policy can allow: the job cannot edit a key it was given, so
+    #: it logs so and lists the statement in ``ScheduledJob.required_key_policy``.
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -280,6 +284,9 @@ class ScheduledJob(pulumi.ComponentResource):
     dlq: sqs.Queue
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
+    #: kind="rule" with a DLQ under a customer-managed key (``dlq_overrides``): the statement its key policy needs
+    #: so EventBridge may send undeliverable runs from this rule (logged: the job cannot edit that key), else empty.
+    required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
 
@@ -307,15 +314,17 @@ class ScheduledJob(pulumi.ComponentResource):
             function_arn = existing.function_arn
             self.arn, self.name = pulumi.Output.from_input(function_arn), existing.function_name
         payload = json.dumps(args.input) if args.input is not None else None
-        self.schedule, self.rule = None, None
+        self.schedule, self.rule, self.required_key_policy = None, None, []
         if args.kind == "scheduler":
             if self.function is not None:
                 assert self.function.dlq is not None  # an async target always has one
-                self.dlq = self.function.dlq
+                self.dlq, dlq_key = self.function.dlq, self.function.dlq_kms_key_arn
             else:
-                self.dlq = self._own_dlq(f"{name}-schedule", args, context=context, tags=tags)
-            # Scheduler invokes the function and sends to the DLQ with this role, nothing else.
-            statements = [iam.lambda_invoke([function_arn]), iam.sqs_send(self.dlq.arn)]
+                own = self._own_dlq(f"{name}-schedule", args, context=context, tags=tags)
+                self.dlq, dlq_key = own.queue, own.key_arn
+            # Scheduler invokes the function and sends to the DLQ with this role, nothing else (under a
+            # customer-managed key, the key through SQS too: Scheduler encrypts as the role).
+            statements = [iam.lambda_invoke([function_arn]), *sender_statements(self.dlq.arn, dlq_key)]
             role = iam.service_role(
                 f"{name}-schedule",
                 "scheduler.amazonaws.com",
@@ -374,7 +383,19 @@ class ScheduledJob(pulumi.ComponentResource):
                 opts=child,
             )
             from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
-            self.dlq = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
+            own = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
+            self.dlq = own.queue
+            if own.key_arn is not None:
+                # EventBridge sends undeliverable runs as itself: only the DLQ key's policy can let it.
+                self.required_key_policy.append(
+                    required_key_policy(
+                        f"ScheduledJob {name}",
+                        "ScheduledJobArgs.dlq_overrides['kms_master_key_id']",
+                        own.key_arn,
+                        delivery_statements([from_rule], iam.account_of(self.dlq.arn)),
+                        "required_key_policy",
+                    )
+                )
             # The alias when there is one; an existing function by its ARN: a qualified one keeps its qualifier.
             invoked = InvokeTarget.of(self.function if self.function is not None else function_arn)
             permission = invoke_permission(
@@ -408,7 +429,7 @@ class ScheduledJob(pulumi.ComponentResource):
         context: StackContext,
         tags: dict[str, str],
         senders: list[ServiceSender] | None = None,
-    ) -> sqs.Queue:
+    ) -> DeadLetterQueue:
         """The alarmed DLQ the job itself holds (a rule's, or an existing function's schedule's)."""
         return dead_letter_queue(
             name,
@@ -418,7 +439,7 @@ class ScheduledJob(pulumi.ComponentResource):
             senders=senders or (),
             overrides=args.dlq_overrides,
             overrides_arg="ScheduledJobArgs.dlq_overrides",
-        ).queue
+        )
 
 
 def _check_existing(name: str, existing: ExistingFunction) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .aws_types import (
     FUNCTION,
+    HTTP_API_INTEGRATION,
     HTTP_API_STAGE,
     INTEGRATION,
     METHOD,
@@ -25,6 +26,8 @@ from .common import (
     Finding,
     Res,
     Stack,
+    environments_config,
+    in_environments,
     integer,
     number,
     number_or,
@@ -32,9 +35,9 @@ from .common import (
     resource_rule,
     show,
     stack_rule,
-    string_list,
     violation,
 )
+from .lambda_rules import aliases_of
 
 JSON_ACCESS_LOG_EXAMPLE = '{"requestId": "$context.requestId", "status": "$context.status", ...}'
 DEFAULT_FUNCTION_TIMEOUT = 3
@@ -196,6 +199,22 @@ def execution_logging(settings: Res, config: Config) -> Iterator[str]:
         )
 
 
+#: The property through which each kind of API integration names the function it invokes.
+INTEGRATION_URIS = {INTEGRATION: "uri", HTTP_API_INTEGRATION: "integrationUri"}
+
+
+def api_integrations(stack: Stack, fn: Res, aliases: Sequence[Res], *types: str) -> list[Res]:
+    """The integrations (of ``types``, default REST and HTTP APIs') that invoke ``fn`` or one of its ``aliases``."""
+    kinds = types or tuple(INTEGRATION_URIS)
+    found = {
+        res.urn: res
+        for subject in (fn, *aliases)
+        for res, prop in stack.referrers(subject, *kinds)
+        if prop == INTEGRATION_URIS[res.type]
+    }
+    return sorted(found.values(), key=lambda res: res.name)
+
+
 @stack_rule(
     "apigw-lambda-timeout",
     types=[FUNCTION],
@@ -208,7 +227,7 @@ def execution_logging(settings: Res, config: Config) -> Iterator[str]:
 )
 def lambda_timeout(stack: Stack, config: Config) -> Iterator[Finding]:
     def check(fn: Res) -> Iterator[str]:
-        integrations = [res for res, prop in stack.referrers(fn, INTEGRATION) if prop == "uri"]
+        integrations = api_integrations(stack, fn, aliases_of(stack, fn), INTEGRATION)
         if not integrations:
             return
         timeout = number_or(fn.get("timeout"), DEFAULT_FUNCTION_TIMEOUT)
@@ -303,26 +322,12 @@ def _environment(stage: Res, tag: str) -> str:
     "AWSManagedRulesKnownBadInputsRuleSet) and a wafv2.WebAclAssociation(resource_arn=stage.arn, web_acl_arn=...).",
     pillar="security",
     anchors="AwsSolutions-APIG3, CKV2_AWS_29",
-    config={
-        "environments": string_list(
-            ("prod", "production"),
-            'Environments whose stages need a web ACL ("*": every stage); a stage\'s environment is its '
-            "environment tag, else its stage name.",
-        ),
-        "environment_tag": {
-            "type": "string",
-            "minLength": 1,
-            "default": "environment",
-            "description": "The tag naming a stage's environment.",
-        },
-    },
+    config=environments_config("stages", ", else its stage name"),
 )
 def waf(stack: Stack, config: Config) -> Iterator[Finding]:
-    wanted = set(config["environments"])
-
     def check(stage: Res) -> Iterator[str]:
         environment = _environment(stage, config["environment_tag"])
-        if "*" not in wanted and environment not in wanted:
+        if not in_environments(environment, config):
             return
         associations = [a for a, prop in stack.referrers(stage, WEB_ACL_ASSOCIATION) if prop == "resourceArn"]
         if not associations and not stage.get("webAclArn"):

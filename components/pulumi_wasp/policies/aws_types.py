@@ -1,10 +1,18 @@
-"""Type tokens of the pulumi-aws resources the rules judge or match (pulumi-aws v7)."""
+"""Type tokens of the pulumi-aws resources the rules judge or match (pulumi-aws v7), and of the toolkit's own
+CodeDeploy deployment (a dynamic resource)."""
+
+from pulumi_wasp.adapters.pulumi import dynamic_resource_type
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+ALIAS = "aws:lambda/alias:Alias"
+
+DEPLOYMENT_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
+#: pulumi_wasp.components.shared.lambda_deployment.LambdaDeployment: moves an alias through a deployment group.
+LAMBDA_DEPLOYMENT = dynamic_resource_type("wasp", "LambdaDeployment")
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -36,6 +44,7 @@ INTEGRATION = "aws:apigateway/integration:Integration"
 REQUEST_VALIDATOR = "aws:apigateway/requestValidator:RequestValidator"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 HTTP_API_STAGE = "aws:apigatewayv2/stage:Stage"
+HTTP_API_INTEGRATION = "aws:apigatewayv2/integration:Integration"
 
 TABLE = "aws:dynamodb/table:Table"
 SCALING_TARGET = "aws:appautoscaling/target:Target"

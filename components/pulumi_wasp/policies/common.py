@@ -304,6 +304,33 @@ def string_list(default: Sequence[str], description: str) -> dict[str, Any]:
     return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
 
 
+#: Environments the production-only rules judge by default (a resource's environment tag names its stack's).
+PRODUCTION_ENVIRONMENTS = ("prod", "production")
+
+
+def environments_config(subjects: str, fallback: str = "") -> dict[str, dict[str, Any]]:
+    """The config of a rule that judges only the ``subjects`` of some environments: which environments, and
+    the tag naming a subject's (``fallback`` says what stands in when the tag is missing)."""
+    where = f"a {subjects[:-1]}'s environment is its environment tag{fallback}"
+    return {
+        "environments": string_list(
+            PRODUCTION_ENVIRONMENTS, f'Environments whose {subjects} the rule judges ("*": every one); {where}.'
+        ),
+        "environment_tag": {
+            "type": "string",
+            "minLength": 1,
+            "default": "environment",
+            "description": f"The tag naming a {subjects[:-1]}'s environment.",
+        },
+    }
+
+
+def in_environments(environment: str, config: Config) -> bool:
+    """``environment`` is one of the configured ``environments`` (see :func:`environments_config`)."""
+    wanted = set(config["environments"])
+    return "*" in wanted or environment in wanted
+
+
 # -- Exemptions -------------------------------------------------------------------------------------------
 
 
@@ -453,6 +480,15 @@ class StackIndex:
             found = [hit for text in _strings(res.get(prop)) for hit in self.identified_by(text)]
         return _unique(r for r in found if not types or r.type in types)
 
+    def mentions(self, res: Res, prop: str, *types: str) -> list[Res]:
+        """Everything ``res.prop`` points at: its property dependencies and the known identifiers in its value.
+
+        Unlike :meth:`targets`, a value built from one resource's output that names another (``fn.arn`` plus
+        ``":live"`` is the alias's ARN) counts both."""
+        found = [self.by_urn[urn] for urn in res.deps.get(prop, ()) if urn in self.by_urn]
+        found += [hit for text in _strings(res.get(prop)) for hit in self.identified_by(text)]
+        return _unique(r for r in found if not types or r.type in types)
+
     def referrers(self, target: Res, *types: str) -> list[tuple[Res, str]]:
         """Resources (and the property) that point at ``target``, by property dependency or by its identifiers."""
         if self._referrers is None:
@@ -519,6 +555,7 @@ class Stack:
         self.by_urn = index.by_urn
         self.of_type = index.of_type
         self.targets = index.targets
+        self.mentions = index.mentions
         self.referrers = index.referrers
         self.identified_by = index.identified_by
         self.not_evaluated: list[str] = []

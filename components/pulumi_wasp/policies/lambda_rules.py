@@ -7,6 +7,7 @@ from typing import Any
 
 from ..iam_reference import star_only
 from .aws_types import (
+    ALIAS,
     BUCKET_NOTIFICATION,
     EVENT_TARGET,
     FUNCTION,
@@ -333,9 +334,15 @@ def log_retention(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each([FUNCTION], check)
 
 
+def aliases_of(stack: Stack, fn: Res) -> list[Res]:
+    """The aliases in the stack that name ``fn`` (invokers of an alias invoke the function)."""
+    return [alias for alias, prop in stack.referrers(fn, ALIAS) if prop == "functionName"]
+
+
 def _async_invokers(stack: Stack, fn: Res) -> Iterator[str]:
-    """How ``fn`` is invoked asynchronously, one phrase per invoker."""
-    for res, prop in stack.referrers(fn, PERMISSION, EVENT_TARGET, SUBSCRIPTION, BUCKET_NOTIFICATION, SCHEDULE):
+    """How ``fn`` is invoked asynchronously (directly or through one of its aliases), one phrase per invoker."""
+    types = (PERMISSION, EVENT_TARGET, SUBSCRIPTION, BUCKET_NOTIFICATION, SCHEDULE)
+    for res, prop in [pair for subject in (fn, *aliases_of(stack, fn)) for pair in stack.referrers(subject, *types)]:
         if res.type == PERMISSION and prop == "function" and res.get("principal") in ASYNC_PRINCIPALS:
             yield f"permission {res.name} for {res.get('principal')}"
         elif res.type == EVENT_TARGET and prop == "arn":
@@ -399,7 +406,7 @@ def _wildcard_grants(doc: object, allowed: Iterable[str]) -> Iterator[str]:
                 yield f'Resource "*" for {show(broad)}'
 
 
-def _role_documents(stack: Stack, role: Res) -> Iterator[tuple[str, object]]:
+def role_documents(stack: Stack, role: Res) -> Iterator[tuple[str, object]]:
     """(where, policy document) for every policy that grants ``role`` permissions."""
     for inline in as_list(role.get("inlinePolicies")):
         yield f"{role.name} inline policy {raw(inline).get('name', '')}", json_doc(raw(inline).get("policy"))
@@ -444,7 +451,7 @@ def no_wildcard_iam(stack: Stack, config: Config) -> Iterator[Finding]:
 
     def check(fn: Res) -> Iterator[str]:
         for role in stack.targets(fn, "role", ROLE):
-            for where, doc in _role_documents(stack, role):
+            for where, doc in role_documents(stack, role):
                 for grant in _wildcard_grants(doc, allowed):
                     yield violation(
                         fn,

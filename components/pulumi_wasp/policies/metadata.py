@@ -51,6 +51,9 @@ SEVERITIES: dict[str, Severity] = {
     "lambda-error-alarm": MEDIUM,
     "lambda-function-url-auth": CRITICAL,
     "lambda-account-concurrency-headroom": HIGH,
+    # Lambda aliases and deployments
+    "lambda-alias-invocation": HIGH,
+    "lambda-gradual-deployment": MEDIUM,
     # Event source mappings
     "esm-stream-failure-handling": HIGH,
     "esm-batch-item-failures": MEDIUM,

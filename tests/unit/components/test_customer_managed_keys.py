@@ -33,7 +33,7 @@ from pulumi_wasp.components import (
     WebhookReceiverArgs,
 )
 from tests.unit.components.synth_helpers import function_args
-from tests.unit.conftest import logged, one, policy, synth, within
+from tests.unit.conftest import one, policy, synth, within
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b5a6ee4-4c1e-4d7b-9f3e-1a2b3c4d5e6f"
 RULE = "arn:aws:events:eu-west-1:123456789012:rule/orders/placed"
@@ -134,18 +134,27 @@ def test_a_queue_of_its_own_key_and_its_dlq_are_encrypted_with_that_key(stack):
     assert all("sqsManagedSseEnabled" not in q.inputs for q in queues)
 
 
-def test_a_queues_own_key_rotates_and_lets_its_senders_services_use_it(stack):
-    key = one(stack, "own", KMS_KEY).inputs
-    assert key["enableKeyRotation"] is True
-    services = next(s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "ServicesEncrypt")
-    assert services["Principal"] == {"Service": ["events.amazonaws.com"]}
-    assert services["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+def key_statement(stack, component: str, sid: str) -> dict:
+    key = one(stack, component, KMS_KEY).inputs
+    return next(s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == sid)
 
 
-def test_a_fanout_subscriber_queue_of_its_own_key_lets_sns_deliver(stack):
-    key = one(stack, "events-audit", KMS_KEY).inputs
-    services = next(s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "ServicesEncrypt")
-    assert services["Principal"] == {"Service": ["sns.amazonaws.com"]}
+def test_a_queues_own_key_rotates_and_lets_its_senders_services_use_it_for_their_sources_only(stack):
+    assert one(stack, "own", KMS_KEY).inputs["enableKeyRotation"] is True
+    events = key_statement(stack, "own", "EventsDelivers")
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert events["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert events["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": [RULE]},
+    }
+
+
+def test_a_fanout_subscriber_queue_of_its_own_key_lets_its_topic_deliver(stack):
+    sns = key_statement(stack, "events-audit", "SnsDelivers")
+    assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
+    topic = one(stack, "events", "aws:sns/topic:Topic").outputs["arn"]
+    assert sns["Condition"]["ArnLike"] == {"aws:SourceArn": [topic]}
 
 
 def test_a_consumer_of_an_existing_encrypted_queue_may_decrypt_its_key(stack):
@@ -219,14 +228,6 @@ def test_an_aws_managed_key_needs_no_grant():
         )
     )
     assert kms_statements(stack, "managed") == []
-
-
-def test_a_given_key_with_senders_says_its_policy_is_not_checked():
-    with logged() as lines:
-        synth(
-            lambda: Queue("given", QueueArgs(kms_master_key_id=KEY, senders=[ServiceSender("sns.amazonaws.com", RULE)]))
-        )
-    assert any("key policy of kms_master_key_id lets ['sns.amazonaws.com'] use it" in line for line in lines.at("INFO"))
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,8 @@ def test_topic_is_encrypted_with_a_key_its_publishers_may_use(stack):
     topic = one(stack, "events", "aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     services = policy(key)["Statement"][1]
-    assert services["Principal"] == {"Service": ["events.amazonaws.com"]}
+    assert services["Principal"] == {"Service": "events.amazonaws.com"}
+    assert services["Condition"]["ArnLike"] == {"aws:SourceArn": [RULE_ARN]}
     assert key.inputs["enableKeyRotation"] is True
 
 

@@ -7,12 +7,22 @@ Only a KMS key policy needs the account before any resource of it exists.
 
 from __future__ import annotations
 
+import os
+
 import pulumi
 import pulumi_aws as aws
 
 from pulumi_wasp.components import defaults
 
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+
+
+def aws_region() -> str:
+    """The region being deployed to: the stack config's ``aws:region``, else the environment's."""
+    region = pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise ValueError("no AWS region: set the stack config 'aws:region' (pulumi config set aws:region us-east-1)")
+    return region
 
 
 def deploying_account(parent: pulumi.Resource) -> pulumi.Output[str]:

@@ -12,6 +12,7 @@ from pulumi_aws import cloudwatch, sns
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
+from pulumi_wasp.components.shared.account import aws_region, deploying_account
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import service_key
 from pulumi_wasp.components.shared.resource_policies import ServiceSender, topic_policy_document
@@ -128,9 +129,11 @@ class AlarmTopic(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         merged_tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
+        # CloudWatch publishes for this account's alarms in this region only (the topic's policy says the same).
+        alarms = pulumi.Output.concat("arn:aws:cloudwatch:", aws_region(), ":", deploying_account(self), ":alarm:*")
         key = service_key(
             name,
-            ["cloudwatch.amazonaws.com"],
+            [ServiceSender("cloudwatch.amazonaws.com", alarms)],
             description="Encrypts the stack's alarm topic",
             parent=self,
             tags=merged_tags,
@@ -148,8 +151,7 @@ class AlarmTopic(pulumi.ComponentResource):
             arg="AlarmTopicArgs.topic_overrides",
             opts=child,
         )
-        # TLS only; CloudWatch publishes for this account's alarms only (the topic's ARN names region and account).
-        alarms = self.topic.arn.apply(lambda arn: "arn:aws:cloudwatch:{3}:{4}:alarm:*".format(*arn.split(":")))
+        # TLS only; CloudWatch publishes for this account's alarms in this region only.
         sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,

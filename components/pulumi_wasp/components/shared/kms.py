@@ -7,17 +7,31 @@ those services feed get a key of their own that names them; so do queues that as
 
 A key the user passes is granted to the roles the components create by its ARN (IAM policies
 name keys by ARN only); its key policy is the user's, and must delegate to IAM (the account's
-``:root`` principal) and allow the services that deliver on their own behalf.
+``:root`` principal) and allow the services that deliver on their own behalf. A component given only
+the ARN cannot edit that policy: it logs which statements the policy needs (:func:`required_key_policy`)
+and lists them in an attribute (``required_key_policy``), built here (:func:`delivery_statements`,
+:func:`log_group_statement`) exactly as a key the components create carries them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_aws import kms
 
-from pulumi_wasp.components.shared.account import deploying_account
+from pulumi_wasp.components.shared.account import aws_region, deploying_account
+from pulumi_wasp.components.shared.resource_policies import ServiceSender
+
+#: One statement of a key policy (values may be Outputs: serialise with ``pulumi.Output.json_dumps``).
+KeyPolicyStatement = dict[str, Any]
+#: What a service delivering on its own behalf (SNS, EventBridge or S3 to a queue or topic, CloudWatch alarms to a
+#: topic) needs of the key of the resource it writes into: a data key, and Decrypt of the one the resource reuses.
+DELIVERY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+#: What CloudWatch Logs needs of a log group's key (AWS's documented key policy for log group encryption).
+LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 
 #: AWS-managed keys (``alias/aws/sqs``, ``alias/aws/kinesis``...): their key policies let every principal of
 #: the account use them through their service, so there is nothing to grant.
@@ -37,36 +51,96 @@ def customer_key_arn(key: pulumi.Input[str] | None, arg: str) -> pulumi.Input[st
     return key
 
 
+@dataclass(frozen=True)
+class KeyPolicyGrant:
+    """Statements the policy of the customer-managed key ``key_arn`` must carry for what a component wired: the
+    component was given only the key's ARN, so it cannot add them itself (its ``required_key_policy``)."""
+
+    key_arn: pulumi.Input[str]
+    statements: Sequence[KeyPolicyStatement]
+
+
+def required_key_policy(
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], statements: Sequence[KeyPolicyStatement], attribute: str
+) -> KeyPolicyGrant:
+    """The grant ``owner`` lists in ``attribute`` for the key given as ``key_arg``, logged as the caller's to add."""
+    principals = sorted({str(statement["Principal"]["Service"]) for statement in statements})
+    pulumi.log.info(
+        f"{owner}: the policy of {key_arg} is not the component's to edit: add the statements of {attribute} to it "
+        f"(they let {', '.join(principals)} use the key for this component's resources only), or those writes fail"
+    )
+    return KeyPolicyGrant(key_arn, list(statements))
+
+
+def log_group_key_policy(
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+) -> KeyPolicyGrant:
+    """What the key given as ``key_arg`` needs for the log group ``owner`` created with it: CloudWatch Logs'
+    statement (:func:`log_group_statement`), logged and listed in ``owner``'s ``required_key_policy``."""
+    return required_key_policy(
+        owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())], "required_key_policy"
+    )
+
+
+def delivery_statements(senders: Sequence[ServiceSender], account: pulumi.Input[str]) -> list[KeyPolicyStatement]:
+    """Key policy statements letting each sender's service use the key, only on behalf of its sources
+    (``aws:SourceArn``, the same confused-deputy guard as the queue or topic policy) in ``account``."""
+    sources: dict[str, list[pulumi.Input[str]]] = {}
+    for sender in senders:
+        sources.setdefault(sender.service, []).append(sender.source_arn)
+    return [
+        {
+            "Sid": _sid(service) + "Delivers",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": list(DELIVERY_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": arns}},
+        }
+        for service, arns in sorted(sources.items())
+    ]
+
+
+def log_group_statement(log_group_arns: Sequence[pulumi.Input[str]], region: str) -> KeyPolicyStatement:
+    """The key policy statement CloudWatch Logs (``logs.<region>.amazonaws.com``) needs to encrypt the log groups
+    ``log_group_arns`` (without ``:*``) with the key: confined to them by ``kms:EncryptionContext:aws:logs:arn``.
+    Without it, creating a log group with the key fails."""
+    return {
+        "Sid": "CloudWatchLogsEncrypts",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": list(LOGS_ACTIONS),
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}},
+    }
+
+
+def _sid(service: str) -> str:
+    """``events.amazonaws.com`` → ``Events`` (a statement id is alphanumeric)."""
+    return "".join(part.capitalize() for part in service.split(".")[0].split("-"))
+
+
 def service_key(
     name: str,
-    services: Sequence[str],
+    senders: Sequence[ServiceSender],
     *,
     description: str,
     parent: pulumi.Resource,
     tags: dict[str, str],
 ) -> kms.Key:
-    """A rotating key the account administers and only ``services`` may use to encrypt."""
+    """A rotating key the account administers and only ``senders``' services may use to encrypt, each on behalf of
+    its sources (:func:`delivery_statements`)."""
     account_id = deploying_account(parent)
-    statements: list[dict] = [
+    statements: list[KeyPolicyStatement] = [
         {
             "Sid": "AccountAdministers",
             "Effect": "Allow",
             "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
             "Action": "kms:*",
             "Resource": "*",
-        }
+        },
+        *delivery_statements(senders, account_id),
     ]
-    if services:
-        statements.append(
-            {
-                "Sid": "ServicesEncrypt",
-                "Effect": "Allow",
-                "Principal": {"Service": sorted(set(services))},
-                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        )
     return kms.Key(
         f"{name}-key",
         description=description,

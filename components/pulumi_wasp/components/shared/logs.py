@@ -22,12 +22,16 @@ def log_group(
     retention_days: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     overrides_arg: str = "",
+    kms_key_id: pulumi.Input[str] | None = None,
 ) -> cloudwatch.LogGroup:
     """``overrides`` (keyword arguments of ``aws.cloudwatch.LogGroup``, named ``overrides_arg`` in errors) merge
-    over the defaults (see :func:`children.resource_kwargs`)."""
+    over the defaults (see :func:`children.resource_kwargs`). ``kms_key_id``: the ARN of a customer-managed key to
+    encrypt the group with (None: CloudWatch Logs' own encryption); its policy must let CloudWatch Logs use it
+    (:func:`~pulumi_wasp.components.shared.kms.log_group_statement`)."""
     defaults = {
         "name": log_group_name,
         "retention_in_days": retention_days or context.log_retention_days,
+        "kms_key_id": kms_key_id,
         "tags": tags,
     }
     options = pulumi.ResourceOptions(parent=parent)

@@ -10,9 +10,10 @@ import pulumi
 from pulumi_aws import sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.shared import children, names
+from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext
+from pulumi_wasp.components.shared.kms import customer_key_arn
 from pulumi_wasp.components.shared.resource_policies import ServiceSender, tls_only_document
 
 
@@ -57,6 +58,9 @@ def dlq_alarm_spec(queue_name: pulumi.Input[str]) -> AlarmSpec:
 class DeadLetterQueue:
     queue: sqs.Queue
     policy: sqs.QueuePolicy
+    #: The customer-managed key the DLQ is encrypted with (given or set by an override; None: SQS-managed or an
+    #: AWS-managed key): what a producer that sends failures to it must be granted with sqs:SendMessage.
+    key_arn: pulumi.Input[str] | None = None
 
 
 def dead_letter_queue(
@@ -84,7 +88,21 @@ def dead_letter_queue(
         "kms_master_key_id": kms_master_key_id,
         "tags": tags,
     }
-    queue = children.create(sqs.Queue, f"{name}-dlq", defaults, overrides or {}, arg=overrides_arg, opts=child)
+    kwargs = children.resource_kwargs(
+        sqs.Queue, defaults, overrides or {}, arg=overrides_arg, logical_name=f"{name}-dlq"
+    )
+    queue = sqs.Queue(f"{name}-dlq", **kwargs, opts=child)
     policy = queue_policy(f"{name}-dlq", queue, senders, parent=parent)
     metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue.name), context=context, parent=parent, tags=tags)
-    return DeadLetterQueue(queue, policy)
+    key_arn = customer_key_arn(kwargs.get("kms_master_key_id"), f"{overrides_arg or name}['kms_master_key_id']")
+    return DeadLetterQueue(queue, policy, key_arn)
+
+
+def sender_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
+    """Send to the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
+    return [iam.sqs_send(queue_arn), *([iam.kms_encrypt(key_arn, "sqs")] if key_arn is not None else [])]
+
+
+def consumer_statements(queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None) -> list[iam.Statement]:
+    """Consume from the queue ``queue_arn``, encrypted with the customer-managed ``key_arn`` when given."""
+    return [iam.sqs_consume(queue_arn), *([iam.kms_decrypt(key_arn, "sqs")] if key_arn is not None else [])]

@@ -1,0 +1,205 @@
+"""Lambda aliases and deployments: invokers of an aliased function go through the alias, and the functions behind
+an API in production shift traffic to a new version gradually (CodeDeploy), with rollback.
+
+A function "has a live alias" when an ``aws.lambda_.Alias`` in the stack names it (``functionName``). The alias
+is what provisioned concurrency warms and what CodeDeploy moves; an invoker of the unqualified function
+(``$LATEST``) bypasses both: it runs whatever was last uploaded, cold, while a canary is meant to be in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .apigateway import api_integrations
+from .aws_types import (
+    ALIAS,
+    BUCKET_NOTIFICATION,
+    DEPLOYMENT_GROUP,
+    EVENT_SOURCE_MAPPING,
+    EVENT_TARGET,
+    FUNCTION,
+    HTTP_API_INTEGRATION,
+    INTEGRATION,
+    INVOKE_CONFIG,
+    LAMBDA_DEPLOYMENT,
+    PERMISSION,
+    ROLE,
+    SCHEDULE,
+    SUBSCRIPTION,
+)
+from .common import (
+    ADVISORY,
+    MANDATORY,
+    Config,
+    Finding,
+    Res,
+    Stack,
+    Text,
+    as_list,
+    environments_config,
+    in_environments,
+    show,
+    stack_rule,
+    violation,
+)
+from .lambda_rules import aliases_of, role_documents
+
+#: The property through which each kind of invoker names the function it invokes, and what to call it.
+INVOKERS: dict[str, tuple[str, str]] = {
+    EVENT_SOURCE_MAPPING: ("functionName", "event source mapping"),
+    INTEGRATION: ("uri", "API Gateway integration"),
+    HTTP_API_INTEGRATION: ("integrationUri", "HTTP API integration"),
+    PERMISSION: ("function", "permission"),
+    EVENT_TARGET: ("arn", "EventBridge rule target"),
+    SCHEDULE: ("target", "schedule"),
+    SUBSCRIPTION: ("endpoint", "SNS subscription"),
+    BUCKET_NOTIFICATION: ("lambdaFunctions", "S3 notification"),
+    INVOKE_CONFIG: ("destinationConfig", "Lambda destination"),
+}
+#: Invokers that name the function and choose the alias with a separate ``qualifier``. A FunctionEventInvokeConfig
+#: also configures the function's own asynchronous invocations: unqualified, it applies to ``$LATEST`` only.
+QUALIFIED_BY = {PERMISSION: "function", INVOKE_CONFIG: "functionName"}
+ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
+
+
+def _through_alias(stack: Stack, invoker: Res, prop: str, aliases: list[Res]) -> bool:
+    """``invoker.prop`` names one of ``aliases`` (its ARN, its invoke ARN, or as the qualifier)."""
+    urns = {alias.urn for alias in aliases}
+    if any(hit.urn in urns for hit in stack.mentions(invoker, prop, ALIAS)):
+        return True
+    if invoker.type in QUALIFIED_BY and prop == QUALIFIED_BY[invoker.type]:
+        qualifier = invoker.get("qualifier")
+        return qualifier is not None and qualifier in {alias.known("name") for alias in aliases}
+    return False
+
+
+def _bypasses(stack: Stack, fn: Res, aliases: list[Res]) -> Iterator[tuple[Res, str, str]]:
+    """(invoker, property, what it is) for each invoker that names ``fn`` but none of its aliases."""
+    for invoker, prop in stack.referrers(fn, *INVOKERS):
+        invoking, kind = INVOKERS[invoker.type]
+        if invoker.type == INVOKE_CONFIG and prop == "functionName":
+            kind = "invoke config (the function's own asynchronous invocations)"
+        elif prop != invoking:
+            continue
+        invoker.get(prop)  # an unknown value: not evaluated
+        if not _through_alias(stack, invoker, prop, aliases):
+            yield invoker, prop, kind
+
+
+@stack_rule(
+    "lambda-alias-invocation",
+    types=[FUNCTION],
+    description="What invokes a function that has a live alias targets the alias, never the unqualified function "
+    "($LATEST): event source mappings, API integrations, permissions, rule targets, schedules, SNS subscriptions, "
+    "S3 notifications and Lambda destinations. Why: the alias is what CodeDeploy shifts and provisioned "
+    "concurrency warms; $LATEST runs the last upload, untested and cold, and a rollback never reaches it.",
+    level=MANDATORY,
+    fix="Invoke the alias: its ARN (alias.arn) for mappings, targets, schedules, subscriptions, notifications and "
+    "destinations, alias.invoke_arn as an integration's URI, qualifier=alias.name on permissions and invoke "
+    "configs (ServerlessFunction.target does all of it).",
+    pillar="reliability",
+    anchors="none (SAM AutoPublishAlias wires every event source to the alias)",
+)
+def alias_invocation(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(fn: Res) -> Iterator[str]:
+        aliases = aliases_of(stack, fn)
+        if not aliases:
+            return
+        names = sorted(str(alias.known("name")) for alias in aliases)
+        for invoker, prop, kind in _bypasses(stack, fn, aliases):
+            found = invoker.get("qualifier") if invoker.type in QUALIFIED_BY else None
+            yield violation(
+                fn,
+                f"{kind} {invoker.name} ({prop})",
+                found if found else Text("the unqualified function ($LATEST)"),
+                f"the alias {show(names[0] if len(names) == 1 else names)}",
+                "target the alias: its ARN or invoke ARN, or qualifier=<alias name> on permissions and invoke configs",
+            )
+
+    return stack.each([FUNCTION], check)
+
+
+def _deployment_groups(stack: Stack, fn: Res, alias: Res) -> list[Res]:
+    """CodeDeploy deployment groups that move ``alias``: named by a LambdaDeployment of the alias (the toolkit's),
+    or whose service role may update the alias by its ARN (a deployment run from elsewhere)."""
+    groups: list[Res] = []
+    for deployment, prop in stack.referrers(alias, LAMBDA_DEPLOYMENT):
+        if prop == "alias_name" and fn in stack.mentions(deployment, "function_name", FUNCTION):
+            groups += stack.mentions(deployment, "deployment_group_name", DEPLOYMENT_GROUP)
+    for group in stack.of_type(DEPLOYMENT_GROUP):
+        for role in stack.targets(group, "serviceRoleArn", ROLE):
+            if any(_updates(doc, alias) for _, doc in role_documents(stack, role)):
+                groups.append(group)
+    return sorted({group.urn: group for group in groups}.values(), key=lambda group: group.name)
+
+
+def _updates(doc: object, alias: Res) -> bool:
+    """The policy document allows lambda:UpdateAlias on ``alias``'s ARN."""
+    arn = alias.get("arn")
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for statement in as_list(statements):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        if "lambda:UpdateAlias" in as_list(statement.get("Action")) and arn in as_list(statement.get("Resource")):
+            return True
+    return False
+
+
+@stack_rule(
+    "lambda-gradual-deployment",
+    types=[FUNCTION],
+    description="A function behind an API Gateway integration in a production stack (its environment tag) "
+    "deploys gradually: a live alias moved by a CodeDeploy deployment group with a canary or linear shift. Why: "
+    "all at once, a faulty version answers every request until someone notices; a canary exposes a share of the "
+    "traffic and rolls back on the alias's alarms.",
+    level=ADVISORY,
+    fix="Give the function an alias with a gradual deployment: ServerlessFunctionArgs(alias=AliasArgs("
+    "deployment=GradualDeploymentArgs())) (canary 10 % for 5 minutes, rollback on the alias's error alarm).",
+    pillar="reliability",
+    anchors="SAM DeploymentPreference, CDK LambdaDeploymentGroup",
+    config=environments_config("functions"),
+)
+def gradual_deployment(stack: Stack, config: Config) -> Iterator[Finding]:
+    def check(fn: Res) -> Iterator[str]:
+        environment = str(fn.tags.get(config["environment_tag"]) or "")
+        if not in_environments(environment, config):
+            return
+        aliases = aliases_of(stack, fn)
+        integrations = api_integrations(stack, fn, aliases)
+        if not integrations:
+            return
+        behind = f"behind {', '.join(i.name for i in integrations)} in environment {environment!r}"
+        if not aliases:
+            yield violation(
+                fn,
+                "alias",
+                None,
+                f"a live alias that CodeDeploy shifts gradually ({behind})",
+                "set ServerlessFunctionArgs.alias=AliasArgs(deployment=GradualDeploymentArgs())",
+            )
+            return
+        groups = [group for alias in aliases for group in _deployment_groups(stack, fn, alias)]
+        if not groups:
+            names = ", ".join(alias.name for alias in aliases)
+            yield violation(
+                fn,
+                f"CodeDeploy deployment group of alias {names}",
+                None,
+                f"a deployment group that shifts the alias to each new version ({behind})",
+                "set AliasArgs.deployment=GradualDeploymentArgs() (or deploy the alias through a deployment group "
+                "whose service role may lambda:UpdateAlias it)",
+            )
+        for group in groups:
+            if group.get("deploymentConfigName") == ALL_AT_ONCE:
+                yield violation(
+                    group,
+                    "deploymentConfigName",
+                    ALL_AT_ONCE,
+                    f"a canary or linear shift ({behind})",
+                    "use CodeDeployDefault.LambdaCanary10Percent5Minutes or a TrafficShift",
+                )
+
+    return stack.each([FUNCTION], check)
+
+
+RULES = (alias_invocation, gradual_deployment)

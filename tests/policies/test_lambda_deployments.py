@@ -1,0 +1,285 @@
+"""Lambda alias and deployment rules: invokers of an aliased function target the alias; production API functions
+deploy gradually."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from pulumi_wasp.components.shared.lambda_deployment import LambdaDeployment
+from pulumi_wasp.preview import PolicyReport
+from pulumi_wasp.synthesis import Synthesis
+
+from .conftest import TAGS, analyze, exempt, exempted, flagged, function, messages, synth, unevaluated, with_unknown
+
+PROD = {**TAGS, "environment": "prod"}
+CODEDEPLOY_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def aliased(name: str, **overrides: Any) -> tuple[aws.lambda_.Function, aws.lambda_.Alias]:
+    fn = function(name, publish=True, **overrides)
+    alias = aws.lambda_.Alias(f"{name}-live", name="live", function_name=fn.name, function_version=fn.version)
+    return fn, alias
+
+
+def integration(name: str, uri: pulumi.Input[str]) -> None:
+    """A REST API route whose proxy integration invokes ``uri``."""
+    api = aws.apigateway.RestApi(f"{name}-api", tags=TAGS)
+    route = aws.apigateway.Resource(f"{name}-route", rest_api=api.id, parent_id=api.root_resource_id, path_part="x")
+    method = aws.apigateway.Method(
+        f"{name}-method", rest_api=api.id, resource_id=route.id, http_method="GET", authorization="AWS_IAM"
+    )
+    aws.apigateway.Integration(
+        f"{name}-integration",
+        rest_api=api.id,
+        resource_id=route.id,
+        http_method=method.http_method,
+        type="AWS_PROXY",
+        integration_http_method="POST",
+        uri=uri,
+    )
+
+
+def deployment_group(name: str, *, config: str = "CodeDeployDefault.LambdaCanary10Percent5Minutes", role=None):
+    role = role or aws.iam.Role(f"{name}-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
+    app = aws.codedeploy.Application(f"{name}-app", compute_platform="Lambda", tags=TAGS)
+    return aws.codedeploy.DeploymentGroup(
+        f"{name}-group",
+        app_name=app.name,
+        deployment_group_name=name,
+        service_role_arn=role.arn,
+        deployment_config_name=config,
+        deployment_style={"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"},
+        tags=TAGS,
+    )
+
+
+def toolkit_deployment(name: str, fn: aws.lambda_.Function, alias: aws.lambda_.Alias, group) -> None:
+    """The toolkit's LambdaDeployment: it names the function, the alias and the group it deploys through."""
+    props = {
+        "region": "us-east-1",
+        "profile": "",
+        "application_name": group.app_name,
+        "deployment_group_name": group.deployment_group_name,
+        "function_name": fn.name,
+        "alias_name": alias.name,
+        "target_version": fn.version,
+        "timeout_minutes": 60,
+        "poll_seconds": 15,
+    }
+    LambdaDeployment(f"{name}-deployment", props, pulumi.ResourceOptions())
+
+
+def program() -> None:
+    # lambda-alias-invocation: every invoker goes through the alias.
+    through, alias = aliased("through")
+    queue = aws.sqs.Queue("through-queue", sqs_managed_sse_enabled=True, tags=TAGS)
+    aws.lambda_.EventSourceMapping("through-mapping", event_source_arn=queue.arn, function_name=alias.arn)
+    rule = aws.cloudwatch.EventRule("through-rule", schedule_expression="rate(1 hour)", tags=TAGS)
+    aws.cloudwatch.EventTarget("through-target", rule=rule.name, arn=alias.arn)
+    aws.lambda_.Permission(
+        "through-permission",
+        action="lambda:InvokeFunction",
+        function=through.name,
+        qualifier=alias.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+    )
+    aws.lambda_.FunctionEventInvokeConfig("through-invoke", function_name=through.name, qualifier=alias.name)
+    integration("through", alias.invoke_arn)
+
+    # ... and each invoker of this one names the unqualified function.
+    bypassed, _ = aliased("bypassed")
+    aws.lambda_.EventSourceMapping("bypassed-mapping", event_source_arn=queue.arn, function_name=bypassed.arn)
+    aws.cloudwatch.EventTarget("bypassed-target", rule=rule.name, arn=bypassed.arn)
+    aws.lambda_.Permission(
+        "bypassed-permission",
+        action="lambda:InvokeFunction",
+        function=bypassed.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+    )
+    aws.lambda_.Permission(
+        "latest-permission",
+        action="lambda:InvokeFunction",
+        function=bypassed.name,
+        qualifier="$LATEST",
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+    )
+    aws.lambda_.FunctionEventInvokeConfig("bypassed-invoke", function_name=bypassed.name)
+    integration("bypassed", bypassed.invoke_arn)
+    topic = aws.sns.Topic("bypassed-topic", tags=TAGS)
+    aws.sns.TopicSubscription("bypassed-subscription", topic=topic.arn, protocol="lambda", endpoint=bypassed.arn)
+    bucket = aws.s3.BucketV2("bypassed-bucket", tags=TAGS)
+    aws.s3.BucketNotification(
+        "bypassed-notification",
+        bucket=bucket.id,
+        lambda_functions=[{"lambda_function_arn": bypassed.arn, "events": ["s3:ObjectCreated:*"]}],
+    )
+    aws.scheduler.Schedule(
+        "bypassed-schedule",
+        schedule_expression="rate(5 minutes)",
+        flexible_time_window={"mode": "OFF"},
+        target={"arn": bypassed.arn, "role_arn": "arn:aws:iam::123456789012:role/scheduler"},
+    )
+    upstream = function("upstream")
+    aws.lambda_.FunctionEventInvokeConfig(
+        "upstream-invoke",
+        function_name=upstream.name,
+        destination_config={"on_success": {"destination": bypassed.arn}},
+    )
+
+    # A function without an alias has nothing to bypass; an exempted one is listed instead.
+    plain = function("plain")
+    aws.cloudwatch.EventTarget("plain-target", rule=rule.name, arn=plain.arn)
+    excused, _ = aliased("excused", tags=exempt("lambda-alias-invocation", "migrating its invokers next sprint"))
+    aws.cloudwatch.EventTarget("excused-target", rule=rule.name, arn=excused.arn)
+
+    # lambda-gradual-deployment: production functions behind an API.
+    canary, canary_alias = aliased("canary", tags=PROD)
+    integration("canary", canary_alias.invoke_arn)
+    toolkit_deployment("canary", canary, canary_alias, deployment_group("canary"))
+
+    _, by_role_alias = aliased("by-role", tags=PROD)
+    integration("by-role", by_role_alias.invoke_arn)
+    role = aws.iam.Role("by-role-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
+    aws.iam.RolePolicy(
+        "by-role-deploy-policy",
+        role=role.name,
+        policy=by_role_alias.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:UpdateAlias"], "Resource": arn}
+                    ],
+                }
+            )
+        ),
+    )
+    deployment_group("by-role", role=role)
+
+    at_once, at_once_alias = aliased("at-once", tags=PROD)
+    integration("at-once", at_once_alias.invoke_arn)
+    at_once_group = deployment_group("at-once", config="CodeDeployDefault.LambdaAllAtOnce")
+    toolkit_deployment("at-once", at_once, at_once_alias, at_once_group)
+
+    unaliased = function("unaliased", tags=PROD)
+    integration("unaliased", unaliased.invoke_arn)
+    _, ungrouped_alias = aliased("ungrouped", tags=PROD)
+    integration("ungrouped", ungrouped_alias.invoke_arn)
+    development = function("development", tags={**TAGS, "environment": "dev"})
+    integration("development", development.invoke_arn)
+    worker = function("worker", tags=PROD)
+    aws.cloudwatch.EventTarget("worker-target", rule=rule.name, arn=worker.arn)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Synthesis:
+    return synth(program)
+
+
+@pytest.fixture(scope="module")
+def report(stack: Synthesis) -> PolicyReport:
+    return analyze(stack)
+
+
+def alias_findings(report: PolicyReport, name: str) -> list[str]:
+    return messages(report, "lambda-alias-invocation", name)
+
+
+def test_alias_invocation_accepts_invokers_that_all_target_the_alias(report: PolicyReport) -> None:
+    assert "through" not in flagged(report, "lambda-alias-invocation")
+
+
+@pytest.mark.parametrize(
+    "invoker",
+    [
+        "event source mapping bypassed-mapping (functionName)",
+        "EventBridge rule target bypassed-target (arn)",
+        "permission bypassed-permission (function)",
+        "API Gateway integration bypassed-integration (uri)",
+        "SNS subscription bypassed-subscription (endpoint)",
+        "S3 notification bypassed-notification (lambdaFunctions)",
+        "schedule bypassed-schedule (target)",
+        "Lambda destination upstream-invoke (destinationConfig)",
+        "invoke config (the function's own asynchronous invocations) bypassed-invoke (functionName)",
+    ],
+)
+def test_alias_invocation_flags_each_invoker_of_the_unqualified_function(report: PolicyReport, invoker: str) -> None:
+    (message,) = [m for m in alias_findings(report, "bypassed") if f": {invoker} is " in m]
+    assert 'is the unqualified function ($LATEST); wanted the alias "live"' in message
+
+
+def test_alias_invocation_names_an_explicit_latest_qualifier(report: PolicyReport) -> None:
+    (message,) = [m for m in alias_findings(report, "bypassed") if "latest-permission" in m]
+    assert 'permission latest-permission (function) is "$LATEST"' in message
+
+
+def test_alias_invocation_ignores_functions_without_an_alias(report: PolicyReport) -> None:
+    assert "plain" not in flagged(report, "lambda-alias-invocation")
+
+
+def test_alias_invocation_is_mandatory(report: PolicyReport) -> None:
+    assert "bypassed" in {d.name for d in report.mandatory if d.policy == "lambda-alias-invocation"}
+
+
+def test_alias_invocation_lists_an_exempted_function_instead_of_flagging_it(report: PolicyReport) -> None:
+    assert "excused" in exempted(report, "lambda-alias-invocation")
+    assert "excused" not in flagged(report, "lambda-alias-invocation")
+
+
+def test_alias_invocation_leaves_an_unknown_qualifier_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "through-permission", "qualifier"))
+    assert "through" in unevaluated(report, "lambda-alias-invocation")
+
+
+def test_gradual_deployment_accepts_an_alias_the_toolkits_deployment_shifts(report: PolicyReport) -> None:
+    assert "canary" not in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_accepts_a_group_whose_role_may_update_the_alias(report: PolicyReport) -> None:
+    assert "by-role" not in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_flags_a_group_that_shifts_all_at_once(report: PolicyReport) -> None:
+    (message,) = messages(report, "lambda-gradual-deployment", "at-once")
+    assert (
+        'at-once-group (aws:codedeploy/deploymentGroup:DeploymentGroup): deploymentConfigName is "CodeDeployDefault.LambdaAllAtOnce"; wanted a canary or linear shift'
+        in message
+    )
+
+
+def test_gradual_deployment_flags_a_production_api_function_without_an_alias(report: PolicyReport) -> None:
+    (message,) = messages(report, "lambda-gradual-deployment", "unaliased")
+    assert "behind unaliased-integration in environment 'prod'" in message
+
+
+def test_gradual_deployment_flags_an_alias_no_deployment_group_shifts(report: PolicyReport) -> None:
+    (message,) = messages(report, "lambda-gradual-deployment", "ungrouped")
+    assert "CodeDeploy deployment group of alias ungrouped-live is not set" in message
+
+
+def test_gradual_deployment_ignores_other_environments_and_functions_not_behind_an_api(report: PolicyReport) -> None:
+    assert not {"development", "worker"} & flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_is_advisory(report: PolicyReport) -> None:
+    assert {d.level for d in report.diagnostics if d.policy == "lambda-gradual-deployment"} == {"advisory"}
+
+
+def test_gradual_deployment_environments_are_configurable(stack: Synthesis) -> None:
+    report = analyze(stack, {"lambda-gradual-deployment": {"environments": ["*"]}})
+    assert "development" in flagged(report, "lambda-gradual-deployment")
