@@ -81,7 +81,10 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
         Architectures=value(args, "architectures"),
         TracingConfig={"Mode": value(args, "tracingConfig")["mode"]} if value(args, "tracingConfig") else None,
         Description=value(args, "description"),
+        KMSKeyArn=value(args, "kmsKeyArn"),
     )
+    if request.get("KMSKeyArn"):
+        ctx.registry.adjust(Skipped(args.typ, args.name, ENVIRONMENT_KEY_NOT_EVALUATED))
     # Layers are left out: the emulator rejects layer versions it did not publish, and the
     # Powertools layer's code is the local environment's aws-lambda-powertools.
     lambda_ = ctx.client("lambda")
@@ -124,6 +127,13 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
         "codeSha256": created["CodeSha256"],
         "sourceCodeSize": created["CodeSize"],
     }
+
+
+#: Why a function with a customer-managed key for its environment is listed as adjusted.
+ENVIRONMENT_KEY_NOT_EVALUATED = (
+    "its environment variables' customer-managed key is recorded but not used: the local runtime hands them to the "
+    "handler in clear, so no grant or key policy for Lambda's decryption is checked"
+)
 
 
 def _invoke_arn(ctx: DeployContext, function_arn: str) -> str:

@@ -13,12 +13,20 @@ from pulumi_wasp.localcloud.deploy.context import (
     tag_list,
     value,
 )
+from pulumi_wasp.localcloud.deploy.registry import Skipped
+
+#: Why a state machine under a customer-managed key is listed as adjusted.
+EXECUTION_KEY_NOT_EVALUATED = (
+    "its customer-managed key is recorded but not used: the emulator keeps execution data in clear, so neither the "
+    "role's nor a caller's kms:GenerateDataKey / kms:Decrypt through Step Functions is checked"
+)
 
 
 def state_machine(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = physical_name(args)
     logging = value(args, "loggingConfiguration") or {}
     tracing = value(args, "tracingConfiguration") or {}
+    encryption = value(args, "encryptionConfiguration") or {}
     request = compact(
         type=value(args, "type") or "STANDARD",
         loggingConfiguration=compact(
@@ -30,7 +38,15 @@ def state_machine(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outp
         )
         or None,
         tracingConfiguration={"enabled": bool(tracing.get("enabled"))} if tracing else None,
+        encryptionConfiguration=compact(
+            type=encryption.get("type"),
+            kmsKeyId=encryption.get("kmsKeyId"),
+            kmsDataKeyReusePeriodSeconds=encryption.get("kmsDataKeyReusePeriodSeconds"),
+        )
+        or None,
     )
+    if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY":
+        ctx.registry.adjust(Skipped(args.typ, args.name, EXECUTION_KEY_NOT_EVALUATED))
     response = ctx.client("stepfunctions").create_state_machine(
         name=name,
         definition=value(args, "definition"),
