@@ -3,6 +3,7 @@ inputs it returns are the ones the mocks create and the records keep."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pulumi
@@ -91,3 +92,17 @@ def test_without_an_analyzer_the_inputs_are_the_programs() -> None:
     stack, mocks = run(None)
     assert "messageRetentionSeconds" not in stack.named("orders").inputs
     assert "messageRetentionSeconds" not in mocks.created["orders"]
+
+
+class Slow(Retaining):
+    """An analyzer that takes half a second over the root stack."""
+
+    def register(self, resource: RecordedResource) -> dict[str, Any]:
+        if resource.type == ROOT_STACK_TYPE:
+            time.sleep(0.5)
+        return super().register(resource)
+
+
+def test_the_analyzers_time_is_left_out_of_the_programs() -> None:
+    stack, _ = run(Slow())
+    assert stack.seconds < 0.5
