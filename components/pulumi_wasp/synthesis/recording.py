@@ -207,12 +207,11 @@ class RecordingMonitor(MockMonitor):
             if self.analyzer is not None:
                 self._analyze(RecordedResource(ROOT_STACK_TYPE, request.name, response.urn, "", False, "", [], {}, {}))
             return response
-        urn = self.make_urn(request.parent, request.type, request.name)
-        request = self.transforms.resource(request, urn)
+        request = self.transforms.resource(request, self.make_urn(request.parent, request.type, request.name))
         pending = RecordedResource(
             type=request.type,
             name=request.name,
-            urn=urn,
+            urn=self.make_urn(request.parent, request.type, request.name),
             parent=request.parent,
             custom=bool(request.custom),
             id="",
