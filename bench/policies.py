@@ -1,14 +1,20 @@
 """Policy evaluation: the pack over the reference stack and over the generated 1000-resource program, against the
 same analyzer requests answered by a pack of no-op policies (pulumi_policy's own per-request and per-policy cost).
 
-``python -m bench.policies reference|components UNITS RUNS`` is the child: it synthesizes the program once, then
-alternates the real pack and the no-op pack, so both see the same process state and the same noise.
+The pack's cost goal (issue 15's "Done when") is a ratio: the whole pack, the IAM reference rule included, within
++15 % of a no-op pack with the same number (and kinds, levels, config schemas) of policies over the reference
+stack. It is taken on CPU time, round by round: wall time on a shared machine measures the neighbours.
+
+``python -m bench.policies reference|components UNITS RUNS`` is the child: it synthesizes the program once, runs
+each pack once unmeasured (first-use costs: the IAM reference data, lazy imports), then alternates the two packs,
+the one going first swapped every round, so both see the same process state and the same noise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import math
 import sys
@@ -20,6 +26,10 @@ from bench.report import Section, Table, cell, seconds, times
 from bench.synthesis import check_programs
 
 GOALS = {"reference": 0.1, "components": 1.0}
+#: The pack's CPU over the no-op pack's over the reference stack, at most (issue 15: within +15 %).
+RATIO_GOAL = 1.15
+#: Paired rounds for that ratio at least: one round is ~3 s over the reference stack, and fewer left it noisy.
+RATIO_ROUNDS = 12
 RESOURCES = 1000
 #: Below this ratio of the pack over the no-op pack, the SDK's handling of the requests dominates.
 SDK_BOUND = 1.5
@@ -72,14 +82,18 @@ def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
     started = time.perf_counter()
     pack = load_pack()
     loading = time.perf_counter() - started
-    baseline = _no_op(pack)
-    samples: dict[str, list[float]] = {"pack": [], "no_op": []}
-    findings = 0
-    for _ in range(runs):
-        report = run_policies(stack, None, pack)
-        samples["pack"].append(report.seconds)
-        findings = len(report.diagnostics)
-        samples["no_op"].append(run_policies(stack, None, baseline).seconds)
+    packs = {"pack": pack, "no_op": _no_op(pack)}
+    assert len(packs["no_op"].policies) == len(pack.policies)
+    findings = len(run_policies(stack, None, pack).diagnostics)
+    run_policies(stack, None, packs["no_op"])
+    samples: dict[str, list[float]] = {"pack": [], "no_op": [], "pack_cpu": [], "no_op_cpu": []}
+    for round_ in range(runs):
+        for name in ("pack", "no_op") if round_ % 2 == 0 else ("no_op", "pack"):
+            gc.collect()  # each run starts from the same heap, not the other pack's garbage
+            cpu = time.process_time()
+            report = run_policies(stack, None, packs[name])
+            samples[f"{name}_cpu"].append(time.process_time() - cpu)
+            samples[name].append(report.seconds)
     return {
         "resources": len(stack) + 1,
         "policies": len(pack.policies),
@@ -92,7 +106,7 @@ def _measure(target: str, units: int, runs: int) -> dict[str, Any]:
 def run(fast_runs: int, slow_runs: int) -> Section:
     units = math.ceil(RESOURCES / check_programs()["custom"]["components"])
     targets = {
-        "reference stack (dev)": ["reference", "0", str(fast_runs)],
+        "reference stack (dev)": ["reference", "0", str(max(fast_runs, RATIO_ROUNDS))],
         f"generated, {RESOURCES}": ["components", str(units), str(slow_runs)],
     }
     rows: list[list[str]] = []
@@ -101,15 +115,24 @@ def run(fast_runs: int, slow_runs: int) -> Section:
     for label, args in targets.items():
         result = child_json([PYTHON, "-m", "bench.policies", *args], env=python_env())
         pack, no_op = Stats.of(result["pack"]), Stats.of(result["no_op"])
+        cpu_ratio = paired_ratios(result["pack_cpu"], result["no_op_cpu"])
         goal = GOALS[args[0]]
         verdict = "met" if pack.median <= goal else "MISSED"
+        ratio_cell = cell(cpu_ratio, times)
+        if args[0] == "reference":
+            ratio_verdict = "met" if cpu_ratio.median <= RATIO_GOAL else "MISSED"
+            ratio_cell += f" (goal ≤ ×{RATIO_GOAL:g}: {ratio_verdict})"
+            summary.append(
+                f"policy pack over {label}: ×{cpu_ratio.median:.3g} the CPU of a no-op pack with the same "
+                f"{result['policies']} policies (goal ≤ ×{RATIO_GOAL:g}: {ratio_verdict})"
+            )
         rows.append(
             [
                 label,
                 str(result["resources"]),
                 cell(pack),
                 cell(no_op),
-                cell(paired_ratios(result["pack"], result["no_op"]), times),
+                ratio_cell,
                 seconds(pack.median / result["resources"]),
                 f"≤ {seconds(goal)}: {verdict}",
             ]
@@ -117,17 +140,24 @@ def run(fast_runs: int, slow_runs: int) -> Section:
         summary.append(f"policy pack over {label}: {seconds(pack.median)} (goal ≤ {seconds(goal)}: {verdict})")
         data[args[0]] = {
             "resources": result["resources"],
+            "policies": result["policies"],
             "findings": result["findings"],
             "pack_load_seconds": result["load_seconds"],
             "pack": pack.to_json(),
             "no_op_baseline": no_op.to_json(),
+            "cpu_ratio": cpu_ratio.to_json(),
             "goal_seconds": goal,
+            **({"cpu_ratio_goal": RATIO_GOAL} if args[0] == "reference" else {}),
         }
     notes = [
-        f"The pack's {result['policies']} policies through its analyzer servicer in-process, as `python -m preview` runs "
-        "them: Configure, one Analyze per resource (the root stack included), one AnalyzeStack. Baseline: the same "
-        f"requests to the same number and kinds of policies, each a no-op. {fast_runs} runs each over the reference stack, "
-        f"{slow_runs} over {RESOURCES} resources, alternating the two packs in one process after one synthesis."
+        f"The pack's {result['policies']} policies (the IAM reference rule included) through its analyzer servicer "
+        "in-process, as `wasp preview` runs them: Configure, one Analyze per resource (the root stack included), one "
+        "AnalyzeStack. Baseline: the same requests to the same number, kinds, levels and config schemas of policies, "
+        f"each a no-op. {max(fast_runs, RATIO_ROUNDS)} runs each over the reference stack, {slow_runs} over "
+        f"{RESOURCES} resources, alternating the two packs (the first swapped every round) in one process after one "
+        "synthesis and one unmeasured run of each. Times are wall clock; the ratio is the pack's CPU time over the "
+        f"no-op pack's, round by round (the goal, ≤ ×{RATIO_GOAL:g} over the reference stack, is on it: CPU time "
+        "leaves out the machine's other load)."
     ]
     if all(d["pack"]["median"] < SDK_BOUND * d["no_op_baseline"]["median"] for d in data.values()):
         notes.append(
@@ -145,7 +175,7 @@ def run(fast_runs: int, slow_runs: int) -> Section:
                     "resources analyzed",
                     "pack: median (min–max)",
                     "no-op pack",
-                    "ratio",
+                    "CPU ratio",
                     "per resource",
                     "goal",
                 ],

@@ -235,6 +235,13 @@ def parser() -> argparse.ArgumentParser:
         deploying.add_argument(
             "--no-iam", action="store_true", help="do not enforce IAM (default: enforced, as AWS does)"
         )
+        deploying.add_argument(
+            "--policy-config",
+            metavar="FILE",
+            help="run the policy pack in the deploy with this config (JSON, as --policy-pack-config), as pulumi up "
+            "--policy-pack does: remediations are deployed, a mandatory violation fails the deploy "
+            "(default: no pack)",
+        )
     _bench_parser(verbs)
     from pulumi_wasp.localcloud.verbs import add_verbs  # light: boto3 only once a verb runs
 
@@ -319,6 +326,9 @@ def _user_error(exc: Exception, program_dir: str) -> str | None:
 
     if isinstance(exc, ScenarioError):
         return str(exc)
+    policy_config = sys.modules.get("pulumi_wasp.preview.config")
+    if policy_config is not None and isinstance(exc, policy_config.ConfigError):
+        return f"invalid policy config: {exc}"
     errors = sys.modules.get("pulumi_wasp.synthesis.errors")
     if errors is not None and isinstance(exc, errors.ProgramError):
         return str(errors.located(exc, program_dir))

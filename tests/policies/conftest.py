@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import pulumi_aws as aws
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from pulumi_wasp.preview import PolicyReport, run_policies
+from pulumi_wasp.preview import LoadedPack, PolicyReport, PolicySession, load_pack, run_policies
 from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, Synthesis, synthesize_inline
 from pulumi_wasp.synthesis.recording import UNKNOWN
 
@@ -81,6 +82,20 @@ def synth(program: Callable[[], None], *, first_deploy: bool = False) -> Synthes
 
 def analyze(stack: Synthesis, config: Mapping[str, Any] | None = None) -> PolicyReport:
     return run_policies(stack, config)
+
+
+@functools.cache
+def packaged() -> LoadedPack:
+    """The packaged pack, loaded once: every session reconfigures its analyzer."""
+    return load_pack()
+
+
+def deploy(program: Callable[[], None], config: Mapping[str, Any] | None = None) -> tuple[Synthesis, PolicyReport]:
+    """``program`` synthesized with the pack in the engine, as ``pulumi up --policy-pack`` runs it: each resource
+    remediated and analyzed as it registers, before the mocks create it; the records and the report."""
+    session = PolicySession(packaged(), config)
+    stack = synthesize_inline(program, FakeCloud(region=REGION), config={"aws:region": REGION}, analyzer=session)
+    return stack, session.finish(stack)
 
 
 def flagged(report: PolicyReport, policy: str) -> set[str]:

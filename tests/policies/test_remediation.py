@@ -1,5 +1,6 @@
-"""Opt-in remediations: at level ``remediate`` a policy rewrites the resource's own inputs, and everything after
-(its analysis, the stack rules, the report's records) sees them; off by default."""
+"""Opt-in remediations: at level ``remediate`` a policy rewrites the resource's own inputs as the resource
+registers, before the mocks create it, and everything after (the records, the outputs, its analysis, the stack
+rules, the report) sees them; off by default."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from pulumi_wasp.preview import ConfigError, PolicyReport, load_pack, reconcile
+from pulumi_wasp.preview import ConfigError, PolicyReport, RemediationTooLateError, load_pack, reconcile
 from pulumi_wasp.synthesis import RecordedResource, Synthesis
 
-from .conftest import TAGS, analyze, exempt, flagged, function, messages, synth
+from .conftest import TAGS, analyze, deploy, exempt, flagged, function, messages, synth
 
 TRACING = {"lambda-tracing-active": "remediate", "sfn-tracing": "remediate", "apigw-tracing": "remediate"}
 RETENTION = {"log-group-retention": "remediate"}
@@ -39,17 +40,12 @@ def program() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Synthesis:
-    return synth(program)
+def tracing() -> tuple[Synthesis, PolicyReport]:
+    return deploy(program, TRACING)
 
 
-@pytest.fixture(scope="module")
-def tracing(stack: Synthesis) -> PolicyReport:
-    return analyze(stack, TRACING)
-
-
-def record(report: PolicyReport, name: str) -> RecordedResource:
-    (found,) = (r for r in report.resources if r.name == name and r.custom)
+def record(stack: Synthesis, name: str) -> RecordedResource:
+    (found,) = (r for r in stack.resources if r.name == name and r.custom)
     return found
 
 
@@ -57,78 +53,105 @@ def changed(report: PolicyReport, policy: str) -> dict[str, dict[str, Any]]:
     return {r.name: r.changes for r in report.remediations if r.policy == policy}
 
 
-def test_nothing_is_remediated_by_default(stack: Synthesis) -> None:
-    report = analyze(stack)
+def test_nothing_is_remediated_by_default() -> None:
+    stack, report = deploy(program)
     assert report.remediations == []
     assert "untraced" in flagged(report, "lambda-tracing-active")
+    assert "tracingConfig" not in record(stack, "untraced").inputs
 
 
-def test_remediate_turns_on_function_tracing(tracing: PolicyReport) -> None:
-    assert changed(tracing, "lambda-tracing-active")["untraced"] == {"tracingConfig": {"mode": "Active"}}
-    assert "untraced" not in flagged(tracing, "lambda-tracing-active")
+def test_nothing_is_remediated_below_level_remediate() -> None:
+    stack, report = deploy(program, {"lambda-tracing-active": "mandatory", "required-tags": {"values": {"owner": "x"}}})
+    assert report.remediations == []
+    assert "tracingConfig" not in record(stack, "untraced").inputs
+    assert record(stack, "untagged").inputs["tags"] == {"environment": "test"}
 
 
-def test_the_remediated_inputs_reach_the_reports_records(tracing: PolicyReport) -> None:
-    inputs = record(tracing, "untraced").inputs
+def test_remediate_turns_on_function_tracing(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    _, report = tracing
+    assert changed(report, "lambda-tracing-active")["untraced"] == {"tracingConfig": {"mode": "Active"}}
+    assert "untraced" not in flagged(report, "lambda-tracing-active")
+
+
+def test_the_synthesis_records_the_remediated_inputs(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    stack, _ = tracing
+    inputs = record(stack, "untraced").inputs
     assert inputs["tracingConfig"] == {"mode": "Active"}
     assert inputs["memorySize"] == 512  # the inputs the fix leaves alone stay
 
 
-def test_the_synthesis_itself_is_left_as_the_program_made_it(stack: Synthesis, tracing: PolicyReport) -> None:
-    assert "tracingConfig" not in stack.named("untraced", "aws:lambda/function:Function").inputs
+def test_the_mocks_create_the_remediated_resource(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    stack, _ = tracing
+    assert record(stack, "untraced").outputs["tracingConfig"] == {"mode": "Active"}
 
 
-def test_remediate_turns_on_state_machine_and_stage_tracing(tracing: PolicyReport) -> None:
-    assert changed(tracing, "sfn-tracing") == {"machine": {"tracingConfiguration": {"enabled": True}}}
-    assert changed(tracing, "apigw-tracing") == {"stage": {"xrayTracingEnabled": True}}
+def test_the_report_holds_the_synthesis_records(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    stack, report = tracing
+    assert report.resources == stack.resources
 
 
-def test_an_exempted_resource_is_never_remediated(tracing: PolicyReport) -> None:
-    assert "exempt-untraced" not in changed(tracing, "lambda-tracing-active")
-    assert record(tracing, "exempt-untraced").inputs.get("tracingConfig") is None
+def test_remediate_turns_on_state_machine_and_stage_tracing(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    stack, report = tracing
+    assert changed(report, "sfn-tracing") == {"machine": {"tracingConfiguration": {"enabled": True}}}
+    assert changed(report, "apigw-tracing") == {"stage": {"xrayTracingEnabled": True}}
+    assert record(stack, "stage").inputs["xrayTracingEnabled"] is True
 
 
-def test_remediate_sets_the_configured_retention(stack: Synthesis) -> None:
-    report = analyze(stack, {"log-group-retention": {"enforcementLevel": "remediate", "remediation_days": 90}})
+def test_an_exempted_resource_is_never_remediated(tracing: tuple[Synthesis, PolicyReport]) -> None:
+    stack, report = tracing
+    assert "exempt-untraced" not in changed(report, "lambda-tracing-active")
+    assert record(stack, "exempt-untraced").inputs.get("tracingConfig") is None
+
+
+def test_remediate_sets_the_configured_retention() -> None:
+    stack, report = deploy(program, {"log-group-retention": {"enforcementLevel": "remediate", "remediation_days": 90}})
     assert changed(report, "log-group-retention") == {"unretained-logs": {"retentionInDays": 90}}
+    assert record(stack, "unretained-logs").inputs["retentionInDays"] == 90
 
 
-def test_a_stack_rule_sees_the_remediated_outputs(stack: Synthesis) -> None:
-    assert "unretained" in flagged(analyze(stack), "lambda-log-retention")
-    assert "unretained" not in flagged(analyze(stack, RETENTION), "lambda-log-retention")
+def test_a_stack_rule_sees_the_remediated_outputs() -> None:
+    assert "unretained" in flagged(deploy(program)[1], "lambda-log-retention")
+    assert "unretained" not in flagged(deploy(program, RETENTION)[1], "lambda-log-retention")
 
 
-def test_a_retention_outside_the_bounds_is_not_remediated_and_says_so(stack: Synthesis) -> None:
+def test_a_retention_outside_the_bounds_is_not_remediated_and_says_so() -> None:
     config = {"log-group-retention": {"enforcementLevel": "remediate", "min_days": 60, "remediation_days": 30}}
-    report = analyze(stack, config)
+    stack, report = deploy(program, config)
     assert "unretained-logs" not in changed(report, "log-group-retention")
+    assert "retentionInDays" not in record(stack, "unretained-logs").inputs
     (message,) = messages(report, "log-group-retention", "unretained-logs")
     assert "remediation_days 30 is outside the bounds: not remediated" in message
 
 
-def test_a_violation_left_after_remediation_is_enforced_as_mandatory(stack: Synthesis) -> None:
+def test_a_violation_left_after_remediation_is_enforced_as_mandatory() -> None:
     config = {"log-group-retention": {"enforcementLevel": "remediate", "min_days": 60, "remediation_days": 30}}
-    levels = {d.level for d in analyze(stack, config).violations("log-group-retention")}
+    levels = {d.level for d in deploy(program, config)[1].violations("log-group-retention")}
     assert levels == {"mandatory"}
 
 
-def test_remediate_adds_the_missing_tags_it_has_values_for(stack: Synthesis) -> None:
+def test_remediate_adds_the_missing_tags_it_has_values_for() -> None:
     values = {"owner": "tests", "cost-center": "ci"}
-    report = analyze(stack, {"required-tags": {"enforcementLevel": "remediate", "values": values}})
+    stack, report = deploy(program, {"required-tags": {"enforcementLevel": "remediate", "values": values}})
     assert changed(report, "required-tags")["untagged"] == {"tags": {"environment": "test", **values}}
+    assert record(stack, "untagged").inputs["tags"] == {"environment": "test", **values}
     assert "untagged" not in flagged(report, "required-tags")
 
 
-def test_a_tag_without_a_value_stays_a_violation(stack: Synthesis) -> None:
-    report = analyze(stack, {"required-tags": {"enforcementLevel": "remediate", "values": {"owner": "tests"}}})
-    assert record(report, "untagged").inputs["tags"] == {"environment": "test", "owner": "tests"}
+def test_a_tag_without_a_value_stays_a_violation() -> None:
+    stack, report = deploy(program, {"required-tags": {"enforcementLevel": "remediate", "values": {"owner": "tests"}}})
+    assert record(stack, "untagged").inputs["tags"] == {"environment": "test", "owner": "tests"}
     (message,) = messages(report, "required-tags", "untagged")
     assert 'missing ["cost-center"]' in message
 
 
-def test_policies_without_a_remediation_are_named_when_set_to_remediate(stack: Synthesis) -> None:
-    report = analyze(stack, {"lambda-arm64": "remediate", "lambda-log-retention": "remediate"})
+def test_policies_without_a_remediation_are_named_when_set_to_remediate() -> None:
+    _, report = deploy(program, {"lambda-arm64": "remediate", "lambda-log-retention": "remediate"})
     assert report.unremediable == {"lambda-arm64", "lambda-log-retention"}
+
+
+def test_remediate_over_a_finished_synthesis_is_refused() -> None:
+    with pytest.raises(RemediationTooLateError, match="lambda-tracing-active: enforcementLevel remediate changes"):
+        analyze(synth(program), {"lambda-tracing-active": "remediate"})
 
 
 def test_a_remediation_value_cloudwatch_does_not_accept_is_a_config_error() -> None:

@@ -176,3 +176,11 @@ def test_runs_from_the_command_line() -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_without_remediate_the_reported_inputs_are_the_programs(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--program", ANTIPATTERNS, "--json")
+    doc = json.loads(out)
+    assert doc["remediations"] == []
+    (legacy,) = (r for r in doc["resources"] if r["name"] == "legacy-fn")
+    assert legacy["inputs"].get("tracingConfig", {}).get("mode") != "Active"

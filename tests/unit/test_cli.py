@@ -146,3 +146,32 @@ def test_a_program_error_names_the_program_file_and_line(tmp_path: Path) -> None
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: {tmp_path / '__main__.py'}:4: ")
     assert "ValueError: no bucket name" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("verb", ["run", "serve"])
+def test_local_policy_config_with_an_unknown_level_is_a_usage_error_before_anything_starts(
+    tmp_path: Path, verb: str
+) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text('{"lambda-tracing-active": "fix"}')
+    done = wasp(
+        "local",
+        "--program",
+        str(COMPLIANT),
+        "--state-dir",
+        str(tmp_path / "state"),
+        verb,
+        "--policy-config",
+        str(config),
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith('error: invalid policy config: lambda-tracing-active: enforcementLevel "fix"')
+    assert done.stdout == "" and not (tmp_path / "state").exists()
+
+
+def test_local_policy_config_that_cannot_be_read_is_a_usage_error(tmp_path: Path) -> None:
+    done = wasp("local", "--program", str(COMPLIANT), "run", "--policy-config", str(tmp_path / "missing.json"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"error: invalid policy config: cannot read policy config {tmp_path / 'missing.json'}"
+    )

@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from pulumi_wasp.localcloud import STATE_DIR, faults, rotation
 from pulumi_wasp.localcloud.control import ControlServer
 from pulumi_wasp.localcloud.deploy import Deployment, Progress, deploy
-from pulumi_wasp.localcloud.deploy.outcome import DeployError
+from pulumi_wasp.localcloud.deploy.outcome import DeployError, PolicyViolationError
 from pulumi_wasp.localcloud.emulator import CREDENTIALS, REGION, Emulator
 from pulumi_wasp.localcloud.runtime.engine import Runtime
 from pulumi_wasp.localcloud.runtime.faults import DEFAULT_SEED, FaultSpec
@@ -23,6 +23,9 @@ from pulumi_wasp.localcloud.runtime.functions import Zygote
 from pulumi_wasp.localcloud.runtime.reload import ReloadReport
 from pulumi_wasp.synthesis import StackConfig
 from pulumi_wasp.wording import counted
+
+if TYPE_CHECKING:
+    from pulumi_wasp.preview.analysis import PolicySession
 
 #: Called once per finished step: (step, seconds, detail, succeeded).
 StepReport = Callable[[str, float, str, bool], None]
@@ -51,6 +54,9 @@ class LocalCloud:
     fault_seed: int = DEFAULT_SEED
     #: Enforce IAM (localcloud/README.md "IAM"); ``--no-iam`` turns it off.
     iam: bool = True
+    #: The policy pack in the deploy (``--policy-config``): remediated inputs are deployed, a mandatory
+    #: violation fails the deploy, as with ``pulumi up --policy-pack``. None (the default): no pack.
+    policies: PolicySession | None = None
     emulator: Emulator | None = field(default=None, init=False)
     deployment: Deployment | None = field(default=None, init=False)
     runtime: Runtime | None = field(default=None, init=False)
@@ -68,8 +74,9 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         """Call from the main thread (the runtime's processes are tied to the thread that starts them).
 
-        Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``),
-        with everything started so far stopped: no runtime, no endpoints for a partial stack."""
+        Raises :class:`DeployError` when the deploy did not succeed (``Deployment.succeeded``), and
+        :class:`PolicyViolationError` when the policy pack (:attr:`policies`) found mandatory violations, with
+        everything started so far stopped: no runtime, no endpoints for a partial or refused stack."""
         prepare_state_dir(self.state_dir)
         config = StackConfig.load(self.program_dir, self.stack)
         try:
@@ -115,6 +122,9 @@ class LocalCloud:
         except DeployError as failed:
             self._report(name, time.perf_counter() - started, failed.outcome.summary, ok=False)
             raise
+        except PolicyViolationError as refused:
+            self._report(name, time.perf_counter() - started, str(refused), ok=False)
+            raise
         self._report(name, time.perf_counter() - started, detail, ok=True)
 
     def _report(self, name: str, seconds: float, detail: str, *, ok: bool) -> None:
@@ -127,8 +137,11 @@ class LocalCloud:
 
     def _deploy(self) -> str:
         assert self.emulator is not None
-        self.deployment = deploy(self.program_dir, self.stack, self.emulator, self.on_resource)
+        self.deployment = deploy(self.program_dir, self.stack, self.emulator, self.on_resource, self.policies)
         self.deployment.raise_for_failure()
+        report = self.deployment.policy_report
+        if report is not None and report.mandatory:
+            raise PolicyViolationError(report)
         self._seed_secrets()
         return self.deployment.outcome.summary
 

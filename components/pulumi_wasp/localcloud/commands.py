@@ -24,6 +24,7 @@ from pulumi_wasp.localcloud.verbs import state_dir
 
 if TYPE_CHECKING:
     from pulumi_wasp.localcloud.cloud import LocalCloud
+    from pulumi_wasp.preview.analysis import PolicySession
 
 #: Default speed of local time for run and bench: minutes of retries and windows pass in seconds.
 RUN_SPEED = 60.0
@@ -36,7 +37,13 @@ SIGNAL_POLL_SECONDS = 0.5
 
 
 @contextlib.contextmanager
-def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: bool = False) -> Iterator[LocalCloud]:
+def _cloud(
+    args: argparse.Namespace,
+    console: Console,
+    speed: float,
+    policies: PolicySession | None = None,
+    reload: bool = False,
+) -> Iterator[LocalCloud]:
     """The local cloud of these arguments, started, on a state directory this process holds (one local
     cloud per directory: its logs and endpoints.json are never another process's)."""
     from pulumi_wasp.localcloud.cloud import LocalCloud
@@ -58,10 +65,25 @@ def _cloud(args: argparse.Namespace, console: Console, speed: float, reload: boo
             iam=not getattr(args, "no_iam", False),
             faults=faults,
             fault_seed=seed,
+            policies=policies,
         )
         cloud.on_reload = lambda function, path, how: console.line(f"Reloaded {function.spec.name}: {path} {how}")
         with cloud:
             yield cloud
+
+
+def _policies(args: argparse.Namespace) -> PolicySession | None:
+    """The packaged policy pack with ``--policy-config`` as ``pulumi up --policy-pack --policy-pack-config``
+    runs it (a deploy, not a preview), or None without the option: the local cloud runs no pack by default.
+    Invalid config raises :class:`~pulumi_wasp.preview.ConfigError` (a usage error, exit 2)."""
+    path = args.policy_config
+    if path is None:
+        return None
+    from pulumi_wasp.preview.analysis import PolicySession
+    from pulumi_wasp.preview.config import load_config_file
+    from pulumi_wasp.preview.pack import load_pack
+
+    return PolicySession(load_pack(), load_config_file(path), dry_run=False)
 
 
 def _log_unexpected_errors(path: Path) -> None:
@@ -80,6 +102,8 @@ def _log_unexpected_errors(path: Path) -> None:
 def _deploy_report(cloud: LocalCloud, console: Console) -> None:
     assert cloud.deployment is not None
     console.not_created(cloud.deployment.registry.skipped, cloud.deployment.registry.adjusted)
+    if cloud.deployment.policy_report is not None:
+        console.policies(cloud.deployment.policy_report)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,11 +117,12 @@ def run(args: argparse.Namespace) -> int:
     module = hook.load(program)  # before the deploy: a broken scenario file fails at once
     if module is None and args.flow:
         raise hook.ScenarioError(f"--flow selects flows of a scenario, and {scenario_file} does not exist")
+    policies = _policies(args)  # so is bad policy config
     console = Console()
     started = time.perf_counter()
     console.line(f"Local cloud: {args.stack} stack of {program} on 127.0.0.1, local time at {args.speed:g}× speed")
     failure: str | None = None
-    with _cloud(args, console, args.speed) as cloud:
+    with _cloud(args, console, args.speed, policies) as cloud:
         _deploy_report(cloud, console)  # start() raised DeployError unless the deploy succeeded
         client = Cloud(cloud.endpoints(), report=console.line, flows=args.flow or ())
         console.line("")
@@ -130,13 +155,14 @@ def run(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Deploy and keep running until SIGINT or SIGTERM; endpoints.json while it runs."""
+    policies = _policies(args)  # before anything starts: bad config is a usage error
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     console = Console()
     program = Path(args.program).resolve()
     console.line(f"Local cloud: serving the {args.stack} stack of {program} (local time at {args.speed:g}× speed)")
-    with _cloud(args, console, args.speed, reload=not args.no_reload) as cloud:
+    with _cloud(args, console, args.speed, policies, reload=not args.no_reload) as cloud:
         assert cloud.runtime is not None
         _deploy_report(cloud, console)
         endpoints = {
@@ -206,13 +232,16 @@ def bench(args: argparse.Namespace) -> int:
 def command(name: str, args: argparse.Namespace) -> int:
     """Run ``wasp local <name>``; a deploy that did not succeed is reported (each resource not created, and
     why) and exits 1, with nothing left running."""
-    from pulumi_wasp.localcloud.deploy.outcome import DeployError
+    from pulumi_wasp.localcloud.deploy.outcome import DeployError, PolicyViolationError
     from pulumi_wasp.localcloud.runtime.faults import FaultSpecError
 
     try:
         return {"run": run, "serve": serve, "bench": bench}[name](args)
     except DeployError as failed:
         Console().deploy_failed(failed.outcome)
+        return 1
+    except PolicyViolationError as refused:
+        Console().policy_refused(refused.report)
         return 1
     except FaultSpecError as exc:  # a --fault naming a function the program does not deploy
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pulumi_wasp.localcloud.deploy.outcome import DeployOutcome
     from pulumi_wasp.localcloud.deploy.registry import Skipped
     from pulumi_wasp.localcloud.scenario import FlowResult
+    from pulumi_wasp.preview.analysis import PolicyReport
 
 
 class Console:
@@ -63,6 +64,34 @@ class Console:
             if dependents:
                 self.line(f"        {len(dependents)} not created because of it: {', '.join(dependents)}")
         self.line("Result: FAILED · the deploy did not create every resource; nothing runs on a partial stack")
+
+    def policies(self, report: PolicyReport) -> None:
+        """The policy pack's verdict on the deploy: each remediation (what was deployed instead of what the
+        program declared), then the count of violations by level."""
+        from pulumi_wasp.preview.render import as_json
+
+        advisory = sum(1 for d in report.diagnostics if d.level == "advisory")
+        self.line(
+            f"  policy pack {report.pack}: {counted(len(report.remediations), 'remediation')}, "
+            f"{len(report.mandatory)} mandatory, {advisory} advisory (wasp preview lists them)"
+        )
+        for fixed in report.remediations:
+            keys = ", ".join(f"{key}={as_json(value)}" for key, value in fixed.changes.items())
+            self.line(f"      remediated by {fixed.policy}: {fixed.name} ({fixed.type}) deployed with {keys}")
+        if report.unremediable:
+            names = ", ".join(sorted(report.unremediable))
+            self.line(f"      configured to remediate but without a remediation (enforced as mandatory): {names}")
+
+    def policy_refused(self, report: PolicyReport) -> None:
+        """Each mandatory violation that refused the deploy, as ``pulumi up --policy-pack`` refuses it."""
+        self.policies(report)
+        self.line(f"  ! mandatory policy violations, failing the deploy ({len(report.mandatory)}):")
+        for violation in report.mandatory:
+            first, *more = violation.message.splitlines() or [""]
+            self.line(f"      {violation.policy}: {first}")
+            for line in more:
+                self.line(f"        {line}")
+        self.line("Result: FAILED · the policy pack refused the stack, as pulumi up --policy-pack would")
 
     def _list(self, title: str, skipped: list[Skipped]) -> None:
         if not skipped:

@@ -1,7 +1,10 @@
 """Offline policy preview: the policy pack over a program synthesized under mocks, in-process.
 
-``run_policies(synthesis, policy_config)`` drives the pack's own analyzer servicer with the requests the
-Pulumi CLI sends and returns a :class:`PolicyReport`; ``wasp preview`` is the command around it.
+A :class:`PolicySession` drives the pack's own analyzer servicer with the requests the Pulumi CLI sends, at the
+points the engine sends them: given to the synthesis engine (``synthesize(..., analyzer=session)``) it remediates
+and analyzes each resource as it registers, and ``session.finish(synthesis)`` returns the :class:`PolicyReport`.
+``run_policies(synthesis, policy_config)`` replays a finished synthesis (analysis only); ``wasp preview`` is the
+command around them.
 """
 
 from pulumi_wasp.preview.analysis import (
@@ -9,7 +12,9 @@ from pulumi_wasp.preview.analysis import (
     Exempted,
     NotApplicable,
     PolicyReport,
+    PolicySession,
     Remediation,
+    RemediationTooLateError,
     run_policies,
 )
 from pulumi_wasp.preview.config import ConfigError, reconcile
@@ -23,7 +28,9 @@ __all__ = [
     "NotApplicable",
     "PackError",
     "PolicyReport",
+    "PolicySession",
     "Remediation",
+    "RemediationTooLateError",
     "load_pack",
     "reconcile",
     "run_policies",

@@ -1,19 +1,22 @@
 """Drive the pack's analyzer with the requests the CLI sends, and collect what the CLI would show.
 
-The CLI sends, for a preview: Configure (the reconciled pack config), ConfigureStack, for each registered
-resource (root stack, components and custom resources alike: the engine does not filter) a Remediate then an
-Analyze of its inputs, then one AnalyzeStack with every resource's outputs, parent, dependencies and property
-dependencies. A remediation's inputs replace the resource's for what follows (its Analyze, the AnalyzeStack,
-the report's records), as the engine would deploy them; the keys it changes are merged into the outputs
-too (a provider echoes its inputs). Remediate is only sent when some policy's level is ``remediate``:
-otherwise every policy declines it.
+The CLI sends: Configure (the reconciled pack config), ConfigureStack, for each resource as it registers
+(root stack, components and custom resources alike: the engine does not filter) a Remediate then an Analyze of
+its inputs, before the provider creates it, then one AnalyzeStack with every resource's outputs, parent,
+dependencies and property dependencies. A :class:`PolicySession` plugged into the synthesis engine does the
+same at the same points: a remediation's inputs replace the program's before the mocks (the fake cloud, the
+local cloud's emulator) create the resource, so its records, outputs, Analyze and the AnalyzeStack all see
+them, as ``pulumi up`` would deploy them. Remediate is only sent when some policy's level is ``remediate``:
+otherwise every policy declines it. :func:`run_policies` replays a finished synthesis (analysis only).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,7 +25,7 @@ from pulumi.runtime import proto
 
 from pulumi_wasp.adapters.pulumi_policy import runtime_variables_hidden
 from pulumi_wasp.policies.common import EXEMPTION_RE, EXEMPTIONS_POLICY, NOT_EVALUATED_RE
-from pulumi_wasp.preview.config import reconcile
+from pulumi_wasp.preview.config import ConfigError, reconcile
 from pulumi_wasp.preview.pack import LEVEL_VALUES, LEVELS, SEVERITIES, LoadedPack, PolicyMeta, load_pack
 from pulumi_wasp.synthesis import RecordedResource, Synthesis
 from pulumi_wasp.synthesis.recording import wire
@@ -138,53 +141,102 @@ def _root(synthesis: Synthesis) -> RecordedResource:
     return RecordedResource(ROOT_STACK_TYPE, name, urn, "", False, "", [], {}, {}, synthesis.stack_outputs)
 
 
-def run_policies(
-    synthesis: Synthesis, policy_config: Mapping[str, Any] | None = None, pack: LoadedPack | None = None
-) -> PolicyReport:
-    """Run the pack (loaded fresh from ``policies/`` unless given) over a synthesized stack."""
-    pack = pack or load_pack()
-    settings = reconcile(pack, policy_config)
-    servicer = pack.servicer
-    report = PolicyReport(
-        pack=pack.label,
-        project=synthesis.project,
-        stack=synthesis.stack,
-        resources=list(synthesis.resources),
-        policies={name: s.level for name, s in settings.items()},
-        descriptions={name: meta.description for name, meta in pack.policies.items()},
-        metadata=dict(pack.policies),
-    )
-    remediating = any(s.level == "remediate" for s in settings.values())
-    everything = [_root(synthesis), *synthesis.resources]
-    by_urn = {r.urn: r for r in everything}
-    started = time.perf_counter()
-    with runtime_variables_hidden():
-        servicer.Configure(
-            proto.ConfigureAnalyzerRequest(
-                policyConfig={
-                    name: proto.PolicyConfig(enforcementLevel=LEVEL_VALUES[s.level], properties=_struct(s.properties))
-                    for name, s in settings.items()
-                }
-            ),
-            None,
+class RemediationTooLateError(ConfigError):
+    """A ``remediate`` level given for a stack already synthesized: its resources exist as the program made them."""
+
+
+class PolicySession:
+    """One run of the pack over one stack, in the engine's order: plugged into the synthesis engine as its
+    :class:`~pulumi_wasp.synthesis.Analyzer` (``synthesize(..., analyzer=session)``), it remediates and analyzes
+    each resource as it registers, before the mocks create it; :meth:`finish` then runs the stack policies.
+
+    ``policy_config`` is reconciled up front: an invalid one raises :class:`ConfigError` before any program runs.
+    """
+
+    def __init__(
+        self,
+        pack: LoadedPack | None = None,
+        policy_config: Mapping[str, Any] | None = None,
+        *,
+        dry_run: bool = True,
+    ) -> None:
+        self.pack = pack or load_pack()
+        #: What ConfigureStack tells the pack: a preview (the default), or a deploy (the local cloud's).
+        self.dry_run = dry_run
+        self.settings = reconcile(self.pack, policy_config)
+        #: Remediate is only sent when some policy's level is ``remediate``: otherwise every policy declines it.
+        self.remediating = sorted(name for name, s in self.settings.items() if s.level == "remediate")
+        self.report = self._empty_report("", "")
+        self._analyzed: dict[str, RecordedResource] = {}
+        self._lock = threading.Lock()
+
+    def _empty_report(self, project: str, stack: str) -> PolicyReport:
+        return PolicyReport(
+            pack=self.pack.label,
+            project=project,
+            stack=stack,
+            resources=[],
+            policies={name: s.level for name, s in self.settings.items()},
+            descriptions={name: meta.description for name, meta in self.pack.policies.items()},
+            metadata=dict(self.pack.policies),
         )
-        servicer.ConfigureStack(
-            proto.AnalyzerStackConfigureRequest(stack=synthesis.stack, project=synthesis.project, dry_run=True), None
-        )
-        for index, res in enumerate(everything):
-            request = proto.AnalyzeRequest(
-                type=res.type,
-                properties=_struct(res.inputs),
-                urn=res.urn,
-                name=res.name,
-                options=proto.AnalyzerResourceOptions(parent=res.parent),
+
+    @contextlib.contextmanager
+    def _calling(self) -> Iterator[None]:
+        """One call into the analyzer: serialized (registrations arrive on several threads) and timed."""
+        with self._lock, runtime_variables_hidden():
+            started = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.report.seconds += time.perf_counter() - started
+
+    def begin(self, project: str, stack: str) -> None:
+        """Configure the analyzer with the reconciled config, then for this stack."""
+        self.report = self._empty_report(project, stack)
+        self._analyzed = {}
+        servicer = self.pack.servicer
+        with self._calling():
+            servicer.Configure(
+                proto.ConfigureAnalyzerRequest(
+                    policyConfig={
+                        name: proto.PolicyConfig(
+                            enforcementLevel=LEVEL_VALUES[s.level], properties=_struct(s.properties)
+                        )
+                        for name, s in self.settings.items()
+                    }
+                ),
+                None,
             )
-            if remediating:
-                remediated = _remediate(report, servicer.Remediate(request, None), res)
-                if remediated is not res:
-                    res = everything[index] = by_urn[res.urn] = remediated
-                    request.properties.CopyFrom(_struct(res.inputs))
-            _collect(report, servicer.Analyze(request, None), by_urn, analyzed=res)
+            servicer.ConfigureStack(
+                proto.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=self.dry_run), None
+            )
+
+    def register(self, resource: RecordedResource) -> dict[str, Any]:
+        """Remediate (when some policy remediates), then Analyze ``resource``; the inputs it is created with."""
+        request = proto.AnalyzeRequest(
+            type=resource.type,
+            properties=_struct(resource.inputs),
+            urn=resource.urn,
+            name=resource.name,
+            options=proto.AnalyzerResourceOptions(parent=resource.parent),
+        )
+        servicer = self.pack.servicer
+        with self._calling():
+            inputs = resource.inputs
+            if self.remediating:
+                inputs = _remediate(self.report, servicer.Remediate(request, None), resource)
+                if inputs is not resource.inputs:
+                    resource = dataclasses.replace(resource, inputs=inputs)
+                    request.properties.CopyFrom(_struct(inputs))
+            self._analyzed[resource.urn] = resource
+            _collect(self.report, servicer.Analyze(request, None), self._analyzed, analyzed=resource)
+        return inputs
+
+    def finish(self, synthesis: Synthesis) -> PolicyReport:
+        """AnalyzeStack over every resource's outputs, parent and dependencies, after the program ran; the report."""
+        everything = [_root(synthesis), *synthesis.resources]
+        by_urn = {r.urn: r for r in everything}
         stack_request = proto.AnalyzeStackRequest(
             resources=[
                 proto.AnalyzerResource(
@@ -203,18 +255,42 @@ def run_policies(
                 for res in everything
             ]
         )
-        _collect(report, servicer.AnalyzeStack(stack_request, None), by_urn, analyzed=None)
-    report.seconds = time.perf_counter() - started
-    report.resources = everything[1:]
-    # Stack policies are never asked to remediate (pulumi_policy remediates one resource at a time).
-    report.unremediable |= {
-        name for name, s in settings.items() if s.level == "remediate" and pack.policies[name].kind == "stack"
-    }
-    return report
+        with self._calling():
+            _collect(self.report, self.pack.servicer.AnalyzeStack(stack_request, None), by_urn, analyzed=None)
+        self.report.resources = list(synthesis.resources)
+        # Stack policies are never asked to remediate (pulumi_policy remediates one resource at a time).
+        self.report.unremediable |= {name for name in self.remediating if self.pack.policies[name].kind == "stack"}
+        return self.report
 
 
-def _remediate(report: PolicyReport, response: Any, res: RecordedResource) -> RecordedResource:
-    """``res`` with each remediation's inputs (in the pack's order, each seeing the previous one's)."""
+def run_policies(
+    synthesis: Synthesis, policy_config: Mapping[str, Any] | None = None, pack: LoadedPack | None = None
+) -> PolicyReport:
+    """Run the pack (loaded fresh from ``policies/`` unless given) over a synthesized stack: each resource's
+    inputs as they were registered, then the stack.
+
+    A config setting some policy to ``remediate`` raises :class:`RemediationTooLateError`: a remediation changes
+    the inputs a resource is created with, so the pack must run while the program registers them (a
+    :class:`PolicySession` as the synthesis' analyzer).
+    """
+    session = PolicySession(pack, policy_config)
+    if session.remediating:
+        raise RemediationTooLateError(
+            f"{', '.join(session.remediating)}: enforcementLevel remediate changes the inputs each resource is "
+            "created with, so the pack must run as the program registers them, not over a finished synthesis: "
+            "synthesize(..., analyzer=PolicySession(pack, policy_config)), or the test harness's "
+            "synthesize(..., policy_config=...)"
+        )
+    session.begin(synthesis.project, synthesis.stack)
+    for res in [_root(synthesis), *synthesis.resources]:
+        session.register(res)
+    return session.finish(synthesis)
+
+
+def _remediate(report: PolicyReport, response: Any, res: RecordedResource) -> dict[str, Any]:
+    """``res``'s inputs after each remediation (in the pack's order, each seeing the previous one's); its own
+    inputs object when none changed anything."""
+    inputs = res.inputs
     for skipped in response.not_applicable:
         if skipped.reason.startswith("not evaluated"):
             report.not_applicable.append(
@@ -228,15 +304,14 @@ def _remediate(report: PolicyReport, response: Any, res: RecordedResource) -> Re
             message = remediation.diagnostic
             report.not_applicable.append(NotApplicable(remediation.policyName, res.urn, res.type, res.name, message))
             continue
-        inputs = wire(remediation.properties)
-        changes = {key: value for key, value in inputs.items() if res.inputs.get(key) != value}
-        removed = [key for key in res.inputs if key not in inputs]
+        remediated = wire(remediation.properties)
+        changes = {key: value for key, value in remediated.items() if inputs.get(key) != value}
+        removed = [key for key in inputs if key not in remediated]
         if not changes and not removed:
             continue
         report.remediations.append(Remediation(remediation.policyName, res.urn, res.type, res.name, changes))
-        outputs = {key: value for key, value in res.outputs.items() if key not in removed}
-        res = dataclasses.replace(res, inputs=inputs, outputs={**outputs, **changes})
-    return res
+        inputs = remediated
+    return inputs
 
 
 def _collect(

@@ -11,8 +11,8 @@ import contextlib
 import json
 import sys
 
-from pulumi_wasp.preview.analysis import run_policies
-from pulumi_wasp.preview.config import ConfigError, load_config_file, reconcile
+from pulumi_wasp.preview.analysis import PolicySession
+from pulumi_wasp.preview.config import ConfigError, load_config_file
 from pulumi_wasp.preview.pack import PackError, load_pack
 from pulumi_wasp.preview.render import render
 from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, ProgramError, StackConfig, synthesize
@@ -22,17 +22,17 @@ from pulumi_wasp.synthesis.summary import render as render_summary
 
 def run(args: argparse.Namespace) -> int:
     try:
-        pack = load_pack()
         policy_config = load_config_file(args.policy_config) if args.policy_config else None
-        reconcile(pack, policy_config)  # fail on bad config before running the program
+        # Bad config fails here, before the program runs; the pack then sees each resource as it registers.
+        session = PolicySession(load_pack(), policy_config)
         config = StackConfig.load(args.program, args.stack)
         # Whatever the program prints must not corrupt --json output.
         with contextlib.redirect_stdout(sys.stderr):
             if args.first_deploy:
-                synthesis = synthesize(config, FirstDeploy(), preview=True)
+                synthesis = synthesize(config, FirstDeploy(), preview=True, analyzer=session)
             else:
-                synthesis = synthesize(config, FakeCloud.for_stack(config))
-        report = run_policies(synthesis, policy_config, pack)
+                synthesis = synthesize(config, FakeCloud.for_stack(config), analyzer=session)
+        report = session.finish(synthesis)
     except ConfigError as exc:
         print(f"error: invalid policy config: {exc}", file=sys.stderr)
         return 2

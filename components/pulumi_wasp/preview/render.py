@@ -40,7 +40,7 @@ def render(report: PolicyReport) -> str:
     if report.remediations:
         lines.append("Remediated (the inputs as they would be deployed):")
         for fixed in report.remediations:
-            changes = ", ".join(f"{key}={_json(value)}" for key, value in fixed.changes.items())
+            changes = ", ".join(f"{key}={as_json(value)}" for key, value in fixed.changes.items())
             lines.append(f"    {fixed.policy}  {fixed.type}: {fixed.name}")
             lines.append(f"        {changes}")
         lines.append("")
@@ -71,7 +71,7 @@ def render(report: PolicyReport) -> str:
     return "\n".join(lines)
 
 
-def _json(value: Any) -> str:
+def as_json(value: Any) -> str:
     """A value as JSON, whole numbers without the ".0" the wire format gives every number."""
 
     def whole(item: Any) -> Any:

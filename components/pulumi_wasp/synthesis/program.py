@@ -26,6 +26,7 @@ from pulumi_wasp.adapters.pulumi import (
     run_program_in_stack,
     set_all_config,
 )
+from pulumi_wasp.synthesis.analyzer import Analyzer
 from pulumi_wasp.synthesis.errors import ProgramError
 from pulumi_wasp.synthesis.recording import RecordingMonitor, Synthesis
 
@@ -144,10 +145,14 @@ def _import_statements(main: Path) -> Any:
     return compile(tree, str(main), "exec")
 
 
-def synthesize(config: StackConfig, mocks: Mocks, *, preview: bool = False) -> Synthesis:
+def synthesize(
+    config: StackConfig, mocks: Mocks, *, preview: bool = False, analyzer: Analyzer | None = None
+) -> Synthesis:
     """Run the program of ``config`` under ``mocks`` and return every registration.
 
-    ``preview`` runs it as ``pulumi preview`` would: outputs the mocks leave out stay unknown.
+    ``preview`` runs it as ``pulumi preview`` would: outputs the mocks leave out stay unknown. ``analyzer`` (a
+    policy pack, e.g. :class:`pulumi_wasp.preview.PolicySession`) sees each registration before the mocks do and
+    may remediate its inputs, as ``--policy-pack`` does in the engine (default: none).
     """
     main = config.program_dir / "__main__.py"
     if not main.is_file():
@@ -162,7 +167,7 @@ def synthesize(config: StackConfig, mocks: Mocks, *, preview: bool = False) -> S
             _load_lazy_imports(config.program_dir)
         except Exception as exc:
             raise ProgramError(f"the program's imports failed: {type(exc).__name__}: {exc}") from exc
-        return run_program(program, config, mocks, preview=preview)
+        return run_program(program, config, mocks, preview=preview, analyzer=analyzer)
 
 
 def synthesize_inline(
@@ -173,16 +178,29 @@ def synthesize_inline(
     stack: str = "test",
     config: dict[str, str] | None = None,
     preview: bool = False,
+    analyzer: Analyzer | None = None,
 ) -> Synthesis:
     """Run a Python callable as a Pulumi program (for tests of single components)."""
     values = {key if ":" in key else f"{project}:{key}": value for key, value in (config or {}).items()}
-    return run_program(program, StackConfig(Path.cwd(), project, stack, values), mocks, preview=preview)
+    stack_config = StackConfig(Path.cwd(), project, stack, values)
+    return run_program(program, stack_config, mocks, preview=preview, analyzer=analyzer)
 
 
-def run_program(program: Callable[[], None], config: StackConfig, mocks: Mocks, *, preview: bool = False) -> Synthesis:
+def run_program(
+    program: Callable[[], None],
+    config: StackConfig,
+    mocks: Mocks,
+    *,
+    preview: bool = False,
+    analyzer: Analyzer | None = None,
+) -> Synthesis:
     """The one place the Pulumi runtime is pointed at mocks: configure, run in a fresh root
-    stack, wait for every registration, and return the records."""
-    monitor = RecordingMonitor(mocks)
+    stack, wait for every registration, and return the records. With an ``analyzer``, each
+    registration goes through it first (:mod:`~pulumi_wasp.synthesis.analyzer`); its time is left out of
+    ``Synthesis.seconds`` (the analyzer reports its own)."""
+    monitor = RecordingMonitor(mocks, analyzer)
+    if analyzer is not None:
+        analyzer.begin(config.project, config.stack)
     messages = _CapturingHandler()
     logger = logging.getLogger("synthesis.engine")
     logger.addHandler(messages)
@@ -204,7 +222,7 @@ def run_program(program: Callable[[], None], config: StackConfig, mocks: Mocks, 
         finally:
             gc.enable()
             gc.unfreeze()
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started - monitor.analyzer_seconds
     finally:
         logger.removeHandler(messages)
     if messages.errors:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +15,7 @@ from pulumi.runtime.proto import resource_pb2
 
 from pulumi_wasp.adapters.pulumi import MockMonitor, current_project, current_stack
 from pulumi_wasp.synthesis.aliases import engine_aliases
+from pulumi_wasp.synthesis.analyzer import Analyzer
 from pulumi_wasp.synthesis.transforms import TransformEngine
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
@@ -161,11 +164,17 @@ class RecordingMonitor(MockMonitor):
     type chain without the root stack's type (as the engine makes them, so URN patterns in
     policy config match the real CLI); inputs/outputs are kept in wire format; transforms run
     as the engine runs them, before the mocks and the records see the resource (see
-    :mod:`~pulumi_wasp.synthesis.transforms`); additional secret outputs come back as secrets.
+    :mod:`~pulumi_wasp.synthesis.transforms`); additional secret outputs come back as secrets. With an
+    ``analyzer`` (a policy pack), each registration goes through it after the transforms and before the mocks,
+    as the engine sends it to ``--policy-pack``: the mocks create, and the records keep, the inputs it returns
+    (see :mod:`~pulumi_wasp.synthesis.analyzer`).
     """
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, analyzer: Analyzer | None = None) -> None:
         super().__init__(mocks)
+        self.analyzer = analyzer
+        #: Time spent in the analyzer, which the program's own run time leaves out.
+        self.analyzer_seconds = 0.0
         self.transforms = TransformEngine()
         self.records: list[RecordedResource] = []
         self.stack_urn = ""
@@ -195,27 +204,39 @@ class RecordingMonitor(MockMonitor):
         if request.type == ROOT_STACK_TYPE:
             response = super().RegisterResource(request)
             self.stack_urn = response.urn
+            if self.analyzer is not None:
+                self._analyze(RecordedResource(ROOT_STACK_TYPE, request.name, response.urn, "", False, "", [], {}, {}))
             return response
         request = self.transforms.resource(request, self.make_urn(request.parent, request.type, request.name))
-        response = super().RegisterResource(request)
-        _mark_secret(response.object, request.additionalSecretOutputs)
-        record = RecordedResource(
+        pending = RecordedResource(
             type=request.type,
             name=request.name,
-            urn=response.urn,
+            urn=self.make_urn(request.parent, request.type, request.name),
             parent=request.parent,
             custom=bool(request.custom),
-            id=response.id,
+            id="",
             dependencies=list(request.dependencies),
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             inputs=wire(request.object),
-            outputs=wire(response.object),
             aliases=self._alias_urns(request),
             options=EngineOptions.of(request),
         )
+        if self.analyzer is not None:
+            request = _with_inputs(request, pending, self._analyze(pending))
+        response = super().RegisterResource(request)
+        _mark_secret(response.object, request.additionalSecretOutputs)
+        record = dataclasses.replace(pending, urn=response.urn, id=response.id, outputs=wire(response.object))
         with self._lock:
             self.records.append(record)
         return response
+
+    def _analyze(self, pending: RecordedResource) -> dict[str, Any]:
+        assert self.analyzer is not None
+        started = time.perf_counter()
+        inputs = self.analyzer.register(pending)
+        with self._lock:
+            self.analyzer_seconds += time.perf_counter() - started
+        return inputs
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method name
         outputs = wire(request.outputs)
@@ -248,6 +269,18 @@ class RecordingMonitor(MockMonitor):
     @staticmethod
     def _project() -> str:
         return current_project()
+
+
+def _with_inputs(request: Any, pending: RecordedResource, inputs: dict[str, Any]) -> Any:
+    """``request`` creating the resource with ``inputs`` (``pending`` updated to match); itself when unchanged."""
+    if inputs == pending.inputs:
+        return request
+    remediated = type(request)()
+    remediated.CopyFrom(request)
+    remediated.object.Clear()
+    remediated.object.update(inputs)
+    pending.inputs = wire(remediated.object)
+    return remediated
 
 
 def _mark_secret(outputs: struct_pb2.Struct, keys: Iterable[str]) -> None:

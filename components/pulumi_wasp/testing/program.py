@@ -7,15 +7,18 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.runtime.mocks import Mocks
 
-from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, StackConfig, synthesize_inline
+from pulumi_wasp.synthesis import FakeCloud, FirstDeploy, StackConfig, run_program
 from pulumi_wasp.synthesis import synthesize as synthesize_directory
 from pulumi_wasp.synthesis.fake_cloud import DEFAULT_REGION
 from pulumi_wasp.testing.defaults import DEFAULT_STACK, INLINE_PROJECT
-from pulumi_wasp.testing.stack import SynthesizedStack
+from pulumi_wasp.testing.stack import SynthesizedStack, packaged_pack
+
+if TYPE_CHECKING:
+    from pulumi_wasp.preview.analysis import PolicySession
 
 Program = str | os.PathLike[str] | Callable[[], None]
 ConfigValue = str | int | float | bool | list[Any] | dict[str, Any]
@@ -29,6 +32,7 @@ def synthesize(
     project: str | None = None,
     first_deploy: bool = False,
     mocks: Mocks | None = None,
+    policy_config: Mapping[str, Any] | None = None,
 ) -> SynthesizedStack:
     """Run ``program`` in-process and return every resource it registered.
 
@@ -45,6 +49,11 @@ def synthesize(
       inputs, and every value computed from another resource's outputs is :data:`UNKNOWN`.
     - ``mocks``: your own :class:`pulumi.runtime.Mocks` instead of :class:`FakeCloud` (realistic ids, ARNs,
       URLs, the caller identity and the stack's ``aws:region``).
+    - ``policy_config``: run the packaged policy pack in the engine with this ``--policy-pack-config`` document,
+      as ``pulumi up --policy-pack`` runs it (default None: no pack during synthesis). Each resource is analyzed
+      as it registers and, where the config sets a policy's level to ``remediate``, created with the remediated
+      inputs: the resources' inputs and outputs are the remediated ones, and ``.preview()`` returns that run's
+      findings. Invalid config raises :class:`pulumi_wasp.preview.ConfigError` before the program runs.
 
     Raises :class:`pulumi_wasp.synthesis.ProgramError` when the project files are wrong or the program fails
     (the message says which file or the exception the program raised).
@@ -60,29 +69,31 @@ def synthesize(
         raise ValueError("synthesize: first_deploy=True uses its own mocks; pass either first_deploy or mocks")
     if callable(program):
         project = project or INLINE_PROJECT
-        return _inline(program, stack=stack, config=config, project=project, first_deploy=first_deploy, mocks=mocks)
-    if project is not None:
-        raise ValueError(f"synthesize: project= is for inline programs; {program}'s project is its Pulumi.yaml name")
-    loaded = StackConfig.load(program, stack)
-    if config:
-        loaded = replace(loaded, values={**loaded.values, **_qualified(config, loaded.project)})
+        values = {"aws:region": DEFAULT_REGION, **_qualified(config or {}, project)}
+        loaded = StackConfig(Path.cwd(), project, stack, values)
+    else:
+        if project is not None:
+            raise ValueError(
+                f"synthesize: project= is for inline programs; {program}'s project is its Pulumi.yaml name"
+            )
+        loaded = StackConfig.load(program, stack)
+        if config:
+            loaded = replace(loaded, values={**loaded.values, **_qualified(config, loaded.project)})
+    session = _session(policy_config)
     chosen = _mocks(loaded, first_deploy, mocks)
-    return SynthesizedStack(synthesize_directory(loaded, chosen, preview=first_deploy))
+    if callable(program):
+        synthesis = run_program(program, loaded, chosen, preview=first_deploy, analyzer=session)
+    else:
+        synthesis = synthesize_directory(loaded, chosen, preview=first_deploy, analyzer=session)
+    return SynthesizedStack(synthesis, session.finish(synthesis) if session else None)
 
 
-def _inline(
-    program: Callable[[], None],
-    *,
-    stack: str,
-    config: Mapping[str, ConfigValue] | None,
-    project: str,
-    first_deploy: bool,
-    mocks: Mocks | None,
-) -> SynthesizedStack:
-    values = {"aws:region": DEFAULT_REGION, **_qualified(config or {}, project)}
-    chosen = _mocks(StackConfig(Path.cwd(), project, stack, values), first_deploy, mocks)
-    synthesis = synthesize_inline(program, chosen, project=project, stack=stack, config=values, preview=first_deploy)
-    return SynthesizedStack(synthesis)
+def _session(policy_config: Mapping[str, Any] | None) -> PolicySession | None:
+    if policy_config is None:
+        return None
+    from pulumi_wasp.preview.analysis import PolicySession
+
+    return PolicySession(packaged_pack(), policy_config)
 
 
 def _mocks(config: StackConfig, first_deploy: bool, given: Mocks | None) -> Mocks:

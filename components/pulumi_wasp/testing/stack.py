@@ -13,6 +13,7 @@ from pulumi_wasp.testing.resource import Resource
 from pulumi_wasp.testing.wire import plain
 
 if TYPE_CHECKING:
+    from pulumi_wasp.preview.analysis import PolicyReport
     from pulumi_wasp.preview.pack import LoadedPack
     from pulumi_wasp.testing.findings import PolicyFindings
 
@@ -34,9 +35,11 @@ class SynthesizedStack:
         assert not stack.preview().mandatory
     """
 
-    def __init__(self, synthesis: Synthesis) -> None:
+    def __init__(self, synthesis: Synthesis, policy_report: PolicyReport | None = None) -> None:
         #: The engine's own result (records in wire format, stack outputs, timing).
         self.synthesis = synthesis
+        #: The pack's report when it ran in the engine (``synthesize(..., policy_config=...)``), else None.
+        self.policy_report = policy_report
         self.resources = [Resource(record) for record in synthesis.resources]
         self._by_urn = {res.urn: res for res in self.resources}
         self._below: dict[str, frozenset[str]] | None = None
@@ -144,15 +147,22 @@ class SynthesizedStack:
 
     # -- policies -------------------------------------------------------------------------
     def preview(self, policy_config: Mapping[str, Any] | None = None) -> PolicyFindings:
-        """Run the packaged policy pack over this stack, as ``pulumi preview --policy-pack`` would.
+        """The packaged policy pack's findings on this stack, as ``pulumi preview --policy-pack`` reports them.
 
-        ``policy_config`` is the ``--policy-pack-config`` document (``{"<policy>": "<level>" | {...}}``);
-        an unknown policy or key raises :class:`pulumi_wasp.preview.ConfigError`.
+        Without ``policy_config``, a stack synthesized with one (``synthesize(..., policy_config=...)``) returns
+        that run's findings: the pack ran as the resources registered, its remediations included. Otherwise the
+        pack runs now over the resources as they were created, with ``policy_config`` (the
+        ``--policy-pack-config`` document, ``{"<policy>": "<level>" | {...}}``); an unknown policy or key raises
+        :class:`pulumi_wasp.preview.ConfigError`, and a level ``remediate``
+        :class:`~pulumi_wasp.preview.RemediationTooLateError` (remediations apply as resources register: give
+        the config to ``synthesize``).
         """
         from pulumi_wasp.preview.analysis import run_policies
         from pulumi_wasp.testing.findings import PolicyFindings
 
-        report = run_policies(self.synthesis, policy_config, _packaged_pack())
+        if policy_config is None and self.policy_report is not None:
+            return PolicyFindings(self.policy_report, self)
+        report = run_policies(self.synthesis, policy_config, packaged_pack())
         return PolicyFindings(report, self)
 
     # -- helpers --------------------------------------------------------------------------
@@ -209,7 +219,7 @@ def _check_token(type: str) -> None:
 
 
 @functools.cache
-def _packaged_pack() -> LoadedPack:
+def packaged_pack() -> LoadedPack:
     """The packaged pack, loaded once per process: its analyzer is reconfigured on every run."""
     from pulumi_wasp.preview.pack import load_pack
 

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from pulumi_wasp.localcloud.console import Console
+from pulumi_wasp.preview import Diagnostic, PolicyReport, Remediation
 
 
 def function(invocations: int, errors: int = 0, throttles: int = 0) -> dict[str, Any]:
@@ -39,3 +40,33 @@ def test_errors_and_throttles_are_named_per_function_and_explained() -> None:
 
 def test_a_run_without_errors_or_throttles_says_nothing_more() -> None:
     assert len(shown({"a": function(3)})) == 1
+
+
+def policy_report(**fields: Any) -> PolicyReport:
+    return PolicyReport(pack="pack@v1", project="p", stack="dev", resources=[], policies={}, descriptions={}, **fields)
+
+
+def test_the_policy_line_lists_each_remediation_with_the_inputs_deployed() -> None:
+    fixed = Remediation(
+        "log-group-retention", "urn:x", "aws:cloudwatch/logGroup:LogGroup", "audit", {"retentionInDays": 90.0}
+    )
+    out = io.StringIO()
+    Console(out).policies(policy_report(remediations=[fixed]))
+    assert out.getvalue().splitlines() == [
+        "  policy pack pack@v1: 1 remediation, 0 mandatory, 0 advisory (wasp preview lists them)",
+        "      remediated by log-group-retention: audit (aws:cloudwatch/logGroup:LogGroup) deployed with retentionInDays=90",
+    ]
+
+
+def test_a_refused_deploy_names_each_mandatory_violation_and_fails() -> None:
+    violation = Diagnostic(
+        "lambda-tracing-active", "mandatory", "urn:x", "aws:lambda/function:Function", "fn", "not traced"
+    )
+    out = io.StringIO()
+    Console(out).policy_refused(policy_report(diagnostics=[violation]))
+    lines = out.getvalue().splitlines()
+    assert lines[1:3] == [
+        "  ! mandatory policy violations, failing the deploy (1):",
+        "      lambda-tracing-active: not traced",
+    ]
+    assert lines[-1] == "Result: FAILED · the policy pack refused the stack, as pulumi up --policy-pack would"

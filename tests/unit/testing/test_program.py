@@ -9,6 +9,7 @@ import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 from pulumi_wasp.components import Queue
+from pulumi_wasp.preview import RemediationTooLateError
 from pulumi_wasp.testing import DEFAULT_STACK, UNKNOWN, FakeCloud, ProgramError, is_secret, synthesize
 from tests.unit.testing.conftest import FUNCTION, QUEUE, SHOP, TABLE
 
@@ -134,3 +135,34 @@ def test_first_deploy_and_your_own_mocks_exclude_each_other():
 def test_the_records_are_the_engines(shop):
     assert [res.record for res in shop] == shop.synthesis.resources
     assert json.loads(json.dumps(shop.one(QUEUE, name="worker-queue").inputs))  # wire format is plain JSON
+
+
+TEAM_TAG = {"required-tags": {"enforcementLevel": "remediate", "tags": ["team"], "values": {"team": "orders"}}}
+
+
+@pytest.fixture(scope="module")
+def remediated():
+    return synthesize(SHOP, policy_config=TEAM_TAG)
+
+
+def test_policy_config_creates_each_resource_with_its_remediated_inputs(remediated):
+    queue = remediated.one(QUEUE, name="worker-queue")
+    assert queue.input("tags")["team"] == "orders"
+    assert queue.output("tags")["team"] == "orders"
+
+
+def test_the_pack_run_in_the_engine_is_the_stacks_preview(remediated):
+    findings = remediated.preview()
+    assert findings.report is remediated.policy_report
+    assert "worker-queue" in {r.name for r in findings.report.remediations if r.policy == "required-tags"}
+    assert findings.of("required-tags") == []
+
+
+def test_without_policy_config_the_pack_does_not_run_in_the_engine(shop):
+    assert shop.policy_report is None
+    assert "team" not in shop.one(QUEUE, name="worker-queue").input("tags")
+
+
+def test_a_remediate_level_for_an_already_synthesized_stack_is_refused(shop):
+    with pytest.raises(RemediationTooLateError, match="required-tags: enforcementLevel remediate"):
+        shop.preview(TEAM_TAG)

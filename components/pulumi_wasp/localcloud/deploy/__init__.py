@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -42,6 +42,9 @@ from pulumi_wasp.localcloud.deploy.outcome import NOT_EMULATED, DeployError, Dep
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.localcloud.emulator import Emulator
 from pulumi_wasp.synthesis import FakeCloud, StackConfig, Synthesis, synthesize
+
+if TYPE_CHECKING:
+    from pulumi_wasp.preview.analysis import PolicyReport, PolicySession
 
 ADAPTERS = (
     apigateway,
@@ -117,6 +120,8 @@ class Deployment:
     registry: Registry
     program_dir: Path
     seconds: float
+    #: The policy pack's report when it ran in the deploy (``--policy-config``), else None.
+    policy_report: PolicyReport | None = None
 
     @property
     def outcome(self) -> DeployOutcome:
@@ -142,13 +147,24 @@ class Deployment:
         return self.synthesis.stack_outputs
 
 
-def deploy(program_dir: str | Path, stack: str, emulator: Emulator, progress: Progress | None = None) -> Deployment:
-    """Run the program of ``program_dir`` for ``stack`` against the (started) emulator."""
+def deploy(
+    program_dir: str | Path,
+    stack: str,
+    emulator: Emulator,
+    progress: Progress | None = None,
+    policies: PolicySession | None = None,
+) -> Deployment:
+    """Run the program of ``program_dir`` for ``stack`` against the (started) emulator.
+
+    With ``policies`` the pack runs as ``pulumi up --policy-pack`` runs it: each resource is remediated and
+    analyzed as it registers, and created in the emulator with the remediated inputs; its report is the
+    deployment's ``policy_report``."""
     config = StackConfig.load(program_dir, stack)
     region = config.values.get("aws:region")
     if region and region != emulator.region:
         raise ValueError(f"stack {stack!r} is configured for {region}, the emulator runs {emulator.region}")
     context = DeployContext(emulator, Registry(), config.program_dir, WARM_UP)
     started = time.perf_counter()
-    synthesis = synthesize(config, MotoCloud(context, progress))
-    return Deployment(synthesis, emulator, context.registry, config.program_dir, time.perf_counter() - started)
+    synthesis = synthesize(config, MotoCloud(context, progress), analyzer=policies)
+    report = policies.finish(synthesis) if policies is not None else None
+    return Deployment(synthesis, emulator, context.registry, config.program_dir, time.perf_counter() - started, report)

@@ -5,16 +5,22 @@ except those whose type is on :data:`NOT_EMULATED` (each with the reason the emu
 hold it). Anything else not created is a :class:`Failure`: the deploy line shows ✗, ``run``
 and ``serve`` stop before any flow runs or any endpoint is published, and the command exits 1.
 A resource that failed because a resource it depends on was not created names that resource
-as its cause instead of its own (secondary) error.
+as its cause instead of its own (secondary) error. With the policy pack in the deploy
+(``--policy-config``), a mandatory violation fails it too (:class:`PolicyViolationError`), as
+``pulumi up --policy-pack`` refuses the resource.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pulumi_wasp.localcloud.deploy.registry import Registry, Skipped
 from pulumi_wasp.synthesis import Synthesis
 from pulumi_wasp.wording import counted
+
+if TYPE_CHECKING:
+    from pulumi_wasp.preview.analysis import PolicyReport
 
 #: The only types a deploy may leave out: type token → why the emulator cannot create them.
 NOT_EMULATED: dict[str, str] = {
@@ -113,3 +119,14 @@ class DeployError(Exception):
         self.outcome = outcome
         listed = "; ".join(f"{f.label}: {f.error}" for f in outcome.failures if f.cause is None)
         super().__init__(f"the deploy failed: {outcome.summary} ({listed})")
+
+
+class PolicyViolationError(Exception):
+    """The policy pack found mandatory violations: ``pulumi up --policy-pack`` refuses such resources, so the
+    local deploy fails too (``report`` holds every finding)."""
+
+    def __init__(self, report: PolicyReport) -> None:
+        self.report = report
+        mandatory = report.mandatory
+        names = sorted({f"{d.policy} on {d.name}" for d in mandatory})
+        super().__init__(f"{len(mandatory)} mandatory policy violations: {'; '.join(names)}")
