@@ -4,7 +4,7 @@ Installed with ``pip install "pulumi-wasp[testing]"``; pytest loads it by itself
 until a fixture is used, so test runs that do not use them pay nothing.
 
 - ``wasp_synthesize`` (session): :func:`pulumi_wasp.testing.synthesize` with the defaults below; a program
-  directory is synthesized once per session per stack, config and mode.
+  directory is synthesized once per session per stack, config, mode and policy config.
 - ``wasp_stack``: the program of the test's ``@pytest.mark.wasp(...)`` marker, else the ini default.
 
 It also silences the notices pulumi_aws issues at import about each class it deprecated.
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 PROGRAM_INI = "wasp_program"
 STACK_INI = "wasp_stack"
 MARKER = "wasp"
-_MARKER_KEYS = ("program", "stack", "config", "first_deploy")
+_MARKER_KEYS = ("program", "stack", "config", "first_deploy", "policy_config")
 # pulumi_aws warns at import about every class it deprecated, used or not (24 lines per run, none about the
 # user's code); using a deprecated class still warns, through pulumi.log, and deprecated arguments still warn.
 _IMPORT_TIME_DEPRECATIONS = "ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws"
@@ -62,7 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", _IMPORT_TIME_DEPRECATIONS)
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(program=None, stack=None, config=None, first_deploy=False): what the wasp_stack fixture "
+        f"{MARKER}(program=None, stack=None, config=None, first_deploy=False, policy_config=None): what the "
+        "wasp_stack fixture "
         "synthesizes; a relative program is relative to the test file",
     )
 
@@ -70,14 +71,14 @@ def pytest_configure(config: pytest.Config) -> None:
 class Synthesizer:
     """:func:`pulumi_wasp.testing.synthesize` with the session's defaults and a cache for program directories.
 
-    The stacks it returns are shared by every test asking for the same program, stack, config and mode:
-    read them, do not change them.
+    The stacks it returns are shared by every test asking for the same program, stack, config, mode and
+    policy config: read them, do not change them.
     """
 
     def __init__(self, default_program: Path | None, default_stack: str) -> None:
         self.default_program = default_program
         self.default_stack = default_stack
-        self._cache: dict[tuple[str, str, str, bool], SynthesizedStack] = {}
+        self._cache: dict[tuple[str, str, str, bool, str], SynthesizedStack] = {}
 
     def __call__(
         self,
@@ -87,6 +88,7 @@ class Synthesizer:
         config: Mapping[str, Any] | None = None,
         first_deploy: bool = False,
         mocks: Mocks | None = None,
+        policy_config: Mapping[str, Any] | None = None,
     ) -> SynthesizedStack:
         from pulumi_wasp.testing.program import synthesize
 
@@ -98,11 +100,20 @@ class Synthesizer:
                 )
             program = self.default_program
         stack = stack or self.default_stack
+        options: dict[str, Any] = {"stack": stack, "config": config, "first_deploy": first_deploy}
+        options["policy_config"] = policy_config
         if callable(program) or mocks is not None:
-            return synthesize(program, stack=stack, config=config, first_deploy=first_deploy, mocks=mocks)
-        key = (str(Path(program).resolve()), stack, json.dumps(config or {}, sort_keys=True), first_deploy)
+            return synthesize(program, mocks=mocks, **options)
+        key = (
+            str(Path(program).resolve()),
+            stack,
+            json.dumps(config or {}, sort_keys=True),
+            first_deploy,
+            # None (no pack) and {} (the pack at its defaults) synthesize differently.
+            json.dumps(policy_config, sort_keys=True),
+        )
         if key not in self._cache:
-            self._cache[key] = synthesize(program, stack=stack, config=config, first_deploy=first_deploy)
+            self._cache[key] = synthesize(program, **options)
         return self._cache[key]
 
 

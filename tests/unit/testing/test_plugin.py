@@ -92,6 +92,32 @@ def test_the_fixtures_follow_the_ini_options_and_the_marker(project):
     assert "5 passed in" in result.stdout  # and no warning: pulumi_aws's import-time notices are filtered
 
 
+def test_the_marker_and_the_factory_run_the_pack_in_the_engine_with_a_policy_config(project):
+    result = run(
+        project,
+        {
+            "pytest.ini": "[pytest]\nwasp_program = shop\n",
+            "tests/test_remediated.py": """
+                import pytest
+
+                QUEUE = "aws:sqs/queue:Queue"
+                TEAM = {"required-tags": {"enforcementLevel": "remediate", "tags": ["team"], "values": {"team": "orders"}}}
+
+                @pytest.mark.wasp(policy_config=TEAM)
+                def test_the_marker_creates_resources_with_the_remediated_inputs(wasp_stack):
+                    assert wasp_stack.one(QUEUE, name="worker-queue").input("tags")["team"] == "orders"
+
+                def test_a_policy_config_is_part_of_the_cache_key(wasp_synthesize):
+                    assert wasp_synthesize(policy_config=TEAM) is wasp_synthesize(policy_config=TEAM)
+                    assert wasp_synthesize(policy_config=TEAM) is not wasp_synthesize()
+                    assert wasp_synthesize().policy_report is None
+            """,
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed in" in result.stdout
+
+
 def test_misconfiguration_fails_the_test_with_what_to_set(project):
     result = run(
         project,
@@ -121,5 +147,8 @@ def test_misconfiguration_fails_the_test_with_what_to_set(project):
     assert result.returncode == 1, output
     assert "1 passed, 3 errors in" in result.stdout
     assert "no program given and no 'wasp_program' ini option" in output
-    assert "@pytest.mark.wasp has no option stacks (its options: program, stack, config, first_deploy)" in output
+    assert (
+        "@pytest.mark.wasp has no option stacks (its options: program, stack, config, first_deploy, policy_config)"
+        in output
+    )
     assert "@pytest.mark.wasp got the program twice" in output
