@@ -40,9 +40,10 @@ Patches:
    secondary index read (and sorted) every item of the table too: it now reads the items holding the
    condition's hash key value, from an index of the table's items by that attribute, built at the first
    such Query and kept current by every write (Table.put_item and delete_item, the backend's in-place
-   update_item, a cancelled transaction's undo). The server found each
-   request's service by trying some 300 URL patterns on its host name, under the lock every request
-   takes (about 0.5 ms each); the answer per host name is kept.
+   update_item, a cancelled transaction's undo). Every request listed its response class's methods
+   (inspect.getmembers, about 2 % of the emulator's CPU) to find its action: they are listed once per
+   class. The server found each request's service by trying some 300 URL patterns on its host name,
+   under the lock every request takes (about 0.5 ms each); the answer per host name is kept.
 5. IAM (:func:`install_iam`, tested end to end in tests/e2e/test_iam.py): moto's
    ``_authenticate_and_authorize_action``, the one point every service's request passes with its action
    known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
@@ -79,6 +80,7 @@ from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.awslambda.utils import make_function_arn
+from moto.core import responses as moto_core_responses
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.responses import BaseResponse
@@ -783,6 +785,12 @@ def _table_query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs:
     return _original["table_query"](_query_candidates(self, hash_key, index_name, kwargs), hash_key, *args, **kwargs)
 
 
+@functools.cache
+def _method_names(clazz: type) -> frozenset[str]:
+    # A response class's methods are fixed once imported (patches replace methods, never add actions).
+    return frozenset(_original["method_names"](clazz))
+
+
 _backend_by_host: dict[str | None, Any] = {}
 
 
@@ -812,6 +820,7 @@ def install_fast_paths() -> None:
     _original["table_delete_item"] = Table.delete_item
     _original["backend_update_item"] = DynamoDBBackend.update_item
     _original["backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
+    _original["method_names"] = moto_core_responses.method_names_from_class
     cached_parse = functools.lru_cache(maxsize=_PARSED_KEPT)(jsonpath_ng.ext.parse)
     boto_client.boto3 = _SharedClients(boto_client.boto3)  # type: ignore[assignment]
     ExecutionWorker._get_evaluation_entrypoint = _evaluation_entrypoint  # type: ignore[method-assign]
@@ -823,6 +832,7 @@ def install_fast_paths() -> None:
     Table.delete_item = _table_delete_item  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _backend_update_item  # type: ignore[method-assign]
     DomainDispatcherApplication.get_backend_for_host = _backend_for_host  # type: ignore[method-assign]
+    moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
 
 
 def uninstall_fast_paths() -> None:
@@ -840,6 +850,8 @@ def uninstall_fast_paths() -> None:
         DynamoDBBackend.update_item = _original.pop("backend_update_item")  # type: ignore[method-assign]
         _attribute_indexes.clear()
         DomainDispatcherApplication.get_backend_for_host = _original.pop("backend_for_host")  # type: ignore[method-assign]
+        moto_core_responses.method_names_from_class = _original.pop("method_names")
+        _method_names.cache_clear()
         _backend_by_host.clear()
         _parsed_definition_cached.cache_clear()
 

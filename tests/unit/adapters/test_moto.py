@@ -562,6 +562,23 @@ def test_a_global_index_query_reads_only_the_items_holding_its_key_and_answers_a
         adapter.uninstall_dynamodb_isolation()
 
 
+def test_a_response_class_s_actions_are_listed_once_and_as_moto_lists_them(
+    fast_paths: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspect
+
+    from moto.core import responses
+    from moto.sqs.responses import SQSResponse
+
+    adapter.uninstall_fast_paths()
+    expected = set(responses.method_names_from_class(SQSResponse))
+    adapter.install_fast_paths()
+    assert responses.method_names_from_class(SQSResponse) == expected
+    assert "receive_message" in expected
+    monkeypatch.setattr(inspect, "getmembers", lambda *a, **k: pytest.fail("the class was listed again"))
+    assert responses.method_names_from_class(SQSResponse) == expected
+
+
 def test_the_server_finds_a_hosts_service_once_and_as_moto_does(fast_paths: None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
