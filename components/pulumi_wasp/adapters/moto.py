@@ -36,9 +36,14 @@ Patches:
    its grammar tables for every path it parsed. Clients are kept per endpoint and credentials, parsed
    definitions and paths per text: what moto builds from them is never mutated, and executions keep
    their state in their own environments. A DynamoDB Query of a table's partition read every item of
-   the table (its cost grew with the data); it now reads the partition's items. The server found each
-   request's service by trying some 300 URL patterns on its host name, under the lock every request
-   takes (about 0.5 ms each); the answer per host name is kept.
+   the table (its cost grew with the data); it now reads the partition's items. A Query of a global
+   secondary index read (and sorted) every item of the table too: it now reads the items holding the
+   condition's hash key value, from an index of the table's items by that attribute, built at the first
+   such Query and kept current by every write (Table.put_item and delete_item, the backend's in-place
+   update_item, a cancelled transaction's undo). Every request listed its response class's methods
+   (inspect.getmembers, about 2 % of the emulator's CPU) to find its action: they are listed once per
+   class. The server found each request's service by trying some 300 URL patterns on its host name,
+   under the lock every request takes (about 0.5 ms each); the answer per host name is kept.
 5. IAM (:func:`install_iam`, tested end to end in tests/e2e/test_iam.py): moto's
    ``_authenticate_and_authorize_action``, the one point every service's request passes with its action
    known (S3's with its bucket/object ARN), asks the local cloud's :class:`Gate` instead of moto's own access
@@ -65,6 +70,7 @@ import importlib
 import json
 import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +80,7 @@ from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.awslambda.utils import make_function_arn
+from moto.core import responses as moto_core_responses
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.core.responses import BaseResponse
@@ -412,8 +419,12 @@ _locks_guard = threading.Lock()
 def _lock_of(backend: DynamoDBBackend) -> threading.RLock:
     """One lock per backend (account, region): a table lives in exactly one, and a transaction
     may span its tables. Keyed by name, so a backend reset keeps its lock."""
+    return _locks_for(backend.account_id, backend.region_name)
+
+
+def _locks_for(account_id: str, region: str) -> threading.RLock:
     with _locks_guard:
-        return _locks.setdefault((backend.account_id, backend.region_name), threading.RLock())
+        return _locks.setdefault((account_id, region), threading.RLock())
 
 
 def install_dynamodb_isolation() -> None:
@@ -575,6 +586,7 @@ def _undo(applied: list[_Before]) -> None:
             items[key] = before.item
         if before.stream_records is not None:
             del before.stream_records[before.stream_length :]
+        _reindex(before.table, before.hash_key, before.range_key)
 
 
 # -- patch 4: fast paths ---------------------------------------------------------------------------
@@ -626,21 +638,142 @@ def _evaluation_entrypoint(self: ExecutionWorker) -> EvalComponent:
     return _parsed_definition(self._evaluation_details.state_machine_details.definition)
 
 
-class _Partition:
-    """A table as moto's Query of one of its partitions sees it: every attribute the table's, but
-    ``all_items`` only that partition's items (moto filters all the table's items by hash key)."""
+class _Candidates:
+    """A table as moto's Query sees it: every attribute the table's, but ``all_items`` only the items that can
+    match (moto then checks its key conditions on them, sorts and pages them as it did over the whole table)."""
 
-    def __init__(self, table: Table, hash_key: DynamoType) -> None:
-        self._table, self._hash_key = table, hash_key
+    def __init__(self, table: Table, items: list[Item]) -> None:
+        self._table, self._items = table, items
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._table, name)
 
     def all_items(self) -> list[Item]:
-        entry: Any = self._table.items.get(self._hash_key)  # .get: the table's defaultdict must not grow
-        if entry is None:
-            return []
-        return list(entry.values()) if self._table.range_key_attr else [entry]
+        return self._items
+
+
+def _partition(table: Table, hash_key: DynamoType) -> list[Item]:
+    entry: Any = table.items.get(hash_key)  # .get: the table's defaultdict must not grow
+    if entry is None:
+        return []
+    return list(entry.values()) if table.range_key_attr else [entry]
+
+
+#: The types a key attribute can have; an item whose indexed attribute has another type is always a candidate.
+_KEY_TYPES = frozenset({"S", "N", "B"})
+_ItemKey = tuple[DynamoType, DynamoType | None]
+
+
+class _AttributeIndex:
+    """A table's items by the value of one attribute (the hash key of a global secondary index), kept current by
+    every write of the table (:func:`_reindex`). Built at the first Query on it: one walk of the table."""
+
+    def __init__(self, attribute: str, items: list[Item]) -> None:
+        self.attribute = attribute
+        self._by_value: dict[DynamoType, dict[_ItemKey, Item]] = {}
+        self._value_of: dict[_ItemKey, DynamoType | None] = {}
+        self._unkeyed: dict[_ItemKey, Item] = {}  # the attribute of a type no key has: moto decides on them
+        for item in items:
+            self.update((item.hash_key, item.range_key), item)
+
+    def update(self, key: _ItemKey, item: Item | None) -> None:
+        """The item now stored under ``key`` (None: none)."""
+        if key in self._value_of:
+            old = self._value_of.pop(key)
+            if old is None:
+                del self._unkeyed[key]
+            else:
+                bucket = self._by_value[old]
+                del bucket[key]
+                if not bucket:
+                    del self._by_value[old]
+        value = item.attrs.get(self.attribute) if item is not None else None
+        if item is None or value is None:
+            return
+        if value.type in _KEY_TYPES:
+            self._by_value.setdefault(value, {})[key] = item
+            self._value_of[key] = value
+        else:
+            self._unkeyed[key] = item
+            self._value_of[key] = None
+
+    def candidates(self, value: DynamoType) -> list[Item]:
+        return [*self._by_value.get(value, {}).values(), *self._unkeyed.values()]
+
+
+#: Per table: its attribute indexes by attribute name (a table deleted and created again is a new object).
+_attribute_indexes: weakref.WeakKeyDictionary[Table, dict[str, _AttributeIndex]] = weakref.WeakKeyDictionary()
+
+
+def _table_lock(table: Table) -> threading.RLock:
+    return _locks_for(table.account_id, table.region_name)
+
+
+def _indexed(table: Table, attribute: str, value: DynamoType) -> list[Item]:
+    with _table_lock(table):
+        indexes = _attribute_indexes.setdefault(table, {})
+        if attribute not in indexes:
+            indexes[attribute] = _AttributeIndex(attribute, table.all_items())
+        return indexes[attribute].candidates(value)
+
+
+def _reindex(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+    """After a write of the item under (hash_key, range_key): every index of its table follows it."""
+    indexes = _attribute_indexes.get(table)
+    if not indexes:
+        return
+    with _table_lock(table):
+        entry: Any = table.items.get(hash_key)  # .get: the table's defaultdict must not grow
+        item = entry.get(range_key) if entry is not None and table.range_key_attr else entry
+        for index in indexes.values():
+            index.update((hash_key, range_key), item)
+
+
+def _table_put_item(self: Table, *args: Any, **kwargs: Any) -> Item:
+    item: Item = _original["table_put_item"](self, *args, **kwargs)
+    _reindex(self, item.hash_key, item.range_key)
+    return item
+
+
+def _table_delete_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    try:
+        return cast("Item | None", _original["table_delete_item"](self, hash_key, range_key))
+    finally:
+        _reindex(self, hash_key, range_key)
+
+
+def _backend_update_item(
+    self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+) -> Item:
+    """moto updates the stored item in place (a new item goes through Table.put_item)."""
+    try:
+        item: Item = _original["backend_update_item"](self, table_name, key, *args, **kwargs)
+    except Exception:
+        # A failure may come after part of the update was applied: the indexes follow what is stored.
+        table = self.tables.get(table_name)
+        if table is not None and table in _attribute_indexes:
+            try:
+                _reindex(table, *self.get_keys_value(table, key))
+            except Exception:  # a key moto could not read either: rebuilt at the next Query
+                _attribute_indexes.pop(table, None)
+        raise
+    _reindex(self.get_table(table_name), item.hash_key, item.range_key)
+    return item
+
+
+def _query_candidates(table: Table, hash_key: DynamoType | None, index_name: str | None, kwargs: dict[str, Any]) -> Any:
+    """What moto's Query of ``table`` reads: the partition when the condition names the table's hash key (a table
+    or local index Query, a global index on the same hash key), the items holding the condition's value of a
+    global index's hash key, else the whole table (a Query without a key condition)."""
+    conditions = kwargs.get("hash_key_conditions") or []
+    if index_name is None:
+        return table if hash_key is None else _Candidates(table, _partition(table, hash_key))
+    if not conditions:
+        return table
+    attribute, value = conditions[0]
+    if attribute == table.hash_key_attr:
+        return _Candidates(table, _partition(table, value))
+    return _Candidates(table, _indexed(table, attribute, value))
 
 
 #: Table.query's positional parameters before ``index_name``.
@@ -649,8 +782,13 @@ _QUERY_ARGS_BEFORE_INDEX = 6
 
 def _table_query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
     index_name = args[_QUERY_ARGS_BEFORE_INDEX] if len(args) > _QUERY_ARGS_BEFORE_INDEX else kwargs.get("index_name")
-    table = self if index_name or hash_key is None else _Partition(self, hash_key)
-    return _original["table_query"](table, hash_key, *args, **kwargs)
+    return _original["table_query"](_query_candidates(self, hash_key, index_name, kwargs), hash_key, *args, **kwargs)
+
+
+@functools.cache
+def _method_names(clazz: type) -> frozenset[str]:
+    # A response class's methods are fixed once imported (patches replace methods, never add actions).
+    return frozenset(_original["method_names"](clazz))
 
 
 _backend_by_host: dict[str | None, Any] = {}
@@ -678,7 +816,11 @@ def install_fast_paths() -> None:
     _original["evaluation_entrypoint"] = ExecutionWorker._get_evaluation_entrypoint
     _original["jsonpath_parse"] = jsonpath_ng.ext.parse
     _original["table_query"] = Table.query
+    _original["table_put_item"] = Table.put_item
+    _original["table_delete_item"] = Table.delete_item
+    _original["backend_update_item"] = DynamoDBBackend.update_item
     _original["backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
+    _original["method_names"] = moto_core_responses.method_names_from_class
     cached_parse = functools.lru_cache(maxsize=_PARSED_KEPT)(jsonpath_ng.ext.parse)
     boto_client.boto3 = _SharedClients(boto_client.boto3)  # type: ignore[assignment]
     ExecutionWorker._get_evaluation_entrypoint = _evaluation_entrypoint  # type: ignore[method-assign]
@@ -686,7 +828,11 @@ def install_fast_paths() -> None:
     jsonpath_ng.ext.parse = cached_parse
     json_path.parse = cached_parse
     Table.query = _table_query  # type: ignore[method-assign]
+    Table.put_item = _table_put_item  # type: ignore[method-assign]
+    Table.delete_item = _table_delete_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = _backend_update_item  # type: ignore[method-assign]
     DomainDispatcherApplication.get_backend_for_host = _backend_for_host  # type: ignore[method-assign]
+    moto_core_responses.method_names_from_class = _method_names  # type: ignore[assignment]
 
 
 def uninstall_fast_paths() -> None:
@@ -699,7 +845,13 @@ def uninstall_fast_paths() -> None:
         ExecutionWorker._get_evaluation_entrypoint = _original.pop("evaluation_entrypoint")  # type: ignore[method-assign]
         jsonpath_ng.ext.parse = json_path.parse = _original.pop("jsonpath_parse")
         Table.query = _original.pop("table_query")  # type: ignore[method-assign]
+        Table.put_item = _original.pop("table_put_item")  # type: ignore[method-assign]
+        Table.delete_item = _original.pop("table_delete_item")  # type: ignore[method-assign]
+        DynamoDBBackend.update_item = _original.pop("backend_update_item")  # type: ignore[method-assign]
+        _attribute_indexes.clear()
         DomainDispatcherApplication.get_backend_for_host = _original.pop("backend_for_host")  # type: ignore[method-assign]
+        moto_core_responses.method_names_from_class = _original.pop("method_names")
+        _method_names.cache_clear()
         _backend_by_host.clear()
         _parsed_definition_cached.cache_clear()
 

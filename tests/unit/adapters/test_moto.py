@@ -425,6 +425,160 @@ def test_a_query_reads_only_its_partition_and_answers_as_moto_does(
         adapter.uninstall_fast_paths()
 
 
+def _outbox_table(client: Any) -> None:
+    """A table with a sparse global index, as the reference system's event store has its outbox."""
+    client.create_table(
+        TableName="events",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in (("pk", "S"), ("sk", "S"), ("outboxShard", "N"), ("at", "S"))
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "unpublished",
+                "KeySchema": [
+                    {"AttributeName": "outboxShard", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _unpublished(client: Any, shard: int, **extra: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a Query of the sparse index for ``shard`` (following LastEvaluatedKey)."""
+    pages, start = [], None
+    while True:
+        paging = {"ExclusiveStartKey": start} if start else {}
+        page = client.query(
+            TableName="events",
+            IndexName="unpublished",
+            KeyConditionExpression="outboxShard = :shard AND #at < :cutoff",
+            ExpressionAttributeNames={"#at": "at"},
+            ExpressionAttributeValues={":shard": {"N": str(shard)}, ":cutoff": {"S": "t9"}},
+            **extra,
+            **paging,
+        )
+        pages.append(page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def _event(pk: str, sk: str, shard: int | None, at: str = "t1") -> dict[str, Any]:
+    return {**key(pk, sk), "at": {"S": at}, **({"outboxShard": {"N": str(shard)}} if shard is not None else {})}
+
+
+def _outbox_story(client: Any, indexed: Callable[[], None]) -> list[Any]:
+    """Writes of every kind that move items into, within and out of the sparse index, each followed by the
+    index's answers; ``indexed`` is called once the first Query has run."""
+    answers: list[Any] = []
+
+    def look() -> None:
+        answers.append([_unpublished(client, shard) for shard in (0, 1, 2)])
+        answers.append(_unpublished(client, 1, Limit=2, ScanIndexForward=False))
+
+    for n in range(6):
+        client.put_item(TableName="events", Item=_event(f"o-{n}", "v1", n % 3, f"t{n}"))
+    client.put_item(TableName="events", Item=_event("o-9", "v1", None))  # never in the index
+    look()
+    indexed()
+    client.update_item(  # marked published: leaves the index
+        TableName="events",
+        Key=key("o-1", "v1"),
+        UpdateExpression="REMOVE outboxShard SET published = :t",
+        ExpressionAttributeValues={":t": {"S": "now"}},
+    )
+    client.update_item(  # moved to another shard
+        TableName="events",
+        Key=key("o-2", "v1"),
+        UpdateExpression="SET outboxShard = :s",
+        ExpressionAttributeValues={":s": {"N": "1"}},
+    )
+    client.update_item(  # created by an update, into the index
+        TableName="events",
+        Key=key("o-7", "v1"),
+        UpdateExpression="SET outboxShard = :s, #at = :at",
+        ExpressionAttributeNames={"#at": "at"},
+        ExpressionAttributeValues={":s": {"N": "1"}, ":at": {"S": "t0"}},
+    )
+    look()
+    client.put_item(TableName="events", Item=_event("o-4", "v1", None))  # replaced without the attribute
+    client.delete_item(TableName="events", Key=key("o-0", "v1"))
+    client.batch_write_item(
+        RequestItems={
+            "events": [
+                {"PutRequest": {"Item": _event("o-8", "v2", 1, "t3")}},
+                {"DeleteRequest": {"Key": key("o-3", "v1")}},
+            ]
+        }
+    )
+    look()
+    mark = {"UpdateExpression": "REMOVE outboxShard", "TableName": "events"}
+    client.transact_write_items(TransactItems=[{"Update": {**mark, "Key": key("o-5", "v1")}}])
+    with pytest.raises(ClientError):  # applied, then undone: the second update fails on a missing value
+        client.transact_write_items(
+            TransactItems=[
+                {"Update": {**mark, "Key": key("o-8", "v2")}},
+                {
+                    "Update": {
+                        **mark,
+                        "Key": key("o-2", "v1"),
+                        "UpdateExpression": "SET outboxShard = outboxShard + :missing",
+                        "ExpressionAttributeValues": {":missing": {"S": "x"}},
+                    }
+                },
+            ]
+        )
+    look()
+    return answers
+
+
+def test_a_global_index_query_reads_only_the_items_holding_its_key_and_answers_as_moto_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    adapter.install_dynamodb_isolation()
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb")
+            _outbox_table(client)
+            expected = _outbox_story(client, lambda: None)
+        adapter.install_fast_paths()
+        with mock_aws():
+            client = boto3.client("dynamodb")
+            _outbox_table(client)
+            table = adapter.dynamodb_backends[ACCOUNT][REGION].tables["events"]
+
+            def every_item() -> list[Any]:
+                raise AssertionError("a query of the index read the whole table")
+
+            assert _outbox_story(client, lambda: monkeypatch.setattr(table, "all_items", every_item)) == expected
+    finally:
+        adapter.uninstall_fast_paths()
+        adapter.uninstall_dynamodb_isolation()
+
+
+def test_a_response_class_s_actions_are_listed_once_and_as_moto_lists_them(
+    fast_paths: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspect
+
+    from moto.core import responses
+    from moto.sqs.responses import SQSResponse
+
+    adapter.uninstall_fast_paths()
+    expected = set(responses.method_names_from_class(SQSResponse))
+    adapter.install_fast_paths()
+    assert responses.method_names_from_class(SQSResponse) == expected
+    assert "receive_message" in expected
+    monkeypatch.setattr(inspect, "getmembers", lambda *a, **k: pytest.fail("the class was listed again"))
+    assert responses.method_names_from_class(SQSResponse) == expected
+
+
 def test_the_server_finds_a_hosts_service_once_and_as_moto_does(fast_paths: None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
