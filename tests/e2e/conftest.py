@@ -158,6 +158,19 @@ def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> su
     )
 
 
+def reference_variant(root: Path, stack: str, config: dict[str, Any]) -> Path:
+    """The reference program under ``root`` with a ``stack`` stack: Pulumi.dev.yaml's settings plus ``config``
+    (keys of the order-platform namespace), for a test that needs the platform with other waits."""
+    program = root / "program"
+    program.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "lambdas", "localcloud_scenario.py"):
+        (program / name).symlink_to(REPO / name)
+    dev = (REPO / "Pulumi.dev.yaml").read_text()
+    extra = "".join(f"  order-platform:{key}: {value}\n" for key, value in config.items())
+    (program / f"Pulumi.{stack}.yaml").write_text(dev.rstrip("\n") + "\n" + extra)
+    return program
+
+
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED, *options: str) -> Served:
     """Start ``serve`` (with ``options``) and wait for its endpoints.json (written once everything runs)."""
     process = subprocess.Popen(
