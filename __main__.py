@@ -183,7 +183,21 @@ bus = EventRouter("orders", EventRouterArgs(schemas=[event_schema(t) for t in OR
 
 
 # -- Data: read models and the event store, projected to the read model and the bus (outbox via stream)
-orders = Table("orders", TableArgs(hash_key="orderId", deletion_protection=protect))
+#: The read model's orders reconcile may have to act on (lambdas/shared/orders.py): the projector sets ``openShard``
+#: on OrderPlaced and removes it on OrderCancelled, reconcile once a Confirmed order's dispatch exists, so this sparse
+#: index holds only open orders and reconcile queries it (never a scan of the growing read model).
+OPEN_ORDERS = GlobalSecondaryIndex(
+    "open",
+    "openShard",
+    hash_key_type="N",
+    range_key="createdAt",
+    projection=("INCLUDE", ["status", "updatedAt"]),
+    sparse=True,
+)
+orders = Table(
+    "orders",
+    TableArgs(hash_key="orderId", deletion_protection=protect, global_secondary_indexes=[OPEN_ORDERS]),
+)
 idempotency = Table("idempotency", TableArgs(hash_key="id", ttl_attribute="expiration"))
 operations = Table("operations", TableArgs(hash_key="pk", range_key="sk", deletion_protection=protect))
 metrics = Table("metrics", TableArgs(hash_key="pk", range_key="sk", ttl_attribute="expiresAt"))
@@ -535,7 +549,7 @@ reconcile = ScheduledJob(
             },
             permissions=[
                 *iam.dynamodb_read(orders.arn),
-                iam.dynamodb_scan(orders.arn),
+                iam.allow(["dynamodb:UpdateItem"], [orders.arn]),  # a Confirmed order out of the open index
                 *iam.dynamodb_read_write(event_store.arn),
                 *iam.dynamodb_read(operations.arn),
                 iam.events_put(bus.arn),

@@ -113,7 +113,8 @@ def event_store_table(aws: None) -> str:
 
 @pytest.fixture
 def orders_table(aws: None) -> str:
-    create_table(TABLES["orders"], [("orderId", "S")])
+    """The read model as __main__.py declares it: with the sparse ``open`` index reconcile queries."""
+    create_table(TABLES["orders"], [("orderId", "S")], indexes={"open": [("openShard", "N"), ("createdAt", "S")]})
     return TABLES["orders"]
 
 
