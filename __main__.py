@@ -34,6 +34,7 @@ from pulumi_wasp import (
     FinalTask,
     GlobalSecondaryIndex,
     GradualDeploymentArgs,
+    LambdaTarget,
     Projection,
     ProvisionedConcurrencyArgs,
     ProvisionedScalingArgs,
@@ -54,7 +55,6 @@ from pulumi_wasp import (
     ServerlessFunctionArgs,
     ServiceSender,
     StackContext,
-    StateMachineTarget,
     Step,
     StreamMappingArgs,
     StreamProcessor,
@@ -462,12 +462,25 @@ fulfilment = Saga(
         ),
     ),
 )
+#: An EventBridge rule names the executions it starts at random, so an OrderPlaced published twice (the projector and
+#: the outbox sweeper racing, a reconcile re-publication: the outbox publishes at least once) would start two sagas.
+#: The starter names each execution after the event's id: Step Functions starts one execution per name. An event
+#: it could not start a saga for (after Lambda's two retries, or throttled for an hour) waits in its alarmed DLQ.
+saga_starter = ServerlessFunction(
+    "saga-starter",
+    function(
+        "fulfilment.start_saga.handler",
+        async_invoke=AsyncInvokeArgs(),
+        environment={"SAGA_STATE_MACHINE_ARN": fulfilment.arn},
+        permissions=[iam.states_start(fulfilment.arn)],
+    ),
+)
 bus.add_rule(
     EventRule(
         name="order-placed",
-        description="Every placed order starts its fulfilment saga",
+        description="Every placed order starts its fulfilment saga, once per OrderPlaced event",
         event_pattern={"source": [EVENT_SOURCE], "detail-type": ["OrderPlaced"]},
-        targets=[StateMachineTarget(fulfilment.arn)],
+        targets=[LambdaTarget(saga_starter)],
     )
 )
 
@@ -569,6 +582,7 @@ Dashboard(
             event_store,
             invoice_tasks,
             order_events,
+            saga_starter,
             fulfilment,
             *saga_functions.values(),
             conclude,

@@ -84,6 +84,8 @@ class Scenarios:
                 return self.after("fulfilment.reserve_inventory", i)
             case "fulfilment.refund_payment":
                 return self.after("fulfilment.process_payment", i)
+            case "fulfilment.start_saga":
+                return kit.bus_event(self.order(i))
             case "fulfilment.conclude_order":
                 return kit.saga_state(self.placed(i), outcome="confirmed")
             case "order_workers.inventory" | "order_workers.analytics":
@@ -182,6 +184,7 @@ def _create_resources(kit: ModuleType) -> str:
     secret = base64.b16encode(os.urandom(8)).decode()
     kit.client("secretsmanager").create_secret(Name=kit.SECRET_NAME, SecretString=secret)
     kit.client("events").create_event_bus(Name=kit.BUS)
+    kit.create_saga_machine()
     return secret
 
 
