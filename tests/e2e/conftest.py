@@ -158,6 +158,13 @@ def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> su
     )
 
 
+def run_verb(served: Served, verb: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``wasp local <verb> <args>`` against ``served``, as an operator runs it; its exit code and output."""
+    return subprocess.run(
+        served.command(verb, *args), cwd=REPO, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def reference_variant(root: Path, stack: str, config: dict[str, Any]) -> Path:
     """The reference program under ``root`` with a ``stack`` stack: Pulumi.dev.yaml's settings plus ``config``
     (keys of the order-platform namespace), for a test that needs the platform with other waits."""

@@ -19,7 +19,7 @@ import pytest
 from localcloud_scenario import ITEMS, check_orders
 from pulumi_wasp.localcloud.client import Cloud, wait_for
 from pulumi_wasp.localcloud.faults import clear_faults, delivery_report
-from tests.e2e.conftest import ENV, REPO, Served, reference_variant, start_serve, stop_serve
+from tests.e2e.conftest import Served, reference_variant, run_verb, start_serve, stop_serve
 
 ORDERS = 6
 PROJECTOR = "event-store-order-projector"
@@ -41,15 +41,8 @@ def failing_projector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 
 
 def redrive(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        served.command("redrive-stream", PROJECTOR, *args),
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=360,
-        check=False,
-    )
+    """The re-drive verb on the projector (its function's timeout is 300 s)."""
+    return run_verb(served, "redrive-stream", PROJECTOR, *args, timeout=360)
 
 
 def given_up(cloud: Cloud) -> int:
