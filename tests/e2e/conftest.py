@@ -211,6 +211,17 @@ def start_serve(program: Path, state_dir: Path, speed: float = SPEED, *options: 
     return Served(process, state_dir, {**endpoints, "program": str(program)})
 
 
+@contextlib.contextmanager
+def serving(program: Path, state_dir: Path, speed: float = SPEED, *options: str) -> Iterator[Served]:
+    """``serve`` running for the block (:func:`start_serve`), stopped after it with nothing left behind."""
+    served = start_serve(program, state_dir, speed, *options)
+    try:
+        yield served
+    finally:
+        left = stop_serve(served)
+        assert not left, f"serve left processes behind: {sorted(left)}"
+
+
 def stop_serve(served: Served, sig: int = signal.SIGTERM, timeout: float = SERVE_STOP_SECONDS) -> set[int]:
     """Signal ``serve``; return the processes it started that were still alive afterwards.
 

@@ -19,7 +19,7 @@ import pytest
 from localcloud_scenario import ITEMS, check_orders
 from pulumi_wasp.localcloud.client import Cloud, wait_for
 from pulumi_wasp.localcloud.faults import clear_faults, delivery_report
-from tests.e2e.conftest import Served, reference_variant, run_verb, start_serve, stop_serve
+from tests.e2e.conftest import Served, reference_variant, run_verb, serving
 
 ORDERS = 6
 PROJECTOR = "event-store-order-projector"
@@ -32,12 +32,8 @@ def failing_projector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     root = tmp_path_factory.mktemp("projector-redrive")
     program = reference_variant(root, "redrive", REDRIVE_CONFIG)
     fault = f"--fault={PROJECTOR}-function:error-rate=1"
-    served = start_serve(program, root / "state", 60, "--stack", "redrive", "--no-reload", fault)
-    try:
+    with serving(program, root / "state", 60, "--stack", "redrive", "--no-reload", fault) as served:
         yield served
-    finally:
-        left = stop_serve(served)
-        assert not left, f"serve left processes behind: {sorted(left)}"
 
 
 def redrive(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
