@@ -40,6 +40,7 @@ FAULT = "error-rate=0.5,crash-rate=0.1,seed={seed}"
 BURST_CONFIG = {"outboxSweepAfterSeconds": 10, "dispatchOverdueSeconds": 10}
 WORKER_DLQS = ("order-events-inventory-dlq", "order-events-shipping-dlq")
 PROJECTOR = "event-store-order-projector"
+STARTER = "saga-starter"
 #: More than the on-failure messages a burst leaves (one per batch given up, batches of 10).
 REDRIVE_MAX_MESSAGES = 1000
 SETTLE_SECONDS = 150
@@ -106,8 +107,9 @@ def test_a_burst_with_faults_ends_with_every_order_terminal_published_delivered_
     posted = time.monotonic()
     assert len(order_ids) == ORDERS
 
-    # The faults stay on until every retry has run out (records and messages processed or parked).
-    wait_for("the event sources to settle under faults", lambda: not _moving(cloud), timeout=120, interval=0.5)
+    # The faults stay on until every retry has run out (records and messages processed or parked) and every saga
+    # started meanwhile has ended (a saga waiting out throttling moves no queue or stream).
+    wait_for("the burst to settle under faults", lambda: not _busy(cloud), timeout=120, interval=0.5)
     injected = {name: f["injected"] for name, f in list_faults(cloud)["functions"].items()}
     assert all(sum(kinds.values()) for kinds in injected.values()), f"a faulted function met no fault: {injected}"
     clear_faults(cloud)  # the incident is over
@@ -148,18 +150,26 @@ def test_a_burst_with_faults_ends_with_every_order_terminal_published_delivered_
 
 
 def _moving(cloud: Cloud) -> list[str]:
-    """The queues and streams with deliveries in flight or waiting (asynchronous invocations are left out: the
-    schedules tick every second at --speed 60, so there is always one)."""
+    """The queues, streams and saga starts with deliveries in flight or waiting (other asynchronous invocations are
+    left out: the schedules tick every second at --speed 60, so there is always one)."""
     return [
         f"{source['name']}: {source['in_flight']} in flight, {source['waiting']} waiting"
         for source in delivery_report(cloud)["sources"]
-        if source["kind"] in ("queue", "stream") and (source["in_flight"] or source["waiting"])
+        if (source["kind"] in ("queue", "stream") or (source["kind"] == "async" and STARTER in source["name"]))
+        and (source["in_flight"] or source["waiting"])
     ]
+
+
+def _busy(cloud: Cloud) -> list[str]:
+    """What is still moving (:func:`_moving`) and the saga executions still running."""
+    machine = cloud.outputs["state_machine_arn"]
+    running = cloud.client("stepfunctions").list_executions(stateMachineArn=machine, statusFilter="RUNNING")
+    return _moving(cloud) + [f"saga {e['name']} running" for e in running["executions"]]
 
 
 def deduplicated_starts(served: Served) -> int:
     """The saga starts the starter refused (an OrderPlaced published again: its execution existed), from its log."""
-    log = next((served.state_dir / "logs").glob("*saga-starter.log")).read_text()
+    log = next((served.state_dir / "logs").glob(f"*{STARTER}.log")).read_text()
     return log.count("The saga of this OrderPlaced was started before")
 
 
