@@ -84,6 +84,8 @@ class Scenarios:
                 return self.after("fulfilment.reserve_inventory", i)
             case "fulfilment.refund_payment":
                 return self.after("fulfilment.process_payment", i)
+            case "fulfilment.start_saga":
+                return kit.bus_event(self.order(i))
             case "fulfilment.conclude_order":
                 return kit.saga_state(self.placed(i), outcome="confirmed")
             case "order_workers.inventory" | "order_workers.analytics":
@@ -129,7 +131,7 @@ class Scenarios:
                 if i:  # what the projector makes of the previous call's cancellation: one stuck order per call
                     kit.put(kit.TABLES["orders"], {**self.read_model(i - 1, minutes_ago=45), "status": "Cancelled"})
                 self.placed(i)
-                kit.put(kit.TABLES["orders"], self.read_model(i, minutes_ago=45))
+                kit.put(kit.TABLES["orders"], {**self.read_model(i, minutes_ago=45), "openShard": i % 4})
                 return kit.scheduled_event()
         raise KeyError(f"no representative event for {module}: add one to bench/invoke.py")
 
@@ -153,22 +155,21 @@ def _create_resources(kit: ModuleType) -> str:
         "orders": [("orderId", "S")],
         "idempotency": [("id", "S")],
     }
+    #: The sparse indexes as __main__.py declares them: the outbox's and the read model's open orders.
+    indexes = {"event_store": ("unpublished", [("outboxShard", "N"), ("occurredAt", "S")]),
+               "orders": ("open", [("openShard", "N"), ("createdAt", "S")])}  # fmt: skip
     for role, table in kit.TABLES.items():
         schema = keys.get(role, [("pk", "S"), ("sk", "S")])
         options: dict[str, Any] = {}
-        if role == "event_store":  # its stream and the outbox's sparse index, as __main__.py declares them
-            outbox = [("outboxShard", "N"), ("occurredAt", "S")]
-            options = {
-                "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-                "GlobalSecondaryIndexes": [
-                    {
-                        "IndexName": "unpublished",
-                        "KeySchema": _key_schema(outbox),
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                ],
-            }
-            schema = schema + outbox
+        if role == "event_store":  # its stream
+            options["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        if role in indexes:
+            name, index_keys = indexes[role]
+            projection = {"ProjectionType": "ALL"}
+            options["GlobalSecondaryIndexes"] = [
+                {"IndexName": name, "KeySchema": _key_schema(index_keys), "Projection": projection}
+            ]
+            schema = schema + index_keys
         dynamodb.create_table(
             TableName=table,
             KeySchema=_key_schema(keys.get(role, [("pk", "S"), ("sk", "S")])),
@@ -183,6 +184,7 @@ def _create_resources(kit: ModuleType) -> str:
     secret = base64.b16encode(os.urandom(8)).decode()
     kit.client("secretsmanager").create_secret(Name=kit.SECRET_NAME, SecretString=secret)
     kit.client("events").create_event_bus(Name=kit.BUS)
+    kit.create_saga_machine()
     return secret
 
 

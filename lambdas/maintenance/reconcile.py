@@ -10,8 +10,10 @@
   than DISPATCH_LOOKBACK_HOURS (default 24: the shipping DLQ's alarm covers older ones) with no dispatch record gets
   its OrderConfirmed re-published (same id: the shipping worker's conditional put creates the dispatch once).
 
-Candidates come from the read model (a scan: the table has no status index); every decision is taken again on the
-event store (the source of truth), so an order concluded meanwhile (the read model lags) is left alone.
+Candidates come from the read model's sparse ``open`` index (``shared.orders``: an order is in it from its
+OrderPlaced until cancelled, or once Confirmed until this job has seen its dispatch record or given it up), one Query
+per shard, never a scan; every decision is taken again on the event store (the source of truth), so an order
+concluded meanwhile (the read model lags) is left alone.
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.config import integer, require
-from shared.dynamo import from_item, get, to_item
+from shared.dynamo import from_item, get, is_condition_failure, to_item
 from shared.envelope import Event, utc_iso
 from shared.event_store import EventStore
 from shared.observability import count, entrypoint, logger
 from shared.orders import (
     CANCELLED,
     CONFIRMED,
+    OPEN_INDEX,
+    OPEN_SHARD_ATTRIBUTE,
+    OPEN_SHARDS,
     ORDER_CONFIRMED,
     ORDER_PLACED,
     PENDING,
@@ -53,34 +59,46 @@ class RepublishError(RuntimeError):
     """EventBridge did not accept a re-publication; the next run tries again."""
 
 
-def candidates(now: datetime) -> dict[str, list[str]]:
-    """Ids of read-model orders Pending since before the stuck cutoff, and of orders Confirmed in the dispatch
-    window, from one scan."""
-    values = {
-        ":pending": PENDING,
-        ":stuck": utc_iso(now - timedelta(minutes=STUCK_ORDER_MINUTES)),
-        ":confirmed": CONFIRMED,
-        ":lookback": utc_iso(now - timedelta(hours=DISPATCH_LOOKBACK_HOURS)),
-        ":overdue": utc_iso(now - timedelta(seconds=DISPATCH_OVERDUE_SECONDS)),
-    }
-    pages = (
-        client("dynamodb")
-        .get_paginator("scan")
-        .paginate(
+def candidates(now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """The read-model orders Pending since before the stuck cutoff and those Confirmed before the dispatch overdue
+    time, from the sparse open index (one Query per shard: it holds only open orders, never a scan)."""
+    stuck = utc_iso(now - timedelta(minutes=STUCK_ORDER_MINUTES))
+    overdue = utc_iso(now - timedelta(seconds=DISPATCH_OVERDUE_SECONDS))
+    paginator = client("dynamodb").get_paginator("query")
+    found: dict[str, list[dict[str, Any]]] = {PENDING: [], CONFIRMED: []}
+    for shard in range(OPEN_SHARDS):
+        pages = paginator.paginate(
             TableName=ORDERS_TABLE,
-            FilterExpression="(#status = :pending AND createdAt < :stuck) "
-            "OR (#status = :confirmed AND updatedAt BETWEEN :lookback AND :overdue)",
-            ProjectionExpression="orderId, #status",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_item(values),
+            IndexName=OPEN_INDEX,
+            # An order is created before it is confirmed: nothing created after both cutoffs is a candidate.
+            KeyConditionExpression="#shard = :shard AND createdAt <= :newest",
+            ExpressionAttributeNames={"#shard": OPEN_SHARD_ATTRIBUTE},
+            ExpressionAttributeValues=to_item({":shard": shard, ":newest": max(stuck, overdue)}),
         )
-    )
-    found: dict[str, list[str]] = {PENDING: [], CONFIRMED: []}
-    for page in pages:
-        for item in page["Items"]:
-            order = from_item(item)
-            found[order["status"]].append(order["orderId"])
+        for page in pages:
+            for item in page["Items"]:
+                order = from_item(item)
+                if order["status"] == PENDING and order["createdAt"] < stuck:
+                    found[PENDING].append(order)
+                elif order["status"] == CONFIRMED and order["updatedAt"] <= overdue:
+                    found[CONFIRMED].append(order)
     return found
+
+
+def close(order_id: str) -> None:
+    """Take a Confirmed order out of the open index: reconcile has nothing left to do for it."""
+    try:
+        client("dynamodb").update_item(
+            TableName=ORDERS_TABLE,
+            Key=to_item({"orderId": order_id}),
+            UpdateExpression="REMOVE #shard",
+            ConditionExpression="#status = :confirmed",
+            ExpressionAttributeNames={"#shard": OPEN_SHARD_ATTRIBUTE, "#status": "status"},
+            ExpressionAttributeValues=to_item({":confirmed": CONFIRMED}),
+        )
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 def republish(events: list[Event]) -> None:
@@ -105,9 +123,19 @@ def settle_pending(order_id: str) -> str:
         return "alreadyConcluded"
 
 
-def redispatch(order_id: str) -> bool:
-    """Re-publish the OrderConfirmed of an order with no dispatch record; False when it has one."""
+def redispatch(order: dict[str, Any], lookback: str) -> bool:
+    """Re-publish the OrderConfirmed of an order with no dispatch record; False when it has one (it leaves the open
+    index) or was confirmed before ``lookback`` (it leaves the index too: the shipping DLQ's alarm covers it)."""
+    order_id = order["orderId"]
     if get(OPERATIONS_TABLE, dispatch_key(order_id)) is not None:
+        close(order_id)
+        return False
+    if order["updatedAt"] < lookback:
+        logger.error(
+            f"A Confirmed order without dispatch for over {DISPATCH_LOOKBACK_HOURS} h: no longer re-published",
+            extra={"orderId": order_id},
+        )
+        close(order_id)
         return False
     confirmed = [event for event in store.load(order_id) if event.type == ORDER_CONFIRMED]
     if not confirmed:  # the read model said Confirmed: only an operator's edit of it gets here
@@ -119,10 +147,11 @@ def redispatch(order_id: str) -> bool:
 
 def reconcile(now: datetime) -> dict[str, list[str]]:
     found = candidates(now)
+    lookback = utc_iso(now - timedelta(hours=DISPATCH_LOOKBACK_HOURS))
     outcome: dict[str, list[str]] = {"republished": [], "cancelled": [], "alreadyConcluded": [], "redispatched": []}
-    for order_id in found[PENDING]:
-        outcome[settle_pending(order_id)].append(order_id)
-    outcome["redispatched"] = [order_id for order_id in found[CONFIRMED] if redispatch(order_id)]
+    for order in found[PENDING]:
+        outcome[settle_pending(order["orderId"])].append(order["orderId"])
+    outcome["redispatched"] = [order["orderId"] for order in found[CONFIRMED] if redispatch(order, lookback)]
     return outcome
 
 

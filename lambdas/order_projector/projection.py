@@ -13,7 +13,14 @@ from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.dynamo import get, is_condition_failure, to_item
 from shared.envelope import Event
-from shared.orders import ORDER_CANCELLED, ORDER_PLACED, PAYMENT_CONFIRMED, STATUS_AFTER
+from shared.orders import (
+    OPEN_SHARD_ATTRIBUTE,
+    ORDER_CANCELLED,
+    ORDER_PLACED,
+    PAYMENT_CONFIRMED,
+    STATUS_AFTER,
+    open_shard,
+)
 
 
 class ProjectionGapError(RuntimeError):
@@ -28,6 +35,7 @@ def read_model_changes(event: Event) -> dict[str, Any]:
     if event.type == ORDER_PLACED:
         changes |= {name: event.data.get(name) for name in ("customerId", "items", "total", "currency")}
         changes["createdAt"] = event.occurred_at
+        changes[OPEN_SHARD_ATTRIBUTE] = open_shard(event.aggregate_id)  # in the open index until it closes
     elif event.type == ORDER_CANCELLED:
         changes["cancellationReason"] = event.data.get("reason", "unspecified")
     elif event.type == PAYMENT_CONFIRMED:
@@ -39,6 +47,9 @@ def project(orders_table: str, event: Event) -> bool:
     """Apply ``event`` to the read model; False when it was already applied (a redelivery)."""
     changes = read_model_changes(event)
     names = {f"#a{index}": name for index, name in enumerate(changes)}
+    closes = event.type == ORDER_CANCELLED  # a cancelled order leaves the open index (a Confirmed one: reconcile)
+    if closes:
+        names["#open"] = OPEN_SHARD_ATTRIBUTE
     values = {f":a{index}": value for index, value in enumerate(changes.values())}
     if event.version == 1:
         condition = "attribute_not_exists(orderId)"
@@ -49,7 +60,9 @@ def project(orders_table: str, event: Event) -> bool:
         client("dynamodb").update_item(
             TableName=orders_table,
             Key=to_item({"orderId": event.aggregate_id}),
-            UpdateExpression="SET " + ", ".join(f"#a{index} = :a{index}" for index in range(len(changes))),
+            UpdateExpression="SET "
+            + ", ".join(f"#a{index} = :a{index}" for index in range(len(changes)))
+            + (" REMOVE #open" if closes else ""),
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=to_item(values),

@@ -39,7 +39,7 @@ from shared.envelope import Event
 from shared.event_store import EventStore
 from shared.idempotency import idempotent_on_first_use
 from shared.observability import count, entrypoint, logger
-from shared.orders import CANCELLED, ORDER_PLACED, PENDING, order_placed_data
+from shared.orders import CANCELLED, OPEN_SHARD_ATTRIBUTE, ORDER_PLACED, PENDING, order_placed_data
 
 from orders_api.models import PlaceOrder
 
@@ -130,7 +130,8 @@ def create_order() -> Response:
 
 @route("/orders/<order_id>", "GET")
 def read_order(order_id: str) -> dict[str, Any]:
-    return find_order(order_id)
+    # The open index's shard is the read model's bookkeeping for reconcile, not part of the order.
+    return {name: value for name, value in find_order(order_id).items() if name != OPEN_SHARD_ATTRIBUTE}
 
 
 @route("/orders/<order_id>/invoice", "POST")

@@ -158,6 +158,26 @@ def localcloud(program: Path, state_dir: Path, *args: str, timeout: float) -> su
     )
 
 
+def run_verb(served: Served, verb: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``wasp local <verb> <args>`` against ``served``, as an operator runs it; its exit code and output."""
+    return subprocess.run(
+        served.command(verb, *args), cwd=REPO, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def reference_variant(root: Path, stack: str, config: dict[str, Any]) -> Path:
+    """The reference program under ``root`` with a ``stack`` stack: Pulumi.dev.yaml's settings plus ``config``
+    (keys of the order-platform namespace), for a test that needs the platform with other waits."""
+    program = root / "program"
+    program.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "lambdas", "localcloud_scenario.py"):
+        (program / name).symlink_to(REPO / name)
+    dev = (REPO / "Pulumi.dev.yaml").read_text()
+    extra = "".join(f"  order-platform:{key}: {value}\n" for key, value in config.items())
+    (program / f"Pulumi.{stack}.yaml").write_text(dev.rstrip("\n") + "\n" + extra)
+    return program
+
+
 def start_serve(program: Path, state_dir: Path, speed: float = SPEED, *options: str) -> Served:
     """Start ``serve`` (with ``options``) and wait for its endpoints.json (written once everything runs)."""
     process = subprocess.Popen(
@@ -189,6 +209,17 @@ def start_serve(program: Path, state_dir: Path, speed: float = SPEED, *options: 
         time.sleep(0.1)
     endpoints = json.loads(endpoints_file.read_text())
     return Served(process, state_dir, {**endpoints, "program": str(program)})
+
+
+@contextlib.contextmanager
+def serving(program: Path, state_dir: Path, speed: float = SPEED, *options: str) -> Iterator[Served]:
+    """``serve`` running for the block (:func:`start_serve`), stopped after it with nothing left behind."""
+    served = start_serve(program, state_dir, speed, *options)
+    try:
+        yield served
+    finally:
+        left = stop_serve(served)
+        assert not left, f"serve left processes behind: {sorted(left)}"
 
 
 def stop_serve(served: Served, sig: int = signal.SIGTERM, timeout: float = SERVE_STOP_SECONDS) -> set[int]:

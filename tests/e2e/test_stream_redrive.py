@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_wasp.localcloud.client import Cloud, wait_for
-from tests.e2e.conftest import ENV, REPO, Served, start_serve, stop_serve
+from tests.e2e.conftest import Served, run_verb, start_serve, stop_serve
 
 PROGRAM = Path(__file__).resolve().parent / "programs" / "redrive"
 EVENTS = [
@@ -38,15 +38,7 @@ def redrive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def verb(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        served.command("redrive-stream", *args),
-        cwd=REPO,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_verb(served, "redrive-stream", *args)
 
 
 def projected(cloud: Cloud) -> set[str]:

@@ -23,7 +23,17 @@ LAMBDAS = HERE.parents[1] / "lambdas"
 # test kit; both are inserted explicitly so the tests import the same way under any pytest import mode.
 sys.path[:0] = [str(LAMBDAS), str(HERE)]
 
-from lambda_testkit import ACCOUNT, BUS, ENVIRONMENT, REGION, SECRET_NAME, TABLES, UNSET, queue_url  # noqa: E402
+from lambda_testkit import (  # noqa: E402
+    ACCOUNT,
+    BUS,
+    ENVIRONMENT,
+    REGION,
+    SECRET_NAME,
+    TABLES,
+    UNSET,
+    create_saga_machine,
+    queue_url,
+)
 from shared.aws import client  # noqa: E402
 
 
@@ -113,7 +123,8 @@ def event_store_table(aws: None) -> str:
 
 @pytest.fixture
 def orders_table(aws: None) -> str:
-    create_table(TABLES["orders"], [("orderId", "S")])
+    """The read model as __main__.py declares it: with the sparse ``open`` index reconcile queries."""
+    create_table(TABLES["orders"], [("orderId", "S")], indexes={"open": [("openShard", "N"), ("createdAt", "S")]})
     return TABLES["orders"]
 
 
@@ -181,3 +192,9 @@ def bus_capture(aws: None) -> str:
     events.put_rule(Name="capture", EventBusName=BUS, EventPattern='{"source": ["orders.platform"]}')
     events.put_targets(Rule="capture", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": arn}])
     return url
+
+
+@pytest.fixture
+def saga_machine(aws: None) -> str:
+    """The fulfilment saga's state machine (its ARN, as SAGA_STATE_MACHINE_ARN names it)."""
+    return create_saga_machine()

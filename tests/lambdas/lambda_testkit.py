@@ -30,6 +30,16 @@ TABLES = {
 }
 
 
+def create_saga_machine() -> str:
+    """The state machine SAGA_STATE_MACHINE_ARN names (one Pass state: what runs is not the starter's concern)."""
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    return client("stepfunctions").create_state_machine(
+        name="order-fulfilment",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/order-fulfilment",
+    )["stateMachineArn"]
+
+
 def queue_url(name: str) -> str:
     return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
 
@@ -54,6 +64,7 @@ ENVIRONMENT = {
     "WEBHOOK_QUEUE_URL": queue_url("payment-webhooks"),
     "WEBHOOK_SECRET_NAME": SECRET_NAME,
     "EVENT_BUS_NAME": BUS,
+    "SAGA_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:order-fulfilment",
     "INVOICE_BUCKET": "order-invoices",
 }
 UNSET = (

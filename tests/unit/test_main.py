@@ -79,11 +79,14 @@ def test_projector_updates_the_read_model_and_publishes_to_the_bus(dev_stack):
     assert ("events:PutEvents", bus["arn"]) in grants(dev_stack, "order_projector.projector.handler")
 
 
-def test_order_placed_starts_the_fulfilment_saga(dev_stack):
+def test_order_placed_starts_the_fulfilment_saga_through_the_starter_that_names_it_after_the_event(dev_stack):
     rule = dev_stack.named("orders-order-placed-rule")
     target = dev_stack.named("orders-order-placed-target0")
+    machine = dev_stack.stack_outputs["state_machine_arn"]
     assert json.loads(rule.inputs["eventPattern"])["detail-type"] == ["OrderPlaced"]
-    assert target.inputs["arn"] == dev_stack.stack_outputs["state_machine_arn"]
+    assert target.inputs["arn"] == function(dev_stack, "fulfilment.start_saga.handler").outputs["arn"]
+    assert env(dev_stack, "fulfilment.start_saga.handler")["SAGA_STATE_MACHINE_ARN"] == machine
+    assert ("states:StartExecution", machine) in grants(dev_stack, "fulfilment.start_saga.handler")
 
 
 def saga_states(stack):

@@ -52,6 +52,11 @@ Patches:
    as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
    the customer-managed key of a queue, topic, stream, bucket or object (``encryption_key``); a denied key use
    answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
+6. Step Functions execution names (:func:`install_execution_names`): AWS starts at most one execution of a name
+   per state machine (the same running one for the same input, else ExecutionAlreadyExists), which is what a
+   starter that names executions after an event id relies on to start once. moto checks the name and then appends
+   the execution, unlocked, so two StartExecution calls at once both started one (and a call between another's
+   append and its start read a status not set yet); each state machine's starts are now serialized.
 
 Helpers: an alias's version and weights (:func:`alias_routing`, for the runtime's pollers and asynchronous
 invocations), EventBridge's pattern matcher and input-template renderer, the threaded server, the
@@ -1193,3 +1198,38 @@ class MotoIamState:
     def function_role(self, function_arn: str) -> str:
         account, region = function_arn.split(":")[4], function_arn.split(":")[3]
         return str(lambda_backends[account][region].get_function(function_arn).role)
+
+
+# -- patch 6: Step Functions execution names --------------------------------------------------------
+
+_start_locks: dict[str, threading.Lock] = {}
+_start_locks_guard = threading.Lock()
+
+
+def _start_lock(state_machine_arn: str) -> threading.Lock:
+    with _start_locks_guard:
+        return _start_locks.setdefault(state_machine_arn, threading.Lock())
+
+
+def _start_execution(self: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+    # The name check and the append of moto's start_execution, atomic per state machine as on AWS.
+    with _start_lock(state_machine_arn):
+        return _original["sfn_start_execution"](self, state_machine_arn, *args, **kwargs)
+
+
+def install_execution_names() -> None:
+    """One execution per name and state machine, also under concurrent StartExecution calls. Idempotent."""
+    if "sfn_start_execution" in _original:
+        return
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    _original["sfn_start_execution"] = StepFunctionsParserBackend.start_execution
+    StepFunctionsParserBackend.start_execution = _start_execution  # type: ignore[method-assign]
+
+
+def uninstall_execution_names() -> None:
+    if "sfn_start_execution" in _original:
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        StepFunctionsParserBackend.start_execution = _original.pop("sfn_start_execution")  # type: ignore[method-assign]
+        _start_locks.clear()

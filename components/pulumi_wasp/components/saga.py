@@ -41,6 +41,7 @@ RESERVED_STATES = (SUCCEEDED, FAILED, NOTIFY, COMPENSATION_FAILED)
 _STATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _LOG_LEVELS = ("ALL", "ERROR", "FATAL")
 _MAX_TIMEOUT_SECONDS = 31_536_000  # one year, Step Functions' limit for a STANDARD execution
+_MAX_RETRY_DELAY_SECONDS = 31_622_400  # Step Functions' limit of a retrier's MaxDelaySeconds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +57,9 @@ class Retry:
     max_attempts: int = defaults.SAGA_RETRY_MAX_ATTEMPTS
     #: defaults.SAGA_RETRY_BACKOFF_RATE (2): each delay doubles (jitter: defaults.SAGA_RETRY_JITTER).
     backoff_rate: float = defaults.SAGA_RETRY_BACKOFF_RATE
+    #: None (default: no cap of our own, Step Functions' limit): the longest single delay, so that many attempts (e.g. to
+    #: wait out a burst's throttling) keep a known total wait within the saga's timeout.
+    max_delay_seconds: int | None = None
 
     def validate(self, owner: str) -> None:
         if not self.errors:
@@ -68,6 +72,12 @@ class Retry:
             raise ValueError(f"{owner}.retry.max_attempts must be ≥ 0, got {self.max_attempts}")
         if self.backoff_rate < 1:
             raise ValueError(f"{owner}.retry.backoff_rate must be ≥ 1, got {self.backoff_rate}")
+        limit = _MAX_RETRY_DELAY_SECONDS
+        if self.max_delay_seconds is not None and not self.interval_seconds <= self.max_delay_seconds <= limit:
+            raise ValueError(
+                f"{owner}.retry.max_delay_seconds must be {self.interval_seconds} (interval_seconds)..{limit}, "
+                f"got {self.max_delay_seconds}"
+            )
 
     def asl(self) -> dict[str, Any]:
         return {
@@ -76,6 +86,7 @@ class Retry:
             "MaxAttempts": self.max_attempts,
             "BackoffRate": self.backoff_rate,
             "JitterStrategy": defaults.SAGA_RETRY_JITTER,
+            **({"MaxDelaySeconds": self.max_delay_seconds} if self.max_delay_seconds is not None else {}),
         }
 
 

@@ -25,6 +25,7 @@ from pulumi_wasp.adapters.moto import (
     MotoIamState,
     ThreadedMotoServer,
     install_dynamodb_isolation,
+    install_execution_names,
     install_fast_paths,
     install_iam,
     uninstall_iam,
@@ -75,6 +76,7 @@ class Emulator:
         _route_request_log(self._log_file)
         install_dynamodb_isolation()
         install_fast_paths()
+        install_execution_names()
         if self.iam is not None:
             _route_denials(self._log_file)
             install_iam(self.iam)

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from lambda_testkit import item, load, lose_the_race, order_placed, put, received, scheduled_event
+from shared.aws import client
 from shared.envelope import utc_iso
 from shared.event_store import EventStore
-from shared.orders import CONFIRMED, conclude
+from shared.orders import CONFIRMED, conclude, open_shard
 from shared.outbox import mark_all_published
 
 NOTHING = {"republished": [], "cancelled": [], "alreadyConcluded": [], "redispatched": []}
@@ -30,7 +31,14 @@ def pending(store, orders_table, order_id, minutes_ago, published=True):
     if published:
         mark_all_published(store.table_name, [placed])
     created = utc_iso(datetime.now(UTC) - timedelta(minutes=minutes_ago))
-    put(orders_table, {"orderId": order_id, "status": "Pending", "createdAt": created, "version": 1})
+    put(
+        orders_table, {"orderId": order_id, "status": "Pending", "createdAt": created, "version": 1, **opened(order_id)}
+    )
+
+
+def opened(order_id):
+    """What the projector sets on an order placed: its shard of the read model's open index."""
+    return {"openShard": open_shard(order_id)}
 
 
 def confirmed(store, orders_table, order_id, seconds_ago):
@@ -38,8 +46,11 @@ def confirmed(store, orders_table, order_id, seconds_ago):
     pending(store, orders_table, order_id, minutes_ago=1)
     event = conclude(store, order_id, CONFIRMED, {})
     mark_all_published(store.table_name, [event])
-    updated = utc_iso(datetime.now(UTC) - timedelta(seconds=seconds_ago))
-    put(orders_table, {"orderId": order_id, "status": "Confirmed", "updatedAt": updated, "version": 2})
+    now = datetime.now(UTC)
+    created = utc_iso(now - timedelta(seconds=seconds_ago + 60))
+    updated = utc_iso(now - timedelta(seconds=seconds_ago))
+    confirmed = {"status": "Confirmed", "createdAt": created, "updatedAt": updated, "version": 2}
+    put(orders_table, {"orderId": order_id, **confirmed, **opened(order_id)})
     return event
 
 
@@ -108,3 +119,34 @@ def test_a_dispatched_or_recently_confirmed_order_is_not_redispatched(
     put(operations_table, {"pk": "ORDER#dispatched", "sk": "DISPATCH", "status": "ReadyToDispatch"})
     confirmed(store, orders_table, "recent", seconds_ago=60)
     assert job.handler(scheduled_event(), context) == NOTHING
+
+
+def test_a_dispatched_order_leaves_the_open_index(job, store, orders_table, operations_table, context):
+    confirmed(store, orders_table, "dispatched", seconds_ago=900)
+    put(operations_table, {"pk": "ORDER#dispatched", "sk": "DISPATCH", "status": "ReadyToDispatch"})
+    job.handler(scheduled_event(), context)
+    assert "openShard" not in item(orders_table, orderId="dispatched")
+
+
+def test_a_confirmed_order_undispatched_beyond_the_lookback_leaves_the_index_without_a_republication(
+    job, store, orders_table, bus_capture, context
+):
+    confirmed(store, orders_table, "forgotten", seconds_ago=25 * 3600)
+    assert job.handler(scheduled_event(), context) == NOTHING
+    assert received(bus_capture) == []
+    assert "openShard" not in item(orders_table, orderId="forgotten")
+
+
+def test_orders_out_of_the_open_index_are_not_reconciled(job, store, orders_table, context):
+    pending(store, orders_table, "closed", minutes_ago=45)
+    client("dynamodb").update_item(
+        TableName=orders_table, Key={"orderId": {"S": "closed"}}, UpdateExpression="REMOVE openShard"
+    )
+    assert job.handler(scheduled_event(), context) == NOTHING
+
+
+def test_orders_are_found_through_the_open_index_without_a_scan(job, store, orders_table, context, monkeypatch):
+    pending(store, orders_table, "stuck", minutes_ago=45)
+    dynamodb = client("dynamodb")
+    monkeypatch.setattr(dynamodb, "scan", lambda **_: pytest.fail("reconcile scanned a table"))
+    assert job.handler(scheduled_event(), context)["cancelled"] == ["stuck"]

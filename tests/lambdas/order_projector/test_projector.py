@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from lambda_testkit import failed_ids, item, load, received, stream_event
 from shared.aws import client
 from shared.envelope import Event
-from shared.orders import order_placed_data
+from shared.orders import open_shard, order_placed_data
 
 PLACED = order_placed_data("cust-1", [{"sku": "SKU-1", "qty": 2, "unitPrice": 9.99}], "EUR")
 
@@ -45,7 +45,18 @@ def test_an_order_placed_creates_the_read_model_item(projector, store, orders_ta
         "createdAt": placed.occurred_at,
         "updatedAt": placed.occurred_at,
         "version": 1,
+        "openShard": open_shard("order-1"),
     }
+
+
+def test_a_cancelled_order_leaves_the_open_index_and_a_confirmed_one_stays_for_reconcile(
+    projector, store, orders_table, context
+):
+    lifecycle(store, "cancelled", "OrderCancelled")
+    lifecycle(store, "confirmed", "OrderConfirmed")
+    projector.handler(stream_event(store.table_name), context)
+    assert "openShard" not in item(orders_table, orderId="cancelled")
+    assert item(orders_table, orderId="confirmed")["openShard"] == open_shard("confirmed")
 
 
 def test_each_event_is_published_to_the_bus_with_its_type_as_detail_type(projector, store, bus_capture, context):

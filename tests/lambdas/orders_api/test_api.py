@@ -195,6 +195,12 @@ def test_an_order_is_read_from_the_projection(call, orders_table):
     assert (status, body) == (200, projected("order-1"))
 
 
+def test_the_open_index_shard_is_not_part_of_the_order_read(call, orders_table):
+    put(orders_table, {**projected("order-1"), "openShard": 2})
+    status, body, _ = call("GET", "/orders/order-1")
+    assert (status, body) == (200, projected("order-1"))
+
+
 def test_an_unknown_order_is_a_404(call):
     status, body, _ = call("GET", "/orders/nope")
     assert (status, body["message"]) == (404, "Order nope not found")

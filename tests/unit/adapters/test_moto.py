@@ -710,3 +710,68 @@ def test_sns_and_kinesis_answer_a_denied_key_use_with_their_kms_errors() -> None
         response = type("Response", (), {"service_name": service, "headers": {"Content-Type": content_type}})()
         denial = adapter._denial(response, message)  # type: ignore[arg-type]
         assert (service, denial.error_type, denial.code) == (service, *expected)  # type: ignore[attr-defined]
+
+
+# -- Step Functions execution names -----------------------------------------------------------------
+@pytest.fixture
+def execution_names() -> Iterator[None]:
+    adapter.install_execution_names()
+    try:
+        yield
+    finally:
+        adapter.uninstall_execution_names()
+
+
+def _start_together(inputs: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[dict[str, Any]], list[str]]:
+    """StartExecution of one name with each of ``inputs`` at once (moto interpreting ASL, its copy of the state
+    machine slowed so that the calls overlap); the executions of the machine and the error codes answered."""
+    import threading
+
+    from moto.stepfunctions.parser import models
+
+    deepcopy = models.copy.deepcopy
+
+    def slow_deepcopy(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)
+        return deepcopy(*args, **kwargs)
+
+    monkeypatch.setattr(models.copy, "deepcopy", slow_deepcopy)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        client = boto3.client("stepfunctions", region_name=REGION)
+        role = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+        arn = client.create_state_machine(name="m", definition=json.dumps(PASS_MACHINE), roleArn=role)[
+            "stateMachineArn"
+        ]
+        errors: list[str] = []
+        barrier = threading.Barrier(len(inputs))
+
+        def start(text: str) -> None:
+            barrier.wait()
+            try:
+                client.start_execution(stateMachineArn=arn, name="event-1", input=text)
+            except ClientError as error:
+                errors.append(error.response["Error"]["Code"])
+
+        threads = [threading.Thread(target=start, args=(text,)) for text in inputs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return client.list_executions(stateMachineArn=arn)["executions"], errors
+
+
+def test_concurrent_starts_of_one_execution_name_start_one_execution(
+    execution_names: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executions, errors = _start_together([json.dumps({"n": n}) for n in range(4)], monkeypatch)
+    assert [e["name"] for e in executions] == ["event-1"]
+    assert errors == ["ExecutionAlreadyExists"] * 3
+
+
+def test_concurrent_starts_of_one_name_with_the_same_input_answer_the_running_execution(
+    execution_names: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executions, errors = _start_together([json.dumps({"n": 1})] * 3, monkeypatch)
+    assert len(executions) == 1
+    # AWS answers the running execution, or ExecutionAlreadyExists once it has ended (a Pass state ends at once)
+    assert set(errors) <= {"ExecutionAlreadyExists"}, errors

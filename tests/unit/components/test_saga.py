@@ -241,6 +241,12 @@ def test_retry_and_timeout_are_overridable_per_step():
     assert state["Retry"][0]["ErrorEquals"] == ["States.ALL"] and state["Retry"][0]["MaxAttempts"] == 1
 
 
+def test_a_retry_caps_each_delay_at_its_max_delay_and_has_no_cap_by_default():
+    capped = SagaArgs(steps=[step("Pay", retry=Retry(max_attempts=10, max_delay_seconds=20))])
+    assert definition(capped)["States"]["Pay"]["Retry"][0]["MaxDelaySeconds"] == 20
+    assert "MaxDelaySeconds" not in definition(SagaArgs(steps=[step("Pay")]))["States"]["Pay"]["Retry"][0]
+
+
 # -- validation ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -272,6 +278,10 @@ def test_retry_and_timeout_are_overridable_per_step():
         (SagaArgs(steps=[step("Pay", heartbeat_seconds=5)]), "heartbeat_seconds needs wait_for_task_token"),
         (SagaArgs(steps=[step("Pay", retry=Retry(errors=()))]), r"steps\[Pay\].retry.errors is empty"),
         (SagaArgs(steps=[step("Pay", retry=Retry(errors=("States.ALL", "X")))]), "States.ALL must appear alone"),
+        (
+            SagaArgs(steps=[step("Pay", retry=Retry(interval_seconds=5, max_delay_seconds=2))]),
+            r"steps\[Pay\].retry.max_delay_seconds must be 5 \(interval_seconds\)..31622400, got 2",
+        ),
         (SagaArgs(steps=[ParallelStep(name="Both", branches=[step("A")])]), r"steps\[Both\].branches: .* at least two"),
         (SagaArgs(steps=[step("Pay")], log_level="OFF"), "SagaArgs.log_level must be one of ALL, ERROR, FATAL"),
         (SagaArgs(steps=[step("Pay")], timeout_seconds=0), "SagaArgs.timeout_seconds"),
