@@ -472,6 +472,8 @@ saga_starter = ServerlessFunction(
     "saga-starter",
     function(
         "fulfilment.start_saga.handler",
+        # One StartExecution per event: a few environments keep up with any burst (throttled async events queue).
+        reserved_concurrency=setting("sagaStarterConcurrency", concurrency),
         async_invoke=AsyncInvokeArgs(),
         environment={"SAGA_STATE_MACHINE_ARN": fulfilment.arn},
         permissions=[iam.states_start(fulfilment.arn)],

@@ -19,6 +19,14 @@ RETIRED = {
     "SecretVersion::payment-webhooks-secret-value": "the webhook secret rotates: its rotation function gives every "
     "value; deleting the version resource leaves its value AWSCURRENT (a current version is never deleted) until "
     "the first rotation replaces it",
+    **{
+        f"urn:pulumi:{stack}::order-platform::serverless:events:EventRouter$aws:iam/{kind}::orders-order-placed-{name}": (
+            "the order-placed rule invokes the saga starter (a Lambda target: a resource policy, no role), which "
+            "names each execution after its event; the rule's role to start the state machine went with it"
+        )
+        for stack in ("dev", "prod")
+        for kind, name in (("role:Role", "target0-role"), ("rolePolicy:RolePolicy", "target0-policy"))
+    },
 }
 
 
