@@ -15,7 +15,7 @@ from pulumi_wasp.components.function import InvokeTarget, ServerlessFunction, in
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, delivery_statements, required_key_policy
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, delivery_key_policy
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -298,12 +298,12 @@ class EventRouter(pulumi.ComponentResource):
                 # EventBridge encrypts as itself: only the key's policy can let it, for this rule only.
                 from_rule = ServiceSender("events.amazonaws.com", event_rule.arn)
                 self.required_key_policy.append(
-                    required_key_policy(
+                    delivery_key_policy(
                         f"EventRouter {self._name}: rule {rule.name!r}",
                         f"{type(target).__name__}.kms_key_arn",
                         key_arn,
-                        delivery_statements([from_rule], iam.account_of(self.arn)),
-                        "required_key_policy",
+                        [from_rule],
+                        iam.account_of(self.arn),
                     )
                 )
         else:

@@ -15,7 +15,7 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_statements, required_key_policy, service_key
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy, service_key
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.resource_policies import topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
@@ -205,12 +205,12 @@ class FanOut(pulumi.ComponentResource):
                 queue_arn = sub.queue.queue_arn
                 if sub.queue.key_arn is not None:
                     self.required_key_policy.append(
-                        required_key_policy(
+                        delivery_key_policy(
                             f"FanOut {name}: subscriber {sub.name!r}",
                             "ExistingQueue.kms_key_arn",
                             sub.queue.key_arn,
-                            delivery_statements([from_topic], iam.account_of(self.arn)),
-                            "required_key_policy",
+                            [from_topic],
+                            iam.account_of(self.arn),
                         )
                     )
                 queue_policy(

@@ -16,8 +16,7 @@ from pulumi_wasp.components.shared.context import StackContext, current_stack_co
 from pulumi_wasp.components.shared.kms import (
     KeyPolicyGrant,
     customer_key_arn,
-    delivery_statements,
-    required_key_policy,
+    delivery_key_policy,
     service_key,
 )
 from pulumi_wasp.components.shared.queues import (
@@ -256,16 +255,12 @@ class Queue(pulumi.ComponentResource):
         queue_policy(f"{name}-queue", self.queue, args.senders, parent=self)
         # Services deliver as themselves: a key of the queue's own names them; a key given by ARN is the caller's.
         self.required_key_policy = []
-        given = customer_key_arn(args.kms_master_key_id, "QueueArgs.kms_master_key_id")
+        # The key in effect (an override's too), unless the queue created it.
+        given = self.kms_key_arn if self.key is None else None
         if given is not None and args.senders:
+            key_arg = "QueueArgs.kms_master_key_id" if args.kms_master_key_id is not None else "QueueArgs.overrides"
             self.required_key_policy.append(
-                required_key_policy(
-                    f"Queue {name}",
-                    "QueueArgs.kms_master_key_id",
-                    given,
-                    delivery_statements(args.senders, iam.account_of(self.queue.arn)),
-                    "required_key_policy",
-                )
+                delivery_key_policy(f"Queue {name}", key_arg, given, args.senders, iam.account_of(self.queue.arn))
             )
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
         outputs = {"arn": self.arn, "url": self.url, "name": self.name}

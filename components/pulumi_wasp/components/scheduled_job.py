@@ -30,7 +30,7 @@ from pulumi_wasp.components.function import (
 )
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_statements, required_key_policy
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy
 from pulumi_wasp.components.shared.queues import DeadLetterQueue, ServiceSender, dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -388,12 +388,12 @@ class ScheduledJob(pulumi.ComponentResource):
             if own.key_arn is not None:
                 # EventBridge sends undeliverable runs as itself: only the DLQ key's policy can let it.
                 self.required_key_policy.append(
-                    required_key_policy(
+                    delivery_key_policy(
                         f"ScheduledJob {name}",
                         "ScheduledJobArgs.dlq_overrides['kms_master_key_id']",
                         own.key_arn,
-                        delivery_statements([from_rule], iam.account_of(self.dlq.arn)),
-                        "required_key_policy",
+                        [from_rule],
+                        iam.account_of(self.dlq.arn),
                     )
                 )
             # The alias when there is one; an existing function by its ARN: a qualified one keeps its qualifier.

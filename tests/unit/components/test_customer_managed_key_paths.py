@@ -298,3 +298,17 @@ def test_a_queue_given_a_key_lists_and_logs_what_its_senders_need():
         {"key": KEY, "statements": [delivery_statement("sns.amazonaws.com", "SnsDelivers", TOPIC)]}
     ]
     assert any("Queue given: the policy of QueueArgs.kms_master_key_id" in line for line in lines.at("INFO"))
+
+
+def test_a_queue_given_its_key_by_an_override_lists_what_its_senders_need():
+    def queue_program() -> None:
+        senders = [ServiceSender("sns.amazonaws.com", TOPIC)]
+        args = QueueArgs(senders=senders, overrides={"kms_master_key_id": KEY})
+        pulumi.export("given", exported(Queue("overridden", args).required_key_policy))
+
+    with logged() as lines:
+        stack = synth(queue_program)
+    assert stack.stack_outputs["given"] == [
+        {"key": KEY, "statements": [delivery_statement("sns.amazonaws.com", "SnsDelivers", TOPIC)]}
+    ]
+    assert any("Queue overridden: the policy of QueueArgs.overrides" in line for line in lines.at("INFO"))

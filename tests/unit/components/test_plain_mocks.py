@@ -13,7 +13,7 @@ import pulumi
 import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from pulumi_wasp.components import defaults
+from pulumi_wasp.components import AlarmTopic, defaults
 from tests.unit.conftest import REGION
 from tests.unit.synthesis.test_fake_cloud import every_component
 
@@ -65,13 +65,13 @@ class GuideMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
-def run_under(mocks: GuideMocks, *, preview: bool) -> None:
+def run_under(mocks: GuideMocks, *, preview: bool, program=every_component) -> None:
     pulumi.runtime.set_mocks(mocks, project="plain", stack="test", preview=preview)
     pulumi.runtime.set_all_config({"aws:region": REGION})
 
     @pulumi.runtime.test
     def build() -> None:
-        every_component()
+        program()
 
     build()
 
@@ -91,6 +91,13 @@ def test_every_component_registers(mocks):
 
 def test_the_invokes_were_answered_with_nothing(mocks):
     assert mocks.invoked and set(mocks.invoked) == {"aws:index/getCallerIdentity:getCallerIdentity"}
+
+
+def test_the_alarm_topic_asks_for_the_account_once():
+    # Its key policy and the alarms' ARN pattern both need the account: one invoke serves both.
+    mocks = GuideMocks(computed=True)
+    run_under(mocks, preview=False, program=lambda: AlarmTopic("alarms"))
+    assert mocks.invoked == ["aws:index/getCallerIdentity:getCallerIdentity"]
 
 
 def test_each_key_policy_names_the_placeholder_account(mocks):

@@ -130,13 +130,15 @@ class AlarmTopic(pulumi.ComponentResource):
         merged_tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
         # CloudWatch publishes for this account's alarms in this region only (the topic's policy says the same).
-        alarms = pulumi.Output.concat("arn:aws:cloudwatch:", aws_region(), ":", deploying_account(self), ":alarm:*")
+        account_id = deploying_account(self)
+        alarms = pulumi.Output.concat("arn:aws:cloudwatch:", aws_region(), ":", account_id, ":alarm:*")
         key = service_key(
             name,
             [ServiceSender("cloudwatch.amazonaws.com", alarms)],
             description="Encrypts the stack's alarm topic",
             parent=self,
             tags=merged_tags,
+            account_id=account_id,
         )
         topic_defaults = {
             "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),

@@ -61,12 +61,14 @@ class KeyPolicyGrant:
 
 
 def required_key_policy(
-    owner: str, key_arg: str, key_arn: pulumi.Input[str], statements: Sequence[KeyPolicyStatement], attribute: str
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], statements: Sequence[KeyPolicyStatement]
 ) -> KeyPolicyGrant:
-    """The grant ``owner`` lists in ``attribute`` for the key given as ``key_arg``, logged as the caller's to add."""
+    """The grant ``owner`` lists in its ``required_key_policy`` for the key given as ``key_arg``, logged as the
+    caller's to add."""
     principals = sorted({str(statement["Principal"]["Service"]) for statement in statements})
     pulumi.log.info(
-        f"{owner}: the policy of {key_arg} is not the component's to edit: add the statements of {attribute} to it "
+        f"{owner}: the policy of {key_arg} is not the component's to edit: add the statements of required_key_policy "
+        "to it "
         f"(they let {', '.join(principals)} use the key for this component's resources only), or those writes fail"
     )
     return KeyPolicyGrant(key_arn, list(statements))
@@ -77,9 +79,15 @@ def log_group_key_policy(
 ) -> KeyPolicyGrant:
     """What the key given as ``key_arg`` needs for the log group ``owner`` created with it: CloudWatch Logs'
     statement (:func:`log_group_statement`), logged and listed in ``owner``'s ``required_key_policy``."""
-    return required_key_policy(
-        owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())], "required_key_policy"
-    )
+    return required_key_policy(owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())])
+
+
+def delivery_key_policy(
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], senders: Sequence[ServiceSender], account: pulumi.Input[str]
+) -> KeyPolicyGrant:
+    """What the key given as ``key_arg`` needs so each sender's service can deliver to ``owner``'s resource
+    (:func:`delivery_statements`), logged and listed in ``owner``'s ``required_key_policy``."""
+    return required_key_policy(owner, key_arg, key_arn, delivery_statements(senders, account))
 
 
 def delivery_statements(senders: Sequence[ServiceSender], account: pulumi.Input[str]) -> list[KeyPolicyStatement]:
@@ -127,10 +135,12 @@ def service_key(
     description: str,
     parent: pulumi.Resource,
     tags: dict[str, str],
+    account_id: pulumi.Input[str] | None = None,
 ) -> kms.Key:
     """A rotating key the account administers and only ``senders``' services may use to encrypt, each on behalf of
-    its sources (:func:`delivery_statements`)."""
-    account_id = deploying_account(parent)
+    its sources (:func:`delivery_statements`). ``account_id``: the deploying account when the caller already
+    has it (default None: asked of STS, the components' one invoke)."""
+    account_id = account_id if account_id is not None else deploying_account(parent)
     statements: list[KeyPolicyStatement] = [
         {
             "Sid": "AccountAdministers",
