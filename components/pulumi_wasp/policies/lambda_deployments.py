@@ -42,7 +42,7 @@ from .common import (
     stack_rule,
     violation,
 )
-from .lambda_rules import aliases_of, role_documents
+from .lambda_rules import aliases_of, role_documents, statements_of
 
 #: The property through which each kind of invoker names the function it invokes, and what to call it.
 INVOKERS: dict[str, tuple[str, str]] = {
@@ -136,13 +136,12 @@ def _deployment_groups(stack: Stack, fn: Res, alias: Res) -> list[Res]:
 def _updates(doc: object, alias: Res) -> bool:
     """The policy document allows lambda:UpdateAlias on ``alias``'s ARN."""
     arn = alias.get("arn")
-    statements = doc.get("Statement") if isinstance(doc, dict) else None
-    for statement in as_list(statements):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        if "lambda:UpdateAlias" in as_list(statement.get("Action")) and arn in as_list(statement.get("Resource")):
-            return True
-    return False
+    return any(
+        statement.get("Effect") == "Allow"
+        and "lambda:UpdateAlias" in as_list(statement.get("Action"))
+        and arn in as_list(statement.get("Resource"))
+        for statement in statements_of(doc)
+    )
 
 
 @stack_rule(

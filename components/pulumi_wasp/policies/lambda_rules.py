@@ -384,14 +384,15 @@ def async_failure_destination(stack: Stack, config: Config) -> Iterator[Finding]
     return stack.each([FUNCTION], check)
 
 
-def _statements(doc: object) -> list[dict[str, object]]:
+def statements_of(doc: object) -> list[dict[str, object]]:
+    """A policy document's statements (one or a list), those that are objects."""
     statements = doc.get("Statement", []) if isinstance(doc, dict) else []
     return [s for s in as_list(statements) if isinstance(s, dict)]
 
 
 def _wildcard_grants(doc: object, allowed: Iterable[str]) -> Iterator[str]:
     """Each Allow statement's wildcard action or wildcard resource, described."""
-    for statement in _statements(doc):
+    for statement in statements_of(doc):
         if statement.get("Effect") != "Allow":
             continue
         if "NotAction" in statement:

@@ -86,12 +86,13 @@ class SqsPoller:
         batch: list[dict[str, Any]] = []
         window = self._runtime.clock.real(self.mapping.batching_window_seconds)
         closes_at = None
+        # The mapping decrypts with the function's role: denied, the messages wait (logged in iam.log). Once per
+        # batch: the receives of one batching window are one read.
+        self._runtime.emulator.authorize_mapping_read(self.mapping.function_arn, self.mapping.source_arn)
         while not self._stop.is_set() and len(batch) < self.mapping.batch_size:
             wait = POLL_SECONDS if closes_at is None else closes_at - time.monotonic()
             if wait <= 0:
                 break
-            # The mapping decrypts with the function's role: denied, the messages wait (logged in iam.log).
-            self._runtime.emulator.authorize_mapping_read(self.mapping.function_arn, self.mapping.source_arn)
             response = self._sqs.receive_message(
                 QueueUrl=self._queue.url,
                 MaxNumberOfMessages=min(RECEIVE_MAX, self.mapping.batch_size - len(batch)),
