@@ -167,7 +167,6 @@ class PolicySession:
         #: Remediate is only sent when some policy's level is ``remediate``: otherwise every policy declines it.
         self.remediating = sorted(name for name, s in self.settings.items() if s.level == "remediate")
         self.report = self._empty_report("", "")
-        self._analyzed: dict[str, RecordedResource] = {}
         self._lock = threading.Lock()
 
     def _empty_report(self, project: str, stack: str) -> PolicyReport:
@@ -194,7 +193,6 @@ class PolicySession:
     def begin(self, project: str, stack: str) -> None:
         """Configure the analyzer with the reconciled config, then for this stack."""
         self.report = self._empty_report(project, stack)
-        self._analyzed = {}
         servicer = self.pack.servicer
         with self._calling():
             servicer.Configure(
@@ -229,8 +227,7 @@ class PolicySession:
                 if inputs is not resource.inputs:
                     resource = dataclasses.replace(resource, inputs=inputs)
                     request.properties.CopyFrom(_struct(inputs))
-            self._analyzed[resource.urn] = resource
-            _collect(self.report, servicer.Analyze(request, None), self._analyzed, analyzed=resource)
+            _collect(self.report, servicer.Analyze(request, None), {resource.urn: resource}, analyzed=resource)
         return inputs
 
     def finish(self, synthesis: Synthesis) -> PolicyReport:
