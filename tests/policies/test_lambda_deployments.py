@@ -283,3 +283,19 @@ def test_gradual_deployment_is_advisory(report: PolicyReport) -> None:
 def test_gradual_deployment_environments_are_configurable(stack: Synthesis) -> None:
     report = analyze(stack, {"lambda-gradual-deployment": {"environments": ["*"]}})
     assert "development" in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_a_function_of_unknown_environment_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "unaliased", "tags", "environment"))
+    assert "unaliased" in unevaluated(report, "lambda-gradual-deployment")
+    assert "unaliased" not in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_a_function_with_unknown_tags_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "unaliased", "tags"))
+    assert "unaliased" in unevaluated(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_ignores_an_unknown_environment_of_a_function_not_behind_an_api(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "worker", "tags", "environment"))
+    assert "worker" not in unevaluated(report, "lambda-gradual-deployment")

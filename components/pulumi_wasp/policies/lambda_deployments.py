@@ -36,6 +36,7 @@ from .common import (
     Stack,
     Text,
     as_list,
+    environment_of,
     environments_config,
     in_environments,
     show,
@@ -160,12 +161,12 @@ def _updates(doc: object, alias: Res) -> bool:
 )
 def gradual_deployment(stack: Stack, config: Config) -> Iterator[Finding]:
     def check(fn: Res) -> Iterator[str]:
-        environment = str(fn.tags.get(config["environment_tag"]) or "")
-        if not in_environments(environment, config):
-            return
         aliases = aliases_of(stack, fn)
         integrations = api_integrations(stack, fn, aliases)
         if not integrations:
+            return  # first, so that an unknown environment tag leaves only the functions it judges not evaluated
+        environment = environment_of(fn, config["environment_tag"])
+        if not in_environments(environment, config):
             return
         behind = f"behind {', '.join(i.name for i in integrations)} in environment {environment!r}"
         if not aliases:
