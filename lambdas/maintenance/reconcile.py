@@ -26,16 +26,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from shared.aws import client
 from shared.config import integer, require
-from shared.dynamo import from_item, get, is_condition_failure, to_item
+from shared.dynamo import get, is_condition_failure, to_item
 from shared.envelope import Event, utc_iso
 from shared.event_store import EventStore
 from shared.observability import count, entrypoint, logger
 from shared.orders import (
     CANCELLED,
     CONFIRMED,
-    OPEN_INDEX,
+    OPEN,
     OPEN_SHARD_ATTRIBUTE,
-    OPEN_SHARDS,
     ORDER_CONFIRMED,
     ORDER_PLACED,
     PENDING,
@@ -64,24 +63,13 @@ def candidates(now: datetime) -> dict[str, list[dict[str, Any]]]:
     time, from the sparse open index (one Query per shard: it holds only open orders, never a scan)."""
     stuck = utc_iso(now - timedelta(minutes=STUCK_ORDER_MINUTES))
     overdue = utc_iso(now - timedelta(seconds=DISPATCH_OVERDUE_SECONDS))
-    paginator = client("dynamodb").get_paginator("query")
     found: dict[str, list[dict[str, Any]]] = {PENDING: [], CONFIRMED: []}
-    for shard in range(OPEN_SHARDS):
-        pages = paginator.paginate(
-            TableName=ORDERS_TABLE,
-            IndexName=OPEN_INDEX,
-            # An order is created before it is confirmed: nothing created after both cutoffs is a candidate.
-            KeyConditionExpression="#shard = :shard AND createdAt <= :newest",
-            ExpressionAttributeNames={"#shard": OPEN_SHARD_ATTRIBUTE},
-            ExpressionAttributeValues=to_item({":shard": shard, ":newest": max(stuck, overdue)}),
-        )
-        for page in pages:
-            for item in page["Items"]:
-                order = from_item(item)
-                if order["status"] == PENDING and order["createdAt"] < stuck:
-                    found[PENDING].append(order)
-                elif order["status"] == CONFIRMED and order["updatedAt"] <= overdue:
-                    found[CONFIRMED].append(order)
+    # An order is created before it is confirmed: nothing created after both cutoffs is a candidate.
+    for order in OPEN.query(ORDERS_TABLE, "createdAt <= :newest", {":newest": max(stuck, overdue)}):
+        if order["status"] == PENDING and order["createdAt"] < stuck:
+            found[PENDING].append(order)
+        elif order["status"] == CONFIRMED and order["updatedAt"] <= overdue:
+            found[CONFIRMED].append(order)
     return found
 
 

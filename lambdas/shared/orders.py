@@ -7,11 +7,11 @@ live here once so they cannot drift apart.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from shared.dynamo import ShardedIndex
 from shared.envelope import Event
 from shared.event_store import Change, EventStore
 
@@ -45,11 +45,12 @@ OPEN_INDEX = "open"
 OPEN_SHARD_ATTRIBUTE = "openShard"
 #: Partitions of the index (as the outbox's): each takes about 1,000 writes a second.
 OPEN_SHARDS = 4
+OPEN = ShardedIndex(OPEN_INDEX, OPEN_SHARD_ATTRIBUTE, OPEN_SHARDS)
 
 
 def open_shard(order_id: str) -> int:
-    """The order's shard of the open index: stable (CRC-32 of its id)."""
-    return zlib.crc32(order_id.encode()) % OPEN_SHARDS
+    """The order's shard of the open index: stable (of its id)."""
+    return OPEN.shard(order_id)
 
 
 def dispatch_key(order_id: str) -> dict[str, str]:

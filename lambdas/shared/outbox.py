@@ -14,14 +14,13 @@ projector's retry, the sweeper, a reconcile re-drive) has the effect of once.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from shared.aws import client
-from shared.dynamo import from_item, to_item
+from shared.dynamo import ShardedIndex, from_item, to_item
 from shared.envelope import SOURCE, Event, utc_iso
 
 #: Partitions of the sparse index; changing it needs no migration (the sweeper queries every shard it knows, so
@@ -30,6 +29,7 @@ OUTBOX_SHARDS = 4
 SHARD_ATTRIBUTE = "outboxShard"
 PUBLISHED_ATTRIBUTE = "publishedAt"
 UNPUBLISHED_INDEX = "unpublished"
+UNPUBLISHED = ShardedIndex(UNPUBLISHED_INDEX, SHARD_ATTRIBUTE, OUTBOX_SHARDS)
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents call
 TRANSACT_LIMIT = 100  # actions per TransactWriteItems call
 
@@ -37,8 +37,8 @@ Key = TypeVar("Key")
 
 
 def shard_of(event: Event) -> int:
-    """The event's outbox shard: stable (CRC-32 of its id), so a retried append lands in the same one."""
-    return zlib.crc32(event.id.encode()) % OUTBOX_SHARDS
+    """The event's outbox shard: stable (of its id), so a retried append lands in the same one."""
+    return UNPUBLISHED.shard(event.id)
 
 
 def stored_item(event: Event) -> dict[str, Any]:
@@ -114,17 +114,8 @@ def is_published(table_name: str, event: Event) -> bool:
 def unpublished_before(table_name: str, cutoff: str) -> list[Event]:
     """The events still unpublished that occurred before ``cutoff`` (ISO-8601 UTC), from the sparse index: one
     Query per shard, in (aggregate, version) order so a sweep projects and publishes each aggregate in order."""
-    paginator = client("dynamodb").get_paginator("query")
-    found = []
-    for shard in range(OUTBOX_SHARDS):
-        pages = paginator.paginate(
-            TableName=table_name,
-            IndexName=UNPUBLISHED_INDEX,
-            KeyConditionExpression="#shard = :shard AND occurredAt < :cutoff",
-            ExpressionAttributeNames={"#shard": SHARD_ATTRIBUTE},
-            ExpressionAttributeValues=to_item({":shard": shard, ":cutoff": cutoff}),
-        )
-        found += [Event.from_dict(from_item(item)) for page in pages for item in page["Items"]]
+    items = UNPUBLISHED.query(table_name, "occurredAt < :cutoff", {":cutoff": cutoff})
+    found = [Event.from_dict(item) for item in items]
     return sorted(found, key=lambda event: (event.aggregate_id, event.version))
 
 

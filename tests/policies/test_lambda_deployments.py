@@ -17,6 +17,7 @@ from pulumi_wasp.synthesis import Synthesis
 from .conftest import TAGS, analyze, exempt, exempted, flagged, function, messages, synth, unevaluated, with_unknown
 
 PROD = {**TAGS, "environment": "prod"}
+CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
 CODEDEPLOY_TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -51,7 +52,7 @@ def integration(name: str, uri: pulumi.Input[str]) -> None:
     )
 
 
-def deployment_group(name: str, *, config: str = "CodeDeployDefault.LambdaCanary10Percent5Minutes", role=None):
+def deployment_group(name: str, *, config: str = CANARY, role=None):
     role = role or aws.iam.Role(f"{name}-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
     app = aws.codedeploy.Application(f"{name}-app", compute_platform="Lambda", tags=TAGS)
     return aws.codedeploy.DeploymentGroup(
@@ -63,6 +64,26 @@ def deployment_group(name: str, *, config: str = "CodeDeployDefault.LambdaCanary
         deployment_style={"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"},
         tags=TAGS,
     )
+
+
+def updating_group(name: str, *aliases: aws.lambda_.Alias, config: str = CANARY) -> None:
+    """A deployment group run from elsewhere: its service role may lambda:UpdateAlias ``aliases``."""
+    role = aws.iam.Role(f"{name}-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
+    aws.iam.RolePolicy(
+        f"{name}-deploy-policy",
+        role=role.name,
+        policy=pulumi.Output.all(*(alias.arn for alias in aliases)).apply(
+            lambda arns: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:UpdateAlias"], "Resource": arns}
+                    ],
+                }
+            )
+        ),
+    )
+    deployment_group(name, config=config, role=role)
 
 
 def toolkit_deployment(name: str, fn: aws.lambda_.Function, alias: aws.lambda_.Alias, group) -> None:
@@ -154,22 +175,18 @@ def program() -> None:
 
     _, by_role_alias = aliased("by-role", tags=PROD)
     integration("by-role", by_role_alias.invoke_arn)
-    role = aws.iam.Role("by-role-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
-    aws.iam.RolePolicy(
-        "by-role-deploy-policy",
-        role=role.name,
-        policy=by_role_alias.arn.apply(
-            lambda arn: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:UpdateAlias"], "Resource": arn}
-                    ],
-                }
-            )
-        ),
-    )
-    deployment_group("by-role", role=role)
+    updating_group("by-role", by_role_alias)
+
+    # Several aliases and groups: each group's role updates the aliases it names, and only those.
+    two, two_live = aliased("two", tags=PROD)
+    two_beta = aws.lambda_.Alias("two-beta", name="beta", function_name=two.name, function_version=two.version)
+    integration("two", two_live.invoke_arn)
+    pair, pair_live = aliased("pair", tags=PROD)
+    pair_beta = aws.lambda_.Alias("pair-beta", name="beta", function_name=pair.name, function_version=pair.version)
+    integration("pair", pair_live.invoke_arn)
+    updating_group("two-live", two_live, pair_live)
+    updating_group("two-beta", two_beta, config="CodeDeployDefault.LambdaAllAtOnce")
+    updating_group("pair-beta", pair_beta)
 
     at_once, at_once_alias = aliased("at-once", tags=PROD)
     integration("at-once", at_once_alias.invoke_arn)
@@ -254,6 +271,12 @@ def test_gradual_deployment_accepts_a_group_whose_role_may_update_the_alias(repo
     assert "by-role" not in flagged(report, "lambda-gradual-deployment")
 
 
+def test_gradual_deployment_judges_each_alias_by_the_groups_whose_roles_update_it(report: PolicyReport) -> None:
+    (message,) = messages(report, "lambda-gradual-deployment", "two")
+    assert message.startswith("two-beta-group (aws:codedeploy/deploymentGroup:DeploymentGroup): deploymentConfigName")
+    assert "pair" not in flagged(report, "lambda-gradual-deployment")
+
+
 def test_gradual_deployment_flags_a_group_that_shifts_all_at_once(report: PolicyReport) -> None:
     (message,) = messages(report, "lambda-gradual-deployment", "at-once")
     assert (
@@ -283,3 +306,25 @@ def test_gradual_deployment_is_advisory(report: PolicyReport) -> None:
 def test_gradual_deployment_environments_are_configurable(stack: Synthesis) -> None:
     report = analyze(stack, {"lambda-gradual-deployment": {"environments": ["*"]}})
     assert "development" in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_a_function_of_unknown_environment_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "unaliased", "tags", "environment"))
+    assert "unaliased" in unevaluated(report, "lambda-gradual-deployment")
+    assert "unaliased" not in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_a_function_with_unknown_tags_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "unaliased", "tags"))
+    assert "unaliased" in unevaluated(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_ignores_an_unknown_environment_of_a_function_not_behind_an_api(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "worker", "tags", "environment"))
+    assert "worker" not in unevaluated(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_aliases_not_evaluated_while_a_role_policy_is_unknown(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "pair-beta-deploy-policy", "policy"))
+    assert {"two", "pair", "canary"} <= unevaluated(report, "lambda-gradual-deployment")
+    assert "unaliased" in flagged(report, "lambda-gradual-deployment")

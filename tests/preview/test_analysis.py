@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from pulumi_wasp.preview import load_pack, run_policies
+from pulumi_wasp.preview import PolicySession, load_pack, run_policies
 from pulumi_wasp.synthesis import FakeCloud, Synthesis, synthesize_inline
 
 
@@ -68,3 +69,21 @@ def test_pulumi_runtime_variables_are_hidden_from_the_pack_and_restored(
     assert os.environ["PULUMI_PROJECT"] == "other"
     assert pulumi.get_project() == "test"  # pulumi_policy did not reconfigure the runtime
     assert "bundle-queue" in {d.name for d in report.mandatory}
+
+
+class SlowServicer(RecordingServicer):
+    """The pack's servicer, a quarter of a second slower over the first resource it analyzes."""
+
+    def Analyze(self, request: Any, context: Any) -> Any:
+        if not self.analyzed:
+            time.sleep(0.25)
+        return super().Analyze(request, context)
+
+
+def test_the_packs_time_is_in_the_report_and_left_out_of_the_programs() -> None:
+    pack = load_pack()
+    session = PolicySession(dataclasses.replace(pack, servicer=SlowServicer(pack.servicer)))
+    synthesis = synthesize_inline(program, FakeCloud(), config={"aws:region": "us-east-1"}, analyzer=session)
+    report = session.finish(synthesis)
+    assert report.seconds >= 0.25
+    assert 0 <= synthesis.seconds < 0.25

@@ -26,6 +26,7 @@ from .common import (
     Finding,
     Res,
     Stack,
+    environment_of,
     environments_config,
     in_environments,
     integer,
@@ -310,7 +311,7 @@ def request_validation(stack: Stack, config: Config) -> Iterator[Finding]:
 
 def _environment(stage: Res, tag: str) -> str:
     """The environment a stage serves: its environment tag, else its stage name (unknown: not evaluated)."""
-    return str(stage.get("tags", tag) or stage.get("stageName") or "")
+    return environment_of(stage, tag) or str(stage.get("stageName") or "")
 
 
 @stack_rule(

@@ -325,6 +325,12 @@ def environments_config(subjects: str, fallback: str = "") -> dict[str, dict[str
     }
 
 
+def environment_of(res: Res, tag: str) -> str:
+    """The environment ``res`` serves by its ``tag`` tag ("" without the tag). Unknown tags, or an unknown tag,
+    raise UnknownValueError: the subject is not evaluated rather than taken for another environment."""
+    return str(res.get("tags", tag) or "")
+
+
 def in_environments(environment: str, config: Config) -> bool:
     """``environment`` is one of the configured ``environments`` (see :func:`environments_config`)."""
     wanted = set(config["environments"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pulumi_wasp.adapters.pulumi_policy import UnknownValueError
+
 from .apigateway import api_integrations
 from .aws_types import (
     ALIAS,
@@ -32,10 +34,12 @@ from .common import (
     MANDATORY,
     Config,
     Finding,
+    NotEvaluated,
     Res,
     Stack,
     Text,
     as_list,
+    environment_of,
     environments_config,
     in_environments,
     show,
@@ -119,29 +123,61 @@ def alias_invocation(stack: Stack, config: Config) -> Iterator[Finding]:
     return stack.each([FUNCTION], check)
 
 
-def _deployment_groups(stack: Stack, fn: Res, alias: Res) -> list[Res]:
+class _UpdatingGroups:
+    """The CodeDeploy deployment groups by the alias ARNs their service role may lambda:UpdateAlias, read once per
+    analysis of the stack rather than once per alias.
+
+    A group whose role's policies are not known yet makes every alias not evaluated: that group may move it.
+    """
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.by_arn: dict[str, list[Res]] | None = None
+        self.unknown: UnknownValueError | NotEvaluated | None = None
+
+    def of(self, alias: Res) -> list[Res]:
+        if self.by_arn is None:
+            self.by_arn = self._index()
+        if self.unknown is not None:
+            raise self.unknown
+        return self.by_arn.get(alias.get("arn"), []) if self.by_arn else []
+
+    def _index(self) -> dict[str, list[Res]]:
+        # Built on the first alias that needs it: a stack without production API functions never reads a role.
+        by_arn: dict[str, list[Res]] = {}
+        stack = self.stack
+        for group in stack.of_type(DEPLOYMENT_GROUP):
+            try:
+                arns = {
+                    arn
+                    for role in stack.targets(group, "serviceRoleArn", ROLE)
+                    for _, doc in role_documents(stack, role)
+                    for arn in _updatable(doc)
+                }
+            except (UnknownValueError, NotEvaluated) as exc:
+                self.unknown = self.unknown or exc
+                continue
+            for arn in arns:
+                by_arn.setdefault(arn, []).append(group)
+        return by_arn
+
+
+def _updatable(doc: object) -> Iterator[str]:
+    """The resources on which the policy document allows lambda:UpdateAlias."""
+    for statement in statements_of(doc):
+        if statement.get("Effect") == "Allow" and "lambda:UpdateAlias" in as_list(statement.get("Action")):
+            yield from (arn for arn in as_list(statement.get("Resource")) if isinstance(arn, str))
+
+
+def _deployment_groups(stack: Stack, fn: Res, alias: Res, updating: _UpdatingGroups) -> list[Res]:
     """CodeDeploy deployment groups that move ``alias``: named by a LambdaDeployment of the alias (the toolkit's),
     or whose service role may update the alias by its ARN (a deployment run from elsewhere)."""
     groups: list[Res] = []
     for deployment, prop in stack.referrers(alias, LAMBDA_DEPLOYMENT):
         if prop == "alias_name" and fn in stack.mentions(deployment, "function_name", FUNCTION):
             groups += stack.mentions(deployment, "deployment_group_name", DEPLOYMENT_GROUP)
-    for group in stack.of_type(DEPLOYMENT_GROUP):
-        for role in stack.targets(group, "serviceRoleArn", ROLE):
-            if any(_updates(doc, alias) for _, doc in role_documents(stack, role)):
-                groups.append(group)
+    groups += updating.of(alias)
     return sorted({group.urn: group for group in groups}.values(), key=lambda group: group.name)
-
-
-def _updates(doc: object, alias: Res) -> bool:
-    """The policy document allows lambda:UpdateAlias on ``alias``'s ARN."""
-    arn = alias.get("arn")
-    return any(
-        statement.get("Effect") == "Allow"
-        and "lambda:UpdateAlias" in as_list(statement.get("Action"))
-        and arn in as_list(statement.get("Resource"))
-        for statement in statements_of(doc)
-    )
 
 
 @stack_rule(
@@ -159,13 +195,15 @@ def _updates(doc: object, alias: Res) -> bool:
     config=environments_config("functions"),
 )
 def gradual_deployment(stack: Stack, config: Config) -> Iterator[Finding]:
+    updating = _UpdatingGroups(stack)
+
     def check(fn: Res) -> Iterator[str]:
-        environment = str(fn.tags.get(config["environment_tag"]) or "")
-        if not in_environments(environment, config):
-            return
         aliases = aliases_of(stack, fn)
         integrations = api_integrations(stack, fn, aliases)
         if not integrations:
+            return  # first, so that an unknown environment tag leaves only the functions it judges not evaluated
+        environment = environment_of(fn, config["environment_tag"])
+        if not in_environments(environment, config):
             return
         behind = f"behind {', '.join(i.name for i in integrations)} in environment {environment!r}"
         if not aliases:
@@ -177,7 +215,7 @@ def gradual_deployment(stack: Stack, config: Config) -> Iterator[Finding]:
                 "set ServerlessFunctionArgs.alias=AliasArgs(deployment=GradualDeploymentArgs())",
             )
             return
-        groups = [group for alias in aliases for group in _deployment_groups(stack, fn, alias)]
+        groups = [group for alias in aliases for group in _deployment_groups(stack, fn, alias, updating)]
         if not groups:
             names = ", ".join(alias.name for alias in aliases)
             yield violation(

@@ -93,6 +93,7 @@ class PolicyReport:
     metadata: dict[str, PolicyMeta] = field(default_factory=dict)
     #: Policies configured to ``remediate`` that have no remediation: the CLI enforces them as mandatory.
     unremediable: set[str] = field(default_factory=set)
+    #: The time spent in the pack: configuring it, each resource's Remediate and Analyze, the stack's AnalyzeStack.
     seconds: float = 0.0
 
     @property
@@ -189,6 +190,11 @@ class PolicySession:
                 yield
             finally:
                 self.report.seconds += time.perf_counter() - started
+
+    @property
+    def seconds(self) -> float:
+        """The time spent in the pack for this stack so far (the report's ``seconds``)."""
+        return self.report.seconds
 
     def begin(self, project: str, stack: str) -> None:
         """Configure the analyzer with the reconciled config, then for this stack."""

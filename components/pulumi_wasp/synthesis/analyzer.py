@@ -22,3 +22,8 @@ class Analyzer(Protocol):
 
     def register(self, resource: RecordedResource) -> dict[str, Any]:
         """The inputs ``resource`` (not yet created: no id, no outputs) is created with, remediated or not."""
+
+    @property
+    def seconds(self) -> float:
+        """The time spent in the analyzer since :meth:`begin` (what it reports; the program's run time leaves out
+        the share spent while the program ran)."""

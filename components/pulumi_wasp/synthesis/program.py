@@ -196,8 +196,8 @@ def run_program(
 ) -> Synthesis:
     """The one place the Pulumi runtime is pointed at mocks: configure, run in a fresh root
     stack, wait for every registration, and return the records. With an ``analyzer``, each
-    registration goes through it first (:mod:`~pulumi_wasp.synthesis.analyzer`); its time is left out of
-    ``Synthesis.seconds`` (the analyzer reports its own)."""
+    registration goes through it first (:mod:`~pulumi_wasp.synthesis.analyzer`); the time it reports spending
+    meanwhile (``Analyzer.seconds``) is left out of ``Synthesis.seconds``."""
     monitor = RecordingMonitor(mocks, analyzer)
     if analyzer is not None:
         analyzer.begin(config.project, config.stack)
@@ -208,6 +208,7 @@ def run_program(
         set_mocks(mocks, project=config.project, stack=config.stack, preview=preview, logger=logger, monitor=monitor)
         set_all_config(config.values, config.secret_keys)
         reset_root_resource()
+        analyzed = analyzer.seconds if analyzer is not None else 0.0
         started = time.perf_counter()
         # Registration allocates many long-lived objects and few cycles: the cyclic collector's
         # repeated full scans made synthesis superlinear, so it waits until the program is done.
@@ -222,7 +223,9 @@ def run_program(
         finally:
             gc.enable()
             gc.unfreeze()
-        seconds = time.perf_counter() - started - monitor.analyzer_seconds
+        seconds = time.perf_counter() - started
+        if analyzer is not None:
+            seconds -= analyzer.seconds - analyzed
     finally:
         logger.removeHandler(messages)
     if messages.errors:

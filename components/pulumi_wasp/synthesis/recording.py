@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,8 +172,6 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks, analyzer: Analyzer | None = None) -> None:
         super().__init__(mocks)
         self.analyzer = analyzer
-        #: Time spent in the analyzer, which the program's own run time leaves out.
-        self.analyzer_seconds = 0.0
         self.transforms = TransformEngine()
         self.records: list[RecordedResource] = []
         self.stack_urn = ""
@@ -205,7 +202,9 @@ class RecordingMonitor(MockMonitor):
             response = super().RegisterResource(request)
             self.stack_urn = response.urn
             if self.analyzer is not None:
-                self._analyze(RecordedResource(ROOT_STACK_TYPE, request.name, response.urn, "", False, "", [], {}, {}))
+                self.analyzer.register(
+                    RecordedResource(ROOT_STACK_TYPE, request.name, response.urn, "", False, "", [], {}, {})
+                )
             return response
         request = self.transforms.resource(request, self.make_urn(request.parent, request.type, request.name))
         pending = RecordedResource(
@@ -222,21 +221,13 @@ class RecordingMonitor(MockMonitor):
             options=EngineOptions.of(request),
         )
         if self.analyzer is not None:
-            request = _with_inputs(request, pending, self._analyze(pending))
+            request = _with_inputs(request, pending, self.analyzer.register(pending))
         response = super().RegisterResource(request)
         _mark_secret(response.object, request.additionalSecretOutputs)
         record = dataclasses.replace(pending, urn=response.urn, id=response.id, outputs=wire(response.object))
         with self._lock:
             self.records.append(record)
         return response
-
-    def _analyze(self, pending: RecordedResource) -> dict[str, Any]:
-        assert self.analyzer is not None
-        started = time.perf_counter()
-        inputs = self.analyzer.register(pending)
-        with self._lock:
-            self.analyzer_seconds += time.perf_counter() - started
-        return inputs
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method name
         outputs = wire(request.outputs)
