@@ -63,6 +63,12 @@ def test_the_analyzer_is_told_of_the_stack_then_of_the_root_stack_first() -> Non
     assert analyzer.seen[0].urn == "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
 
 
+def test_the_analyzer_is_told_of_the_root_stack_once() -> None:
+    analyzer = Retaining()
+    run(analyzer)
+    assert [r.type for r in analyzer.seen].count(ROOT_STACK_TYPE) == 1
+
+
 def test_a_registration_reaches_the_analyzer_before_it_is_created() -> None:
     analyzer = Retaining()
     run(analyzer)
