@@ -26,12 +26,12 @@ from pulumi_wasp.components import (
     QueueArgs,
     QueueTarget,
     Saga,
-    StateMachineTarget,
     SagaArgs,
     ScheduledJob,
     ScheduledJobArgs,
     ServerlessFunction,
     ServiceSender,
+    StateMachineTarget,
     Step,
     Subscriber,
     TopicTarget,
@@ -232,9 +232,7 @@ def test_a_sagas_role_may_use_its_key_for_its_own_state_machines_data_only(stack
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": [KEY],
-            "Condition": {
-                "StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machine.outputs["arn"]}
-            },
+            "Condition": {"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machine.outputs["arn"]}},
         }
     ]
 

@@ -198,4 +198,3 @@ def test_an_execution_reader_may_decrypt_through_step_functions_for_that_machine
             },
         }
     ]
-

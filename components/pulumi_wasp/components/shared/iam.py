@@ -440,7 +440,9 @@ def kms_read_executions(key_arn: pulumi.Input[str], state_machine_arn: pulumi.In
     return statement
 
 
-def kms_for_log_delivery(key_arn: pulumi.Input[str], region: pulumi.Input[str], account: pulumi.Input[str]) -> Statement:
+def kms_for_log_delivery(
+    key_arn: pulumi.Input[str], region: pulumi.Input[str], account: pulumi.Input[str]
+) -> Statement:
     """The execution role of a state machine under the customer-managed key ``key_arn`` that logs to CloudWatch
     Logs: vended log delivery asks for a data key with it, for this account's log resources only (AWS's policy on
     the page of :func:`kms_for_state_machine`, with ArnLike: its ``...:*`` is a pattern)."""
@@ -448,4 +450,3 @@ def kms_for_log_delivery(key_arn: pulumi.Input[str], region: pulumi.Input[str], 
     source = pulumi.Output.concat("arn:aws:logs:", region, ":", account, ":*")
     statement["Condition"] = {"ArnLike": {"kms:EncryptionContext:SourceArn": source}}
     return statement
-
