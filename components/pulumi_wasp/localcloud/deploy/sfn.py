@@ -36,7 +36,10 @@ def state_machine(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outp
         encryptionConfiguration=compact(
             type=encryption.get("type"),
             kmsKeyId=encryption.get("kmsKeyId"),
-            kmsDataKeyReusePeriodSeconds=encryption.get("kmsDataKeyReusePeriodSeconds"),
+            # The engine's numbers are floats; Step Functions takes whole seconds.
+            kmsDataKeyReusePeriodSeconds=int(encryption["kmsDataKeyReusePeriodSeconds"])
+            if encryption.get("kmsDataKeyReusePeriodSeconds") is not None
+            else None,
         )
         or None,
     )

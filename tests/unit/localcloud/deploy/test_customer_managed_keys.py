@@ -76,6 +76,19 @@ def test_a_state_machine_under_a_customer_managed_key_is_created_with_it_and_not
     assert registry.adjusted == []
 
 
+def test_a_state_machines_data_key_reuse_period_given_as_the_engines_float_is_created_in_whole_seconds(
+    emulator: Emulator,
+) -> None:
+    encryption = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": KEY, "kmsDataKeyReusePeriodSeconds": 300.0}
+    deploy_state_machine(emulator, "reusing-saga", encryptionConfiguration=encryption)
+    client = emulator.client("stepfunctions")
+    arn = next(
+        m["stateMachineArn"] for m in client.list_state_machines()["stateMachines"] if m["name"] == "reusing-saga"
+    )
+    described = client.describe_state_machine(stateMachineArn=arn)["encryptionConfiguration"]
+    assert described["kmsDataKeyReusePeriodSeconds"] == 300
+
+
 def test_a_state_machine_under_an_aws_owned_key_is_not_listed_as_adjusted(emulator: Emulator) -> None:
     encryption = {"type": "AWS_OWNED_KEY"}
     assert deploy_state_machine(emulator, "plain-saga", encryptionConfiguration=encryption).adjusted == []
