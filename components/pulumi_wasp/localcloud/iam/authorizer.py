@@ -211,7 +211,8 @@ class Authorizer:
             needed = execution_key_use(request, self.state)
         except NotMappedError as unknown:
             machine = str(request.params.get("stateMachineArn"))
-            return self._deny(Denial(machine, "kms:GenerateDataKey", machine, f"because {unknown}"))
+            reason = f"because the local cloud cannot evaluate it: {unknown}"
+            return self._deny(Denial("states.amazonaws.com", "kms:GenerateDataKey", machine, reason))
         if not needed:
             return None
         role_arn = self.state.state_machine_role(state_machine_of(str(request.params["stateMachineArn"])))

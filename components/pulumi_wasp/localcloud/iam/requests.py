@@ -238,16 +238,17 @@ def execution_key_use(request: Request, resolver: Resolver) -> list[Access]:
     customer-managed key; [] for any other request or machine. Without ``kms:ViaService``: AWS warns that a
     ``kms:ViaService`` condition on an execution role keeps executions from starting, so its calls carry none."""
     actions = EXECUTION_KEY_USE.get(request.operation) if request.service == "stepfunctions" else None
-    machine = str(request.params.get("stateMachineArn") or "") if actions is not None else ""
-    if actions is None or not machine:
+    if actions is None or not request.params.get("stateMachineArn"):
         return []
-    key = resolver.encryption_key(state_machine_of(machine), writing=True)
-    return _kms_through("states", key, actions, request, state_machine_of(machine), via=False) if key else []
+    machine = state_machine_of(str(request.params["stateMachineArn"]))
+    key = resolver.encryption_key(machine, writing=True)
+    return _kms_through("states", key, actions, request, machine, via=False) if key else []
 
 
 def state_machine_of(arn: str) -> str:
-    """The state machine of a machine (version or alias), execution or map run ARN: whose key encrypts its data
-    (``arn:aws:states:<region>:<account>:execution:<machine>:<name>`` → ``...:stateMachine:<machine>``)."""
+    """The state machine of a machine (version or alias) or an execution (Standard or Express) ARN: whose key
+    encrypts its data (``arn:aws:states:<region>:<account>:execution:<machine>:<name>`` →
+    ``...:stateMachine:<machine>``)."""
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "states":
         raise NotMappedError(f"not a Step Functions ARN: {arn}")

@@ -416,3 +416,14 @@ def test_a_start_of_a_machine_without_a_key_is_not_a_decision() -> None:
     authorizer, _, _ = setup()
     assert authorizer.request("localcloud", START) is None
     assert authorizer.decisions == 0
+
+
+def test_a_start_of_a_machine_whose_key_the_emulator_does_not_hold_is_denied_with_the_reason() -> None:
+    authorizer, state, _ = setup()
+    encrypted_machine(state, [saga_role_key()])
+    state.keys[MACHINE] = "gone"
+    message = authorizer.request("localcloud", START)
+    assert message is not None and message.endswith(
+        f"because the local cloud cannot evaluate it: the KMS key gone of {MACHINE} is not in the emulator "
+        "(AWS fails the call: KMS's NotFoundException)"
+    )
