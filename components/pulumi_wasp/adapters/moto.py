@@ -50,8 +50,8 @@ Patches:
    control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
    queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
    as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
-   the customer-managed key of a queue, topic, stream, bucket or object (``encryption_key``); a denied key use
-   answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
+   the customer-managed key of a queue, topic, stream, state machine, bucket or object (``encryption_key``) and a
+   state machine's role; a denied key use answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
 6. Step Functions execution names (:func:`install_execution_names`): AWS starts at most one execution of a name
    per state machine (the same running one for the same input, else ExecutionAlreadyExists), which is what a
    starter that names executions after an event id relies on to start once. moto checks the name and then appends
@@ -122,6 +122,7 @@ from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 if TYPE_CHECKING:
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
@@ -963,6 +964,7 @@ KMS_DENIAL_CODES: dict[str, tuple[str, int]] = {
     "sqs": ("KMS.AccessDeniedException", 400),
     "sns": ("KMSAccessDenied", 400),
     "kinesis": ("KMSAccessDeniedException", 400),
+    "stepfunctions": ("KmsAccessDeniedException", 400),
 }
 
 
@@ -1167,6 +1169,10 @@ class MotoIamState:
         elif service == "kinesis":
             stream = kinesis_backends[account][region].streams.get(name.removeprefix("stream/"))
             key_id = stream.key_id if stream is not None and stream.encryption_type == "KMS" else None
+        elif service == "states":
+            machine = self._state_machine(resource_arn)
+            encryption = machine.encryptionConfiguration if machine is not None else {}
+            key_id = encryption.get("kmsKeyId") if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY" else None
         elif service == "s3":
             key_id, region = self._s3_key(name, writing)
         if not key_id or str(key_id).startswith("alias/aws/"):
@@ -1198,6 +1204,19 @@ class MotoIamState:
     def function_role(self, function_arn: str) -> str:
         account, region = function_arn.split(":")[4], function_arn.split(":")[3]
         return str(lambda_backends[account][region].get_function(function_arn).role)
+
+    def state_machine_role(self, state_machine_arn: str) -> str:
+        machine = self._state_machine(state_machine_arn)
+        if machine is None:
+            raise LookupError(f"no state machine {state_machine_arn} in the emulator")
+        return str(machine.roleArn)
+
+    @staticmethod
+    def _state_machine(arn: str) -> Any:
+        # The backend that serves the requests (moto's executing one with execute_state_machine, its plain one
+        # otherwise); None for a machine it does not hold (the request itself then fails as AWS's does).
+        _, _, _, region, account, _ = arn.split(":", 5)
+        return next((m for m in stepfunctions_backend(account, region).state_machines if m.arn == arn), None)
 
 
 # -- patch 6: Step Functions execution names --------------------------------------------------------

@@ -55,7 +55,9 @@ class TopicTarget:
 
 @dataclass(frozen=True)
 class StateMachineTarget:
-    """Start a Step Functions execution through a role that may start only this machine."""
+    """Start a Step Functions execution through a role that may start only this machine. A machine under a
+    customer-managed key needs no grant of it here: StartExecution asks no KMS permission of its caller (the
+    machine's own role encrypts the execution's data; see :class:`~pulumi_wasp.components.saga.SagaArgs`)."""
 
     state_machine_arn: pulumi.Input[str]
 

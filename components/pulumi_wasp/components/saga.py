@@ -22,7 +22,12 @@ from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
+from pulumi_wasp.components.shared.kms import (
+    KeyPolicyGrant,
+    customer_key_arn,
+    log_delivery_key_policy,
+    log_group_key_policy,
+)
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.tokens import component_type
 
@@ -230,10 +235,12 @@ class SagaArgs:
     #: The ARN of a customer-managed key for the state machine (definition and execution history:
     #: ``CUSTOMER_MANAGED_KMS_KEY``, data keys reused for defaults.SAGA_KMS_DATA_KEY_REUSE_SECONDS) and its log
     #: group. Default None: AWS-owned encryption for the machine, CloudWatch Logs' for the group (no key policy to
-    #: keep, no KMS cost). The machine's role is granted kms:GenerateDataKey and kms:Decrypt through Step
-    #: Functions; the key policy is yours and must let CloudWatch Logs use the key for the log group: the saga
-    #: cannot edit it, logs so and lists the statement in ``required_key_policy``. Callers that start executions
-    #: or read their history need kms:Decrypt (and GenerateDataKey to start) on the key too.
+    #: keep, no KMS cost). The machine's role is granted kms:GenerateDataKey and kms:Decrypt for this machine's
+    #: data (its encryption context) and a data key for its log delivery; the key policy is yours, must delegate to
+    #: IAM (the account's ``:root``) and let CloudWatch Logs use the key for the log group and its log delivery
+    #: decrypt: the saga cannot edit it, logs so and lists the statements in ``required_key_policy``. Starting an
+    #: execution needs nothing of the key (``iam.states_start``); reading one (DescribeExecution,
+    #: GetExecutionHistory) needs kms:Decrypt: grant readers ``iam.kms_read_executions(key, saga.arn)``.
     kms_key_arn: pulumi.Input[str] | None = None
     #: Tags of every child (state machine, role, log group, alarms, the functions created for tasks), merged over
     #: the stack context's; a task's ``function.tags`` are merged over these for its function.
@@ -555,7 +562,8 @@ class Saga(pulumi.ComponentResource):
     state_machine: sfn.StateMachine
     role: iam_resources.Role
     log_group: cloudwatch.LogGroup
-    #: With ``kms_key_arn``: the statements its key policy needs (CloudWatch Logs for the log group), else empty.
+    #: With ``kms_key_arn``: the statements its key policy needs (CloudWatch Logs for the log group, log delivery
+    #: for the machine's logs), else empty.
     required_key_policy: list[KeyPolicyGrant]
     #: The functions the saga created, by the name of their task's state.
     functions: dict[str, ServerlessFunction]
@@ -610,11 +618,21 @@ class Saga(pulumi.ComponentResource):
         ]
         self.required_key_policy = []
         if key_arn is not None:
-            # Step Functions encrypts the definition and each execution's history with the machine's role.
-            statements.append(iam.kms_encrypt(key_arn, "states"))
+            # The role is created before the machine (the machine names it): its ARN is built from its name.
+            region = self.log_group.arn.apply(lambda arn: arn.split(":")[3])
+            account = iam.account_of(self.log_group.arn)
+            named = args.state_machine_overrides.get("name", machine_name)
+            machine_arn = pulumi.Output.concat("arn:aws:states:", region, ":", account, ":stateMachine:", named)
+            # Step Functions encrypts each execution's data with the machine's role, and its log delivery asks
+            # for a data key with it too; delivery.logs.amazonaws.com decrypts as itself (the key policy's).
+            statements += [
+                iam.kms_for_state_machine(key_arn, machine_arn),
+                iam.kms_for_log_delivery(key_arn, region, account),
+            ]
             self.required_key_policy.append(
                 log_group_key_policy(f"Saga {name}", "SagaArgs.kms_key_arn", key_arn, self.log_group.arn)
             )
+            self.required_key_policy.append(log_delivery_key_policy(f"Saga {name}", "SagaArgs.kms_key_arn", key_arn))
         if notify is not None:
             # The alarm topic is KMS-encrypted: publishing needs the key too, for this topic only.
             statements += [iam.sns_publish(notify), iam.kms_for_topic(notify)]

@@ -712,6 +712,36 @@ def test_sns_and_kinesis_answer_a_denied_key_use_with_their_kms_errors() -> None
         assert (service, denial.error_type, denial.code) == (service, *expected)  # type: ignore[attr-defined]
 
 
+def test_a_state_machines_customer_managed_key_and_role_are_read_from_the_backend_serving_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]
+        sfn, role = boto3.client("stepfunctions"), f"arn:aws:iam::{ACCOUNT}:role/saga"
+        definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+        encryption = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key["KeyId"]}
+        sealed = sfn.create_state_machine(
+            name="sealed", definition=definition, roleArn=role, encryptionConfiguration=encryption
+        )["stateMachineArn"]
+        plain = sfn.create_state_machine(name="plain", definition=definition, roleArn=role)["stateMachineArn"]
+        state = adapter.MotoIamState(ACCOUNT)
+        assert state.encryption_key(sealed, writing=True) == key["Arn"]
+        assert state.encryption_key(plain, writing=True) is None
+        assert state.encryption_key(f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:absent", writing=True) is None
+        assert state.state_machine_role(sealed) == role
+
+
+def test_step_functions_answers_a_denied_key_use_with_its_kms_error() -> None:
+    response = type(
+        "Response", (), {"service_name": "stepfunctions", "headers": {"Content-Type": "application/x-amz-json-1.0"}}
+    )()
+    denial = adapter._denial(response, "User: u is not authorized to perform: kms:GenerateDataKey on resource: k")  # type: ignore[arg-type]
+    assert (denial.error_type, denial.code) == ("KmsAccessDeniedException", 400)  # type: ignore[attr-defined]
+    plain = adapter._denial(response, "User: u is not authorized to perform: states:StartExecution on resource: m")  # type: ignore[arg-type]
+    assert (plain.error_type, plain.code) == ("AccessDeniedException", 400)  # type: ignore[attr-defined]
+
+
 # -- Step Functions execution names -----------------------------------------------------------------
 @pytest.fixture
 def execution_names() -> Iterator[None]:

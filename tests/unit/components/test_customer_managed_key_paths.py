@@ -31,6 +31,7 @@ from pulumi_wasp.components import (
     ScheduledJobArgs,
     ServerlessFunction,
     ServiceSender,
+    StateMachineTarget,
     Step,
     Subscriber,
     TopicTarget,
@@ -70,6 +71,12 @@ def program() -> None:
                     ],
                 )
             ]
+        ),
+    )
+    EventRouter(
+        "starts",
+        EventRouterArgs(
+            rules=[EventRule(name="go", event_pattern={"source": ["orders"]}, targets=[StateMachineTarget(saga.arn)])]
         ),
     )
     uploads = BucketProcessor("uploads", BucketProcessorArgs(queue=QueueArgs(kms_master_key_id=KEY)))
@@ -217,21 +224,55 @@ def test_a_sagas_key_encrypts_its_state_machine_and_its_log_group(stack):
     assert log_group(stack, "flow").inputs["kmsKeyId"] == KEY
 
 
-def test_a_sagas_role_may_encrypt_and_decrypt_through_step_functions_only(stack):
-    statements = [s for s in kms_statements(stack, "flow") if s["Resource"] == [KEY]]
+def test_a_sagas_role_may_use_its_key_for_its_own_state_machines_data_only(stack):
+    machine = one(stack, "flow", "aws:sfn/stateMachine:StateMachine")
+    statements = [s for s in kms_statements(stack, "flow") if "kms:Decrypt" in s["Action"]]
     assert statements == [
         {
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": [KEY],
-            "Condition": via("states"),
+            "Condition": {"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machine.outputs["arn"]}},
         }
     ]
 
 
-def test_a_saga_lists_the_statement_cloudwatch_logs_needs_for_its_log_group(stack):
+def test_a_sagas_role_carries_no_via_service_condition_on_its_key(stack):
+    # AWS: kms:ViaService on an execution role can keep executions from starting.
+    assert not any("kms:ViaService" in str(s.get("Condition")) for s in kms_statements(stack, "flow"))
+
+
+def test_a_sagas_role_may_ask_a_data_key_for_its_log_delivery_in_its_account(stack):
+    statements = [s for s in kms_statements(stack, "flow") if s["Action"] == ["kms:GenerateDataKey"]]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey"],
+            "Resource": [KEY],
+            "Condition": {"ArnLike": {"kms:EncryptionContext:SourceArn": f"arn:aws:logs:eu-west-1:{ACCOUNT}:*"}},
+        }
+    ]
+
+
+def test_a_saga_lists_what_cloudwatch_logs_and_log_delivery_need_of_its_key(stack):
     group = log_group(stack, "flow").outputs["arn"]
-    assert stack.stack_outputs["saga"] == [{"key": KEY, "statements": [logs_statement(group)]}]
+    delivery = {
+        "Sid": "LogDeliveryDecrypts",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+    }
+    assert stack.stack_outputs["saga"] == [
+        {"key": KEY, "statements": [logs_statement(group)]},
+        {"key": KEY, "statements": [delivery]},
+    ]
+
+
+def test_a_rule_starting_an_encrypted_saga_needs_no_grant_of_its_key(stack):
+    # StartExecution asks no KMS permission of its caller: the saga's role encrypts.
+    statements = [s for p in within(stack, "starts", ROLE_POLICY) for s in policy(p)["Statement"]]
+    assert [s["Action"] for s in statements] == [["states:StartExecution"]]
 
 
 # -- services delivering into an encrypted queue or topic -----------------------------------------------------

@@ -83,6 +83,8 @@ ACCOUNT, REGION = "123456789012", "eu-west-1"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
 STREAM = f"{TABLE}/stream/2026-01-01T00:00:00.000"
 KINESIS = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:saga"
 
 
 def grants():
@@ -108,7 +110,10 @@ def grants():
         "states_log_delivery": [iam.states_log_delivery()],
         "xray_sampling": [iam.xray_sampling()],
         "kms_for_topic": [iam.kms_for_topic(f"arn:aws:sns:{REGION}:{ACCOUNT}:events")],
-        "kms_decrypt": [iam.kms_decrypt(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")],
+        "kms_decrypt": [iam.kms_decrypt(KEY)],
+        "kms_for_state_machine": [iam.kms_for_state_machine(KEY, MACHINE)],
+        "kms_read_executions": [iam.kms_read_executions(KEY, MACHINE)],
+        "kms_for_log_delivery": [iam.kms_for_log_delivery(KEY, REGION, ACCOUNT)],
     }
 
 
@@ -176,4 +181,20 @@ def test_a_nested_grant_list_is_spliced_in_and_warns():
         ["sqs:SendMessage"],
         ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem"],
         ["dynamodb:Query"],
+    ]
+
+
+def test_an_execution_reader_may_decrypt_through_step_functions_for_that_machine_only(grants_stack):
+    assert grant_statements(grants_stack, "kms_read_executions") == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [KEY],
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": f"states.{REGION}.amazonaws.com",
+                    "kms:EncryptionContext:aws:states:stateMachineArn": MACHINE,
+                }
+            },
+        }
     ]

@@ -125,6 +125,8 @@ def lambda_invoke(function_arns: Sequence[pulumi.Input[str]]) -> Statement:
 
 
 def states_start(state_machine_arn: pulumi.Input[str]) -> Statement:
+    """Start executions of the machine. Nothing of its customer-managed key, if it has one: StartExecution
+    needs no KMS permission of its caller (the execution role encrypts, :func:`kms_for_state_machine`)."""
     return allow(["states:StartExecution"], [state_machine_arn])
 
 
@@ -409,4 +411,42 @@ def kms_decrypt(key_arn: pulumi.Input[str], service: str | None = None) -> State
     statement = allow(["kms:Decrypt"], [key_arn])
     if service is not None:
         statement["Condition"] = kms_via(key_arn, service)
+    return statement
+
+
+#: Step Functions' encryption context: the ARN of the state machine whose data a KMS call encrypts or decrypts.
+STATES_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:states:stateMachineArn"
+
+
+def kms_for_state_machine(key_arn: pulumi.Input[str], state_machine_arn: pulumi.Input[str]) -> Statement:
+    """The execution role of a state machine encrypted with the customer-managed key ``key_arn``: Step Functions
+    uses the key with this role to start and run each execution (kms:GenerateDataKey and kms:Decrypt), only for
+    this machine's data (its encryption context). Without ``kms:ViaService``: AWS warns that the condition on an
+    execution role can keep executions from starting ("Data at rest encryption in Step Functions",
+    https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html)."""
+    statement = allow(["kms:Decrypt", "kms:GenerateDataKey"], [key_arn])
+    statement["Condition"] = {"StringEquals": {STATES_ENCRYPTION_CONTEXT: state_machine_arn}}
+    return statement
+
+
+def kms_read_executions(key_arn: pulumi.Input[str], state_machine_arn: pulumi.Input[str]) -> Statement:
+    """A caller reading what the customer-managed key ``key_arn`` encrypts of the state machine: DescribeExecution,
+    GetExecutionHistory, DescribeStateMachine(ForExecution) and StartSyncExecution need kms:Decrypt (StartExecution,
+    SendTask*, StopExecution and RedriveExecution need none), only through Step Functions and for this machine
+    (AWS's "Required permissions for API callers", same page as :func:`kms_for_state_machine`)."""
+    statement = allow(["kms:Decrypt"], [key_arn])
+    via = kms_via(key_arn, "states")["StringEquals"]
+    statement["Condition"] = {"StringEquals": {**via, STATES_ENCRYPTION_CONTEXT: state_machine_arn}}
+    return statement
+
+
+def kms_for_log_delivery(
+    key_arn: pulumi.Input[str], region: pulumi.Input[str], account: pulumi.Input[str]
+) -> Statement:
+    """The execution role of a state machine under the customer-managed key ``key_arn`` that logs to CloudWatch
+    Logs: vended log delivery asks for a data key with it, for this account's log resources only (AWS's policy on
+    the page of :func:`kms_for_state_machine`, with ArnLike: its ``...:*`` is a pattern)."""
+    statement = allow(["kms:GenerateDataKey"], [key_arn])
+    source = pulumi.Output.concat("arn:aws:logs:", region, ":", account, ":*")
+    statement["Condition"] = {"ArnLike": {"kms:EncryptionContext:SourceArn": source}}
     return statement

@@ -10,7 +10,7 @@ name keys by ARN only); its key policy is the user's, and must delegate to IAM (
 ``:root`` principal) and allow the services that deliver on their own behalf. A component given only
 the ARN cannot edit that policy: it logs which statements the policy needs (:func:`required_key_policy`)
 and lists them in an attribute (``required_key_policy``), built here (:func:`delivery_statements`,
-:func:`log_group_statement`) exactly as a key the components create carries them.
+:func:`log_group_statement`, :func:`log_delivery_statement`) exactly as a key the components create carries them.
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ def log_group_key_policy(
     return required_key_policy(owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())])
 
 
+def log_delivery_key_policy(owner: str, key_arg: str, key_arn: pulumi.Input[str]) -> KeyPolicyGrant:
+    """What the key given as ``key_arg`` needs so the logs of ``owner``'s state machine under it are delivered:
+    :func:`log_delivery_statement`, logged and listed in ``owner``'s ``required_key_policy``."""
+    return required_key_policy(owner, key_arg, key_arn, [log_delivery_statement()])
+
+
 def delivery_key_policy(
     owner: str, key_arg: str, key_arn: pulumi.Input[str], senders: Sequence[ServiceSender], account: pulumi.Input[str]
 ) -> KeyPolicyGrant:
@@ -120,6 +126,20 @@ def log_group_statement(log_group_arns: Sequence[pulumi.Input[str]], region: str
         "Action": list(LOGS_ACTIONS),
         "Resource": "*",
         "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": list(log_group_arns)}},
+    }
+
+
+def log_delivery_statement() -> KeyPolicyStatement:
+    """The key policy statement CloudWatch Logs' vended log delivery (``delivery.logs.amazonaws.com``) needs to
+    deliver the logs of a state machine encrypted with the key: kms:Decrypt, as AWS documents it (no condition:
+    AWS names none the service sets; "Data at rest encryption in Step Functions", step 3,
+    https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html)."""
+    return {
+        "Sid": "LogDeliveryDecrypts",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
     }
 
 

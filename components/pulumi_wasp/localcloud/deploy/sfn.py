@@ -1,4 +1,6 @@
-"""Step Functions: state machines (the emulator executes their ASL; Lambda tasks reach the runtime)."""
+"""Step Functions: state machines (the emulator executes their ASL; Lambda tasks reach the runtime). A machine's
+customer-managed key is created with it and evaluated by the local cloud's IAM (its role's use of it to start an
+execution, a caller's to read one), as every other resource's key."""
 
 from __future__ import annotations
 
@@ -12,13 +14,6 @@ from pulumi_wasp.localcloud.deploy.context import (
     physical_name,
     tag_list,
     value,
-)
-from pulumi_wasp.localcloud.deploy.registry import Skipped
-
-#: Why a state machine under a customer-managed key is listed as adjusted.
-EXECUTION_KEY_NOT_EVALUATED = (
-    "its customer-managed key is recorded but not used: the emulator keeps execution data in clear, so neither the "
-    "role's nor a caller's kms:GenerateDataKey / kms:Decrypt through Step Functions is checked"
 )
 
 
@@ -41,12 +36,13 @@ def state_machine(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outp
         encryptionConfiguration=compact(
             type=encryption.get("type"),
             kmsKeyId=encryption.get("kmsKeyId"),
-            kmsDataKeyReusePeriodSeconds=encryption.get("kmsDataKeyReusePeriodSeconds"),
+            # The engine's numbers are floats; Step Functions takes whole seconds.
+            kmsDataKeyReusePeriodSeconds=int(encryption["kmsDataKeyReusePeriodSeconds"])
+            if encryption.get("kmsDataKeyReusePeriodSeconds") is not None
+            else None,
         )
         or None,
     )
-    if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY":
-        ctx.registry.adjust(Skipped(args.typ, args.name, EXECUTION_KEY_NOT_EVALUATED))
     response = ctx.client("stepfunctions").create_state_machine(
         name=name,
         definition=value(args, "definition"),

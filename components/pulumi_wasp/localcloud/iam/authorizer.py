@@ -32,11 +32,14 @@ from pulumi_wasp.localcloud.iam.policy import (
 from pulumi_wasp.localcloud.iam.requests import (
     ENCRYPTION_CONTEXT,
     PREFIXES,
+    Access,
     NotMappedError,
     Request,
     Resolver,
     accesses,
+    execution_key_use,
     mapping_key_use,
+    state_machine_of,
 )
 
 logger = logging.getLogger("localcloud.iam")
@@ -70,6 +73,9 @@ class State(Resolver, Protocol):
     def function_role(self, function_arn: str) -> str:
         """The execution role ARN of the function."""
 
+    def state_machine_role(self, state_machine_arn: str) -> str:
+        """The execution role ARN of the state machine."""
+
 
 @dataclass(frozen=True)
 class Denial:
@@ -99,9 +105,9 @@ class Authorizer:
         """A request to the emulator signed with ``access_key``: None when allowed (always, for the
         administrator), else AWS's denial message."""
         principal = self.credentials.principal(access_key)
-        if principal is None:
-            return None
-        denial = self.check_request(principal, request)
+        denial = self.check_request(principal, request) if principal is not None else None
+        if denial is None:
+            denial = self.check_execution_key(request)
         return denial.message if denial else None
 
     def delivery(self, service: str, action: str, resource: str, source_arn: str, region: str) -> str | None:
@@ -193,9 +199,28 @@ class Authorizer:
             return self._deny(Denial(function_arn, "kms:Decrypt", source_arn, f"because {unknown}"))
         if not needed:
             return None
-        started = time.perf_counter()
         role_arn = self.state.function_role(function_arn)
-        session = function_arn.split(":")[6]
+        return self._role_key_use(role_arn, function_arn.split(":")[6], needed, region)
+
+    def check_execution_key(self, request: Request) -> Denial | None:
+        """A start of an execution of a state machine under a customer-managed key: Step Functions uses the key
+        with the machine's execution role, whoever starts it (a role, the administrator, a rule's or a schedule's
+        delivery), so the role's identity policy and the key policy must allow it. Any other request costs one
+        dictionary lookup and is not counted as a decision."""
+        try:
+            needed = execution_key_use(request, self.state)
+        except NotMappedError as unknown:
+            machine = str(request.params.get("stateMachineArn"))
+            reason = f"because the local cloud cannot evaluate it: {unknown}"
+            return self._deny(Denial("states.amazonaws.com", "kms:GenerateDataKey", machine, reason))
+        if not needed:
+            return None
+        role_arn = self.state.state_machine_role(state_machine_of(str(request.params["stateMachineArn"])))
+        return self._role_key_use(role_arn, SERVICE_SESSION, needed, request.region)
+
+    def _role_key_use(self, role_arn: str, session: str, needed: list[Access], region: str) -> Denial | None:
+        """A service's use of a key with a role it was given (a session ``session`` of ``role_arn``)."""
+        started = time.perf_counter()
         principal = Principal(
             self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
         )

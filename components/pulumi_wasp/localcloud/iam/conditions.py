@@ -18,8 +18,11 @@ from typing import Any
 #: the request's (region, time, ``aws:SecureTransport``: the SDKs reach AWS over TLS only; loopback HTTP
 #: stands in for that endpoint, so it is true as on AWS), the resource's account, and the keys a request
 #: sets itself (``cloudwatch:namespace`` of PutMetricData; ``kms:ViaService``, ``kms:CallerAccount`` and the
-#: encryption context of the KMS calls SQS, SNS, S3 and Kinesis make with a resource's customer-managed key for
-#: its caller; S3's ``aws:s3:arn`` context is not set: a statement naming it is denied as unsupported).
+#: encryption context of the KMS calls SQS, SNS, S3, Kinesis and Step Functions make with a resource's customer-managed
+#: key for its caller or a state machine's role; S3's ``aws:s3:arn`` context is not set: a statement naming it is
+#: denied as unsupported). ``kms:EncryptionContext:SourceArn`` is the context of CloudWatch Logs' vended log
+#: delivery, which the local cloud does not emulate: no KMS call it evaluates carries it, as none of those does on
+#: AWS, so a statement conditioned on it does not apply to them.
 SUPPORTED = (
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -40,6 +43,8 @@ SUPPORTED = (
     "kms:EncryptionContext:aws:sqs:arn",
     "kms:EncryptionContext:aws:sns:topicArn",
     "kms:EncryptionContext:aws:kinesis:arn",
+    "kms:EncryptionContext:aws:states:stateMachineArn",
+    "kms:EncryptionContext:SourceArn",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

@@ -18,7 +18,16 @@ from urllib.parse import unquote, urlparse
 from pulumi_wasp import iam_reference
 from pulumi_wasp.adapters.moto import IamRequest as Request
 
-__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses", "mapping_key_use"]
+__all__ = [
+    "Access",
+    "NotMappedError",
+    "Request",
+    "Resolver",
+    "accesses",
+    "execution_key_use",
+    "mapping_key_use",
+    "state_machine_of",
+]
 
 
 @dataclass(frozen=True)
@@ -37,9 +46,10 @@ class Resolver(Protocol):
     def key_arn(self, region: str, key_id: str) -> str | None: ...
 
     def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
-        """The customer-managed key the queue, topic, stream or bucket (``writing``: its default encryption) or
-        object (reading) is encrypted with: its ARN, or the id the resource names when the emulator holds no such
-        key; None without a key, with the service's own encryption or an AWS-managed ``alias/aws/...`` key."""
+        """The customer-managed key the queue, topic, stream, state machine or bucket (``writing``: its default
+        encryption) or object (reading) is encrypted with: its ARN, or the id the resource names when the emulator
+        holds no such key; None without a key, with the service's own encryption or an AWS-managed
+        ``alias/aws/...`` key."""
         ...
 
 
@@ -169,9 +179,22 @@ _KMS_USE: dict[tuple[str, str], tuple[str, ...]] = {
     ("kinesis", "PutRecord"): ("kms:GenerateDataKey",),
     ("kinesis", "PutRecords"): ("kms:GenerateDataKey",),
     ("kinesis", "GetRecords"): ("kms:Decrypt",),
+    # Step Functions decrypts a machine's definition or an execution's data for the caller that reads it; starting,
+    # SendTask*, StopExecution and RedriveExecution need nothing of the caller ("Required permissions for API
+    # callers", https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html).
+    ("states", "DescribeStateMachine"): ("kms:Decrypt",),
+    ("states", "DescribeStateMachineForExecution"): ("kms:Decrypt",),
+    ("states", "DescribeExecution"): ("kms:Decrypt",),
+    ("states", "GetExecutionHistory"): ("kms:Decrypt",),
+    ("states", "StartSyncExecution"): ("kms:Decrypt",),
 }
 #: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions).
-ENCRYPTION_CONTEXT = {"sqs": "aws:sqs:arn", "sns": "aws:sns:topicArn", "kinesis": "aws:kinesis:arn"}
+ENCRYPTION_CONTEXT = {
+    "sqs": "aws:sqs:arn",
+    "sns": "aws:sns:topicArn",
+    "kinesis": "aws:kinesis:arn",
+    "states": "aws:states:stateMachineArn",
+}
 #: S3's request header naming the key a PutObject encrypts with (instead of the bucket's default).
 _S3_KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
 
@@ -204,14 +227,46 @@ def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
     return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
 
 
-def _kms_through(service: str, key: str, actions: tuple[str, ...], request: Request, resource: str) -> list[Access]:
-    """The KMS calls ``service`` makes with ``key`` for ``request`` on ``resource`` (``kms:ViaService``,
-    ``kms:CallerAccount`` and the service's encryption context set as KMS sets them)."""
+#: What Step Functions asks of a machine's execution role to start an execution under the machine's customer-managed
+#: key: Standard and asynchronous Express executions encrypt (a data key) and decrypt, synchronous Express ones only
+#: decrypt (same AWS page as the callers' entries above).
+EXECUTION_KEY_USE = {"StartExecution": ("kms:GenerateDataKey", "kms:Decrypt"), "StartSyncExecution": ("kms:Decrypt",)}
+
+
+def execution_key_use(request: Request, resolver: Resolver) -> list[Access]:
+    """The KMS use of the execution role when ``request`` starts an execution of a state machine under a
+    customer-managed key; [] for any other request or machine. Without ``kms:ViaService``: AWS warns that a
+    ``kms:ViaService`` condition on an execution role keeps executions from starting, so its calls carry none."""
+    actions = EXECUTION_KEY_USE.get(request.operation) if request.service == "stepfunctions" else None
+    if actions is None or not request.params.get("stateMachineArn"):
+        return []
+    machine = state_machine_of(str(request.params["stateMachineArn"]))
+    key = resolver.encryption_key(machine, writing=True)
+    return _kms_through("states", key, actions, request, machine, via=False) if key else []
+
+
+def state_machine_of(arn: str) -> str:
+    """The state machine of a machine (version or alias) or an execution (Standard or Express) ARN: whose key
+    encrypts its data (``arn:aws:states:<region>:<account>:execution:<machine>:<name>`` →
+    ``...:stateMachine:<machine>``)."""
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "states":
+        raise NotMappedError(f"not a Step Functions ARN: {arn}")
+    return ":".join([*parts[:5], "stateMachine", parts[6]])
+
+
+def _kms_through(
+    service: str, key: str, actions: tuple[str, ...], request: Request, resource: str, via: bool = True
+) -> list[Access]:
+    """The KMS calls ``service`` makes with ``key`` for ``request`` on ``resource`` (``kms:ViaService`` unless
+    ``via`` is False, ``kms:CallerAccount`` and the service's encryption context set as KMS sets them)."""
     if not key.startswith("arn:"):
         raise NotMappedError(
             f"the KMS key {key} of {resource} is not in the emulator (AWS fails the call: KMS's NotFoundException)"
         )
-    context = {"kms:ViaService": f"{service}.{request.region}.amazonaws.com", "kms:CallerAccount": request.account}
+    context = {"kms:CallerAccount": request.account}
+    if via:
+        context["kms:ViaService"] = f"{service}.{request.region}.amazonaws.com"
     if service in ENCRYPTION_CONTEXT:
         context[f"kms:EncryptionContext:{ENCRYPTION_CONTEXT[service]}"] = resource
     return [Access(action, key, context) for action in actions]
@@ -306,14 +361,20 @@ def _kinesis_stream(iterator: str) -> str:
     return parts[0]
 
 
-def _states(request: Request, _: Resolver) -> list[Access]:
+def _states(request: Request, resolver: Resolver) -> list[Access]:
     p, op = request.params, request.operation
     if op in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat", "ListStateMachines", "ListActivities"):
         return [Access(_action("states", request), "*")]
     if op == "CreateStateMachine":
         return [Access("states:CreateStateMachine", _arn(request, "states", f"stateMachine:{p.get('name', '')}"))]
     arn = p.get("stateMachineArn") or p.get("executionArn") or p.get("resourceArn")
-    return [Access(_action("states", request), arn)] if arn else []
+    if not arn:
+        return []
+    access = Access(_action("states", request), arn)
+    # METADATA_ONLY answers without the encrypted definition or data: no key use (the API's includedData).
+    if ("states", op) not in _KMS_USE or p.get("includedData") == "METADATA_ONLY":
+        return [access]
+    return [access, *_key_use(request, resolver, "states", state_machine_of(str(arn)))]
 
 
 def _lambda(request: Request, _: Resolver) -> list[Access]:

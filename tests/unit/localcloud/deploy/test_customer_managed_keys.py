@@ -1,5 +1,6 @@
-"""A function's environment key and a state machine's key reach the emulator, and the deploy lists both as
-adjusted: nothing local uses them, so no key policy or grant for them is checked (never silently)."""
+"""A function's environment key and a state machine's key reach the emulator. The deploy lists the function as
+adjusted (nothing local uses its key, so no key policy or grant for it is checked: never silently); the state
+machine's key is evaluated by the local cloud's IAM, so the machine is created as given."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from pulumi_wasp.localcloud.deploy.context import DeployContext
 from pulumi_wasp.localcloud.deploy.lambda_ import ENVIRONMENT_KEY_NOT_EVALUATED, function
 from pulumi_wasp.localcloud.deploy.registry import Registry
-from pulumi_wasp.localcloud.deploy.sfn import EXECUTION_KEY_NOT_EVALUATED, state_machine
+from pulumi_wasp.localcloud.deploy.sfn import state_machine
 from pulumi_wasp.localcloud.emulator import Emulator
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -63,15 +64,29 @@ def test_a_function_without_a_key_is_not_listed_as_adjusted(emulator: Emulator, 
     assert deploy_function(emulator, tmp_path, "plain-fn").adjusted == []
 
 
-def test_a_state_machine_under_a_customer_managed_key_is_created_with_it_and_listed_as_adjusted(
+def test_a_state_machine_under_a_customer_managed_key_is_created_with_it_and_not_listed_as_adjusted(
     emulator: Emulator,
 ) -> None:
+    # The local cloud's IAM evaluates the key (tests/e2e/test_kms_state_machines.py): nothing is left out.
     encryption = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": KEY, "kmsDataKeyReusePeriodSeconds": 300}
     registry = deploy_state_machine(emulator, "keyed-saga", encryptionConfiguration=encryption)
     client = emulator.client("stepfunctions")
     arn = next(m["stateMachineArn"] for m in client.list_state_machines()["stateMachines"] if m["name"] == "keyed-saga")
     assert client.describe_state_machine(stateMachineArn=arn)["encryptionConfiguration"] == encryption
-    assert [(entry.name, entry.reason) for entry in registry.adjusted] == [("keyed-saga", EXECUTION_KEY_NOT_EVALUATED)]
+    assert registry.adjusted == []
+
+
+def test_a_state_machines_data_key_reuse_period_given_as_the_engines_float_is_created_in_whole_seconds(
+    emulator: Emulator,
+) -> None:
+    encryption = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": KEY, "kmsDataKeyReusePeriodSeconds": 300.0}
+    deploy_state_machine(emulator, "reusing-saga", encryptionConfiguration=encryption)
+    client = emulator.client("stepfunctions")
+    arn = next(
+        m["stateMachineArn"] for m in client.list_state_machines()["stateMachines"] if m["name"] == "reusing-saga"
+    )
+    described = client.describe_state_machine(stateMachineArn=arn)["encryptionConfiguration"]
+    assert described["kmsDataKeyReusePeriodSeconds"] == 300
 
 
 def test_a_state_machine_under_an_aws_owned_key_is_not_listed_as_adjusted(emulator: Emulator) -> None:

@@ -14,6 +14,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-role"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
 QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:inventory"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:orders"
+SAGA_ROLE = f"arn:aws:iam::{ACCOUNT}:role/saga-role"
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -35,6 +36,9 @@ class State:
 
     def function_role(self, function_arn: str) -> str:
         return ROLE
+
+    def state_machine_role(self, state_machine_arn: str) -> str:
+        return SAGA_ROLE
 
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
@@ -328,3 +332,98 @@ def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when
     assert denied is not None and "events.amazonaws.com is not authorized to perform: kms:GenerateDataKey" in denied
     state.policies[KEY] = service_may_use_key("events.amazonaws.com")
     assert authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION) is None
+
+
+# -- a state machine under a customer-managed key ----------------------------------------------------------------
+MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:fulfilment"
+EXECUTION = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:fulfilment:order-1"
+FOR_MACHINE = {"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": MACHINE}}
+START = Request("stepfunctions", "StartExecution", {"stateMachineArn": MACHINE}, REGION, ACCOUNT)
+DESCRIBE = Request("stepfunctions", "DescribeExecution", {"executionArn": EXECUTION}, REGION, ACCOUNT)
+
+
+def encrypted_machine(state: State, role: list[str]) -> None:
+    state.keys[MACHINE], state.policies[KEY], state.roles["saga-role"] = KEY, DELEGATING, role
+
+
+def saga_role_key(condition: dict[str, Any] = FOR_MACHINE) -> str:
+    return document(
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY, "Condition": condition}
+    )
+
+
+def test_an_execution_of_a_machine_under_a_key_starts_only_when_its_role_may_use_the_key_whoever_starts_it() -> None:
+    authorizer, state, _ = setup()
+    encrypted_machine(state, [])
+    assert authorizer.request("localcloud", START) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/saga-role/localcloud-service is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+    state.roles["saga-role"] = [saga_role_key()]
+    assert authorizer.request("localcloud", START) is None
+
+
+def test_an_execution_role_granted_the_key_only_through_step_functions_cannot_start_it() -> None:
+    # AWS: a kms:ViaService condition on an execution role can keep executions from starting.
+    authorizer, state, _ = setup()
+    encrypted_machine(state, [saga_role_key({"StringEquals": {"kms:ViaService": f"states.{REGION}.amazonaws.com"}})])
+    message = authorizer.request("localcloud", START)
+    assert message is not None and f"kms:GenerateDataKey on resource: {KEY}" in message
+
+
+def test_an_execution_role_may_not_start_a_machine_whose_key_policy_does_not_let_it() -> None:
+    authorizer, state, _ = setup()
+    encrypted_machine(state, [saga_role_key()])
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    )
+    message = authorizer.request("localcloud", START)
+    assert message is not None and message.endswith(
+        "because no resource-based policy allows the kms:GenerateDataKey action"
+    )
+
+
+def test_a_starter_needs_no_grant_of_the_machines_key() -> None:
+    authorizer, state, key = setup()
+    encrypted_machine(state, [saga_role_key()])
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "states:StartExecution", "Resource": MACHINE})]
+    assert authorizer.request(key, START) is None
+
+
+def test_a_reader_of_an_execution_under_a_key_must_decrypt_through_step_functions() -> None:
+    authorizer, state, key = setup()
+    encrypted_machine(state, [saga_role_key()])
+    reads = document({"Effect": "Allow", "Action": "states:DescribeExecution", "Resource": EXECUTION})
+    state.roles["orders-role"] = [reads]
+    assert authorizer.request(key, DESCRIBE) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    via = {"StringEquals": {"kms:ViaService": f"states.{REGION}.amazonaws.com", **FOR_MACHINE["StringEquals"]}}
+    state.roles["orders-role"] = [
+        reads,
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": via}),
+    ]
+    assert authorizer.request(key, DESCRIBE) is None
+
+
+def test_a_start_of_a_machine_without_a_key_is_not_a_decision() -> None:
+    authorizer, _, _ = setup()
+    assert authorizer.request("localcloud", START) is None
+    assert authorizer.decisions == 0
+
+
+def test_a_start_of_a_machine_whose_key_the_emulator_does_not_hold_is_denied_with_the_reason() -> None:
+    authorizer, state, _ = setup()
+    encrypted_machine(state, [saga_role_key()])
+    state.keys[MACHINE] = "gone"
+    message = authorizer.request("localcloud", START)
+    assert message is not None and message.endswith(
+        f"because the local cloud cannot evaluate it: the KMS key gone of {MACHINE} is not in the emulator "
+        "(AWS fails the call: KMS's NotFoundException)"
+    )

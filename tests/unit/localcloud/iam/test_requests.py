@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses, mapping_key_use
+from pulumi_wasp.localcloud.iam.requests import (
+    Access,
+    NotMappedError,
+    Request,
+    accesses,
+    execution_key_use,
+    mapping_key_use,
+    state_machine_of,
+)
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 ARN = f"{REGION}:{ACCOUNT}"
@@ -16,6 +24,8 @@ SEALED_QUEUE = f"arn:aws:sqs:{ARN}:sealed"
 SEALED_TOPIC = f"arn:aws:sns:{ARN}:sealed"
 SEALED_STREAM = f"arn:aws:kinesis:{ARN}:stream/sealed"
 OTHER_KEY = f"arn:aws:kms:{ARN}:key/k-2"
+SEALED_MACHINE = f"arn:aws:states:{ARN}:stateMachine:sealed"
+SEALED_EXECUTION = f"arn:aws:states:{ARN}:execution:sealed:order-1"
 
 
 def through(service: str, context: dict[str, str] | None = None) -> dict[str, str]:
@@ -42,6 +52,7 @@ class Resolver:
             f"arn:aws:sqs:{ARN}:lost-key": "gone",
             SEALED_TOPIC: KEY,
             SEALED_STREAM: KEY,
+            SEALED_MACHINE: KEY,
             "arn:aws:s3:::sealed/report.csv": KEY,
         }.get(resource_arn)
 
@@ -256,3 +267,77 @@ def test_a_mapping_decrypts_what_it_receives_from_a_queue_or_reads_from_a_stream
 def test_a_mapping_on_a_source_without_a_customer_managed_key_uses_none() -> None:
     assert mapping_key_use(f"arn:aws:sqs:{ARN}:inventory", Resolver()) == []
     assert mapping_key_use(f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-12-01T00:00:00.000", Resolver()) == []
+
+
+# -- Step Functions under a customer-managed key -----------------------------------------------------------------
+THROUGH_STATES = through("states", {"kms:EncryptionContext:aws:states:stateMachineArn": SEALED_MACHINE})
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("DescribeExecution", {"executionArn": SEALED_EXECUTION}),
+        ("GetExecutionHistory", {"executionArn": SEALED_EXECUTION}),
+        ("DescribeStateMachineForExecution", {"executionArn": SEALED_EXECUTION}),
+        ("DescribeStateMachine", {"stateMachineArn": SEALED_MACHINE}),
+        ("StartSyncExecution", {"stateMachineArn": SEALED_MACHINE}),
+    ],
+)
+def test_reading_what_a_machines_key_encrypts_decrypts_through_step_functions_for_that_machine(
+    operation: str, params: dict[str, str]
+) -> None:
+    assert of("stepfunctions", operation, params) == [
+        Access(f"states:{operation}", next(iter(params.values()))),
+        Access("kms:Decrypt", KEY, THROUGH_STATES),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("StartExecution", {"stateMachineArn": SEALED_MACHINE}),
+        ("StopExecution", {"executionArn": SEALED_EXECUTION}),
+        ("DescribeExecution", {"executionArn": SEALED_EXECUTION, "includedData": "METADATA_ONLY"}),
+    ],
+)
+def test_starting_stopping_or_reading_metadata_only_asks_no_key_of_the_caller(
+    operation: str, params: dict[str, str]
+) -> None:
+    assert of("stepfunctions", operation, params) == [Access(f"states:{operation}", next(iter(params.values())))]
+
+
+def test_an_execution_of_a_machine_under_a_key_encrypts_with_its_role_without_via_service() -> None:
+    request = Request("stepfunctions", "StartExecution", {"stateMachineArn": SEALED_MACHINE}, REGION, ACCOUNT)
+    context = {"kms:CallerAccount": ACCOUNT, "kms:EncryptionContext:aws:states:stateMachineArn": SEALED_MACHINE}
+    assert execution_key_use(request, Resolver()) == [
+        Access("kms:GenerateDataKey", KEY, context),
+        Access("kms:Decrypt", KEY, context),
+    ]
+
+
+def test_a_synchronous_express_execution_only_decrypts_with_its_role() -> None:
+    request = Request("stepfunctions", "StartSyncExecution", {"stateMachineArn": SEALED_MACHINE}, REGION, ACCOUNT)
+    assert [access.action for access in execution_key_use(request, Resolver())] == ["kms:Decrypt"]
+
+
+def test_an_execution_of_a_machine_without_a_key_or_another_request_uses_none() -> None:
+    plain = f"arn:aws:states:{ARN}:stateMachine:plain"
+    assert (
+        execution_key_use(
+            Request("stepfunctions", "StartExecution", {"stateMachineArn": plain}, REGION, ACCOUNT), Resolver()
+        )
+        == []
+    )
+    assert (
+        execution_key_use(
+            Request("stepfunctions", "ListExecutions", {"stateMachineArn": SEALED_MACHINE}, REGION, ACCOUNT), Resolver()
+        )
+        == []
+    )
+
+
+def test_an_execution_or_a_versions_machine_is_the_machine_its_key_encrypts_for() -> None:
+    assert state_machine_of(SEALED_EXECUTION) == SEALED_MACHINE
+    assert state_machine_of(f"{SEALED_MACHINE}:3") == SEALED_MACHINE
+    with pytest.raises(NotMappedError, match="not a Step Functions ARN"):
+        state_machine_of(SEALED_QUEUE)
