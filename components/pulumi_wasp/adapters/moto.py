@@ -278,6 +278,13 @@ class ThrottledError(LambdaClientError):
         self.description = json.dumps({"__type": self.error_type, "message": message, "Reason": reason, "Type": "User"})
 
 
+class EnvironmentKeyError(LambdaClientError):
+    """Lambda's answer (502) when it could not decrypt the function's environment variables: ``error_type`` is
+    KMSAccessDeniedException, KMSDisabledException, KMSNotFoundException or KMSInvalidStateException."""
+
+    code = 502
+
+
 class ServiceError(LambdaClientError):
     """Lambda's answer when the service itself failed (here: the local cloud is stopping)."""
 
@@ -313,6 +320,9 @@ def install_runtime_hooks(hooks: Hooks) -> None:
                 throttled.get("errorMessage", "Rate Exceeded."),
                 throttled.get("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"),
             )
+        if status == 502:
+            refused = json.loads(result)
+            raise EnvironmentKeyError(refused["errorType"], refused["errorMessage"])
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
         response_headers["x-amz-executed-version"] = version
@@ -1144,7 +1154,7 @@ class MotoIamState:
                 return None
             return json.dumps(function.policy.get_policy()["Policy"]) if function.policy.statements else None
         if service == "kms":
-            key = kms_backends[account][region].keys.get(resource.removeprefix("key/"))
+            key = self._key(arn)
             return key.policy if key is not None else None
         if service == "s3":
             bucket = s3_backends[self.account][GLOBAL].buckets.get(resource.split("/", 1)[0])
@@ -1192,12 +1202,26 @@ class MotoIamState:
         backend = kms_backends[self.account][region]
         try:
             return str(backend.describe_key(key_id).arn)
-        except JsonRESTError:
+        except (JsonRESTError, KeyError):  # moto raises a bare KeyError for the ARN of a key it does not hold
             return None
 
     def function_role(self, function_arn: str) -> str:
         account, region = function_arn.split(":")[4], function_arn.split(":")[3]
         return str(lambda_backends[account][region].get_function(function_arn).role)
+
+    def key_grants(self, key_arn: str) -> list[Mapping[str, Any]]:
+        key = self._key(key_arn)
+        return [grant.to_json() for grant in key.grants.values()] if key is not None else []
+
+    def key_state(self, key_arn: str) -> str | None:
+        """KMS's KeyState of the key (``Enabled``, ``Disabled``, ``PendingDeletion``...); None when there is none."""
+        key = self._key(key_arn)
+        return str(key.key_state) if key is not None else None
+
+    @staticmethod
+    def _key(key_arn: str) -> Any:
+        _, _, _, region, account, resource = key_arn.split(":", 5)
+        return kms_backends[account][region].keys.get(resource.removeprefix("key/"))
 
 
 # -- patch 6: Step Functions execution names --------------------------------------------------------

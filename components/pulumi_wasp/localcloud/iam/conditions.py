@@ -40,6 +40,8 @@ SUPPORTED = (
     "kms:EncryptionContext:aws:sqs:arn",
     "kms:EncryptionContext:aws:sns:topicArn",
     "kms:EncryptionContext:aws:kinesis:arn",
+    "kms:EncryptionContext:aws:lambda:FunctionArn",
+    "kms:EncryptionContext:aws:logs:arn",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

@@ -18,7 +18,16 @@ from urllib.parse import unquote, urlparse
 from pulumi_wasp import iam_reference
 from pulumi_wasp.adapters.moto import IamRequest as Request
 
-__all__ = ["Access", "NotMappedError", "Request", "Resolver", "accesses", "mapping_key_use"]
+__all__ = [
+    "Access",
+    "NotMappedError",
+    "Request",
+    "Resolver",
+    "accesses",
+    "environment_key_use",
+    "log_group_key_use",
+    "mapping_key_use",
+]
 
 
 @dataclass(frozen=True)
@@ -170,8 +179,21 @@ _KMS_USE: dict[tuple[str, str], tuple[str, ...]] = {
     ("kinesis", "PutRecords"): ("kms:GenerateDataKey",),
     ("kinesis", "GetRecords"): ("kms:Decrypt",),
 }
-#: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions).
-ENCRYPTION_CONTEXT = {"sqs": "aws:sqs:arn", "sns": "aws:sns:topicArn", "kinesis": "aws:kinesis:arn"}
+#: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions): Lambda's
+#: for a function's environment variables (https://github.com/aws/serverless-application-model/issues/1989) and
+#: CloudWatch Logs' for a log group's events ("Encrypt log data in CloudWatch Logs using AWS Key Management Service",
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html) among them.
+ENCRYPTION_CONTEXT = {
+    "sqs": "aws:sqs:arn",
+    "sns": "aws:sns:topicArn",
+    "kinesis": "aws:kinesis:arn",
+    "lambda": "aws:lambda:FunctionArn",
+    "logs": "aws:logs:arn",
+}
+#: What CloudWatch Logs does with a log group's key as itself: a data key for the events it ingests, Decrypt of
+#: them whenever they are read. AWS does not document which of the two CreateLogGroup and AssociateKmsKey try;
+#: a group whose key allows one and not the other cannot be both written and read, so both are asked.
+LOGS_KEY_USE = ("kms:GenerateDataKey", "kms:Decrypt")
 #: S3's request header naming the key a PutObject encrypts with (instead of the bucket's default).
 _S3_KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
 
@@ -202,6 +224,24 @@ def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
     if operation is None:
         return []
     return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
+
+
+def environment_key_use(function_arn: str, key: str) -> list[Access]:
+    """Lambda's decryption of the environment variables of ``function_arn`` under the customer-managed ``key``
+    (an ARN, else :class:`NotMappedError`): ``kms:Decrypt`` with the function's execution role, through Lambda,
+    in the encryption context ``aws:lambda:FunctionArn`` ("Securing Lambda environment variables",
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html)."""
+    _, _, _, region, account, _ = function_arn.split(":", 5)
+    request = Request("lambda", "Invoke", {}, region, account)
+    return _kms_through("lambda", key, ("kms:Decrypt",), request, function_arn)
+
+
+def log_group_key_use(log_group_arn: str, key: str) -> list[Access]:
+    """CloudWatch Logs' use of ``key`` for the log group ``log_group_arn`` (without ``:*``), as the service itself:
+    :data:`LOGS_KEY_USE` in the encryption context ``aws:logs:arn`` (no ``kms:ViaService``: the service principal
+    calls KMS on its own behalf)."""
+    context = {f"kms:EncryptionContext:{ENCRYPTION_CONTEXT['logs']}": log_group_arn}
+    return [Access(action, key, context) for action in LOGS_KEY_USE]
 
 
 def _kms_through(service: str, key: str, actions: tuple[str, ...], request: Request, resource: str) -> list[Access]:

@@ -26,6 +26,7 @@ class State:
         self.policies: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.key_arns: dict[str, str] = {}
+        self.grants: dict[str, list[dict[str, Any]]] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
         return self.roles.get(role_name)
@@ -35,6 +36,9 @@ class State:
 
     def function_role(self, function_arn: str) -> str:
         return ROLE
+
+    def key_grants(self, key_arn: str) -> list[dict[str, Any]]:
+        return self.grants.get(key_arn, [])
 
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
@@ -328,3 +332,79 @@ def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when
     assert denied is not None and "events.amazonaws.com is not authorized to perform: kms:GenerateDataKey" in denied
     state.policies[KEY] = service_may_use_key("events.amazonaws.com")
     assert authorizer.delivery("events.amazonaws.com", "sns:Publish", SEALED_TOPIC, rule, REGION) is None
+
+
+KEYED_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-api"
+#: The grant Lambda creates for the execution role when the function gets its environment key.
+LAMBDA_GRANT = {
+    "GranteePrincipal": ROLE,
+    "Operations": ["Decrypt"],
+    "Constraints": {"EncryptionContextEquals": {"aws:lambda:FunctionArn": KEYED_FUNCTION}},
+}
+
+
+def test_lambda_decrypts_a_functions_environment_with_the_execution_role_through_lambda() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = DELEGATING
+    state.roles["orders-role"] = []
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    through = {
+        "StringEquals": {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"},
+        "ArnEquals": {"kms:EncryptionContext:aws:lambda:FunctionArn": KEYED_FUNCTION},
+    }
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": through})
+    ]
+    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is None
+
+
+def test_lambdas_grant_to_the_execution_role_decrypts_under_a_key_policy_that_allows_no_one_else() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document()
+    state.grants[KEY] = [LAMBDA_GRANT]
+    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is None
+
+
+def test_a_grant_for_another_functions_encryption_context_does_not_decrypt() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document()
+    other = {"EncryptionContextEquals": {"aws:lambda:FunctionArn": f"{KEYED_FUNCTION}-other"}}
+    state.grants[KEY] = [{**LAMBDA_GRANT, "Constraints": other}]
+    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is not None
+
+
+def test_an_explicit_deny_in_the_key_policy_overrides_lambdas_grant() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document(
+        {"Effect": "Deny", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"}
+    )
+    state.grants[KEY] = [LAMBDA_GRANT]
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.reason == "with an explicit deny in a resource-based policy"
+
+
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/orders-api"
+
+
+def test_cloudwatch_logs_uses_a_log_groups_key_only_when_the_key_policy_lets_it_for_that_group() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = DELEGATING
+    denial = authorizer.check_log_group_key(LOG_GROUP, KEY, REGION)
+    assert denial is not None and denial.message == (
+        f"User: logs.{REGION}.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} "
+        "because no resource-based policy allows the kms:GenerateDataKey action"
+    )
+    logs_may_use = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP}},
+    }
+    state.policies[KEY] = document(logs_may_use)
+    assert authorizer.check_log_group_key(LOG_GROUP, KEY, REGION) is None
+    assert authorizer.check_log_group_key(f"{LOG_GROUP}-other", KEY, REGION) is not None

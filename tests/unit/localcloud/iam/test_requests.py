@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from pulumi_wasp.localcloud.iam.requests import Access, NotMappedError, Request, accesses, mapping_key_use
+from pulumi_wasp.localcloud.iam.requests import (
+    Access,
+    NotMappedError,
+    Request,
+    accesses,
+    environment_key_use,
+    log_group_key_use,
+    mapping_key_use,
+)
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 ARN = f"{REGION}:{ACCOUNT}"
@@ -256,3 +264,27 @@ def test_a_mapping_decrypts_what_it_receives_from_a_queue_or_reads_from_a_stream
 def test_a_mapping_on_a_source_without_a_customer_managed_key_uses_none() -> None:
     assert mapping_key_use(f"arn:aws:sqs:{ARN}:inventory", Resolver()) == []
     assert mapping_key_use(f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-12-01T00:00:00.000", Resolver()) == []
+
+
+def test_lambda_decrypts_a_functions_environment_through_lambda_in_the_functions_encryption_context() -> None:
+    function = f"arn:aws:lambda:{ARN}:function:orders-api"
+    context = {
+        "kms:ViaService": f"lambda.{REGION}.amazonaws.com",
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:aws:lambda:FunctionArn": function,
+    }
+    assert environment_key_use(function, KEY) == [Access("kms:Decrypt", KEY, context)]
+
+
+def test_an_environment_key_that_is_not_an_arn_is_not_mapped() -> None:
+    with pytest.raises(NotMappedError, match="is not in the emulator"):
+        environment_key_use(f"arn:aws:lambda:{ARN}:function:orders-api", "k-1")
+
+
+def test_cloudwatch_logs_uses_a_log_groups_key_in_the_log_groups_encryption_context_without_a_via_service() -> None:
+    group = f"arn:aws:logs:{ARN}:log-group:/aws/lambda/orders-api"
+    context = {"kms:EncryptionContext:aws:logs:arn": group}
+    assert log_group_key_use(group, KEY) == [
+        Access("kms:GenerateDataKey", KEY, context),
+        Access("kms:Decrypt", KEY, context),
+    ]

@@ -1,0 +1,66 @@
+"""Two functions whose environment variables and log groups are under customer-managed keys whose policies let
+CloudWatch Logs use them for the functions' log groups: one key leaves its use to IAM and to the grant Lambda makes
+for the execution role, the other denies the execution role's decryption through Lambda explicitly (a grant never
+overrides a deny)."""
+
+import pulumi
+import pulumi_aws as aws
+
+from pulumi_wasp.components import ServerlessFunction, ServerlessFunctionArgs
+
+account = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
+ADMINISTERED = {
+    "Sid": "AccountAdministers",
+    "Effect": "Allow",
+    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+LOGS_USE = {
+    "Sid": "CloudWatchLogsEncrypts",
+    "Effect": "Allow",
+    "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+    "Resource": "*",
+    "Condition": {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                "arn:aws:logs:", region, ":", account, ":log-group:/aws/lambda/*"
+            )
+        }
+    },
+}
+DENIES_LAMBDA = {
+    "Sid": "NoDecryptionThroughLambda",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": "kms:Decrypt",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat("lambda.", region, ".amazonaws.com")}},
+}
+
+
+def key(name: str, *statements: dict[str, object]) -> aws.kms.Key:
+    document = {"Version": "2012-10-17", "Statement": [ADMINISTERED, LOGS_USE, *statements]}
+    return aws.kms.Key(name, enable_key_rotation=True, policy=pulumi.Output.json_dumps(document))
+
+
+def keyed(name: str, key: aws.kms.Key) -> ServerlessFunction:
+    return ServerlessFunction(
+        name,
+        ServerlessFunctionArgs(
+            handler="keyed.handler.environment",
+            code=["../../functions/keyed"],
+            alarms=False,
+            kms_key_arn=key.arn,
+            environment={"SECRET": "s3cr3t"},
+        ),
+    )
+
+
+granted = keyed("granted", key("granted"))
+denied = keyed("denied", key("denied", DENIES_LAMBDA))
+
+pulumi.export("granted", granted.function.name)
+pulumi.export("denied", denied.function.name)
