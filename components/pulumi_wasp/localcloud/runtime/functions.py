@@ -236,7 +236,8 @@ def _throttled(request_id: str, reserved: bool) -> Invocation:
 
 def _undecryptable(request_id: str, error_type: str, message: str) -> Invocation:
     """Lambda's 502 for an invocation whose environment variables it could not decrypt (KMSAccessDeniedException,
-    KMSDisabledException...): the function never runs."""
+    KMSDisabledException...): the function never runs, and like a throttle it is an invocation error, counted in
+    neither the function's invocations nor its errors (CloudWatch's Invocations metric leaves these out)."""
     return Invocation(request_id, json.dumps({"errorType": error_type, "errorMessage": message}), status=502)
 
 
@@ -297,7 +298,8 @@ class Function:
         slot (concurrency reached, shared by every version) the invocation is throttled at once, as Lambda
         answers a synchronous call; a poller may wait up to ``wait_for_slot`` seconds for one instead (Lambda's
         pollers back off and retry). Once the function is closed every invocation, waiting or running, ends at
-        once (aborted)."""
+        once (aborted). A function whose environment variables are under a customer-managed key first has them
+        decrypted (``key_check``): when Lambda cannot, the invocation fails at once with its 502."""
         request_id = str(uuid.uuid4())
         refused = self._key_check() if self._key_check is not None and not self._closed else None
         if refused is not None:
