@@ -1,5 +1,5 @@
 """Customer-managed keys of functions in the local cloud, end to end: Lambda decrypts a function's environment
-variables for each invocation, under the grant it made for the execution role unless a policy denies it
+variables for each invocation with the execution role, as its policies and the key policy allow
 (tests/e2e/programs/environment_keyed). Log groups: test_kms_log_groups.py."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_a_function_whose_environment_key_lambda_may_use_runs_with_its_variables
     assert json.loads(response["Payload"].read()) == {"secret": "s3cr3t"}
 
 
-def test_a_function_whose_key_policy_denies_lambdas_decryption_fails_each_invocation_with_kms_access_denied(
+def test_a_function_whose_key_policy_does_not_allow_its_role_fails_each_invocation_with_kms_access_denied(
     cloud: LocalCloud,
 ) -> None:
     assert cloud.deployment is not None
@@ -51,6 +51,9 @@ def test_a_function_whose_key_policy_denies_lambdas_decryption_fails_each_invoca
             "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the "
             "function's KMS key settings. KMS Exception: AccessDeniedExceptionKMS Message: User: "
         )
-        assert f"/{name} is not authorized to perform: kms:Decrypt" in error["Error"]["Message"]
+        assert (
+            f"/{name} is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:" in error["Error"]["Message"]
+        )
+        assert error["Error"]["Message"].endswith("because no resource-based policy allows the kms:Decrypt action")
     # The handler never ran: no environment was started, nothing was logged.
     assert not (cloud.state_dir / "logs" / f"{name}.log").exists()

@@ -1209,10 +1209,6 @@ class MotoIamState:
         account, region = function_arn.split(":")[4], function_arn.split(":")[3]
         return str(lambda_backends[account][region].get_function(function_arn).role)
 
-    def key_grants(self, key_arn: str) -> list[Mapping[str, Any]]:
-        key = self._key(key_arn)
-        return [grant.to_json() for grant in key.grants.values()] if key is not None else []
-
     def key_state(self, key_arn: str) -> str | None:
         """KMS's KeyState of the key (``Enabled``, ``Disabled``, ``PendingDeletion``...); None when there is none."""
         key = self._key(key_arn)

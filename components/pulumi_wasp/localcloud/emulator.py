@@ -225,8 +225,10 @@ class Emulator:
     def authorize_log_group_key(self, log_group_name: str, key: str) -> None:
         """Raise CloudWatch Logs' AccessDeniedException (a ClientError, as CreateLogGroup answers) when the key
         is not in the emulator or its policy does not let CloudWatch Logs use it for the log group; nothing when
-        IAM is not enforced. AWS's message names the log group only; the local cloud's reason (naming the key)
-        follows it."""
+        IAM is not enforced. AWS's message names the log group only (CreateLogGroup in
+        https://github.com/hashicorp/terraform-provider-aws/issues/29282, AssociateKmsKey in
+        https://github.com/ministryofjustice/modernisation-platform/issues/7870); the local cloud's reason (naming
+        the key) follows it."""
         if self.iam is None:
             return
         arn = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{log_group_name}"

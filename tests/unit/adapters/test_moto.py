@@ -777,26 +777,13 @@ def test_concurrent_starts_of_one_name_with_the_same_input_answer_the_running_ex
     assert set(errors) <= {"ExecutionAlreadyExists"}, errors
 
 
-def test_key_grants_and_states_are_read_from_moto_and_an_unknown_key_arn_is_none() -> None:
+def test_key_states_are_read_from_moto_and_an_unknown_key_arn_is_none() -> None:
     with mock_aws():
         kms = boto3.client("kms", region_name="eu-west-1")
         key = kms.create_key()["KeyMetadata"]
-        role = "arn:aws:iam::123456789012:role/app"
-        constraints = {"EncryptionContextEquals": {"aws:lambda:FunctionArn": "arn:aws:lambda:eu-west-1:1:function:f"}}
-        kms.create_grant(KeyId=key["Arn"], GranteePrincipal=role, Operations=["Decrypt"], Constraints=constraints)
         state = adapter.MotoIamState("123456789012")
-        [grant] = state.key_grants(key["Arn"])
-        assert (grant["GranteePrincipal"], grant["Operations"], grant["Constraints"]) == (
-            role,
-            ["Decrypt"],
-            constraints,
-        )
         assert state.key_state(key["Arn"]) == "Enabled"
         kms.disable_key(KeyId=key["KeyId"])
         assert state.key_state(key["Arn"]) == "Disabled"
         unknown = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
-        assert (state.key_arn("eu-west-1", unknown), state.key_state(unknown), state.key_grants(unknown)) == (
-            None,
-            None,
-            [],
-        )
+        assert (state.key_arn("eu-west-1", unknown), state.key_state(unknown)) == (None, None)

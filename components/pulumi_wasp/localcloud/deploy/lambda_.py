@@ -133,11 +133,11 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
 
 def _grant_environment_key(ctx: DeployContext, key: str, role: str, function_arn: str) -> None:
     """What Lambda does when a function's environment variables get a customer-managed key: it grants the key to
-    the execution role for Decrypt (with the deployer's ``kms:CreateGrant``), and decrypts under that grant at
-    each invocation, so neither the key policy nor the role has to allow it
-    (https://dev.classmethod.jp/articles/tsnote-kms-when-using-a-kms-cmk-why-arent-i-denied-using-a-cmk-even-though-my-iam-and-key-policies-dont-allow-it-en).
-    The grant's constraint is the local cloud's choice (AWS does not document it): the function's encryption
-    context. A key KMS cannot grant fails the creation with Lambda's InvalidParameterValueException."""
+    the execution role for Decrypt, with the deployer's ``kms:CreateGrant`` (awsdocs/aws-lambda-developer-guide#144);
+    a key KMS cannot grant fails the creation with Lambda's InvalidParameterValueException ("… invalid for
+    CreateGrant …", hashicorp/terraform#20813). The grant's constraint is the local cloud's choice (AWS does not
+    document it): the function's encryption context. The local cloud records the grant but does not decrypt on it
+    (see :meth:`~pulumi_wasp.localcloud.iam.Authorizer.check_environment_key`)."""
     kms = ctx.client("kms")
     try:
         kms.describe_key(KeyId=key)  # moto's CreateGrant fails with a 500 on a key it does not hold; KMS's is this

@@ -57,8 +57,6 @@ TARGET_ACTIONS = {
 SENDERS = {"execute-api": "apigateway"}
 #: Deliveries a service makes into a resource it encrypts (with the resource's key, as itself).
 _ENCRYPTING_DELIVERIES = frozenset({"sqs:SendMessage", "sns:Publish"})
-#: How a request's encryption context appears among its condition keys.
-_CONTEXT_PREFIX = "kms:EncryptionContext:"
 #: Denials kept for the status report (the log keeps all of them).
 RECENT_DENIALS = 200
 
@@ -74,9 +72,6 @@ class State(Resolver, Protocol):
 
     def function_role(self, function_arn: str) -> str:
         """The execution role ARN of the function."""
-
-    def key_grants(self, key_arn: str) -> list[Mapping[str, Any]]:
-        """The grants of the key (KMS's ListGrants entries: ``GranteePrincipal``, ``Operations``, ``Constraints``)."""
 
 
 @dataclass(frozen=True)
@@ -205,11 +200,15 @@ class Authorizer:
 
     def check_environment_key(self, function_arn: str, key_arn: str, region: str) -> Denial | None:
         """Lambda decrypting the function's environment variables under ``key_arn`` for an invocation, with the
-        execution role (a session named after the function). Besides the key policy and the role's policies, a
-        grant of the key to the role for Decrypt allows it (Lambda creates one when the function is created or
-        its key changes: https://docs.aws.amazon.com/kms/latest/developerguide/grants.html); an explicit deny
-        still wins, as in KMS's evaluation."""
-        return self._function_key_use(function_arn, environment_key_use(function_arn, key_arn), region, grants=True)
+        execution role (a session named after the function), as the role's policies and the key policy allow.
+
+        Lambda also grants the key to the role when the function is created (the deploy records that grant), and
+        reports disagree on whether an invocation succeeds on the grant alone: allowed with neither policy
+        (https://dev.classmethod.jp/articles/tsnote-kms-when-using-a-kms-cmk-why-arent-i-denied-using-a-cmk-even-though-my-iam-and-key-policies-dont-allow-it-en),
+        denied "because no identity-based policy allows the kms:Decrypt action" until the role was given it
+        (https://github.com/cattle-ops/terraform-aws-gitlab-runner/pull/1253, 2025). The local cloud asks what both
+        accept, as for every key use (grants are not evaluated): what ServerlessFunction grants its role."""
+        return self._function_key_use(function_arn, environment_key_use(function_arn, key_arn), region)
 
     def check_log_group_key(self, log_group_arn: str, key_arn: str, region: str) -> Denial | None:
         """CloudWatch Logs (``logs.<region>.amazonaws.com``) using ``key_arn`` for the log group as itself: only
@@ -217,59 +216,29 @@ class Authorizer:
         principal = Principal(self.credentials.account, service=f"logs.{region}.amazonaws.com")
         return self._decide_all(principal, log_group_key_use(log_group_arn, key_arn), region)
 
-    def _function_key_use(
-        self, function_arn: str, needed: list[Access], region: str, *, grants: bool = False
-    ) -> Denial | None:
+    def _function_key_use(self, function_arn: str, needed: list[Access], region: str) -> Denial | None:
         """The function's execution role (a session named after the function) making each KMS access of
-        ``needed``; with ``grants``, a grant of the key to the role counts as an allow."""
+        ``needed``."""
         role_arn = self.state.function_role(function_arn)
         session = function_arn.split(":")[6]
         principal = Principal(
             self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
         )
-        return self._decide_all(principal, needed, region, grantee=role_arn if grants else None)
+        return self._decide_all(principal, needed, region)
 
-    def _decide_all(
-        self, principal: Principal, needed: list[Access], region: str, *, grantee: str | None = None
-    ) -> Denial | None:
-        """The first denial among ``needed`` (one decision counted); a grant of a key to ``grantee`` is an allow."""
+    def _decide_all(self, principal: Principal, needed: list[Access], region: str) -> Denial | None:
+        """The first denial among ``needed`` (one decision counted)."""
         started = time.perf_counter()
         try:
             for access in needed:
                 denial = self._decide(
-                    principal,
-                    access.action,
-                    access.resource,
-                    {**self._context(principal, region), **access.context},
-                    granted=grantee is not None and self._granted(access, grantee),
+                    principal, access.action, access.resource, {**self._context(principal, region), **access.context}
                 )
                 if denial is not None:
                     return denial
             return None
         finally:
             self._count(started)
-
-    def _granted(self, access: Access, grantee: str) -> bool:
-        """Whether a grant of the key lets ``grantee`` perform ``access``: the operation is among the grant's and
-        its constraints hold for the request's encryption context (EncryptionContextEquals: exactly it;
-        EncryptionContextSubset: it includes each pair)."""
-        operation = access.action.removeprefix("kms:")
-        context = {
-            key.removeprefix(_CONTEXT_PREFIX): value
-            for key, value in access.context.items()
-            if key.startswith(_CONTEXT_PREFIX)
-        }
-        for grant in self.state.key_grants(access.resource):
-            if grant.get("GranteePrincipal") != grantee or operation not in grant.get("Operations", []):
-                continue
-            constraints = grant.get("Constraints") or {}
-            equals, subset = constraints.get("EncryptionContextEquals"), constraints.get("EncryptionContextSubset")
-            if equals is not None and dict(equals) != context:
-                continue
-            if subset is not None and any(context.get(k) != v for k, v in dict(subset).items()):
-                continue
-            return True
-        return False
 
     def _service_key_use(self, principal: Principal, resource: str, context: Mapping[str, Any]) -> Denial | None:
         """A service delivering to a queue or topic under a customer-managed key encrypts with the key as itself:
@@ -291,11 +260,8 @@ class Authorizer:
         return None
 
     # -- deciding ---------------------------------------------------------------------------------
-    def _decide(
-        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any], *, granted: bool = False
-    ) -> Denial | None:
-        """None when allowed. A key's policy must allow its use (KMS's rule), or a grant (``granted``) unless a
-        policy denies it explicitly; every other resource's policy is one way of allowing."""
+    def _decide(self, principal: Principal, action: str, resource: str, context: Mapping[str, Any]) -> Denial | None:
+        # A key's policy must allow its use (KMS's rule); every other resource's policy is one way of allowing.
         key_policy = resource.startswith("arn:") and resource.split(":", 3)[2] == "kms"
         policies = Policies(self._identity(principal), self._resource(resource), key_policy=key_policy)
         context = {
@@ -305,7 +271,7 @@ class Authorizer:
             else self.credentials.account,
         }
         decision = evaluate(policies, principal, action, resource, context)
-        if decision.allowed or (granted and decision.effect is Effect.IMPLICIT_DENY):
+        if decision.allowed:
             return None
         return self._deny(Denial(principal.name, action, resource, _reason(decision, action)))
 

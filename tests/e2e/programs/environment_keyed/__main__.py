@@ -1,7 +1,7 @@
 """Two functions whose environment variables and log groups are under customer-managed keys whose policies let
-CloudWatch Logs use them for the functions' log groups: one key leaves its use to IAM and to the grant Lambda makes
-for the execution role, the other denies the execution role's decryption through Lambda explicitly (a grant never
-overrides a deny)."""
+CloudWatch Logs use them for the functions' log groups: one key delegates to IAM (the account's root), so the role
+ServerlessFunction gives kms:Decrypt through Lambda may decrypt; the other names only a key administrator, so no
+identity policy of the function's role counts."""
 
 import pulumi
 import pulumi_aws as aws
@@ -31,18 +31,17 @@ LOGS_USE = {
         }
     },
 }
-DENIES_LAMBDA = {
-    "Sid": "NoDecryptionThroughLambda",
-    "Effect": "Deny",
-    "Principal": {"AWS": "*"},
-    "Action": "kms:Decrypt",
+KEY_ADMINISTRATOR = {
+    "Sid": "KeyAdministratorAdministers",
+    "Effect": "Allow",
+    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":role/key-admin")},
+    "Action": "kms:*",
     "Resource": "*",
-    "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat("lambda.", region, ".amazonaws.com")}},
 }
 
 
-def key(name: str, *statements: dict[str, object]) -> aws.kms.Key:
-    document = {"Version": "2012-10-17", "Statement": [ADMINISTERED, LOGS_USE, *statements]}
+def key(name: str, administrator: dict[str, object]) -> aws.kms.Key:
+    document = {"Version": "2012-10-17", "Statement": [administrator, LOGS_USE]}
     return aws.kms.Key(name, enable_key_rotation=True, policy=pulumi.Output.json_dumps(document))
 
 
@@ -59,8 +58,8 @@ def keyed(name: str, key: aws.kms.Key) -> ServerlessFunction:
     )
 
 
-granted = keyed("granted", key("granted"))
-denied = keyed("denied", key("denied", DENIES_LAMBDA))
+granted = keyed("granted", key("granted", ADMINISTERED))
+denied = keyed("denied", key("denied", KEY_ADMINISTRATOR))
 
 pulumi.export("granted", granted.function.name)
 pulumi.export("denied", denied.function.name)

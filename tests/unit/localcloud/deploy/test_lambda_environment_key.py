@@ -1,5 +1,5 @@
 """A function's environment key: the deploy grants it to the execution role as Lambda does, and each invocation
-decrypts under the grant, the key policy and the role's policies (the emulator's IAM), answering Lambda's KMS errors."""
+decrypts as the role's policies and the key policy allow (the emulator's IAM), answering Lambda's KMS errors."""
 
 from __future__ import annotations
 
@@ -92,11 +92,21 @@ def test_a_function_whose_environment_key_kms_cannot_grant_is_refused_with_lambd
     )
 
 
-def test_lambda_decrypts_under_its_grant_although_the_key_policy_names_only_the_account(
+def test_lambda_decrypts_with_the_execution_roles_permission_not_on_its_grant_alone(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     key = new_key(emulator)
     deploy_function(emulator, tmp_path, "decrypting-fn", kmsKeyArn=key)
+    error_type, message = emulator.environment_key_error(arn_of("decrypting-fn"), key) or ("", "")
+    assert error_type == "KMSAccessDeniedException"
+    assert message.endswith("because no identity-based policy allows the kms:Decrypt action")
+    through_lambda = {"StringEquals": {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"}}
+    allowed = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key, "Condition": through_lambda}
+    emulator.client("iam").put_role_policy(
+        RoleName="keyed-app",
+        PolicyName="decrypt",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allowed]}),
+    )
     assert emulator.environment_key_error(arn_of("decrypting-fn"), key) is None
 
 

@@ -26,7 +26,6 @@ class State:
         self.policies: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.key_arns: dict[str, str] = {}
-        self.grants: dict[str, list[dict[str, Any]]] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
         return self.roles.get(role_name)
@@ -36,9 +35,6 @@ class State:
 
     def function_role(self, function_arn: str) -> str:
         return ROLE
-
-    def key_grants(self, key_arn: str) -> list[dict[str, Any]]:
-        return self.grants.get(key_arn, [])
 
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
@@ -335,12 +331,6 @@ def test_eventbridge_publishes_to_a_topic_under_a_customer_managed_key_only_when
 
 
 KEYED_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-api"
-#: The grant Lambda creates for the execution role when the function gets its environment key.
-LAMBDA_GRANT = {
-    "GranteePrincipal": ROLE,
-    "Operations": ["Decrypt"],
-    "Constraints": {"EncryptionContextEquals": {"aws:lambda:FunctionArn": KEYED_FUNCTION}},
-}
 
 
 def test_lambda_decrypts_a_functions_environment_with_the_execution_role_through_lambda() -> None:
@@ -362,27 +352,33 @@ def test_lambda_decrypts_a_functions_environment_with_the_execution_role_through
     assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is None
 
 
-def test_lambdas_grant_to_the_execution_role_decrypts_under_a_key_policy_that_allows_no_one_else() -> None:
-    authorizer, state, _ = setup()
-    state.policies[KEY] = document()
-    state.grants[KEY] = [LAMBDA_GRANT]
-    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is None
-
-
-def test_a_grant_for_another_functions_encryption_context_does_not_decrypt() -> None:
-    authorizer, state, _ = setup()
-    state.policies[KEY] = document()
-    other = {"EncryptionContextEquals": {"aws:lambda:FunctionArn": f"{KEYED_FUNCTION}-other"}}
-    state.grants[KEY] = [{**LAMBDA_GRANT, "Constraints": other}]
-    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is not None
-
-
-def test_an_explicit_deny_in_the_key_policy_overrides_lambdas_grant() -> None:
+def test_a_key_policy_that_neither_delegates_nor_names_the_role_denies_lambdas_decryption() -> None:
     authorizer, state, _ = setup()
     state.policies[KEY] = document(
-        {"Effect": "Deny", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"}
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/key-admin"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
     )
-    state.grants[KEY] = [LAMBDA_GRANT]
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY})]
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.reason == "because no resource-based policy allows the kms:Decrypt action"
+
+
+def test_an_explicit_deny_in_the_key_policy_denies_lambdas_decryption_the_role_is_allowed() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document(
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"}},
+        },
+    )
     denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
     assert denial is not None and denial.reason == "with an explicit deny in a resource-based policy"
 
