@@ -58,12 +58,12 @@ ENVIRONMENT_KEY_ERRORS = {
         "Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's "
         "KMS key settings.",
     ),
-    "Disabled": (
+    "disabled": (
         "KMSDisabledException",
         "Lambda couldn't decrypt the environment variables because the KMS key used is disabled. Check the Lambda "
         "function's KMS key settings.",
     ),
-    "other": (
+    "invalid state": (
         "KMSInvalidStateException",
         "Lambda couldn't decrypt the environment variables because the state of the KMS key used is not valid for "
         "Decrypt. Check the function's KMS key settings.",
@@ -214,8 +214,10 @@ class Emulator:
         key_state = state.key_state(key_arn) if key_arn else None
         if key_arn is None or key_state is None:
             return ENVIRONMENT_KEY_ERRORS["missing"]
-        if key_state != "Enabled":
-            return ENVIRONMENT_KEY_ERRORS.get(key_state, ENVIRONMENT_KEY_ERRORS["other"])
+        if key_state == "Disabled":
+            return ENVIRONMENT_KEY_ERRORS["disabled"]
+        if key_state != "Enabled":  # PendingDeletion, PendingImport, Unavailable...
+            return ENVIRONMENT_KEY_ERRORS["invalid state"]
         denial = self.iam.check_environment_key(function_arn, key_arn, self.region)
         if denial is None:
             return None

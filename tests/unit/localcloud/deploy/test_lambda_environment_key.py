@@ -127,7 +127,7 @@ def test_a_disabled_environment_key_fails_the_invocation_with_kms_disabled(emula
     key = new_key(emulator)
     deploy_function(emulator, tmp_path, "disabled-fn", kmsKeyArn=key)
     emulator.client("kms").disable_key(KeyId=key.rsplit("/", 1)[1])  # moto takes only the id
-    assert emulator.environment_key_error(arn_of("disabled-fn"), key) == ENVIRONMENT_KEY_ERRORS["Disabled"]
+    assert emulator.environment_key_error(arn_of("disabled-fn"), key) == ENVIRONMENT_KEY_ERRORS["disabled"]
 
 
 def test_an_environment_key_pending_deletion_fails_the_invocation_with_kms_invalid_state(
@@ -136,7 +136,7 @@ def test_an_environment_key_pending_deletion_fails_the_invocation_with_kms_inval
     key = new_key(emulator)
     deploy_function(emulator, tmp_path, "deleted-fn", kmsKeyArn=key)
     emulator.client("kms").schedule_key_deletion(KeyId=key.rsplit("/", 1)[1], PendingWindowInDays=7)
-    assert emulator.environment_key_error(arn_of("deleted-fn"), key) == ENVIRONMENT_KEY_ERRORS["other"]
+    assert emulator.environment_key_error(arn_of("deleted-fn"), key) == ENVIRONMENT_KEY_ERRORS["invalid state"]
 
 
 def test_an_environment_key_the_emulator_does_not_hold_fails_the_invocation_with_kms_not_found(
