@@ -9,7 +9,10 @@ Patches:
    the last point that still knows the invocation type (``_invoke_lambda`` below it does not).
    Synchronous invocations run on the local runtime; ``Event`` invocations, and moto's own service
    deliveries (S3, SNS: they pass no request headers, and AWS makes those asynchronous), go to the
-   runtime's asynchronous queue (retries, on-failure destination).
+   runtime's asynchronous queue (retries, on-failure destination). A synchronous answer keeps Lambda's error
+   shape: 429 ``TooManyRequestsException`` (:class:`ThrottledError`), 502 ``KMS…Exception`` when Lambda cannot
+   decrypt the environment variables (:class:`EnvironmentKeyError`, pinned by tests/e2e/test_kms_functions.py),
+   500 ``ServiceException``.
    Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
    routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
    the runtime which version serves each synchronous invocation (``Hooks.route``; an Event invocation is queued
