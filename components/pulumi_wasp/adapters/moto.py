@@ -9,7 +9,10 @@ Patches:
    the last point that still knows the invocation type (``_invoke_lambda`` below it does not).
    Synchronous invocations run on the local runtime; ``Event`` invocations, and moto's own service
    deliveries (S3, SNS: they pass no request headers, and AWS makes those asynchronous), go to the
-   runtime's asynchronous queue (retries, on-failure destination).
+   runtime's asynchronous queue (retries, on-failure destination). A synchronous answer keeps Lambda's error
+   shape: 429 ``TooManyRequestsException`` (:class:`ThrottledError`), 502 ``KMS…Exception`` when Lambda cannot
+   decrypt the environment variables (:class:`EnvironmentKeyError`, pinned by tests/e2e/test_kms_functions.py),
+   500 ``ServiceException``.
    Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
    routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
    the runtime which version serves each synchronous invocation (``Hooks.route``; an Event invocation is queued
@@ -279,6 +282,13 @@ class ThrottledError(LambdaClientError):
         self.description = json.dumps({"__type": self.error_type, "message": message, "Reason": reason, "Type": "User"})
 
 
+class EnvironmentKeyError(LambdaClientError):
+    """Lambda's answer (502) when it could not decrypt the function's environment variables: ``error_type`` is
+    KMSAccessDeniedException, KMSDisabledException, KMSNotFoundException or KMSInvalidStateException."""
+
+    code = 502
+
+
 class ServiceError(LambdaClientError):
     """Lambda's answer when the service itself failed (here: the local cloud is stopping)."""
 
@@ -314,6 +324,9 @@ def install_runtime_hooks(hooks: Hooks) -> None:
                 throttled.get("errorMessage", "Rate Exceeded."),
                 throttled.get("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"),
             )
+        if status == 502:
+            refused = json.loads(result)
+            raise EnvironmentKeyError(refused["errorType"], refused["errorMessage"])
         if status >= 500:
             raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
         response_headers["x-amz-executed-version"] = version
@@ -1146,7 +1159,7 @@ class MotoIamState:
                 return None
             return json.dumps(function.policy.get_policy()["Policy"]) if function.policy.statements else None
         if service == "kms":
-            key = kms_backends[account][region].keys.get(resource.removeprefix("key/"))
+            key = self._key(arn)
             return key.policy if key is not None else None
         if service == "s3":
             bucket = s3_backends[self.account][GLOBAL].buckets.get(resource.split("/", 1)[0])
@@ -1198,7 +1211,7 @@ class MotoIamState:
         backend = kms_backends[self.account][region]
         try:
             return str(backend.describe_key(key_id).arn)
-        except JsonRESTError:
+        except (JsonRESTError, KeyError):  # moto raises a bare KeyError for the ARN of a key it does not hold
             return None
 
     def function_role(self, function_arn: str) -> str:
@@ -1217,6 +1230,16 @@ class MotoIamState:
         # otherwise); None for a machine it does not hold (the request itself then fails as AWS's does).
         _, _, _, region, account, _ = arn.split(":", 5)
         return next((m for m in stepfunctions_backend(account, region).state_machines if m.arn == arn), None)
+
+    def key_state(self, key_arn: str) -> str | None:
+        """KMS's KeyState of the key (``Enabled``, ``Disabled``, ``PendingDeletion``...); None when there is none."""
+        key = self._key(key_arn)
+        return str(key.key_state) if key is not None else None
+
+    @staticmethod
+    def _key(key_arn: str) -> Any:
+        _, _, _, region, account, resource = key_arn.split(":", 5)
+        return kms_backends[account][region].keys.get(resource.removeprefix("key/"))
 
 
 # -- patch 6: Step Functions execution names --------------------------------------------------------

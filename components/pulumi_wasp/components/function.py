@@ -407,7 +407,9 @@ class ServerlessFunction(pulumi.ComponentResource):
         statements = [iam.logs_write(self.log_group.arn), iam.xray_write(), *permissions]
         self.required_key_policy = []
         if key_arn is not None:
-            # Lambda decrypts the environment variables with the function's role when it starts an environment.
+            # Lambda decrypts the environment variables with the function's role. It also grants the key to the role
+            # at CreateFunction, but invocations have been denied for want of this statement (localcloud README,
+            # "A function's environment key"), so the role carries it.
             statements.append(iam.kms_decrypt(key_arn, "lambda"))
             self.required_key_policy.append(
                 log_group_key_policy(

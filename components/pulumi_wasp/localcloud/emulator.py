@@ -44,6 +44,31 @@ CREDENTIALS = {
 }
 #: The call a delivery to a target of this service makes (named in a denied delivery's error).
 TARGET_OPERATIONS = {"lambda": "Invoke", "states": "StartExecution", "sns": "Publish", "sqs": "SendMessage"}
+#: Lambda's answer (HTTP 502) to an invocation of a function whose environment variables it cannot decrypt, by the
+#: state of the key ("Invoke", Errors: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html); the denied
+#: message is the one Lambda returns, KMS's own message after it.
+ENVIRONMENT_KEY_ERRORS = {
+    "denied": (
+        "KMSAccessDeniedException",
+        "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the "
+        "function's KMS key settings. KMS Exception: AccessDeniedExceptionKMS Message: ",
+    ),
+    "missing": (
+        "KMSNotFoundException",
+        "Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's "
+        "KMS key settings.",
+    ),
+    "disabled": (
+        "KMSDisabledException",
+        "Lambda couldn't decrypt the environment variables because the KMS key used is disabled. Check the Lambda "
+        "function's KMS key settings.",
+    ),
+    "invalid state": (
+        "KMSInvalidStateException",
+        "Lambda couldn't decrypt the environment variables because the state of the KMS key used is not valid for "
+        "Decrypt. Check the function's KMS key settings.",
+    ),
+}
 #: Behaviour moto only enables on request: Step Functions executes ASL instead of echoing.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 
@@ -177,6 +202,47 @@ class Emulator:
             service = source_arn.split(":")[2]
             code, _ = KMS_DENIAL_CODES[service]
             raise ClientError({"Error": {"Code": code, "Message": denial.message}}, MAPPING_READS[service])
+
+    def environment_key_error(self, function_arn: str, key: str) -> tuple[str, str] | None:
+        """Lambda's error (type, message) for an invocation of the function whose environment variables are under
+        the customer-managed ``key`` when it cannot decrypt them (:data:`ENVIRONMENT_KEY_ERRORS`): the key is
+        missing, not enabled, or its use denied to the execution role; None when it can, or IAM is not enforced."""
+        if self.iam is None:
+            return None
+        state = MotoIamState(self.account_id)
+        key_arn = state.key_arn(function_arn.split(":")[3], key)
+        key_state = state.key_state(key_arn) if key_arn else None
+        if key_arn is None or key_state is None:
+            return ENVIRONMENT_KEY_ERRORS["missing"]
+        if key_state == "Disabled":
+            return ENVIRONMENT_KEY_ERRORS["disabled"]
+        if key_state != "Enabled":  # PendingDeletion, PendingImport, Unavailable...
+            return ENVIRONMENT_KEY_ERRORS["invalid state"]
+        denial = self.iam.check_environment_key(function_arn, key_arn, self.region)
+        if denial is None:
+            return None
+        error_type, message = ENVIRONMENT_KEY_ERRORS["denied"]
+        return error_type, message + denial.message
+
+    def authorize_log_group_key(self, log_group_name: str, key: str) -> None:
+        """Raise CloudWatch Logs' AccessDeniedException (a ClientError, as CreateLogGroup answers) when the key
+        is not in the emulator or its policy does not let CloudWatch Logs use it for the log group; nothing when
+        IAM is not enforced. AWS's message names the log group only (CreateLogGroup in
+        https://github.com/hashicorp/terraform-provider-aws/issues/29282, AssociateKmsKey in
+        https://github.com/ministryofjustice/modernisation-platform/issues/7870); the local cloud's reason (naming
+        the key) follows it."""
+        if self.iam is None:
+            return
+        arn = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{log_group_name}"
+        key_arn = MotoIamState(self.account_id).key_arn(self.region, key)
+        reason = (
+            f"the key {key} is not in the emulator"
+            if key_arn is None
+            else getattr(self.iam.check_log_group_key(arn, key_arn, self.region), "message", None)
+        )
+        if reason is not None:
+            message = f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}' ({reason})"
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, "CreateLogGroup")
 
 
 _CLIENTS_LOCK = threading.Lock()

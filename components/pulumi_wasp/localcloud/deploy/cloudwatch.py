@@ -1,4 +1,7 @@
-"""CloudWatch: log groups with retention, metric alarms and dashboards (stored; alarms never evaluate)."""
+"""CloudWatch: log groups with retention (and a customer-managed key, whose policy must let CloudWatch Logs use it:
+"Encrypt log data in CloudWatch Logs using AWS Key Management Service",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), metric alarms and dashboards
+(stored; alarms never evaluate)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,12 @@ from pulumi_wasp.localcloud.deploy.context import (
 def log_group(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     name = physical_name(args)
     logs = ctx.client("logs")
-    logs.create_log_group(logGroupName=name, tags=tags(args), **compact(kmsKeyId=value(args, "kmsKeyId")))
+    key = value(args, "kmsKeyId")
+    if key:
+        # CloudWatch Logs tries the key for the group as it creates it: a key policy that does not let
+        # logs.<region>.amazonaws.com use it for this group fails the creation (moto never checks).
+        ctx.emulator.authorize_log_group_key(name, key)
+    logs.create_log_group(logGroupName=name, tags=tags(args), **compact(kmsKeyId=key))
     retention = integer(args, "retentionInDays")
     if retention:
         logs.put_retention_policy(logGroupName=name, retentionInDays=retention)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from botocore.exceptions import ClientError
 from pulumi.runtime.mocks import MockResourceArgs
 
 from pulumi_wasp.adapters.pulumi import dynamic_resource_type
@@ -84,7 +85,7 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
         KMSKeyArn=value(args, "kmsKeyArn"),
     )
     if request.get("KMSKeyArn"):
-        ctx.registry.adjust(Skipped(args.typ, args.name, ENVIRONMENT_KEY_NOT_EVALUATED))
+        _grant_environment_key(ctx, request["KMSKeyArn"], value(args, "role"), ctx.arn("lambda", f"function:{name}"))
     # Layers are left out: the emulator rejects layer versions it did not publish, and the
     # Powertools layer's code is the local environment's aws-lambda-powertools.
     lambda_ = ctx.client("lambda")
@@ -114,6 +115,7 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
         reserved_concurrency=reserved if reserved is not None and reserved >= 0 else None,
         log_group=log_group,
         logical_name=args.name,
+        kms_key_arn=request.get("KMSKeyArn"),
     )
     ctx.registry.record("functions", args.name, spec)
     return name, {
@@ -129,11 +131,32 @@ def function(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     }
 
 
-#: Why a function with a customer-managed key for its environment is listed as adjusted.
-ENVIRONMENT_KEY_NOT_EVALUATED = (
-    "its environment variables' customer-managed key is recorded but not used: the local runtime hands them to the "
-    "handler in clear, so no grant or key policy for Lambda's decryption is checked"
-)
+def _grant_environment_key(ctx: DeployContext, key: str, role: str, function_arn: str) -> None:
+    """What Lambda does when a function's environment variables get a customer-managed key: it grants the key to
+    the execution role for Decrypt, with the deployer's ``kms:CreateGrant`` (awsdocs/aws-lambda-developer-guide#144);
+    a key KMS cannot grant fails the creation with Lambda's InvalidParameterValueException ("… invalid for
+    CreateGrant …", hashicorp/terraform#20813). The grant's constraint is the local cloud's choice (AWS does not
+    document it): the function's encryption context. The local cloud records the grant but does not decrypt on it
+    (see :meth:`~pulumi_wasp.localcloud.iam.Authorizer.check_environment_key`)."""
+    kms = ctx.client("kms")
+    try:
+        kms.describe_key(KeyId=key)  # moto's CreateGrant fails with a 500 on a key it does not hold; KMS's is this
+        kms.create_grant(
+            KeyId=key,
+            GranteePrincipal=role,
+            Operations=["Decrypt"],
+            Constraints={"EncryptionContextEquals": {"aws:lambda:FunctionArn": function_arn}},
+        )
+    except ClientError as error:
+        refused = error.response["Error"]
+        message = (
+            "Lambda was unable to configure access to your environment variables because the KMS key is invalid "
+            f"for CreateGrant. Please check your KMS key settings. KMS Exception: {refused.get('Code')} KMS Message: "
+            f"{refused.get('Message')}"
+        )
+        raise ClientError(
+            {"Error": {"Code": "InvalidParameterValueException", "Message": message}}, "CreateFunction"
+        ) from error
 
 
 def _invoke_arn(ctx: DeployContext, function_arn: str) -> str:

@@ -39,6 +39,8 @@ class FunctionSpec:
     log_group: str
     logical_name: str
     async_config: AsyncConfig = field(default_factory=AsyncConfig)
+    #: The customer-managed key of its environment variables (each invocation decrypts them), else None.
+    kms_key_arn: str | None = None
 
 
 def qualifier_of(name_or_arn: str) -> str | None:

@@ -37,7 +37,9 @@ from pulumi_wasp.localcloud.iam.requests import (
     Request,
     Resolver,
     accesses,
+    environment_key_use,
     execution_key_use,
+    log_group_key_use,
     mapping_key_use,
     state_machine_of,
 )
@@ -199,6 +201,29 @@ class Authorizer:
             return self._deny(Denial(function_arn, "kms:Decrypt", source_arn, f"because {unknown}"))
         if not needed:
             return None
+        return self._function_key_use(function_arn, needed, region)
+
+    def check_environment_key(self, function_arn: str, key_arn: str, region: str) -> Denial | None:
+        """Lambda decrypting the function's environment variables under ``key_arn`` for an invocation, with the
+        execution role (a session named after the function), as the role's policies and the key policy allow.
+
+        Lambda also grants the key to the role when the function is created (the deploy records that grant), and
+        reports disagree on whether an invocation succeeds on the grant alone: allowed with neither policy
+        (https://dev.classmethod.jp/articles/tsnote-kms-when-using-a-kms-cmk-why-arent-i-denied-using-a-cmk-even-though-my-iam-and-key-policies-dont-allow-it-en),
+        denied "because no identity-based policy allows the kms:Decrypt action" until the role was given it
+        (https://github.com/cattle-ops/terraform-aws-gitlab-runner/pull/1253, 2025). The local cloud asks what both
+        accept, as for every key use (grants are not evaluated): what ServerlessFunction grants its role."""
+        return self._function_key_use(function_arn, environment_key_use(function_arn, key_arn), region)
+
+    def check_log_group_key(self, log_group_arn: str, key_arn: str, region: str) -> Denial | None:
+        """CloudWatch Logs (``logs.<region>.amazonaws.com``) using ``key_arn`` for the log group as itself: only
+        the key policy can let it (a service principal has no IAM policies)."""
+        principal = Principal(self.credentials.account, service=f"logs.{region}.amazonaws.com")
+        return self._decide_all(principal, log_group_key_use(log_group_arn, key_arn), region)
+
+    def _function_key_use(self, function_arn: str, needed: list[Access], region: str) -> Denial | None:
+        """The function's execution role (a session named after the function) making each KMS access of
+        ``needed``."""
         role_arn = self.state.function_role(function_arn)
         return self._role_key_use(role_arn, function_arn.split(":")[6], needed, region)
 
@@ -220,10 +245,14 @@ class Authorizer:
 
     def _role_key_use(self, role_arn: str, session: str, needed: list[Access], region: str) -> Denial | None:
         """A service's use of a key with a role it was given (a session ``session`` of ``role_arn``)."""
-        started = time.perf_counter()
         principal = Principal(
             self.credentials.account, _session_arn(self.credentials.account, role_arn, session), role_arn
         )
+        return self._decide_all(principal, needed, region)
+
+    def _decide_all(self, principal: Principal, needed: list[Access], region: str) -> Denial | None:
+        """The first denial among ``needed`` (one decision counted)."""
+        started = time.perf_counter()
         try:
             for access in needed:
                 denial = self._decide(

@@ -45,6 +45,8 @@ SUPPORTED = (
     "kms:EncryptionContext:aws:kinesis:arn",
     "kms:EncryptionContext:aws:states:stateMachineArn",
     "kms:EncryptionContext:SourceArn",
+    "kms:EncryptionContext:aws:lambda:FunctionArn",
+    "kms:EncryptionContext:aws:logs:arn",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 
@@ -82,7 +84,10 @@ _COMPARISONS: dict[str, _Compare] = {
     "stringequals": lambda v, p: v == p,
     "stringequalsignorecase": lambda v, p: v.lower() == p.lower(),
     "stringlike": lambda v, p: _like(p).fullmatch(v) is not None,
-    "arnequals": lambda v, p: v == p,
+    # ArnEquals takes wildcards as ArnLike does ("ArnEquals, ArnLike: ... each can include multi-character match
+    # wildcards (*) or single-character match wildcards (?)", IAM's condition operators reference,
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+    "arnequals": lambda v, p: _like(p).fullmatch(v) is not None,
     "arnlike": lambda v, p: _like(p).fullmatch(v) is not None,
     "numericequals": lambda v, p: _number(v) == _number(p),
     "numericlessthan": lambda v, p: _number(v) < _number(p),

@@ -24,7 +24,9 @@ __all__ = [
     "Request",
     "Resolver",
     "accesses",
+    "environment_key_use",
     "execution_key_use",
+    "log_group_key_use",
     "mapping_key_use",
     "state_machine_of",
 ]
@@ -188,13 +190,22 @@ _KMS_USE: dict[tuple[str, str], tuple[str, ...]] = {
     ("states", "GetExecutionHistory"): ("kms:Decrypt",),
     ("states", "StartSyncExecution"): ("kms:Decrypt",),
 }
-#: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions).
+#: The encryption context each service gives KMS (``kms:EncryptionContext:<key>`` in a policy's conditions): Lambda's
+#: for a function's environment variables (https://github.com/aws/serverless-application-model/issues/1989) and
+#: CloudWatch Logs' for a log group's events ("Encrypt log data in CloudWatch Logs using AWS Key Management Service",
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html) among them.
 ENCRYPTION_CONTEXT = {
     "sqs": "aws:sqs:arn",
     "sns": "aws:sns:topicArn",
     "kinesis": "aws:kinesis:arn",
     "states": "aws:states:stateMachineArn",
+    "lambda": "aws:lambda:FunctionArn",
+    "logs": "aws:logs:arn",
 }
+#: What CloudWatch Logs does with a log group's key as itself: a data key for the events it ingests, Decrypt of
+#: them whenever they are read. AWS does not document which of the two CreateLogGroup and AssociateKmsKey try;
+#: a group whose key allows one and not the other cannot be both written and read, so both are asked.
+LOGS_KEY_USE = ("kms:GenerateDataKey", "kms:Decrypt")
 #: S3's request header naming the key a PutObject encrypts with (instead of the bucket's default).
 _S3_KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
 
@@ -253,6 +264,24 @@ def state_machine_of(arn: str) -> str:
     if len(parts) < 7 or parts[2] != "states":
         raise NotMappedError(f"not a Step Functions ARN: {arn}")
     return ":".join([*parts[:5], "stateMachine", parts[6]])
+
+
+def environment_key_use(function_arn: str, key: str) -> list[Access]:
+    """Lambda's decryption of the environment variables of ``function_arn`` under the customer-managed ``key``
+    (an ARN, else :class:`NotMappedError`): ``kms:Decrypt`` with the function's execution role, through Lambda,
+    in the encryption context ``aws:lambda:FunctionArn`` ("Securing Lambda environment variables",
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html)."""
+    _, _, _, region, account, _ = function_arn.split(":", 5)
+    request = Request("lambda", "Invoke", {}, region, account)
+    return _kms_through("lambda", key, ("kms:Decrypt",), request, function_arn)
+
+
+def log_group_key_use(log_group_arn: str, key: str) -> list[Access]:
+    """CloudWatch Logs' use of ``key`` for the log group ``log_group_arn`` (without ``:*``), as the service itself:
+    :data:`LOGS_KEY_USE` in the encryption context ``aws:logs:arn`` (no ``kms:ViaService``: the service principal
+    calls KMS on its own behalf)."""
+    context = {f"kms:EncryptionContext:{ENCRYPTION_CONTEXT['logs']}": log_group_arn}
+    return [Access(action, key, context) for action in LOGS_KEY_USE]
 
 
 def _kms_through(

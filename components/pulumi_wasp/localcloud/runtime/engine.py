@@ -10,11 +10,11 @@ from typing import Any
 
 from pulumi_wasp.adapters import moto
 from pulumi_wasp.localcloud.deploy import Deployment
-from pulumi_wasp.localcloud.deploy.registry import qualifier_of
+from pulumi_wasp.localcloud.deploy.registry import FunctionSpec, qualifier_of
 from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
 from pulumi_wasp.localcloud.runtime.faults import Faults
-from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, Zygote
+from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, KeyCheck, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
 from pulumi_wasp.localcloud.runtime.reload import CodeWatcher, ReloadReport
@@ -54,7 +54,11 @@ class Runtime:
         environment = self.emulator.environment()
         self.functions = {
             s.name: Function(
-                s, self.zygote, state_dir, {**environment, **self.emulator.function_credentials(s.arn, s.name)}
+                s,
+                self.zygote,
+                state_dir,
+                {**environment, **self.emulator.function_credentials(s.arn, s.name)},
+                key_check=self._key_check(s),
             )
             for s in deployment.registry.functions.values()
         }
@@ -73,6 +77,14 @@ class Runtime:
         #: Hot reload (``serve`` without ``--no-reload``): a code change reaches the next invocation.
         self.watcher = CodeWatcher(self.functions.values(), on_reload) if reload else None
         self._started: list[Source] = []
+
+    def _key_check(self, spec: FunctionSpec) -> KeyCheck | None:
+        """Lambda decrypting the function's environment variables under their customer-managed key, asked before
+        each invocation; None for a function without one."""
+        key = spec.kms_key_arn
+        if key is None:
+            return None
+        return lambda: self.emulator.environment_key_error(spec.arn, key)
 
     def start(self) -> None:
         moto.install_runtime_hooks(self)

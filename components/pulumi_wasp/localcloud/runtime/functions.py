@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from pulumi_wasp.localcloud.runtime.zygote import MAX_MESSAGE
 
 #: The unpublished version: what an unqualified ARN runs.
 LATEST = "$LATEST"
+#: Lambda's error (type, message) when it cannot decrypt a function's environment variables, else None.
+KeyCheck = Callable[[], "tuple[str, str] | None"]
 #: Local cap for functions without reserved concurrency (the account's 1000 would swamp a laptop).
 UNRESERVED_CONCURRENCY = 4
 #: Lambda's INIT phase limit for on-demand functions.
@@ -231,6 +234,13 @@ def _throttled(request_id: str, reserved: bool) -> Invocation:
     return Invocation(request_id, json.dumps(body), status=429)
 
 
+def _undecryptable(request_id: str, error_type: str, message: str) -> Invocation:
+    """Lambda's 502 for an invocation whose environment variables it could not decrypt (KMSAccessDeniedException,
+    KMSDisabledException...): the function never runs, and like a throttle it is an invocation error, counted in
+    neither the function's invocations nor its errors (CloudWatch's Invocations metric leaves these out)."""
+    return Invocation(request_id, json.dumps({"errorType": error_type, "errorMessage": message}), status=502)
+
+
 def _aborted(request_id: str) -> Invocation:
     """Lambda's answer for a failure of the service itself (500), here: the local cloud is stopping."""
     message = "The local cloud is stopping: the invocation was not run to its end."
@@ -242,8 +252,18 @@ def _aborted(request_id: str) -> Invocation:
 class Function:
     """One deployed function's execution environments."""
 
-    def __init__(self, spec: FunctionSpec, zygote: Zygote, state_dir: Path, base_environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        zygote: Zygote,
+        state_dir: Path,
+        base_environment: dict[str, str],
+        key_check: KeyCheck | None = None,
+    ) -> None:
         self.spec = spec
+        #: Asked before each invocation of a function whose environment variables are under a customer-managed key:
+        #: Lambda's error (type, message) when it cannot decrypt them (the emulator's IAM decides), else None.
+        self._key_check = key_check
         self._zygote = zygote
         self.log_path = state_dir / "logs" / f"{spec.name}.log"
         self._task_root = _task_root(spec, state_dir / "functions" / spec.name)
@@ -278,8 +298,12 @@ class Function:
         slot (concurrency reached, shared by every version) the invocation is throttled at once, as Lambda
         answers a synchronous call; a poller may wait up to ``wait_for_slot`` seconds for one instead (Lambda's
         pollers back off and retry). Once the function is closed every invocation, waiting or running, ends at
-        once (aborted)."""
+        once (aborted). A function whose environment variables are under a customer-managed key first has them
+        decrypted (``key_check``): when Lambda cannot, the invocation fails at once with its 502."""
         request_id = str(uuid.uuid4())
+        refused = self._key_check() if self._key_check is not None and not self._closed else None
+        if refused is not None:
+            return _undecryptable(request_id, *refused)
         payload = event if isinstance(event, str) else json.dumps(event)
         fault = self.faults.decide() if self.faults else NO_FAULT  # fault injection: runtime/faults.py
         with self._lock:

@@ -3,6 +3,7 @@ and the consumers the components wire to them, each reading what it was handed w
 
 import base64
 import json
+import os
 import urllib.parse
 
 import boto3
@@ -44,3 +45,8 @@ def on_object(event, context):
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         s3.put_object(Bucket=bucket, Key=f"{key}.report", Body=b"%d bytes" % len(body))
         print(f"consumed {key} ({len(body)} bytes)", flush=True)
+
+
+def environment(event, context):
+    """The environment variable Lambda decrypted for the handler."""
+    return {"secret": os.environ.get("SECRET")}

@@ -2,7 +2,9 @@
 IAM (the saga's own role grant is enough), ``closed`` under a key whose policy lets the account administer it but
 not use it (the same role grant counts for nothing), and ``bare``, a state machine under the first key whose role
 was granted nothing of it. A starter function granted only ``iam.states_start`` and an EventRouter with a
-StateMachineTarget rule per machine start them: StartExecution asks nothing of the key of its caller."""
+StateMachineTarget rule per machine start them: StartExecution asks nothing of the key of its caller. Both keys let CloudWatch Logs encrypt the sagas' log
+groups and deliver their logs (the statements each saga lists in ``required_key_policy``; without them the log
+groups are refused, as on AWS)."""
 
 import json
 
@@ -20,7 +22,7 @@ from pulumi_wasp.components import (
     StateMachineTarget,
     Step,
 )
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.shared import iam, kms
 
 CODE = ["../../functions/keyed_saga"]
 SOURCE = "tests.keyed-saga"
@@ -36,8 +38,22 @@ def saga(name: str, key: aws.kms.Key) -> Saga:
 
 
 account = aws.get_caller_identity_output().account_id
-# A user's key: its default policy delegates to IAM (the account's root), as kms.Key's does on AWS.
-data_key = aws.kms.Key("data", enable_key_rotation=True)
+region = aws.config.region or "us-east-1"
+saga_logs = pulumi.Output.concat("arn:aws:logs:", region, ":", account, ":log-group:/aws/vendedlogs/states/*")
+logging = [kms.log_group_statement([saga_logs], region), kms.log_delivery_statement()]
+# A user's key: its policy delegates to IAM (the account's root), as kms.Key's default does on AWS.
+delegated = {
+    "Sid": "AccountDelegatesToIam",
+    "Effect": "Allow",
+    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+data_key = aws.kms.Key(
+    "data",
+    enable_key_rotation=True,
+    policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [delegated, *logging]}),
+)
 administered = {
     "Sid": "AccountAdministersOnly",
     "Effect": "Allow",
@@ -48,7 +64,7 @@ administered = {
 closed_key = aws.kms.Key(
     "closed",
     enable_key_rotation=True,
-    policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administered]}),
+    policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [administered, *logging]}),
 )
 
 granted = saga("granted", data_key)

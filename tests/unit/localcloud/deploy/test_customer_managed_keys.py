@@ -1,6 +1,6 @@
-"""A function's environment key and a state machine's key reach the emulator. The deploy lists the function as
-adjusted (nothing local uses its key, so no key policy or grant for it is checked: never silently); the state
-machine's key is evaluated by the local cloud's IAM, so the machine is created as given."""
+"""A state machine's key reaches the emulator and the machine is created as given: the local cloud's IAM
+evaluates its key (tests/unit/localcloud/iam, tests/e2e/test_kms_state_machines.py). A function's environment
+key is evaluated too: test_lambda_environment_key.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import pulumi
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
 from pulumi_wasp.localcloud.deploy.context import DeployContext
-from pulumi_wasp.localcloud.deploy.lambda_ import ENVIRONMENT_KEY_NOT_EVALUATED, function
 from pulumi_wasp.localcloud.deploy.registry import Registry
 from pulumi_wasp.localcloud.deploy.sfn import state_machine
 from pulumi_wasp.localcloud.emulator import Emulator
@@ -34,34 +32,12 @@ def emulator() -> Iterator[Emulator]:
     started.stop()
 
 
-def deploy_function(emulator: Emulator, tmp_path: Path, name: str, **inputs: object) -> Registry:
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
-    registry = Registry()
-    args = {"name": name, "runtime": "python3.11", "handler": "app.handler", "role": ROLE, **inputs}
-    args["code"] = pulumi.FileArchive(".")
-    function(DeployContext(emulator, registry, tmp_path), MockResourceArgs("aws:lambda/function:Function", name, args))
-    return registry
-
-
 def deploy_state_machine(emulator: Emulator, name: str, **inputs: object) -> Registry:
     registry = Registry()
     args = {"name": name, "definition": PASS, "roleArn": ROLE, **inputs}
     machine = MockResourceArgs("aws:sfn/stateMachine:StateMachine", name, args)
     state_machine(DeployContext(emulator, registry, Path.cwd()), machine)
     return registry
-
-
-def test_a_function_with_an_environment_key_is_created_with_it_and_listed_as_adjusted(
-    emulator: Emulator, tmp_path: Path
-) -> None:
-    registry = deploy_function(emulator, tmp_path, "keyed-fn", kmsKeyArn=KEY)
-    configuration = emulator.client("lambda").get_function_configuration(FunctionName="keyed-fn")
-    assert configuration["KMSKeyArn"] == KEY
-    assert [(entry.name, entry.reason) for entry in registry.adjusted] == [("keyed-fn", ENVIRONMENT_KEY_NOT_EVALUATED)]
-
-
-def test_a_function_without_a_key_is_not_listed_as_adjusted(emulator: Emulator, tmp_path: Path) -> None:
-    assert deploy_function(emulator, tmp_path, "plain-fn").adjusted == []
 
 
 def test_a_state_machine_under_a_customer_managed_key_is_created_with_it_and_not_listed_as_adjusted(

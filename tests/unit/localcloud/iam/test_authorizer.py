@@ -427,3 +427,79 @@ def test_a_start_of_a_machine_whose_key_the_emulator_does_not_hold_is_denied_wit
         f"because the local cloud cannot evaluate it: the KMS key gone of {MACHINE} is not in the emulator "
         "(AWS fails the call: KMS's NotFoundException)"
     )
+
+
+KEYED_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-api"
+
+
+def test_lambda_decrypts_a_functions_environment_with_the_execution_role_through_lambda() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = DELEGATING
+    state.roles["orders-role"] = []
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    through = {
+        "StringEquals": {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"},
+        "ArnEquals": {"kms:EncryptionContext:aws:lambda:FunctionArn": KEYED_FUNCTION},
+    }
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": through})
+    ]
+    assert authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION) is None
+
+
+def test_a_key_policy_that_neither_delegates_nor_names_the_role_denies_lambdas_decryption() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/key-admin"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    )
+    state.roles["orders-role"] = [document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY})]
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.reason == "because no resource-based policy allows the kms:Decrypt action"
+
+
+def test_an_explicit_deny_in_the_key_policy_denies_lambdas_decryption_the_role_is_allowed() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = document(
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"lambda.{REGION}.amazonaws.com"}},
+        },
+    )
+    denial = authorizer.check_environment_key(KEYED_FUNCTION, KEY, REGION)
+    assert denial is not None and denial.reason == "with an explicit deny in a resource-based policy"
+
+
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/orders-api"
+
+
+def test_cloudwatch_logs_uses_a_log_groups_key_only_when_the_key_policy_lets_it_for_that_group() -> None:
+    authorizer, state, _ = setup()
+    state.policies[KEY] = DELEGATING
+    denial = authorizer.check_log_group_key(LOG_GROUP, KEY, REGION)
+    assert denial is not None and denial.message == (
+        f"User: logs.{REGION}.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} "
+        "because no resource-based policy allows the kms:GenerateDataKey action"
+    )
+    logs_may_use = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP}},
+    }
+    state.policies[KEY] = document(logs_may_use)
+    assert authorizer.check_log_group_key(LOG_GROUP, KEY, REGION) is None
+    assert authorizer.check_log_group_key(f"{LOG_GROUP}-other", KEY, REGION) is not None

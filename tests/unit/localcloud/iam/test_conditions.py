@@ -25,6 +25,12 @@ def test_keys_are_case_insensitive() -> None:
     assert holds({"ArnEquals": {"AWS:SourceArn": SOURCE}}, {"aws:SourceArn": SOURCE})
 
 
+def test_arn_equals_takes_wildcards_as_arn_like_does() -> None:
+    assert holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:ord?rs"}}, {"aws:SourceArn": SOURCE})
+    assert not holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:*:orders"}}, {"aws:SourceArn": SOURCE})
+    assert holds({"ArnNotEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:*"}}, {"aws:SourceArn": SOURCE})
+
+
 def test_a_missing_key_fails_a_positive_operator_and_passes_a_negated_one() -> None:
     assert not holds({"StringEquals": {"aws:SourceAccount": "1"}}, {})
     assert holds({"StringNotEquals": {"aws:SourceAccount": "1"}}, {})

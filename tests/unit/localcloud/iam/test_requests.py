@@ -12,7 +12,9 @@ from pulumi_wasp.localcloud.iam.requests import (
     NotMappedError,
     Request,
     accesses,
+    environment_key_use,
     execution_key_use,
+    log_group_key_use,
     mapping_key_use,
     state_machine_of,
 )
@@ -341,3 +343,27 @@ def test_an_execution_or_a_versions_machine_is_the_machine_its_key_encrypts_for(
     assert state_machine_of(f"{SEALED_MACHINE}:3") == SEALED_MACHINE
     with pytest.raises(NotMappedError, match="not a Step Functions ARN"):
         state_machine_of(SEALED_QUEUE)
+
+
+def test_lambda_decrypts_a_functions_environment_through_lambda_in_the_functions_encryption_context() -> None:
+    function = f"arn:aws:lambda:{ARN}:function:orders-api"
+    context = {
+        "kms:ViaService": f"lambda.{REGION}.amazonaws.com",
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:aws:lambda:FunctionArn": function,
+    }
+    assert environment_key_use(function, KEY) == [Access("kms:Decrypt", KEY, context)]
+
+
+def test_an_environment_key_that_is_not_an_arn_is_not_mapped() -> None:
+    with pytest.raises(NotMappedError, match="is not in the emulator"):
+        environment_key_use(f"arn:aws:lambda:{ARN}:function:orders-api", "k-1")
+
+
+def test_cloudwatch_logs_uses_a_log_groups_key_in_the_log_groups_encryption_context_without_a_via_service() -> None:
+    group = f"arn:aws:logs:{ARN}:log-group:/aws/lambda/orders-api"
+    context = {"kms:EncryptionContext:aws:logs:arn": group}
+    assert log_group_key_use(group, KEY) == [
+        Access("kms:GenerateDataKey", KEY, context),
+        Access("kms:Decrypt", KEY, context),
+    ]
