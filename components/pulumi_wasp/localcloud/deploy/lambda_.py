@@ -27,7 +27,7 @@ from pulumi_wasp.localcloud.deploy.context import (
     tags,
     value,
 )
-from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped, qualifier_of
+from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped, parse_function_name
 
 #: Archive root name of a function whose whole archive is one folder.
 ROOT = ""
@@ -224,7 +224,7 @@ def event_source_mapping(ctx: DeployContext, args: MockResourceArgs) -> tuple[st
     source_arn, function_name = value(args, "eventSourceArn"), value(args, "functionName")
     # A version's or an alias's ARN (or name:qualifier) keeps its qualifier: the mapping invokes through it.
     function_arn = ctx.registry.function(function_name).arn
-    if qualifier := qualifier_of(str(function_name)):
+    if qualifier := parse_function_name(str(function_name)).qualifier:
         function_arn = f"{function_arn}:{qualifier}"
     on_failure = (((value(args, "destinationConfig") or {}).get("onFailure")) or {}).get("destinationArn")
     filters = ((value(args, "filterCriteria") or {}).get("filters")) or []
