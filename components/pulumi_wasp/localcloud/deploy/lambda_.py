@@ -142,7 +142,7 @@ def _invoke_arn(ctx: DeployContext, function_arn: str) -> str:
 
 def alias(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     """An alias in moto, weights included: an invocation of a weighted alias is served by the version the
-    runtime draws (adapters.moto patch 1, runtime.routing)."""
+    runtime draws for it (Runtime.version_of, runtime.routing)."""
     weights = ((value(args, "routingConfig") or {}).get("additionalVersionWeights")) or {}
     request = compact(
         Description=value(args, "description"),

@@ -8,6 +8,7 @@ quickly (a function's code folders, the mappings it polls).
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import threading
@@ -101,13 +102,6 @@ class FunctionRef:
     region: str | None = None
     account: str | None = None
 
-    @property
-    def alias(self) -> str | None:
-        """The alias named; None for a version, ``$LATEST`` or no qualifier."""
-        if self.qualifier is None or self.qualifier == LATEST or self.qualifier.isdigit():
-            return None
-        return self.qualifier
-
     def arn(self, region: str, account: str) -> str:
         """The ARN invoked (``context.invoked_function_arn``): qualified as named, in ``region`` and ``account`` unless
         the name carried its own."""
@@ -115,6 +109,7 @@ class FunctionRef:
         return f"{base}:{self.qualifier}" if self.qualifier else base
 
 
+@functools.lru_cache(maxsize=1024)  # every invocation parses the ARN it names, and a deployment names few
 def parse_function_name(name_or_arn: str, qualifier: str | None = None) -> FunctionRef:
     """The function, version or alias a Lambda request names with ``FunctionName`` (any of Invoke's forms) and an
     optional ``Qualifier``, checked as Lambda checks them: InvalidFunctionNameError (ValidationException) for a value

@@ -50,11 +50,6 @@ def test_the_same_qualifier_in_the_name_and_the_parameter_is_accepted() -> None:
     assert parse_function_name("orders-api:live", "live").qualifier == "live"
 
 
-def test_an_alias_is_a_qualifier_that_is_neither_a_version_nor_latest() -> None:
-    aliases = [parse_function_name(name).alias for name in ("orders-api:live", "orders-api:7", "orders-api:$LATEST")]
-    assert aliases == ["live", None, None]
-
-
 def test_the_invoked_arn_keeps_the_qualifier_and_fills_in_region_and_account() -> None:
     assert parse_function_name("orders-api:live").arn(REGION, ACCOUNT) == f"{ARN}:live"
     assert parse_function_name(ARN).arn("us-east-1", "999999999999") == ARN
