@@ -392,3 +392,11 @@ def test_invoking_a_malformed_name_is_a_validation_error(cloud) -> None:
         lambda_client(cloud).invoke(FunctionName=f"{worker(cloud)[0]}:live:extra", Payload=b"{}")
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     assert "at 'functionName' failed to satisfy constraint" in raised.value.response["Error"]["Message"]
+
+
+def test_a_dry_run_is_checked_as_an_invocation_is(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    assert lambda_client(cloud).invoke(FunctionName=alias_arn, InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(ClientError) as raised:
+        lambda_client(cloud).invoke(FunctionName=f"{name}:gone", InvocationType="DryRun")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -39,6 +39,8 @@ class RecordingHooks:
         #: (what the caller named, payload, the Qualifier it gave)
         self.invoked: list[tuple[str, str, str | None]] = []
         self.queued: list[tuple[str, str, str | None]] = []
+        #: (what the caller named, the Qualifier it gave) of DryRun invocations
+        self.checked: list[tuple[str, str | None]] = []
         self.delivered: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
     def invoke(
@@ -54,6 +56,12 @@ class RecordingHooks:
         if self.refusal is not None:
             raise self.refusal
         return "queued-request-id"
+
+    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
+        self.checked.append((function_name, qualifier))
+        if self.refusal is not None:
+            raise self.refusal
+        return None, function_name
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.delivered.append((rule_arn, target, event))
@@ -139,7 +147,7 @@ def test_lambda_invoke_reports_function_errors_throttles_and_service_errors(func
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
 
-@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event", "DryRun"])
 def test_a_request_the_runtime_refuses_is_answered_as_lambdas_error(function_arn: str, invocation_type: str) -> None:
     client = boto3.client("lambda", config=Config(retries={"total_max_attempts": 1}))
     refusal = NotFoundError(f"Function not found: {function_arn}:gone")
@@ -156,6 +164,11 @@ def test_a_request_the_runtime_refuses_is_answered_as_lambdas_error(function_arn
 def test_an_event_invocation_is_queued_as_the_caller_named_it(function_arn: str, hooks: RecordingHooks) -> None:
     response = boto3.client("lambda").invoke(FunctionName="probe:live", InvocationType="Event", Payload=b"{}")
     assert (response["StatusCode"], hooks.queued, hooks.invoked) == (202, [("probe:live", "{}", None)], [])
+
+
+def test_a_dry_run_is_checked_by_the_runtime_and_runs_nothing(function_arn: str, hooks: RecordingHooks) -> None:
+    response = boto3.client("lambda").invoke(FunctionName="probe", Qualifier="live", InvocationType="DryRun")
+    assert (response["StatusCode"], hooks.checked, hooks.invoked, hooks.queued) == (204, [("probe", "live")], [], [])
 
 
 def live_alias(client: Any) -> str:

@@ -11,7 +11,7 @@ Patches:
    and Qualifier as the caller gave them (``LambdaResponse.invoke`` reads the request's Qualifier: moto read a
    ``qualifier`` botocore never sends, then the payload's own "qualifier" key): synchronous invocations run at once, ``Event`` ones and moto's internal
    callers (which pass no request headers; AWS's services invoke asynchronously) go to the runtime's asynchronous
-   queue (retries, on-failure destination), and what the runtime refuses (an unknown function, version or alias, a
+   queue (retries, on-failure destination), ``DryRun`` ones are checked and run nothing, and what the runtime refuses (an unknown function, version or alias, a
    malformed name) is answered as Lambda's error. ``LambdaFunction.invoke`` is where moto's own deliveries end
    (SNS, S3, InvokeAsync): they are queued asynchronously too, under the ARN they named: moto resolves an alias to
    its version object before invoking, so ``LambdaBackend.send_sns_message`` and S3's ``_invoke_awslambda`` note
@@ -271,6 +271,10 @@ class Hooks(Protocol):
         """Queue an asynchronous invocation of what a caller named (kept as named: an alias is routed per attempt);
         returns its request id. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
+    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
+        """What a caller named, checked as :meth:`invoke` checks it without running anything (a ``DryRun``
+        invocation): the function and the ARN invoked. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
+
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
 
@@ -378,9 +382,13 @@ def install_runtime_hooks(hooks: Hooks) -> None:
     ) -> bytes:
         # The Invoke API (and moto's internal callers, which pass no headers: asynchronous, as AWS's services invoke).
         payload = body or "{}"
+        invocation_type = headers.get("x-amz-invocation-type") if headers else "Event"
         try:
-            if not headers or headers.get("x-amz-invocation-type") == "Event":
+            if invocation_type == "Event":
                 response_headers["x-amz-request-id"] = hooks.invoke_async(function_name, payload, qualifier)
+                result = b""
+            elif invocation_type == "DryRun":  # Lambda checks the request and runs nothing (204)
+                hooks.target(function_name, qualifier)
                 result = b""
             else:
                 result = _answer(hooks.invoke(function_name, payload, qualifier), response_headers)
