@@ -8,11 +8,15 @@ import json
 import math
 import re
 import time
+import urllib.error
+import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from pulumi.runtime.mocks import MockResourceArgs
 
 from pulumi_wasp.components.shared.lambda_deployment import TYPE
@@ -176,34 +180,223 @@ def next_polled(cloud: LocalCloud, function_name: str, send: Callable[[], object
     return found[before]
 
 
+def routed_twice(cloud: LocalCloud, function_name: str, trigger: Callable[[], object]) -> list[tuple[str, str, str]]:
+    """What the next invocation ``trigger()`` causes ran as, with the function's alias ``live`` on version 1 and no
+    weights (all of its traffic on version 1), then with all of its traffic shifted to version 2."""
+    client = lambda_client(cloud)
+    two_versions(client, function_name)
+    client.update_alias(
+        FunctionName=function_name, Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}}
+    )
+    first = next_polled(cloud, function_name, trigger)
+    client.update_alias(FunctionName=function_name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
+    return [first, next_polled(cloud, function_name, trigger)]
+
+
+def both_versions(alias_arn: str) -> list[tuple[str, str, str]]:
+    """Version 1, then version 2, each run for the alias (context, environment and invoked ARN agree)."""
+    return [("1", "1", alias_arn), ("2", "2", alias_arn)]
+
+
+def worker(cloud: LocalCloud) -> tuple[str, str]:
+    return outputs(cloud)["function_name"], outputs(cloud)["alias_arn"]
+
+
+def allow(cloud: LocalCloud, principal: str, source_arn: str) -> None:
+    """The worker's alias lets ``principal`` invoke it for ``source_arn`` (the local cloud's IAM checks deliveries)."""
+    lambda_client(cloud).add_permission(
+        FunctionName=worker(cloud)[0],
+        Qualifier="live",
+        StatementId=f"{principal.split('.')[0]}-{uuid.uuid4().hex[:8]}",
+        Action="lambda:InvokeFunction",
+        Principal=principal,
+        SourceArn=source_arn,
+    )
+
+
+@pytest.mark.time_limit(120)
+def test_a_synchronous_invoke_of_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+
+    def invoke() -> object:
+        return lambda_client(cloud).invoke(FunctionName=alias_arn, Payload=b"{}")
+
+    assert routed_twice(cloud, name, invoke) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_an_event_invoke_of_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+
+    def invoke() -> object:
+        return lambda_client(cloud).invoke(FunctionName=f"{name}:live", InvocationType="Event", Payload=b"{}")
+
+    assert routed_twice(cloud, name, invoke) == both_versions(alias_arn)
+
+
 @pytest.mark.time_limit(120)
 def test_a_queue_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
-    client, name, alias_arn = lambda_client(cloud), outputs(cloud)["function_name"], outputs(cloud)["alias_arn"]
-    two_versions(client, name)
+    name, alias_arn = worker(cloud)
     sqs = cloud.emulator.client("sqs")
 
     def send() -> object:
         return sqs.send_message(QueueUrl=outputs(cloud)["queue_url"], MessageBody="{}")
 
-    client.update_alias(
-        FunctionName=name, Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}}
-    )
-    assert next_polled(cloud, name, send) == ("1", "1", alias_arn)
-    # All of the alias's traffic shifted to version 2: the poller's next batch runs it.
-    client.update_alias(FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
-    assert next_polled(cloud, name, send) == ("2", "2", alias_arn)
+    assert routed_twice(cloud, name, send) == both_versions(alias_arn)
 
 
 @pytest.mark.time_limit(120)
-def test_a_stream_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
-    client, name = lambda_client(cloud), outputs(cloud)["stream_function_name"]
-    alias_arn = outputs(cloud)["stream_alias_arn"]
-    two_versions(client, name)
+def test_a_kinesis_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
     kinesis = cloud.emulator.client("kinesis")
 
     def put() -> object:
         return kinesis.put_record(StreamName=outputs(cloud)["stream_name"], Data=b"{}", PartitionKey="k")
 
-    assert next_polled(cloud, name, put) == ("1", "1", alias_arn)
-    client.update_alias(FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
-    assert next_polled(cloud, name, put) == ("2", "2", alias_arn)
+    routed = routed_twice(cloud, outputs(cloud)["stream_function_name"], put)
+    assert routed == both_versions(outputs(cloud)["stream_alias_arn"])
+
+
+@pytest.mark.time_limit(120)
+def test_a_dynamodb_stream_mapping_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    dynamodb = cloud.emulator.client("dynamodb")
+
+    def append() -> object:
+        item = {"aggregateId": {"S": uuid.uuid4().hex}, "version": {"N": "1"}}
+        return dynamodb.put_item(TableName=outputs(cloud)["ledger_table_name"], Item=item)
+
+    routed = routed_twice(cloud, outputs(cloud)["projection_function_name"], append)
+    assert routed == both_versions(outputs(cloud)["projection_alias_arn"])
+
+
+@pytest.mark.time_limit(120)
+def test_an_api_route_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+
+    def post() -> object:
+        request = urllib.request.Request(f"{outputs(cloud)['api_url']}/probe", data=b"{}", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read()
+        except urllib.error.HTTPError as answered:  # the probe's reply is no proxy response: the gateway says so
+            return answered.read()
+
+    assert routed_twice(cloud, name, post) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_a_schedule_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    [schedule] = cloud.runtime.schedules.schedules
+
+    def fire() -> object:
+        cloud.runtime.schedules.fire(schedule)
+        return None
+
+    routed = routed_twice(cloud, outputs(cloud)["tick_function_name"], fire)
+    assert routed == both_versions(outputs(cloud)["tick_alias_arn"])
+
+
+@pytest.mark.time_limit(120)
+def test_an_sns_subscription_of_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    sns = cloud.emulator.client("sns")
+    topic_arn = sns.create_topic(Name="probe-notices")["TopicArn"]
+    allow(cloud, "sns.amazonaws.com", topic_arn)
+    sns.subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=alias_arn)
+
+    def publish() -> object:
+        return sns.publish(TopicArn=topic_arn, Message="{}")
+
+    assert routed_twice(cloud, name, publish) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_an_s3_notification_to_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    s3 = cloud.emulator.client("s3")
+    s3.create_bucket(Bucket="probe-uploads")
+    allow(cloud, "s3.amazonaws.com", "arn:aws:s3:::probe-uploads")
+    notification = {
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": alias_arn, "Events": ["s3:ObjectCreated:*"]}]
+    }
+    s3.put_bucket_notification_configuration(Bucket="probe-uploads", NotificationConfiguration=notification)
+
+    def upload() -> object:
+        return s3.put_object(Bucket="probe-uploads", Key=f"{uuid.uuid4().hex}.json", Body=b"{}")
+
+    assert routed_twice(cloud, name, upload) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_an_eventbridge_target_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    events = cloud.emulator.client("events")
+    rule_arn = events.put_rule(Name="probe-rule", EventPattern=json.dumps({"source": ["probe.tests"]}))["RuleArn"]
+    allow(cloud, "events.amazonaws.com", rule_arn)
+    events.put_targets(Rule="probe-rule", Targets=[{"Id": "probe", "Arn": alias_arn}])
+
+    def put() -> object:
+        return events.put_events(Entries=[{"Source": "probe.tests", "DetailType": "Probed", "Detail": "{}"}])
+
+    assert routed_twice(cloud, name, put) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_a_step_functions_task_on_the_alias_runs_the_version_the_alias_routes_to(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    iam = cloud.emulator.client("iam")
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    role_arn = iam.create_role(RoleName="probe-machine", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    invoke = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": alias_arn}],
+    }
+    iam.put_role_policy(RoleName="probe-machine", PolicyName="invoke", PolicyDocument=json.dumps(invoke))
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+    definition = {
+        "StartAt": "Run",
+        "States": {"Run": {**task, "Parameters": {"FunctionName": alias_arn, "Payload": {}}}},
+    }
+    sfn = cloud.emulator.client("stepfunctions")
+    machine_arn = sfn.create_state_machine(name="probe-machine", definition=json.dumps(definition), roleArn=role_arn)[
+        "stateMachineArn"
+    ]
+
+    def start() -> object:
+        return sfn.start_execution(stateMachineArn=machine_arn, name=uuid.uuid4().hex, input="{}")
+
+    assert routed_twice(cloud, name, start) == both_versions(alias_arn)
+
+
+@pytest.mark.time_limit(120)
+def test_invoking_an_alias_the_function_does_not_have_is_resource_not_found(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    with pytest.raises(ClientError) as raised:
+        lambda_client(cloud).invoke(FunctionName=f"{name}:gone", Payload=b"{}")
+    error = raised.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"]) == (
+        "ResourceNotFoundException",
+        f"Function not found: {alias_arn.rsplit(':', 1)[0]}:gone",
+    )
+
+
+def test_invoking_with_a_qualifier_that_differs_from_the_names_is_refused(cloud) -> None:
+    with pytest.raises(ClientError) as raised:
+        lambda_client(cloud).invoke(FunctionName=worker(cloud)[1], Qualifier="1", Payload=b"{}")
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_invoking_a_malformed_name_is_a_validation_error(cloud) -> None:
+    with pytest.raises(ClientError) as raised:
+        lambda_client(cloud).invoke(FunctionName=f"{worker(cloud)[0]}:live:extra", Payload=b"{}")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert "at 'functionName' failed to satisfy constraint" in raised.value.response["Error"]["Message"]
+
+
+def test_a_dry_run_is_checked_as_an_invocation_is(cloud) -> None:
+    name, alias_arn = worker(cloud)
+    assert lambda_client(cloud).invoke(FunctionName=alias_arn, InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(ClientError) as raised:
+        lambda_client(cloud).invoke(FunctionName=f"{name}:gone", InvocationType="DryRun")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"

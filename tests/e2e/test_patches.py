@@ -26,29 +26,54 @@ REGION = "us-east-1"
 class RecordingHooks:
     """Stands in for the runtime: records what moto hands over, answers like Lambda would."""
 
-    def __init__(self, status: int = 200, payload: str = '{"ok": true}', function_error: str | None = None) -> None:
-        self.answer = (status, payload, function_error)
-        #: (what the caller invoked, payload, the version to run)
-        self.invoked: list[tuple[str, str, str]] = []
-        self.queued: list[tuple[str, str]] = []
+    def __init__(
+        self,
+        status: int = 200,
+        payload: str = '{"ok": true}',
+        function_error: str | None = None,
+        version: str = "$LATEST",
+        refusal: Exception | None = None,
+    ) -> None:
+        self.answer = (status, payload, function_error, version)
+        self.refusal = refusal
+        #: (what the caller named, payload, the Qualifier it gave)
+        self.invoked: list[tuple[str, str, str | None]] = []
+        self.queued: list[tuple[str, str, str | None]] = []
+        #: (what the caller named, the Qualifier it gave) of DryRun invocations
+        self.checked: list[tuple[str, str | None]] = []
         self.delivered: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-        self.routed: list[tuple[str, str, dict[str, float]]] = []
 
-    def invoke(self, function_arn: str, payload: str, version: str) -> tuple[int, str, str | None]:
-        self.invoked.append((function_arn, payload, version))
+    def invoke(
+        self, function_name: str, payload: str, qualifier: str | None = None
+    ) -> tuple[int, str, str | None, str]:
+        self.invoked.append((function_name, payload, qualifier))
+        if self.refusal is not None:
+            raise self.refusal
         return self.answer
 
-    def invoke_async(self, function_arn: str, payload: str) -> str:
-        self.queued.append((function_arn, payload))
+    def invoke_async(self, function_name: str, payload: str, qualifier: str | None = None) -> str:
+        self.queued.append((function_name, payload, qualifier))
+        if self.refusal is not None:
+            raise self.refusal
         return "queued-request-id"
+
+    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
+        self.checked.append((function_name, qualifier))
+        if self.refusal is not None:
+            raise self.refusal
+        return None, function_name
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.delivered.append((rule_arn, target, event))
 
-    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
-        """Always the most weighted additional version: the test sees the routing decision take effect."""
-        self.routed.append((alias_arn, primary, weights))
-        return max(weights, key=weights.__getitem__)
+
+class NotFoundError(KeyError):
+    """A refusal as the runtime raises one (adapter.LambdaRefusal)."""
+
+    lambda_error_code, lambda_status = "ResourceNotFoundException", 404
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @pytest.fixture
@@ -85,10 +110,23 @@ def hooks() -> Iterator[RecordingHooks]:
         yield recording
 
 
-def test_lambda_invoke_runs_synchronous_invocations_on_the_runtime(function_arn: str, hooks: RecordingHooks) -> None:
-    response = boto3.client("lambda").invoke(FunctionName="probe", Payload=b'{"x": 1}')
-    assert hooks.invoked == [(function_arn, '{"x": 1}', "$LATEST")]
-    assert json.loads(response["Payload"].read()) == {"ok": True}
+def test_lambda_invoke_hands_the_name_and_qualifier_as_given_to_the_runtime(
+    function_arn: str, hooks: RecordingHooks
+) -> None:
+    boto3.client("lambda").invoke(FunctionName="probe", Payload=b'{"x": 1}')
+    boto3.client("lambda").invoke(FunctionName=function_arn, Qualifier="live", Payload=b"{}")
+    assert hooks.invoked == [("probe", '{"x": 1}', None), (function_arn, "{}", "live")]
+
+
+def test_an_events_own_qualifier_key_is_not_the_invocations_qualifier(function_arn: str, hooks: RecordingHooks) -> None:
+    boto3.client("lambda").invoke(FunctionName="probe", Payload=b'{"qualifier": "live"}')
+    assert hooks.invoked == [("probe", '{"qualifier": "live"}', None)]
+
+
+def test_lambda_invoke_reports_the_version_the_runtime_ran(function_arn: str) -> None:
+    with installed(RecordingHooks(version="2")):
+        response = boto3.client("lambda").invoke(FunctionName="probe:live", Payload=b"{}")
+    assert (response["ExecutedVersion"], json.loads(response["Payload"].read())) == ("2", {"ok": True})
     assert "FunctionError" not in response
 
 
@@ -109,73 +147,86 @@ def test_lambda_invoke_reports_function_errors_throttles_and_service_errors(func
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
 
-def test_a_weighted_alias_asks_the_runtime_which_version_serves_and_reports_it(
-    function_arn: str, hooks: RecordingHooks
-) -> None:
-    client = boto3.client("lambda")
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event", "DryRun"])
+def test_a_request_the_runtime_refuses_is_answered_as_lambdas_error(function_arn: str, invocation_type: str) -> None:
+    client = boto3.client("lambda", config=Config(retries={"total_max_attempts": 1}))
+    refusal = NotFoundError(f"Function not found: {function_arn}:gone")
+    with installed(RecordingHooks(refusal=refusal)), pytest.raises(ClientError) as raised:
+        client.invoke(FunctionName="probe:gone", InvocationType=invocation_type, Payload=b"{}")
+    error = raised.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ResourceNotFoundException",
+        f"Function not found: {function_arn}:gone",
+        404,
+    )
+
+
+def test_an_event_invocation_is_queued_as_the_caller_named_it(function_arn: str, hooks: RecordingHooks) -> None:
+    response = boto3.client("lambda").invoke(FunctionName="probe:live", InvocationType="Event", Payload=b"{}")
+    assert (response["StatusCode"], hooks.queued, hooks.invoked) == (202, [("probe:live", "{}", None)], [])
+
+
+def test_a_dry_run_is_checked_by_the_runtime_and_runs_nothing(function_arn: str, hooks: RecordingHooks) -> None:
+    response = boto3.client("lambda").invoke(FunctionName="probe", Qualifier="live", InvocationType="DryRun")
+    assert (response["StatusCode"], hooks.checked, hooks.invoked, hooks.queued) == (204, [("probe", "live")], [], [])
+
+
+def live_alias(client: Any) -> str:
+    """Version 1 of the probe behind the alias ``live``; its ARN."""
     client.publish_version(FunctionName="probe")
+    return client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")["AliasArn"]
+
+
+def test_a_version_s_or_an_alias_s_version_and_weights_are_read_from_the_emulator(function_arn: str) -> None:
+    client = boto3.client("lambda")
+    live_alias(client)
     client.update_function_configuration(FunctionName="probe", Description="second")
     client.publish_version(FunctionName="probe")
-    alias_arn = client.create_alias(
-        FunctionName="probe", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}}
-    )["AliasArn"]
-    response = client.invoke(FunctionName=alias_arn, Payload=b"{}")
-    assert hooks.routed == [(alias_arn, "1", {"2": 0.25})]
-    assert response["ExecutedVersion"] == "2"
-    assert hooks.invoked[-1] == (alias_arn, "{}", "2")  # the alias invoked, version 2 run
-
-
-def test_an_event_invocation_of_an_alias_is_queued_under_the_alias_for_the_runtime_to_route(
-    function_arn: str, hooks: RecordingHooks
-) -> None:
-    client = boto3.client("lambda")
-    client.publish_version(FunctionName="probe")
-    alias_arn = client.create_alias(
-        FunctionName="probe", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}}
-    )["AliasArn"]
-    client.invoke(FunctionName="probe:live", InvocationType="Event", Payload=b"{}")
-    assert (hooks.queued, hooks.routed) == ([(alias_arn, "{}")], [])
-
-
-def test_an_alias_s_version_and_weights_are_read_from_the_emulator(function_arn: str) -> None:
-    client = boto3.client("lambda")
-    client.publish_version(FunctionName="probe")
-    client.update_function_configuration(FunctionName="probe", Description="second")
-    client.publish_version(FunctionName="probe")
-    alias_arn = client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")["AliasArn"]
-    assert adapter.alias_routing(alias_arn) == ("1", {})
+    account = function_arn.split(":")[4]
+    assert adapter.version_routing(account, REGION, "probe", "live") == ("1", {})
     client.update_alias(FunctionName="probe", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
-    assert adapter.alias_routing(alias_arn) == ("1", {"2": 0.1})
-    with pytest.raises(KeyError, match="no alias"):
-        adapter.alias_routing(f"{function_arn}:gone")
+    assert adapter.version_routing(account, REGION, "probe", "live") == ("1", {"2": 0.1})
+    assert adapter.version_routing(account, REGION, "probe", "2") == ("2", {})
+    for missing in ("gone", "9"):
+        with pytest.raises(KeyError, match="no version or alias"):
+            adapter.version_routing(account, REGION, "probe", missing)
 
 
-def test_an_unweighted_alias_is_served_by_its_version_without_asking_the_runtime(
+def test_s3_notifications_are_queued_as_the_arn_they_name_an_alias_s_included(
     function_arn: str, hooks: RecordingHooks
 ) -> None:
-    client = boto3.client("lambda")
-    client.publish_version(FunctionName="probe")
-    client.create_alias(FunctionName="probe", Name="live", FunctionVersion="1")
-    response = client.invoke(FunctionName="probe:live", Payload=b"{}")
-    assert (hooks.routed, response["ExecutedVersion"]) == ([], "1")
-
-
-def test_lambda_invoke_queues_event_invocations_and_service_deliveries(
-    function_arn: str, hooks: RecordingHooks
-) -> None:
-    response = boto3.client("lambda").invoke(FunctionName="probe", InvocationType="Event", Payload=b"{}")
-    assert response["StatusCode"] == 202
+    alias_arn = live_alias(boto3.client("lambda"))
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="uploads")
-    notification = {
-        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}]
-    }
-    s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration=notification)
+    configurations = [
+        {"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [rule]}}}
+        for arn, rule in [
+            (function_arn, {"Name": "suffix", "Value": ".csv"}),
+            (alias_arn, {"Name": "suffix", "Value": ".txt"}),
+        ]
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket="uploads", NotificationConfiguration={"LambdaFunctionConfigurations": configurations}
+    )
     s3.put_object(Bucket="uploads", Key="a.csv", Body=b"x")
+    s3.put_object(Bucket="uploads", Key="b.txt", Body=b"x")
     assert hooks.invoked == []
-    assert [arn for arn, _ in hooks.queued] == [function_arn, function_arn]
-    record = json.loads(hooks.queued[1][1])["Records"][0]
-    assert (record["eventSource"], record["s3"]["object"]["key"]) == ("aws:s3", "a.csv")
+    assert [arn for arn, payload, _ in hooks.queued if "Records" in json.loads(payload)] == [function_arn, alias_arn]
+    record = json.loads(hooks.queued[-1][1])["Records"][0]
+    assert (record["eventSource"], record["s3"]["object"]["key"]) == ("aws:s3", "b.txt")
+
+
+def test_sns_deliveries_are_queued_as_the_subscribed_arn_an_alias_s_included(
+    function_arn: str, hooks: RecordingHooks
+) -> None:
+    alias_arn = live_alias(boto3.client("lambda"))
+    sns = boto3.client("sns")
+    topic_arn = sns.create_topic(Name="orders")["TopicArn"]
+    for endpoint in (function_arn, alias_arn):
+        sns.subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=endpoint)
+    sns.publish(TopicArn=topic_arn, Message="placed")
+    assert sorted(arn for arn, _, _ in hooks.queued) == sorted([function_arn, alias_arn])
+    assert {json.loads(payload)["Records"][0]["Sns"]["Message"] for _, payload, _ in hooks.queued} == {"placed"}
 
 
 def test_event_rules_hand_lambda_states_and_sns_targets_to_the_runtime(aws: None, hooks: RecordingHooks) -> None:

@@ -4,21 +4,22 @@ each patch, so an upgrade that moves these internals fails there first.
 
 Patches:
 
-1. ``LambdaFunction.invoke`` (:func:`install_runtime_hooks`): every Lambda path of moto goes
-   through it (the Invoke API, Step Functions' Lambda tasks, S3 and SNS notifications), and it is
-   the last point that still knows the invocation type (``_invoke_lambda`` below it does not).
-   Synchronous invocations run on the local runtime; ``Event`` invocations, and moto's own service
-   deliveries (S3, SNS: they pass no request headers, and AWS makes those asynchronous), go to the
-   runtime's asynchronous queue (retries, on-failure destination). A synchronous answer keeps Lambda's error
-   shape: 429 ``TooManyRequestsException`` (:class:`ThrottledError`), 502 ``KMS…Exception`` when Lambda cannot
-   decrypt the environment variables (:class:`EnvironmentKeyError`, pinned by tests/e2e/test_kms_functions.py),
-   500 ``ServiceException``.
-   Weighted aliases, ``LambdaBackend.invoke`` (same function): moto serves an alias's own version whatever its
-   routing configuration; an alias with AdditionalVersionWeights (what CodeDeploy sets during a shift) now asks
-   the runtime which version serves each synchronous invocation (``Hooks.route``; an Event invocation is queued
-   under the alias and routed per attempt by the runtime), the runtime runs that version for the ARN the caller
-   named (the context's ``invoked_function_arn``), and the response's ExecutedVersion names it (moto answered
-   ``$LATEST`` for every version).
+1. Lambda invocations (:func:`install_runtime_hooks`) run on the local runtime, which resolves what the caller named
+   and decides the version that runs (an alias's AdditionalVersionWeights included: one decision for every path):
+   moto would serve an alias's own version whatever its routing, answer ``$LATEST`` as every ExecutedVersion, and
+   run nothing. ``LambdaBackend.invoke`` (the Invoke API; Step Functions' Lambda tasks call it) hands over
+   FunctionName and Qualifier as the caller gave them (``LambdaResponse.invoke`` reads the request's Qualifier: moto
+   read a ``qualifier`` botocore never sends, then the payload's own "qualifier" key): synchronous invocations run
+   at once, ``Event`` ones and moto's internal callers (which pass no request headers; AWS's services invoke
+   asynchronously) go to the runtime's asynchronous queue (retries, on-failure destination), ``DryRun`` ones are
+   checked and run nothing, and what the runtime refuses (an unknown function, version or alias, a malformed name)
+   is answered as Lambda's error. ``LambdaFunction.invoke`` is where moto's own deliveries end (SNS, S3,
+   InvokeAsync): they are queued asynchronously too, under the ARN they named: moto resolves an alias to its version
+   object before invoking, so ``LambdaBackend.send_sns_message`` and S3's ``_invoke_awslambda`` note the
+   subscription's or notification's ARN for it (an alias's weights then apply to them as to any invocation). A
+   synchronous answer keeps Lambda's error shape: 429 ``TooManyRequestsException`` (:class:`ThrottledError`), 502
+   ``KMS…Exception`` when Lambda cannot decrypt the environment variables (:class:`EnvironmentKeyError`, pinned by
+   tests/e2e/test_kms_functions.py), 500 ``ServiceException``.
 2. ``Rule.send_to_targets`` (:func:`install_runtime_hooks`): moto delivers to SQS, log groups,
    archives and buses itself but raises NotImplementedError for Lambda, Step Functions and SNS
    targets; those are handed to the runtime (with the target's retry policy and DLQ), the rest
@@ -61,8 +62,8 @@ Patches:
    the execution, unlocked, so two StartExecution calls at once both started one (and a call between another's
    append and its start read a status not set yet); each state machine's starts are now serialized.
 
-Helpers: an alias's version and weights (:func:`alias_routing`, for the runtime's pollers and asynchronous
-invocations), EventBridge's pattern matcher and input-template renderer, the threaded server, the
+Helpers: a version's or an alias's version and weights (:func:`version_routing`, the runtime's one input to the version
+an invocation runs), EventBridge's pattern matcher and input-template renderer, the threaded server, the
 in-memory DynamoDB tables (for the bench's observer, which reads them without requests), the
 States Language parser, EventBridge's pattern parser and SNS's filter policy validation (for the
 tests, which cross-check the project's own validators against them), and the ids of the messages
@@ -72,6 +73,7 @@ them and count a receive).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import importlib
@@ -79,14 +81,15 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from botocore.config import Config
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import make_function_arn
 from moto.core import responses as moto_core_responses
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -138,7 +141,9 @@ __all__ = [
     "Gate",
     "Hooks",
     "IamRequest",
+    "LambdaRefusal",
     "MotoIamState",
+    "RefusedError",
     "ServiceError",
     "ThreadedMotoServer",
     "ThrottledError",
@@ -257,18 +262,36 @@ RUNTIME_TARGETS = ("lambda", "states", "sns")
 
 
 class Hooks(Protocol):
-    def invoke(self, function_arn: str, payload: str, version: str) -> tuple[int, str, str | None]:
-        """Run ``version`` of the function synchronously for a caller that invoked ``function_arn`` (unqualified,
-        or with the version or alias it named): (status, payload, function error or None)."""
+    """The local runtime as moto's Lambda paths see it. The hooks resolve the function a caller named and decide which
+    version runs (an alias's weights included); moto only hands the request over."""
 
-    def invoke_async(self, function_arn: str, payload: str) -> str:
-        """Queue an asynchronous invocation of ``function_arn`` (as the caller named it); returns its request id."""
+    def invoke(
+        self, function_name: str, payload: str, qualifier: str | None = None
+    ) -> tuple[int, str, str | None, str]:
+        """Run one synchronous invocation of what a caller named (Invoke's FunctionName in any of its forms, and its
+        Qualifier): (status, payload, function error or None, the version that ran). Raises a
+        :class:`LambdaRefusal` for a request Lambda refuses before running anything."""
+
+    def invoke_async(self, function_name: str, payload: str, qualifier: str | None = None) -> str:
+        """Queue an asynchronous invocation of what a caller named (kept as named: an alias is routed per attempt);
+        returns its request id. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
+
+    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
+        """What a caller named, checked as :meth:`invoke` checks it without running anything (a ``DryRun``
+        invocation): the function and the ARN invoked. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
 
-    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
-        """The version that serves one invocation of a weighted alias (its own version, or one of ``weights``)."""
+
+@runtime_checkable
+class LambdaRefusal(Protocol):
+    """An exception a hook raises when Lambda refuses a request before running anything (no such function, version
+    or alias; a malformed name): Lambda's error code and HTTP status, and its message as ``str(error)``. The caller
+    gets that error."""
+
+    lambda_error_code: str
+    lambda_status: int
 
 
 class ThrottledError(LambdaClientError):
@@ -298,45 +321,55 @@ class ServiceError(LambdaClientError):
         super().__init__("ServiceException", message)
 
 
+class RefusedError(LambdaClientError):
+    """Lambda's answer to a request a hook refused (:class:`LambdaRefusal`)."""
+
+    def __init__(self, refusal: LambdaRefusal) -> None:
+        super().__init__(refusal.lambda_error_code, str(refusal))
+        self.code = refusal.lambda_status
+
+
 _original: dict[str, Callable[..., Any]] = {}
+#: The ARN a moto delivery in progress on this thread invoked (its subscription's or notification's, an alias's
+#: included): moto resolves it to the version object before invoking, which forgets the alias.
+_delivery = threading.local()
+
+
+@contextlib.contextmanager
+def _delivering_to(function_arn: str) -> Iterator[None]:
+    _delivery.arn = function_arn
+    try:
+        yield
+    finally:
+        _delivery.arn = None
 
 
 def install_runtime_hooks(hooks: Hooks) -> None:
-    """Route moto's Lambda invocations and its unsupported EventBridge targets to ``hooks``."""
+    """Route moto's Lambda invocations and its unsupported EventBridge targets to ``hooks``.
+
+    Installed after :func:`install_iam` and uninstalled before it (the runtime starts after the emulator and stops
+    first): the S3 delivery wraps IAM's gate of it."""
     if "invoke" in _original:
         raise RuntimeError("moto is already patched: one local cloud per process")
     _original["invoke"] = LambdaFunction.invoke
     _original["send_to_targets"] = Rule.send_to_targets
     _original["backend_invoke"] = LambdaBackend.invoke
+    _original["send_sns_message"] = LambdaBackend.send_sns_message
+    _original["s3_deliver_to_lambda"] = s3_notifications._invoke_awslambda
+    _original["response_invoke"] = LambdaResponse.invoke
 
-    def run(
-        function: LambdaFunction, invoked_arn: str, body: str, request_headers: Any, response_headers: dict[str, str]
-    ) -> str | bytes:
-        payload = body or "{}"
-        if not request_headers or request_headers.get("x-amz-invocation-type") == "Event":
-            response_headers["x-amz-request-id"] = hooks.invoke_async(invoked_arn, payload)
-            return b""
-        version = str(function.version)
-        status, result, function_error = hooks.invoke(invoked_arn, payload, version)
-        if status == 429:
-            throttled = json.loads(result)
-            raise ThrottledError(
-                throttled.get("errorMessage", "Rate Exceeded."),
-                throttled.get("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"),
-            )
-        if status == 502:
-            refused = json.loads(result)
-            raise EnvironmentKeyError(refused["errorType"], refused["errorMessage"])
-        if status >= 500:
-            raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
-        response_headers["x-amz-executed-version"] = version
-        if function_error:
-            response_headers["x-amz-function-error"] = function_error
-        return result.encode()
+    def response_invoke(self: LambdaResponse) -> Any:
+        # moto reads the qualifier as ``qualifier`` from the query string, where botocore sends ``Qualifier``, and
+        # failing that from the payload's JSON (an event's own "qualifier" key): it now gets the request's.
+        self.querystring = {**self.querystring, "qualifier": [self.querystring.get("Qualifier", [None])[0]]}
+        return _original["response_invoke"](self)
 
-    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> str | bytes:
-        # moto's own deliveries (S3, SNS) name the function or the version object they resolved.
-        return run(self, self.function_arn, body, request_headers, response_headers)
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: dict[str, str]) -> bytes:
+        # Only moto's own deliveries get here (SNS, S3, InvokeAsync, EventBridge notifications, its event source
+        # mappings): asynchronous on AWS, as the ARN they named (the version object's when nothing else is known).
+        invoked = getattr(_delivery, "arn", None) or self.function_arn
+        response_headers["x-amz-request-id"] = hooks.invoke_async(invoked, body or "{}")
+        return b""
 
     def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
@@ -358,68 +391,79 @@ def install_runtime_hooks(hooks: Hooks) -> None:
         body: Any,
         headers: Any,
         response_headers: Any,
-    ) -> str | bytes | None:
-        function = self.get_function(function_name, qualifier)
-        invoked_arn = _invoked_arn(function, function_name, qualifier)
-        asynchronous = not headers or headers.get("x-amz-invocation-type") == "Event"
-        alias = None if asynchronous else _alias(self, function_name, qualifier)  # async: routed per attempt
-        weights = _weights(alias)
-        if alias is not None and weights:
-            version = hooks.route(alias.arn, str(alias.function_version), weights)
-            function = self.get_function(function.function_name, version)
-        payload = run(function, invoked_arn, body, headers, response_headers)
-        response_headers["Content-Length"] = str(len(payload))
-        return payload
+    ) -> bytes:
+        # The Invoke API (and moto's internal callers, which pass no headers: asynchronous, as AWS's services invoke).
+        payload = body or "{}"
+        invocation_type = headers.get("x-amz-invocation-type") if headers else "Event"
+        try:
+            if invocation_type == "Event":
+                response_headers["x-amz-request-id"] = hooks.invoke_async(function_name, payload, qualifier)
+                result = b""
+            elif invocation_type == "DryRun":  # Lambda checks the request and runs nothing (204)
+                hooks.target(function_name, qualifier)
+                result = b""
+            else:
+                result = _answer(hooks.invoke(function_name, payload, qualifier), response_headers)
+        except Exception as error:
+            if isinstance(error, LambdaRefusal):
+                raise RefusedError(error) from error
+            raise
+        response_headers["Content-Length"] = str(len(result))
+        return result
 
-    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+    def send_sns_message(
+        self: LambdaBackend, function_name: str, message: str, subject: str | None = None, qualifier: str | None = None
+    ) -> None:
+        arn = make_function_arn(self.region_name, self.account_id, function_name)
+        with _delivering_to(f"{arn}:{qualifier}" if qualifier else arn):
+            _original["send_sns_message"](self, function_name, message, subject=subject, qualifier=qualifier)
+
+    def s3_deliver_to_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        with _delivering_to(fn_arn):
+            _original["s3_deliver_to_lambda"](account_id, event_body, fn_arn, region_name)
+
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign,assignment]
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
-    LambdaBackend.invoke = backend_invoke  # type: ignore[method-assign]
+    LambdaBackend.invoke = backend_invoke  # type: ignore[method-assign,assignment]
+    LambdaBackend.send_sns_message = send_sns_message  # type: ignore[method-assign]
+    s3_notifications._invoke_awslambda = s3_deliver_to_lambda
+    LambdaResponse.invoke = response_invoke  # type: ignore[method-assign]
 
 
-def _split_name(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
-    """The function's name and the qualifier an Invoke names (``name:alias``, a qualified ARN or ``Qualifier``)."""
-    if function_name.startswith("arn:"):
-        parts = function_name.split(":")
-        return parts[6], (parts[7] if len(parts) > 7 else qualifier)
-    if ":" in function_name:
-        name, named = function_name.split(":", 1)
-        return name, named
-    return function_name, qualifier
+def _answer(answer: tuple[int, str, str | None, str], response_headers: dict[str, str]) -> bytes:
+    """A synchronous invocation's response, or Lambda's error for one that did not run (throttled, aborted)."""
+    status, result, function_error, version = answer
+    if status == 429:
+        throttled = json.loads(result)
+        raise ThrottledError(
+            throttled.get("errorMessage", "Rate Exceeded."),
+            throttled.get("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"),
+        )
+    if status == 502:
+        refused = json.loads(result)
+        raise EnvironmentKeyError(refused["errorType"], refused["errorMessage"])
+    if status >= 500:
+        raise ServiceError(json.loads(result).get("errorMessage", "Service error."))
+    response_headers["x-amz-executed-version"] = version
+    if function_error:
+        response_headers["x-amz-function-error"] = function_error
+    return result.encode()
 
 
-def _invoked_arn(function: LambdaFunction, function_name: str, qualifier: str | None) -> str:
-    """The ARN the caller invoked (the context's ``invoked_function_arn``): unqualified, or with its qualifier."""
-    _, named = _split_name(function_name, qualifier)
-    base = make_function_arn(function.region, function.account_id, function.function_name)
-    return f"{base}:{named}" if named else base
-
-
-def _alias(backend: LambdaBackend, function_name: str, qualifier: str | None) -> Any:
-    """The alias an Invoke names; None for a version, ``$LATEST``, an unqualified name or no such alias."""
-    name, named = _split_name(function_name, qualifier)
-    if not named or named.isdigit() or named.upper() == "$LATEST":
-        return None
+def version_routing(account: str, region: str, function_name: str, qualifier: str) -> tuple[str, dict[str, float]]:
+    """The version a published version or an alias (``qualifier``) of the function serves, and the alias's
+    AdditionalVersionWeights (version → share; {} for a version or an unweighted alias), read from the emulator at
+    each call (CodeDeploy moves them). KeyError when the function has no such version or alias."""
+    backend = lambda_backends[account][region]
     try:
-        return backend.get_alias(named, name)
-    except LambdaClientError:
-        return None
-
-
-def _weights(alias: Any) -> dict[str, float]:
-    """An alias's AdditionalVersionWeights (version → share); {} for an unweighted alias or none."""
-    routing = alias.routing_config if alias is not None else None
-    weights = routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None
-    return {str(version): float(share) for version, share in (weights or {}).items()}
-
-
-def alias_routing(alias_arn: str) -> tuple[str, dict[str, float]]:
-    """The version the alias ``alias_arn`` points at and its AdditionalVersionWeights ({} when unweighted), read
-    from the emulator at each call (CodeDeploy moves them). KeyError when there is no such alias."""
-    parts = alias_arn.split(":")
-    alias = _alias(lambda_backends[parts[4]][parts[3]], alias_arn, None)
-    if alias is None:
-        raise KeyError(f"no alias {alias_arn!r} in the emulator")
-    return str(alias.function_version), _weights(alias)
+        if qualifier.isdigit():
+            return str(backend.get_function(function_name, qualifier).version), {}
+        alias = backend.get_alias(qualifier, function_name)
+    except LambdaClientError as error:
+        raise KeyError(f"no version or alias {qualifier!r} of {function_name!r} in the emulator") from error
+    routing: Any = alias.routing_config
+    weights: dict[str, Any] = (routing.get("AdditionalVersionWeights") if isinstance(routing, dict) else None) or {}
+    return str(alias.function_version), {str(version): float(share) for version, share in weights.items()}
 
 
 def uninstall_runtime_hooks() -> None:
@@ -427,6 +471,9 @@ def uninstall_runtime_hooks() -> None:
         LambdaFunction.invoke = _original.pop("invoke")  # type: ignore[method-assign]
         Rule.send_to_targets = _original.pop("send_to_targets")  # type: ignore[method-assign]
         LambdaBackend.invoke = _original.pop("backend_invoke")  # type: ignore[method-assign]
+        LambdaBackend.send_sns_message = _original.pop("send_sns_message")  # type: ignore[method-assign]
+        s3_notifications._invoke_awslambda = _original.pop("s3_deliver_to_lambda")
+        LambdaResponse.invoke = _original.pop("response_invoke")  # type: ignore[method-assign]
 
 
 # -- patch 3: DynamoDB isolation ------------------------------------------------------------------

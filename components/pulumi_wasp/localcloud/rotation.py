@@ -26,7 +26,7 @@ def rotate(runtime: Runtime, rotation: Rotation) -> str:
     token = str(uuid.uuid4())
     for step in STEPS:
         event = {"Step": step, "SecretId": rotation.secret_arn, "ClientRequestToken": token}
-        status, payload, function_error = runtime.invoke(rotation.function_arn, json.dumps(event))
+        status, payload, function_error, _ = runtime.invoke(rotation.function_arn, json.dumps(event))
         if function_error is not None or status >= 300:
             raise RotationFailedError(
                 f"rotation of {rotation.secret_arn}: step {step} failed in {rotation.function_arn} "

@@ -28,7 +28,7 @@ from pulumi_wasp.localcloud.deploy.context import (
     tags,
     value,
 )
-from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped, qualifier_of
+from pulumi_wasp.localcloud.deploy.registry import AsyncConfig, FunctionSpec, MappingSpec, Skipped, parse_function_name
 
 #: Archive root name of a function whose whole archive is one folder.
 ROOT = ""
@@ -165,7 +165,7 @@ def _invoke_arn(ctx: DeployContext, function_arn: str) -> str:
 
 def alias(ctx: DeployContext, args: MockResourceArgs) -> tuple[str, Outputs]:
     """An alias in moto, weights included: an invocation of a weighted alias is served by the version the
-    runtime draws (adapters.moto patch 1, runtime.routing)."""
+    runtime draws for it (Runtime.version_of, runtime.routing)."""
     weights = ((value(args, "routingConfig") or {}).get("additionalVersionWeights")) or {}
     request = compact(
         Description=value(args, "description"),
@@ -247,7 +247,7 @@ def event_source_mapping(ctx: DeployContext, args: MockResourceArgs) -> tuple[st
     source_arn, function_name = value(args, "eventSourceArn"), value(args, "functionName")
     # A version's or an alias's ARN (or name:qualifier) keeps its qualifier: the mapping invokes through it.
     function_arn = ctx.registry.function(function_name).arn
-    if qualifier := qualifier_of(str(function_name)):
+    if qualifier := parse_function_name(str(function_name)).qualifier:
         function_arn = f"{function_arn}:{qualifier}"
     on_failure = (((value(args, "destinationConfig") or {}).get("onFailure")) or {}).get("destinationArn")
     filters = ((value(args, "filterCriteria") or {}).get("filters")) or []

@@ -8,6 +8,8 @@ quickly (a function's code folders, the mappings it polls).
 
 from __future__ import annotations
 
+import functools
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -43,13 +45,108 @@ class FunctionSpec:
     kms_key_arn: str | None = None
 
 
-def qualifier_of(name_or_arn: str) -> str | None:
-    """The version or alias a function's ARN (``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]``)
-    or ``name[:qualifier]`` names; None when unqualified."""
-    parts = name_or_arn.split(":")
-    if name_or_arn.startswith("arn:"):
-        return parts[7] if len(parts) > 7 else None
-    return parts[1] if len(parts) > 1 else None
+#: The version an unqualified name invokes, and the one qualifier that is neither a version nor an alias.
+LATEST = "$LATEST"
+
+#: Invoke's FunctionName and Qualifier constraints (Lambda API reference, Invoke: "Request Syntax" / "URI Request
+#: Parameters", https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), as Lambda quotes them when it refuses
+#: a value: a name (64 characters at most), ``name:qualifier``, a partial ARN ``<account>:function:<name>[:<qualifier>]``
+#: or a full ARN, 170 characters at most.
+FUNCTION_NAME_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)"
+    r"(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+QUALIFIER_PATTERN = r"(|[a-zA-Z0-9$_-]+)"
+_FUNCTION_NAME = re.compile(
+    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):)?(?:(?P<account>\d{12}):)?"
+    r"(?:function:)?(?P<name>[a-zA-Z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
+)
+_QUALIFIER = re.compile(r"[a-zA-Z0-9$_-]+")
+_MAX_NAME, _MAX_ARN, _MAX_QUALIFIER = 64, 170, 128
+
+
+class FunctionNameError(Exception):
+    """Lambda's refusal of the function a request names, before anything runs: its error code and HTTP status
+    (``lambda_error_code``, ``lambda_status``: what the moto adapter answers the caller with) and message."""
+
+    lambda_error_code = "ServiceException"
+    lambda_status = 500
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.lambda_error_code
+
+
+class InvalidFunctionNameError(FunctionNameError, ValueError):
+    """A FunctionName or Qualifier outside Invoke's constraints (Lambda's message quotes the value and pattern)."""
+
+    lambda_error_code, lambda_status = "ValidationException", 400
+
+
+class QualifierConflictError(FunctionNameError, ValueError):
+    """A qualified name and a Qualifier that differ: Lambda does not pick one."""
+
+    lambda_error_code, lambda_status = "InvalidParameterValueException", 400
+
+
+class FunctionNotFoundError(FunctionNameError, KeyError):
+    """No such function, version or alias: ``Function not found: <the ARN the request names>``."""
+
+    lambda_error_code, lambda_status = "ResourceNotFoundException", 404
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function as a Lambda request names it: its name, the version or alias (None: unqualified, which invokes
+    ``$LATEST``), and the region and account when the name was an ARN."""
+
+    name: str
+    qualifier: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+    def arn(self, region: str, account: str) -> str:
+        """The ARN invoked (``context.invoked_function_arn``): qualified as named, in ``region`` and ``account`` unless
+        the name carried its own."""
+        base = f"arn:aws:lambda:{self.region or region}:{self.account or account}:function:{self.name}"
+        return f"{base}:{self.qualifier}" if self.qualifier else base
+
+
+@functools.lru_cache(maxsize=1024)  # every invocation parses the ARN it names, and a deployment names few
+def parse_function_name(name_or_arn: str, qualifier: str | None = None) -> FunctionRef:
+    """The function, version or alias a Lambda request names with ``FunctionName`` (any of Invoke's forms) and an
+    optional ``Qualifier``, checked as Lambda checks them: InvalidFunctionNameError (ValidationException) for a value
+    outside the constraints, QualifierConflictError (InvalidParameterValueException) when the name's qualifier and
+    ``qualifier`` differ. Whether the function, version or alias exists is the caller's to check
+    (:class:`FunctionNotFoundError`)."""
+    found = _FUNCTION_NAME.fullmatch(name_or_arn)
+    if found is None:
+        raise InvalidFunctionNameError(
+            _constraint(name_or_arn, "functionName", f"satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}")
+        )
+    longest = _MAX_NAME if ":" not in name_or_arn else _MAX_ARN  # the 64 of a bare name, the 170 of any other form
+    if len(name_or_arn) > longest:
+        raise InvalidFunctionNameError(
+            _constraint(name_or_arn, "functionName", f"have length less than or equal to {longest}")
+        )
+    if qualifier is not None:
+        if not 1 <= len(qualifier) <= _MAX_QUALIFIER:
+            bound = "greater than or equal to 1" if not qualifier else f"less than or equal to {_MAX_QUALIFIER}"
+            raise InvalidFunctionNameError(_constraint(qualifier, "qualifier", f"have length {bound}"))
+        if not _QUALIFIER.fullmatch(qualifier):
+            raise InvalidFunctionNameError(
+                _constraint(qualifier, "qualifier", f"satisfy regular expression pattern: {QUALIFIER_PATTERN}")
+            )
+    named = found["qualifier"]
+    if named is not None and qualifier is not None and named != qualifier:
+        raise QualifierConflictError(
+            "The derived qualifier from the function name does not match the specified qualifier."
+        )
+    return FunctionRef(found["name"], named or qualifier, found["region"], found["account"])
+
+
+def _constraint(value: str, member: str, constraint: str) -> str:
+    """Lambda's (and every AWS JSON service's) validation message for one member."""
+    return f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
 
 
 @dataclass
@@ -190,13 +287,13 @@ class Registry:
                 self.dead_letters.add(arn)
 
     def function(self, name_or_arn: str) -> FunctionSpec:
-        """The function with this name, ARN or qualified ARN."""
-        name = name_or_arn.split(":function:")[-1] if ":function:" in name_or_arn else name_or_arn
-        name = name.split(":")[0]
+        """The function a name, ``name:qualifier``, partial or full ARN names (:func:`parse_function_name`); its
+        qualifier is not checked here. FunctionNotFoundError when no such function was deployed."""
+        name = parse_function_name(name_or_arn).name
         for spec in self.functions.values():
             if spec.name == name:
                 return spec
-        raise KeyError(f"no function {name_or_arn!r} was deployed")
+        raise FunctionNotFoundError(f"no function {name_or_arn!r} was deployed")
 
     def queue_by_arn(self, arn: str) -> Queue:
         for queue in self.queues.values():

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, Invocation
+from pulumi_wasp.localcloud.deploy.registry import LATEST
+from pulumi_wasp.localcloud.runtime.functions import Function, Invocation
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from pulumi_wasp.localcloud.runtime.threads import Workers
 

@@ -10,11 +10,17 @@ from typing import Any
 
 from pulumi_wasp.adapters import moto
 from pulumi_wasp.localcloud.deploy import Deployment
-from pulumi_wasp.localcloud.deploy.registry import FunctionSpec, qualifier_of
+from pulumi_wasp.localcloud.deploy.registry import (
+    LATEST,
+    FunctionNotFoundError,
+    FunctionRef,
+    FunctionSpec,
+    parse_function_name,
+)
 from pulumi_wasp.localcloud.runtime.asynchronous import AsyncInvoker
 from pulumi_wasp.localcloud.runtime.clock import Clock, Timers
 from pulumi_wasp.localcloud.runtime.faults import Faults
-from pulumi_wasp.localcloud.runtime.functions import LATEST, Function, KeyCheck, Zygote
+from pulumi_wasp.localcloud.runtime.functions import Function, KeyCheck, Zygote
 from pulumi_wasp.localcloud.runtime.ledger import Ledger
 from pulumi_wasp.localcloud.runtime.ports import Source
 from pulumi_wasp.localcloud.runtime.reload import CodeWatcher, ReloadReport
@@ -126,31 +132,55 @@ class Runtime:
     def function(self, name_or_arn: str) -> Function:
         return self.functions[self.deployment.registry.function(name_or_arn).name]
 
-    def invoke(self, function_arn: str, payload: str, version: str | None = None) -> tuple[int, str, str | None]:
+    def invoke(
+        self, function_name: str, payload: str, qualifier: str | None = None
+    ) -> tuple[int, str, str | None, str]:
         """A synchronous invocation from the emulator (Invoke API, Step Functions tasks) or the runtime (secret
-        rotations) of ``function_arn`` (as the caller named it) running ``version`` (the emulator has routed an
-        alias already; otherwise :meth:`version_of`): a caller beyond the function's concurrency is throttled at
-        once (429), as Lambda answers."""
-        run = version or self.version_of(function_arn)
-        invocation = self.function(function_arn).invoke(payload, version=run, invoked_arn=function_arn)
-        return invocation.status, invocation.payload, invocation.function_error
+        rotations) of what the caller named (:meth:`target`), running the version :meth:`version_of` decides: (status,
+        payload, function error or None, the version that ran). A caller beyond the function's concurrency is
+        throttled at once (429), as Lambda answers."""
+        function, invoked = self.target(function_name, qualifier)
+        invocation = function.invoke(payload, version=self.version_of(invoked), invoked_arn=invoked)
+        return invocation.status, invocation.payload, invocation.function_error, invocation.executed_version
 
-    def invoke_async(self, function_arn: str, payload: str) -> str:
-        function = self.function(function_arn)
-        return self.asynchronous.submit(function, payload, function_arn)
+    def invoke_async(self, function_name: str, payload: str, qualifier: str | None = None) -> str:
+        function, invoked = self.target(function_name, qualifier)
+        return self.asynchronous.submit(function, payload, invoked)
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.events.deliver(rule_arn, target, event)
 
-    def route(self, alias_arn: str, primary: str, weights: dict[str, float]) -> str:
-        return self.router.choose(primary, weights)
+    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Function, str]:
+        """The deployed function a Lambda request names (``FunctionName`` in any of Invoke's forms, and ``Qualifier``:
+        :func:`~pulumi_wasp.localcloud.deploy.registry.parse_function_name`) and the ARN it invoked, qualified as
+        named. Lambda's refusals otherwise: FunctionNotFoundError for a function this deployment does not have (or
+        of another region or account) or a version or alias the function does not have; the parser's errors for a
+        malformed name."""
+        ref = parse_function_name(function_name, qualifier)
+        region, account = self.emulator.region, self.emulator.account_id
+        invoked = ref.arn(region, account)
+        if (ref.region or region, ref.account or account) != (region, account) or ref.name not in self.functions:
+            raise FunctionNotFoundError(f"Function not found: {invoked}")
+        if ref.qualifier not in (None, LATEST):
+            self._routing(ref, invoked)
+        return self.functions[ref.name], invoked
 
     def version_of(self, function_arn: str) -> str:
-        qualifier = qualifier_of(function_arn)
-        if qualifier is None or qualifier == LATEST or qualifier.isdigit():
-            return qualifier or LATEST
-        primary, weights = moto.alias_routing(function_arn)
+        qualifier = (ref := parse_function_name(function_arn)).qualifier
+        if qualifier is None or qualifier == LATEST:
+            return LATEST
+        primary, weights = self._routing(ref, function_arn)
         return self.router.choose(primary, weights) if weights else primary
+
+    def _routing(self, ref: FunctionRef, invoked: str) -> tuple[str, dict[str, float]]:
+        """The version ``ref``'s version or alias serves and the alias's weights, as the emulator has them now."""
+        assert ref.qualifier is not None
+        try:
+            return moto.version_routing(
+                ref.account or self.emulator.account_id, ref.region or self.emulator.region, ref.name, ref.qualifier
+            )
+        except KeyError:
+            raise FunctionNotFoundError(f"Function not found: {invoked}") from None
 
     # -- failure destinations --------------------------------------------------------------------
     def send_to(

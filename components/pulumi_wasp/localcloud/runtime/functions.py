@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_wasp.localcloud.deploy.lambda_ import ROOT
-from pulumi_wasp.localcloud.deploy.registry import FunctionSpec
+from pulumi_wasp.localcloud.deploy.registry import LATEST, FunctionSpec
 from pulumi_wasp.localcloud.runtime import protocol
 from pulumi_wasp.localcloud.runtime.faults import NO_FAULT, Decision, FaultPlan
 from pulumi_wasp.localcloud.runtime.worker import WorkerSpec
 from pulumi_wasp.localcloud.runtime.zygote import MAX_MESSAGE
 
-#: The unpublished version: what an unqualified ARN runs.
-LATEST = "$LATEST"
 #: Lambda's error (type, message) when it cannot decrypt a function's environment variables, else None.
 KeyCheck = Callable[[], "tuple[str, str] | None"]
 #: Local cap for functions without reserved concurrency (the account's 1000 would swamp a laptop).

@@ -67,8 +67,10 @@ class RuntimePort(Protocol):
         retries, on-failure destination); its request id."""
 
     def version_of(self, function_arn: str) -> str:
-        """The version one invocation of ``function_arn`` runs: its version qualifier, ``$LATEST`` when
-        unqualified, or the version an alias routes this invocation to (drawn with its weights)."""
+        """The version one invocation of ``function_arn`` runs, the one decision of every path (Invoke, asynchronous
+        attempts, mappings, API integrations, service deliveries): its version qualifier, ``$LATEST`` when
+        unqualified, or the version an alias routes this invocation to (drawn with its weights as the emulator has
+        them now). FunctionNotFoundError when the function has no such version or alias."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target (does not block)."""

@@ -1,4 +1,5 @@
-"""The runtime's dependencies point one way: engine → sources (and the async invoker) → ports."""
+"""The runtime's dependencies point one way: engine → sources (and the async invoker) → ports; moto only through
+the adapter."""
 
 from __future__ import annotations
 
@@ -46,3 +47,13 @@ def test_every_event_source_imports_without_the_engine() -> None:
         f"assert {ENGINE!r} not in sys.modules, 'a source pulled in the engine'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy(), timeout=120)
+
+
+def test_the_local_cloud_reaches_moto_only_through_its_adapter() -> None:
+    local_cloud = RUNTIME.parent
+    offenders = [
+        str(p.relative_to(local_cloud))
+        for p in sorted(local_cloud.rglob("*.py"))
+        if any(m == "moto" or m.startswith("moto.") for m in imported_modules(p))
+    ]
+    assert offenders == []

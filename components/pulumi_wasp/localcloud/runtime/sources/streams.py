@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pulumi_wasp.handlers.stream_redrive import filters, records
-from pulumi_wasp.localcloud.deploy.registry import MappingSpec
+from pulumi_wasp.localcloud.deploy.registry import LATEST, MappingSpec
 from pulumi_wasp.localcloud.runtime.asynchronous import iso_now
-from pulumi_wasp.localcloud.runtime.functions import LATEST
 from pulumi_wasp.localcloud.runtime.ledger import ACCEPTED, DEAD_LETTERED, DROPPED, PROCESSED, RETRIED
 from pulumi_wasp.localcloud.runtime.sources.batches import batch_item_failures, matches
 from pulumi_wasp.localcloud.runtime.threads import join_until
