@@ -84,9 +84,7 @@ def discover(components: Sequence[Any]) -> Charted:
         elif isinstance(value, (StreamProcessor, StreamConsumer)):
             if isinstance(value, StreamProcessor):
                 found.streams.append(value.name)
-                found.stream_consumers.append(value.function.name)
-            else:
-                found.stream_consumers.append(value.function_name)
+            found.stream_consumers.append(value.function_name)
             found.on_failure_queues.append(value.on_failure.name)
             seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
         elif isinstance(value, sqs.Queue):
