@@ -270,6 +270,18 @@ def grant_to_existing(
     return list(statements)
 
 
+def check_async_failures(owner: str, arg: str, existing: ExistingFunction, what: str) -> None:
+    """Say what a component invoking ``existing`` asynchronously can tell of where the ``what`` that fail in it go:
+    its async invoke config is the function's own, not the component's (one per function and qualifier)."""
+    if existing.function is None:
+        children.not_checked(owner, f"where the function sends {what} that fail in it (its async invoke config)")
+    elif isinstance(existing.function, ServerlessFunction) and existing.function.dlq is None:
+        pulumi.log.warn(
+            f"{arg} of {owner} is a ServerlessFunction without async_invoke: {what} that fail in it are "
+            "dropped after Lambda's retries; the policy rule lambda-async-failure-destination will flag it"
+        )
+
+
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
     flavour = runtime.replace(".", "")
     return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"

@@ -26,6 +26,7 @@ from pulumi_wasp.components.function import (
     InvokeTarget,
     ServerlessFunction,
     ServerlessFunctionArgs,
+    check_async_failures,
     invoke_permission,
 )
 from pulumi_wasp.components.shared import children, iam, names
@@ -450,11 +451,4 @@ def _check_existing(name: str, existing: ExistingFunction) -> None:
             f"{owner}: ExistingFunction.role is not used: the job invokes the function with the schedule's own role "
             "(Scheduler) or a resource-based permission (rule), so the function's role needs nothing"
         )
-    if existing.function is None:
-        children.not_checked(owner, "where the function sends runs that fail in it (its async invoke config)")
-    elif isinstance(existing.function, ServerlessFunction) and existing.function.dlq is None:
-        pulumi.log.warn(
-            f"ScheduledJobArgs.existing_function of {name} is a ServerlessFunction without async_invoke: runs that "
-            "fail in it are dropped after Lambda's retries; the policy rule lambda-async-failure-destination will "
-            "flag it"
-        )
+    check_async_failures(owner, "ScheduledJobArgs.existing_function", existing, "runs")
