@@ -27,6 +27,8 @@ class Subscriber:
     elsewhere (``queue``)."""
 
     name: str
+    #: A QueueProcessor on a queue the fan-out creates, or on its ``existing_queue`` (an ``aws.sqs.Queue`` or its ARN
+    #: and URL), whose queue policy the fan-out then sets as for ``queue`` below.
     processor: QueueProcessorArgs | None = None
     #: A queue to create, or an existing one (an ``aws.sqs.Queue`` or its ARN and URL): the fan-out then sets its
     #: queue policy (TLS only, this topic may send), which replaces any policy the queue had.
@@ -41,22 +43,32 @@ class Subscriber:
     #: redrive policy warns naming sns-subscription-redrive.
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def existing_queue(self) -> tuple[ExistingQueue | None, str]:
+        """The existing queue subscribed (``queue``, or the processor's ``existing_queue``) and its arg's name."""
+        if isinstance(self.queue, ExistingQueue):
+            return self.queue, "queue"
+        if self.processor is not None and self.processor.existing_queue is not None:
+            return self.processor.existing_queue, "processor.existing_queue"
+        return None, ""
+
     def validate(self) -> None:
         if (self.processor is None) == (self.queue is None):
             raise ValueError(f"Subscriber {self.name!r}: set exactly one of processor= or queue=")
-        if self.processor is not None and self.processor.existing_queue is not None:
-            raise ValueError(
-                f"Subscriber {self.name!r}: processor.existing_queue is not supported (the topic must be admitted to "
-                "the queue's policy); give the existing queue as Subscriber.queue=ExistingQueue(...) instead"
-            )
-        if isinstance(self.queue, ExistingQueue):
-            self.queue.validate(f"Subscriber {self.name!r}: queue")
-            if isinstance(self.queue.queue, Queue):
+        existing, arg = self.existing_queue
+        if existing is not None:
+            existing.validate(f"Subscriber {self.name!r}: {arg}")
+            if isinstance(existing.queue, Queue):
                 raise ValueError(
-                    f"Subscriber {self.name!r}: queue is a Queue component, which owns its queue policy; give its "
+                    f"Subscriber {self.name!r}: {arg} is a Queue component, which owns its queue policy; give its "
                     "aws.sqs.Queue or ARN and URL, or let the fan-out create it (queue=QueueArgs(...))"
                 )
-        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
+        if self.processor is not None:
+            queue: QueueArgs | ExistingQueue | None = (
+                self.processor.existing_queue or self.processor.queue or QueueArgs()
+            )
+        else:
+            queue = self.queue
         fifo = queue.is_fifo if isinstance(queue, ExistingQueue) else queue is not None and queue.fifo
         if fifo:
             raise ValueError(f"Subscriber {self.name!r}: a standard SNS topic cannot deliver to a FIFO queue")
@@ -192,32 +204,36 @@ class FanOut(pulumi.ComponentResource):
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
             queue_arn: pulumi.Input[str]
-            if sub.processor is not None:
-                queue_args = sub.processor.queue or QueueArgs()
-                queue_args = replace(queue_args, senders=[*queue_args.senders, from_topic])
-                processor_args = replace(sub.processor, queue=queue_args, tags={**args.tags, **sub.processor.tags})
-                processor = QueueProcessor(sub_name, processor_args, child)
-                self.processors[sub.name] = processor
-                assert processor.queue is not None  # created: validated above
-                self.queues[sub.name] = processor.queue
-                queue_arn = processor.queue_arn
-            elif isinstance(sub.queue, ExistingQueue):
-                queue_arn = sub.queue.queue_arn
-                if sub.queue.key_arn is not None:
+            existing, _ = sub.existing_queue
+            if existing is not None:
+                queue_arn = existing.queue_arn
+                if existing.key_arn is not None:
                     self.required_key_policy.append(
                         delivery_key_policy(
                             f"FanOut {name}: subscriber {sub.name!r}",
                             "ExistingQueue.kms_key_arn",
-                            sub.queue.key_arn,
+                            existing.key_arn,
                             [from_topic],
                             iam.account_of(self.arn),
                         )
                     )
                 queue_policy(
-                    f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=sub.queue.queue_url
+                    f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=existing.queue_url
                 )
-            else:
-                assert sub.queue is not None  # validated above
+            if sub.processor is not None:
+                processor_args = replace(sub.processor, tags={**args.tags, **sub.processor.tags})
+                if existing is None:
+                    queue_args = sub.processor.queue or QueueArgs()
+                    processor_args = replace(
+                        processor_args, queue=replace(queue_args, senders=[*queue_args.senders, from_topic])
+                    )
+                processor = QueueProcessor(sub_name, processor_args, child)
+                self.processors[sub.name] = processor
+                if processor.queue is not None:
+                    self.queues[sub.name] = processor.queue
+                queue_arn = processor.queue_arn
+            elif existing is None:
+                assert isinstance(sub.queue, QueueArgs)  # validated above
                 queue_args = replace(
                     sub.queue, senders=[*sub.queue.senders, from_topic], tags={**args.tags, **sub.queue.tags}
                 )

@@ -1,4 +1,5 @@
-"""FanOut opened up: an existing topic or subscriber queue, and overrides of the topic and subscriptions."""
+"""FanOut opened up: an existing topic or subscriber queue (processed or not), and overrides of the topic and
+subscriptions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pulumi_wasp.components import (
     FanOutArgs,
     Queue,
     QueueArgs,
+    QueueProcessorArgs,
+    ServerlessFunctionArgs,
     ServiceSender,
     Subscriber,
 )
@@ -187,4 +190,51 @@ def test_a_queue_component_as_a_subscriber_queue_is_refused_with_the_reason():
         FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", queue=ExistingQueue(queue=queue))]))
 
     with pytest.raises(ProgramError, match="a Queue component, which owns its queue policy"):
+        synthesize(program)
+
+
+@pytest.fixture(scope="module")
+def processed_existing_queue():
+    fanouts = []
+
+    def program():
+        consumer = ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+        processor = QueueProcessorArgs(function=consumer, existing_queue=ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL))
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=[Subscriber(name="audit", processor=processor)])))
+
+    return synthesize(program), fanouts[0]
+
+
+def test_a_processed_existing_subscriber_queue_is_subscribed_consumed_and_not_created(processed_existing_queue):
+    stack, fanout = processed_existing_queue
+    queues = [q.name for q in stack.in_component("events", type="aws:sqs/queue:Queue")]
+    # Only DLQs: the existing queue's (its redrive) and the subscription's delivery DLQ.
+    assert sorted(queues) == ["events-audit-delivery-dlq", "events-audit-dlq"]
+    assert stack.named("events-audit-subscription").input("endpoint") == QUEUE_ARN
+    mapping = stack.one("aws:lambda/eventSourceMapping:EventSourceMapping", within="events")
+    assert mapping.input("eventSourceArn") == QUEUE_ARN
+    assert (sorted(fanout.processors), fanout.queues, fanout.queue_arns["audit"]) == (["audit"], {}, QUEUE_ARN)
+
+
+def test_a_processed_existing_subscriber_queue_admits_only_the_topic(processed_existing_queue):
+    stack, _ = processed_existing_queue
+    policy = stack.named("events-audit-queue-policy")
+    assert policy.input("queueUrl") == QUEUE_URL
+    allow = json.loads(policy.input("policy"))["Statement"][1]
+    assert (allow["Principal"], allow["Condition"]) == (
+        {"Service": "sns.amazonaws.com"},
+        {"ArnEquals": {"aws:SourceArn": stack.named("events-topic").output("arn")}},
+    )
+
+
+def test_a_queue_component_as_a_processors_existing_queue_is_refused_with_the_reason():
+    def program():
+        queue = Queue("shared", QueueArgs())
+        consumer = ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+        processor = QueueProcessorArgs(function=consumer, existing_queue=ExistingQueue(queue=queue))
+        FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", processor=processor)]))
+
+    with pytest.raises(
+        ProgramError, match="Subscriber 'a': processor.existing_queue is a Queue component, which owns its queue policy"
+    ):
         synthesize(program)
