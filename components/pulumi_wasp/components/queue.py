@@ -120,6 +120,9 @@ class ExistingQueue:
     dead_letter_queue: bool | None = None
     #: With the component's DLQ: receives before a message moves there (defaults.MAX_RECEIVE_COUNT, 3).
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
+    #: With the component's DLQ: keyword arguments of ``aws.sqs.Queue`` merged over its defaults (``tags`` merge,
+    #: other keys replace; dropping its encryption warns naming sqs-encryption).
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
     #: For an ``aws.sqs.Queue`` or a bare ARN: the ARN of the customer-managed key it is encrypted with, granted to
     #: the consumer and producers the component wires (a Queue component says so itself).
     kms_key_arn: pulumi.Input[str] | None = None
@@ -138,6 +141,8 @@ class ExistingQueue:
             raise ValueError(
                 f"{arg}.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
             )
+        if self.dlq_overrides and not self.wants_dead_letter_queue:
+            raise ValueError(f"{arg}.dlq_overrides apply to a DLQ the component creates; this queue gets none")
         if isinstance(self.queue, Queue) and self.kms_key_arn is not None:
             raise ValueError(f"{arg}: a Queue component knows its key; leave kms_key_arn unset")
         customer_key_arn(self.kms_key_arn, f"{arg}.kms_key_arn")

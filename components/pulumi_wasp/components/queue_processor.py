@@ -288,7 +288,13 @@ class QueueProcessor(pulumi.ComponentResource):
             context = current_stack_context()
             tags = context.tags_for(args.tags)
             self._created_dlq = dead_letter_queue(
-                name, context=context, parent=self, tags=tags, fifo=existing.is_fifo
+                name,
+                context=context,
+                parent=self,
+                tags=tags,
+                fifo=existing.is_fifo,
+                overrides=existing.dlq_overrides,
+                overrides_arg="ExistingQueue.dlq_overrides",
             ).queue
             sqs.RedrivePolicy(
                 f"{name}-redrive",
