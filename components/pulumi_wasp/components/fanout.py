@@ -42,6 +42,11 @@ class Subscriber:
     #: Keyword arguments of ``aws.sns.TopicSubscription`` merged over the subscription's defaults; dropping the
     #: redrive policy warns naming sns-subscription-redrive.
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the subscription's delivery DLQ's defaults (``tags``
+    #: merge, other keys replace; dropping its encryption warns naming sqs-encryption). SNS moves undeliverable
+    #: messages there as itself: a customer-managed ``kms_master_key_id`` must let it (listed in
+    #: ``FanOut.required_key_policy``; https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
+    delivery_dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def existing_queue(self) -> tuple[ExistingQueue | None, str]:
@@ -242,10 +247,26 @@ class FanOut(pulumi.ComponentResource):
                 queue_arn = queue.arn
             self.queue_arns[sub.name] = queue_arn
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
-            delivery_dlq = dead_letter_queue(
-                f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]
-            ).queue
-            self.delivery_dlqs[sub.name] = delivery_dlq
+            delivery = dead_letter_queue(
+                f"{sub_name}-delivery",
+                context=context,
+                parent=self,
+                tags=tags,
+                senders=[from_topic],
+                overrides=sub.delivery_dlq_overrides,
+                overrides_arg=f"Subscriber {sub.name!r}: delivery_dlq_overrides",
+            )
+            delivery_dlq = self.delivery_dlqs[sub.name] = delivery.queue
+            if delivery.key_arn is not None:
+                self.required_key_policy.append(
+                    delivery_key_policy(
+                        f"FanOut {name}: subscriber {sub.name!r}",
+                        f"Subscriber {sub.name!r}: delivery_dlq_overrides['kms_master_key_id']",
+                        delivery.key_arn,
+                        [from_topic],
+                        iam.account_of(self.arn),
+                    )
+                )
             subscription_defaults = {
                 "topic": self.arn,
                 "protocol": "sqs",

@@ -238,3 +238,49 @@ def test_a_queue_component_as_a_processors_existing_queue_is_refused_with_the_re
         ProgramError, match="Subscriber 'a': processor.existing_queue is a Queue component, which owns its queue policy"
     ):
         synthesize(program)
+
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture(scope="module")
+def delivery_overridden():
+    fanouts = []
+    overrides = {"sqs_managed_sse_enabled": False, "tags": {"tier": "delivery"}}
+    keyed = {"kms_master_key_id": KEY_ARN}
+
+    def program():
+        subscribers = [
+            Subscriber(name="a", queue=QueueArgs(), delivery_dlq_overrides=overrides),
+            Subscriber(name="b", queue=QueueArgs(), delivery_dlq_overrides=keyed),
+        ]
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=subscribers)))
+
+    with logged() as lines:
+        stack = synthesize(program)
+    return stack, lines, fanouts[0]
+
+
+def test_delivery_dlq_overrides_reach_the_subscriptions_dlq(delivery_overridden):
+    stack, _, _ = delivery_overridden
+    dlq = stack.named("events-a-delivery-dlq")
+    assert (dlq.input("sqsManagedSseEnabled"), dlq.input("tags")["tier"]) == (False, "delivery")
+
+
+def test_dropping_the_delivery_dlqs_encryption_warns_and_the_pack_flags_it(delivery_overridden):
+    stack, lines, _ = delivery_overridden
+    assert any(
+        line.startswith("Subscriber 'a': delivery_dlq_overrides['sqs_managed_sse_enabled']")
+        and "sqs-encryption" in line
+        for line in lines.at("WARNING")
+    )
+    assert [d.name for d in stack.preview().of("sqs-encryption")] == ["events-a-delivery-dlq"]
+
+
+def test_a_delivery_dlq_under_a_given_key_lists_what_sns_needs_of_its_policy(delivery_overridden):
+    _, _, fanout = delivery_overridden
+    (grant,) = fanout.required_key_policy
+    (statement,) = grant.statements
+    assert (grant.key_arn, statement["Principal"]) == (KEY_ARN, {"Service": "sns.amazonaws.com"})
+    # Only for this topic's deliveries (the source ARN is the topic's, an Output here).
+    assert set(statement["Condition"]) == {"StringEquals", "ArnLike"}
