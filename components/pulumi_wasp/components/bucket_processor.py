@@ -267,6 +267,7 @@ class BucketProcessor(pulumi.ComponentResource):
                 self.queue = Queue(name, queue_args, child)
                 queue_arn = self.queue.arn
             if existing_queue is not None:
+                existing_queue.check_standard(f"BucketProcessor {name}", queue_arg, "S3 event notification")
                 queue_arn = existing_queue.queue_arn
                 # S3 checks on creation that it may send: the queue's policy must exist first.
                 ready = queue_policy(

@@ -211,6 +211,7 @@ class FanOut(pulumi.ComponentResource):
             queue_arn: pulumi.Input[str]
             existing, _ = sub.existing_queue
             if existing is not None:
+                existing.check_standard(f"FanOut {name}", f"subscriber {sub.name!r}'s queue", "a standard SNS topic")
                 queue_arn = existing.queue_arn
                 if existing.key_arn is not None:
                     self.required_key_policy.append(

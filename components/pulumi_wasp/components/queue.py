@@ -172,6 +172,25 @@ class ExistingQueue:
             return self.dead_letter_queue
         return not isinstance(self.queue, Queue)
 
+    def check_standard(self, owner: str, arg: str, sender: str) -> None:
+        """Fail, once known, when the queue is FIFO though declared standard: ``sender`` delivers to standard queues
+        only. An ``aws.sqs.Queue`` says so in ``fifo_queue``; a bare ARN in its name (a FIFO queue's ends in
+        ``.fifo``). Its encryption and redrive stay unchecked from a bare ARN (logged)."""
+        if isinstance(self.queue, Queue):
+            return  # a Queue component knows it is FIFO: checked at validation
+        fifo: pulumi.Input[bool | None]
+        if isinstance(self.queue, sqs.Queue):
+            fifo = self.queue.fifo_queue
+        else:
+            fifo = pulumi.Output.from_input(self.arn).apply(lambda arn: str(arn).endswith(".fifo"))
+            children.not_checked(owner, f"{arg}'s encryption (declare its key with kms_key_arn) and redrive")
+        children.check_known(
+            fifo,
+            lambda known: (
+                f"{owner}: {arg} is a FIFO queue, and {sender} delivers to standard queues only" if known else None
+            ),
+        )
+
     def visibility_timeout(self) -> pulumi.Input[int] | pulumi.Output[int | None] | None:
         """The visibility timeout the queue resource was given (None for a bare ARN, or when unset)."""
         if isinstance(self.queue, Queue):

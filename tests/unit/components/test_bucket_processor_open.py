@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from pulumi_aws import iam as aws_iam
-from pulumi_aws import s3
+from pulumi_aws import s3, sqs
 
 from pulumi_wasp.components import (
     BucketProcessor,
@@ -306,3 +306,29 @@ def test_a_processor_on_an_existing_queue_with_an_existing_function_grants_its_r
 def test_an_existing_queue_s3_cannot_deliver_to_fails_naming_why(queue, message):
     with pytest.raises(ProgramError, match=message):
         synthesize(lambda: BucketProcessor("imports", BucketProcessorArgs(queue=queue())))
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        lambda: ExistingQueue(queue=sqs.Queue("legacy", fifo_queue=True)),
+        lambda: ExistingQueue(arn=f"{QUEUE_ARN}.fifo", url=f"{QUEUE_URL}.fifo"),
+    ],
+    ids=["resource", "arn"],
+)
+def test_an_existing_queue_known_to_be_fifo_fails(queue):
+    with pytest.raises(
+        ProgramError, match="BucketProcessor imports: BucketProcessorArgs.queue is a FIFO queue, and S3 event"
+    ):
+        synthesize(lambda: BucketProcessor("imports", BucketProcessorArgs(queue=queue())))
+
+
+def test_a_bare_queue_says_what_it_could_not_check():
+    with logged() as lines:
+        synthesize(
+            lambda: BucketProcessor("imports", BucketProcessorArgs(queue=ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL)))
+        )
+    assert (
+        "BucketProcessor imports: given a bare identifier, so not checked: BucketProcessorArgs.queue's encryption"
+        in ("\n".join(lines.at("INFO")))
+    )

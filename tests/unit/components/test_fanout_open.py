@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pulumi_aws import sns
+from pulumi_aws import sns, sqs
 
 from pulumi_wasp.components import (
     ExistingQueue,
@@ -284,3 +284,28 @@ def test_a_delivery_dlq_under_a_given_key_lists_what_sns_needs_of_its_policy(del
     assert (grant.key_arn, statement["Principal"]) == (KEY_ARN, {"Service": "sns.amazonaws.com"})
     # Only for this topic's deliveries (the source ARN is the topic's, an Output here).
     assert set(statement["Condition"]) == {"StringEquals", "ArnLike"}
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        lambda: ExistingQueue(queue=sqs.Queue("legacy", fifo_queue=True)),
+        lambda: ExistingQueue(arn=f"{QUEUE_ARN}.fifo", url=f"{QUEUE_URL}.fifo"),
+    ],
+    ids=["resource", "arn"],
+)
+def test_an_existing_subscriber_queue_known_to_be_fifo_fails(queue):
+    def program():
+        FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", queue=queue())]))
+
+    with pytest.raises(
+        ProgramError, match="FanOut events: subscriber 'a''s queue is a FIFO queue, and a standard SNS topic delivers"
+    ):
+        synthesize(program)
+
+
+def test_a_bare_subscriber_queue_says_what_it_could_not_check(existing):
+    _, lines = existing
+    assert "FanOut events: given a bare identifier, so not checked: subscriber 'audit''s queue's encryption" in (
+        "\n".join(lines.at("INFO"))
+    )
