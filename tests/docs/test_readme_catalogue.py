@@ -1,6 +1,7 @@
-"""The README's component catalogue runs as written: each of its Python blocks is a program, synthesized on its own
-with the names the catalogue says a program already has (:data:`GIVEN`: an existing table, key, subnets, the ARNs of
-resources made elsewhere), created only when a block reads them."""
+"""The README's component examples run as written: each Python block of the component catalogue and of the safe
+deployments section is a program, synthesized on its own with the names the catalogue says a program already has
+(:data:`GIVEN`: an existing table, key, subnets, the ARNs of resources made elsewhere), created only when a block
+reads them."""
 
 from __future__ import annotations
 
@@ -13,22 +14,29 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_aws import ec2, kms, lambda_
+from pulumi_aws import cloudwatch, ec2, kms, lambda_
 
 import pulumi_wasp
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SECTION = "## Component catalogue"
+#: The sections whose Python blocks are component examples (each up to the next heading of its level).
+SECTIONS = ("## Component catalogue", "### Safe deployments")
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 
 
-def catalogue_blocks() -> list[str]:
-    start = README.index(SECTION + "\n")
-    section = README[start : README.index("\n## ", start + len(SECTION))]
-    return [textwrap.dedent(code) for _, code in re.findall(r"^( *)```python\n(.*?)^\1```", section, re.M | re.S)]
+def example_blocks() -> list[str]:
+    blocks = []
+    for heading in SECTIONS:
+        start = README.index(heading)
+        level = heading.split()[0]
+        section = README[start : README.index(f"\n{level} ", start + len(heading))]
+        blocks += [
+            textwrap.dedent(code) for _, code in re.findall(r"^( *)```python\n(.*?)^\1```", section, re.M | re.S)
+        ]
+    return blocks
 
 
 def _function(name: str) -> pulumi_wasp.ServerlessFunction:
@@ -84,6 +92,16 @@ GIVEN: dict[str, Callable[[], Any]] = {
     "clicks": lambda: pulumi_wasp.StreamProcessor(
         "given-clicks", pulumi_wasp.StreamProcessorArgs(function=GIVEN["function_args"]())
     ),
+    "latency_alarm": lambda: cloudwatch.MetricAlarm(
+        "given-latency",
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=1,
+        metric_name="Duration",
+        namespace="AWS/Lambda",
+        period=60,
+        statistic="Average",
+        threshold=1000,
+    ),
     "order_schema": lambda: {"type": "object", "required": ["customerId"]},
     "policy_json": lambda: json.dumps({"healthyRetryPolicy": {"numRetries": 5}}),
     "transformer": lambda: {"input_paths": {"id": "$.detail.id"}, "input_template": '{"id": <id>}'},
@@ -124,11 +142,11 @@ def run(block: str) -> None:
     exec(compile(block, "README.md", "exec"), {"pulumi": pulumi, "lambda_": lambda_}, Names())
 
 
-BLOCKS = catalogue_blocks()
+BLOCKS = example_blocks()
 
 
-def test_the_catalogue_has_an_example_block_per_component():
-    assert len(BLOCKS) >= 14
+def test_the_sections_hold_an_example_block_per_component_and_the_alias_example():
+    assert len(BLOCKS) >= 15
 
 
 def constructed(block: str) -> set[tuple[str, str]]:
@@ -150,7 +168,7 @@ def test_constructed_finds_the_components_a_block_names():
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[block.split("(", 1)[0].split()[-1] for block in BLOCKS])
-def test_every_catalogue_example_synthesizes_the_components_it_names(block):
+def test_every_example_synthesizes_the_components_it_names(block):
     try:
         stack = synthesize(lambda: run(block))
     except ProgramError as error:
