@@ -75,7 +75,7 @@ def discover(components: Sequence[Any]) -> Charted:
             found.functions.append(value.name)
         elif isinstance(value, Queue):
             found.queues.append(value.name)
-            found.dlqs.append(value.dlq.name)
+            found.dlqs.append(value.dlq_name)
             continue  # its own queues are charted: nothing else inside
         elif isinstance(value, RestApi):
             found.apis.append((value.name, value.stage.stage_name))

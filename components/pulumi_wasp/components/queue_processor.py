@@ -243,7 +243,7 @@ class QueueProcessor(pulumi.ComponentResource):
                 "arn": self.arn,
                 "url": self.url,
                 "name": self.name,
-                "dlq_url": self.dlq.url if self.dlq is not None else None,
+                "dlq_url": self.queue.dlq_url if self.queue is not None else self.dlq.url if self.dlq else None,
                 "function_name": self.function.name if self.function is not None else function_arn,
             }
         )
@@ -255,7 +255,7 @@ class QueueProcessor(pulumi.ComponentResource):
     @property
     def dlq(self) -> sqs.Queue | None:
         """Where messages park: the queue's own DLQ, or the one created for an existing queue (None when the
-        existing queue redrives elsewhere)."""
+        queue redrives to a DLQ the components did not create)."""
         if self.queue is not None:
             return self.queue.dlq
         if self._existing_queue is not None and isinstance(self._existing_queue.queue, Queue):
