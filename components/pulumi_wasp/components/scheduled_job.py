@@ -281,8 +281,10 @@ class ScheduledJob(pulumi.ComponentResource):
     #: The function the job created (None with ``existing_function``: see ``arn`` and ``name``).
     function: ServerlessFunction | None
     #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule
-    #: (for an existing function, the schedule's own).
-    dlq: sqs.Queue
+    #: (for an existing function, the schedule's own); None when the function's is an ``AsyncInvokeArgs.existing_dlq``
+    #: (see ``dlq_url``).
+    dlq: sqs.Queue | None
+    dlq_url: pulumi.Output[str]
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
     #: kind="rule" with a DLQ under a customer-managed key (``dlq_overrides``): the statement its key policy needs
@@ -318,14 +320,17 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule, self.rule, self.required_key_policy = None, None, []
         if args.kind == "scheduler":
             if self.function is not None:
-                assert self.function.dlq is not None  # an async target always has one
+                # An async target always has one.
+                assert self.function.dlq_arn is not None and self.function.dlq_url is not None
                 self.dlq, dlq_key = self.function.dlq, self.function.dlq_kms_key_arn
+                dlq_arn, self.dlq_url = self.function.dlq_arn, self.function.dlq_url
             else:
                 own = self._own_dlq(f"{name}-schedule", args, context=context, tags=tags)
                 self.dlq, dlq_key = own.queue, own.key_arn
+                dlq_arn, self.dlq_url = own.queue.arn, own.queue.url
             # Scheduler invokes the function and sends to the DLQ with this role, nothing else (under a
             # customer-managed key, the key through SQS too: Scheduler encrypts as the role).
-            statements = [iam.lambda_invoke([function_arn]), *sender_statements(self.dlq.arn, dlq_key)]
+            statements = [iam.lambda_invoke([function_arn]), *sender_statements(dlq_arn, dlq_key)]
             role = iam.service_role(
                 f"{name}-schedule",
                 "scheduler.amazonaws.com",
@@ -334,7 +339,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 tags=tags,
                 # The deploying account (a queue the job holds is in it): Scheduler assumes the role only for this
                 # account's schedules.
-                source_account=iam.account_of(self.dlq.arn),
+                source_account=iam.account_of(dlq_arn),
             )
             window = args.flexible_window_minutes
             flexible = scheduler.ScheduleFlexibleTimeWindowArgs(
@@ -356,7 +361,7 @@ class ScheduledJob(pulumi.ComponentResource):
                         maximum_retry_attempts=args.max_retries,
                         maximum_event_age_in_seconds=args.max_event_age_seconds,
                     ),
-                    dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                    dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq_arn),
                 ),
             }
             self.schedule = children.create(
@@ -385,7 +390,7 @@ class ScheduledJob(pulumi.ComponentResource):
             )
             from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
             own = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
-            self.dlq = own.queue
+            self.dlq, self.dlq_url = own.queue, own.queue.url
             if own.key_arn is not None:
                 # EventBridge sends undeliverable runs as itself: only the DLQ key's policy can let it.
                 self.required_key_policy.append(
@@ -420,7 +425,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 arg="ScheduledJobArgs.target_overrides",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
-        self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq.url})
+        self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq_url})
 
     def _own_dlq(
         self,
