@@ -22,7 +22,7 @@ from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
-from pulumi_wasp.components.shared.queues import dead_letter_queue, dlq_alarm_spec, sender_statements
+from pulumi_wasp.components.shared.queues import dead_letter_queue, dlq_alarm_spec, queue_name_of, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
@@ -583,9 +583,9 @@ class ServerlessFunction(pulumi.ComponentResource):
         )
         if existing.queue is None:
             children.not_checked(owner, "AsyncInvokeArgs.existing_dlq's encryption (declare its key with kms_key_arn)")
-        # A queue's name is the last part of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>).
-        queue_name = self.dlq_url.apply(lambda url: url.rsplit("/", 1)[-1])
-        metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue_name), context=context, parent=self, tags=tags)
+        metric_alarm(
+            f"{name}-dlq", dlq_alarm_spec(queue_name_of(self.dlq_url)), context=context, parent=self, tags=tags
+        )
 
     def _hook(
         self, name: str, suffix: str, args: ServerlessFunctionArgs, grants: Sequence[iam.Statement]

@@ -25,6 +25,7 @@ from pulumi_wasp.components.shared.queues import (
     consumer_statements,
     dead_letter_queue,
     dlq_alarm_spec,
+    queue_name_of,
     queue_policy,
     sender_statements,
 )
@@ -341,8 +342,7 @@ class Queue(pulumi.ComponentResource):
         owner = f"Queue {name}"
         self.dlq_arn = pulumi.Output.from_input(existing.queue_arn)
         self.dlq_url = pulumi.Output.from_input(existing.queue_url)
-        # A queue's name is the last part of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>).
-        self.dlq_name = self.dlq_url.apply(lambda url: url.rsplit("/", 1)[-1])
+        self.dlq_name = queue_name_of(self.dlq_url)
         existing.check_fifo(owner, "QueueArgs.existing_dlq", fifo=args.fifo, why="a queue's DLQ must be of its type")
         if isinstance(existing.queue, sqs.Queue):
             children.check_known(

@@ -24,7 +24,12 @@ from pulumi_wasp.components.queue import (
 )
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import current_stack_context
-from pulumi_wasp.components.shared.queues import consumer_statements, dead_letter_queue, sender_statements
+from pulumi_wasp.components.shared.queues import (
+    consumer_statements,
+    dead_letter_queue,
+    queue_name_of,
+    sender_statements,
+)
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -236,8 +241,7 @@ class QueueProcessor(pulumi.ComponentResource):
             opts=child,
         )
         self.arn, self.url = pulumi.Output.from_input(self.queue_arn), pulumi.Output.from_input(self.queue_url)
-        # A queue's name is the last part of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>).
-        self.name = self.queue.name if self.queue is not None else self.url.apply(lambda url: url.rsplit("/", 1)[-1])
+        self.name = self.queue.name if self.queue is not None else queue_name_of(self.url)
         self.register_outputs(
             {
                 "arn": self.arn,
@@ -251,6 +255,11 @@ class QueueProcessor(pulumi.ComponentResource):
     def sender_statements(self) -> list[iam.Statement]:
         """What a producer's role needs to send to the queue (SendMessage, and its key through SQS)."""
         return sender_statements(self.queue_arn, self.kms_key_arn)
+
+    @property
+    def existing_queue(self) -> ExistingQueue | None:
+        """The queue the processor was given (``QueueProcessorArgs.existing_queue``), else None."""
+        return self._existing_queue
 
     @property
     def dlq(self) -> sqs.Queue | None:
