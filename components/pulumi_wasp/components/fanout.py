@@ -10,7 +10,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi_aws import kms, sns, sqs
 
-from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
+from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs, adopt_dead_letter_queue
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -47,6 +47,10 @@ class Subscriber:
     #: messages there as itself: a customer-managed ``kms_master_key_id`` must let it (listed in
     #: ``FanOut.required_key_policy``; https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
     delivery_dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A queue the fan-out does not create for this subscription's undeliverable messages (an ``aws.sqs.Queue``, or
+    #: ARN and URL; see :class:`ExistingQueue`): its policy is set to admit the topic (replacing any it had), its
+    #: ``kms_key_arn`` policy's needs are listed in ``FanOut.required_key_policy``, and its depth is alarmed on.
+    existing_delivery_dlq: ExistingQueue | None = None
 
     @property
     def existing_queue(self) -> tuple[ExistingQueue | None, str]:
@@ -58,6 +62,18 @@ class Subscriber:
         return None, ""
 
     def validate(self) -> None:
+        if self.existing_delivery_dlq is not None:
+            self.existing_delivery_dlq.validate(f"Subscriber {self.name!r}: existing_delivery_dlq")
+            if self.delivery_dlq_overrides:
+                raise ValueError(
+                    f"Subscriber {self.name!r}: delivery_dlq_overrides apply to a DLQ the fan-out creates, not to "
+                    "existing_delivery_dlq"
+                )
+            if isinstance(self.existing_delivery_dlq.queue, Queue):
+                raise ValueError(
+                    f"Subscriber {self.name!r}: existing_delivery_dlq is a Queue component, which owns its queue "
+                    "policy; give its aws.sqs.Queue or ARN and URL"
+                )
         if (self.processor is None) == (self.queue is None):
             raise ValueError(f"Subscriber {self.name!r}: set exactly one of processor= or queue=")
         existing, arg = self.existing_queue
@@ -149,7 +165,8 @@ class FanOut(pulumi.ComponentResource):
     queues: dict[str, Queue]
     queue_arns: dict[str, pulumi.Input[str]]
     processors: dict[str, QueueProcessor]
-    #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
+    #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed), when the fan-out created it
+    #: (an ``existing_delivery_dlq`` is not in it).
     delivery_dlqs: dict[str, sqs.Queue]
     #: For each subscriber queue under a customer-managed key given by ARN: the statements its key policy needs so
     #: SNS may deliver from this topic only (the fan-out cannot edit a key it was given; it logs each).
@@ -248,22 +265,13 @@ class FanOut(pulumi.ComponentResource):
                 queue_arn = queue.arn
             self.queue_arns[sub.name] = queue_arn
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
-            delivery = dead_letter_queue(
-                f"{sub_name}-delivery",
-                context=context,
-                parent=self,
-                tags=tags,
-                senders=[from_topic],
-                overrides=sub.delivery_dlq_overrides,
-                overrides_arg=f"Subscriber {sub.name!r}: delivery_dlq_overrides",
-            )
-            delivery_dlq = self.delivery_dlqs[sub.name] = delivery.queue
-            if delivery.key_arn is not None:
+            delivery_arn, delivery_key, key_arg = self._delivery_dlq(sub, sub_name, from_topic, context, tags)
+            if delivery_key is not None:
                 self.required_key_policy.append(
                     delivery_key_policy(
                         f"FanOut {name}: subscriber {sub.name!r}",
-                        f"Subscriber {sub.name!r}: delivery_dlq_overrides['kms_master_key_id']",
-                        delivery.key_arn,
+                        key_arg,
+                        delivery_key,
                         [from_topic],
                         iam.account_of(self.arn),
                     )
@@ -275,7 +283,7 @@ class FanOut(pulumi.ComponentResource):
                 "raw_message_delivery": sub.raw_message_delivery,
                 "filter_policy": json.dumps(sub.filter_policy) if sub.filter_policy else None,
                 "filter_policy_scope": sub.filter_policy_scope if sub.filter_policy else None,
-                "redrive_policy": delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                "redrive_policy": delivery_arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
             }
             children.create(
                 sns.TopicSubscription,
@@ -289,6 +297,40 @@ class FanOut(pulumi.ComponentResource):
         self.required_key_policy += [grant for queue in self.queues.values() for grant in queue.required_key_policy]
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
+        )
+
+    def _delivery_dlq(
+        self, sub: Subscriber, sub_name: str, from_topic: ServiceSender, context: StackContext, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], pulumi.Input[str] | None, str]:
+        """Where SNS parks what it cannot deliver to ``sub``'s queue (created, or its ``existing_delivery_dlq``): its
+        ARN, its customer-managed key and the arg naming that key. SNS moves messages there as itself."""
+        if sub.existing_delivery_dlq is not None:
+            adopted = adopt_dead_letter_queue(
+                f"{sub_name}-delivery",
+                sub.existing_delivery_dlq,
+                owner=f"FanOut {self._name}",
+                arg=f"Subscriber {sub.name!r}: existing_delivery_dlq",
+                unchecked="encryption (declare its key with kms_key_arn)",
+                context=context,
+                parent=self,
+                tags=tags,
+                senders=[from_topic],
+            )
+            return adopted.arn, adopted.key_arn, f"Subscriber {sub.name!r}: existing_delivery_dlq.kms_key_arn"
+        delivery = dead_letter_queue(
+            f"{sub_name}-delivery",
+            context=context,
+            parent=self,
+            tags=tags,
+            senders=[from_topic],
+            overrides=sub.delivery_dlq_overrides,
+            overrides_arg=f"Subscriber {sub.name!r}: delivery_dlq_overrides",
+        )
+        self.delivery_dlqs[sub.name] = delivery.queue
+        return (
+            delivery.queue.arn,
+            delivery.key_arn,
+            f"Subscriber {sub.name!r}: delivery_dlq_overrides['kms_master_key_id']",
         )
 
     def publisher_statements(self) -> list[iam.Statement]:

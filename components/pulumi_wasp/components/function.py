@@ -15,14 +15,14 @@ from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.live_alias import AliasArgs, LiveAlias, live_alias
-from pulumi_wasp.components.queue import ExistingQueue
+from pulumi_wasp.components.queue import ExistingQueue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.account import aws_region
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
-from pulumi_wasp.components.shared.queues import dead_letter_queue, dlq_alarm_spec, queue_name_of, sender_statements
+from pulumi_wasp.components.shared.queues import dead_letter_queue, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
@@ -574,18 +574,19 @@ class ServerlessFunction(pulumi.ComponentResource):
 
     def _adopt_dlq(self, name: str, existing: ExistingQueue, *, context: StackContext, tags: dict[str, str]) -> None:
         """Send failed async events to an existing queue: check what is known of it, alarm on its depth."""
-        owner = f"ServerlessFunction {name}"
-        self.dlq_arn = pulumi.Output.from_input(existing.queue_arn)
-        self.dlq_url = pulumi.Output.from_input(existing.queue_url)
-        self.dlq_kms_key_arn = existing.key_arn
-        existing.check_fifo(
-            owner, "AsyncInvokeArgs.existing_dlq", fifo=False, why="Lambda sends failed events to standard queues only"
+        owner, arg = f"ServerlessFunction {name}", "AsyncInvokeArgs.existing_dlq"
+        adopted = adopt_dead_letter_queue(
+            name,
+            existing,
+            owner=owner,
+            arg=arg,
+            unchecked="encryption (declare its key with kms_key_arn)",
+            context=context,
+            parent=self,
+            tags=tags,
         )
-        if existing.queue is None:
-            children.not_checked(owner, "AsyncInvokeArgs.existing_dlq's encryption (declare its key with kms_key_arn)")
-        metric_alarm(
-            f"{name}-dlq", dlq_alarm_spec(queue_name_of(self.dlq_url)), context=context, parent=self, tags=tags
-        )
+        self.dlq_arn, self.dlq_url, self.dlq_kms_key_arn = adopted.arn, adopted.url, adopted.key_arn
+        existing.check_fifo(owner, arg, fifo=False, why="Lambda sends failed events to standard queues only")
 
     def _hook(
         self, name: str, suffix: str, args: ServerlessFunctionArgs, grants: Sequence[iam.Statement]

@@ -235,6 +235,42 @@ class ExistingQueue:
         return None
 
 
+@dataclass(frozen=True)
+class AdoptedQueue:
+    """An existing queue a component sends failures to: what it uses of it."""
+
+    arn: pulumi.Output[str]
+    url: pulumi.Output[str]
+    name: pulumi.Output[str]
+    #: Its customer-managed key (``ExistingQueue.kms_key_arn``, or a Queue component's), else None.
+    key_arn: pulumi.Input[str] | None
+
+
+def adopt_dead_letter_queue(
+    name: str,
+    existing: ExistingQueue,
+    *,
+    owner: str,
+    arg: str,
+    unchecked: str,
+    context: StackContext,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+    senders: Sequence[ServiceSender] = (),
+) -> AdoptedQueue:
+    """An existing queue used as ``owner``'s DLQ ``<name>-dlq``: its depth alarmed on as a DLQ of the component's own,
+    its policy set to admit ``senders`` (services that deliver as themselves; it replaces any policy the queue had),
+    and, for a bare ARN, a log line saying ``unchecked`` (what of ``arg`` could not be checked)."""
+    arn, url = pulumi.Output.from_input(existing.queue_arn), pulumi.Output.from_input(existing.queue_url)
+    if senders:
+        queue_policy(f"{name}-dlq", None, senders, parent=parent, arn=arn, url=url)
+    if existing.queue is None:
+        children.not_checked(owner, f"{arg}'s {unchecked}")
+    queue_name = queue_name_of(url)
+    metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue_name), context=context, parent=parent, tags=tags)
+    return AdoptedQueue(arn, url, queue_name, existing.key_arn)
+
+
 class Queue(pulumi.ComponentResource):
     """An SQS queue that never loses a message: encrypted, TLS-only, redriven to an alarmed DLQ.
 
@@ -339,25 +375,30 @@ class Queue(pulumi.ComponentResource):
         self, name: str, args: QueueArgs, existing: ExistingQueue, *, context: StackContext, tags: dict[str, str]
     ) -> None:
         """Redrive to an existing DLQ: check what is known of it, and alarm on its depth as on a DLQ of its own."""
-        owner = f"Queue {name}"
-        self.dlq_arn = pulumi.Output.from_input(existing.queue_arn)
-        self.dlq_url = pulumi.Output.from_input(existing.queue_url)
-        self.dlq_name = queue_name_of(self.dlq_url)
-        existing.check_fifo(owner, "QueueArgs.existing_dlq", fifo=args.fifo, why="a queue's DLQ must be of its type")
+        owner, arg = f"Queue {name}", "QueueArgs.existing_dlq"
+        adopted = adopt_dead_letter_queue(
+            name,
+            existing,
+            owner=owner,
+            arg=arg,
+            unchecked="retention (≥ retention_seconds) and encryption",
+            context=context,
+            parent=self,
+            tags=tags,
+        )
+        self.dlq_arn, self.dlq_url, self.dlq_name = adopted.arn, adopted.url, adopted.name
+        existing.check_fifo(owner, arg, fifo=args.fifo, why="a queue's DLQ must be of its type")
         if isinstance(existing.queue, sqs.Queue):
             children.check_known(
                 existing.queue.message_retention_seconds,
                 lambda seconds: (
                     None
                     if seconds >= args.retention_seconds
-                    else f"{owner}: QueueArgs.existing_dlq keeps messages {seconds} s, less than the queue's "
+                    else f"{owner}: {arg} keeps messages {seconds} s, less than the queue's "
                     f"retention_seconds ({args.retention_seconds}): a message could expire in the DLQ before it would "
                     "have in the queue"
                 ),
             )
-        elif existing.queue is None:
-            children.not_checked(owner, "QueueArgs.existing_dlq's retention (≥ retention_seconds) and encryption")
-        metric_alarm(f"{name}-dlq", dlq_alarm_spec(self.dlq_name), context=context, parent=self, tags=tags)
 
     def sender_statements(self) -> list[iam.Statement]:
         """What a producer's role needs to send to the queue: SendMessage, and the queue's key through SQS."""

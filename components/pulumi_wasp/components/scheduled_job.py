@@ -29,17 +29,13 @@ from pulumi_wasp.components.function import (
     check_async_failures,
     invoke_permission,
 )
-from pulumi_wasp.components.queue import ExistingQueue, Queue
+from pulumi_wasp.components.queue import ExistingQueue, Queue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names
-from pulumi_wasp.components.shared.alarms import metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy
 from pulumi_wasp.components.shared.queues import (
     ServiceSender,
     dead_letter_queue,
-    dlq_alarm_spec,
-    queue_name_of,
-    queue_policy,
     sender_statements,
 )
 from pulumi_wasp.components.shared.tokens import component_type
@@ -479,15 +475,18 @@ class ScheduledJob(pulumi.ComponentResource):
                 overrides_arg="ScheduledJobArgs.dlq_overrides",
             )
             return dlq.queue, dlq.queue.arn, dlq.queue.url, dlq.key_arn
-        arn, url = pulumi.Output.from_input(existing.queue_arn), pulumi.Output.from_input(existing.queue_url)
-        if senders:
-            queue_policy(f"{name}-dlq", None, senders, parent=self, arn=arn, url=url)
-        if existing.queue is None:
-            children.not_checked(
-                f"ScheduledJob {self._name}", "ScheduledJobArgs.existing_dlq's encryption (declare kms_key_arn)"
-            )
-        metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue_name_of(url)), context=context, parent=self, tags=tags)
-        return None, arn, url, existing.key_arn
+        adopted = adopt_dead_letter_queue(
+            name,
+            existing,
+            owner=f"ScheduledJob {self._name}",
+            arg="ScheduledJobArgs.existing_dlq",
+            unchecked="encryption (declare its key with kms_key_arn)",
+            context=context,
+            parent=self,
+            tags=tags,
+            senders=senders or (),
+        )
+        return None, adopted.arn, adopted.url, adopted.key_arn
 
 
 def _check_existing(name: str, existing: ExistingFunction) -> None:

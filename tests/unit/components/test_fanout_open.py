@@ -309,3 +309,60 @@ def test_a_bare_subscriber_queue_says_what_it_could_not_check(existing):
     assert "FanOut events: given a bare identifier, so not checked: subscriber 'audit''s queue's encryption" in (
         "\n".join(lines.at("INFO"))
     )
+
+
+DELIVERY_ARN = "arn:aws:sqs:us-east-1:123456789012:undeliverable"
+DELIVERY_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/undeliverable"
+
+
+@pytest.fixture(scope="module")
+def existing_delivery_dlq():
+    fanouts = []
+    existing = ExistingQueue(arn=DELIVERY_ARN, url=DELIVERY_URL, kms_key_arn=KEY_ARN)
+
+    def program():
+        subscriber = Subscriber(name="a", queue=QueueArgs(), existing_delivery_dlq=existing)
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=[subscriber])))
+
+    with logged() as lines:
+        stack = synthesize(program)
+    return stack, lines, fanouts[0]
+
+
+def test_an_existing_delivery_dlq_is_not_created_but_redriven_to(existing_delivery_dlq):
+    stack, _, fanout = existing_delivery_dlq
+    created = [q.name for q in stack.in_component("events", type="aws:sqs/queue:Queue")]
+    assert "events-a-delivery-dlq" not in created and "events-a-queue" in created
+    redrive = json.loads(stack.named("events-a-subscription").input("redrivePolicy"))
+    assert (redrive, fanout.delivery_dlqs) == ({"deadLetterTargetArn": DELIVERY_ARN}, {})
+
+
+def test_an_existing_delivery_dlq_admits_only_the_topic_and_is_alarmed_on(existing_delivery_dlq):
+    stack, _, _ = existing_delivery_dlq
+    policy = stack.named("events-a-delivery-dlq-policy")
+    assert policy.input("queueUrl") == DELIVERY_URL
+    allow = json.loads(policy.input("policy"))["Statement"][1]
+    assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert stack.named("events-a-delivery-dlq-alarm").input("dimensions") == {"QueueName": "undeliverable"}
+
+
+def test_an_existing_delivery_dlqs_key_lists_what_sns_needs_and_a_bare_one_says_what_was_not_checked(
+    existing_delivery_dlq,
+):
+    _, lines, fanout = existing_delivery_dlq
+    (grant,) = fanout.required_key_policy
+    assert grant.key_arn == KEY_ARN
+    assert "FanOut events: given a bare identifier, so not checked: Subscriber 'a': existing_delivery_dlq's" in (
+        "\n".join(lines.at("INFO"))
+    )
+
+
+def test_delivery_dlq_overrides_with_an_existing_delivery_dlq_fail():
+    subscriber = Subscriber(
+        name="a",
+        queue=QueueArgs(),
+        existing_delivery_dlq=ExistingQueue(arn=DELIVERY_ARN, url=DELIVERY_URL),
+        delivery_dlq_overrides={"tags": {}},
+    )
+    with pytest.raises(ValueError, match="Subscriber 'a': delivery_dlq_overrides apply to a DLQ the fan-out creates"):
+        subscriber.validate()
