@@ -2,7 +2,8 @@
 
 New objects (``s3:ObjectCreated:*``, filtered by prefix and suffix) go either straight to a
 function (an async target: retries, max age and a DLQ) or to a queue (S3 is admitted only from
-this bucket), optionally with a QueueProcessor consuming it.
+this bucket), optionally with a QueueProcessor consuming it. The bucket, the function and the queue
+may each be an existing one.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ from pulumi_aws import s3
 from pulumi_wasp.components.bucket import SecureBucket, SecureBucketArgs
 from pulumi_wasp.components.function import (
     AsyncInvokeArgs,
+    ExistingFunction,
+    InvokeTarget,
     ServerlessFunction,
     ServerlessFunctionArgs,
+    check_async_failures,
+    grant_to_existing,
     invoke_permission,
 )
-from pulumi_wasp.components.queue import Queue, QueueArgs
+from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant
-from pulumi_wasp.components.shared.queues import ServiceSender
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy
+from pulumi_wasp.components.shared.queues import ServiceSender, queue_policy
 from pulumi_wasp.components.shared.tokens import component_type
 
 OBJECT_CREATED = "s3:ObjectCreated:*"
@@ -34,14 +39,25 @@ OBJECT_CREATED = "s3:ObjectCreated:*"
 
 @dataclass(kw_only=True)
 class BucketProcessorArgs:
-    """Arguments of :class:`BucketProcessor`: exactly one of ``function``, ``processor`` or ``queue``."""
+    """Arguments of :class:`BucketProcessor`: exactly one of ``function``, ``existing_function``, ``processor`` or
+    ``queue``; each principal child (bucket, function, queue) is an existing one xor the args to create it."""
 
     #: S3 invokes this function directly; it may read the objects under ``prefix``.
     function: ServerlessFunctionArgs | None = None
-    #: S3 sends to this QueueProcessor's queue (buffering, batching, redrive); its function may read.
+    #: S3 invokes this function the processor does not create (see :class:`ExistingFunction` for its role: the read
+    #: grant goes to it in a policy of the processor's, or is listed in ``required_statements``). Its async invoke
+    #: config (retries, where failed events go) is its own: a ServerlessFunction without ``async_invoke`` warns, a
+    #: bare function is not checked.
+    existing_function: ExistingFunction | None = None
+    #: S3 sends to this QueueProcessor's queue (buffering, batching, redrive); its function may read. Its
+    #: ``existing_queue`` (an ``aws.sqs.Queue`` or ARN and URL) gets the processor's queue policy admitting S3 from
+    #: the bucket, which replaces any policy it had; its ``existing_function`` is granted the read like
+    #: ``existing_function`` above.
     processor: QueueProcessorArgs | None = None
-    #: S3 sends to a bare queue consumed elsewhere.
-    queue: QueueArgs | None = None
+    #: S3 sends to a bare queue consumed elsewhere: one to create, or an existing one (an ``aws.sqs.Queue`` or its
+    #: ARN and URL), whose queue policy the processor then sets (TLS only, S3 may send from the bucket), replacing
+    #: any policy it had.
+    queue: QueueArgs | ExistingQueue | None = None
     #: Only keys starting with this (e.g. "uploads/") are notified.
     prefix: str = ""
     #: Only keys ending with this (e.g. ".csv") are notified.
@@ -70,16 +86,27 @@ class BucketProcessorArgs:
                 ("BucketProcessorArgs.existing_bucket", self.existing_bucket),
                 ("BucketProcessorArgs.bucket", self.bucket),
             )
-        targets = [t for t in (self.function, self.processor, self.queue) if t is not None]
+        targets = [t for t in (self.function, self.existing_function, self.processor, self.queue) if t is not None]
         if len(targets) != 1:
-            raise ValueError("BucketProcessorArgs: set exactly one of function=, processor= or queue=")
-        if self.processor is not None and (self.processor.existing_queue or self.processor.existing_function):
             raise ValueError(
-                "BucketProcessorArgs.processor: an existing queue or function is not supported here yet (S3 must be "
-                "admitted to the queue's policy and the function granted the bucket); use function= or queue= args"
+                "BucketProcessorArgs: set exactly one of function=, existing_function=, processor= or queue="
             )
-        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
-        if queue is not None and queue.fifo:
+        if self.existing_function is not None:
+            self.existing_function.validate("BucketProcessorArgs.existing_function")
+        existing_queue, arg = self._existing_queue()
+        if existing_queue is not None:
+            existing_queue.validate(arg)
+            if isinstance(existing_queue.queue, Queue):
+                raise ValueError(
+                    f"{arg} is a Queue component, which owns its queue policy (S3 must be admitted to it); give its "
+                    "aws.sqs.Queue or ARN and URL, or let the processor create it (QueueArgs(...))"
+                )
+        if self.processor is None:
+            queue = self.queue
+        else:
+            queue = self.processor.existing_queue or self.processor.queue or QueueArgs()
+        fifo = queue.is_fifo if isinstance(queue, ExistingQueue) else queue is not None and queue.fifo
+        if fifo:
             raise ValueError("BucketProcessorArgs: S3 event notifications cannot target a FIFO queue")
         if self.write_back and self.queue is not None:
             raise ValueError(
@@ -93,6 +120,14 @@ class BucketProcessorArgs:
             raise ValueError(f"BucketProcessorArgs.prefix: S3 keys do not start with '/', got {self.prefix!r}")
         if self.bucket is not None:
             self.bucket.validate()
+
+    def _existing_queue(self) -> tuple[ExistingQueue | None, str]:
+        """The existing queue S3 sends to, and how errors name it."""
+        if isinstance(self.queue, ExistingQueue):
+            return self.queue, "BucketProcessorArgs.queue"
+        if self.processor is not None and self.processor.existing_queue is not None:
+            return self.processor.existing_queue, "BucketProcessorArgs.processor.existing_queue"
+        return None, ""
 
 
 class BucketProcessor(pulumi.ComponentResource):
@@ -108,18 +143,27 @@ class BucketProcessor(pulumi.ComponentResource):
             function=ServerlessFunctionArgs(handler="bulk_import.importer.handler",
                                             code=["lambdas/bulk_import", "lambdas/shared"]),
             bucket=SecureBucketArgs(expiration_days=30)))
+
+    With an existing bucket, function or queue the processor creates only what it owns (the notification, the
+    invoke permission or queue policy, the bucket grant); see ``existing_bucket``, :class:`ExistingFunction` and
+    :class:`ExistingQueue` for what it checks.
     """
 
     #: The bucket the processor created (None with ``existing_bucket``: see ``arn`` and ``name``).
     secure_bucket: SecureBucket | None
     #: The S3 bucket itself (``secure_bucket.bucket``; None with ``existing_bucket``).
     bucket: s3.Bucket | None
+    #: The function the processor created (None with ``existing_function``, ``processor`` or ``queue``).
     function: ServerlessFunction | None
     processor: QueueProcessor | None
+    #: The queue the processor created (None with an existing queue, or none at all).
     queue: Queue | None
     #: With a queue under a customer-managed key given by ARN: the statements its key policy needs so S3 may deliver
     #: from this bucket only (logged: the processor cannot edit a key it was given), else empty.
     required_key_policy: list[KeyPolicyGrant]
+    #: Statements an existing function's role needs and the processor could not grant (given no role): the read
+    #: (and write-back) grant, and a processor's consume grant.
+    required_statements: list[iam.Statement]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
 
@@ -164,54 +208,87 @@ class BucketProcessor(pulumi.ComponentResource):
             if key_arn is not None:
                 read.append(iam.kms_encrypt(key_arn, "s3"))
         self.function, self.processor, self.queue = None, None, None
+        self.required_key_policy, self.required_statements = [], []
         notified: dict[str, Any] = {"events": [OBJECT_CREATED], "filter_prefix": args.prefix or None}
         notified["filter_suffix"] = args.suffix or None
         functions, queues = None, None
-        if args.function is not None:
-            function_args = replace(
-                args.function,
-                permissions=[*args.function.permissions, *read],
-                async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
-                tags={**args.tags, **args.function.tags},
-            )
-            self.function = ServerlessFunction(name, function_args, child)
+        if args.function is not None or args.existing_function is not None:
+            if args.function is not None:
+                function_args = replace(
+                    args.function,
+                    permissions=[*args.function.permissions, *read],
+                    async_invoke=args.function.async_invoke or AsyncInvokeArgs(),
+                    tags={**args.tags, **args.function.tags},
+                )
+                self.function = ServerlessFunction(name, function_args, child)
+                target = self.function.target
+            else:
+                existing_function = args.existing_function
+                assert existing_function is not None
+                self.required_statements = self._grant(name, existing_function, read, "existing_function")
+                check_async_failures(
+                    f"BucketProcessor {name}", "BucketProcessorArgs.existing_function", existing_function, "events"
+                )
+                target = InvokeTarget.of(existing_function.function or existing_function.function_arn)
             ready: pulumi.Resource = invoke_permission(
                 f"{name}-permission",
-                self.function.target,
+                target,
                 "s3.amazonaws.com",
                 source_arn=self.arn,
                 # Bucket ARNs carry no account: without it, a bucket of that name elsewhere could invoke.
-                source_account=iam.account_of(self.function.arn),
+                source_account=iam.account_of(target.arn),
                 parent=self,
             )
-            target_arn = self.function.target.arn
-            functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=target_arn, **notified)]
+            functions = [s3.BucketNotificationLambdaFunctionArgs(lambda_function_arn=target.arn, **notified)]
         else:
             from_bucket = ServiceSender("s3.amazonaws.com", self.arn)
+            existing_queue, queue_arg = args._existing_queue()
+            queue_arn: pulumi.Input[str]
             if args.processor is not None:
-                queue_args = args.processor.queue or QueueArgs()
-                consumer = args.processor.function
-                assert consumer is not None  # validated above: no existing function
                 processor = replace(
                     args.processor,
-                    queue=replace(queue_args, senders=[*queue_args.senders, from_bucket]),
-                    function=replace(consumer, permissions=[*consumer.permissions, *read]),
+                    queue=None if existing_queue else self._admitting(args.processor.queue or QueueArgs(), from_bucket),
                     tags={**args.tags, **args.processor.tags},
                 )
+                consumer = args.processor.function
+                if consumer is not None:
+                    processor = replace(
+                        processor, function=replace(consumer, permissions=[*consumer.permissions, *read])
+                    )
                 self.processor = QueueProcessor(name, processor, child)
-                assert self.processor.queue is not None  # created: no existing queue
-                self.queue = self.processor.queue
-            else:
-                assert args.queue is not None  # validated above
-                queue_args = replace(
-                    args.queue, senders=[*args.queue.senders, from_bucket], tags={**args.tags, **args.queue.tags}
-                )
+                self.queue, queue_arn = self.processor.queue, self.processor.queue_arn
+                if args.processor.existing_function is not None:
+                    self.required_statements = [
+                        *self.processor.required_statements,
+                        *self._grant(name, args.processor.existing_function, read, "processor.existing_function"),
+                    ]
+            elif isinstance(args.queue, QueueArgs):
+                queue_args = replace(self._admitting(args.queue, from_bucket), tags={**args.tags, **args.queue.tags})
                 self.queue = Queue(name, queue_args, child)
-            # S3 checks on creation that it may send: the queue's policy must exist first.
-            ready = self.processor or self.queue
-            queues = [s3.BucketNotificationQueueArgs(queue_arn=self.queue.arn, **notified)]
-        # A queue under a key given by ARN lists what S3 needs of that key to deliver from this bucket.
-        self.required_key_policy = list(self.queue.required_key_policy) if self.queue is not None else []
+                queue_arn = self.queue.arn
+            if existing_queue is not None:
+                existing_queue.check_standard(f"BucketProcessor {name}", queue_arg, "S3 event notification")
+                queue_arn = existing_queue.queue_arn
+                # S3 checks on creation that it may send: the queue's policy must exist first.
+                ready = queue_policy(
+                    f"{name}-queue", None, [from_bucket], parent=self, arn=queue_arn, url=existing_queue.queue_url
+                )
+                if existing_queue.key_arn is not None:
+                    self.required_key_policy.append(
+                        delivery_key_policy(
+                            f"BucketProcessor {name}",
+                            f"{queue_arg}.kms_key_arn",
+                            existing_queue.key_arn,
+                            [from_bucket],
+                            iam.account_of(queue_arn),
+                        )
+                    )
+            else:
+                assert self.queue is not None  # created above
+                # A queue under a key given by ARN lists what S3 needs of that key to deliver from this bucket.
+                self.required_key_policy = list(self.queue.required_key_policy)
+                ready = self.processor or self.queue
+            queues = [s3.BucketNotificationQueueArgs(queue_arn=queue_arn, **notified)]
         s3.BucketNotification(
             f"{name}-notification",
             bucket=bucket_id,
@@ -220,3 +297,13 @@ class BucketProcessor(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
         )
         self.register_outputs({"arn": self.arn, "name": self.name})
+
+    def _grant(
+        self, name: str, existing: ExistingFunction, statements: list[iam.Statement], arg: str
+    ) -> list[iam.Statement]:
+        """The bucket grant on an existing function's role (a policy of the processor's), or the statements listed."""
+        return grant_to_existing(f"{name}-bucket", existing, statements, parent=self, arg=f"BucketProcessorArgs.{arg}")
+
+    @staticmethod
+    def _admitting(queue: QueueArgs, sender: ServiceSender) -> QueueArgs:
+        return replace(queue, senders=[*queue.senders, sender])

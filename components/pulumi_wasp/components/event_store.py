@@ -27,6 +27,7 @@ from pulumi_wasp.components.stream_processor import (
     DeprecatedMappingFields,
     StreamConsumer,
     StreamMappingArgs,
+    plain_timeout,
     stream_consumer,
 )
 from pulumi_wasp.components.stream_redrive import RedriveArgs, RedriveSource, RedriveTable
@@ -92,11 +93,9 @@ class Projection(DeprecatedMappingFields):
             self.existing_function.validate(f"{owner}.existing_function")
         self.mapping.validate(owner)
         if self.redrive is not None:
-            consumer = self.consumer
-            timeout = consumer.timeout_seconds if isinstance(consumer, ServerlessFunctionArgs) else consumer.timeout()
             self.redrive.validate(
                 owner,
-                consumer_timeout=timeout if isinstance(timeout, int) else None,
+                consumer_timeout=plain_timeout(self.consumer),
                 filter_patterns=self.mapping.filter_patterns,
             )
         if self.update_store and not self._inserts_only():

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi_aws import kms, sns, sqs
 
-from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs
+from pulumi_wasp.components.queue import ExistingQueue, Queue, QueueArgs, adopt_dead_letter_queue
 from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcessorArgs
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -27,6 +27,8 @@ class Subscriber:
     elsewhere (``queue``)."""
 
     name: str
+    #: A QueueProcessor on a queue the fan-out creates, or on its ``existing_queue`` (an ``aws.sqs.Queue`` or its ARN
+    #: and URL), whose queue policy the fan-out then sets as for ``queue`` below.
     processor: QueueProcessorArgs | None = None
     #: A queue to create, or an existing one (an ``aws.sqs.Queue`` or its ARN and URL): the fan-out then sets its
     #: queue policy (TLS only, this topic may send), which replaces any policy the queue had.
@@ -40,23 +42,54 @@ class Subscriber:
     #: Keyword arguments of ``aws.sns.TopicSubscription`` merged over the subscription's defaults; dropping the
     #: redrive policy warns naming sns-subscription-redrive.
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the subscription's delivery DLQ's defaults (``tags``
+    #: merge, other keys replace; dropping its encryption warns naming sqs-encryption). SNS moves undeliverable
+    #: messages there as itself: a customer-managed ``kms_master_key_id`` must let it (listed in
+    #: ``FanOut.required_key_policy``; https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
+    delivery_dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A queue the fan-out does not create for this subscription's undeliverable messages (an ``aws.sqs.Queue``, or
+    #: ARN and URL; see :class:`ExistingQueue`): its policy is set to admit the topic (replacing any it had), its
+    #: ``kms_key_arn`` policy's needs are listed in ``FanOut.required_key_policy``, and its depth is alarmed on.
+    existing_delivery_dlq: ExistingQueue | None = None
+
+    @property
+    def existing_queue(self) -> tuple[ExistingQueue | None, str]:
+        """The existing queue subscribed (``queue``, or the processor's ``existing_queue``) and its arg's name."""
+        if isinstance(self.queue, ExistingQueue):
+            return self.queue, "queue"
+        if self.processor is not None and self.processor.existing_queue is not None:
+            return self.processor.existing_queue, "processor.existing_queue"
+        return None, ""
 
     def validate(self) -> None:
+        if self.existing_delivery_dlq is not None:
+            self.existing_delivery_dlq.validate(f"Subscriber {self.name!r}: existing_delivery_dlq")
+            if self.delivery_dlq_overrides:
+                raise ValueError(
+                    f"Subscriber {self.name!r}: delivery_dlq_overrides apply to a DLQ the fan-out creates, not to "
+                    "existing_delivery_dlq"
+                )
+            if isinstance(self.existing_delivery_dlq.queue, Queue):
+                raise ValueError(
+                    f"Subscriber {self.name!r}: existing_delivery_dlq is a Queue component, which owns its queue "
+                    "policy; give its aws.sqs.Queue or ARN and URL"
+                )
         if (self.processor is None) == (self.queue is None):
             raise ValueError(f"Subscriber {self.name!r}: set exactly one of processor= or queue=")
-        if self.processor is not None and self.processor.existing_queue is not None:
-            raise ValueError(
-                f"Subscriber {self.name!r}: processor.existing_queue is not supported (the topic must be admitted to "
-                "the queue's policy); give the existing queue as Subscriber.queue=ExistingQueue(...) instead"
-            )
-        if isinstance(self.queue, ExistingQueue):
-            self.queue.validate(f"Subscriber {self.name!r}: queue")
-            if isinstance(self.queue.queue, Queue):
+        existing, arg = self.existing_queue
+        if existing is not None:
+            existing.validate(f"Subscriber {self.name!r}: {arg}")
+            if isinstance(existing.queue, Queue):
                 raise ValueError(
-                    f"Subscriber {self.name!r}: queue is a Queue component, which owns its queue policy; give its "
+                    f"Subscriber {self.name!r}: {arg} is a Queue component, which owns its queue policy; give its "
                     "aws.sqs.Queue or ARN and URL, or let the fan-out create it (queue=QueueArgs(...))"
                 )
-        queue = (self.processor.queue or QueueArgs()) if self.processor is not None else self.queue
+        if self.processor is not None:
+            queue: QueueArgs | ExistingQueue | None = (
+                self.processor.existing_queue or self.processor.queue or QueueArgs()
+            )
+        else:
+            queue = self.queue
         fifo = queue.is_fifo if isinstance(queue, ExistingQueue) else queue is not None and queue.fifo
         if fifo:
             raise ValueError(f"Subscriber {self.name!r}: a standard SNS topic cannot deliver to a FIFO queue")
@@ -132,7 +165,8 @@ class FanOut(pulumi.ComponentResource):
     queues: dict[str, Queue]
     queue_arns: dict[str, pulumi.Input[str]]
     processors: dict[str, QueueProcessor]
-    #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed).
+    #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed), when the fan-out created it
+    #: (an ``existing_delivery_dlq`` is not in it).
     delivery_dlqs: dict[str, sqs.Queue]
     #: For each subscriber queue under a customer-managed key given by ARN: the statements its key policy needs so
     #: SNS may deliver from this topic only (the fan-out cannot edit a key it was given; it logs each).
@@ -192,32 +226,37 @@ class FanOut(pulumi.ComponentResource):
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
             queue_arn: pulumi.Input[str]
-            if sub.processor is not None:
-                queue_args = sub.processor.queue or QueueArgs()
-                queue_args = replace(queue_args, senders=[*queue_args.senders, from_topic])
-                processor_args = replace(sub.processor, queue=queue_args, tags={**args.tags, **sub.processor.tags})
-                processor = QueueProcessor(sub_name, processor_args, child)
-                self.processors[sub.name] = processor
-                assert processor.queue is not None  # created: validated above
-                self.queues[sub.name] = processor.queue
-                queue_arn = processor.queue_arn
-            elif isinstance(sub.queue, ExistingQueue):
-                queue_arn = sub.queue.queue_arn
-                if sub.queue.key_arn is not None:
+            existing, _ = sub.existing_queue
+            if existing is not None:
+                existing.check_standard(f"FanOut {name}", f"subscriber {sub.name!r}'s queue", "a standard SNS topic")
+                queue_arn = existing.queue_arn
+                if existing.key_arn is not None:
                     self.required_key_policy.append(
                         delivery_key_policy(
                             f"FanOut {name}: subscriber {sub.name!r}",
                             "ExistingQueue.kms_key_arn",
-                            sub.queue.key_arn,
+                            existing.key_arn,
                             [from_topic],
                             iam.account_of(self.arn),
                         )
                     )
                 queue_policy(
-                    f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=sub.queue.queue_url
+                    f"{sub_name}-queue", None, [from_topic], parent=self, arn=queue_arn, url=existing.queue_url
                 )
-            else:
-                assert sub.queue is not None  # validated above
+            if sub.processor is not None:
+                processor_args = replace(sub.processor, tags={**args.tags, **sub.processor.tags})
+                if existing is None:
+                    queue_args = sub.processor.queue or QueueArgs()
+                    processor_args = replace(
+                        processor_args, queue=replace(queue_args, senders=[*queue_args.senders, from_topic])
+                    )
+                processor = QueueProcessor(sub_name, processor_args, child)
+                self.processors[sub.name] = processor
+                if processor.queue is not None:
+                    self.queues[sub.name] = processor.queue
+                queue_arn = processor.queue_arn
+            elif existing is None:
+                assert isinstance(sub.queue, QueueArgs)  # validated above
                 queue_args = replace(
                     sub.queue, senders=[*sub.queue.senders, from_topic], tags={**args.tags, **sub.queue.tags}
                 )
@@ -226,10 +265,17 @@ class FanOut(pulumi.ComponentResource):
                 queue_arn = queue.arn
             self.queue_arns[sub.name] = queue_arn
             # Messages SNS cannot deliver (queue deleted, policy broken) park here, not vanish.
-            delivery_dlq = dead_letter_queue(
-                f"{sub_name}-delivery", context=context, parent=self, tags=tags, senders=[from_topic]
-            ).queue
-            self.delivery_dlqs[sub.name] = delivery_dlq
+            delivery_arn, delivery_key, key_arg = self._delivery_dlq(sub, sub_name, from_topic, context, tags)
+            if delivery_key is not None:
+                self.required_key_policy.append(
+                    delivery_key_policy(
+                        f"FanOut {name}: subscriber {sub.name!r}",
+                        key_arg,
+                        delivery_key,
+                        [from_topic],
+                        iam.account_of(self.arn),
+                    )
+                )
             subscription_defaults = {
                 "topic": self.arn,
                 "protocol": "sqs",
@@ -237,7 +283,7 @@ class FanOut(pulumi.ComponentResource):
                 "raw_message_delivery": sub.raw_message_delivery,
                 "filter_policy": json.dumps(sub.filter_policy) if sub.filter_policy else None,
                 "filter_policy_scope": sub.filter_policy_scope if sub.filter_policy else None,
-                "redrive_policy": delivery_dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                "redrive_policy": delivery_arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
             }
             children.create(
                 sns.TopicSubscription,
@@ -251,6 +297,40 @@ class FanOut(pulumi.ComponentResource):
         self.required_key_policy += [grant for queue in self.queues.values() for grant in queue.required_key_policy]
         self.register_outputs(
             {"arn": self.arn, "name": self.name, "queue_urls": {k: q.url for k, q in self.queues.items()}}
+        )
+
+    def _delivery_dlq(
+        self, sub: Subscriber, sub_name: str, from_topic: ServiceSender, context: StackContext, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], pulumi.Input[str] | None, str]:
+        """Where SNS parks what it cannot deliver to ``sub``'s queue (created, or its ``existing_delivery_dlq``): its
+        ARN, its customer-managed key and the arg naming that key. SNS moves messages there as itself."""
+        if sub.existing_delivery_dlq is not None:
+            adopted = adopt_dead_letter_queue(
+                f"{sub_name}-delivery",
+                sub.existing_delivery_dlq,
+                owner=f"FanOut {self._name}",
+                arg=f"Subscriber {sub.name!r}: existing_delivery_dlq",
+                unchecked="encryption (declare its key with kms_key_arn)",
+                context=context,
+                parent=self,
+                tags=tags,
+                senders=[from_topic],
+            )
+            return adopted.arn, adopted.key_arn, f"Subscriber {sub.name!r}: existing_delivery_dlq.kms_key_arn"
+        delivery = dead_letter_queue(
+            f"{sub_name}-delivery",
+            context=context,
+            parent=self,
+            tags=tags,
+            senders=[from_topic],
+            overrides=sub.delivery_dlq_overrides,
+            overrides_arg=f"Subscriber {sub.name!r}: delivery_dlq_overrides",
+        )
+        self.delivery_dlqs[sub.name] = delivery.queue
+        return (
+            delivery.queue.arn,
+            delivery.key_arn,
+            f"Subscriber {sub.name!r}: delivery_dlq_overrides['kms_master_key_id']",
         )
 
     def publisher_statements(self) -> list[iam.Statement]:

@@ -15,6 +15,7 @@ from pulumi_aws import iam as iam_resources
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.live_alias import AliasArgs, LiveAlias, live_alias
+from pulumi_wasp.components.queue import ExistingQueue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.account import aws_region
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
@@ -42,8 +43,25 @@ class AsyncInvokeArgs:
     #: dropping its encryption warns naming sqs-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN)
     #: is granted to the function's role through SQS (Lambda sends failed events with it).
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A standard queue the component does not create for the failed events (an ``aws.sqs.Queue``, or ARN and URL;
+    #: see :class:`ExistingQueue`): the function's role is granted send on it (and its ``kms_key_arn`` through SQS),
+    #: and its depth is still alarmed on. Lambda sends to standard queues only
+    #: (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): a queue known to be
+    #: FIFO fails.
+    existing_dlq: ExistingQueue | None = None
 
     def __post_init__(self) -> None:
+        if self.existing_dlq is not None:
+            self.existing_dlq.validate("AsyncInvokeArgs.existing_dlq")
+            if self.dlq_overrides:
+                raise ValueError(
+                    "AsyncInvokeArgs.dlq_overrides apply to a DLQ the function creates, not to existing_dlq"
+                )
+            if self.existing_dlq.dead_letter_queue or self.existing_dlq.dlq_overrides or self.existing_dlq.is_fifo:
+                raise ValueError(
+                    "AsyncInvokeArgs.existing_dlq must be a standard queue without dead_letter_queue or dlq_overrides "
+                    "(those apply to a queue a component consumes)"
+                )
         if not 0 <= self.max_retries <= 2:
             raise ValueError(f"AsyncInvokeArgs.max_retries must be 0..2 (Lambda's limit), got {self.max_retries}")
         if not 60 <= self.max_event_age_seconds <= 21600:
@@ -270,6 +288,18 @@ def grant_to_existing(
     return list(statements)
 
 
+def check_async_failures(owner: str, arg: str, existing: ExistingFunction, what: str) -> None:
+    """Say what a component invoking ``existing`` asynchronously can tell of where the ``what`` that fail in it go:
+    its async invoke config is the function's own, not the component's (one per function and qualifier)."""
+    if existing.function is None:
+        children.not_checked(owner, f"where the function sends {what} that fail in it (its async invoke config)")
+    elif isinstance(existing.function, ServerlessFunction) and existing.function.dlq_arn is None:
+        pulumi.log.warn(
+            f"{arg} of {owner} is a ServerlessFunction without async_invoke: {what} that fail in it are "
+            "dropped after Lambda's retries; the policy rule lambda-async-failure-destination will flag it"
+        )
+
+
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
     flavour = runtime.replace(".", "")
     return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
@@ -366,8 +396,14 @@ class ServerlessFunction(pulumi.ComponentResource):
     function: lambda_.Function
     role: iam_resources.Role
     log_group: cloudwatch.LogGroup
+    #: The DLQ the function created for its failed async events (None without ``async_invoke`` or with its
+    #: ``existing_dlq``).
     dlq: sqs.Queue | None
-    #: The customer-managed key of the DLQ (an ``AsyncInvokeArgs.dlq_overrides`` key), else None.
+    #: Where failed async events go, created or existing (None without ``async_invoke``), and its URL.
+    dlq_arn: pulumi.Output[str] | None
+    dlq_url: pulumi.Output[str] | None
+    #: The customer-managed key of the DLQ (an ``AsyncInvokeArgs.dlq_overrides`` key or the existing DLQ's
+    #: ``kms_key_arn``), else None.
     dlq_kms_key_arn: pulumi.Input[str] | None
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -425,8 +461,11 @@ class ServerlessFunction(pulumi.ComponentResource):
             statements += iam.lambda_vpc_access(
                 aws_region(), iam.account_of(self.log_group.arn), args.vpc.subnet_ids, args.vpc.security_group_ids
             )
-        self.dlq, self.dlq_kms_key_arn = None, None
-        if args.async_invoke is not None:
+        self.dlq, self.dlq_arn, self.dlq_url, self.dlq_kms_key_arn = None, None, None, None
+        existing_dlq = args.async_invoke.existing_dlq if args.async_invoke is not None else None
+        if existing_dlq is not None:
+            self._adopt_dlq(name, existing_dlq, context=context, tags=tags)
+        elif args.async_invoke is not None:
             dlq = dead_letter_queue(
                 name,
                 context=context,
@@ -436,8 +475,10 @@ class ServerlessFunction(pulumi.ComponentResource):
                 overrides_arg="AsyncInvokeArgs.dlq_overrides",
             )
             self.dlq, self.dlq_kms_key_arn = dlq.queue, dlq.key_arn
+            self.dlq_arn, self.dlq_url = self.dlq.arn, self.dlq.url
+        if self.dlq_arn is not None:
             # Lambda sends failed events to the DLQ with the function's role: under a key, that needs the key too.
-            statements += sender_statements(self.dlq.arn, dlq.key_arn)
+            statements += sender_statements(self.dlq_arn, self.dlq_kms_key_arn)
         service_role = iam.service_role(name, "lambda.amazonaws.com", statements, parent=self, tags=tags)
         self.role = service_role.role
 
@@ -497,7 +538,7 @@ class ServerlessFunction(pulumi.ComponentResource):
             self.target = InvokeTarget(alias.arn, alias.invoke_arn, self.function.name, alias.name)
         else:
             self.target = InvokeTarget(self.function.arn, self.function.invoke_arn, self.function.name, None)
-        if args.async_invoke is not None and self.dlq is not None:
+        if args.async_invoke is not None and self.dlq_arn is not None:
             lambda_.FunctionEventInvokeConfig(
                 f"{name}-async",
                 function_name=self.function.name,
@@ -505,7 +546,7 @@ class ServerlessFunction(pulumi.ComponentResource):
                 qualifier=self.target.qualifier,
                 maximum_retry_attempts=args.async_invoke.max_retries,
                 maximum_event_age_in_seconds=args.async_invoke.max_event_age_seconds,
-                destination_config={"on_failure": {"destination": self.dlq.arn}},
+                destination_config={"on_failure": {"destination": self.dlq_arn}},
                 opts=child,
             )
         if args.alarms:
@@ -532,6 +573,22 @@ class ServerlessFunction(pulumi.ComponentResource):
                 "target_arn": self.target.arn,
             }
         )
+
+    def _adopt_dlq(self, name: str, existing: ExistingQueue, *, context: StackContext, tags: dict[str, str]) -> None:
+        """Send failed async events to an existing queue: check what is known of it, alarm on its depth."""
+        owner, arg = f"ServerlessFunction {name}", "AsyncInvokeArgs.existing_dlq"
+        adopted = adopt_dead_letter_queue(
+            name,
+            existing,
+            owner=owner,
+            arg=arg,
+            unchecked="encryption (declare its key with kms_key_arn)",
+            context=context,
+            parent=self,
+            tags=tags,
+        )
+        self.dlq_arn, self.dlq_url, self.dlq_kms_key_arn = adopted.arn, adopted.url, adopted.key_arn
+        existing.check_fifo(owner, arg, fifo=False, why="Lambda sends failed events to standard queues only")
 
     def _hook(
         self, name: str, suffix: str, args: ServerlessFunctionArgs, grants: Sequence[iam.Statement]

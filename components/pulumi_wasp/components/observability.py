@@ -25,11 +25,13 @@ from pulumi_aws import cloudwatch, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ServerlessFunction, aws_region
-from pulumi_wasp.components.queue import Queue
+from pulumi_wasp.components.queue import ExistingQueue, Queue
+from pulumi_wasp.components.queue_processor import QueueProcessor
 from pulumi_wasp.components.rest_api import RestApi
 from pulumi_wasp.components.saga import Saga
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.queues import queue_name_of
 from pulumi_wasp.components.shared.tokens import component_type
 from pulumi_wasp.components.stream_processor import StreamConsumer, StreamProcessor
 
@@ -73,9 +75,19 @@ def discover(components: Sequence[Any]) -> Charted:
         seen.add(id(value))
         if isinstance(value, ServerlessFunction):
             found.functions.append(value.name)
+            if value.dlq is None and value.dlq_url is not None:
+                found.dlqs.append(queue_name_of(value.dlq_url))  # an existing DLQ of its failed async events
+        elif isinstance(value, QueueProcessor) and value.existing_queue is not None:
+            if not isinstance(value.existing_queue.queue, Queue):  # a Queue component charts itself, below
+                found.queues.append(value.name)  # the DLQ created for it, if any, is found as a bare queue
+        elif isinstance(value, ExistingQueue):
+            # A queue a component was given: charted by what consumes it (above), never as a DLQ.
+            if isinstance(value.queue, Queue):
+                frontier.append(value.queue)
+            continue
         elif isinstance(value, Queue):
             found.queues.append(value.name)
-            found.dlqs.append(value.dlq.name)
+            found.dlqs.append(value.dlq_name)
             continue  # its own queues are charted: nothing else inside
         elif isinstance(value, RestApi):
             found.apis.append((value.name, value.stage.stage_name))
@@ -84,9 +96,7 @@ def discover(components: Sequence[Any]) -> Charted:
         elif isinstance(value, (StreamProcessor, StreamConsumer)):
             if isinstance(value, StreamProcessor):
                 found.streams.append(value.name)
-                found.stream_consumers.append(value.function.name)
-            else:
-                found.stream_consumers.append(value.function_name)
+            found.stream_consumers.append(value.function_name)
             found.on_failure_queues.append(value.on_failure.name)
             seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
         elif isinstance(value, sqs.Queue):

@@ -12,6 +12,7 @@ from pulumi_aws import kms, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, iam, names
+from pulumi_wasp.components.shared.alarms import metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import (
     KeyPolicyGrant,
@@ -23,6 +24,8 @@ from pulumi_wasp.components.shared.queues import (
     ServiceSender,
     consumer_statements,
     dead_letter_queue,
+    dlq_alarm_spec,
+    queue_name_of,
     queue_policy,
     sender_statements,
 )
@@ -68,8 +71,17 @@ class QueueArgs:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the dead-letter queue's defaults, the same way.
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A dead-letter queue the queue does not create (e.g. a team's shared one): an ``aws.sqs.Queue``, or its ARN and
+    #: URL (see :class:`ExistingQueue`; nothing is looked up). The queue still redrives to it and alarms on its
+    #: depth; its policy, encryption and retention are its own. From a resource the queue checks, once known, that
+    #: it is FIFO exactly when the queue is and keeps messages at least ``retention_seconds``; from a bare ARN only
+    #: the FIFO-ness (its name), and it logs what it could not check. SQS requires it of the queue's type, account
+    #: and region (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+    existing_dlq: ExistingQueue | None = None
 
     def validate(self) -> None:
+        if self.existing_dlq is not None:
+            self._validate_existing_dlq(self.existing_dlq)
         if self.customer_managed_key and self.kms_master_key_id is not None:
             raise ValueError("QueueArgs: set kms_master_key_id (your key) or customer_managed_key=True, not both")
         customer_key_arn(self.kms_master_key_id, "QueueArgs.kms_master_key_id")
@@ -90,6 +102,23 @@ class QueueArgs:
         if isinstance(visibility, int) and not 0 <= visibility <= 43_200:
             raise ValueError(
                 f"QueueArgs.visibility_timeout_seconds must be 0..43200, got {self.visibility_timeout_seconds}"
+            )
+
+    def _validate_existing_dlq(self, existing: ExistingQueue) -> None:
+        existing.validate("QueueArgs.existing_dlq")
+        if self.dlq_overrides or self.dlq_retention_seconds != defaults.DLQ_RETENTION_SECONDS:
+            raise ValueError(
+                "QueueArgs.dlq_overrides and dlq_retention_seconds apply to a DLQ the queue creates, not to existing_dlq"
+            )
+        if existing.dead_letter_queue or existing.dlq_overrides or existing.kms_key_arn is not None:
+            raise ValueError(
+                "QueueArgs.existing_dlq: dead_letter_queue, dlq_overrides and kms_key_arn apply to a queue a component "
+                "consumes or sends to; SQS itself moves messages to a DLQ (nothing is granted its key)"
+            )
+        if existing.is_fifo != self.fifo:
+            raise ValueError(
+                f"QueueArgs.existing_dlq is {'FIFO' if existing.is_fifo else 'standard'} and the queue "
+                f"{'FIFO' if self.fifo else 'standard'}: a queue's DLQ must be of its own type (SQS's rule)"
             )
 
 
@@ -120,6 +149,9 @@ class ExistingQueue:
     dead_letter_queue: bool | None = None
     #: With the component's DLQ: receives before a message moves there (defaults.MAX_RECEIVE_COUNT, 3).
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
+    #: With the component's DLQ: keyword arguments of ``aws.sqs.Queue`` merged over its defaults (``tags`` merge,
+    #: other keys replace; dropping its encryption warns naming sqs-encryption).
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
     #: For an ``aws.sqs.Queue`` or a bare ARN: the ARN of the customer-managed key it is encrypted with, granted to
     #: the consumer and producers the component wires (a Queue component says so itself).
     kms_key_arn: pulumi.Input[str] | None = None
@@ -138,6 +170,8 @@ class ExistingQueue:
             raise ValueError(
                 f"{arg}.max_receive_count must be 1..10 (policy sqs-redrive-policy), got {self.max_receive_count}"
             )
+        if self.dlq_overrides and not self.wants_dead_letter_queue:
+            raise ValueError(f"{arg}.dlq_overrides apply to a DLQ the component creates; this queue gets none")
         if isinstance(self.queue, Queue) and self.kms_key_arn is not None:
             raise ValueError(f"{arg}: a Queue component knows its key; leave kms_key_arn unset")
         customer_key_arn(self.kms_key_arn, f"{arg}.kms_key_arn")
@@ -167,6 +201,31 @@ class ExistingQueue:
             return self.dead_letter_queue
         return not isinstance(self.queue, Queue)
 
+    def check_standard(self, owner: str, arg: str, sender: str) -> None:
+        """Fail, once known, when the queue is FIFO though declared standard: ``sender`` delivers to standard queues
+        only. Its encryption and redrive stay unchecked from a bare ARN (logged)."""
+        self.check_fifo(owner, arg, fifo=False, why=f"{sender} delivers to standard queues only")
+        if self.queue is None:
+            children.not_checked(owner, f"{arg}'s encryption (declare its key with kms_key_arn) and redrive")
+
+    def check_fifo(self, owner: str, arg: str, *, fifo: bool, why: str) -> None:
+        """Fail, once known, when the queue's FIFO-ness is not ``fifo`` (``why`` says why it must be): an
+        ``aws.sqs.Queue`` says it in ``fifo_queue``, a bare ARN in its name (a FIFO queue's ends in ``.fifo``); a
+        Queue component is checked at validation (it knows)."""
+        if isinstance(self.queue, Queue):
+            return
+        known: pulumi.Output[bool]
+        if isinstance(self.queue, sqs.Queue):
+            known = self.queue.fifo_queue.apply(bool)
+        else:
+            known = pulumi.Output.from_input(self.arn).apply(lambda arn: str(arn).endswith(".fifo"))
+        children.check_known(
+            known,
+            lambda value: (
+                None if value == fifo else f"{owner}: {arg} is {'a FIFO' if value else 'a standard'} queue, and {why}"
+            ),
+        )
+
     def visibility_timeout(self) -> pulumi.Input[int] | pulumi.Output[int | None] | None:
         """The visibility timeout the queue resource was given (None for a bare ARN, or when unset)."""
         if isinstance(self.queue, Queue):
@@ -176,10 +235,47 @@ class ExistingQueue:
         return None
 
 
+@dataclass(frozen=True)
+class AdoptedQueue:
+    """An existing queue a component sends failures to: what it uses of it."""
+
+    arn: pulumi.Output[str]
+    url: pulumi.Output[str]
+    name: pulumi.Output[str]
+    #: Its customer-managed key (``ExistingQueue.kms_key_arn``, or a Queue component's), else None.
+    key_arn: pulumi.Input[str] | None
+
+
+def adopt_dead_letter_queue(
+    name: str,
+    existing: ExistingQueue,
+    *,
+    owner: str,
+    arg: str,
+    unchecked: str,
+    context: StackContext,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+    senders: Sequence[ServiceSender] = (),
+) -> AdoptedQueue:
+    """An existing queue used as ``owner``'s DLQ ``<name>-dlq``: its depth alarmed on as a DLQ of the component's own,
+    its policy set to admit ``senders`` (services that deliver as themselves; it replaces any policy the queue had),
+    and, for a bare ARN, a log line saying ``unchecked`` (what of ``arg`` could not be checked)."""
+    arn, url = pulumi.Output.from_input(existing.queue_arn), pulumi.Output.from_input(existing.queue_url)
+    if senders:
+        queue_policy(f"{name}-dlq", None, senders, parent=parent, arn=arn, url=url)
+    if existing.queue is None:
+        children.not_checked(owner, f"{arg}'s {unchecked}")
+    queue_name = queue_name_of(url)
+    metric_alarm(f"{name}-dlq", dlq_alarm_spec(queue_name), context=context, parent=parent, tags=tags)
+    return AdoptedQueue(arn, url, queue_name, existing.key_arn)
+
+
 class Queue(pulumi.ComponentResource):
     """An SQS queue that never loses a message: encrypted, TLS-only, redriven to an alarmed DLQ.
 
-    Outputs: ``arn``, ``url`` and ``name`` are the queue's; ``dlq_arn`` and ``dlq_url`` its DLQ's.
+    Outputs: ``arn``, ``url`` and ``name`` are the queue's; ``dlq_arn`` and ``dlq_url`` its DLQ's (created, or
+    ``existing_dlq``).
 
     Encrypted with a customer-managed key (``kms_master_key_id`` or ``customer_managed_key``), the queue hands out
     what its producers and consumers need of the key with the queue actions: :meth:`sender_statements`,
@@ -191,7 +287,11 @@ class Queue(pulumi.ComponentResource):
     """
 
     queue: sqs.Queue
-    dlq: sqs.Queue
+    #: The DLQ the queue created (None with ``existing_dlq``: see ``dlq_arn``, ``dlq_url`` and ``dlq_name``).
+    dlq: sqs.Queue | None
+    dlq_arn: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
     arn: pulumi.Output[str]
     url: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -214,17 +314,22 @@ class Queue(pulumi.ComponentResource):
         if args.customer_managed_key:
             self.key = service_key(name, args.senders, description=f"Encrypts the {name} queue", parent=self, tags=tags)
             key_id = self.key.arn
-        self.dlq = dead_letter_queue(
-            name,
-            context=context,
-            parent=self,
-            tags=tags,
-            fifo=args.fifo,
-            retention_seconds=args.dlq_retention_seconds,
-            kms_master_key_id=key_id,
-            overrides=args.dlq_overrides,
-            overrides_arg="QueueArgs.dlq_overrides",
-        ).queue
+        self.dlq = None
+        if args.existing_dlq is None:
+            self.dlq = dead_letter_queue(
+                name,
+                context=context,
+                parent=self,
+                tags=tags,
+                fifo=args.fifo,
+                retention_seconds=args.dlq_retention_seconds,
+                kms_master_key_id=key_id,
+                overrides=args.dlq_overrides,
+                overrides_arg="QueueArgs.dlq_overrides",
+            ).queue
+            self.dlq_arn, self.dlq_url, self.dlq_name = self.dlq.arn, self.dlq.url, self.dlq.name
+        else:
+            self._adopt_dlq(name, args, args.existing_dlq, context=context, tags=tags)
         queue_defaults = {
             "name": context.auto_name(f"{name}-queue", names.SQS_QUEUE, suffixed=args.fifo),
             "visibility_timeout_seconds": (
@@ -236,7 +341,7 @@ class Queue(pulumi.ComponentResource):
             "receive_wait_time_seconds": args.receive_wait_seconds,
             "sqs_managed_sse_enabled": None if key_id else True,
             "kms_master_key_id": key_id,
-            "redrive_policy": redrive_policy(self.dlq.arn, args.max_receive_count),
+            "redrive_policy": redrive_policy(self.dlq_arn, args.max_receive_count),
             "fifo_queue": args.fifo or None,
             "content_based_deduplication": args.content_based_deduplication if args.fifo else None,
             "deduplication_scope": "messageGroup" if args.fifo else None,
@@ -264,7 +369,36 @@ class Queue(pulumi.ComponentResource):
             )
         self.arn, self.url, self.name = self.queue.arn, self.queue.url, self.queue.name
         outputs = {"arn": self.arn, "url": self.url, "name": self.name}
-        self.register_outputs({**outputs, "dlq_arn": self.dlq.arn, "dlq_url": self.dlq.url})
+        self.register_outputs({**outputs, "dlq_arn": self.dlq_arn, "dlq_url": self.dlq_url})
+
+    def _adopt_dlq(
+        self, name: str, args: QueueArgs, existing: ExistingQueue, *, context: StackContext, tags: dict[str, str]
+    ) -> None:
+        """Redrive to an existing DLQ: check what is known of it, and alarm on its depth as on a DLQ of its own."""
+        owner, arg = f"Queue {name}", "QueueArgs.existing_dlq"
+        adopted = adopt_dead_letter_queue(
+            name,
+            existing,
+            owner=owner,
+            arg=arg,
+            unchecked="retention (≥ retention_seconds) and encryption",
+            context=context,
+            parent=self,
+            tags=tags,
+        )
+        self.dlq_arn, self.dlq_url, self.dlq_name = adopted.arn, adopted.url, adopted.name
+        existing.check_fifo(owner, arg, fifo=args.fifo, why="a queue's DLQ must be of its type")
+        if isinstance(existing.queue, sqs.Queue):
+            children.check_known(
+                existing.queue.message_retention_seconds,
+                lambda seconds: (
+                    None
+                    if seconds >= args.retention_seconds
+                    else f"{owner}: {arg} keeps messages {seconds} s, less than the queue's "
+                    f"retention_seconds ({args.retention_seconds}): a message could expire in the DLQ before it would "
+                    "have in the queue"
+                ),
+            )
 
     def sender_statements(self) -> list[iam.Statement]:
         """What a producer's role needs to send to the queue: SendMessage, and the queue's key through SQS."""

@@ -24,7 +24,12 @@ from pulumi_wasp.components.queue import (
 )
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import current_stack_context
-from pulumi_wasp.components.shared.queues import consumer_statements, dead_letter_queue, sender_statements
+from pulumi_wasp.components.shared.queues import (
+    consumer_statements,
+    dead_letter_queue,
+    queue_name_of,
+    sender_statements,
+)
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -236,14 +241,13 @@ class QueueProcessor(pulumi.ComponentResource):
             opts=child,
         )
         self.arn, self.url = pulumi.Output.from_input(self.queue_arn), pulumi.Output.from_input(self.queue_url)
-        # A queue's name is the last part of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>).
-        self.name = self.queue.name if self.queue is not None else self.url.apply(lambda url: url.rsplit("/", 1)[-1])
+        self.name = self.queue.name if self.queue is not None else queue_name_of(self.url)
         self.register_outputs(
             {
                 "arn": self.arn,
                 "url": self.url,
                 "name": self.name,
-                "dlq_url": self.dlq.url if self.dlq is not None else None,
+                "dlq_url": self.queue.dlq_url if self.queue is not None else self.dlq.url if self.dlq else None,
                 "function_name": self.function.name if self.function is not None else function_arn,
             }
         )
@@ -253,9 +257,14 @@ class QueueProcessor(pulumi.ComponentResource):
         return sender_statements(self.queue_arn, self.kms_key_arn)
 
     @property
+    def existing_queue(self) -> ExistingQueue | None:
+        """The queue the processor was given (``QueueProcessorArgs.existing_queue``), else None."""
+        return self._existing_queue
+
+    @property
     def dlq(self) -> sqs.Queue | None:
         """Where messages park: the queue's own DLQ, or the one created for an existing queue (None when the
-        existing queue redrives elsewhere)."""
+        queue redrives to a DLQ the components did not create)."""
         if self.queue is not None:
             return self.queue.dlq
         if self._existing_queue is not None and isinstance(self._existing_queue.queue, Queue):
@@ -288,7 +297,13 @@ class QueueProcessor(pulumi.ComponentResource):
             context = current_stack_context()
             tags = context.tags_for(args.tags)
             self._created_dlq = dead_letter_queue(
-                name, context=context, parent=self, tags=tags, fifo=existing.is_fifo
+                name,
+                context=context,
+                parent=self,
+                tags=tags,
+                fifo=existing.is_fifo,
+                overrides=existing.dlq_overrides,
+                overrides_arg="ExistingQueue.dlq_overrides",
             ).queue
             sqs.RedrivePolicy(
                 f"{name}-redrive",

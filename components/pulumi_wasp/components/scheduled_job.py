@@ -26,12 +26,18 @@ from pulumi_wasp.components.function import (
     InvokeTarget,
     ServerlessFunction,
     ServerlessFunctionArgs,
+    check_async_failures,
     invoke_permission,
 )
+from pulumi_wasp.components.queue import ExistingQueue, Queue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy
-from pulumi_wasp.components.shared.queues import DeadLetterQueue, ServiceSender, dead_letter_queue, sender_statements
+from pulumi_wasp.components.shared.queues import (
+    ServiceSender,
+    dead_letter_queue,
+    sender_statements,
+)
 from pulumi_wasp.components.shared.tokens import component_type
 
 # -- schedule expressions -----------------------------------------------------------------------
@@ -207,8 +213,28 @@ class ScheduledJobArgs:
     #: by EventBridge as itself, which only the key's policy can allow: the job cannot edit a key it was given, so
     #: it logs so and lists the statement in ``ScheduledJob.required_key_policy``.
     dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A queue the job does not create, instead of the DLQ it would (a rule's, or an existing function's
+    #: schedule's): an ``aws.sqs.Queue``, or ARN and URL (see :class:`ExistingQueue`). The schedule's role is granted
+    #: send on it (and its ``kms_key_arn``); for a rule, which EventBridge delivers as itself, the job sets the queue's
+    #: policy to admit the rule (it replaces any policy the queue had) and lists what the key's policy needs in
+    #: ``required_key_policy``. Its depth is still alarmed on; nothing else of it is checked (logged).
+    existing_dlq: ExistingQueue | None = None
 
     def validate(self) -> None:
+        if self.existing_dlq is not None:
+            self.existing_dlq.validate("ScheduledJobArgs.existing_dlq")
+            if self.dlq_overrides:
+                raise ValueError("ScheduledJobArgs.dlq_overrides apply to a DLQ the job creates, not to existing_dlq")
+            if isinstance(self.existing_dlq.queue, Queue):
+                raise ValueError(
+                    "ScheduledJobArgs.existing_dlq is a Queue component, which owns its queue policy; give its "
+                    "aws.sqs.Queue or ARN and URL"
+                )
+            if self.kind == "scheduler" and self.function is not None:
+                raise ValueError(
+                    "ScheduledJobArgs.existing_dlq: with Scheduler and a new function the DLQ is the function's; "
+                    "set function.async_invoke=AsyncInvokeArgs(existing_dlq=...)"
+                )
         children.exactly_one(
             "ScheduledJobArgs",
             ("ScheduledJobArgs.existing_function", self.existing_function),
@@ -280,8 +306,10 @@ class ScheduledJob(pulumi.ComponentResource):
     #: The function the job created (None with ``existing_function``: see ``arn`` and ``name``).
     function: ServerlessFunction | None
     #: Where runs that exhausted their retries go: the function's own DLQ for Scheduler, the rule's for a rule
-    #: (for an existing function, the schedule's own).
-    dlq: sqs.Queue
+    #: (for an existing function, the schedule's own); None for a DLQ the job did not create (``existing_dlq``, or
+    #: the function's ``AsyncInvokeArgs.existing_dlq``: see ``dlq_url``).
+    dlq: sqs.Queue | None
+    dlq_url: pulumi.Output[str]
     schedule: scheduler.Schedule | None
     rule: cloudwatch.EventRule | None
     #: kind="rule" with a DLQ under a customer-managed key (``dlq_overrides``): the statement its key policy needs
@@ -317,14 +345,17 @@ class ScheduledJob(pulumi.ComponentResource):
         self.schedule, self.rule, self.required_key_policy = None, None, []
         if args.kind == "scheduler":
             if self.function is not None:
-                assert self.function.dlq is not None  # an async target always has one
+                # An async target always has one.
+                assert self.function.dlq_arn is not None and self.function.dlq_url is not None
                 self.dlq, dlq_key = self.function.dlq, self.function.dlq_kms_key_arn
+                dlq_arn, self.dlq_url = self.function.dlq_arn, self.function.dlq_url
             else:
-                own = self._own_dlq(f"{name}-schedule", args, context=context, tags=tags)
-                self.dlq, dlq_key = own.queue, own.key_arn
+                self.dlq, dlq_arn, self.dlq_url, dlq_key = self._own_dlq(
+                    f"{name}-schedule", args, context=context, tags=tags
+                )
             # Scheduler invokes the function and sends to the DLQ with this role, nothing else (under a
             # customer-managed key, the key through SQS too: Scheduler encrypts as the role).
-            statements = [iam.lambda_invoke([function_arn]), *sender_statements(self.dlq.arn, dlq_key)]
+            statements = [iam.lambda_invoke([function_arn]), *sender_statements(dlq_arn, dlq_key)]
             role = iam.service_role(
                 f"{name}-schedule",
                 "scheduler.amazonaws.com",
@@ -333,7 +364,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 tags=tags,
                 # The deploying account (a queue the job holds is in it): Scheduler assumes the role only for this
                 # account's schedules.
-                source_account=iam.account_of(self.dlq.arn),
+                source_account=iam.account_of(dlq_arn),
             )
             window = args.flexible_window_minutes
             flexible = scheduler.ScheduleFlexibleTimeWindowArgs(
@@ -355,7 +386,7 @@ class ScheduledJob(pulumi.ComponentResource):
                         maximum_retry_attempts=args.max_retries,
                         maximum_event_age_in_seconds=args.max_event_age_seconds,
                     ),
-                    dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                    dead_letter_config=scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq_arn),
                 ),
             }
             self.schedule = children.create(
@@ -383,18 +414,18 @@ class ScheduledJob(pulumi.ComponentResource):
                 opts=child,
             )
             from_rule = ServiceSender("events.amazonaws.com", self.rule.arn)
-            own = self._own_dlq(f"{name}-rule", args, context=context, tags=tags, senders=[from_rule])
-            self.dlq = own.queue
-            if own.key_arn is not None:
+            self.dlq, dlq_arn, self.dlq_url, dlq_key = self._own_dlq(
+                f"{name}-rule", args, context=context, tags=tags, senders=[from_rule]
+            )
+            if dlq_key is not None:
                 # EventBridge sends undeliverable runs as itself: only the DLQ key's policy can let it.
+                key_arg = (
+                    "ScheduledJobArgs.existing_dlq.kms_key_arn"
+                    if args.existing_dlq is not None
+                    else "ScheduledJobArgs.dlq_overrides['kms_master_key_id']"
+                )
                 self.required_key_policy.append(
-                    delivery_key_policy(
-                        f"ScheduledJob {name}",
-                        "ScheduledJobArgs.dlq_overrides['kms_master_key_id']",
-                        own.key_arn,
-                        [from_rule],
-                        iam.account_of(self.dlq.arn),
-                    )
+                    delivery_key_policy(f"ScheduledJob {name}", key_arg, dlq_key, [from_rule], iam.account_of(dlq_arn))
                 )
             # The alias when there is one; an existing function by its ARN: a qualified one keeps its qualifier.
             invoked = InvokeTarget.of(self.function if self.function is not None else function_arn)
@@ -409,7 +440,7 @@ class ScheduledJob(pulumi.ComponentResource):
                     maximum_retry_attempts=args.max_retries,
                     maximum_event_age_in_seconds=args.max_event_age_seconds,
                 ),
-                "dead_letter_config": cloudwatch.EventTargetDeadLetterConfigArgs(arn=self.dlq.arn),
+                "dead_letter_config": cloudwatch.EventTargetDeadLetterConfigArgs(arn=dlq_arn),
             }
             children.create(
                 cloudwatch.EventTarget,
@@ -419,7 +450,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 arg="ScheduledJobArgs.target_overrides",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
-        self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq.url})
+        self.register_outputs({"arn": self.arn, "name": self.name, "dlq_url": self.dlq_url})
 
     def _own_dlq(
         self,
@@ -429,17 +460,33 @@ class ScheduledJob(pulumi.ComponentResource):
         context: StackContext,
         tags: dict[str, str],
         senders: list[ServiceSender] | None = None,
-    ) -> DeadLetterQueue:
-        """The alarmed DLQ the job itself holds (a rule's, or an existing function's schedule's)."""
-        return dead_letter_queue(
+    ) -> tuple[sqs.Queue | None, pulumi.Output[str], pulumi.Output[str], pulumi.Input[str] | None]:
+        """The alarmed DLQ the job itself holds (a rule's, or an existing function's schedule's), created or
+        ``existing_dlq`` admitting ``senders``: the queue created (None for an existing one), its ARN, URL and key."""
+        existing = args.existing_dlq
+        if existing is None:
+            dlq = dead_letter_queue(
+                name,
+                context=context,
+                parent=self,
+                tags=tags,
+                senders=senders or (),
+                overrides=args.dlq_overrides,
+                overrides_arg="ScheduledJobArgs.dlq_overrides",
+            )
+            return dlq.queue, dlq.queue.arn, dlq.queue.url, dlq.key_arn
+        adopted = adopt_dead_letter_queue(
             name,
+            existing,
+            owner=f"ScheduledJob {self._name}",
+            arg="ScheduledJobArgs.existing_dlq",
+            unchecked="encryption (declare its key with kms_key_arn)",
             context=context,
             parent=self,
             tags=tags,
             senders=senders or (),
-            overrides=args.dlq_overrides,
-            overrides_arg="ScheduledJobArgs.dlq_overrides",
         )
+        return None, adopted.arn, adopted.url, adopted.key_arn
 
 
 def _check_existing(name: str, existing: ExistingFunction) -> None:
@@ -450,11 +497,4 @@ def _check_existing(name: str, existing: ExistingFunction) -> None:
             f"{owner}: ExistingFunction.role is not used: the job invokes the function with the schedule's own role "
             "(Scheduler) or a resource-based permission (rule), so the function's role needs nothing"
         )
-    if existing.function is None:
-        children.not_checked(owner, "where the function sends runs that fail in it (its async invoke config)")
-    elif isinstance(existing.function, ServerlessFunction) and existing.function.dlq is None:
-        pulumi.log.warn(
-            f"ScheduledJobArgs.existing_function of {name} is a ServerlessFunction without async_invoke: runs that "
-            "fail in it are dropped after Lambda's retries; the policy rule lambda-async-failure-destination will "
-            "flag it"
-        )
+    check_async_failures(owner, "ScheduledJobArgs.existing_function", existing, "runs")

@@ -178,6 +178,22 @@ class StreamConsumer:
     redrive: ServerlessFunction | None = None
 
 
+def _retention_problem(name: str, stream_hours: int, given_hours: int) -> str | None:
+    if stream_hours == given_hours:
+        return None
+    return (
+        f"StreamProcessor {name}: the existing stream keeps records {stream_hours} h but "
+        f"StreamProcessorArgs.retention_hours is {given_hours}: the iterator-age and on-failure age alarms fire at "
+        f"half the retention; set retention_hours={stream_hours}"
+    )
+
+
+def plain_timeout(consumer: ServerlessFunctionArgs | ExistingFunction) -> int | None:
+    """A consumer's timeout where it is known at synthesis (None: an Output, or a bare ARN's, unknown until deployed)."""
+    timeout = consumer.timeout_seconds if isinstance(consumer, ServerlessFunctionArgs) else consumer.timeout()
+    return timeout if isinstance(timeout, int) else None
+
+
 def on_failure_age_alarm_seconds(retention_hours: int) -> int:
     """The on-failure queue's oldest entry alarms at half the stream's retention (re-drive while the stream still
     holds the records), or half the queue's own retention if that is shorter (before SQS deletes the entry)."""
@@ -290,10 +306,16 @@ def stream_consumer(
 
 @dataclass(kw_only=True)
 class StreamProcessorArgs(DeprecatedMappingFields):
-    """Arguments of :class:`StreamProcessor`."""
+    """Arguments of :class:`StreamProcessor`: each principal child (stream, consumer) is an existing one xor the
+    args to create it."""
 
-    #: The consumer; it is granted read on the stream and send on the on-failure queue.
-    function: ServerlessFunctionArgs
+    #: The consumer to create; it is granted read on the stream and send on the on-failure queue. Or
+    #: ``existing_function``.
+    function: ServerlessFunctionArgs | None = None
+    #: A consumer the processor does not create (see :class:`ExistingFunction` for its role): the processor still
+    #: adds the mapping, the on-failure queue, the alarms and the re-drive, and grants the function's role the stream
+    #: read and the on-failure send (or lists them in ``required_statements``).
+    existing_function: ExistingFunction | None = None
     #: None: ON_DEMAND capacity (no shard planning); a number: PROVISIONED with that many shards.
     shard_count: int | None = None
     #: defaults.KINESIS_RETENTION_HOURS (168, the seed's 7 days): replay after a consumer bug.
@@ -312,9 +334,9 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
     #: A stream the processor does not create: an ``aws.kinesis.Stream`` or its ARN (its name is the ARN's last
-    #: part; nothing is looked up or checked, its encryption included). The consumer, mapping, on-failure queue and
+    #: part; nothing is looked up, its encryption is not checked). The consumer, mapping, on-failure queue and
     #: alarms are still the processor's; set ``retention_hours`` to the stream's so the iterator-age alarm fires at
-    #: half of it.
+    #: half of it (a resource's retention period, once known, must equal it; a bare ARN's is not checked).
     existing_stream: kinesis.Stream | pulumi.Input[str] | None = None
     #: Keyword arguments of ``aws.kinesis.Stream`` merged over the stream's defaults (only for a stream the
     #: processor creates); dropping KMS encryption warns naming kinesis-encryption.
@@ -329,6 +351,19 @@ class StreamProcessorArgs(DeprecatedMappingFields):
         return "StreamProcessorArgs"
 
     def validate(self) -> None:
+        children.exactly_one(
+            "StreamProcessorArgs",
+            ("StreamProcessorArgs.existing_function", self.existing_function),
+            ("StreamProcessorArgs.function", self.function),
+        )
+        if self.existing_function is not None:
+            self.existing_function.validate("StreamProcessorArgs.existing_function")
+            if self.redrive is not None and RedriveTarget.of(self.existing_function, "").role_arn is None:
+                raise ValueError(
+                    "StreamProcessorArgs.existing_function: the re-drive needs the consumer's role as a resource or "
+                    "an ARN (Kinesis records name the role that read them); give ExistingFunction(role=...) or set "
+                    "redrive=None"
+                )
         if self.existing_stream is not None and (self.stream_overrides or self.shard_count is not None):
             raise ValueError(
                 "StreamProcessorArgs.stream_overrides and shard_count apply to a stream the processor creates, "
@@ -345,9 +380,16 @@ class StreamProcessorArgs(DeprecatedMappingFields):
         if self.redrive is not None:
             self.redrive.validate(
                 "StreamProcessorArgs",
-                consumer_timeout=self.function.timeout_seconds,
+                consumer_timeout=plain_timeout(self.consumer),
                 filter_patterns=self.mapping.filter_patterns,
             )
+
+    @property
+    def consumer(self) -> ServerlessFunctionArgs | ExistingFunction:
+        """The function to create or the existing one (validated: exactly one is set)."""
+        consumer = self.function if self.function is not None else self.existing_function
+        assert consumer is not None
+        return consumer
 
     @property
     def resolved_mapping(self) -> StreamMappingArgs:
@@ -371,6 +413,9 @@ class StreamProcessor(pulumi.ComponentResource):
     read from the stream while it retains them and delivered to the consumer as the mapping would, and what is
     gone is reported and kept in the queue. The consumer must therefore be idempotent.
 
+    With an existing stream or consumer the processor creates only what it owns (the mapping, the on-failure queue,
+    the alarms, the re-drive); see ``existing_stream`` and :class:`ExistingFunction` for what it checks.
+
     Example::
 
         clicks = StreamProcessor("clickstream", StreamProcessorArgs(
@@ -380,7 +425,11 @@ class StreamProcessor(pulumi.ComponentResource):
 
     #: The stream the processor created (None with ``existing_stream``: see ``arn`` and ``name``).
     stream: kinesis.Stream | None
-    function: ServerlessFunction
+    #: The consumer the processor created (None with ``existing_function``: see ``function_name``).
+    function: ServerlessFunction | None
+    function_name: pulumi.Output[str]
+    #: Statements an existing consumer's role needs and the processor could not grant (given no role).
+    required_statements: list[iam.Statement]
     on_failure: sqs.Queue
     mapping: lambda_.EventSourceMapping
     #: The re-drive function (None with ``redrive=None``).
@@ -427,6 +476,10 @@ class StreamProcessor(pulumi.ComponentResource):
             stream_arn, stream_name = self.stream.arn, self.stream.name
         elif isinstance(args.existing_stream, kinesis.Stream):
             stream_arn, stream_name = args.existing_stream.arn, args.existing_stream.name
+            children.check_known(
+                args.existing_stream.retention_period,
+                lambda hours: _retention_problem(name, hours, args.retention_hours),
+            )
         else:
             stream_arn = pulumi.Output.from_input(args.existing_stream)
             stream_name = stream_arn.apply(lambda arn: arn.split(":stream/", 1)[-1])
@@ -438,7 +491,7 @@ class StreamProcessor(pulumi.ComponentResource):
                 *iam.kinesis_consume(stream_arn),
                 *([iam.kms_decrypt(self.kms_key_arn, "kinesis")] if self.kms_key_arn is not None else []),
             ],
-            function=args.function,
+            function=args.consumer,
             context=context,
             parent=self,
             tags=tags,
@@ -450,8 +503,8 @@ class StreamProcessor(pulumi.ComponentResource):
             mapping_overrides=args.mapping_overrides,
             on_failure_overrides=args.on_failure_overrides,
         )
-        assert consumer.function is not None  # a StreamProcessor creates its consumer
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
+        self.function_name, self.required_statements = consumer.function_name, consumer.required_statements
         self.redrive = consumer.redrive
         if args.alarms:
             dimensions: dict[str, pulumi.Input[str]] = {"StreamName": stream_name}
@@ -478,7 +531,7 @@ class StreamProcessor(pulumi.ComponentResource):
             ):
                 metric_alarm(name, spec, context=context, parent=self, tags=tags)
         self.arn, self.name = stream_arn, stream_name
-        outputs = {"arn": self.arn, "name": self.name, "function_name": self.function.name}
+        outputs = {"arn": self.arn, "name": self.name, "function_name": self.function_name}
         redrive_name = {"redrive_function_name": self.redrive.name} if self.redrive is not None else {}
         self.register_outputs({**outputs, "on_failure_url": self.on_failure.url, **redrive_name})
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import sqs
+from pulumi_aws import lambda_, sqs
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction, ServerlessFunctionArgs, VpcArgs
+from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext
 from pulumi_wasp.handlers import code_path
 from pulumi_wasp.handlers.stream_redrive import filters
@@ -45,6 +45,12 @@ class RedriveArgs:
     memory_mb: int = defaults.STREAM_REDRIVE_MEMORY_MB
     #: The function's Errors and Throttles alarms.
     alarms: bool = True
+    #: Attach the function to a VPC (its role gets the network-interface permissions, see :class:`VpcArgs`); its
+    #: subnets must reach SQS, Kinesis or DynamoDB and Lambda (NAT or VPC endpoints). None: Lambda's own network.
+    vpc: VpcArgs | None = None
+    #: Keyword arguments of ``aws.lambda_.Function`` merged over the function's defaults (as
+    #: ``ServerlessFunctionArgs.overrides``: ``tags`` and ``environment.variables`` merge, an unknown key fails).
+    function_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(
         self, owner: str, *, consumer_timeout: int | None, filter_patterns: Sequence[Mapping[str, Any]]
@@ -52,6 +58,9 @@ class RedriveArgs:
         """Errors name ``owner.redrive`` (the timeout) and ``owner.mapping.filter_patterns`` (filters the re-drive
         cannot evaluate). ``consumer_timeout`` None: known only once deployed (an existing function's), checked by
         the function when it runs."""
+        children.check_keys(lambda_.Function, self.function_overrides, arg=f"{owner}.redrive.function_overrides")
+        if self.vpc is not None:
+            self.vpc.validate()
         lowest = (consumer_timeout or 0) + TIMEOUT_MARGIN_SECONDS
         if not lowest <= self.timeout_seconds <= defaults.FUNCTION_TIMEOUT_MAX_SECONDS:
             raise ValueError(
@@ -188,6 +197,8 @@ def redrive_function(
         permissions=[iam.sqs_consume(on_failure.arn), *target.statements(), *source.statements()],
         description="Re-drives what the on-failure queue points at into the consumer (an operator's action)",
         alarms=args.alarms,
+        vpc=args.vpc,
+        overrides=args.function_overrides,
         tags=tags,
         context=context,
     )

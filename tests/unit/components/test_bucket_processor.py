@@ -135,7 +135,7 @@ def test_a_bare_queue_target_has_no_function(stack):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({}, "BucketProcessorArgs: set exactly one of function=, processor= or queue="),
+        ({}, "BucketProcessorArgs: set exactly one of function=, existing_function=, processor= or queue="),
         ({"function": function_args(), "queue": QueueArgs()}, "BucketProcessorArgs: set exactly one of"),
         (
             {"function": function_args(), "prefix": "/uploads"},

@@ -1,11 +1,12 @@
-"""FanOut opened up: an existing topic or subscriber queue, and overrides of the topic and subscriptions."""
+"""FanOut opened up: an existing topic or subscriber queue (processed or not), and overrides of the topic and
+subscriptions."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from pulumi_aws import sns
+from pulumi_aws import sns, sqs
 
 from pulumi_wasp.components import (
     ExistingQueue,
@@ -13,6 +14,8 @@ from pulumi_wasp.components import (
     FanOutArgs,
     Queue,
     QueueArgs,
+    QueueProcessorArgs,
+    ServerlessFunctionArgs,
     ServiceSender,
     Subscriber,
 )
@@ -188,3 +191,178 @@ def test_a_queue_component_as_a_subscriber_queue_is_refused_with_the_reason():
 
     with pytest.raises(ProgramError, match="a Queue component, which owns its queue policy"):
         synthesize(program)
+
+
+@pytest.fixture(scope="module")
+def processed_existing_queue():
+    fanouts = []
+
+    def program():
+        consumer = ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+        processor = QueueProcessorArgs(function=consumer, existing_queue=ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL))
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=[Subscriber(name="audit", processor=processor)])))
+
+    return synthesize(program), fanouts[0]
+
+
+def test_a_processed_existing_subscriber_queue_is_subscribed_consumed_and_not_created(processed_existing_queue):
+    stack, fanout = processed_existing_queue
+    queues = [q.name for q in stack.in_component("events", type="aws:sqs/queue:Queue")]
+    # Only DLQs: the existing queue's (its redrive) and the subscription's delivery DLQ.
+    assert sorted(queues) == ["events-audit-delivery-dlq", "events-audit-dlq"]
+    assert stack.named("events-audit-subscription").input("endpoint") == QUEUE_ARN
+    mapping = stack.one("aws:lambda/eventSourceMapping:EventSourceMapping", within="events")
+    assert mapping.input("eventSourceArn") == QUEUE_ARN
+    assert (sorted(fanout.processors), fanout.queues, fanout.queue_arns["audit"]) == (["audit"], {}, QUEUE_ARN)
+
+
+def test_a_processed_existing_subscriber_queue_admits_only_the_topic(processed_existing_queue):
+    stack, _ = processed_existing_queue
+    policy = stack.named("events-audit-queue-policy")
+    assert policy.input("queueUrl") == QUEUE_URL
+    allow = json.loads(policy.input("policy"))["Statement"][1]
+    assert (allow["Principal"], allow["Condition"]) == (
+        {"Service": "sns.amazonaws.com"},
+        {"ArnEquals": {"aws:SourceArn": stack.named("events-topic").output("arn")}},
+    )
+
+
+def test_a_queue_component_as_a_processors_existing_queue_is_refused_with_the_reason():
+    def program():
+        queue = Queue("shared", QueueArgs())
+        consumer = ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+        processor = QueueProcessorArgs(function=consumer, existing_queue=ExistingQueue(queue=queue))
+        FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", processor=processor)]))
+
+    with pytest.raises(
+        ProgramError, match="Subscriber 'a': processor.existing_queue is a Queue component, which owns its queue policy"
+    ):
+        synthesize(program)
+
+
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture(scope="module")
+def delivery_overridden():
+    fanouts = []
+    overrides = {"sqs_managed_sse_enabled": False, "tags": {"tier": "delivery"}}
+    keyed = {"kms_master_key_id": KEY_ARN}
+
+    def program():
+        subscribers = [
+            Subscriber(name="a", queue=QueueArgs(), delivery_dlq_overrides=overrides),
+            Subscriber(name="b", queue=QueueArgs(), delivery_dlq_overrides=keyed),
+        ]
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=subscribers)))
+
+    with logged() as lines:
+        stack = synthesize(program)
+    return stack, lines, fanouts[0]
+
+
+def test_delivery_dlq_overrides_reach_the_subscriptions_dlq(delivery_overridden):
+    stack, _, _ = delivery_overridden
+    dlq = stack.named("events-a-delivery-dlq")
+    assert (dlq.input("sqsManagedSseEnabled"), dlq.input("tags")["tier"]) == (False, "delivery")
+
+
+def test_dropping_the_delivery_dlqs_encryption_warns_and_the_pack_flags_it(delivery_overridden):
+    stack, lines, _ = delivery_overridden
+    assert any(
+        line.startswith("Subscriber 'a': delivery_dlq_overrides['sqs_managed_sse_enabled']")
+        and "sqs-encryption" in line
+        for line in lines.at("WARNING")
+    )
+    assert [d.name for d in stack.preview().of("sqs-encryption")] == ["events-a-delivery-dlq"]
+
+
+def test_a_delivery_dlq_under_a_given_key_lists_what_sns_needs_of_its_policy(delivery_overridden):
+    _, _, fanout = delivery_overridden
+    (grant,) = fanout.required_key_policy
+    (statement,) = grant.statements
+    assert (grant.key_arn, statement["Principal"]) == (KEY_ARN, {"Service": "sns.amazonaws.com"})
+    # Only for this topic's deliveries (the source ARN is the topic's, an Output here).
+    assert set(statement["Condition"]) == {"StringEquals", "ArnLike"}
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        lambda: ExistingQueue(queue=sqs.Queue("legacy", fifo_queue=True)),
+        lambda: ExistingQueue(arn=f"{QUEUE_ARN}.fifo", url=f"{QUEUE_URL}.fifo"),
+    ],
+    ids=["resource", "arn"],
+)
+def test_an_existing_subscriber_queue_known_to_be_fifo_fails(queue):
+    def program():
+        FanOut("events", FanOutArgs(subscribers=[Subscriber(name="a", queue=queue())]))
+
+    with pytest.raises(
+        ProgramError, match="FanOut events: subscriber 'a''s queue is a FIFO queue, and a standard SNS topic delivers"
+    ):
+        synthesize(program)
+
+
+def test_a_bare_subscriber_queue_says_what_it_could_not_check(existing):
+    _, lines = existing
+    assert "FanOut events: given a bare identifier, so not checked: subscriber 'audit''s queue's encryption" in (
+        "\n".join(lines.at("INFO"))
+    )
+
+
+DELIVERY_ARN = "arn:aws:sqs:us-east-1:123456789012:undeliverable"
+DELIVERY_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/undeliverable"
+
+
+@pytest.fixture(scope="module")
+def existing_delivery_dlq():
+    fanouts = []
+    existing = ExistingQueue(arn=DELIVERY_ARN, url=DELIVERY_URL, kms_key_arn=KEY_ARN)
+
+    def program():
+        subscriber = Subscriber(name="a", queue=QueueArgs(), existing_delivery_dlq=existing)
+        fanouts.append(FanOut("events", FanOutArgs(subscribers=[subscriber])))
+
+    with logged() as lines:
+        stack = synthesize(program)
+    return stack, lines, fanouts[0]
+
+
+def test_an_existing_delivery_dlq_is_not_created_but_redriven_to(existing_delivery_dlq):
+    stack, _, fanout = existing_delivery_dlq
+    created = [q.name for q in stack.in_component("events", type="aws:sqs/queue:Queue")]
+    assert "events-a-delivery-dlq" not in created and "events-a-queue" in created
+    redrive = json.loads(stack.named("events-a-subscription").input("redrivePolicy"))
+    assert (redrive, fanout.delivery_dlqs) == ({"deadLetterTargetArn": DELIVERY_ARN}, {})
+
+
+def test_an_existing_delivery_dlq_admits_only_the_topic_and_is_alarmed_on(existing_delivery_dlq):
+    stack, _, _ = existing_delivery_dlq
+    policy = stack.named("events-a-delivery-dlq-policy")
+    assert policy.input("queueUrl") == DELIVERY_URL
+    allow = json.loads(policy.input("policy"))["Statement"][1]
+    assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert stack.named("events-a-delivery-dlq-alarm").input("dimensions") == {"QueueName": "undeliverable"}
+
+
+def test_an_existing_delivery_dlqs_key_lists_what_sns_needs_and_a_bare_one_says_what_was_not_checked(
+    existing_delivery_dlq,
+):
+    _, lines, fanout = existing_delivery_dlq
+    (grant,) = fanout.required_key_policy
+    assert grant.key_arn == KEY_ARN
+    assert "FanOut events: given a bare identifier, so not checked: Subscriber 'a': existing_delivery_dlq's" in (
+        "\n".join(lines.at("INFO"))
+    )
+
+
+def test_delivery_dlq_overrides_with_an_existing_delivery_dlq_fail():
+    subscriber = Subscriber(
+        name="a",
+        queue=QueueArgs(),
+        existing_delivery_dlq=ExistingQueue(arn=DELIVERY_ARN, url=DELIVERY_URL),
+        delivery_dlq_overrides={"tags": {}},
+    )
+    with pytest.raises(ValueError, match="Subscriber 'a': delivery_dlq_overrides apply to a DLQ the fan-out creates"):
+        subscriber.validate()

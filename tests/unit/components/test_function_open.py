@@ -1,12 +1,22 @@
-"""ServerlessFunction opened up: overrides of its Lambda function and log group, VPC, ephemeral storage, description."""
+"""ServerlessFunction opened up: overrides of its Lambda function and log group, VPC, ephemeral storage, description,
+an existing DLQ for its failed async events."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from pulumi_aws import sqs
 
-from pulumi_wasp.components import ServerlessFunction, ServerlessFunctionArgs, VpcArgs
+from pulumi_wasp.components import (
+    AsyncInvokeArgs,
+    ExistingQueue,
+    ScheduledJob,
+    ScheduledJobArgs,
+    ServerlessFunction,
+    ServerlessFunctionArgs,
+    VpcArgs,
+)
 from pulumi_wasp.components.shared import iam
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
@@ -14,6 +24,9 @@ from tests.unit.conftest import logged
 
 FUNCTION = "aws:lambda/function:Function"
 VPC = VpcArgs(subnet_ids=["subnet-0a", "subnet-0b"], security_group_ids=["sg-01"])
+DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:shared-failures"
+DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/shared-failures"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 
 def args(**given) -> ServerlessFunctionArgs:
@@ -153,3 +166,84 @@ def test_wildcard_permissions_warn_naming_lambda_no_wildcard_iam():
         "grant Resource '*' for ['s3:GetObject']" in line and "lambda-no-wildcard-iam" in line
         for line in lines.at("WARNING")
     )
+
+
+# -- an existing DLQ for failed async events ---------------------------------------------------------------------
+def to_existing_dlq(**given) -> AsyncInvokeArgs:
+    return AsyncInvokeArgs(existing_dlq=ExistingQueue(arn=DLQ_ARN, url=DLQ_URL, **given))
+
+
+@pytest.fixture(scope="module")
+def existing_dlq():
+    functions = []
+    with logged() as lines:
+        stack = synthesize(
+            lambda: functions.append(ServerlessFunction("fn", args(async_invoke=to_existing_dlq(kms_key_arn=KEY_ARN))))
+        )
+    return stack, lines, functions[0]
+
+
+def test_an_existing_dlq_is_not_created_but_receives_the_failed_events(existing_dlq):
+    stack, _, function = existing_dlq
+    assert stack.in_component("fn", type="aws:sqs/queue:Queue") == []
+    config = stack.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", within="fn")
+    assert config.input("destinationConfig") == {"onFailure": {"destination": DLQ_ARN}}
+    assert (function.dlq, function.dlq_kms_key_arn) == (None, KEY_ARN)
+
+
+def test_the_role_may_send_to_the_existing_dlq_with_its_key(existing_dlq):
+    stack, _, _ = existing_dlq
+    found = statements(stack)
+    assert any(s["Action"] == ["sqs:SendMessage"] and s["Resource"] == [DLQ_ARN] for s in found)
+    assert any("kms:GenerateDataKey" in s["Action"] and s["Resource"] == [KEY_ARN] for s in found)
+
+
+def test_the_existing_dlq_is_alarmed_on_by_its_name(existing_dlq):
+    stack, _, _ = existing_dlq
+    assert stack.named("fn-dlq-alarm").input("dimensions") == {"QueueName": "shared-failures"}
+
+
+def test_a_bare_existing_dlq_says_what_it_could_not_check(existing_dlq):
+    _, lines, _ = existing_dlq
+    assert (
+        "ServerlessFunction fn: given a bare identifier, so not checked: AsyncInvokeArgs.existing_dlq's encryption"
+        in ("\n".join(lines.at("INFO")))
+    )
+
+
+def test_a_schedule_sends_undelivered_runs_to_its_functions_existing_dlq():
+    stack = synthesize(
+        lambda: ScheduledJob(
+            "nightly", ScheduledJobArgs(schedule="rate(1 day)", function=args(async_invoke=to_existing_dlq()))
+        )
+    )
+    target = stack.one("aws:scheduler/schedule:Schedule", within="nightly").input("target")
+    assert target["deadLetterConfig"] == {"arn": DLQ_ARN}
+    (record,) = [r for r in stack if r.type == "wasp:schedule:ScheduledJob"]
+    assert record.outputs["dlq_url"] == DLQ_URL
+
+
+def test_an_existing_dlq_resource_known_to_be_fifo_fails():
+    def program():
+        queue = sqs.Queue("failures", fifo_queue=True)
+        ServerlessFunction("fn", args(async_invoke=AsyncInvokeArgs(existing_dlq=ExistingQueue(queue=queue))))
+
+    with pytest.raises(ProgramError, match="AsyncInvokeArgs.existing_dlq is a FIFO queue, and Lambda sends failed"):
+        synthesize(program)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"fifo": True}, "AsyncInvokeArgs.existing_dlq must be a standard queue"),
+        ({"dead_letter_queue": True}, "AsyncInvokeArgs.existing_dlq must be a standard queue without"),
+    ],
+)
+def test_bad_existing_dlqs_fail_naming_the_arg(given, message):
+    with pytest.raises(ValueError, match=message):
+        to_existing_dlq(**given)
+
+
+def test_dlq_overrides_with_an_existing_dlq_fail():
+    with pytest.raises(ValueError, match="AsyncInvokeArgs.dlq_overrides apply to a DLQ the function creates"):
+        AsyncInvokeArgs(existing_dlq=ExistingQueue(arn=DLQ_ARN, url=DLQ_URL), dlq_overrides={"tags": {}})

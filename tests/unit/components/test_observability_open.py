@@ -1,17 +1,23 @@
-"""Dashboard and AlarmTopic opened up: overrides of the dashboard and of the alarm topic, an existing API charted."""
+"""Dashboard and AlarmTopic opened up: overrides of the dashboard and of the alarm topic; existing APIs, queues and
+DLQs charted as what they are."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from pulumi_aws import sqs
 
 from pulumi_wasp.components import (
     AlarmTopic,
     AlarmTopicArgs,
+    AsyncInvokeArgs,
     Dashboard,
     DashboardArgs,
+    ExistingQueue,
     ExistingRestApi,
+    QueueProcessor,
+    QueueProcessorArgs,
     RestApi,
     RestApiArgs,
     Route,
@@ -84,3 +90,44 @@ def test_an_unencrypted_alarm_topic_warns_and_the_pack_flags_it():
         for line in lines.at("WARNING")
     )
     assert [d.name for d in stack.preview().of("sns-encryption")] == ["alarms-topic"]
+
+
+def charted_queues(stack, title):
+    body = json.loads(stack.one(DASHBOARD, within="ops").input("dashboardBody"))
+    (widget,) = [w for w in body["widgets"] if w["properties"]["title"] == title]
+    return sorted(metric[3] for metric in widget["properties"]["metrics"])
+
+
+@pytest.fixture(scope="module")
+def existing_queues():
+    def program():
+        consumed = sqs.Queue("legacy-orders", name="legacy-orders")
+        function_args = ServerlessFunctionArgs(handler="shared.config.handler", code=["lambdas/shared"])
+        processor = QueueProcessor(
+            "worker", QueueProcessorArgs(function=function_args, existing_queue=ExistingQueue(queue=consumed))
+        )
+        failures = ExistingQueue(
+            arn="arn:aws:sqs:us-east-1:123456789012:shared-failures",
+            url="https://sqs.us-east-1.amazonaws.com/123456789012/shared-failures",
+        )
+        notifier = ServerlessFunction(
+            "notifier",
+            ServerlessFunctionArgs(
+                handler="shared.config.handler",
+                code=["lambdas/shared"],
+                async_invoke=AsyncInvokeArgs(existing_dlq=failures),
+            ),
+        )
+        Dashboard("ops", DashboardArgs(components=[processor, notifier]))
+
+    return synthesize(program)
+
+
+def test_an_existing_consumed_queue_is_charted_as_a_queue_not_a_dlq(existing_queues):
+    assert charted_queues(existing_queues, "Queue depth") == ["legacy-orders"]
+    assert "legacy-orders" not in charted_queues(existing_queues, "Dead-letter queue depth")
+
+
+def test_the_dlq_made_for_an_existing_queue_and_a_functions_existing_dlq_are_charted_as_dlqs(existing_queues):
+    dlq = existing_queues.named("worker-dlq", "aws:sqs/queue:Queue").output("name")
+    assert charted_queues(existing_queues, "Dead-letter queue depth") == sorted([dlq, "shared-failures"])

@@ -268,3 +268,28 @@ def test_an_existing_queue_resource_without_a_visibility_timeout_is_left_uncheck
 
     stack = synthesize(program)
     assert stack.one(MAPPING, within="worker").input("eventSourceArn") == stack.named("plain").output("arn")
+
+
+def test_overrides_reach_the_dlq_created_for_an_existing_queue_and_dropping_its_encryption_warns():
+    existing = ExistingQueue(
+        arn=QUEUE_ARN, url=QUEUE_URL, dlq_overrides={"sqs_managed_sse_enabled": False, "tags": {"tier": "dlq"}}
+    )
+    with logged() as lines:
+        stack = synthesize(
+            lambda: QueueProcessor("legacy", QueueProcessorArgs(function=worker(), existing_queue=existing))
+        )
+    dlq = stack.named("legacy-dlq", QUEUE)
+    assert (dlq.input("sqsManagedSseEnabled"), dlq.input("tags")["tier"]) == (False, "dlq")
+    assert any(
+        line.startswith("ExistingQueue.dlq_overrides['sqs_managed_sse_enabled']") and "sqs-encryption" in line
+        for line in lines.at("WARNING")
+    )
+    assert [d.name for d in stack.preview().of("sqs-encryption")] == ["legacy-dlq"]
+
+
+def test_dlq_overrides_on_an_existing_queue_that_gets_no_dlq_fail_naming_them():
+    existing = ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL, dead_letter_queue=False, dlq_overrides={"tags": {}})
+    with pytest.raises(
+        ValueError, match="QueueProcessorArgs.existing_queue.dlq_overrides apply to a DLQ the component"
+    ):
+        QueueProcessorArgs(function=worker(), existing_queue=existing).validate()

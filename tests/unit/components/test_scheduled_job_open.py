@@ -1,5 +1,5 @@
-"""ScheduledJob opened up: an existing function instead of a new one, and overrides of the schedule, the rule,
-its target and the DLQ."""
+"""ScheduledJob opened up: an existing function or DLQ instead of a new one, and overrides of the schedule, the
+rule, its target and the DLQ."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 from pulumi_wasp.components import (
     AsyncInvokeArgs,
     ExistingFunction,
+    ExistingQueue,
+    Queue,
     ScheduledJob,
     ScheduledJobArgs,
     ServerlessFunction,
@@ -23,6 +25,9 @@ QUEUE = "aws:sqs/queue:Queue"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:legacy-cleanup"
+DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:ops-failures"
+DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/ops-failures"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 
 def job(**given) -> ServerlessFunctionArgs:
@@ -249,3 +254,73 @@ def test_an_unknown_schedule_override_fails_naming_it():
                 "c", ScheduledJobArgs(schedule="rate(1 hour)", function=job(), schedule_overrides={"group": "x"})
             )
         )
+
+
+# -- an existing DLQ ---------------------------------------------------------------------------------------
+def with_existing_dlq(kind: str, **given):
+    jobs = []
+    existing = ExistingQueue(arn=DLQ_ARN, url=DLQ_URL, **given)
+    args = ScheduledJobArgs(
+        schedule="rate(1 hour)", kind=kind, existing_function=ExistingFunction(arn=FUNCTION_ARN), existing_dlq=existing
+    )
+    with logged() as lines:
+        stack = synthesize(lambda: jobs.append(ScheduledJob("cleanup", args)))
+    return stack, lines, jobs[0]
+
+
+def test_a_schedule_sends_undelivered_runs_to_an_existing_dlq_its_role_may_send_to():
+    stack, _, job_ = with_existing_dlq("scheduler", kms_key_arn=KEY_ARN)
+    assert stack.in_component("cleanup", type=QUEUE) == []
+    assert stack.one(SCHEDULE, within="cleanup").input("target")["deadLetterConfig"] == {"arn": DLQ_ARN}
+    statements = stack.named("cleanup-schedule-policy").input_json("policy")["Statement"]
+    assert any(s["Action"] == ["sqs:SendMessage"] and s["Resource"] == [DLQ_ARN] for s in statements)
+    assert any("kms:GenerateDataKey" in s["Action"] and s["Resource"] == [KEY_ARN] for s in statements)
+    assert stack.named("cleanup-schedule-dlq-alarm").input("dimensions") == {"QueueName": "ops-failures"}
+    assert (job_.dlq, outputs_of(stack, "cleanup")["dlq_url"]) == (None, DLQ_URL)
+
+
+def test_a_rules_existing_dlq_admits_the_rule_and_its_key_lists_what_eventbridge_needs():
+    stack, lines, job_ = with_existing_dlq("rule", kms_key_arn=KEY_ARN)
+    assert stack.one(TARGET, within="cleanup").input("deadLetterConfig") == {"arn": DLQ_ARN}
+    policy = stack.named("cleanup-rule-dlq-policy")
+    assert policy.input("queueUrl") == DLQ_URL
+    (allow,) = [s for s in policy.input_json("policy")["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == stack.named("cleanup-rule").output("arn")
+    (grant,) = job_.required_key_policy
+    assert grant.key_arn == KEY_ARN
+    assert "ScheduledJob cleanup: given a bare identifier, so not checked: ScheduledJobArgs.existing_dlq's" in (
+        "\n".join(lines.at("INFO"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"existing_dlq": ExistingQueue(arn=DLQ_ARN, url=DLQ_URL), "dlq_overrides": {"tags": {}}},
+            "ScheduledJobArgs.dlq_overrides apply to a DLQ the job creates",
+        ),
+        (
+            {"existing_dlq": ExistingQueue(arn=DLQ_ARN, url=DLQ_URL), "function": job()},
+            r"with Scheduler and a new function the DLQ is the function's; set function.async_invoke=AsyncInvokeArgs\(existing_dlq",
+        ),
+    ],
+)
+def test_bad_existing_dlqs_fail_naming_the_arg(given, message):
+    given.setdefault("existing_function", None if "function" in given else ExistingFunction(arn=FUNCTION_ARN))
+    with pytest.raises(ValueError, match=message):
+        ScheduledJobArgs(schedule="rate(1 hour)", **given).validate()
+
+
+def test_a_queue_component_as_an_existing_dlq_is_refused_with_the_reason():
+    def program():
+        args = ScheduledJobArgs(
+            schedule="rate(1 hour)",
+            existing_function=ExistingFunction(arn=FUNCTION_ARN),
+            existing_dlq=ExistingQueue(queue=Queue("shared")),
+        )
+        ScheduledJob("cleanup", args)
+
+    with pytest.raises(ProgramError, match="ScheduledJobArgs.existing_dlq is a Queue component"):
+        synthesize(program)

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from pulumi_wasp.components import defaults
+from pulumi_wasp.components import StreamProcessor, VpcArgs, defaults
 from pulumi_wasp.components.event_store import EventStoreArgs, Projection
 from pulumi_wasp.components.stream_processor import StreamMappingArgs, StreamProcessorArgs
 from pulumi_wasp.components.stream_redrive import RedriveArgs
+from pulumi_wasp.testing import synthesize
 from tests.unit.components.synth_helpers import function_args, synth_program
 from tests.unit.conftest import policy
 
@@ -214,3 +215,24 @@ def test_mapping_overrides_the_redrive_does_not_reproduce_warn_naming_them():
         "StreamProcessorArgs.mapping_overrides sets tumbling_window_in_seconds: the re-drive rebuilds batches" in line
         for line in lines.at("WARNING")
     )
+
+
+# -- opened up: a VPC and overrides of the re-drive function -------------------------------------------------------
+def test_the_redrive_function_takes_a_vpc_with_its_network_interface_permissions_and_overrides():
+    vpc = VpcArgs(subnet_ids=["subnet-0a"], security_group_ids=["sg-01"])
+    redrive_args = RedriveArgs(vpc=vpc, function_overrides={"description": "Replays clicks"})
+    stack = synthesize(
+        lambda: StreamProcessor("clicks", StreamProcessorArgs(function=function_args(), redrive=redrive_args))
+    )
+    function = redrive(stack, "clicks")
+    assert function["vpcConfig"]["subnetIds"] == ["subnet-0a"]
+    assert function["description"] == "Replays clicks"
+    assert "ec2:CreateNetworkInterface" in grants(stack, "clicks")
+
+
+def test_an_unknown_redrive_function_override_fails_naming_the_arg():
+    args = StreamProcessorArgs(function=function_args(), redrive=RedriveArgs(function_overrides={"memory": 512}))
+    with pytest.raises(
+        ValueError, match=r"StreamProcessorArgs.redrive.function_overrides: 'memory' is not a keyword argument"
+    ):
+        args.validate()

@@ -8,6 +8,7 @@ from pulumi_wasp.components import (
     QueueProcessorArgs,
     SecretRotationArgs,
     StackContext,
+    VpcArgs,
     WebhookReceiverArgs,
     use_stack_context,
 )
@@ -145,3 +146,20 @@ def test_an_interval_secrets_manager_refuses_is_an_error_naming_the_field():
 def test_an_exemption_that_is_no_reason_or_no_tag_value_is_an_error(reason):
     with pytest.raises(ValueError, match=r"WebhookReceiverArgs\.rotation_exemption must be a reason of 10\.\.256"):
         args(rotation_exemption=reason).validate()
+
+
+def test_the_rotation_function_takes_a_vpc_with_its_network_interface_permissions_and_overrides():
+    vpc = VpcArgs(subnet_ids=["subnet-0a"], security_group_ids=["sg-01"])
+    rotation = SecretRotationArgs(vpc=vpc, function_overrides={"memory_size": 512})
+    stack = synth(lambda: webhook_receiver("vpc", rotation=rotation))
+    function = one(stack, "vpc-rotation", FUNCTION)
+    assert (function.inputs["vpcConfig"]["subnetIds"], function.inputs["memorySize"]) == (["subnet-0a"], 512)
+    actions = {
+        a for s in policy(one(stack, "vpc-rotation", "aws:iam/rolePolicy:RolePolicy"))["Statement"] for a in s["Action"]
+    }
+    assert "ec2:CreateNetworkInterface" in actions
+
+
+def test_an_unknown_rotation_function_override_fails_naming_the_arg():
+    with pytest.raises(ValueError, match=r"WebhookReceiverArgs.rotation.function_overrides: 'memory' is not a keyword"):
+        SecretRotationArgs(function_overrides={"memory": 512}).validate("WebhookReceiverArgs.rotation")

@@ -198,6 +198,16 @@ def _keyword_arguments(module: str, name: str) -> frozenset[str]:
     return frozenset(key for key in inspect.signature(args_class.__init__).parameters if key != "self")
 
 
+def check_keys(resource: ResourceClass, overrides: Mapping[str, Any], *, arg: str) -> None:
+    """Fail naming ``arg`` and each key of ``overrides`` that is not a keyword argument of ``resource``."""
+    unknown = sorted(set(overrides) - keyword_arguments(resource))
+    if unknown:
+        raise ValueError(
+            f"{arg}: {', '.join(map(repr, unknown))} {'is not a keyword argument' if len(unknown) == 1 else 'are not keyword arguments'} "
+            f"of {resource.__module__.split('.')[1]}.{resource.__name__} ({token_of(resource)})"
+        )
+
+
 def resource_kwargs(
     resource: ResourceClass,
     defaults: Mapping[str, Any],
@@ -210,13 +220,7 @@ def resource_kwargs(
 
     ``arg`` names the overrides in errors and warnings (``QueueArgs.overrides``), ``logical_name`` the child.
     """
-    known = keyword_arguments(resource)
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(
-            f"{arg}: {', '.join(map(repr, unknown))} {'is not a keyword argument' if len(unknown) == 1 else 'are not keyword arguments'} "
-            f"of {resource.__module__.split('.')[1]}.{resource.__name__} ({token_of(resource)})"
-        )
+    check_keys(resource, overrides, arg=arg)
     merged = dict(defaults)
     for key, value in overrides.items():
         if key in _MERGED and isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):

@@ -42,6 +42,11 @@ def queue_policy(
     )
 
 
+def queue_name_of(url: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A queue's name: the last part of its URL (``https://sqs.<region>.amazonaws.com/<account>/<name>``)."""
+    return pulumi.Output.from_input(url).apply(lambda known: known.rsplit("/", 1)[-1])
+
+
 def dlq_alarm_spec(queue_name: pulumi.Input[str]) -> AlarmSpec:
     return AlarmSpec(
         suffix="alarm",

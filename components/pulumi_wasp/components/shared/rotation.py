@@ -8,14 +8,16 @@ relabel this secret's versions and nothing else.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_aws import lambda_, secretsmanager
 
 from pulumi_wasp.components import defaults
-from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs
-from pulumi_wasp.components.shared import iam
+from pulumi_wasp.components.function import ServerlessFunction, ServerlessFunctionArgs, VpcArgs
+from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.handlers import code_path
 
 #: The rotation function's handler, in the folder packaged as its code (pulumi_wasp/handlers/hmac_secret_rotation).
@@ -35,8 +37,17 @@ class SecretRotationArgs:
     every_days: int = defaults.SECRET_ROTATION_DAYS
     #: Rotate once at deploy (True by default): the secret gets its first value then, so it never sits empty.
     rotate_immediately: bool = True
+    #: Attach the rotation function to a VPC (its role gets the network-interface permissions, see
+    #: :class:`VpcArgs`); its subnets must reach Secrets Manager (NAT or a VPC endpoint). None: Lambda's network.
+    vpc: VpcArgs | None = None
+    #: Keyword arguments of ``aws.lambda_.Function`` merged over the rotation function's defaults (as
+    #: ``ServerlessFunctionArgs.overrides``: ``tags`` and ``environment.variables`` merge, an unknown key fails).
+    function_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self, owner: str) -> None:
+        children.check_keys(lambda_.Function, self.function_overrides, arg=f"{owner}.function_overrides")
+        if self.vpc is not None:
+            self.vpc.validate()
         low, high = _ROTATION_DAYS
         if not low <= self.every_days <= high:
             raise ValueError(
@@ -69,6 +80,8 @@ def rotate(
             # Secrets Manager rotates one secret at a time: one environment is all it needs.
             reserved_concurrency=1,
             permissions=permissions,
+            vpc=args.vpc,
+            overrides=args.function_overrides,
             tags=tags,
         ),
         child,
