@@ -1,6 +1,6 @@
 """Lambda's asynchronous invocation: the event is accepted at once, then invoked with retries
-(function errors: ``max_retries`` more attempts, one and two minutes apart; throttles: backoff
-until the event's maximum age), and a failed event goes to the function's on-failure
+(function errors: ``max_retries`` more attempts, one and two minutes apart; throttles and system errors:
+backoff until the event's maximum age), and a failed event goes to the function's on-failure
 destination in Lambda's destination record format."""
 
 from __future__ import annotations
@@ -103,7 +103,11 @@ class AsyncInvoker:
         invocation = function.invoke(event.payload, wait_for_slot=1.0, version=version, invoked_arn=event.invoked_arn)
         if invocation.aborted:
             return  # the local cloud is stopping: the event goes with it
-        if invocation.status == 429:
+        if invocation.status == 429 or invocation.status >= 500:
+            # Throttles and system errors (a 502 for environment variables Lambda cannot decrypt) go back to the
+            # queue and are retried with backoff until the event's maximum age; only function errors use up
+            # max_retries ("Error handling for asynchronous invocation",
+            # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
             backoff = THROTTLE_BACKOFF_SECONDS[min(event.throttles, len(THROTTLE_BACKOFF_SECONDS) - 1)]
             event.throttles += 1
             self._later(backoff, event)
