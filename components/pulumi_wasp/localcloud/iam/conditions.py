@@ -69,6 +69,15 @@ def _like(pattern: str, case: bool = True) -> re.Pattern[str]:
     return re.compile(text, re.S if case else re.S | re.I)
 
 
+def _arn_like(value: str, pattern: str) -> bool:
+    """ArnEquals and ArnLike: "each of the six colon-delimited components of the ARN is checked separately" (a
+    wildcard never spans a colon of the first five; the resource part keeps its own colons), IAM's condition
+    operators reference,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html."""
+    values, patterns = value.split(":", 5), pattern.split(":", 5)
+    return len(values) == len(patterns) and all(_like(p).fullmatch(v) for v, p in zip(values, patterns, strict=True))
+
+
 def _number(text: str) -> float:
     return float(text)
 
@@ -84,11 +93,8 @@ _COMPARISONS: dict[str, _Compare] = {
     "stringequals": lambda v, p: v == p,
     "stringequalsignorecase": lambda v, p: v.lower() == p.lower(),
     "stringlike": lambda v, p: _like(p).fullmatch(v) is not None,
-    # ArnEquals takes wildcards as ArnLike does ("ArnEquals, ArnLike: ... each can include multi-character match
-    # wildcards (*) or single-character match wildcards (?)", IAM's condition operators reference,
-    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
-    "arnequals": lambda v, p: _like(p).fullmatch(v) is not None,
-    "arnlike": lambda v, p: _like(p).fullmatch(v) is not None,
+    "arnequals": _arn_like,
+    "arnlike": _arn_like,
     "numericequals": lambda v, p: _number(v) == _number(p),
     "numericlessthan": lambda v, p: _number(v) < _number(p),
     "numericlessthanequals": lambda v, p: _number(v) <= _number(p),

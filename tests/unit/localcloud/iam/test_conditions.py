@@ -10,7 +10,7 @@ SOURCE = "arn:aws:sns:us-east-1:123456789012:orders"
 
 
 def test_every_operator_and_every_key_must_hold() -> None:
-    condition = {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:orders"}, "StringEquals": {"aws:SourceAccount": "1"}}
+    condition = {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:orders"}, "StringEquals": {"aws:SourceAccount": "1"}}
     assert holds(condition, {"aws:SourceArn": SOURCE, "aws:SourceAccount": "1"})
     assert not holds(condition, {"aws:SourceArn": SOURCE, "aws:SourceAccount": "2"})
 
@@ -23,6 +23,13 @@ def test_any_policy_value_may_match() -> None:
 
 def test_keys_are_case_insensitive() -> None:
     assert holds({"ArnEquals": {"AWS:SourceArn": SOURCE}}, {"aws:SourceArn": SOURCE})
+
+
+def test_an_arn_wildcard_matches_within_one_part_of_the_arn() -> None:
+    assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:orders"}}, {"aws:SourceArn": SOURCE})
+    assert not holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:*"}}, {"aws:SourceArn": SOURCE})
+    group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/orders:*"
+    assert holds({"ArnLike": {"aws:SourceArn": "arn:aws:logs:us-east-1:*:log-group:*"}}, {"aws:SourceArn": group})
 
 
 def test_arn_equals_takes_wildcards_as_arn_like_does() -> None:
