@@ -234,12 +234,15 @@ class Emulator:
         if self.iam is None:
             return
         arn = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{log_group_name}"
-        key_arn = MotoIamState(self.account_id).key_arn(self.region, key)
-        reason = (
-            f"the key {key} is not in the emulator"
-            if key_arn is None
-            else getattr(self.iam.check_log_group_key(arn, key_arn, self.region), "message", None)
-        )
+        state = MotoIamState(self.account_id)
+        key_arn = state.key_arn(self.region, key)
+        key_state = state.key_state(key_arn) if key_arn else None
+        if key_arn is None or key_state is None:
+            reason: str | None = f"the key {key} is not in the emulator"
+        elif key_state != "Enabled":  # a disabled key, or one pending deletion, encrypts nothing
+            reason = f"the key {key_arn} is {key_state}"
+        else:
+            reason = getattr(self.iam.check_log_group_key(arn, key_arn, self.region), "message", None)
         if reason is not None:
             message = f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}' ({reason})"
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, "CreateLogGroup")

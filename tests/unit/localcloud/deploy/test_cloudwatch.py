@@ -92,6 +92,13 @@ def test_a_log_group_key_the_emulator_does_not_hold_is_refused(emulator: Emulato
         create(emulator, "/aws/lambda/unknown-key", kmsKeyId=missing)
 
 
+def test_a_disabled_log_group_key_is_refused_though_its_policy_lets_cloudwatch_logs_use_it(emulator: Emulator) -> None:
+    key = new_key(emulator, logs_may_use_for("/aws/lambda/disabled-key"))
+    emulator.client("kms").disable_key(KeyId=key.rsplit("/", 1)[1])  # moto takes only the id
+    with pytest.raises(ClientError, match=f"the key {key} is Disabled"):
+        create(emulator, "/aws/lambda/disabled-key", kmsKeyId=key)
+
+
 def test_a_log_group_without_a_key_is_created_without_a_key_decision(emulator: Emulator) -> None:
     assert emulator.iam is not None
     decisions = emulator.iam.decisions
