@@ -247,7 +247,7 @@ class QueueProcessor(pulumi.ComponentResource):
                 "arn": self.arn,
                 "url": self.url,
                 "name": self.name,
-                "dlq_url": self.queue.dlq_url if self.queue is not None else self.dlq.url if self.dlq else None,
+                "dlq_url": self.dlq_url,
                 "function_name": self.function.name if self.function is not None else function_arn,
             }
         )
@@ -270,6 +270,17 @@ class QueueProcessor(pulumi.ComponentResource):
         if self._existing_queue is not None and isinstance(self._existing_queue.queue, Queue):
             return self._existing_queue.queue.dlq
         return self._created_dlq
+
+    @property
+    def dlq_url(self) -> pulumi.Output[str] | None:
+        """The URL of the queue's DLQ, whoever created it (the queue's own, an existing one a Queue component
+        redrives to, or the one created for an existing queue); None when the processor does not know it (an
+        existing queue that redrives elsewhere)."""
+        if self.queue is not None:
+            return self.queue.dlq_url
+        if self._existing_queue is not None and isinstance(self._existing_queue.queue, Queue):
+            return self._existing_queue.queue.dlq_url
+        return self._created_dlq.url if self._created_dlq is not None else None
 
     def _adopt_queue(self, name: str, args: QueueProcessorArgs, existing: ExistingQueue) -> None:
         """Wire an existing queue: check its visibility timeout where known, and give it a DLQ unless it has one."""

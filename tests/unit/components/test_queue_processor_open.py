@@ -95,6 +95,19 @@ def test_an_existing_queue_component_keeps_its_own_dlq():
     assert stack.one(MAPPING, within="worker").input("eventSourceArn") == stack.named("shared-queue").output("arn")
 
 
+def test_an_existing_queue_component_redriving_to_an_existing_dlq_reports_that_dlq():
+    dlq_url = "https://sqs.us-east-1.amazonaws.com/123456789012/shared-dlq"
+    existing_dlq = ExistingQueue(arn="arn:aws:sqs:us-east-1:123456789012:shared-dlq", url=dlq_url)
+
+    def program():
+        queue = Queue("shared", QueueArgs(visibility_timeout_seconds=120, existing_dlq=existing_dlq))
+        QueueProcessor("worker", QueueProcessorArgs(function=worker(), existing_queue=ExistingQueue(queue=queue)))
+
+    stack = synthesize(program)
+    (processor,) = stack.of_type("wasp:queue:QueueProcessor")
+    assert processor.output("dlq_url") == dlq_url
+
+
 def test_an_existing_queue_whose_known_visibility_is_too_short_fails():
     def program():
         queue = sqs.Queue("short", visibility_timeout_seconds=30)
