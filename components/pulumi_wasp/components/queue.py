@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -246,6 +247,30 @@ class AdoptedQueue:
     key_arn: pulumi.Input[str] | None
 
 
+#: The existing queues a component set a queue policy on in this program, and who did (one per program run).
+_POLICED: contextvars.ContextVar[dict[object, str] | None] = contextvars.ContextVar("policed_queues", default=None)
+
+
+def _claim_queue_policy(existing: ExistingQueue, claimant: str) -> None:
+    """Fail when another component already set a policy on this existing queue: SQS keeps one policy per queue, so
+    the second would replace the first and the first's senders' deliveries would be denied (and dropped). A queue
+    known only at deploy (an Output ARN) cannot be compared and is not checked."""
+    queue = existing.queue
+    key: object = id(queue) if queue is not None else existing.arn
+    if not isinstance(key, (int, str)):
+        return
+    claimed = _POLICED.get()
+    if claimed is None:
+        claimed = {}
+        _POLICED.set(claimed)
+    if key in claimed:
+        raise ValueError(
+            f"{claimant}: this queue already has the queue policy {claimed[key]} set (SQS keeps one policy per "
+            "queue: the second would replace the first, denying its senders); give each a queue of its own"
+        )
+    claimed[key] = claimant
+
+
 def adopt_dead_letter_queue(
     name: str,
     existing: ExistingQueue,
@@ -263,6 +288,7 @@ def adopt_dead_letter_queue(
     and, for a bare ARN, a log line saying ``unchecked`` (what of ``arg`` could not be checked)."""
     arn, url = pulumi.Output.from_input(existing.queue_arn), pulumi.Output.from_input(existing.queue_url)
     if senders:
+        _claim_queue_policy(existing, f"{owner}: {arg}")
         queue_policy(f"{name}-dlq", None, senders, parent=parent, arn=arn, url=url)
     if existing.queue is None:
         children.not_checked(owner, f"{arg}'s {unchecked}")

@@ -7,7 +7,16 @@ import json
 import pytest
 from pulumi_aws import sqs
 
-from pulumi_wasp.components import Dashboard, DashboardArgs, ExistingQueue, Queue, QueueArgs
+from pulumi_wasp.components import (
+    Dashboard,
+    DashboardArgs,
+    ExistingQueue,
+    FanOut,
+    FanOutArgs,
+    Queue,
+    QueueArgs,
+    Subscriber,
+)
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
 from tests.unit.conftest import logged
@@ -119,3 +128,34 @@ def test_an_existing_dlq_resource_keeping_messages_long_enough_is_accepted():
 def test_bad_existing_dlqs_fail_naming_the_arg(args, message):
     with pytest.raises(ValueError, match=message):
         args.validate()
+
+
+def two_fanouts_sharing(existing: ExistingQueue) -> None:
+    for name in ("orders", "payments"):
+        subscriber = Subscriber(name="a", queue=QueueArgs(), existing_delivery_dlq=existing)
+        FanOut(name, FanOutArgs(subscribers=[subscriber]))
+
+
+def test_a_second_component_setting_a_policy_on_the_same_existing_dlq_fails_naming_the_first():
+    with pytest.raises(
+        ProgramError,
+        match=r"FanOut payments: Subscriber 'a': existing_delivery_dlq: this queue already "
+        r"has the queue policy FanOut orders: Subscriber 'a': existing_delivery_dlq set",
+    ):
+        synthesize(lambda: two_fanouts_sharing(ExistingQueue(arn=DLQ_ARN, url=DLQ_URL)))
+
+
+def test_the_same_queue_resource_given_twice_is_recognised():
+    with pytest.raises(ProgramError, match="one policy per queue"):
+        synthesize(lambda: two_fanouts_sharing(ExistingQueue(queue=sqs.Queue("shared"))))
+
+
+def test_each_program_run_sets_its_own_policies():
+    def program():
+        subscriber = Subscriber(
+            name="a", queue=QueueArgs(), existing_delivery_dlq=ExistingQueue(arn=DLQ_ARN, url=DLQ_URL)
+        )
+        FanOut("orders", FanOutArgs(subscribers=[subscriber]))
+
+    synthesize(program)
+    synthesize(program)
