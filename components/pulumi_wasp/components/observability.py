@@ -98,8 +98,9 @@ def discover(components: Sequence[Any]) -> Charted:
             if isinstance(value, StreamProcessor):
                 found.streams.append(value.name)
             found.stream_consumers.append(value.function_name)
-            found.on_failure_queues.append(value.on_failure.name)
-            seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
+            found.on_failure_queues.append(value.on_failure_name)
+            if value.on_failure is not None:
+                seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
         elif isinstance(value, EventRouter):
             # Its rules' existing DLQs; those it created are bare queues in ``dlqs``, found below.
             found.dlqs.extend(value.dlq_name(rule) for rule in value.dlq_urls if rule not in value.dlqs)
