@@ -75,6 +75,8 @@ class Projection(DeprecatedMappingFields):
     #: A standard queue the store does not create for the projection's given-up batches (an ``aws.sqs.Queue`` or a
     #: Queue, or ARN and URL; see :class:`ExistingQueue`): the function's role is granted send on it (and its key
     #: through SQS), the re-drive consumes it, and its depth and oldest entry are alarmed on. A FIFO queue fails.
+    #: A queue that redrives to a DLQ of its own (a Queue does) moves an entry the re-drive keeps there once it was
+    #: received its maxReceiveCount times: out of the re-drive's reach.
     existing_on_failure_queue: ExistingQueue | None = None
     #: The function that re-drives the projection's on-failure queue (see stream_redrive and EventStore); None:
     #: no re-drive function.

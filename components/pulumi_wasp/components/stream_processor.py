@@ -436,6 +436,8 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     #: A standard queue the processor does not create for given-up batches (an ``aws.sqs.Queue`` or a Queue, or ARN
     #: and URL; see :class:`ExistingQueue`): the consumer's role is granted send on it (and its key through SQS), the
     #: re-drive consumes it, and its depth and oldest entry are alarmed on. A queue known to be FIFO fails.
+    #: A queue that redrives to a DLQ of its own (a Queue does) moves an entry the re-drive keeps there once it was
+    #: received its maxReceiveCount times: out of the re-drive's reach.
     existing_on_failure_queue: ExistingQueue | None = None
 
     def _owner(self) -> str:
