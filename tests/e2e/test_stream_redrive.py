@@ -1,7 +1,8 @@
 """Re-drive on the local cloud, tests/e2e/programs/redrive at 60× speed: an event store's projection fails for
 "poison" events, their batches are given up to the on-failure queue; `wasp local redrive-stream` reports them
 failed again while the projection is broken, and once it is fixed re-drives them until the view is complete. A
-Kinesis consumer's poison record read back from the stream and failed again."""
+Kinesis consumer's poison record, parked in an existing on-failure queue, read back from the stream and failed
+again."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def test_a_kinesis_record_that_fails_again_is_read_back_reported_and_kept(redriv
         return any(b["KinesisBatchInfo"]["startSequenceNumber"] == sequence for b in bodies) or None
 
     wait_for("the poison record given up", given_up, timeout=60)
-    done = verb(redrive, "clicks", "--json", "--max", "100")
+    # The existing on-failure queue, by the name the program gave it: the re-drive function consumes it.
+    done = verb(redrive, "clicks-given-up", "--json", "--max", "100")
     assert done.returncode == 1, done.stdout + done.stderr
     report = json.loads(done.stdout)
     [failed] = report["failed"]

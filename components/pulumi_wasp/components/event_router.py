@@ -12,11 +12,12 @@ from pulumi_aws import cloudwatch, lambda_, schemas, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import InvokeTarget, ServerlessFunction, invoke_permission
+from pulumi_wasp.components.queue import ExistingQueue, Queue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, delivery_key_policy
-from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue
+from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_name_of
 from pulumi_wasp.components.shared.tokens import component_type
 
 
@@ -84,8 +85,29 @@ class EventRule:
     #: Keyword arguments of ``aws.cloudwatch.EventTarget`` merged over each target's defaults; dropping the DLQ or
     #: the retry policy warns naming eventbridge-target-dlq / eventbridge-target-retry.
     target_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the rule's DLQ's defaults (``tags`` merge, other keys
+    #: replace); dropping its encryption warns naming sqs-encryption. EventBridge writes there as itself: a
+    #: customer-managed ``kms_master_key_id`` must let it, which the router lists in ``required_key_policy``.
+    dlq_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A standard queue the router does not create for what the rule's targets could not take (an ``aws.sqs.Queue``,
+    #: or ARN and URL; see :class:`ExistingQueue`): its policy is set to admit EventBridge from this rule only
+    #: (replacing any it had), its ``kms_key_arn`` policy's needs are listed in ``required_key_policy``, and its
+    #: depth is alarmed on. EventBridge DLQs are standard queues
+    #: (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html): a FIFO one fails.
+    existing_dlq: ExistingQueue | None = None
 
     def validate(self) -> None:
+        if self.existing_dlq is not None:
+            self.existing_dlq.validate_failure_destination(f"EventRule {self.name!r}: existing_dlq", "EventBridge")
+            if self.dlq_overrides:
+                raise ValueError(
+                    f"EventRule {self.name!r}: dlq_overrides apply to a DLQ the router creates, not to existing_dlq"
+                )
+            if isinstance(self.existing_dlq.queue, Queue):
+                raise ValueError(
+                    f"EventRule {self.name!r}: existing_dlq is a Queue component, which owns its queue policy; give "
+                    "its aws.sqs.Queue or ARN and URL"
+                )
         if not isinstance(self.event_pattern, Mapping):
             raise ValueError(
                 f"EventRule {self.name!r}: event_pattern must be a dict (it is JSON-encoded for you), got {type(self.event_pattern).__name__}"
@@ -154,9 +176,14 @@ class EventRouter(pulumi.ComponentResource):
     #: The bus the router created (None with ``existing_bus``: see ``arn`` and ``name``).
     bus: cloudwatch.EventBus | None
     rules: dict[str, cloudwatch.EventRule]
-    #: Per rule: where events its targets could not take after the retries park (alarmed).
+    #: Per rule: where events its targets could not take after the retries park (alarmed), when the router created
+    #: it (a rule's ``existing_dlq`` is not in it: see ``dlq_arns`` and ``dlq_urls``).
     dlqs: dict[str, sqs.Queue]
-    #: For each queue or topic target under a customer-managed key given by ARN: the statement its key policy needs
+    #: Per rule: its DLQ's ARN and URL, created or ``existing_dlq``.
+    dlq_arns: dict[str, pulumi.Output[str]]
+    dlq_urls: dict[str, pulumi.Output[str]]
+    #: For each queue or topic target under a customer-managed key given by ARN, and each rule DLQ under one
+    #: (``dlq_overrides['kms_master_key_id']``, ``existing_dlq.kms_key_arn``): the statement its key policy needs
     #: so EventBridge may deliver from that rule only (logged: the router cannot edit a key it was given).
     required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
@@ -225,7 +252,7 @@ class EventRouter(pulumi.ComponentResource):
                     tags=self._tags,
                     opts=child,
                 )
-        self.rules, self.dlqs, self.required_key_policy = {}, {}, []
+        self.rules, self.dlqs, self.dlq_arns, self.dlq_urls, self.required_key_policy = {}, {}, {}, {}, []
         for rule in args.rules:
             self.add_rule(rule)
         self.register_outputs({"arn": self.arn, "name": self.name})
@@ -249,14 +276,7 @@ class EventRouter(pulumi.ComponentResource):
             raise ValueError(f"EventRouter {self._name!r}: duplicate rule name {rule.name!r}")
         base = f"{self._name}-{rule.name}"
         child = pulumi.ResourceOptions(parent=self)
-        source_arn = self.rule_arn(rule.name)
-        dlq = dead_letter_queue(
-            base,
-            context=self._context,
-            parent=self,
-            tags=self._tags,
-            senders=[ServiceSender("events.amazonaws.com", source_arn)],
-        ).queue
+        dlq_arn = self._rule_dlq(base, rule)
         rule_defaults = {
             "name": self.rule_name(rule.name),
             "event_bus_name": self.name,
@@ -273,10 +293,61 @@ class EventRouter(pulumi.ComponentResource):
             opts=child,
         )
         for index, target in enumerate(rule.targets):
-            self._target(f"{base}-target{index}", rule, event_rule, target, dlq.arn)
+            self._target(f"{base}-target{index}", rule, event_rule, target, dlq_arn)
         self.rules[rule.name] = event_rule
-        self.dlqs[rule.name] = dlq
         return event_rule
+
+    def _rule_dlq(self, base: str, rule: EventRule) -> pulumi.Output[str]:
+        """Where EventBridge parks what ``rule``'s targets could not take (created, or its ``existing_dlq``),
+        admitting EventBridge from this rule only; a customer-managed key's needs listed. Its ARN."""
+        from_rule = ServiceSender("events.amazonaws.com", self.rule_arn(rule.name))
+        owner = f"EventRouter {self._name}"
+        if rule.existing_dlq is not None:
+            arg = f"EventRule {rule.name!r}: existing_dlq"
+            adopted = adopt_dead_letter_queue(
+                base,
+                rule.existing_dlq,
+                owner=owner,
+                arg=arg,
+                unchecked="encryption (declare its key with kms_key_arn)",
+                context=self._context,
+                parent=self,
+                tags=self._tags,
+                senders=[from_rule],
+            )
+            rule.existing_dlq.check_fifo(owner, arg, fifo=False, why="EventBridge DLQs are standard queues")
+            arn, url, key_arn, key_arg = adopted.arn, adopted.url, adopted.key_arn, f"{arg}.kms_key_arn"
+        else:
+            arg = f"EventRule {rule.name!r}: dlq_overrides"
+            created = dead_letter_queue(
+                base,
+                context=self._context,
+                parent=self,
+                tags=self._tags,
+                senders=[from_rule],
+                overrides=rule.dlq_overrides,
+                overrides_arg=arg,
+            )
+            self.dlqs[rule.name] = created.queue
+            arn, url, key_arn, key_arg = (
+                created.queue.arn,
+                created.queue.url,
+                created.key_arn,
+                f"{arg}['kms_master_key_id']",
+            )
+        if key_arn is not None:
+            # EventBridge writes the DLQ as itself: only the key's policy can let it, for this rule only.
+            self.required_key_policy.append(
+                delivery_key_policy(
+                    f"{owner}: rule {rule.name!r}", key_arg, key_arn, [from_rule], iam.account_of(self.arn)
+                )
+            )
+        self.dlq_arns[rule.name], self.dlq_urls[rule.name] = arn, url
+        return arn
+
+    def dlq_name(self, rule: str) -> pulumi.Output[str]:
+        """The name of ``rule``'s DLQ (created or existing)."""
+        return queue_name_of(self.dlq_urls[rule])
 
     def _target(
         self, name: str, rule: EventRule, event_rule: cloudwatch.EventRule, target: Target, dlq_arn: pulumi.Output[str]

@@ -19,6 +19,7 @@ import pulumi
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ExistingFunction, ServerlessFunctionArgs
+from pulumi_wasp.components.queue import ExistingQueue
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.capacity import ProvisionedCapacity
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
@@ -27,6 +28,7 @@ from pulumi_wasp.components.stream_processor import (
     DeprecatedMappingFields,
     StreamConsumer,
     StreamMappingArgs,
+    check_on_failure_args,
     plain_timeout,
     stream_consumer,
 )
@@ -70,6 +72,12 @@ class Projection(DeprecatedMappingFields):
     #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults; dropping its
     #: encryption warns naming sqs-encryption.
     on_failure_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A standard queue the store does not create for the projection's given-up batches (an ``aws.sqs.Queue`` or a
+    #: Queue, or ARN and URL; see :class:`ExistingQueue`): the function's role is granted send on it (and its key
+    #: through SQS), the re-drive consumes it, and its depth and oldest entry are alarmed on. A FIFO queue fails.
+    #: A queue that redrives to a DLQ of its own (a Queue does) moves an entry the re-drive keeps there once it was
+    #: received its maxReceiveCount times: out of the re-drive's reach.
+    existing_on_failure_queue: ExistingQueue | None = None
     #: The function that re-drives the projection's on-failure queue (see stream_redrive and EventStore); None:
     #: no re-drive function.
     redrive: RedriveArgs | None = field(default_factory=RedriveArgs)
@@ -86,6 +94,7 @@ class Projection(DeprecatedMappingFields):
 
     def validate(self) -> None:
         owner = self._owner()
+        check_on_failure_args(owner, self.existing_on_failure_queue, self.on_failure_overrides)
         children.exactly_one(
             owner, (f"{owner}.existing_function", self.existing_function), (f"{owner}.function", self.function)
         )
@@ -332,6 +341,7 @@ class EventStore(pulumi.ComponentResource):
                 redrive=projection.redrive,
                 mapping_overrides=projection.mapping_overrides,
                 on_failure_overrides=projection.on_failure_overrides,
+                existing_on_failure=projection.existing_on_failure_queue,
             )
             self.projections[projection.name] = consumer
             if consumer.required_statements:

@@ -4,7 +4,7 @@ The dashboard finds what to chart inside the components (functions, queues and t
 APIs, state machines, streams and stream consumers), so adding a component to the list is
 all it takes. Every dead-letter queue a component holds is charted, including those no Queue
 component owns: a function's async DLQ, a FanOut's delivery DLQs (``delivery_dlqs``), an
-EventRouter's rule DLQs (``dlqs``), a schedule's DLQ. A stream consumer's on-failure queue (a StreamProcessor's,
+EventRouter's rule DLQs (``dlqs``, and a rule's ``existing_dlq``), a schedule's DLQ. A stream consumer's on-failure queue (a StreamProcessor's,
 an EventStore projection's) has charts of its own: its depth and the age of its oldest entry, what an operator
 re-drives (see stream_redrive).
 
@@ -24,6 +24,7 @@ import pulumi
 from pulumi_aws import cloudwatch, sqs
 
 from pulumi_wasp.components import defaults
+from pulumi_wasp.components.event_router import EventRouter
 from pulumi_wasp.components.function import ServerlessFunction, aws_region
 from pulumi_wasp.components.queue import ExistingQueue, Queue
 from pulumi_wasp.components.queue_processor import QueueProcessor
@@ -97,8 +98,12 @@ def discover(components: Sequence[Any]) -> Charted:
             if isinstance(value, StreamProcessor):
                 found.streams.append(value.name)
             found.stream_consumers.append(value.function_name)
-            found.on_failure_queues.append(value.on_failure.name)
-            seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
+            found.on_failure_queues.append(value.on_failure_name)
+            if value.on_failure is not None:
+                seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
+        elif isinstance(value, EventRouter):
+            # Its rules' existing DLQs; those it created are bare queues in ``dlqs``, found below.
+            found.dlqs.extend(value.dlq_name(rule) for rule in value.dlq_urls if rule not in value.dlqs)
         elif isinstance(value, sqs.Queue):
             # Bare queues held by components (directly or in dicts such as FanOut.delivery_dlqs
             # and EventRouter.dlqs) are their DLQs and on-failure destinations.

@@ -177,6 +177,18 @@ class ExistingQueue:
             raise ValueError(f"{arg}: a Queue component knows its key; leave kms_key_arn unset")
         customer_key_arn(self.kms_key_arn, f"{arg}.kms_key_arn")
 
+    def validate_failure_destination(self, arg: str, sender: str) -> None:
+        """:meth:`validate`, for a queue ``sender`` parks failures in: a standard one (``sender`` sends to no FIFO
+        queue), given no DLQ of the component's (those apply to a queue a component consumes)."""
+        self.validate(arg)
+        if self.dead_letter_queue or self.dlq_overrides:
+            raise ValueError(
+                f"{arg}: dead_letter_queue and dlq_overrides apply to a queue a component consumes, not to where "
+                f"{sender} parks failures"
+            )
+        if self.is_fifo:
+            raise ValueError(f"{arg} is a FIFO queue, and {sender} sends failures to standard queues only")
+
     @property
     def key_arn(self) -> pulumi.Input[str] | None:
         """The customer-managed key to grant (None: SQS-managed or AWS-managed encryption)."""

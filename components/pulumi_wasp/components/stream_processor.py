@@ -22,13 +22,20 @@ from pulumi_wasp.components.function import (
     ServerlessFunctionArgs,
     grant_to_existing,
 )
+from pulumi_wasp.components.queue import ExistingQueue, adopt_dead_letter_queue
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.kms import customer_key_arn
-from pulumi_wasp.components.shared.queues import dead_letter_queue
+from pulumi_wasp.components.shared.queues import dead_letter_queue, queue_name_of, sender_statements
 from pulumi_wasp.components.shared.tokens import component_type
-from pulumi_wasp.components.stream_redrive import RedriveArgs, RedriveSource, RedriveTarget, redrive_function
+from pulumi_wasp.components.stream_redrive import (
+    OnFailureQueue,
+    RedriveArgs,
+    RedriveSource,
+    RedriveTarget,
+    redrive_function,
+)
 
 STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON")
 #: Mapping overrides the re-drive does not reproduce (it rebuilds batches from the mapping args).
@@ -164,12 +171,36 @@ class DeprecatedMappingFields:
         self.mapping = replace(self.mapping, **given)
 
 
+#: Why an existing on-failure queue must be a standard one: Lambda sends failure records to standard queues only
+#: (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html; a stream mapping's
+#: on-failure destination is the same kind of destination,
+#: https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
+ON_FAILURE_SENDER = "a Lambda stream mapping"
+
+
+def check_on_failure_args(owner: str, existing: ExistingQueue | None, overrides: Mapping[str, Any] | None) -> None:
+    """``<owner>.existing_on_failure_queue`` xor ``<owner>.on_failure_overrides``, and a standard queue."""
+    if existing is None:
+        return
+    existing.validate_failure_destination(f"{owner}.existing_on_failure_queue", ON_FAILURE_SENDER)
+    if overrides:
+        raise ValueError(
+            f"{owner}.on_failure_overrides apply to an on-failure queue the component creates, not to "
+            "existing_on_failure_queue"
+        )
+
+
 @dataclass
 class StreamConsumer:
     #: The function the component created (None for an existing one: see ``function_name``).
     function: ServerlessFunction | None
-    #: Where the coordinates of records that exhausted their retries go (the records stay in the stream).
-    on_failure: sqs.Queue
+    #: Where the coordinates of records that exhausted their retries go (the records stay in the stream), when the
+    #: component created it (None with ``existing_on_failure_queue``: see ``on_failure_arn``, ``on_failure_url``).
+    on_failure: sqs.Queue | None
+    #: The on-failure queue's ARN, URL and name, created or existing.
+    on_failure_arn: pulumi.Output[str]
+    on_failure_url: pulumi.Output[str]
+    on_failure_name: pulumi.Output[str]
     mapping: lambda_.EventSourceMapping
     function_name: pulumi.Output[str]
     #: Statements an existing function's role needs and the component could not grant (given no role).
@@ -216,33 +247,38 @@ def stream_consumer(
     redrive: RedriveArgs | None,
     mapping_overrides: Mapping[str, Any] | None = None,
     on_failure_overrides: Mapping[str, Any] | None = None,
+    existing_on_failure: ExistingQueue | None = None,
 ) -> StreamConsumer:
     """A function (a new one, or an existing one granted through its role) reading a stream: bisect on error,
     finite retries and record age, partial batch responses, an on-failure queue alarmed on its depth and on the
     age of its oldest entry, and (unless ``redrive`` is None) the function that re-drives it. ``read`` are the
     stream read grants; ``mapping`` is resolved (no setting left None); ``retention_hours`` is how long the stream
     keeps a record; ``owner`` names the args in errors and warnings (``<owner>.mapping_overrides``,
-    ``<owner>.on_failure_overrides``, ``<owner>.existing_function``)."""
-    on_failure = dead_letter_queue(
-        f"{name}-on-failure",
+    ``<owner>.on_failure_overrides``, ``<owner>.existing_function``). With ``existing_on_failure`` (a standard
+    queue, validated by :func:`check_on_failure_args`) no queue is created: that one is alarmed on, sent to and
+    re-driven."""
+    on_failure, queue = _on_failure_queue(
+        name,
+        existing_on_failure,
+        owner=owner,
+        overrides=on_failure_overrides,
         context=context,
         parent=parent,
         tags=tags,
-        overrides=on_failure_overrides,
-        overrides_arg=f"{owner}.on_failure_overrides",
-    ).queue
+    )
+    queue_name = on_failure.name if on_failure is not None else queue_name_of(queue.url)
     age_alarm = AlarmSpec(
         suffix="on-failure-age",
         metric_name="ApproximateAgeOfOldestMessage",
         namespace="AWS/SQS",
-        dimensions={"QueueName": on_failure.name},
+        dimensions={"QueueName": queue_name},
         threshold=on_failure_age_alarm_seconds(retention_hours),
         statistic="Maximum",
         description="A stream batch was given up long ago: re-drive it before the records it names expire.",
     )
     metric_alarm(name, age_alarm, context=context, parent=parent, tags=tags)
-    # Lambda sends to the on-failure destination with the function's own role.
-    grants = [*read, iam.sqs_send(on_failure.arn)]
+    # Lambda sends to the on-failure destination with the function's own role (and its key through SQS).
+    grants = [*read, *sender_statements(queue.arn, queue.key_arn)]
     consumer: ServerlessFunction | None = None
     required: list[iam.Statement] = []
     if isinstance(function, ExistingFunction):
@@ -266,7 +302,7 @@ def stream_consumer(
         "bisect_batch_on_function_error": True,
         "maximum_retry_attempts": mapping.max_retries,
         "maximum_record_age_in_seconds": mapping.max_record_age_seconds,
-        "destination_config": {"on_failure": {"destination_arn": on_failure.arn}},
+        "destination_config": {"on_failure": {"destination_arn": queue.arn}},
         "function_response_types": [defaults.BATCH_ITEM_FAILURES],
         "filter_criteria": lambda_.EventSourceMappingFilterCriteriaArgs(filters=filters) if filters else None,
         "tags": tags,
@@ -293,7 +329,7 @@ def stream_consumer(
             name,
             redrive,
             target=RedriveTarget.of(subject, owner),
-            on_failure=on_failure,
+            on_failure=queue,
             source=source,
             batch_size=mapping.batch_size,
             filter_patterns=mapping.filter_patterns,
@@ -301,7 +337,56 @@ def stream_consumer(
             parent=parent,
             tags=tags,
         )
-    return StreamConsumer(consumer, on_failure, source_mapping, function_name, required, redriver)
+    return StreamConsumer(
+        function=consumer,
+        on_failure=on_failure,
+        on_failure_arn=pulumi.Output.from_input(queue.arn),
+        on_failure_url=pulumi.Output.from_input(queue.url),
+        on_failure_name=queue_name,
+        mapping=source_mapping,
+        function_name=function_name,
+        required_statements=required,
+        redrive=redriver,
+    )
+
+
+def _on_failure_queue(
+    name: str,
+    existing: ExistingQueue | None,
+    *,
+    owner: str,
+    overrides: Mapping[str, Any] | None,
+    context: StackContext,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+) -> tuple[sqs.Queue | None, OnFailureQueue]:
+    """Consumer ``name``'s on-failure queue ``<name>-on-failure-dlq``, created (with ``overrides``) or ``existing``,
+    alarmed on its depth: the queue created (None for an existing one) and what the mapping, the consumer and the
+    re-drive use of it."""
+    if existing is None:
+        created = dead_letter_queue(
+            f"{name}-on-failure",
+            context=context,
+            parent=parent,
+            tags=tags,
+            overrides=overrides,
+            overrides_arg=f"{owner}.on_failure_overrides",
+        )
+        return created.queue, OnFailureQueue(created.queue.arn, created.queue.url, created.key_arn)
+    # Lambda sends as the consumer's role, which is granted the queue: its policy is left as it is.
+    arg, consumer = f"{owner}.existing_on_failure_queue", f"stream consumer {name}"
+    adopted = adopt_dead_letter_queue(
+        f"{name}-on-failure",
+        existing,
+        owner=consumer,
+        arg=arg,
+        unchecked="encryption (declare its key with kms_key_arn)",
+        context=context,
+        parent=parent,
+        tags=tags,
+    )
+    existing.check_fifo(consumer, arg, fifo=False, why=f"{ON_FAILURE_SENDER} sends failures to standard queues only")
+    return None, OnFailureQueue(adopted.arn, adopted.url, adopted.key_arn)
 
 
 @dataclass(kw_only=True)
@@ -344,13 +429,22 @@ class StreamProcessorArgs(DeprecatedMappingFields):
     #: Keyword arguments of ``aws.lambda_.EventSourceMapping`` merged over the mapping's defaults; dropping
     #: ReportBatchItemFailures warns naming esm-batch-item-failures.
     mapping_overrides: Mapping[str, Any] = field(default_factory=dict)
-    #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults.
+    #: Keyword arguments of ``aws.sqs.Queue`` merged over the on-failure queue's defaults; dropping its encryption
+    #: warns naming sqs-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN) is granted to the consumer
+    #: and the re-drive through SQS.
     on_failure_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: A standard queue the processor does not create for given-up batches (an ``aws.sqs.Queue`` or a Queue, or ARN
+    #: and URL; see :class:`ExistingQueue`): the consumer's role is granted send on it (and its key through SQS), the
+    #: re-drive consumes it, and its depth and oldest entry are alarmed on. A queue known to be FIFO fails.
+    #: A queue that redrives to a DLQ of its own (a Queue does) moves an entry the re-drive keeps there once it was
+    #: received its maxReceiveCount times: out of the re-drive's reach.
+    existing_on_failure_queue: ExistingQueue | None = None
 
     def _owner(self) -> str:
         return "StreamProcessorArgs"
 
     def validate(self) -> None:
+        check_on_failure_args("StreamProcessorArgs", self.existing_on_failure_queue, self.on_failure_overrides)
         children.exactly_one(
             "StreamProcessorArgs",
             ("StreamProcessorArgs.existing_function", self.existing_function),
@@ -430,7 +524,12 @@ class StreamProcessor(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     #: Statements an existing consumer's role needs and the processor could not grant (given no role).
     required_statements: list[iam.Statement]
-    on_failure: sqs.Queue
+    #: The on-failure queue the processor created (None with ``existing_on_failure_queue``: see ``on_failure_arn``,
+    #: ``on_failure_url`` and ``on_failure_name``, which name it either way).
+    on_failure: sqs.Queue | None
+    on_failure_arn: pulumi.Output[str]
+    on_failure_url: pulumi.Output[str]
+    on_failure_name: pulumi.Output[str]
     mapping: lambda_.EventSourceMapping
     #: The re-drive function (None with ``redrive=None``).
     redrive: ServerlessFunction | None
@@ -502,8 +601,11 @@ class StreamProcessor(pulumi.ComponentResource):
             redrive=args.redrive,
             mapping_overrides=args.mapping_overrides,
             on_failure_overrides=args.on_failure_overrides,
+            existing_on_failure=args.existing_on_failure_queue,
         )
         self.function, self.on_failure, self.mapping = consumer.function, consumer.on_failure, consumer.mapping
+        self.on_failure_arn, self.on_failure_url = consumer.on_failure_arn, consumer.on_failure_url
+        self.on_failure_name = consumer.on_failure_name
         self.function_name, self.required_statements = consumer.function_name, consumer.required_statements
         self.redrive = consumer.redrive
         if args.alarms:
@@ -533,7 +635,7 @@ class StreamProcessor(pulumi.ComponentResource):
         self.arn, self.name = stream_arn, stream_name
         outputs = {"arn": self.arn, "name": self.name, "function_name": self.function_name}
         redrive_name = {"redrive_function_name": self.redrive.name} if self.redrive is not None else {}
-        self.register_outputs({**outputs, "on_failure_url": self.on_failure.url, **redrive_name})
+        self.register_outputs({**outputs, "on_failure_url": self.on_failure_url, **redrive_name})
 
     def producer_statements(self) -> list[iam.Statement]:
         """What a role needs to put records to the stream: PutRecord(s), and its key through Kinesis."""

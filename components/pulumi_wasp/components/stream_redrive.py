@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import lambda_, sqs
+from pulumi_aws import lambda_
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.function import ExistingFunction, ServerlessFunction, ServerlessFunctionArgs, VpcArgs
 from pulumi_wasp.components.shared import children, iam
 from pulumi_wasp.components.shared.context import StackContext
+from pulumi_wasp.components.shared.queues import consumer_statements
 from pulumi_wasp.handlers import code_path
 from pulumi_wasp.handlers.stream_redrive import filters
 
@@ -119,6 +120,17 @@ class RedriveTarget:
 
 
 @dataclass(frozen=True)
+class OnFailureQueue:
+    """The queue a stream mapping sends given-up batches to (created by the consumer's component, or an existing
+    one): what the re-drive consumes."""
+
+    arn: pulumi.Input[str]
+    url: pulumi.Input[str]
+    #: Its customer-managed key (None: SQS-managed or AWS-managed encryption), whose Decrypt the re-drive needs.
+    key_arn: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
 class RedriveTable:
     """An event store the re-drive reads once the stream has forgotten a batch."""
 
@@ -169,7 +181,7 @@ def redrive_function(
     args: RedriveArgs,
     *,
     target: RedriveTarget,
-    on_failure: sqs.Queue,
+    on_failure: OnFailureQueue,
     source: RedriveSource,
     batch_size: int,
     filter_patterns: Sequence[Mapping[str, Any]],
@@ -194,7 +206,11 @@ def redrive_function(
             "FILTER_PATTERNS": json.dumps([dict(p) for p in filter_patterns]),
             **source.environment(),
         },
-        permissions=[iam.sqs_consume(on_failure.arn), *target.statements(), *source.statements()],
+        permissions=[
+            *consumer_statements(on_failure.arn, on_failure.key_arn),
+            *target.statements(),
+            *source.statements(),
+        ],
         description="Re-drives what the on-failure queue points at into the consumer (an operator's action)",
         alarms=args.alarms,
         vpc=args.vpc,

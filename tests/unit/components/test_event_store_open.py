@@ -1,17 +1,18 @@
-"""EventStore opened up: an existing event log or projector function instead of new ones, and overrides of the
-table, the projection mappings and their on-failure queues."""
+"""EventStore opened up: an existing event log, projector function or on-failure queue instead of new ones, and
+overrides of the table, the projection mappings and their on-failure queues."""
 
 from __future__ import annotations
 
 import pulumi
 import pytest
-from pulumi_aws import dynamodb
+from pulumi_aws import dynamodb, sqs
 from pulumi_aws import iam as aws_iam
 
 from pulumi_wasp.components import (
     EventStore,
     EventStoreArgs,
     ExistingFunction,
+    ExistingQueue,
     ExistingTable,
     Projection,
     ServerlessFunctionArgs,
@@ -31,6 +32,8 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/legacy-events"
 STREAM_ARN = f"{TABLE_ARN}/stream/2026-01-01T00:00:00.000"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:legacy-projector"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:projection-failures"
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/projection-failures"
 
 
 def projector() -> ServerlessFunctionArgs:
@@ -333,3 +336,56 @@ def test_an_unknown_table_override_fails_naming_the_stores_arg():
         ProgramError, match=r"EventStoreArgs.table_overrides: 'pitr' is not a keyword argument of dynamodb.Table"
     ):
         synthesize(lambda: EventStore("events", EventStoreArgs(table_overrides={"pitr": False})))
+
+
+# -- an existing on-failure queue ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def existing_on_failure():
+    def program():
+        given_up = sqs.Queue("projection-failures", name="projection-failures")
+        projection = Projection(
+            name="orders", function=projector(), existing_on_failure_queue=ExistingQueue(queue=given_up)
+        )
+        EventStore("events", EventStoreArgs(projections=[projection]))
+
+    return synthesize(program)
+
+
+def test_a_projections_existing_on_failure_queue_is_not_created_but_is_the_mappings_destination(existing_on_failure):
+    stack = existing_on_failure
+    given_up = stack.named("projection-failures", QUEUE)
+    assert stack.in_component("events", type=QUEUE) == []
+    assert stack.one(MAPPING, within="events").input("destinationConfig") == {
+        "onFailure": {"destinationArn": given_up.output("arn")}
+    }
+
+
+def test_a_projection_may_send_to_its_existing_on_failure_queue_and_the_redrive_consumes_it(existing_on_failure):
+    stack = existing_on_failure
+    given_up = stack.named("projection-failures", QUEUE)
+    sent = statements(stack.named("events-orders-policy", ROLE_POLICY))
+    assert any(s["Action"] == ["sqs:SendMessage"] and s["Resource"] == [given_up.output("arn")] for s in sent)
+    redrive = stack.named("events-orders-redrive-function", FUNCTION).input("environment")["variables"]
+    assert redrive["ON_FAILURE_QUEUE_URL"] == given_up.output("url")
+    assert stack.named("events-orders-on-failure-dlq-alarm").input("dimensions") == {"QueueName": "projection-failures"}
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"existing_on_failure_queue": ExistingQueue(arn=f"{QUEUE_ARN}.fifo", url=f"{QUEUE_URL}.fifo", fifo=True)},
+            "Projection 'orders'.existing_on_failure_queue is a FIFO queue",
+        ),
+        (
+            {
+                "existing_on_failure_queue": ExistingQueue(arn=QUEUE_ARN, url=QUEUE_URL),
+                "on_failure_overrides": {"x": 1},
+            },
+            "Projection 'orders'.on_failure_overrides apply to an on-failure queue the component creates",
+        ),
+    ],
+)
+def test_bad_existing_on_failure_queues_of_a_projection_fail_naming_it(given, message):
+    with pytest.raises(ValueError, match=message):
+        Projection(name="orders", function=projector(), **given).validate()
