@@ -168,6 +168,8 @@ class FanOut(pulumi.ComponentResource):
     #: Per subscriber: where messages SNS could not deliver to its queue park (alarmed), when the fan-out created it
     #: (an ``existing_delivery_dlq`` is not in it).
     delivery_dlqs: dict[str, sqs.Queue]
+    #: Per subscriber given an ``existing_delivery_dlq``: that queue's name (alarmed on, charted by the Dashboard).
+    existing_delivery_dlq_names: dict[str, pulumi.Output[str]]
     #: For each subscriber queue under a customer-managed key given by ARN: the statements its key policy needs so
     #: SNS may deliver from this topic only (the fan-out cannot edit a key it was given; it logs each).
     required_key_policy: list[KeyPolicyGrant]
@@ -221,6 +223,7 @@ class FanOut(pulumi.ComponentResource):
             )
 
         self.queues, self.queue_arns, self.processors, self.delivery_dlqs = {}, {}, {}, {}
+        self.existing_delivery_dlq_names = {}
         self.required_key_policy = []
         from_topic = ServiceSender("sns.amazonaws.com", self.arn)
         for sub in args.subscribers:
@@ -316,6 +319,7 @@ class FanOut(pulumi.ComponentResource):
                 tags=tags,
                 senders=[from_topic],
             )
+            self.existing_delivery_dlq_names[sub.name] = adopted.name
             return adopted.arn, adopted.key_arn, f"Subscriber {sub.name!r}: existing_delivery_dlq.kms_key_arn"
         delivery = dead_letter_queue(
             f"{sub_name}-delivery",

@@ -4,7 +4,8 @@ The dashboard finds what to chart inside the components (functions, queues and t
 APIs, state machines, streams and stream consumers), so adding a component to the list is
 all it takes. Every dead-letter queue a component holds is charted, including those no Queue
 component owns: a function's async DLQ, a FanOut's delivery DLQs (``delivery_dlqs``), an
-EventRouter's rule DLQs (``dlqs``, and a rule's ``existing_dlq``), a schedule's DLQ. A stream consumer's on-failure queue (a StreamProcessor's,
+EventRouter's rule DLQs (``dlqs``, and a rule's ``existing_dlq``), a schedule's DLQ (its ``existing_dlq`` too), a
+FanOut's ``existing_delivery_dlq``. A stream consumer's on-failure queue (a StreamProcessor's,
 an EventStore projection's) has charts of its own: its depth and the age of its oldest entry, what an operator
 re-drives (see stream_redrive).
 
@@ -25,11 +26,13 @@ from pulumi_aws import cloudwatch, sqs
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.event_router import EventRouter
+from pulumi_wasp.components.fanout import FanOut
 from pulumi_wasp.components.function import ServerlessFunction, aws_region
 from pulumi_wasp.components.queue import ExistingQueue, Queue
 from pulumi_wasp.components.queue_processor import QueueProcessor
 from pulumi_wasp.components.rest_api import RestApi
 from pulumi_wasp.components.saga import Saga
+from pulumi_wasp.components.scheduled_job import ScheduledJob
 from pulumi_wasp.components.shared import children, names
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.queues import queue_name_of
@@ -101,6 +104,13 @@ def discover(components: Sequence[Any]) -> Charted:
             found.on_failure_queues.append(value.on_failure_name)
             if value.on_failure is not None:
                 seen.add(id(value.on_failure))  # charted as an on-failure queue, not again as a DLQ
+        elif isinstance(value, ScheduledJob):
+            # An existing DLQ of undelivered runs (its function's own, when it shares it, is charted with it).
+            shared = value.function is not None and value.dlq_url is value.function.dlq_url
+            if value.dlq is None and value.dlq_url is not None and not shared:
+                found.dlqs.append(queue_name_of(value.dlq_url))
+        elif isinstance(value, FanOut):
+            found.dlqs.extend(value.existing_delivery_dlq_names.values())  # those it created are bare queues
         elif isinstance(value, EventRouter):
             # Its rules' existing DLQs; those it created are bare queues in ``dlqs``, found below.
             found.dlqs.extend(value.dlq_name(rule) for rule in value.dlq_urls if rule not in value.dlqs)

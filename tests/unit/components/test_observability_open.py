@@ -14,15 +14,22 @@ from pulumi_wasp.components import (
     AsyncInvokeArgs,
     Dashboard,
     DashboardArgs,
+    ExistingFunction,
     ExistingQueue,
     ExistingRestApi,
+    FanOut,
+    FanOutArgs,
+    QueueArgs,
     QueueProcessor,
     QueueProcessorArgs,
     RestApi,
     RestApiArgs,
     Route,
+    ScheduledJob,
+    ScheduledJobArgs,
     ServerlessFunction,
     ServerlessFunctionArgs,
+    Subscriber,
 )
 from pulumi_wasp.synthesis import ProgramError
 from pulumi_wasp.testing import synthesize
@@ -131,3 +138,36 @@ def test_an_existing_consumed_queue_is_charted_as_a_queue_not_a_dlq(existing_que
 def test_the_dlq_made_for_an_existing_queue_and_a_functions_existing_dlq_are_charted_as_dlqs(existing_queues):
     dlq = existing_queues.named("worker-dlq", "aws:sqs/queue:Queue").output("name")
     assert charted_queues(existing_queues, "Dead-letter queue depth") == sorted([dlq, "shared-failures"])
+
+
+def existing_failure_queue(name: str) -> ExistingQueue:
+    return ExistingQueue(
+        arn=f"arn:aws:sqs:us-east-1:123456789012:{name}", url=f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"
+    )
+
+
+def test_a_schedules_existing_dlq_is_charted_as_a_dlq():
+    def program():
+        job = ScheduledJob(
+            "nightly",
+            ScheduledJobArgs(
+                schedule="rate(1 hour)",
+                kind="rule",
+                existing_function=ExistingFunction(arn="arn:aws:lambda:us-east-1:123456789012:function:legacy"),
+                existing_dlq=existing_failure_queue("missed-runs"),
+            ),
+        )
+        Dashboard("ops", DashboardArgs(components=[job]))
+
+    assert charted_queues(synthesize(program), "Dead-letter queue depth") == ["missed-runs"]
+
+
+def test_a_fanouts_existing_delivery_dlq_is_charted_as_a_dlq():
+    def program():
+        subscriber = Subscriber(
+            name="a", queue=QueueArgs(), existing_delivery_dlq=existing_failure_queue("undelivered")
+        )
+        Dashboard("ops", DashboardArgs(components=[FanOut("events", FanOutArgs(subscribers=[subscriber]))]))
+
+    charted = charted_queues(synthesize(program), "Dead-letter queue depth")
+    assert "undelivered" in charted
