@@ -136,6 +136,17 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text or "${" in text
 
 
+def wildcard_matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    """``text`` is what a policy's ``pattern`` names: ``*`` any run of characters (``:`` and ``/`` included), ``?``
+    any one. Actions compare case-insensitively (``ignore_case``), resource ARNs exactly
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html). A policy
+    variable (``${aws:username}``) is not resolved: it matches only its literal text."""
+    if ignore_case:
+        pattern, text = pattern.lower(), text.lower()
+    return _glob(pattern).fullmatch(text) is not None
+
+
 # -- Loading ---------------------------------------------------------------------------------------------------
 
 
@@ -183,6 +194,7 @@ def _key_pattern(reference_key: str) -> re.Pattern[str]:
     return re.compile(".+".join(re.escape(part) for part in parts), re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.S)
 

@@ -324,7 +324,86 @@ def test_gradual_deployment_ignores_an_unknown_environment_of_a_function_not_beh
     assert "worker" not in unevaluated(report, "lambda-gradual-deployment")
 
 
-def test_gradual_deployment_leaves_aliases_not_evaluated_while_a_role_policy_is_unknown(stack: Synthesis) -> None:
+def test_gradual_deployment_judges_an_alias_another_group_shifts_while_a_role_policy_is_unknown(
+    stack: Synthesis,
+) -> None:
     report = analyze(with_unknown(stack, "pair-beta-deploy-policy", "policy"))
-    assert {"two", "pair", "canary"} <= unevaluated(report, "lambda-gradual-deployment")
+    assert not {"canary", "by-role", "pair"} & unevaluated(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_an_alias_no_known_group_shifts_not_evaluated_while_a_role_policy_is_unknown(
+    stack: Synthesis,
+) -> None:
+    report = analyze(with_unknown(stack, "pair-beta-deploy-policy", "policy"))
+    assert "ungrouped" in unevaluated(report, "lambda-gradual-deployment")
+    assert "ungrouped" not in flagged(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_leaves_an_alias_not_evaluated_while_an_all_at_once_groups_role_policy_is_unknown(
+    stack: Synthesis,
+) -> None:
+    report = analyze(with_unknown(stack, "two-beta-deploy-policy", "policy"))
+    assert "two" in unevaluated(report, "lambda-gradual-deployment")
+
+
+def test_gradual_deployment_flags_a_function_without_an_alias_while_a_role_policy_is_unknown(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "pair-beta-deploy-policy", "policy"))
     assert "unaliased" in flagged(report, "lambda-gradual-deployment")
+
+
+SHIFTED_ALIAS = "arn:aws:lambda:us-east-1:123456789012:function:shifted:live"
+
+
+def verdict(*statements: dict[str, Any]) -> str:
+    """How lambda-gradual-deployment judges a production API function whose only alias, ``SHIFTED_ALIAS``, may be
+    shifted by one canary deployment group whose service role's policy has ``statements``."""
+
+    def program() -> None:
+        _, alias = aliased("shifted", tags=PROD)
+        integration("shifted", alias.invoke_arn)
+        role = aws.iam.Role("shifted-deploy-role", assume_role_policy=CODEDEPLOY_TRUST, tags=TAGS)
+        document = {"Version": "2012-10-17", "Statement": list(statements)}
+        aws.iam.RolePolicy("shifted-deploy-policy", role=role.name, policy=json.dumps(document))
+        deployment_group("shifted", role=role)
+
+    report = analyze(synth(program))
+    if "shifted" in unevaluated(report, "lambda-gradual-deployment"):
+        return "not evaluated"
+    return "flagged" if "shifted" in flagged(report, "lambda-gradual-deployment") else "accepted"
+
+
+def allow(action: str | list[str] = "lambda:UpdateAlias", **resource: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, **(resource or {"Resource": SHIFTED_ALIAS})}
+
+
+def test_gradual_deployment_accepts_a_role_on_every_alias_of_the_function() -> None:
+    assert verdict(allow(Resource="arn:aws:lambda:us-east-1:123456789012:function:shifted:*")) == "accepted"
+
+
+def test_gradual_deployment_accepts_a_role_on_every_function() -> None:
+    assert verdict(allow(Resource="arn:aws:lambda:us-east-1:123456789012:function:*")) == "accepted"
+
+
+def test_gradual_deployment_accepts_a_role_on_every_resource() -> None:
+    assert verdict(allow(Resource="*")) == "accepted"
+
+
+def test_gradual_deployment_accepts_a_role_with_every_lambda_action() -> None:
+    assert verdict(allow("lambda:*")) == "accepted"
+
+
+def test_gradual_deployment_matches_the_action_case_insensitively() -> None:
+    assert verdict(allow("Lambda:updatealias")) == "accepted"
+
+
+def test_gradual_deployment_accepts_a_role_on_every_resource_but_another_functions() -> None:
+    assert verdict(allow(NotResource="arn:aws:lambda:us-east-1:123456789012:function:other:*")) == "accepted"
+
+
+def test_gradual_deployment_flags_a_role_on_another_functions_aliases() -> None:
+    assert verdict(allow(Resource="arn:aws:lambda:us-east-1:123456789012:function:other:*")) == "flagged"
+
+
+def test_gradual_deployment_flags_a_role_whose_explicit_deny_refuses_the_alias() -> None:
+    deny = {"Effect": "Deny", "Action": "lambda:UpdateAlias", "Resource": SHIFTED_ALIAS}
+    assert verdict(allow(Resource="*"), deny) == "flagged"

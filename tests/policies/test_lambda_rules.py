@@ -7,6 +7,7 @@ import json
 import pulumi_aws as aws
 import pytest
 
+from pulumi_wasp.policies.lambda_rules import statement_covers
 from pulumi_wasp.preview import PolicyReport
 from pulumi_wasp.synthesis import Synthesis
 
@@ -418,3 +419,21 @@ def test_error_alarm_flags_an_alarm_that_notifies_nobody(invocations: PolicyRepo
 def test_error_alarm_lists_an_exempted_function(invocations: PolicyReport) -> None:
     assert "exempt-unwatched" in exempted(invocations, "lambda-error-alarm")
     assert "exempt-unwatched" not in flagged(invocations, "lambda-error-alarm")
+
+
+ALIAS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:live"
+
+
+def test_statement_covers_every_action_but_its_not_action() -> None:
+    statement = {"Effect": "Allow", "NotAction": "lambda:Delete*", "Resource": "*"}
+    assert statement_covers(statement, "lambda:UpdateAlias", ALIAS_ARN)
+    assert not statement_covers(statement, "lambda:DeleteAlias", ALIAS_ARN)
+
+
+def test_statement_covers_no_resource_it_names_without_a_resource_element() -> None:
+    assert not statement_covers({"Effect": "Allow", "Action": "lambda:*"}, "lambda:UpdateAlias", ALIAS_ARN)
+
+
+def test_statement_covers_resources_case_sensitively() -> None:
+    statement = {"Effect": "Allow", "Action": "lambda:UpdateAlias", "Resource": ALIAS_ARN.upper()}
+    assert not statement_covers(statement, "lambda:UpdateAlias", ALIAS_ARN)

@@ -100,3 +100,36 @@ def test_global_condition_keys_apply_to_every_action(key: str) -> None:
 
 def test_an_unknown_aws_key_is_not_global() -> None:
     assert not iam_reference.is_global_condition_key("aws:SecureTransports")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("arn:aws:lambda:*:function:f:*", "arn:aws:lambda:us-east-1:123456789012:function:f:live", True),
+        ("arn:aws:lambda:*:function:f:*", "arn:aws:lambda:us-east-1:123456789012:function:g:live", False),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:f:liv?",
+            "arn:aws:lambda:us-east-1:123456789012:function:f:live",
+            True,
+        ),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:f:?",
+            "arn:aws:lambda:us-east-1:123456789012:function:f:live",
+            False,
+        ),
+        ("*", "arn:aws:lambda:us-east-1:123456789012:function:f:live", True),
+    ],
+)
+def test_a_wildcard_pattern_matches_the_whole_text_with_star_and_question_mark(
+    pattern: str, text: str, matches: bool
+) -> None:
+    assert iam_reference.wildcard_matches(pattern, text) is matches
+
+
+def test_a_wildcard_pattern_matches_exact_case_unless_told_to_ignore_it() -> None:
+    assert not iam_reference.wildcard_matches("lambda:Update*", "Lambda:updatealias")
+    assert iam_reference.wildcard_matches("lambda:Update*", "Lambda:updatealias", ignore_case=True)
+
+
+def test_a_policy_variable_matches_only_its_literal_text() -> None:
+    assert not iam_reference.wildcard_matches("arn:aws:s3:::b/${aws:username}", "arn:aws:s3:::b/alice")

@@ -38,7 +38,6 @@ from .common import (
     Res,
     Stack,
     Text,
-    as_list,
     environment_of,
     environments_config,
     in_environments,
@@ -46,7 +45,7 @@ from .common import (
     stack_rule,
     violation,
 )
-from .lambda_rules import aliases_of, role_documents, statements_of
+from .lambda_rules import aliases_of, role_documents, statement_covers, statements_of
 
 #: The property through which each kind of invoker names the function it invokes, and what to call it.
 INVOKERS: dict[str, tuple[str, str]] = {
@@ -124,49 +123,54 @@ def alias_invocation(stack: Stack, config: Config) -> Iterator[Finding]:
 
 
 class _UpdatingGroups:
-    """The CodeDeploy deployment groups by the alias ARNs their service role may lambda:UpdateAlias, read once per
-    analysis of the stack rather than once per alias.
-
-    A group whose role's policies are not known yet makes every alias not evaluated: that group may move it.
-    """
+    """The CodeDeploy deployment groups with the policy documents of their service roles, read once per analysis
+    of the stack rather than once per alias; and the groups whose role's policies are not known yet (any of them
+    may move any alias)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.by_arn: dict[str, list[Res]] | None = None
-        self.unknown: UnknownValueError | NotEvaluated | None = None
+        self.documents: list[tuple[Res, list[object]]] | None = None
+        self.unknown: list[tuple[Res, UnknownValueError | NotEvaluated]] = []
 
     def of(self, alias: Res) -> list[Res]:
-        if self.by_arn is None:
-            self.by_arn = self._index()
-        if self.unknown is not None:
-            raise self.unknown
-        return self.by_arn.get(alias.get("arn"), []) if self.by_arn else []
+        """The groups whose role is known to be allowed lambda:UpdateAlias on ``alias``."""
+        if self.documents is None:
+            self.documents = self._read()
+        arn = alias.get("arn")
+        if not isinstance(arn, str):
+            return []
+        return [group for group, docs in self.documents if _may_update(docs, arn)]
 
-    def _index(self) -> dict[str, list[Res]]:
-        # Built on the first alias that needs it: a stack without production API functions never reads a role.
-        by_arn: dict[str, list[Res]] = {}
+    def _read(self) -> list[tuple[Res, list[object]]]:
+        # Read on the first alias that needs it: a stack without production API functions never reads a role.
         stack = self.stack
+        documents: list[tuple[Res, list[object]]] = []
         for group in stack.of_type(DEPLOYMENT_GROUP):
             try:
-                arns = {
-                    arn
+                docs = [
+                    doc
                     for role in stack.targets(group, "serviceRoleArn", ROLE)
                     for _, doc in role_documents(stack, role)
-                    for arn in _updatable(doc)
-                }
+                ]
             except (UnknownValueError, NotEvaluated) as exc:
-                self.unknown = self.unknown or exc
+                self.unknown.append((group, exc))
                 continue
-            for arn in arns:
-                by_arn.setdefault(arn, []).append(group)
-        return by_arn
+            documents.append((group, docs))
+        return documents
 
 
-def _updatable(doc: object) -> Iterator[str]:
-    """The resources on which the policy document allows lambda:UpdateAlias."""
-    for statement in statements_of(doc):
-        if statement.get("Effect") == "Allow" and "lambda:UpdateAlias" in as_list(statement.get("Action")):
-            yield from (arn for arn in as_list(statement.get("Resource")) if isinstance(arn, str))
+def _may_update(docs: list[object], alias_arn: str) -> bool:
+    """The role's policy documents allow lambda:UpdateAlias on the alias and no Deny without a Condition
+    refuses it (an explicit Deny wins: https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_policies_evaluation-logic.html). A conditional Deny is taken not to apply."""
+    statements = [
+        statement
+        for doc in docs
+        for statement in statements_of(doc)
+        if statement_covers(statement, "lambda:UpdateAlias", alias_arn)
+    ]
+    denied = any(s.get("Effect") == "Deny" and not s.get("Condition") for s in statements)
+    return not denied and any(s.get("Effect") == "Allow" for s in statements)
 
 
 def _deployment_groups(stack: Stack, fn: Res, alias: Res, updating: _UpdatingGroups) -> list[Res]:
@@ -178,6 +182,21 @@ def _deployment_groups(stack: Stack, fn: Res, alias: Res, updating: _UpdatingGro
             groups += stack.mentions(deployment, "deployment_group_name", DEPLOYMENT_GROUP)
     groups += updating.of(alias)
     return sorted({group.urn: group for group in groups}.values(), key=lambda group: group.name)
+
+
+def _undecided(groups: list[Res], unknown: list[tuple[Res, UnknownValueError | NotEvaluated]]) -> None:
+    """Raise (not evaluated) when a group whose role is not known yet could change the verdict on a function
+    that ``groups`` shift: when nothing else shifts it, or when that group shifts all at once and none of
+    ``groups`` does. Otherwise the function is judged by the groups known to shift it."""
+    if not unknown:
+        return
+    if not groups:
+        raise unknown[0][1]
+    if any(group.get("deploymentConfigName") == ALL_AT_ONCE for group in groups):
+        return
+    for group, exc in unknown:
+        if group.get("deploymentConfigName") == ALL_AT_ONCE:
+            raise exc
 
 
 @stack_rule(
@@ -216,6 +235,7 @@ def gradual_deployment(stack: Stack, config: Config) -> Iterator[Finding]:
             )
             return
         groups = [group for alias in aliases for group in _deployment_groups(stack, fn, alias, updating)]
+        _undecided(groups, updating.unknown)
         if not groups:
             names = ", ".join(alias.name for alias in aliases)
             yield violation(

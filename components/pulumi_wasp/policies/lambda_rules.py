@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..iam_reference import star_only
+from ..iam_reference import star_only, wildcard_matches
 from .aws_types import (
     ALIAS,
     BUCKET_NOTIFICATION,
@@ -388,6 +388,23 @@ def statements_of(doc: object) -> list[dict[str, object]]:
     """A policy document's statements (one or a list), those that are objects."""
     statements = doc.get("Statement", []) if isinstance(doc, dict) else []
     return [s for s in as_list(statements) if isinstance(s, dict)]
+
+
+def statement_covers(statement: dict[str, object], action: str, resource: str) -> bool:
+    """The statement (whatever its Effect) applies to ``action`` on ``resource`` as IAM matches them: its Action
+    (or every action but its NotAction) and its Resource (or every resource but its NotResource), with
+    wildcards. Its Condition is not evaluated."""
+
+    def named(key: str, value: str, ignore_case: bool) -> bool:
+        patterns = [p for p in as_list(statement.get(key)) if isinstance(p, str)]
+        return any(wildcard_matches(p, value, ignore_case=ignore_case) for p in patterns)
+
+    def covered(key: str, value: str, ignore_case: bool) -> bool:
+        if key in statement:
+            return named(key, value, ignore_case)
+        return f"Not{key}" in statement and not named(f"Not{key}", value, ignore_case)
+
+    return covered("Action", action, True) and covered("Resource", resource, False)
 
 
 def _wildcard_grants(doc: object, allowed: Iterable[str]) -> Iterator[str]:
