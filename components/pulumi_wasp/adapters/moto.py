@@ -276,9 +276,9 @@ class Hooks(Protocol):
         """Queue an asynchronous invocation of what a caller named (kept as named: an alias is routed per attempt);
         returns its request id. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
-    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
-        """What a caller named, checked as :meth:`invoke` checks it without running anything (a ``DryRun``
-        invocation): the function and the ARN invoked. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
+    def target(self, function_name: str, qualifier: str | None = None) -> Any:
+        """What a caller named, resolved and checked as :meth:`invoke` resolves and checks it, without running anything
+        (a ``DryRun`` invocation). Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
