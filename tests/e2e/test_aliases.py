@@ -19,6 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pulumi.runtime.mocks import MockResourceArgs
 
+from pulumi_wasp.adapters import moto as moto_adapter
 from pulumi_wasp.components.shared.lambda_deployment import TYPE
 from pulumi_wasp.localcloud.cloud import LocalCloud
 from pulumi_wasp.localcloud.deploy.context import DeployContext
@@ -222,6 +223,20 @@ def test_a_synchronous_invoke_of_the_alias_runs_the_version_the_alias_routes_to(
         return lambda_client(cloud).invoke(FunctionName=alias_arn, Payload=b"{}")
 
     assert routed_twice(cloud, name, invoke) == both_versions(alias_arn)
+
+
+def test_a_synchronous_invoke_of_the_alias_reads_its_routing_once(cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    name, alias_arn = worker(cloud)
+    reads: list[tuple[str, str]] = []
+    read = moto_adapter.version_routing
+
+    def counted(account: str, region: str, function_name: str, qualifier: str) -> tuple[str, dict[str, float]]:
+        reads.append((function_name, qualifier))
+        return read(account, region, function_name, qualifier)
+
+    monkeypatch.setattr(moto_adapter, "version_routing", counted)
+    response = lambda_client(cloud).invoke(FunctionName=alias_arn, Payload=b"{}")
+    assert (response["StatusCode"], reads) == (200, [(name, "live")])
 
 
 @pytest.mark.time_limit(120)

@@ -276,9 +276,9 @@ class Hooks(Protocol):
         """Queue an asynchronous invocation of what a caller named (kept as named: an alias is routed per attempt);
         returns its request id. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
-    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Any, str]:
-        """What a caller named, checked as :meth:`invoke` checks it without running anything (a ``DryRun``
-        invocation): the function and the ARN invoked. Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
+    def target(self, function_name: str, qualifier: str | None = None) -> Any:
+        """What a caller named, resolved and checked as :meth:`invoke` resolves and checks it, without running anything
+        (a ``DryRun`` invocation). Raises a :class:`LambdaRefusal` as :meth:`invoke` does."""
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         """Deliver a matched event to a Lambda, Step Functions or SNS target."""
@@ -1273,10 +1273,27 @@ class MotoIamState:
 
     @staticmethod
     def _state_machine(arn: str) -> Any:
-        # The backend that serves the requests (moto's executing one with execute_state_machine, its plain one
-        # otherwise); None for a machine it does not hold (the request itself then fails as AWS's does).
-        _, _, _, region, account, _ = arn.split(":", 5)
-        return next((m for m in stepfunctions_backend(account, region).state_machines if m.arn == arn), None)
+        """The machine ``arn`` names, or the version a version's ARN (``...:stateMachine:name:3``) names, or the version
+        an alias's ARN (``...:stateMachine:name:live``) routes to: a version keeps the role and key it was published
+        with (moto snapshots ``roleArn`` and ``encryptionConfiguration`` on publish, as AWS's immutable versions: "State
+        machine versions", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html).
+        A weighted alias's version is the one with the larger weight (the first listed on a tie): AWS draws one per
+        execution, while this is asked before the start, and moto cannot start an alias to draw one. From the backend
+        that serves the requests (moto's executing one with execute_state_machine, its plain one otherwise); None for
+        what it does not hold (the request itself then fails as AWS's does)."""
+        parts = arn.split(":")
+        region, account, machine_arn = parts[3], parts[4], ":".join(parts[:7])
+        machine = next((m for m in stepfunctions_backend(account, region).state_machines if m.arn == machine_arn), None)
+        if machine is None or len(parts) == 7:
+            return machine
+        qualifier = parts[7]
+        if not qualifier.isdecimal():
+            alias = machine.aliases.get(qualifier)
+            if alias is None:
+                return None
+            routed = max(alias.routing_configuration, key=lambda route: route["weight"])
+            qualifier = str(routed["stateMachineVersionArn"]).rsplit(":", 1)[1]
+        return machine.versions.get(int(qualifier))
 
     def key_state(self, key_arn: str) -> str | None:
         """KMS's KeyState of the key (``Enabled``, ``Disabled``, ``PendingDeletion``...); None when there is none."""

@@ -739,6 +739,50 @@ def test_a_state_machines_customer_managed_key_and_role_are_read_from_the_backen
         assert state.state_machine_role(sealed) == role
 
 
+def test_a_state_machine_versions_role_and_key_are_those_it_was_published_with_and_an_aliass_its_routed_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]
+        sfn = boto3.client("stepfunctions")
+        published, current = (f"arn:aws:iam::{ACCOUNT}:role/{name}" for name in ("saga-v1", "saga-v2"))
+        definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+        machine = sfn.create_state_machine(
+            name="versioned",
+            definition=definition,
+            roleArn=published,
+            encryptionConfiguration={"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": key["KeyId"]},
+            publish=True,
+        )["stateMachineArn"]
+        sfn.update_state_machine(
+            stateMachineArn=machine, roleArn=current, encryptionConfiguration={"type": "AWS_OWNED_KEY"}, publish=True
+        )
+        sfn.create_state_machine_alias(
+            name="live", routingConfiguration=[{"stateMachineVersionArn": f"{machine}:1", "weight": 100}]
+        )
+        sfn.create_state_machine_alias(
+            name="canary",
+            routingConfiguration=[
+                {"stateMachineVersionArn": f"{machine}:2", "weight": 30},
+                {"stateMachineVersionArn": f"{machine}:1", "weight": 70},
+            ],
+        )
+        state = adapter.MotoIamState(ACCOUNT)
+        assert [state.state_machine_role(machine + q) for q in ("", ":2", ":1", ":live", ":canary")] == [
+            current,
+            current,
+            published,
+            published,
+            published,  # the larger weight's version
+        ]
+        assert [state.encryption_key(machine + q, writing=True) for q in ("", ":1", ":live", ":canary")] == [
+            None,
+            *[key["Arn"]] * 3,
+        ]
+        assert [state.encryption_key(machine + q, writing=True) for q in (":3", ":gone")] == [None, None]
+
+
 def test_step_functions_answers_a_denied_key_use_with_its_kms_error() -> None:
     response = type(
         "Response", (), {"service_name": "stepfunctions", "headers": {"Content-Type": "application/x-amz-json-1.0"}}

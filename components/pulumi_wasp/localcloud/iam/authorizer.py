@@ -41,7 +41,6 @@ from pulumi_wasp.localcloud.iam.requests import (
     execution_key_use,
     log_group_key_use,
     mapping_key_use,
-    state_machine_of,
 )
 
 logger = logging.getLogger("localcloud.iam")
@@ -76,7 +75,8 @@ class State(Resolver, Protocol):
         """The execution role ARN of the function."""
 
     def state_machine_role(self, state_machine_arn: str) -> str:
-        """The execution role ARN of the state machine."""
+        """The execution role ARN of the state machine, of the version a version's ARN names, or of the version an
+        alias's ARN routes to."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,8 @@ class Authorizer:
             return self._deny(Denial("states.amazonaws.com", "kms:GenerateDataKey", machine, reason))
         if not needed:
             return None
-        role_arn = self.state.state_machine_role(state_machine_of(str(request.params["stateMachineArn"])))
+        # The version's (an alias's routed version's) role, as for its key: the one it was published with.
+        role_arn = self.state.state_machine_role(str(request.params["stateMachineArn"]))
         return self._role_key_use(role_arn, SERVICE_SESSION, needed, request.region)
 
     def _role_key_use(self, role_arn: str, session: str, needed: list[Access], region: str) -> Denial | None:

@@ -48,10 +48,10 @@ class Resolver(Protocol):
     def key_arn(self, region: str, key_id: str) -> str | None: ...
 
     def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
-        """The customer-managed key the queue, topic, stream, state machine or bucket (``writing``: its default
-        encryption) or object (reading) is encrypted with: its ARN, or the id the resource names when the emulator
-        holds no such key; None without a key, with the service's own encryption or an AWS-managed
-        ``alias/aws/...`` key."""
+        """The customer-managed key the queue, topic, stream, state machine (a version's ARN: that version's; an
+        alias's: its routed version's) or bucket (``writing``: its default encryption) or object (reading) is encrypted
+        with: its ARN, or the id the resource names when the emulator holds no such key; None without a key, with the
+        service's own encryption or an AWS-managed ``alias/aws/...`` key."""
         ...
 
 
@@ -251,8 +251,10 @@ def execution_key_use(request: Request, resolver: Resolver) -> list[Access]:
     actions = EXECUTION_KEY_USE.get(request.operation) if request.service == "stepfunctions" else None
     if actions is None or not request.params.get("stateMachineArn"):
         return []
-    machine = state_machine_of(str(request.params["stateMachineArn"]))
-    key = resolver.encryption_key(machine, writing=True)
+    started = str(request.params["stateMachineArn"])
+    # A version runs under the key it was published with (an alias: the version it routes to); the encryption
+    # context names the machine itself (AWS's key policy examples).
+    machine, key = state_machine_of(started), resolver.encryption_key(started, writing=True)
     return _kms_through("states", key, actions, request, machine, via=False) if key else []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,19 @@ from pulumi_wasp.localcloud.runtime.sources.schedules import Schedules
 from pulumi_wasp.localcloud.runtime.sources.sqs import SqsPoller
 from pulumi_wasp.localcloud.runtime.sources.streams import StreamPoller
 from pulumi_wasp.localcloud.runtime.threads import STOP_SECONDS, logger
+
+#: A version's or an alias's version and its AdditionalVersionWeights (version → share), as the emulator has them.
+Routing = tuple[str, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one Lambda request named, resolved once (:meth:`Runtime.target`): the deployed function, the ARN invoked
+    (qualified as named) and its version's or alias's routing as read then (None for ``$LATEST``)."""
+
+    function: Function
+    invoked_arn: str
+    routing: Routing | None
 
 
 class Runtime:
@@ -136,45 +150,51 @@ class Runtime:
         self, function_name: str, payload: str, qualifier: str | None = None
     ) -> tuple[int, str, str | None, str]:
         """A synchronous invocation from the emulator (Invoke API, Step Functions tasks) or the runtime (secret
-        rotations) of what the caller named (:meth:`target`), running the version :meth:`version_of` decides: (status,
-        payload, function error or None, the version that ran). A caller beyond the function's concurrency is
-        throttled at once (429), as Lambda answers."""
-        function, invoked = self.target(function_name, qualifier)
-        invocation = function.invoke(payload, version=self.version_of(invoked), invoked_arn=invoked)
+        rotations) of what the caller named (:meth:`target`), running the version decided from that one resolution as
+        :meth:`version_of` decides: (status, payload, function error or None, the version that ran). A caller beyond
+        the function's concurrency is throttled at once (429), as Lambda answers."""
+        target = self.target(function_name, qualifier)
+        invocation = target.function.invoke(
+            payload, version=self._decide(target.routing), invoked_arn=target.invoked_arn
+        )
         return invocation.status, invocation.payload, invocation.function_error, invocation.executed_version
 
     def invoke_async(self, function_name: str, payload: str, qualifier: str | None = None) -> str:
-        function, invoked = self.target(function_name, qualifier)
-        return self.asynchronous.submit(function, payload, invoked)
+        # Checked now (Lambda refuses a missing version or alias before accepting the event); an alias is routed per
+        # attempt (the asynchronous invoker asks version_of).
+        target = self.target(function_name, qualifier)
+        return self.asynchronous.submit(target.function, payload, target.invoked_arn)
 
     def deliver(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any]) -> None:
         self.events.deliver(rule_arn, target, event)
 
-    def target(self, function_name: str, qualifier: str | None = None) -> tuple[Function, str]:
-        """The deployed function a Lambda request names (``FunctionName`` in any of Invoke's forms, and ``Qualifier``:
-        :func:`~pulumi_wasp.localcloud.deploy.registry.parse_function_name`) and the ARN it invoked, qualified as
-        named. Lambda's refusals otherwise: FunctionNotFoundError for a function this deployment does not have (or
-        of another region or account) or a version or alias the function does not have; the parser's errors for a
-        malformed name."""
+    def target(self, function_name: str, qualifier: str | None = None) -> Target:
+        """What a Lambda request names (``FunctionName`` in any of Invoke's forms, and ``Qualifier``:
+        :func:`~pulumi_wasp.localcloud.deploy.registry.parse_function_name`), resolved once. Lambda's refusals
+        otherwise: FunctionNotFoundError for a function this deployment does not have (or of another region or
+        account) or a version or alias the function does not have; the parser's errors for a malformed name."""
         ref = parse_function_name(function_name, qualifier)
         region, account = self.emulator.region, self.emulator.account_id
         invoked = ref.arn(region, account)
         if (ref.region or region, ref.account or account) != (region, account) or ref.name not in self.functions:
             raise FunctionNotFoundError(f"Function not found: {invoked}")
-        if ref.qualifier not in (None, LATEST):
-            self._routing(ref, invoked)
-        return self.functions[ref.name], invoked
+        return Target(self.functions[ref.name], invoked, self._routing(ref, invoked))
 
     def version_of(self, function_arn: str) -> str:
-        qualifier = (ref := parse_function_name(function_arn)).qualifier
-        if qualifier is None or qualifier == LATEST:
+        return self._decide(self._routing(parse_function_name(function_arn), function_arn))
+
+    def _decide(self, routing: Routing | None) -> str:
+        """The version one invocation runs given what its name resolved to (:meth:`_routing`)."""
+        if routing is None:
             return LATEST
-        primary, weights = self._routing(ref, function_arn)
+        primary, weights = routing
         return self.router.choose(primary, weights) if weights else primary
 
-    def _routing(self, ref: FunctionRef, invoked: str) -> tuple[str, dict[str, float]]:
-        """The version ``ref``'s version or alias serves and the alias's weights, as the emulator has them now."""
-        assert ref.qualifier is not None
+    def _routing(self, ref: FunctionRef, invoked: str) -> Routing | None:
+        """The version ``ref``'s version or alias serves and the alias's weights, read from the emulator now (None
+        for ``$LATEST``, named or not)."""
+        if ref.qualifier is None or ref.qualifier == LATEST:
+            return None
         try:
             return moto.version_routing(
                 ref.account or self.emulator.account_id, ref.region or self.emulator.region, ref.name, ref.qualifier

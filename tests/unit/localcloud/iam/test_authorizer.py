@@ -27,6 +27,8 @@ class State:
         self.policies: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.key_arns: dict[str, str] = {}
+        #: A state machine's (or its version's) execution role by ARN; SAGA_ROLE otherwise.
+        self.machine_roles: dict[str, str] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
         return self.roles.get(role_name)
@@ -38,7 +40,7 @@ class State:
         return ROLE
 
     def state_machine_role(self, state_machine_arn: str) -> str:
-        return SAGA_ROLE
+        return self.machine_roles.get(state_machine_arn, SAGA_ROLE)
 
     def secret_arn(self, region: str, secret_id: str) -> str | None:
         return None
@@ -410,6 +412,29 @@ def test_a_reader_of_an_execution_under_a_key_must_decrypt_through_step_function
         document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": via}),
     ]
     assert authorizer.request(key, DESCRIBE) is None
+
+
+def test_a_start_of_a_published_version_uses_the_role_and_key_it_was_published_with() -> None:
+    # The machine now has no key; its version 3 was published under KEY with another role.
+    authorizer, state, _ = setup()
+    version = f"{MACHINE}:3"
+    state.keys[version], state.policies[KEY], state.machine_roles[version] = KEY, DELEGATING, ROLE
+    state.roles["saga-role"] = [saga_role_key()]
+    start = Request("stepfunctions", "StartExecution", {"stateMachineArn": version}, REGION, ACCOUNT)
+    assert authorizer.request("localcloud", start) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/localcloud-service is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+
+
+def test_a_versions_role_granted_the_key_for_the_machine_starts_it() -> None:
+    authorizer, state, _ = setup()
+    version = f"{MACHINE}:3"
+    state.keys[version], state.policies[KEY], state.machine_roles[version] = KEY, DELEGATING, ROLE
+    state.roles["orders-role"] = [saga_role_key()]  # the encryption context names the machine, not the version
+    start = Request("stepfunctions", "StartExecution", {"stateMachineArn": version}, REGION, ACCOUNT)
+    assert authorizer.request("localcloud", start) is None
+    assert authorizer.decisions == 1
 
 
 def test_a_start_of_a_machine_without_a_key_is_not_a_decision() -> None:
