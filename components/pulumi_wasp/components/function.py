@@ -102,7 +102,9 @@ class VpcArgs:
 class ServerlessFunctionArgs:
     """Arguments of :class:`ServerlessFunction`; every default is Well-Architected and overridable."""
 
-    #: ``module.attribute`` inside the archive, e.g. ``orders_api.api.handler``.
+    #: ``module.attribute`` inside the archive, e.g. ``orders_api.api.handler``: the module must be in one of the
+    #: ``code`` directories (each packaged under its own name), else synthesis fails naming the module, since
+    #: Lambda would fail every invocation with Runtime.ImportModuleError (not checked with ``layers`` of yours).
     handler: str
     #: Directories packaged at the archive root under their own names (only this function's
     #: code and its shared modules), or a ready ``pulumi.Archive`` as an escape hatch.
@@ -127,7 +129,7 @@ class ServerlessFunctionArgs:
     service_name: str = ""
     #: Adds the AWS-managed Powertools layer for the region, runtime and architecture.
     powertools_layer: bool = True
-    #: Further layer ARNs.
+    #: Further layer ARNs (with any, the handler may come from one, e.g. a vendor's wrapper: it is not checked).
     layers: Sequence[pulumi.Input[str]] = ()
     #: Set when the function is an async target; creates the invoke config and its DLQ.
     async_invoke: AsyncInvokeArgs | None = None
@@ -177,6 +179,8 @@ class ServerlessFunctionArgs:
                     raise ValueError(
                         f"ServerlessFunctionArgs.code: {path!r} is not a directory (relative to {os.getcwd()})"
                     )
+            if not self.layers:  # a layer of the caller's may hold the handler (a vendor's wrapper does)
+                _check_handler_module(self.handler, self.code)
         low, high = defaults.FUNCTION_MEMORY_RANGE_MB
         if not low <= self.memory_mb <= high:
             raise ValueError(f"ServerlessFunctionArgs.memory_mb must be {low}..{high} MB, got {self.memory_mb}")
@@ -303,6 +307,32 @@ def check_async_failures(owner: str, arg: str, existing: ExistingFunction, what:
 def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
     flavour = runtime.replace(".", "")
     return f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-{flavour}-{architecture}:{version}"
+
+
+def _check_handler_module(handler: str, code: Sequence[str]) -> None:
+    """Fail when the handler's module is in none of the code directories, as each is packaged under its own name
+    (Lambda would answer Runtime.ImportModuleError to every invocation), suggesting the handler of a file of that
+    name if one of them holds it."""
+    module, attribute = handler.rsplit(".", 1)
+    parts = module.split(".")
+    for path in code:
+        root = Path(path)
+        if root.name != parts[0]:
+            continue
+        inner = root.joinpath(*parts[1:])
+        if (inner / "__init__.py").is_file() or (len(parts) > 1 and inner.with_suffix(".py").is_file()):
+            return
+    found = sorted(
+        ".".join((Path(path).name, *file.relative_to(path).with_suffix("").parts))
+        for path in code
+        for file in Path(path).rglob(f"{parts[-1]}.py")
+    )
+    hint = f": did you mean {found[0] + '.' + attribute!r}?" if found else ""
+    names = [Path(path).name for path in code]
+    raise ValueError(
+        f"ServerlessFunctionArgs.handler {handler!r}: module {module!r} is in none of the code directories "
+        f"(each is packaged under its own name: {names}){hint}"
+    )
 
 
 def _archive(code: Sequence[str] | pulumi.Archive) -> pulumi.Archive:

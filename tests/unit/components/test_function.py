@@ -224,3 +224,21 @@ def test_zero_concurrency_is_allowed_as_an_explicit_kill_switch():
 def test_async_invoke_bounds_are_lambdas(overrides, message):
     with pytest.raises(ValueError, match=message):
         AsyncInvokeArgs(**overrides)
+
+
+def test_a_handler_whose_module_no_code_directory_holds_is_rejected_with_the_module_that_exists():
+    with pytest.raises(ValueError) as rejected:
+        args(handler="config.handler", code=["lambdas/shared"]).validate()
+    assert str(rejected.value) == (
+        "ServerlessFunctionArgs.handler 'config.handler': module 'config' is in none of the code directories (each is "
+        "packaged under its own name: ['shared']): did you mean 'shared.config.handler'?"
+    )
+
+
+def test_a_handler_in_a_package_of_a_code_directory_is_accepted():
+    args(handler="shared.config.handler", code=["lambdas/orders_api", "lambdas/shared"]).validate()
+
+
+def test_a_function_with_layers_of_its_own_may_take_its_handler_from_them():
+    layer = "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Python311:100"
+    args(handler="datadog_lambda.handler.handler", layers=[layer]).validate()
