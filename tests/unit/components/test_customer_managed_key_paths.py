@@ -353,3 +353,64 @@ def test_a_queue_given_its_key_by_an_override_lists_what_its_senders_need():
         {"key": KEY, "statements": [delivery_statement("sns.amazonaws.com", "SnsDelivers", TOPIC)]}
     ]
     assert any("Queue overridden: the policy of QueueArgs.overrides" in line for line in lines.at("INFO"))
+
+
+# -- a fan-out whose topic key the overrides give ---------------------------------------------------------------
+RULE = f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/bus/placed"
+
+
+def overridden_fanout_program() -> None:
+    fanout = FanOut(
+        "overridden",
+        FanOutArgs(
+            publishers=[ServiceSender("events.amazonaws.com", RULE)],
+            subscribers=[Subscriber(name="all", queue=QueueArgs())],
+            topic_overrides={"kms_master_key_id": KEY},
+        ),
+    )
+    ServerlessFunction("publisher", function_args(permissions=fanout.publisher_statements()))
+    pulumi.export("overridden", exported(fanout.required_key_policy))
+
+
+@pytest.fixture(scope="module")
+def overridden_fanout():
+    with logged() as lines:
+        stack = synth(overridden_fanout_program)
+    return stack, lines
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_creates_no_key(overridden_fanout):
+    stack, _ = overridden_fanout
+    assert within(stack, "overridden", "aws:kms/key:Key") == []
+    assert one(stack, "overridden", "aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == KEY
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_grants_its_publishers_that_key_through_sns(overridden_fanout):
+    stack, _ = overridden_fanout
+    assert kms_statements(stack, "publisher") == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [KEY],
+            "Condition": via("sns"),
+        }
+    ]
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_lists_and_logs_what_its_publishers_need(overridden_fanout):
+    stack, lines = overridden_fanout
+    assert stack.stack_outputs["overridden"] == [
+        {"key": KEY, "statements": [delivery_statement("events.amazonaws.com", "EventsDelivers", RULE)]}
+    ]
+    assert any(
+        "FanOut overridden: the policy of FanOutArgs.topic_overrides['kms_master_key_id']" in line
+        for line in lines.at("INFO")
+    )
+
+
+def test_a_fanout_refuses_a_topic_key_given_by_alias():
+    args = FanOutArgs(
+        subscribers=[Subscriber(name="all", queue=QueueArgs())], topic_overrides={"kms_master_key_id": "alias/orders"}
+    )
+    with pytest.raises(ValueError, match=r"FanOutArgs.topic_overrides\['kms_master_key_id'\]: give the key's ARN"):
+        args.validate()
