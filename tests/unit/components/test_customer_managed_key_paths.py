@@ -19,12 +19,16 @@ from pulumi_wasp.components import (
     EventRouter,
     EventRouterArgs,
     EventRule,
+    ExistingFunction,
     ExistingQueue,
     FanOut,
     FanOutArgs,
     Queue,
     QueueArgs,
     QueueTarget,
+    RestApi,
+    RestApiArgs,
+    Route,
     Saga,
     SagaArgs,
     ScheduledJob,
@@ -35,6 +39,7 @@ from pulumi_wasp.components import (
     Step,
     Subscriber,
     TopicTarget,
+    WafArgs,
 )
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant
 from tests.unit.components.synth_helpers import function_args
@@ -413,4 +418,64 @@ def test_a_fanout_refuses_a_topic_key_given_by_alias():
         subscribers=[Subscriber(name="all", queue=QueueArgs())], topic_overrides={"kms_master_key_id": "alias/orders"}
     )
     with pytest.raises(ValueError, match=r"FanOutArgs.topic_overrides\['kms_master_key_id'\]: give the key's ARN"):
+        args.validate()
+
+
+# -- an API's log groups ----------------------------------------------------------------------------------------
+def keyed_api_program() -> None:
+    function = ServerlessFunction("backend", function_args(behind_api=True))
+    routes = [Route("GET", "/items", function)]
+    keyed = RestApi("keyed-api", RestApiArgs(routes=routes, kms_key_arn=KEY, waf=WafArgs()))
+    RestApi("plain-api", RestApiArgs(routes=routes, waf=WafArgs()))
+    pulumi.export("keyed_api", exported(keyed.required_key_policy))
+
+
+@pytest.fixture(scope="module")
+def keyed_api():
+    with logged() as lines:
+        stack = synth(keyed_api_program)
+    return stack, lines
+
+
+def api_log_group(stack, component: str, suffix: str):
+    return next(g for g in within(stack, component, LOG_GROUP) if g.name == f"{component}-{suffix}-logs")
+
+
+def test_an_apis_key_encrypts_its_access_log_group_and_its_web_acls_log_group(keyed_api):
+    stack, _ = keyed_api
+    assert api_log_group(stack, "keyed-api", "access").inputs["kmsKeyId"] == KEY
+    assert api_log_group(stack, "keyed-api", "waf").inputs["kmsKeyId"] == KEY
+
+
+def test_without_a_key_an_apis_log_groups_keep_cloudwatch_logs_encryption(keyed_api):
+    stack, _ = keyed_api
+    assert "kmsKeyId" not in api_log_group(stack, "plain-api", "access").inputs
+    assert "kmsKeyId" not in api_log_group(stack, "plain-api", "waf").inputs
+
+
+def test_an_api_lists_and_logs_what_cloudwatch_logs_needs_of_its_key_for_both_log_groups(keyed_api):
+    stack, lines = keyed_api
+    groups = [api_log_group(stack, "keyed-api", suffix).outputs["arn"] for suffix in ("access", "waf")]
+    statement = logs_statement(groups[0])
+    statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] = groups
+    assert stack.stack_outputs["keyed_api"] == [{"key": KEY, "statements": [statement]}]
+    assert any("RestApi keyed-api: the policy of RestApiArgs.kms_key_arn" in line for line in lines.at("INFO"))
+
+
+EXISTING_FUNCTION = ExistingFunction(arn=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")
+
+
+def test_an_api_refuses_a_key_given_by_alias():
+    args = RestApiArgs(routes=[Route("GET", "/items", EXISTING_FUNCTION)], kms_key_arn="alias/orders")
+    with pytest.raises(ValueError, match=r"RestApiArgs.kms_key_arn: give the key's ARN"):
+        args.validate()
+
+
+def test_an_api_refuses_its_key_and_an_access_log_group_key_override_together():
+    args = RestApiArgs(
+        routes=[Route("GET", "/items", EXISTING_FUNCTION)],
+        kms_key_arn=KEY,
+        access_log_group_overrides={"kms_key_id": KEY},
+    )
+    with pytest.raises(ValueError, match=r"set kms_key_arn or access_log_group_overrides\['kms_key_id'\]"):
         args.validate()
