@@ -15,7 +15,13 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, delivery_key_policy, service_key
+from pulumi_wasp.components.shared.kms import (
+    AWS_MANAGED_ALIAS,
+    KeyPolicyGrant,
+    customer_key_arn,
+    delivery_key_policy,
+    service_key,
+)
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.resource_policies import topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
@@ -125,7 +131,9 @@ class FanOutArgs:
     #: is checked, its encryption included). The fan-out still adds the subscriptions, their DLQs and queue policies.
     existing_topic: sns.Topic | pulumi.Input[str] | None = None
     #: Keyword arguments of ``aws.sns.Topic`` merged over the topic's defaults; dropping the key warns naming
-    #: sns-encryption.
+    #: sns-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN) replaces the topic's own key: none is
+    #: created, ``publisher_statements`` grants it, and ``required_key_policy`` lists what the publishers' services
+    #: need of its policy.
     topic_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -133,7 +141,16 @@ class FanOutArgs:
             raise ValueError(
                 "FanOutArgs: topic_overrides and encrypt apply to a topic the fan-out creates, not to existing_topic"
             )
-        customer_key_arn(self.topic_overrides.get("kms_master_key_id"), _KEY_OVERRIDE)
+        key = self.topic_overrides.get("kms_master_key_id")
+        # A service publishing as itself needs a customer-managed key whose policy names it: an AWS-managed key's
+        # policy cannot (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+        if self.publishers and isinstance(key, str) and key.startswith(AWS_MANAGED_ALIAS):
+            raise ValueError(
+                f"{_KEY_OVERRIDE}: {key!r} is an AWS-managed key, whose policy cannot admit a service: the publishers "
+                f"({', '.join(sorted({p.service for p in self.publishers}))}) could not encrypt to the topic; leave "
+                "the topic its own key or give a customer-managed key's ARN"
+            )
+        customer_key_arn(key, _KEY_OVERRIDE)
         if not self.subscribers:
             raise ValueError("FanOutArgs.subscribers is empty: a fan-out needs at least one subscriber")
         names = [s.name for s in self.subscribers]

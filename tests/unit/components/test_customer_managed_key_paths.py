@@ -421,6 +421,16 @@ def test_a_fanout_refuses_a_topic_key_given_by_alias():
         args.validate()
 
 
+def test_a_fanout_with_publishers_refuses_an_aws_managed_topic_key():
+    args = FanOutArgs(
+        publishers=[ServiceSender("events.amazonaws.com", RULE)],
+        subscribers=[Subscriber(name="all", queue=QueueArgs())],
+        topic_overrides={"kms_master_key_id": "alias/aws/sns"},
+    )
+    with pytest.raises(ValueError, match=r"'alias/aws/sns' is an AWS-managed key.*\(events.amazonaws.com\)"):
+        args.validate()
+
+
 # -- an API's log groups ----------------------------------------------------------------------------------------
 def keyed_api_program() -> None:
     function = ServerlessFunction("backend", function_args(behind_api=True))
