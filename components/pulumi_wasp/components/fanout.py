@@ -178,7 +178,7 @@ class FanOut(pulumi.ComponentResource):
 
     #: The topic the fan-out created (None with ``existing_topic``).
     topic: sns.Topic | None
-    #: The topic's key (``encrypt``; None with ``existing_topic``): its policy lets the ``publishers``' services use
+    #: The topic's key (``encrypt``; None with ``existing_topic`` or a key ``topic_overrides`` gives): its policy lets the ``publishers``' services use
     #: it; roles that publish need :meth:`publisher_statements`.
     key: kms.Key | None
     #: The customer-managed key the topic is encrypted with: its own ``key``'s, or the one
