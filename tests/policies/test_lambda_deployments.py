@@ -102,6 +102,26 @@ def toolkit_deployment(name: str, fn: aws.lambda_.Function, alias: aws.lambda_.A
     LambdaDeployment(f"{name}-deployment", props, pulumi.ResourceOptions())
 
 
+def task(**parameters: Any) -> dict[str, Any]:
+    """A Task state invoking a function through the optimised Lambda integration."""
+    return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": parameters, "End": True}
+
+
+def state_machine(name: str, *states: dict[str, Any]) -> aws.sfn.StateMachine:
+    """A hand-written state machine running ``states`` in order (each but the last given its ``Next``)."""
+    names = [f"S{index}" for index in range(len(states))]
+    chained = {
+        state_name: {**state, **({"Next": names[index + 1]} if index + 1 < len(names) else {"End": True})}
+        for index, (state_name, state) in enumerate(zip(names, states, strict=True))
+    }
+    for state in chained.values():
+        state.pop("End" if "Next" in state else "Next", None)
+    definition = pulumi.Output.json_dumps({"StartAt": names[0], "States": chained})
+    return aws.sfn.StateMachine(
+        name, role_arn="arn:aws:iam::123456789012:role/states", definition=definition, tags=TAGS
+    )
+
+
 def program() -> None:
     # lambda-alias-invocation: every invoker goes through the alias.
     through, alias = aliased("through")
@@ -160,6 +180,50 @@ def program() -> None:
         "upstream-invoke",
         function_name=upstream.name,
         destination_config={"on_success": {"destination": bypassed.arn}},
+    )
+
+    # State machines: each Task is judged by the function it invokes, in Parallel branches and Map processors too.
+    stepped, stepped_alias = aliased("stepped")
+    state_machine(
+        "stepped-through",
+        task(FunctionName=stepped_alias.arn),
+        task(FunctionName=pulumi.Output.concat(stepped.name, ":", stepped_alias.name)),
+        {
+            "Type": "Task",
+            "QueryLanguage": "JSONata",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Arguments": {"FunctionName": stepped_alias.arn},
+        },
+    )
+    tasked, tasked_alias = aliased("tasked")
+    state_machine(
+        "tasked",
+        {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "ByArn", "States": {"ByArn": task(FunctionName=tasked.arn)}},
+                {"StartAt": "ByAlias", "States": {"ByAlias": task(FunctionName=tasked_alias.arn)}},
+            ],
+            "Next": "Each",
+        },
+        {
+            "Type": "Map",
+            "ItemProcessor": {
+                "StartAt": "Legacy",
+                "States": {"Legacy": {"Type": "Task", "Resource": tasked.arn, "End": True}},
+            },
+            "Next": "Iterate",
+        },
+        {
+            "Type": "Map",
+            "Iterator": {
+                "StartAt": "Latest",
+                "States": {"Latest": task(FunctionName=pulumi.Output.concat(tasked.arn, ":$LATEST"))},
+            },
+            "Next": "ByName",
+        },
+        task(FunctionName=tasked.name),
+        task(FunctionName=tasked.arn.apply(lambda arn: arn.split(":", 4)[-1])),  # <account>:function:<name>
     )
 
     # A function without an alias has nothing to bypass; an exempted one is listed instead.
@@ -243,6 +307,37 @@ def test_alias_invocation_flags_each_invoker_of_the_unqualified_function(report:
 def test_alias_invocation_names_an_explicit_latest_qualifier(report: PolicyReport) -> None:
     (message,) = [m for m in alias_findings(report, "bypassed") if "latest-permission" in m]
     assert 'permission latest-permission (function) is "$LATEST"' in message
+
+
+def test_alias_invocation_accepts_a_state_machine_whose_tasks_invoke_the_alias(report: PolicyReport) -> None:
+    assert "stepped" not in flagged(report, "lambda-alias-invocation")
+
+
+@pytest.mark.parametrize(
+    ("state", "found"),
+    [
+        ("States.S0.Branches[0].States.ByArn", "the unqualified function ($LATEST)"),
+        ("States.S1.ItemProcessor.States.Legacy", "the unqualified function ($LATEST)"),
+        ("States.S2.Iterator.States.Latest", '"$LATEST"'),
+        ("States.S3", "the unqualified function ($LATEST)"),
+        ("States.S4", "the unqualified function ($LATEST)"),
+    ],
+)
+def test_alias_invocation_flags_each_state_machine_task_invoking_the_unqualified_function(
+    report: PolicyReport, state: str, found: str
+) -> None:
+    (message,) = [m for m in alias_findings(report, "tasked") if f"state machine tasked (definition {state}) is " in m]
+    assert f'is {found}; wanted the alias "live"' in message
+
+
+def test_alias_invocation_accepts_a_task_invoking_the_alias_beside_ones_that_do_not(report: PolicyReport) -> None:
+    assert len(alias_findings(report, "tasked")) == 5
+    assert not any("ByAlias" in message for message in alias_findings(report, "tasked"))
+
+
+def test_alias_invocation_leaves_a_function_of_an_unknown_definition_not_evaluated(stack: Synthesis) -> None:
+    report = analyze(with_unknown(stack, "tasked", "definition"))
+    assert "tasked" in unevaluated(report, "lambda-alias-invocation")
 
 
 def test_alias_invocation_ignores_functions_without_an_alias(report: PolicyReport) -> None:

@@ -15,10 +15,18 @@ from pulumi_wasp.components.queue_processor import QueueProcessor, QueueProcesso
 from pulumi_wasp.components.shared import children, iam, names, patterns
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
 from pulumi_wasp.components.shared.deprecation import renamed_attribute
-from pulumi_wasp.components.shared.kms import KeyPolicyGrant, delivery_key_policy, service_key
+from pulumi_wasp.components.shared.kms import (
+    AWS_MANAGED_ALIAS,
+    KeyPolicyGrant,
+    customer_key_arn,
+    delivery_key_policy,
+    service_key,
+)
 from pulumi_wasp.components.shared.queues import ServiceSender, dead_letter_queue, queue_policy
 from pulumi_wasp.components.shared.resource_policies import topic_policy_document
 from pulumi_wasp.components.shared.tokens import component_type
+
+_KEY_OVERRIDE = "FanOutArgs.topic_overrides['kms_master_key_id']"
 
 
 @dataclass(kw_only=True)
@@ -123,7 +131,9 @@ class FanOutArgs:
     #: is checked, its encryption included). The fan-out still adds the subscriptions, their DLQs and queue policies.
     existing_topic: sns.Topic | pulumi.Input[str] | None = None
     #: Keyword arguments of ``aws.sns.Topic`` merged over the topic's defaults; dropping the key warns naming
-    #: sns-encryption.
+    #: sns-encryption. A ``kms_master_key_id`` (a customer-managed key's ARN) replaces the topic's own key: none is
+    #: created, ``publisher_statements`` grants it, and ``required_key_policy`` lists what the publishers' services
+    #: need of its policy.
     topic_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -131,6 +141,16 @@ class FanOutArgs:
             raise ValueError(
                 "FanOutArgs: topic_overrides and encrypt apply to a topic the fan-out creates, not to existing_topic"
             )
+        key = self.topic_overrides.get("kms_master_key_id")
+        # A service publishing as itself needs a customer-managed key whose policy names it: an AWS-managed key's
+        # policy cannot (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+        if self.publishers and isinstance(key, str) and key.startswith(AWS_MANAGED_ALIAS):
+            raise ValueError(
+                f"{_KEY_OVERRIDE}: {key!r} is an AWS-managed key, whose policy cannot admit a service: the publishers "
+                f"({', '.join(sorted({p.service for p in self.publishers}))}) could not encrypt to the topic; leave "
+                "the topic its own key or give a customer-managed key's ARN"
+            )
+        customer_key_arn(key, _KEY_OVERRIDE)
         if not self.subscribers:
             raise ValueError("FanOutArgs.subscribers is empty: a fan-out needs at least one subscriber")
         names = [s.name for s in self.subscribers]
@@ -158,9 +178,13 @@ class FanOut(pulumi.ComponentResource):
 
     #: The topic the fan-out created (None with ``existing_topic``).
     topic: sns.Topic | None
-    #: The topic's key (``encrypt``; None with ``existing_topic``): its policy lets the ``publishers``' services use
+    #: The topic's key (``encrypt``; None with ``existing_topic`` or a key ``topic_overrides`` gives): its policy lets the ``publishers``' services use
     #: it; roles that publish need :meth:`publisher_statements`.
     key: kms.Key | None
+    #: The customer-managed key the topic is encrypted with: its own ``key``'s, or the one
+    #: ``topic_overrides['kms_master_key_id']`` gives (then no key is created); None without one (``encrypt=False``,
+    #: an AWS-managed key, ``existing_topic``).
+    kms_key_arn: pulumi.Input[str] | None
     #: The queues the fan-out created, per subscriber (an existing subscriber queue is in ``queue_arns`` only).
     queues: dict[str, Queue]
     queue_arns: dict[str, pulumi.Input[str]]
@@ -171,7 +195,8 @@ class FanOut(pulumi.ComponentResource):
     #: Per subscriber given an ``existing_delivery_dlq``: that queue's name (alarmed on, charted by the Dashboard).
     existing_delivery_dlq_names: dict[str, pulumi.Output[str]]
     #: For each subscriber queue under a customer-managed key given by ARN: the statements its key policy needs so
-    #: SNS may deliver from this topic only (the fan-out cannot edit a key it was given; it logs each).
+    #: SNS may deliver from this topic only; for a topic key given by ``topic_overrides``, what the ``publishers``'
+    #: services need of it, each for its source only (the fan-out cannot edit a key it was given; it logs each).
     required_key_policy: list[KeyPolicyGrant]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -184,19 +209,20 @@ class FanOut(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        self.topic, self.key = None, None
+        self.topic, self.key, self.kms_key_arn = None, None, None
+        given_key = "kms_master_key_id" in args.topic_overrides
         if args.existing_topic is None:
             key_arn = None
-            if args.encrypt:
+            # A key the overrides give replaces the topic's own: creating one too would leave it unused.
+            if args.encrypt and not given_key:
                 self.key = service_key(
                     name, args.publishers, description=f"Encrypts the {name} topic", parent=self, tags=tags
                 )
                 key_arn = self.key.arn
-            topic_defaults = {
-                "name": context.auto_name(f"{name}-topic", names.SNS_TOPIC),
-                "kms_master_key_id": key_arn,
-                "tags": tags,
-            }
+            topic_defaults: dict[str, Any] = {"name": context.auto_name(f"{name}-topic", names.SNS_TOPIC), "tags": tags}
+            if self.key is not None or not args.encrypt:
+                # Left out when the overrides replace the key the topic would have had: dropping it still warns.
+                topic_defaults["kms_master_key_id"] = key_arn
             self.topic = children.create(
                 sns.Topic,
                 f"{name}-topic",
@@ -206,6 +232,9 @@ class FanOut(pulumi.ComponentResource):
                 opts=child,
             )
             self.arn = self.topic.arn
+            self.kms_key_arn = (
+                customer_key_arn(args.topic_overrides["kms_master_key_id"], _KEY_OVERRIDE) if given_key else key_arn
+            )
         elif isinstance(args.existing_topic, sns.Topic):
             self.arn = args.existing_topic.arn
         else:
@@ -225,6 +254,13 @@ class FanOut(pulumi.ComponentResource):
         self.queues, self.queue_arns, self.processors, self.delivery_dlqs = {}, {}, {}, {}
         self.existing_delivery_dlq_names = {}
         self.required_key_policy = []
+        if given_key and self.kms_key_arn is not None and args.publishers:
+            # The publishers' services encrypt as themselves: a key given by ARN is the caller's to open to them.
+            self.required_key_policy.append(
+                delivery_key_policy(
+                    f"FanOut {name}", _KEY_OVERRIDE, self.kms_key_arn, args.publishers, iam.account_of(self.arn)
+                )
+            )
         from_topic = ServiceSender("sns.amazonaws.com", self.arn)
         for sub in args.subscribers:
             sub_name = f"{name}-{sub.name}"
@@ -340,6 +376,6 @@ class FanOut(pulumi.ComponentResource):
     def publisher_statements(self) -> list[iam.Statement]:
         """What a role needs to publish to the topic: sns:Publish, and the topic's key through SNS."""
         statements = [iam.sns_publish(self.arn)]
-        if self.key is not None:
-            statements.append(iam.kms_encrypt(self.key.arn, "sns"))
+        if self.kms_key_arn is not None:
+            statements.append(iam.kms_encrypt(self.kms_key_arn, "sns"))
         return statements

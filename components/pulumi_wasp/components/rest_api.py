@@ -18,9 +18,10 @@ from pulumi_wasp.components.function import ExistingFunction, InvokeTarget, Serv
 from pulumi_wasp.components.shared import children, iam, names
 from pulumi_wasp.components.shared.alarms import AlarmSpec, metric_alarm
 from pulumi_wasp.components.shared.context import StackContext, current_stack_context
+from pulumi_wasp.components.shared.kms import KeyPolicyGrant, customer_key_arn, log_group_key_policy
 from pulumi_wasp.components.shared.logs import log_group
 from pulumi_wasp.components.shared.tokens import component_type
-from pulumi_wasp.components.shared.waf import WafArgs, web_acl_arn
+from pulumi_wasp.components.shared.waf import WafArgs, web_acl
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _SEGMENT = re.compile(r"^(\{[A-Za-z_][A-Za-z0-9_]*\+?\}|[A-Za-z0-9._~-]+)$")
@@ -180,6 +181,12 @@ class RestApiArgs:
     #: rule reports; a web ACL costs a monthly fee per ACL and rule plus a fee per request, so it is an explicit
     #: choice per environment (typically production).
     waf: WafArgs | None = None
+    #: The ARN of a customer-managed key for the stage's access log group and the log group of the web ACL ``waf``
+    #: creates. Default None: CloudWatch Logs' own encryption (no key policy to keep, no KMS cost; the groups hold
+    #: request metadata in the access log format, never bodies). The key policy is yours and must let CloudWatch
+    #: Logs use the key for these groups: the API cannot edit it, logs so and lists the statement in
+    #: ``required_key_policy``.
+    kms_key_arn: pulumi.Input[str] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     context: StackContext | None = None
     #: Keyword arguments of ``aws.apigateway.RestApi`` merged over the API's defaults (``tags`` merge, other keys
@@ -239,6 +246,12 @@ class RestApiArgs:
             )
         if self.waf is not None:
             self.waf.validate("RestApiArgs.waf")
+        customer_key_arn(self.kms_key_arn, "RestApiArgs.kms_key_arn")
+        if self.kms_key_arn is not None and "kms_key_id" in self.access_log_group_overrides:
+            raise ValueError(
+                "RestApiArgs: set kms_key_arn or access_log_group_overrides['kms_key_id'] for the access log group, "
+                "not both"
+            )
 
 
 class RestApi(pulumi.ComponentResource):
@@ -263,6 +276,9 @@ class RestApi(pulumi.ComponentResource):
     stage: apigateway.Stage
     #: The stage's association with its web ACL; None without ``RestApiArgs.waf``.
     web_acl_association: wafv2.WebAclAssociation | None = None
+    #: With ``kms_key_arn``: the statement its key policy needs (CloudWatch Logs for the access log group and the
+    #: web ACL's), else empty.
+    required_key_policy: list[KeyPolicyGrant]
     url: pulumi.Output[str]
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -275,6 +291,7 @@ class RestApi(pulumi.ComponentResource):
         context = args.context or current_stack_context()
         tags = context.tags_for(args.tags)
         child = pulumi.ResourceOptions(parent=self)
+        key_arn = customer_key_arn(args.kms_key_arn, "RestApiArgs.kms_key_arn")
         access_logs = log_group(
             f"{name}-access",
             f"/aws/apigateway/{context.physical_name(name, names.LOG_GROUP_SEGMENT)}/access",
@@ -283,6 +300,7 @@ class RestApi(pulumi.ComponentResource):
             tags=tags,
             overrides=args.access_log_group_overrides,
             overrides_arg="RestApiArgs.access_log_group_overrides",
+            kms_key_id=key_arn,
         )
         self.api = None
         if args.existing_api is None:
@@ -435,20 +453,30 @@ class RestApi(pulumi.ComponentResource):
             arg="RestApiArgs.method_settings_overrides",
             opts=pulumi.ResourceOptions(parent=self, depends_on=settings_dependencies),
         )
+        log_group_arns = [access_logs.arn]
         if args.waf is not None:
-            acl_arn = web_acl_arn(
+            acl = web_acl(
                 name,
                 args.waf,
                 context=context,
                 parent=self,
                 tags=tags,
                 overrides_arg="RestApiArgs.waf.web_acl_overrides",
+                kms_key_id=key_arn,
             )
+            if acl.log_group is not None:
+                log_group_arns.append(acl.log_group.arn)
             self.web_acl_association = wafv2.WebAclAssociation(
                 f"{name}-waf-association",
                 resource_arn=self.stage.arn,
-                web_acl_arn=acl_arn,
+                web_acl_arn=acl.arn,
                 opts=child,
+            )
+        self.required_key_policy = []
+        if key_arn is not None:
+            # CloudWatch Logs encrypts as itself: only the key's policy can let it, for these groups only.
+            self.required_key_policy.append(
+                log_group_key_policy(f"RestApi {name}", "RestApiArgs.kms_key_arn", key_arn, *log_group_arns)
             )
         metric_alarm(
             name,

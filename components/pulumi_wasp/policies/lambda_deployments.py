@@ -8,6 +8,7 @@ is what provisioned concurrency warms and what CodeDeploy moves; an invoker of t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pulumi_wasp.adapters.pulumi_policy import UnknownValueError
@@ -27,6 +28,7 @@ from .aws_types import (
     PERMISSION,
     ROLE,
     SCHEDULE,
+    STATE_MACHINE,
     SUBSCRIPTION,
 )
 from .common import (
@@ -41,11 +43,13 @@ from .common import (
     environment_of,
     environments_config,
     in_environments,
+    json_doc,
     show,
     stack_rule,
     violation,
 )
 from .lambda_rules import aliases_of, role_documents, statement_covers, statements_of
+from .stepfunctions import task_states
 
 #: The property through which each kind of invoker names the function it invokes, and what to call it.
 INVOKERS: dict[str, tuple[str, str]] = {
@@ -58,11 +62,18 @@ INVOKERS: dict[str, tuple[str, str]] = {
     SUBSCRIPTION: ("endpoint", "SNS subscription"),
     BUCKET_NOTIFICATION: ("lambdaFunctions", "S3 notification"),
     INVOKE_CONFIG: ("destinationConfig", "Lambda destination"),
+    STATE_MACHINE: ("definition", "state machine"),
 }
 #: Invokers that name the function and choose the alias with a separate ``qualifier``. A FunctionEventInvokeConfig
 #: also configures the function's own asynchronous invocations: unqualified, it applies to ``$LATEST`` only.
 QUALIFIED_BY = {PERMISSION: "function", INVOKE_CONFIG: "functionName"}
 ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
+#: A Task's Resource invoking the function its ``FunctionName`` (Parameters, or Arguments under JSONata) names:
+#: the optimised integration, with or without a callback token
+#: (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html).
+_LAMBDA_INVOKE = re.compile(r"^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$")
+#: A Task's Resource that is the function's ARN itself (the legacy integration, invoked as the ARN says).
+_FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:")
 
 
 def _through_alias(stack: Stack, invoker: Res, prop: str, aliases: list[Res]) -> bool:
@@ -76,8 +87,53 @@ def _through_alias(stack: Stack, invoker: Res, prop: str, aliases: list[Res]) ->
     return False
 
 
-def _bypasses(stack: Stack, fn: Res, aliases: list[Res]) -> Iterator[tuple[Res, str, str]]:
-    """(invoker, property, what it is) for each invoker that names ``fn`` but none of its aliases."""
+def _task_function(state: dict[str, object]) -> str | None:
+    """The function a Task state invokes as its definition names it (ARN, partial ARN or name, maybe qualified),
+    or None: another service, or a name chosen at run time (``FunctionName.$``, a JSONata expression)."""
+    resource = state.get("Resource")
+    if not isinstance(resource, str):
+        return None
+    if _FUNCTION_ARN.match(resource):
+        return resource
+    if not _LAMBDA_INVOKE.match(resource):
+        return None
+    for key in ("Parameters", "Arguments"):
+        arguments = state.get(key)
+        if isinstance(arguments, dict) and isinstance(arguments.get("FunctionName"), str):
+            return str(arguments["FunctionName"])
+    return None
+
+
+def _qualifier_of(target: str, fn: Res) -> tuple[bool, str | None]:
+    """Whether ``target`` (a FunctionName: name, ARN or partial ARN ``<account>:function:<name>``, each with an
+    optional ``:<qualifier>``) names ``fn``, and the qualifier it gives (None: unqualified)."""
+    parts = target.split(":")
+    arn = str(fn.known("arn"))
+    if parts[0] == "arn":
+        return ":".join(parts[:7]) == arn, parts[7] if len(parts) > 7 else None
+    if len(parts) >= 3 and parts[1] == "function":
+        return f"{parts[0]}:function:{parts[2]}" == arn.split(":", 4)[-1], parts[3] if len(parts) > 3 else None
+    return parts[0] == fn.known("name"), parts[1] if len(parts) > 1 else None
+
+
+def _bypassing_tasks(machine: Res, fn: Res) -> Iterator[tuple[str, str | None]]:
+    """(state path, qualifier) for each Task of ``machine``'s definition, Parallel branches and Map processors
+    included, that invokes ``fn`` unqualified or as ``$LATEST``."""
+    definition = json_doc(machine.get("definition"))
+    if not isinstance(definition, dict):
+        return
+    for path, state in task_states(definition.get("States")):
+        target = _task_function(state)
+        if target is None:
+            continue
+        names_fn, qualifier = _qualifier_of(target, fn)
+        if names_fn and qualifier in (None, "$LATEST"):
+            yield path, qualifier
+
+
+def _bypasses(stack: Stack, fn: Res, aliases: list[Res]) -> Iterator[tuple[str, str | None]]:
+    """(the invoker, what and where it is; the qualifier it names) for each invoker that names ``fn`` but none of
+    its aliases."""
     for invoker, prop in stack.referrers(fn, *INVOKERS):
         invoking, kind = INVOKERS[invoker.type]
         if invoker.type == INVOKE_CONFIG and prop == "functionName":
@@ -85,8 +141,14 @@ def _bypasses(stack: Stack, fn: Res, aliases: list[Res]) -> Iterator[tuple[Res, 
         elif prop != invoking:
             continue
         invoker.get(prop)  # an unknown value: not evaluated
-        if not _through_alias(stack, invoker, prop, aliases):
-            yield invoker, prop, kind
+        if invoker.type == STATE_MACHINE:
+            # A definition names the alias and the function alike (an alias's ARN is the function's plus
+            # ":<name>"): each Task is judged by the function it invokes.
+            for path, qualifier in _bypassing_tasks(invoker, fn):
+                yield f"{kind} {invoker.name} (definition {path})", qualifier
+        elif not _through_alias(stack, invoker, prop, aliases):
+            qualifier = invoker.get("qualifier") if invoker.type in QUALIFIED_BY else None
+            yield f"{kind} {invoker.name} ({prop})", qualifier
 
 
 @stack_rule(
@@ -94,12 +156,12 @@ def _bypasses(stack: Stack, fn: Res, aliases: list[Res]) -> Iterator[tuple[Res, 
     types=[FUNCTION],
     description="What invokes a function that has a live alias targets the alias, never the unqualified function "
     "($LATEST): event source mappings, API integrations, permissions, rule targets, schedules, SNS subscriptions, "
-    "S3 notifications and Lambda destinations. Why: the alias is what CodeDeploy shifts and provisioned "
+    "S3 notifications, Lambda destinations and state machines' Task states. Why: the alias is what CodeDeploy shifts and provisioned "
     "concurrency warms; $LATEST runs the last upload, untested and cold, and a rollback never reaches it.",
     level=MANDATORY,
     fix="Invoke the alias: its ARN (alias.arn) for mappings, targets, schedules, subscriptions, notifications and "
     "destinations, alias.invoke_arn as an integration's URI, qualifier=alias.name on permissions and invoke "
-    "configs (ServerlessFunction.target does all of it).",
+    "configs, alias.arn as a Task's FunctionName (ServerlessFunction.target does all of it).",
     pillar="reliability",
     anchors="none (SAM AutoPublishAlias wires every event source to the alias)",
 )
@@ -109,11 +171,10 @@ def alias_invocation(stack: Stack, config: Config) -> Iterator[Finding]:
         if not aliases:
             return
         names = sorted(str(alias.known("name")) for alias in aliases)
-        for invoker, prop, kind in _bypasses(stack, fn, aliases):
-            found = invoker.get("qualifier") if invoker.type in QUALIFIED_BY else None
+        for where, found in _bypasses(stack, fn, aliases):
             yield violation(
                 fn,
-                f"{kind} {invoker.name} ({prop})",
+                where,
                 found if found else Text("the unqualified function ($LATEST)"),
                 f"the alias {show(names[0] if len(names) == 1 else names)}",
                 "target the alias: its ARN or invoke ARN, or qualifier=<alias name> on permissions and invoke configs",

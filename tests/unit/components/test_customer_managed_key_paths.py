@@ -19,12 +19,16 @@ from pulumi_wasp.components import (
     EventRouter,
     EventRouterArgs,
     EventRule,
+    ExistingFunction,
     ExistingQueue,
     FanOut,
     FanOutArgs,
     Queue,
     QueueArgs,
     QueueTarget,
+    RestApi,
+    RestApiArgs,
+    Route,
     Saga,
     SagaArgs,
     ScheduledJob,
@@ -35,6 +39,7 @@ from pulumi_wasp.components import (
     Step,
     Subscriber,
     TopicTarget,
+    WafArgs,
 )
 from pulumi_wasp.components.shared.kms import KeyPolicyGrant
 from tests.unit.components.synth_helpers import function_args
@@ -353,3 +358,134 @@ def test_a_queue_given_its_key_by_an_override_lists_what_its_senders_need():
         {"key": KEY, "statements": [delivery_statement("sns.amazonaws.com", "SnsDelivers", TOPIC)]}
     ]
     assert any("Queue overridden: the policy of QueueArgs.overrides" in line for line in lines.at("INFO"))
+
+
+# -- a fan-out whose topic key the overrides give ---------------------------------------------------------------
+RULE = f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/bus/placed"
+
+
+def overridden_fanout_program() -> None:
+    fanout = FanOut(
+        "overridden",
+        FanOutArgs(
+            publishers=[ServiceSender("events.amazonaws.com", RULE)],
+            subscribers=[Subscriber(name="all", queue=QueueArgs())],
+            topic_overrides={"kms_master_key_id": KEY},
+        ),
+    )
+    ServerlessFunction("publisher", function_args(permissions=fanout.publisher_statements()))
+    pulumi.export("overridden", exported(fanout.required_key_policy))
+
+
+@pytest.fixture(scope="module")
+def overridden_fanout():
+    with logged() as lines:
+        stack = synth(overridden_fanout_program)
+    return stack, lines
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_creates_no_key(overridden_fanout):
+    stack, _ = overridden_fanout
+    assert within(stack, "overridden", "aws:kms/key:Key") == []
+    assert one(stack, "overridden", "aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == KEY
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_grants_its_publishers_that_key_through_sns(overridden_fanout):
+    stack, _ = overridden_fanout
+    assert kms_statements(stack, "publisher") == [
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [KEY],
+            "Condition": via("sns"),
+        }
+    ]
+
+
+def test_a_fanout_given_its_topic_key_by_an_override_lists_and_logs_what_its_publishers_need(overridden_fanout):
+    stack, lines = overridden_fanout
+    assert stack.stack_outputs["overridden"] == [
+        {"key": KEY, "statements": [delivery_statement("events.amazonaws.com", "EventsDelivers", RULE)]}
+    ]
+    assert any(
+        "FanOut overridden: the policy of FanOutArgs.topic_overrides['kms_master_key_id']" in line
+        for line in lines.at("INFO")
+    )
+
+
+def test_a_fanout_refuses_a_topic_key_given_by_alias():
+    args = FanOutArgs(
+        subscribers=[Subscriber(name="all", queue=QueueArgs())], topic_overrides={"kms_master_key_id": "alias/orders"}
+    )
+    with pytest.raises(ValueError, match=r"FanOutArgs.topic_overrides\['kms_master_key_id'\]: give the key's ARN"):
+        args.validate()
+
+
+def test_a_fanout_with_publishers_refuses_an_aws_managed_topic_key():
+    args = FanOutArgs(
+        publishers=[ServiceSender("events.amazonaws.com", RULE)],
+        subscribers=[Subscriber(name="all", queue=QueueArgs())],
+        topic_overrides={"kms_master_key_id": "alias/aws/sns"},
+    )
+    with pytest.raises(ValueError, match=r"'alias/aws/sns' is an AWS-managed key.*\(events.amazonaws.com\)"):
+        args.validate()
+
+
+# -- an API's log groups ----------------------------------------------------------------------------------------
+def keyed_api_program() -> None:
+    function = ServerlessFunction("backend", function_args(behind_api=True))
+    routes = [Route("GET", "/items", function)]
+    keyed = RestApi("keyed-api", RestApiArgs(routes=routes, kms_key_arn=KEY, waf=WafArgs()))
+    RestApi("plain-api", RestApiArgs(routes=routes, waf=WafArgs()))
+    pulumi.export("keyed_api", exported(keyed.required_key_policy))
+
+
+@pytest.fixture(scope="module")
+def keyed_api():
+    with logged() as lines:
+        stack = synth(keyed_api_program)
+    return stack, lines
+
+
+def api_log_group(stack, component: str, suffix: str):
+    return next(g for g in within(stack, component, LOG_GROUP) if g.name == f"{component}-{suffix}-logs")
+
+
+def test_an_apis_key_encrypts_its_access_log_group_and_its_web_acls_log_group(keyed_api):
+    stack, _ = keyed_api
+    assert api_log_group(stack, "keyed-api", "access").inputs["kmsKeyId"] == KEY
+    assert api_log_group(stack, "keyed-api", "waf").inputs["kmsKeyId"] == KEY
+
+
+def test_without_a_key_an_apis_log_groups_keep_cloudwatch_logs_encryption(keyed_api):
+    stack, _ = keyed_api
+    assert "kmsKeyId" not in api_log_group(stack, "plain-api", "access").inputs
+    assert "kmsKeyId" not in api_log_group(stack, "plain-api", "waf").inputs
+
+
+def test_an_api_lists_and_logs_what_cloudwatch_logs_needs_of_its_key_for_both_log_groups(keyed_api):
+    stack, lines = keyed_api
+    groups = [api_log_group(stack, "keyed-api", suffix).outputs["arn"] for suffix in ("access", "waf")]
+    statement = logs_statement(groups[0])
+    statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] = groups
+    assert stack.stack_outputs["keyed_api"] == [{"key": KEY, "statements": [statement]}]
+    assert any("RestApi keyed-api: the policy of RestApiArgs.kms_key_arn" in line for line in lines.at("INFO"))
+
+
+EXISTING_FUNCTION = ExistingFunction(arn=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")
+
+
+def test_an_api_refuses_a_key_given_by_alias():
+    args = RestApiArgs(routes=[Route("GET", "/items", EXISTING_FUNCTION)], kms_key_arn="alias/orders")
+    with pytest.raises(ValueError, match=r"RestApiArgs.kms_key_arn: give the key's ARN"):
+        args.validate()
+
+
+def test_an_api_refuses_its_key_and_an_access_log_group_key_override_together():
+    args = RestApiArgs(
+        routes=[Route("GET", "/items", EXISTING_FUNCTION)],
+        kms_key_arn=KEY,
+        access_log_group_overrides={"kms_key_id": KEY},
+    )
+    with pytest.raises(ValueError, match=r"set kms_key_arn or access_log_group_overrides\['kms_key_id'\]"):
+        args.validate()

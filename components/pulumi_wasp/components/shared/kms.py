@@ -75,11 +75,12 @@ def required_key_policy(
 
 
 def log_group_key_policy(
-    owner: str, key_arg: str, key_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+    owner: str, key_arg: str, key_arn: pulumi.Input[str], *log_group_arns: pulumi.Input[str]
 ) -> KeyPolicyGrant:
-    """What the key given as ``key_arg`` needs for the log group ``owner`` created with it: CloudWatch Logs'
-    statement (:func:`log_group_statement`), logged and listed in ``owner``'s ``required_key_policy``."""
-    return required_key_policy(owner, key_arg, key_arn, [log_group_statement([log_group_arn], aws_region())])
+    """What the key given as ``key_arg`` needs for the log groups ``owner`` created with it: CloudWatch Logs'
+    statement (:func:`log_group_statement`, one for them all: a key policy's statement ids are its own),
+    logged and listed in ``owner``'s ``required_key_policy``."""
+    return required_key_policy(owner, key_arg, key_arn, [log_group_statement(log_group_arns, aws_region())])
 
 
 def log_delivery_key_policy(owner: str, key_arg: str, key_arn: pulumi.Input[str]) -> KeyPolicyGrant:

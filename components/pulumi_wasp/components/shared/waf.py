@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_aws import wafv2
+from pulumi_aws import cloudwatch, wafv2
 
 from pulumi_wasp.components import defaults
 from pulumi_wasp.components.shared import children, names
@@ -97,7 +97,16 @@ class WafArgs:
             )
 
 
-def web_acl_arn(
+@dataclass(frozen=True)
+class WebAcl:
+    """The web ACL to associate with a stage, and the log group the component created for it (None: an existing
+    web ACL, or ``logging=False``)."""
+
+    arn: pulumi.Input[str]
+    log_group: cloudwatch.LogGroup | None
+
+
+def web_acl(
     name: str,
     args: WafArgs,
     *,
@@ -105,11 +114,13 @@ def web_acl_arn(
     parent: pulumi.Resource,
     tags: dict[str, str],
     overrides_arg: str,
-) -> pulumi.Input[str]:
-    """The ARN of the web ACL to associate: ``args.web_acl_arn``, or that of a web ACL created under ``parent``
-    (``<name>-waf``, with its log group and logging configuration when ``args.logging``)."""
+    kms_key_id: pulumi.Input[str] | None = None,
+) -> WebAcl:
+    """The web ACL to associate: ``args.web_acl_arn``, or a web ACL created under ``parent`` (``<name>-waf``, with
+    its log group, encrypted with the customer-managed key ``kms_key_id`` when given, and logging configuration
+    when ``args.logging``)."""
     if args.web_acl_arn is not None:
-        return args.web_acl_arn
+        return WebAcl(args.web_acl_arn, None)
     acl_name = context.physical_name(f"{name}-waf", names.WAF_WEB_ACL)
     rules = [
         {
@@ -155,6 +166,7 @@ def web_acl_arn(
         arg=overrides_arg,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    logs = None
     if args.logging:
         logs = log_group(
             f"{name}-waf",
@@ -162,6 +174,7 @@ def web_acl_arn(
             context=context,
             parent=parent,
             tags=tags,
+            kms_key_id=kms_key_id,
         )
         wafv2.WebAclLoggingConfiguration(
             f"{name}-waf-logging",
@@ -170,7 +183,7 @@ def web_acl_arn(
             redacted_fields=[{"single_header": {"name": "authorization"}}],
             opts=pulumi.ResourceOptions(parent=parent),
         )
-    return acl.arn
+    return WebAcl(acl.arn, logs)
 
 
 def _visibility(metric_name: str) -> dict[str, Any]:
