@@ -175,7 +175,8 @@ class Authorizer:
         resource's policy can allow it, with ``aws:SourceArn`` / ``aws:SourceAccount`` of the sender."""
         started = time.perf_counter()
         principal = Principal(self.credentials.account, service=service)
-        source_account = source_arn.split(":")[4] or self.credentials.account
+        parts = source_arn.split(":")
+        source_account = parts[4] if len(parts) > 4 and parts[4] else self.credentials.account
         context = {
             **self._context(principal, region),
             "aws:SourceArn": source_arn,

@@ -503,3 +503,17 @@ def test_cloudwatch_logs_uses_a_log_groups_key_only_when_the_key_policy_lets_it_
     state.policies[KEY] = document(logs_may_use)
     assert authorizer.check_log_group_key(LOG_GROUP, KEY, REGION) is None
     assert authorizer.check_log_group_key(f"{LOG_GROUP}-other", KEY, REGION) is not None
+
+
+def test_a_delivery_from_a_source_arn_without_an_account_is_from_the_local_account() -> None:
+    authorizer, state, _ = setup()
+    state.policies[QUEUE] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+    assert authorizer.delivery("s3.amazonaws.com", "sqs:SendMessage", QUEUE, "", REGION) is None
