@@ -1,6 +1,7 @@
 """Services delivering into queues under customer-managed keys in the local cloud, end to end: S3 notifying a queue
-needs the key policy to let s3.amazonaws.com use the key, a schedule dead-lettering to a queue needs its role to
-(tests/e2e/programs/keyed_deliveries); refused, nothing is delivered and the denial is in iam.log."""
+and a rule dead-lettering to one need the key policy to let the service (s3.amazonaws.com, events.amazonaws.com) use
+the key, a schedule dead-lettering to one needs its role to (tests/e2e/programs/keyed_deliveries); refused, nothing
+is delivered and the denial is in iam.log."""
 
 from __future__ import annotations
 
@@ -83,11 +84,12 @@ def test_s3_drops_a_notification_to_a_queue_whose_key_policy_does_not_admit_it_a
     assert [m for m in messages(cloud, outputs(cloud)["refused_queue_url"]) if key in m["Body"]] == []
 
 
-def dead_letters_from(cloud: LocalCloud, schedule: str) -> list[dict[str, Any]]:
-    """The dead letters of the schedule named ``schedule``."""
+def dead_letters_from(cloud: LocalCloud, schedule: str, queue_url: str | None = None) -> list[dict[str, Any]]:
+    """The dead letters of the schedule or rule named ``schedule`` in ``queue_url`` (the schedules' DLQ unless
+    given)."""
     return [
         message
-        for message in messages(cloud, outputs(cloud)["dead_letters_url"])
+        for message in messages(cloud, queue_url or outputs(cloud)["dead_letters_url"])
         if message["MessageAttributes"]["RULE_ARN"]["StringValue"].endswith(f"/{schedule}")
     ]
 
@@ -110,3 +112,24 @@ def test_a_schedule_whose_role_may_not_use_the_dead_letter_queues_key_loses_the_
     wait_for(lambda: cloud.runtime.ledger.counts().get(source, {}).get("dropped"), "the run was dropped")
     assert key_denials(cloud, f"assumed-role/{outputs(cloud)['schedule_roles']['ungranted']}/scheduler") != []
     assert dead_letters_from(cloud, "ungranted") == []
+
+
+@pytest.mark.time_limit(120)
+def test_a_rule_dead_letters_a_refused_run_to_a_queue_whose_own_key_admits_eventbridge(cloud: LocalCloud) -> None:
+    cloud.runtime.schedules.fire("admitted")
+    url = outputs(cloud)["rule_dlq_urls"]["admitted"]
+    found: list[dict[str, Any]] = []
+    wait_for(lambda: found.extend(dead_letters_from(cloud, "admitted", url)) or found, "the run was dead-lettered")
+    assert found[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "AccessDeniedException"
+    assert key_denials(cloud, "events.amazonaws.com", "admitted") == []
+
+
+@pytest.mark.time_limit(120)
+def test_a_rule_whose_dead_letter_queues_key_policy_does_not_admit_eventbridge_loses_the_run_and_logs_the_denial(
+    cloud: LocalCloud,
+) -> None:
+    cloud.runtime.schedules.fire("unadmitted")
+    source = "events unadmitted → lambda"
+    wait_for(lambda: cloud.runtime.ledger.counts().get(source, {}).get("dropped"), "the run was dropped")
+    assert key_denials(cloud, "events.amazonaws.com") != []
+    assert dead_letters_from(cloud, "unadmitted", outputs(cloud)["rule_dlq_urls"]["unadmitted"]) == []
