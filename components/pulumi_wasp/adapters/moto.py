@@ -1089,15 +1089,15 @@ def install_iam(gate: Gate) -> None:
 
     def s3_send_sqs(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
         queue = f"arn:aws:sqs:{region_name}:{account_id}:{queue_name}"
-        if gate.delivery("s3.amazonaws.com", "sqs:SendMessage", queue, _bucket_arn(event_body), region_name) is None:
+        if gate.delivery("s3.amazonaws.com", "sqs:SendMessage", queue, bucket_arn_of(event_body), region_name) is None:
             _original["s3_send_sqs"](account_id, event_body, queue_name, region_name)
 
     def s3_send_sns(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
-        if gate.delivery("s3.amazonaws.com", "sns:Publish", topic_arn, _bucket_arn(event_body), region_name) is None:
+        if gate.delivery("s3.amazonaws.com", "sns:Publish", topic_arn, bucket_arn_of(event_body), region_name) is None:
             _original["s3_send_sns"](account_id, event_body, topic_arn, region_name)
 
     def s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
-        source = _bucket_arn(event_body)
+        source = bucket_arn_of(event_body)
         if gate.delivery("s3.amazonaws.com", "lambda:InvokeFunction", fn_arn, source, region_name) is None:
             _original["s3_invoke_lambda"](account_id, event_body, fn_arn, region_name)
 
@@ -1165,11 +1165,16 @@ def _sfn_client_modules() -> list[Any]:
     return [sfn_boto_client, *(importlib.import_module(base + name) for name in _SFN_CLIENT_USERS)]
 
 
-def _bucket_arn(event_body: Any) -> str:
+def bucket_arn_of(event_body: Any) -> str:
+    """The ARN of the bucket an S3 notification is from: its records' bucket, or the bucket named by the
+    ``s3:TestEvent`` moto sends (as S3 does) when a notification configuration is put; '' for any other body."""
     try:
         return str(event_body["Records"][0]["s3"]["bucket"]["arn"])
     except (KeyError, IndexError, TypeError):
-        return ""
+        pass
+    if isinstance(event_body, dict) and event_body.get("Event") == "s3:TestEvent" and event_body.get("Bucket"):
+        return f"arn:aws:s3:::{event_body['Bucket']}"
+    return ""
 
 
 class MotoIamState:

@@ -868,3 +868,12 @@ def test_key_states_are_read_from_moto_and_an_unknown_key_arn_is_none() -> None:
         assert state.key_state(key["Arn"]) == "Disabled"
         unknown = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
         assert (state.key_arn("eu-west-1", unknown), state.key_state(unknown)) == (None, None)
+
+
+def test_the_bucket_of_an_s3_notification_is_read_from_its_records_and_from_moto_s_test_event() -> None:
+    from moto.s3 import notifications
+
+    assert adapter.bucket_arn_of(notifications._get_test_event("uploads")) == "arn:aws:s3:::uploads"
+    record = {"Records": [{"s3": {"bucket": {"name": "uploads", "arn": "arn:aws:s3:::uploads"}}}]}
+    assert adapter.bucket_arn_of(record) == "arn:aws:s3:::uploads"
+    assert adapter.bucket_arn_of({"Event": "s3:Other"}) == ""

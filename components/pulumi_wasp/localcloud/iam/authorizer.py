@@ -37,6 +37,7 @@ from pulumi_wasp.localcloud.iam.requests import (
     Request,
     Resolver,
     accesses,
+    delivery_key_use,
     environment_key_use,
     execution_key_use,
     log_group_key_use,
@@ -135,8 +136,27 @@ class Authorizer:
             if not role:
                 reason = "because the target has no RoleArn (AWS requires one for this target)"
                 return self._deny(Denial(f"{sender}.amazonaws.com", action, arn, reason))
-            return self.check_role(str(role), sender, action, arn, region)
+            denial = self.check_role(str(role), sender, action, arn, region)
+            return denial if denial is not None else self._target_role_key_use(str(role), sender, action, arn, region)
         return self.check_service(f"{SENDERS.get(sender, sender)}.amazonaws.com", action, arn, source_arn, region)
+
+    def _target_role_key_use(self, role_arn: str, sender: str, action: str, arn: str, region: str) -> Denial | None:
+        """A delivery with the target's role into a queue or topic under a customer-managed key (a schedule's SQS
+        or SNS target, or its dead-letter queue: Scheduler sends with the schedule's execution role, "Configuring a
+        schedule's dead-letter queue",
+        https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html) is that role's
+        SendMessage or Publish: the service uses the key with the role's permissions, as for any producer (SQS's
+        "Key management",
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html)."""
+        if action not in _ENCRYPTING_DELIVERIES:
+            return None
+        try:
+            needed = delivery_key_use(arn, action, self.state)
+        except NotMappedError as unknown:
+            return self._deny(Denial(f"{sender}.amazonaws.com", "kms:GenerateDataKey", arn, f"because {unknown}"))
+        if not needed:
+            return None
+        return self._role_key_use(role_arn, sender, needed, region)
 
     # -- the three kinds of caller ---------------------------------------------------------------
     def check_request(self, principal: Principal, request: Request) -> Denial | None:
@@ -175,7 +195,8 @@ class Authorizer:
         resource's policy can allow it, with ``aws:SourceArn`` / ``aws:SourceAccount`` of the sender."""
         started = time.perf_counter()
         principal = Principal(self.credentials.account, service=service)
-        source_account = source_arn.split(":")[4] or self.credentials.account
+        parts = source_arn.split(":")
+        source_account = parts[4] if len(parts) > 4 and parts[4] else self.credentials.account
         context = {
             **self._context(principal, region),
             "aws:SourceArn": source_arn,

@@ -24,6 +24,7 @@ __all__ = [
     "Request",
     "Resolver",
     "accesses",
+    "delivery_key_use",
     "environment_key_use",
     "execution_key_use",
     "log_group_key_use",
@@ -236,6 +237,15 @@ def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
     if operation is None:
         return []
     return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
+
+
+def delivery_key_use(resource_arn: str, action: str, resolver: Resolver) -> list[Access]:
+    """The KMS use of a delivery ``action`` (``sqs:SendMessage``, ``sns:Publish``) into ``resource_arn`` made with a
+    role (a schedule's target or DLQ): what that send or publish asks of any caller; [] without a customer-managed
+    key."""
+    _, _, service, region, account, _ = resource_arn.split(":", 5)
+    request = Request(service, action.split(":", 1)[1], {}, region, account)
+    return _key_use(request, resolver, service, resource_arn)
 
 
 #: What Step Functions asks of a machine's execution role to start an execution under the machine's customer-managed

@@ -528,3 +528,76 @@ def test_cloudwatch_logs_uses_a_log_groups_key_only_when_the_key_policy_lets_it_
     state.policies[KEY] = document(logs_may_use)
     assert authorizer.check_log_group_key(LOG_GROUP, KEY, REGION) is None
     assert authorizer.check_log_group_key(f"{LOG_GROUP}-other", KEY, REGION) is not None
+
+
+SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/nightly"
+RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/nightly"
+MAY_SEND = document({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": QUEUE})
+
+
+def test_a_schedule_dead_lettering_to_a_queue_under_a_customer_managed_key_needs_its_role_to_use_the_key() -> None:
+    authorizer, state, _ = setup()
+    encrypted_queue(state)
+    state.roles["orders-role"] = [MAY_SEND]
+    dead_letter = {"Arn": QUEUE, "RoleArn": ROLE}
+    denial = authorizer.check_target(SCHEDULE, dead_letter, REGION)
+    assert denial is not None and denial.message == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/scheduler is not authorized to perform: "
+        f"kms:GenerateDataKey on resource: {KEY} because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+    through = {"StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}
+    state.roles["orders-role"] = [
+        MAY_SEND,
+        document(
+            {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY, "Condition": through}
+        ),
+    ]
+    assert authorizer.check_target(SCHEDULE, dead_letter, REGION) is None
+
+
+def test_a_schedule_dead_lettering_to_a_queue_without_a_customer_managed_key_needs_only_send_message() -> None:
+    authorizer, state, _ = setup()
+    state.roles["orders-role"] = [MAY_SEND]
+    assert authorizer.check_target(SCHEDULE, {"Arn": QUEUE, "RoleArn": ROLE}, REGION) is None
+
+
+def test_a_schedule_dead_lettering_to_a_queue_whose_key_is_not_in_the_emulator_is_denied_with_the_reason() -> None:
+    authorizer, state, _ = setup()
+    state.keys[QUEUE] = "alias/gone"
+    state.roles["orders-role"] = [MAY_SEND]
+    denial = authorizer.check_target(SCHEDULE, {"Arn": QUEUE, "RoleArn": ROLE}, REGION)
+    assert denial is not None and "the KMS key alias/gone" in denial.reason and denial.action == "kms:GenerateDataKey"
+
+
+def test_a_rule_dead_lettering_to_a_queue_under_a_customer_managed_key_needs_its_key_policy_to_admit_events() -> None:
+    authorizer, state, _ = setup()
+    encrypted_queue(state)
+    state.policies[QUEUE] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE,
+        }
+    )
+    denial = authorizer.check_target(RULE, {"Arn": QUEUE}, REGION)
+    assert denial is not None and denial.message == (
+        f"User: events.amazonaws.com is not authorized to perform: kms:GenerateDataKey on resource: {KEY} because no "
+        "resource-based policy allows the kms:GenerateDataKey action"
+    )
+    state.policies[KEY] = service_may_use_key("events.amazonaws.com")
+    assert authorizer.check_target(RULE, {"Arn": QUEUE}, REGION) is None
+
+
+def test_a_delivery_from_a_source_arn_without_an_account_is_from_the_local_account() -> None:
+    authorizer, state, _ = setup()
+    state.policies[QUEUE] = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE,
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    )
+    assert authorizer.delivery("s3.amazonaws.com", "sqs:SendMessage", QUEUE, "", REGION) is None
