@@ -85,6 +85,11 @@ class QueueArgs:
             self._validate_existing_dlq(self.existing_dlq)
         if self.customer_managed_key and self.kms_master_key_id is not None:
             raise ValueError("QueueArgs: set kms_master_key_id (your key) or customer_managed_key=True, not both")
+        if self.customer_managed_key and "kms_master_key_id" in self.overrides:
+            # The override would encrypt the queue with another key, leaving the created one unused.
+            raise ValueError(
+                "QueueArgs: set overrides['kms_master_key_id'] (your key) or customer_managed_key=True, not both"
+            )
         customer_key_arn(self.kms_master_key_id, "QueueArgs.kms_master_key_id")
         if not 60 <= self.retention_seconds <= 1_209_600:
             raise ValueError(f"QueueArgs.retention_seconds must be 60..1209600, got {self.retention_seconds}")

@@ -246,6 +246,10 @@ def test_an_aws_managed_key_needs_no_grant():
             "set kms_master_key_id .* or customer_managed_key=True, not both",
         ),
         (
+            lambda: QueueArgs(overrides={"kms_master_key_id": KEY}, customer_managed_key=True).validate(),
+            r"set overrides\['kms_master_key_id'\] \(your key\) or customer_managed_key=True, not both",
+        ),
+        (
             lambda: SecureBucketArgs(encryption="aws:kms", kms_key_arn="alias/uploads").validate(),
             r"SecureBucketArgs.kms_key_arn: give the key's ARN",
         ),
