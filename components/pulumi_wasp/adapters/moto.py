@@ -54,7 +54,7 @@ Patches:
    control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
    queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
    as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
-   the customer-managed key of a queue, topic, stream, state machine, bucket or object (``encryption_key``) and a
+   the customer-managed key of a queue, topic, stream, table, state machine, bucket or object (``encryption_key``) and a
    state machine's role; a denied key use answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
 6. Step Functions execution names (:func:`install_execution_names`): AWS starts at most one execution of a name
    per state machine (the same running one for the same input, else ExecutionAlreadyExists), which is what a
