@@ -54,7 +54,7 @@ Patches:
    control; SNS subscriptions, EventBridge's SQS targets and S3 notifications ask it before delivering to a
    queue, topic or function (a denied delivery is dropped, as AWS drops it); Step Functions' task clients sign
    as the state machine role. :class:`MotoIamState` reads roles' and resources' policies from the backends, and
-   the customer-managed key of a queue, topic, stream, state machine, bucket or object (``encryption_key``) and a
+   the customer-managed key of a queue, topic, stream, table, state machine, bucket or object (``encryption_key``) and a
    state machine's role; a denied key use answers in the service's KMS error (:data:`KMS_DENIAL_CODES`).
 6. Step Functions execution names (:func:`install_execution_names`): AWS starts at most one execution of a name
    per state machine (the same running one for the same input, else ExecutionAlreadyExists), which is what a
@@ -1025,6 +1025,9 @@ KMS_DENIAL_CODES: dict[str, tuple[str, int]] = {
     "sns": ("KMSAccessDenied", 400),
     "kinesis": ("KMSAccessDeniedException", 400),
     "stepfunctions": ("KmsAccessDeniedException", 400),
+    # DynamoDB's "KMS key access denied error: … (Service: AWSKMS; … Error Code: AccessDeniedException …)"
+    # (https://github.com/aws/aws-cdk/issues/10010): its plain denial's code and status.
+    "dynamodb": ("AccessDeniedException", 400),
 }
 
 
@@ -1240,9 +1243,26 @@ class MotoIamState:
             key_id = encryption.get("kmsKeyId") if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY" else None
         elif service == "s3":
             key_id, region = self._s3_key(name, writing)
+        elif service == "dynamodb":
+            key_id = self._table_key(account, region, name)
         if not key_id or str(key_id).startswith("alias/aws/"):
             return None
         return self.key_arn(region, str(key_id)) or str(key_id)
+
+    def _table_key(self, account: str, region: str, path: str) -> str | None:
+        """The customer-managed key of the table in ``path`` (``table/<name>``, its indexes' and streams' paths
+        too: both are encrypted with the table's key, "DynamoDB encryption at rest usage notes",
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html); None for an
+        AWS-owned key (SSE not enabled) or the AWS-managed ``aws/dynamodb`` key, which moto fills in for SSE
+        enabled without a key (as the key ARN, not the alias) and whose policy admits every principal of the
+        account through DynamoDB."""
+        table = dynamodb_backends[account][region].tables.get(path.removeprefix("table/").split("/", 1)[0])
+        sse = getattr(table, "sse_specification", None) or {}
+        key_id = sse.get("KMSMasterKeyId") if sse.get("Enabled") is True else None
+        if not key_id:
+            return None
+        key_arn = self.key_arn(region, str(key_id)) or str(key_id)
+        return None if key_arn == self.key_arn(region, "alias/aws/dynamodb") else key_arn
 
     def _s3_key(self, path: str, writing: bool) -> tuple[Any, str]:
         """A bucket's default key (``writing``), or the key its object was encrypted with; and the bucket's region

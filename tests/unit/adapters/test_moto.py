@@ -666,6 +666,42 @@ def test_a_queues_customer_managed_key_is_read_as_its_arn(monkeypatch: pytest.Mo
         assert state.encryption_key(queue + "plain", writing=True) is None
 
 
+def test_a_tables_key_is_read_only_when_it_is_customer_managed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        key = boto3.client("kms").create_key()["KeyMetadata"]
+        dynamodb = boto3.client("dynamodb")
+        table = {
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        keyed = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key["KeyId"]}
+        dynamodb.create_table(TableName="keyed", SSESpecification=keyed, **table)
+        # moto fills in (and creates) the aws/dynamodb key, by ARN, for SSE enabled without a key.
+        dynamodb.create_table(TableName="default", SSESpecification={"Enabled": True, "SSEType": "KMS"}, **table)
+        managed = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/aws/dynamodb"}
+        dynamodb.create_table(TableName="managed", SSESpecification=managed, **table)
+        dynamodb.create_table(TableName="owned", SSESpecification={"Enabled": False}, **table)
+        dynamodb.create_table(TableName="plain", **table)
+        described = dynamodb.describe_table(TableName="default")["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+        state = adapter.MotoIamState(ACCOUNT)
+        tables = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
+        assert described == state.key_arn(REGION, "alias/aws/dynamodb")
+        assert state.encryption_key(tables + "keyed", writing=False) == key["Arn"]
+        assert state.encryption_key(tables + "keyed/stream/2026-01-01T00:00:00.000", writing=False) == key["Arn"]
+        for name in ("default", "managed", "owned", "plain", "absent"):
+            assert state.encryption_key(tables + name, writing=False) is None, name
+
+
+def test_dynamodb_answers_a_denied_key_use_with_its_access_denied() -> None:
+    response = type(
+        "Response", (), {"service_name": "dynamodb", "headers": {"Content-Type": "application/x-amz-json-1.0"}}
+    )()
+    denial = adapter._denial(response, "User: u is not authorized to perform: kms:Decrypt on resource: k")  # type: ignore[arg-type]
+    assert (denial.error_type, denial.code) == ("AccessDeniedException", 400)  # type: ignore[attr-defined]
+
+
 def test_sqs_answers_a_denied_key_use_as_kms_does() -> None:
     response = type(
         "Response", (), {"service_name": "sqs", "headers": {"Content-Type": "application/x-amz-json-1.0"}}

@@ -47,6 +47,8 @@ SUPPORTED = (
     "kms:EncryptionContext:SourceArn",
     "kms:EncryptionContext:aws:lambda:FunctionArn",
     "kms:EncryptionContext:aws:logs:arn",
+    "kms:EncryptionContext:aws:dynamodb:tableName",
+    "kms:EncryptionContext:aws:dynamodb:subscriberId",
 )
 SUPPORTED_KEYS = frozenset(key.lower() for key in SUPPORTED)
 

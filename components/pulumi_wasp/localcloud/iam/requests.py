@@ -49,7 +49,8 @@ class Resolver(Protocol):
     def key_arn(self, region: str, key_id: str) -> str | None: ...
 
     def encryption_key(self, resource_arn: str, writing: bool) -> str | None:
-        """The customer-managed key the queue, topic, stream, state machine (a version's ARN: that version's; an
+        """The customer-managed key the queue, topic, stream, table (its indexes and stream too),
+        state machine (a version's ARN: that version's; an
         alias's: its routed version's) or bucket (``writing``: its default encryption) or object (reading) is encrypted
         with: its ARN, or the id the resource names when the emulator holds no such key; None without a key, with the
         service's own encryption or an AWS-managed ``alias/aws/...`` key."""
@@ -126,7 +127,16 @@ def _name_or_arn(value: str, request: Request, service: str, kind: str) -> str:
 # -- per service -------------------------------------------------------------------------------------------------
 
 
-def _dynamodb(request: Request, _: Resolver) -> list[Access]:
+def _dynamodb(request: Request, resolver: Resolver) -> list[Access]:
+    found = _dynamodb_actions(request)
+    if ("dynamodb", request.operation) not in _KMS_USE:
+        return found
+    # Each table once: its indexes and stream are encrypted with its key.
+    tables = dict.fromkeys(_table_of(access.resource) for access in found)
+    return [*found, *(use for table in tables for use in _key_use(request, resolver, "dynamodb", table))]
+
+
+def _dynamodb_actions(request: Request) -> list[Access]:
     p, op = request.params, request.operation
     if op in ("TransactWriteItems", "TransactGetItems"):
         found = []
@@ -156,6 +166,11 @@ def _table(request: Request, name: str) -> str:
     return _name_or_arn(name, request, "dynamodb", "table/")
 
 
+def _table_of(arn: str) -> str:
+    """The table of a table, index or stream ARN (``…:table/<name>/stream/<label>`` → ``…:table/<name>``)."""
+    return "/".join(arn.split("/", 2)[:2])
+
+
 def _stream_of_iterator(iterator: str) -> str:
     # moto's DynamoDB stream iterators are the stream ARN, a '|' and the shard position.
     head = iterator.split("|", 1)[0]
@@ -182,6 +197,26 @@ _KMS_USE: dict[tuple[str, str], tuple[str, ...]] = {
     ("kinesis", "PutRecord"): ("kms:GenerateDataKey",),
     ("kinesis", "PutRecords"): ("kms:GenerateDataKey",),
     ("kinesis", "GetRecords"): ("kms:Decrypt",),
+    # DynamoDB decrypts the table key for whoever reads or writes the table's items (or its stream's records): the
+    # Decrypt is logged as that principal, invoked by DynamoDB ("How Amazon DynamoDB uses AWS KMS", Monitoring,
+    # https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html); a writer too
+    # (https://github.com/aws/aws-cdk/issues/10010: PutItem denied until the role could Decrypt).
+    **{
+        ("dynamodb", operation): ("kms:Decrypt",)
+        for operation in (
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "Query",
+            "Scan",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "TransactGetItems",
+            "TransactWriteItems",
+            "GetRecords",
+        )
+    },
     # Step Functions decrypts a machine's definition or an execution's data for the caller that reads it; starting,
     # SendTask*, StopExecution and RedriveExecution need nothing of the caller ("Required permissions for API
     # callers", https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html).
@@ -203,6 +238,9 @@ ENCRYPTION_CONTEXT = {
     "lambda": "aws:lambda:FunctionArn",
     "logs": "aws:logs:arn",
 }
+#: DynamoDB's encryption context: the table's name (not its ARN) and the account (same KMS page, "DynamoDB encryption
+#: context").
+DYNAMODB_ENCRYPTION_CONTEXT = ("aws:dynamodb:tableName", "aws:dynamodb:subscriberId")
 #: What CloudWatch Logs does with a log group's key as itself: a data key for the events it ingests, Decrypt of
 #: them whenever they are read. AWS does not document which of the two CreateLogGroup and AssociateKmsKey try;
 #: a group whose key allows one and not the other cannot be both written and read, so both are asked.
@@ -226,17 +264,18 @@ def _key_use(request: Request, resolver: Resolver, prefix: str, resource: str) -
 
 
 #: What a Lambda event source mapping calls to read its source (with the function's execution role).
-MAPPING_READS = {"sqs": "ReceiveMessage", "kinesis": "GetRecords"}
+MAPPING_READS = {"sqs": "ReceiveMessage", "kinesis": "GetRecords", "dynamodb": "GetRecords"}
 
 
 def mapping_key_use(source_arn: str, resolver: Resolver) -> list[Access]:
-    """The KMS use of an event source mapping reading ``source_arn`` (a queue or a Kinesis stream under a
-    customer-managed key: ``kms:Decrypt`` through the service); [] for a source without one."""
+    """The KMS use of an event source mapping reading ``source_arn`` (a queue, a Kinesis stream or a DynamoDB
+    table's stream under a customer-managed key: ``kms:Decrypt`` through the service); [] for a source without one."""
     _, _, service, region, account, _ = source_arn.split(":", 5)
     operation = MAPPING_READS.get(service)
     if operation is None:
         return []
-    return _key_use(Request(service, operation, {}, region, account), resolver, service, source_arn)
+    resource = _table_of(source_arn) if service == "dynamodb" else source_arn
+    return _key_use(Request(service, operation, {}, region, account), resolver, service, resource)
 
 
 def delivery_key_use(resource_arn: str, action: str, resolver: Resolver) -> list[Access]:
@@ -308,7 +347,11 @@ def _kms_through(
     context = {"kms:CallerAccount": request.account}
     if via:
         context["kms:ViaService"] = f"{service}.{request.region}.amazonaws.com"
-    if service in ENCRYPTION_CONTEXT:
+    if service == "dynamodb":
+        table, account = DYNAMODB_ENCRYPTION_CONTEXT
+        context[f"kms:EncryptionContext:{table}"] = resource.split(":", 5)[5].split("/")[1]
+        context[f"kms:EncryptionContext:{account}"] = request.account
+    elif service in ENCRYPTION_CONTEXT:
         context[f"kms:EncryptionContext:{ENCRYPTION_CONTEXT[service]}"] = resource
     return [Access(action, key, context) for action in actions]
 

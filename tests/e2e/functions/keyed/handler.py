@@ -50,3 +50,14 @@ def on_object(event, context):
 def environment(event, context):
     """The environment variable Lambda decrypted for the handler."""
     return {"secret": os.environ.get("SECRET")}
+
+
+def items(event, context):
+    """Write an item into ``event["table"]`` and read it back; the error's code and message when refused."""
+    table = boto3.client("dynamodb")
+    try:
+        table.put_item(TableName=event["table"], Item={"id": {"S": "order-1"}})
+        found = table.get_item(TableName=event["table"], Key={"id": {"S": "order-1"}})
+    except ClientError as error:
+        return {"error": error.response["Error"]["Code"], "message": error.response["Error"]["Message"]}
+    return {"ok": "Item" in found}

@@ -601,3 +601,52 @@ def test_a_delivery_from_a_source_arn_without_an_account_is_from_the_local_accou
         }
     )
     assert authorizer.delivery("s3.amazonaws.com", "sqs:SendMessage", QUEUE, "", REGION) is None
+
+
+# -- DynamoDB tables under a customer-managed key ----------------------------------------------------------------
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+TABLE_CONTEXT = {
+    "kms:ViaService": f"dynamodb.{REGION}.amazonaws.com",
+    "kms:EncryptionContext:aws:dynamodb:tableName": "orders",
+    "kms:EncryptionContext:aws:dynamodb:subscriberId": ACCOUNT,
+}
+
+
+def test_an_item_write_to_a_keyed_table_is_denied_until_the_caller_may_decrypt_its_key_through_dynamodb() -> None:
+    authorizer, state, key = setup()
+    state.keys[TABLE], state.policies[KEY] = KEY, DELEGATING
+    writes = document({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE})
+    state.roles["orders-role"] = [writes]
+    assert authorizer.request(key, put_item()) == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/orders-role/orders-api is not authorized to perform: "
+        f"kms:Decrypt on resource: {KEY} because no identity-based policy allows the kms:Decrypt action"
+    )
+    decrypts = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}
+    state.roles["orders-role"] = [writes, document({**decrypts, "Condition": {"StringEquals": TABLE_CONTEXT}})]
+    assert authorizer.request(key, put_item()) is None
+
+
+def test_a_grant_of_a_tables_key_for_another_table_does_not_decrypt_this_one() -> None:
+    authorizer, state, key = setup()
+    state.keys[TABLE], state.policies[KEY] = KEY, DELEGATING
+    other = {**TABLE_CONTEXT, "kms:EncryptionContext:aws:dynamodb:tableName": "payments"}
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE}),
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": {"StringEquals": other}}),
+    ]
+    denial = authorizer.request(key, put_item())
+    assert denial is not None and "kms:Decrypt" in denial
+
+
+def test_a_mapping_reads_a_keyed_tables_stream_with_the_function_role() -> None:
+    authorizer, state, _ = setup()
+    state.keys[TABLE], state.policies[KEY] = KEY, DELEGATING
+    state.roles["orders-role"] = []
+    stream = f"{TABLE}/stream/2026-12-01T00:00:00.000"
+    denial = authorizer.check_mapping_read(CONSUMER, stream, REGION)
+    assert denial is not None and "kms:Decrypt on resource" in denial.message
+    condition = {"StringEquals": {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"}}
+    state.roles["orders-role"] = [
+        document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY, "Condition": condition})
+    ]
+    assert authorizer.check_mapping_read(CONSUMER, stream, REGION) is None

@@ -25,6 +25,7 @@ KEY = f"arn:aws:kms:{ARN}:key/k-1"
 SEALED_QUEUE = f"arn:aws:sqs:{ARN}:sealed"
 SEALED_TOPIC = f"arn:aws:sns:{ARN}:sealed"
 SEALED_STREAM = f"arn:aws:kinesis:{ARN}:stream/sealed"
+SEALED_TABLE = f"arn:aws:dynamodb:{ARN}:table/sealed"
 OTHER_KEY = f"arn:aws:kms:{ARN}:key/k-2"
 SEALED_MACHINE = f"arn:aws:states:{ARN}:stateMachine:sealed"
 SEALED_EXECUTION = f"arn:aws:states:{ARN}:execution:sealed:order-1"
@@ -54,6 +55,7 @@ class Resolver:
             f"arn:aws:sqs:{ARN}:lost-key": "gone",
             SEALED_TOPIC: KEY,
             SEALED_STREAM: KEY,
+            SEALED_TABLE: KEY,
             SEALED_MACHINE: KEY,
             "arn:aws:s3:::sealed/report.csv": KEY,
         }.get(resource_arn)
@@ -266,6 +268,12 @@ def test_a_mapping_decrypts_what_it_receives_from_a_queue_or_reads_from_a_stream
     assert mapping_key_use(SEALED_STREAM, Resolver()) == [Access("kms:Decrypt", KEY, stream_context)]
 
 
+def test_a_mapping_decrypts_what_it_reads_from_a_keyed_tables_stream_through_dynamodb() -> None:
+    assert mapping_key_use(f"{SEALED_TABLE}/stream/2026-12-01T00:00:00.000", Resolver()) == [
+        Access("kms:Decrypt", KEY, THROUGH_DYNAMODB)
+    ]
+
+
 def test_a_mapping_on_a_source_without_a_customer_managed_key_uses_none() -> None:
     assert mapping_key_use(f"arn:aws:sqs:{ARN}:inventory", Resolver()) == []
     assert mapping_key_use(f"arn:aws:dynamodb:{ARN}:table/orders/stream/2026-12-01T00:00:00.000", Resolver()) == []
@@ -366,4 +374,55 @@ def test_cloudwatch_logs_uses_a_log_groups_key_in_the_log_groups_encryption_cont
     assert log_group_key_use(group, KEY) == [
         Access("kms:GenerateDataKey", KEY, context),
         Access("kms:Decrypt", KEY, context),
+    ]
+
+
+# -- DynamoDB tables under a customer-managed key ----------------------------------------------------------------
+THROUGH_DYNAMODB = through(
+    "dynamodb",
+    {
+        "kms:EncryptionContext:aws:dynamodb:tableName": "sealed",
+        "kms:EncryptionContext:aws:dynamodb:subscriberId": ACCOUNT,
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("GetItem", {"TableName": "sealed"}),
+        ("PutItem", {"TableName": "sealed"}),
+        ("UpdateItem", {"TableName": SEALED_TABLE}),
+        ("DeleteItem", {"TableName": "sealed"}),
+        ("Query", {"TableName": "sealed", "IndexName": "by-status"}),
+        ("Scan", {"TableName": "sealed"}),
+    ],
+)
+def test_an_item_operation_on_a_keyed_table_decrypts_its_key_through_dynamodb_for_the_table(
+    operation: str, params: dict[str, str]
+) -> None:
+    assert of("dynamodb", operation, params)[1:] == [Access("kms:Decrypt", KEY, THROUGH_DYNAMODB)]
+
+
+def test_a_batch_or_transaction_decrypts_each_keyed_table_once() -> None:
+    batch = of("dynamodb", "BatchGetItem", {"RequestItems": {"sealed": {}, "plain": {}}})
+    assert batch[2:] == [Access("kms:Decrypt", KEY, THROUGH_DYNAMODB)]
+    items = [{"Put": {"TableName": "sealed"}}, {"Update": {"TableName": "sealed"}}, {"Put": {"TableName": "plain"}}]
+    assert of("dynamodb", "TransactWriteItems", {"TransactItems": items})[3:] == [
+        Access("kms:Decrypt", KEY, THROUGH_DYNAMODB)
+    ]
+
+
+def test_reading_a_keyed_tables_stream_decrypts_the_tables_key() -> None:
+    stream = f"{SEALED_TABLE}/stream/2026-01-01T00:00:00.000"
+    assert of("dynamodbstreams", "GetRecords", {"ShardIterator": f"{stream}|1|abc"}) == [
+        Access("dynamodb:GetRecords", stream),
+        Access("kms:Decrypt", KEY, THROUGH_DYNAMODB),
+    ]
+
+
+def test_a_table_operation_that_reads_no_items_or_a_table_without_a_customer_key_uses_no_key() -> None:
+    assert of("dynamodb", "DescribeTable", {"TableName": "sealed"}) == [Access("dynamodb:DescribeTable", SEALED_TABLE)]
+    assert of("dynamodb", "PutItem", {"TableName": "plain"}) == [
+        Access("dynamodb:PutItem", f"arn:aws:dynamodb:{ARN}:table/plain")
     ]
