@@ -28,8 +28,8 @@ def items_function(name: str, *granted: iam.Statement) -> ServerlessFunction:
     )
 
 
-granted = items_function("granted", iam.kms_decrypt(data_key.arn, "dynamodb"))
-ungranted = items_function("ungranted")
+granted = items_function("table-granted", iam.kms_decrypt(data_key.arn, "dynamodb"))
+ungranted = items_function("table-ungranted")
 
 pulumi.export("tables", {"keyed": keyed.name, "plain": plain.name})
 pulumi.export("functions", {"granted": granted.function.name, "ungranted": ungranted.function.name})
