@@ -3,7 +3,6 @@ that group, failing with CloudWatch Logs' AccessDeniedException otherwise (moto 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,14 +14,7 @@ from pulumi_wasp.localcloud.deploy.cloudwatch import log_group
 from pulumi_wasp.localcloud.deploy.context import DeployContext
 from pulumi_wasp.localcloud.deploy.registry import Registry
 from pulumi_wasp.localcloud.emulator import Emulator
-
-ACCOUNT, REGION = "123456789012", "eu-west-1"
-ADMINISTERED = {
-    "Effect": "Allow",
-    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-    "Action": "kms:*",
-    "Resource": "*",
-}
+from tests.unit.localcloud.deploy.keys import ACCOUNT, REGION, new_key
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +22,6 @@ def emulator() -> Iterator[Emulator]:
     started = Emulator(REGION).start()
     yield started
     started.stop()
-
-
-def new_key(emulator: Emulator, *statements: dict[str, object]) -> str:
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [ADMINISTERED, *statements]})
-    return str(emulator.client("kms").create_key(Policy=policy)["KeyMetadata"]["Arn"])
 
 
 def logs_may_use_for(group: str) -> dict[str, object]:

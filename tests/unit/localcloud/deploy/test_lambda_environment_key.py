@@ -16,15 +16,9 @@ from pulumi_wasp.localcloud.deploy.context import DeployContext
 from pulumi_wasp.localcloud.deploy.lambda_ import function
 from pulumi_wasp.localcloud.deploy.registry import Registry
 from pulumi_wasp.localcloud.emulator import ENVIRONMENT_KEY_ERRORS, Emulator
+from tests.unit.localcloud.deploy.keys import ACCOUNT, REGION, new_key
 
-ACCOUNT, REGION = "123456789012", "eu-west-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/keyed-app"
-ADMINISTERED = {
-    "Effect": "Allow",
-    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-    "Action": "kms:*",
-    "Resource": "*",
-}
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +30,6 @@ def emulator() -> Iterator[Emulator]:
     started.client("iam").create_role(RoleName="keyed-app", AssumeRolePolicyDocument=json.dumps(trust))
     yield started
     started.stop()
-
-
-def new_key(emulator: Emulator, *statements: dict[str, object]) -> str:
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [ADMINISTERED, *statements]})
-    return str(emulator.client("kms").create_key(Policy=policy)["KeyMetadata"]["Arn"])
 
 
 def deploy_function(emulator: Emulator, tmp_path: Path, name: str, **inputs: object) -> Registry:
