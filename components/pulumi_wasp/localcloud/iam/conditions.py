@@ -77,6 +77,9 @@ def _arn_like(value: str, pattern: str) -> bool:
     operators reference,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html."""
     values, patterns = value.split(":", 5), pattern.split(":", 5)
+    if len(patterns) < len(values) and pattern.endswith("*"):
+        # A pattern of fewer parts ending in a wildcard ("*", "arn:aws:sqs:*") covers the rest of the ARN.
+        return _like(pattern).fullmatch(value) is not None
     return len(values) == len(patterns) and all(_like(p).fullmatch(v) for v, p in zip(values, patterns, strict=True))
 
 

@@ -27,7 +27,7 @@ def test_keys_are_case_insensitive() -> None:
 
 def test_an_arn_wildcard_matches_within_one_part_of_the_arn() -> None:
     assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:orders"}}, {"aws:SourceArn": SOURCE})
-    assert not holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:*"}}, {"aws:SourceArn": SOURCE})
+    assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:orders-dlq"}}, {"aws:SourceArn": SOURCE})
     group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/orders:*"
     assert holds({"ArnLike": {"aws:SourceArn": "arn:aws:logs:us-east-1:*:log-group:*"}}, {"aws:SourceArn": group})
 
@@ -36,6 +36,12 @@ def test_arn_equals_takes_wildcards_as_arn_like_does() -> None:
     assert holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:ord?rs"}}, {"aws:SourceArn": SOURCE})
     assert not holds({"ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:*:orders"}}, {"aws:SourceArn": SOURCE})
     assert holds({"ArnNotEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:*"}}, {"aws:SourceArn": SOURCE})
+
+
+def test_a_shorter_arn_pattern_ending_in_a_wildcard_covers_the_rest_of_the_arn() -> None:
+    assert holds({"ArnLike": {"aws:SourceArn": "*"}}, {"aws:SourceArn": SOURCE})
+    assert holds({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*"}}, {"aws:SourceArn": SOURCE})
+    assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:sqs:*"}}, {"aws:SourceArn": SOURCE})
 
 
 def test_a_missing_key_fails_a_positive_operator_and_passes_a_negated_one() -> None:
