@@ -1185,6 +1185,9 @@ class MotoIamState:
 
     def __init__(self, account: str) -> None:
         self.account = account
+        # Per region, the ARN of the AWS-managed aws/dynamodb key once moto has created it: it never changes, and
+        # every item request on a keyed table compares against it.
+        self._dynamodb_managed_keys: dict[str, str] = {}
 
     def role_documents(self, account: str, role_name: str) -> list[str] | None:
         try:
@@ -1262,7 +1265,15 @@ class MotoIamState:
         if not key_id:
             return None
         key_arn = self.key_arn(region, str(key_id)) or str(key_id)
-        return None if key_arn == self.key_arn(region, "alias/aws/dynamodb") else key_arn
+        return None if key_arn == self._dynamodb_managed_key(region) else key_arn
+
+    def _dynamodb_managed_key(self, region: str) -> str | None:
+        known = self._dynamodb_managed_keys.get(region)
+        if known is None:
+            known = self.key_arn(region, "alias/aws/dynamodb")
+            if known is not None:
+                self._dynamodb_managed_keys[region] = known
+        return known
 
     def _s3_key(self, path: str, writing: bool) -> tuple[Any, str]:
         """A bucket's default key (``writing``), or the key its object was encrypted with; and the bucket's region
